@@ -1,0 +1,244 @@
+//! The command line of SPEC §1, as clap definitions. Only parsing lives here; each subcommand's
+//! behaviour is in its own file.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cutover",
+    version,
+    about = "Walk an operator through a release runbook, step by step, into a signed journal.",
+    long_about = "cutover runs release runbooks: automated steps inline (shell commands, HTTP checks), \
+manual confirmations, rollback on failure; every action, result and decision is appended to a \
+signed, hash-chained journal that an auditor can verify later with standard tools.",
+    after_help = "Exit codes: 0 success/VALID · 1 run failed or rolled back · 2 usage error or invalid input · \
+3 suspended/INCOMPLETE · 4 TAMPERED · 5 journal write failure.\n\n\
+Start with:  cutover check runbooks/drill.toml  then  cutover run runbooks/drill.toml"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a runbook: the TUI on a terminal, line-oriented progress otherwise.
+    #[command(after_help = "Examples:\n  \
+cutover run runbooks/drill.toml\n  \
+cutover run runbooks/drill.toml --headless --auto --confirm announce='told #release'\n  \
+cutover run runbooks/nexus-prod-deploy.toml --var release=v1.4.2 --headless --environment production\n  \
+cutover run runbooks/drill.toml --drill --inject-failure smoke-health --on-failure rollback --headless --auto")]
+    Run(RunArgs),
+    /// Continue an interrupted or suspended run (RUN is its folder or its journal.log).
+    #[command(after_help = "Examples:\n  \
+cutover resume ~/.local/state/cutover/runs/nexus-prod/20261121T020000Z-1a2b3c4d\n  \
+cutover resume RUN --confirm smoke-manual='checked by hand'\n  \
+cutover resume RUN --mark-done migrate='migration applied, see ticket OPS-12'")]
+    Resume(ResumeArgs),
+    /// Validate runbooks and print every problem with its file, line and column.
+    #[command(after_help = "Examples:\n  \
+cutover check runbooks/*.toml\n  \
+cutover check --format json runbooks/drill.toml | jq '.files[].diagnostics'")]
+    Check(CheckArgs),
+    /// Verify a journal: signatures, hash chain, checkpoints and output files.
+    #[command(after_help = "Examples:\n  \
+cutover verify RUN/journal.log\n  \
+cutover verify RUN/journal.log --allowed-signers allowed_signers --expect-mode production\n  \
+cutover verify RUN/journal.log --anchor 48213:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")]
+    Verify(VerifyArgs),
+    /// Open a past run read-only: verdict, timeline, outputs, notes and decisions.
+    #[command(
+        after_help = "Example:\n  cutover review ~/.local/state/cutover/runs/nexus-prod/20261121T020000Z-1a2b3c4d"
+    )]
+    Review(ReviewArgs),
+    /// Render a past run as Markdown, a self-contained HTML page, or JSON.
+    #[command(
+        after_help = "Examples:\n  cutover report RUN\n  cutover report RUN --format html -o release-report.html"
+    )]
+    Report(ReportArgs),
+    /// Serve the stand-in application that drills run against.
+    #[command(
+        after_help = "Example:\n  cutover sandbox --listen 127.0.0.1:8080 --state /tmp/nexus-sandbox"
+    )]
+    Sandbox(SandboxArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The runbook file (TOML).
+    pub runbook: PathBuf,
+    /// Set a variable: --var release=v1.2.3 (repeatable).
+    #[arg(long = "var", value_name = "K=V", value_parser = parse_key_value)]
+    pub vars: Vec<(String, String)>,
+    /// Rehearsal: journal mode `drill`, its own signing namespace; allows --inject-failure.
+    #[arg(long)]
+    pub drill: bool,
+    /// Run read-only steps for real, record every other step as simulated.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run automated steps without waiting for Enter (manual, dangerous and failed steps still stop).
+    #[arg(long)]
+    pub auto: bool,
+    /// Line-oriented progress on stderr instead of the TUI.
+    #[arg(long)]
+    pub headless: bool,
+    /// Answer a manual or dangerous step headless: --confirm STEP[=NOTE] (repeatable).
+    #[arg(long = "confirm", value_name = "STEP[=NOTE]", value_parser = parse_step_note)]
+    pub confirms: Vec<(String, Option<String>)>,
+    /// What a failed step with policy `ask` does when nobody can be asked.
+    #[arg(long, value_enum, default_value_t = OnFailure::Abort)]
+    pub on_failure: OnFailure,
+    /// Drills only: make this step fail as if its check failed (repeatable).
+    #[arg(long = "inject-failure", value_name = "STEP")]
+    pub inject_failures: Vec<String>,
+    /// Repeat the runbook's environment to run a production runbook headless.
+    #[arg(long, value_name = "NAME")]
+    pub environment: Option<String>,
+    /// Where run folders go (default $CUTOVER_LOG_DIR, else $XDG_STATE_HOME/cutover/runs).
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+    /// Sign with this OpenSSH private key instead of the ssh-agent's first key.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// The operator principal recorded in the journal (default: the key's comment).
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
+    /// Draw the TUI with ASCII characters only.
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnFailure {
+    Abort,
+    Rollback,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ResumeArgs {
+    /// The run folder, or its journal.log.
+    pub run: PathBuf,
+    /// Answer a manual or dangerous step: --confirm STEP[=NOTE] (repeatable).
+    #[arg(long = "confirm", value_name = "STEP[=NOTE]", value_parser = parse_step_note)]
+    pub confirms: Vec<(String, Option<String>)>,
+    /// Run again a step that was running when the run stopped.
+    #[arg(long, value_name = "STEP")]
+    pub rerun: Option<String>,
+    /// Record an interrupted step as done by hand, with evidence.
+    #[arg(long, value_name = "STEP=NOTE", value_parser = parse_key_value)]
+    pub mark_done: Option<(String, String)>,
+    /// Skip an interrupted step, with the reason.
+    #[arg(long, value_name = "STEP=REASON", value_parser = parse_key_value)]
+    pub skip: Option<(String, String)>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// One or more runbook files.
+    #[arg(required = true)]
+    pub runbooks: Vec<PathBuf>,
+    /// `text` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// The journal.log to verify.
+    pub journal: PathBuf,
+    /// OpenSSH allowed_signers file: which keys may sign for which principals and namespaces.
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+    /// A BYTES:SHA256 taken earlier (change ticket, webhook): the file must still start with it.
+    #[arg(long = "anchor", value_name = "BYTES:SHA256")]
+    pub anchors: Vec<String>,
+    /// Fail unless the journal is of this mode.
+    #[arg(long, value_enum)]
+    pub expect_mode: Option<ExpectMode>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExpectMode {
+    Production,
+    Drill,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReviewArgs {
+    /// The run folder, or its journal.log.
+    pub run: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// The run folder, or its journal.log.
+    pub run: PathBuf,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    pub format: ReportFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Html,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SandboxArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Folder holding the sandbox state (a backup step copies it, a rollback restores it).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got `{text}`")),
+    }
+}
+
+fn parse_step_note(text: &str) -> Result<(String, Option<String>), String> {
+    match text.split_once('=') {
+        Some((step, note)) if !step.is_empty() => Ok((step.to_string(), Some(note.to_string()))),
+        Some(_) => Err(format!("expected STEP or STEP=NOTE, got `{text}`")),
+        None if !text.is_empty() => Ok((text.to_string(), None)),
+        None => Err("expected a step id".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn confirm_takes_an_optional_note_that_may_contain_equals() {
+        assert_eq!(parse_step_note("announce"), Ok(("announce".into(), None)));
+        assert_eq!(
+            parse_step_note("announce=a=b"),
+            Ok(("announce".into(), Some("a=b".into())))
+        );
+        assert!(parse_step_note("=x").is_err());
+        assert!(parse_key_value("novalue").is_err());
+    }
+}

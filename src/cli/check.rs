@@ -1,0 +1,98 @@
+//! `cutover check RUNBOOK...`: every problem of every file, at once.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::args::{CheckArgs, CheckFormat};
+use crate::exit::{Failure, Success};
+use crate::runbook::load::{Checked, read_and_check};
+use crate::runbook::render::{JsonDiagnostic, render_text, to_json};
+
+pub fn check(args: &CheckArgs) -> Result<Success, Failure> {
+    let mut results = Vec::new();
+    for path in &args.runbooks {
+        results.push(read_and_check(path).map_err(|err| Failure::Input(err.to_string()))?);
+    }
+    let mut stdout = std::io::stdout().lock();
+    let printed = match args.format {
+        CheckFormat::Text => print_text(&mut stdout, &results),
+        CheckFormat::Json => print_json(&mut stdout, &results),
+    };
+    printed.map_err(|err| Failure::Input(format!("cannot write the diagnostics: {err}")))?;
+    if results.iter().any(|checked| checked.error_count > 0) {
+        Err(Failure::Reported)
+    } else {
+        Ok(Success::Done)
+    }
+}
+
+fn print_text(out: &mut impl Write, results: &[Checked]) -> std::io::Result<()> {
+    for checked in results {
+        for diagnostic in &checked.diagnostics {
+            writeln!(out, "{}", render_text(&checked.source, diagnostic))?;
+        }
+        let path = checked.source.path.display();
+        match &checked.runbook {
+            Some(runbook) => writeln!(
+                out,
+                "{path}: ok — {} phases, {} steps, {} rollback steps{}",
+                runbook.phases.len(),
+                runbook.step_count(),
+                runbook.rollback.len(),
+                plural_warnings(checked.warning_count)
+            )?,
+            None => writeln!(
+                out,
+                "{path}: {} error{}{}",
+                checked.error_count,
+                if checked.error_count == 1 { "" } else { "s" },
+                plural_warnings(checked.warning_count)
+            )?,
+        }
+    }
+    Ok(())
+}
+
+fn plural_warnings(count: usize) -> String {
+    match count {
+        0 => String::new(),
+        1 => ", 1 warning".into(),
+        n => format!(", {n} warnings"),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    files: Vec<JsonFile<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    file: String,
+    ok: bool,
+    errors: usize,
+    warnings: usize,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+fn print_json(out: &mut impl Write, results: &[Checked]) -> std::io::Result<()> {
+    let report = JsonReport {
+        files: results
+            .iter()
+            .map(|checked| JsonFile {
+                file: checked.source.path.display().to_string(),
+                ok: checked.error_count == 0,
+                errors: checked.error_count,
+                warnings: checked.warning_count,
+                diagnostics: checked
+                    .diagnostics
+                    .iter()
+                    .map(|d| to_json(&checked.source, d))
+                    .collect(),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}

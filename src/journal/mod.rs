@@ -1,0 +1,2 @@
+//! The journal: the signed, hash-chained record of a run (docs/journal.md), its writer, verify,
+//! and the replay that rebuilds a run's state for resume and review.

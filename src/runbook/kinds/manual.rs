@@ -1,0 +1,65 @@
+//! `kind = "manual"`: the operator does something by hand, ticks every checklist item and
+//! confirms, with a note when the step asks for one.
+
+use super::super::fields::TableReader;
+use super::super::model::TemplateUse;
+use super::super::template::Template;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotesPolicy {
+    None,
+    Optional,
+    Required,
+}
+
+#[derive(Clone, Debug)]
+pub struct ManualStep {
+    pub instructions: Option<Template>,
+    pub checklist: Vec<Template>,
+    pub notes: NotesPolicy,
+}
+
+impl ManualStep {
+    pub fn parse(fields: &mut TableReader) -> Option<Self> {
+        let instructions = fields.template("instructions");
+        let checklist = fields.template_list("checklist");
+        for item in &checklist {
+            if item.source.trim().is_empty() {
+                fields
+                    .diags
+                    .error(item.span.clone(), "a checklist item cannot be empty");
+            }
+        }
+        let notes = fields
+            .choice(
+                "notes",
+                &[
+                    ("none", NotesPolicy::None),
+                    ("optional", NotesPolicy::Optional),
+                    ("required", NotesPolicy::Required),
+                ],
+            )
+            .unwrap_or(NotesPolicy::Optional);
+        if instructions.is_none() && checklist.is_empty() && !fields.has("instructions") {
+            fields.missing(
+                "instructions",
+                Some("tell the operator what to do: `instructions = \"…\"` or a `checklist`"),
+            );
+            return None;
+        }
+        Some(Self {
+            instructions,
+            checklist,
+            notes,
+        })
+    }
+
+    pub fn templates(&self) -> Vec<TemplateUse<'_>> {
+        self.instructions
+            .iter()
+            .chain(&self.checklist)
+            .map(TemplateUse::text)
+            .collect()
+    }
+}

@@ -1,0 +1,202 @@
+//! The runbook as the engine sees it: phases of steps, rollback steps and variables, every
+//! value already validated. Strings that may hold `{{ placeholders }}` are [`Template`]s;
+//! what a `check` rule must point at keeps its [`Span`].
+
+use std::time::Duration;
+
+use regex::Regex;
+
+use super::kinds::{
+    command::CommandStep, env::EnvStep, http::HttpStep, manual::ManualStep,
+    progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep, window::WindowStep,
+};
+use super::source::{Located, Span};
+use super::template::Template;
+
+#[derive(Clone, Debug)]
+pub struct Runbook {
+    pub name: Located<String>,
+    pub title: String,
+    /// `production` makes the operator type the word before the run starts.
+    pub environment: Option<String>,
+    pub expected_duration: Option<Duration>,
+    pub description: String,
+    pub vars: Vec<VarDef>,
+    pub phases: Vec<Phase>,
+    pub rollback: Vec<Step>,
+}
+
+impl Runbook {
+    pub fn is_production(&self) -> bool {
+        self.environment.as_deref() == Some("production")
+    }
+
+    /// Every step of the main flow, in execution order, with its phase.
+    pub fn steps(&self) -> impl Iterator<Item = (&Phase, &Step)> {
+        self.phases
+            .iter()
+            .flat_map(|phase| phase.steps.iter().map(move |step| (phase, step)))
+    }
+
+    pub fn step_count(&self) -> usize {
+        self.phases.iter().map(|phase| phase.steps.len()).sum()
+    }
+
+    pub fn var(&self, name: &str) -> Option<&VarDef> {
+        self.vars.iter().find(|var| var.name.value == name)
+    }
+}
+
+/// A `[vars.NAME]` table.
+#[derive(Clone, Debug)]
+pub struct VarDef {
+    pub name: Located<String>,
+    pub description: String,
+    pub default: Option<Located<String>>,
+    /// Asked for at start (TUI) or given with `--var` (headless).
+    pub required: bool,
+    pub pattern: Option<Located<Regex>>,
+    /// The value is taken from this environment variable when it is set.
+    pub env: Option<String>,
+    /// Masked everywhere, never journaled, scrubbed from output.
+    pub secret: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Phase {
+    pub id: Located<String>,
+    pub title: String,
+    pub description: String,
+    pub expected_duration: Option<Duration>,
+    pub steps: Vec<Step>,
+}
+
+/// What happens when a step fails after its retries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailurePolicy {
+    /// The operator chooses: retry, skip, mark done, roll back, abort.
+    Ask,
+    Abort,
+    Rollback,
+    /// Recorded as failed; the run goes on.
+    Continue,
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub id: Located<String>,
+    pub title: String,
+    pub description: String,
+    pub timeout: Option<Duration>,
+    pub retries: u32,
+    pub retry_delay: Duration,
+    pub on_failure: FailurePolicy,
+    /// Cannot be skipped.
+    pub required: bool,
+    /// Waits for Enter even under `--auto`.
+    pub confirm: bool,
+    /// The operator types `confirm_phrase` before it runs.
+    pub dangerous: bool,
+    pub confirm_phrase: String,
+    /// Safe to run for real in `--dry-run`.
+    pub readonly: bool,
+    pub expected_duration: Option<Duration>,
+    /// Where `kind = "…"` was written.
+    pub kind_span: Span,
+    pub action: StepAction,
+}
+
+impl Step {
+    pub fn kind_name(&self) -> &'static str {
+        self.action.kind_name()
+    }
+}
+
+/// What a step does: one variant per kind, each defined in its own file under `kinds/`.
+#[derive(Clone, Debug)]
+pub enum StepAction {
+    Command(CommandStep),
+    Http(HttpStep),
+    Manual(ManualStep),
+    Env(EnvStep),
+    Wait(WaitStep),
+    Window(WindowStep),
+    Progressive(ProgressiveStep),
+    Service(ServiceStep),
+}
+
+impl StepAction {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::Command(_) => "command",
+            Self::Http(_) => "http",
+            Self::Manual(_) => "manual",
+            Self::Env(_) => "env",
+            Self::Wait(_) => "wait",
+            Self::Window(_) => "window",
+            Self::Progressive(_) => "progressive",
+            Self::Service(_) => "service",
+        }
+    }
+
+    /// Every template the step holds, with whether it is a shell command line, so that
+    /// `check` can resolve names and refuse secrets where `ps` would show them.
+    pub fn templates(&self) -> Vec<TemplateUse<'_>> {
+        match self {
+            Self::Command(step) => step.templates(),
+            Self::Http(step) => step.check.templates(),
+            Self::Manual(step) => step.templates(),
+            Self::Env(step) => step.templates(),
+            Self::Wait(_) | Self::Window(_) => Vec::new(),
+            Self::Progressive(step) => step.templates(),
+            Self::Service(step) => step.templates(),
+        }
+    }
+
+    /// Variables this step sets for the steps after it.
+    pub fn captures(&self) -> Vec<&Located<String>> {
+        match self {
+            Self::Command(step) => step.capture.iter().collect(),
+            Self::Http(step) => step.check.capture.iter().map(|(name, _)| name).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A template inside a step and how it is used.
+#[derive(Clone, Copy, Debug)]
+pub struct TemplateUse<'a> {
+    pub template: &'a Template,
+    /// A command line: values are shell-quoted and secrets are refused.
+    pub shell: bool,
+    /// `{{ stage }}` is defined here (the `run` of a progressive step).
+    pub has_stage: bool,
+    /// Must be a URL once rendered.
+    pub is_url: bool,
+}
+
+impl<'a> TemplateUse<'a> {
+    pub fn text(template: &'a Template) -> Self {
+        Self {
+            template,
+            shell: false,
+            has_stage: false,
+            is_url: false,
+        }
+    }
+
+    pub fn shell(template: &'a Template) -> Self {
+        Self {
+            shell: true,
+            ..Self::text(template)
+        }
+    }
+
+    pub fn url(template: &'a Template) -> Self {
+        Self {
+            is_url: true,
+            ..Self::text(template)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Reading one `[[phase.step]]` or `[[rollback.step]]` table: the fields every step has, then
+//! the fields of its kind (each kind reads its own, in `kinds/`).
+
+use std::time::Duration;
+
+use toml::de::DeTable;
+
+use super::diagnostic::Diagnostics;
+use super::fields::TableReader;
+use super::kinds::{
+    command::CommandStep, env::EnvStep, http::HttpStep, manual::ManualStep,
+    progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep, window::WindowStep,
+};
+use super::model::{FailurePolicy, Step, StepAction};
+use super::names::check_id;
+use super::source::{Located, SourceFile, Span};
+use super::suggest::did_you_mean;
+
+pub const KINDS: [&str; 8] = [
+    "command",
+    "http",
+    "manual",
+    "env",
+    "wait",
+    "window",
+    "progressive",
+    "service",
+];
+
+/// Reads a step table. Returns `None` when the step is too broken to run; its problems are in
+/// `diags`. The id is returned either way so duplicate ids are still found.
+pub fn parse_step(
+    table: &DeTable,
+    table_span: Span,
+    source: &SourceFile,
+    diags: &mut Diagnostics,
+) -> (Option<Located<String>>, Option<Step>) {
+    let first_key = table
+        .iter()
+        .next()
+        .map_or(table_span, |(key, _)| key.span());
+    let mut fields = TableReader::new(table, first_key, "this step", source, diags);
+
+    let id = fields.required_string("id");
+    if let Some(id) = &id {
+        check_id(fields.diags, id, "step id");
+        fields.what = format!("step `{}`", id.value);
+        fields.set_anchor(id.span.clone());
+    }
+    let title = fields.string("title").map(|t| t.value);
+    let description = fields
+        .string("description")
+        .map_or_else(String::new, |d| d.value);
+    let timeout = fields.duration("timeout").map(|d| d.value);
+    let retries = fields
+        .integer_in("retries", 0..=100)
+        .map_or(0, |r| r.value as u32);
+    let retry_delay = fields
+        .duration("retry_delay")
+        .map_or(Duration::from_secs(1), |d| d.value);
+    let on_failure = fields
+        .choice(
+            "on_failure",
+            &[
+                ("ask", FailurePolicy::Ask),
+                ("abort", FailurePolicy::Abort),
+                ("rollback", FailurePolicy::Rollback),
+                ("continue", FailurePolicy::Continue),
+            ],
+        )
+        .unwrap_or(FailurePolicy::Ask);
+    let required = fields.bool("required").unwrap_or(false);
+    let confirm = fields.bool("confirm").unwrap_or(false);
+    let dangerous = fields.bool("dangerous").unwrap_or(false);
+    let confirm_phrase = fields.string("confirm_phrase");
+    if let Some(phrase) = &confirm_phrase {
+        if phrase.value.trim().is_empty() {
+            fields
+                .diags
+                .error(phrase.span.clone(), "`confirm_phrase` cannot be empty");
+        } else if !dangerous {
+            fields.diags.warning(
+                phrase.span.clone(),
+                "`confirm_phrase` has no effect unless `dangerous = true`",
+            );
+        }
+    }
+    let readonly = fields.bool("readonly");
+    let expected_duration = fields.duration("expected_duration").map(|d| d.value);
+
+    let kind = fields.required_string("kind");
+    let action = match &kind {
+        Some(kind) => {
+            fields.set_anchor(kind.span.clone());
+            parse_action(&mut fields, kind)
+        }
+        None => None,
+    };
+    let kind_known = kind
+        .as_ref()
+        .is_some_and(|k| KINDS.contains(&k.value.as_str()));
+    if kind_known {
+        fields.finish();
+    }
+
+    let step = match (&id, action, kind) {
+        (Some(id), Some(action), Some(kind)) => Some(Step {
+            id: id.clone(),
+            title: title.unwrap_or_else(|| id.value.clone()),
+            description,
+            timeout,
+            retries,
+            retry_delay,
+            on_failure,
+            required,
+            confirm,
+            dangerous,
+            confirm_phrase: confirm_phrase.map_or_else(|| id.value.clone(), |p| p.value),
+            readonly: readonly.unwrap_or_else(|| readonly_by_default(&action)),
+            expected_duration,
+            kind_span: kind.span,
+            action,
+        }),
+        _ => None,
+    };
+    (id, step)
+}
+
+fn parse_action(fields: &mut TableReader, kind: &Located<String>) -> Option<StepAction> {
+    Some(match kind.value.as_str() {
+        "command" => StepAction::Command(CommandStep::parse(fields)?),
+        "http" => StepAction::Http(HttpStep::parse(fields)?),
+        "manual" => StepAction::Manual(ManualStep::parse(fields)?),
+        "env" => StepAction::Env(EnvStep::parse(fields)?),
+        "wait" => StepAction::Wait(WaitStep::parse(fields)?),
+        "window" => StepAction::Window(WindowStep::parse(fields)?),
+        "progressive" => StepAction::Progressive(ProgressiveStep::parse(fields)?),
+        "service" => StepAction::Service(ServiceStep::parse(fields)?),
+        unknown => {
+            let diag = fields
+                .diags
+                .error(kind.span.clone(), format!("unknown step kind `{unknown}`"));
+            match did_you_mean(unknown, KINDS) {
+                Some(close) => diag.with_hint(format!("did you mean `{close}`?")),
+                None => diag.with_hint(format!("the kinds are {}", KINDS.join(", "))),
+            };
+            return None;
+        }
+    })
+}
+
+/// Kinds that only observe (checks, timers, the window's clock) run for real in `--dry-run`;
+/// kinds that act on the world are simulated unless the step says `readonly = true`.
+fn readonly_by_default(action: &StepAction) -> bool {
+    matches!(
+        action,
+        StepAction::Http(_)
+            | StepAction::Env(_)
+            | StepAction::Wait(_)
+            | StepAction::Window(_)
+            | StepAction::Manual(_)
+    )
+}

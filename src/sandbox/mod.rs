@@ -1,0 +1,1 @@
+//! The stand-in application that drills run against (SPEC §7).
