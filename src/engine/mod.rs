@@ -1,2 +1,15 @@
 //! The engine: executes a runbook and emits events; knows no terminal and no file format.
 //! Its consumers (journal, TUI, headless reporter) send controls back.
+
+pub mod context;
+pub mod control;
+pub mod display;
+pub mod emitter;
+pub mod events;
+pub mod interrupt;
+pub mod output_file;
+pub mod process;
+pub mod scrub;
+pub mod services;
+pub mod steps;
+pub mod window_clock;

@@ -56,6 +56,12 @@ impl Template {
         })
     }
 
+    /// Parses a string that was already checked (a JSON body's strings): an unclosed `{{` is
+    /// then kept as text.
+    pub fn literal_parse(text: &str) -> Self {
+        Self::parse(text, 0..0, None).unwrap_or_else(|_| Self::literal(text))
+    }
+
     /// A template with no placeholders, for values built in code.
     pub fn literal(text: &str) -> Self {
         Self {

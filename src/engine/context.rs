@@ -1,0 +1,121 @@
+//! What a step executor gets to work with, and what it gives back.
+
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::control::Control;
+use super::emitter::{Emitter, RecordError};
+use super::events::{Event, OutputRecord, Prompt};
+use super::interrupt::InterruptReceiver;
+use super::scrub::Scrubber;
+use crate::runbook::model::Step;
+use crate::runbook::template::Scope;
+
+/// Settings of the whole run that steps need.
+#[derive(Clone, Debug)]
+pub struct RunSettings {
+    /// Between SIGTERM and SIGKILL when a step's processes are stopped.
+    pub grace: Duration,
+    /// Default per-request timeout of http checks.
+    pub http_timeout: Duration,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        Self {
+            grace: Duration::from_secs(5),
+            http_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+pub struct StepContext<'a> {
+    pub step: &'a Step,
+    pub attempt: u32,
+    pub scope: &'a Scope,
+    pub run_dir: &'a Path,
+    pub emitter: &'a mut Emitter,
+    pub interrupt: &'a mut InterruptReceiver,
+    pub controls: &'a mut mpsc::UnboundedReceiver<Control>,
+    pub scrubber: &'a Scrubber,
+    pub settings: &'a RunSettings,
+    pub http: &'a super::steps::http_client::HttpClients,
+    pub services: &'a mut super::services::Services,
+    pub window: &'a mut super::window_clock::WindowClock,
+}
+
+impl StepContext<'_> {
+    pub fn id(&self) -> &str {
+        &self.step.id.value
+    }
+
+    /// Shows progress (countdowns, stages); never journaled.
+    pub fn progress(&self, message: impl Into<String>) {
+        self.emitter.show(Event::Progress {
+            step: self.id().to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Asks the operator and waits for the answer. `None` when every control sender is gone.
+    pub async fn ask(&mut self, prompt: Prompt) -> Result<Option<Control>, RecordError> {
+        self.emitter.emit(Event::Waiting(prompt)).await?;
+        Ok(self.controls.recv().await)
+    }
+}
+
+/// How a step attempt ended.
+#[derive(Clone, Debug, Default)]
+pub struct StepOutcome {
+    pub passed: bool,
+    pub message: String,
+    pub exit_code: Option<i32>,
+    pub http_status: Option<u16>,
+    /// Variables set for the steps after this one.
+    pub captures: Vec<(String, String)>,
+    pub output: Option<OutputRecord>,
+    pub tail: Vec<String>,
+    /// A manual step confirmed or a wait skipped: journaled by the step itself.
+    pub status_override: Option<super::events::StepStatus>,
+    /// A failed gate decides instead of the step's `on_failure`.
+    pub policy_override: Option<crate::runbook::model::FailurePolicy>,
+}
+
+impl StepOutcome {
+    pub fn pass(message: impl Into<String>) -> Self {
+        Self {
+            passed: true,
+            message: message.into(),
+            ..Self::default()
+        }
+    }
+
+    pub fn fail(message: impl Into<String>) -> Self {
+        Self {
+            passed: false,
+            message: message.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Why a step stopped without an outcome.
+#[derive(Debug)]
+pub enum StepStop {
+    /// The operator (or Ctrl-C) aborted the run.
+    Abort,
+    /// The operator chose to suspend; the run can be resumed.
+    Suspend(String),
+    /// An event could not be recorded: the run stops (exit 5).
+    Record(RecordError),
+    /// The run folder could not be written.
+    Io(String),
+}
+
+impl From<RecordError> for StepStop {
+    fn from(err: RecordError) -> Self {
+        Self::Record(err)
+    }
+}

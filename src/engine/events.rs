@@ -1,0 +1,220 @@
+//! The protocol between the engine and its consumers, part one: what the engine tells them.
+//!
+//! These types are the interface between the engine and the journal, the TUI and the headless
+//! reporter. They are plain serde data so that the same engine could run detached, with clients
+//! attaching over a socket. No secret value ever appears in an event: commands and requests are
+//! carried in their display form (`***` for secrets) and output lines are scrubbed first.
+
+use serde::{Deserialize, Serialize};
+
+use crate::runbook::kinds::window::WindowAction;
+
+/// How the run was started; decides the journal's mode and signing namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    Production,
+    Drill,
+    DryRun,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    Skipped,
+    Simulated,
+    DoneManually,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunStatus {
+    Passed,
+    Failed,
+    RolledBack,
+    Aborted,
+    Suspended,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// The raw output of one step attempt, kept in `output/` and named by its digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputRecord {
+    /// Relative to the run folder, e.g. `output/backup.1.log`.
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// What the operator decided, each journaled as itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "choice", rename_all = "kebab-case")]
+pub enum Decision {
+    Retry,
+    Skip {
+        reason: String,
+    },
+    MarkDone {
+        evidence: String,
+    },
+    Rollback,
+    Abort,
+    /// The policy decided, not a person (`on_failure = "abort"`, `--on-failure`).
+    Policy {
+        action: String,
+    },
+}
+
+/// What the engine is waiting for; answered by a [`super::control::Control`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "prompt", rename_all = "kebab-case")]
+pub enum Prompt {
+    /// Enter runs the shown step (default mode, or `confirm = true`).
+    Run { step: String, command: String },
+    /// A dangerous step: the operator types the phrase.
+    Phrase {
+        step: String,
+        phrase: String,
+        command: String,
+    },
+    /// A manual step: instructions, checklist, notes policy.
+    Manual {
+        step: String,
+        instructions: String,
+        checklist: Vec<String>,
+        notes: crate::runbook::kinds::manual::NotesPolicy,
+    },
+    /// A failed step with policy `ask`.
+    Failure {
+        step: String,
+        message: String,
+        can_skip: bool,
+        in_rollback: bool,
+    },
+    /// A wait the operator may skip.
+    Wait { step: String, seconds: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    RunStarted {
+        run_id: String,
+        runbook: String,
+        title: String,
+        mode: Mode,
+        run_dir: String,
+        /// Non-secret variables and their values.
+        vars: Vec<(String, String)>,
+        expected_ms: Option<u64>,
+    },
+    PhaseStarted {
+        phase: String,
+        title: String,
+    },
+    PhaseFinished {
+        phase: String,
+        duration_ms: u64,
+        expected_ms: Option<u64>,
+    },
+    StepStarted {
+        step: String,
+        title: String,
+        kind: String,
+        attempt: u32,
+        /// The resolved command or request, secrets masked.
+        action: String,
+        rollback: bool,
+    },
+    /// One line of live output, scrubbed and cut for display (not journaled: the raw bytes are
+    /// in the output file).
+    Output {
+        step: String,
+        stream: Stream,
+        line: String,
+    },
+    /// Progress that is only shown: countdowns, stages, probe samples so far.
+    Progress {
+        step: String,
+        message: String,
+    },
+    /// One stage of a progressive rollout: its command's result and its gates.
+    Stage {
+        step: String,
+        stage: u8,
+        passed: bool,
+        message: String,
+        output: Option<OutputRecord>,
+    },
+    /// One measurement of an SLO probe.
+    Probe {
+        step: String,
+        sample: u32,
+        latency_ms: f64,
+        status: Option<u16>,
+        error: Option<String>,
+    },
+    StepResult {
+        step: String,
+        attempt: u32,
+        status: StepStatus,
+        duration_ms: u64,
+        expected_ms: Option<u64>,
+        exit_code: Option<i32>,
+        http_status: Option<u16>,
+        message: String,
+        output: Option<OutputRecord>,
+        /// The last lines of output, for failures.
+        tail: Vec<String>,
+    },
+    Waiting(Prompt),
+    Confirmed {
+        step: String,
+        note: Option<String>,
+        checklist: Vec<String>,
+    },
+    Decided {
+        step: String,
+        decision: Decision,
+    },
+    Window {
+        action: WindowAction,
+        duration_ms: Option<u64>,
+    },
+    WindowOverrun {
+        overrun_ms: u64,
+    },
+    Service {
+        step: String,
+        state: String,
+    },
+    Suspended {
+        reason: String,
+        next_step: Option<String>,
+    },
+    RunFinished {
+        status: RunStatus,
+        duration_ms: u64,
+        /// Drills: from the first failure to the end of the rollback.
+        recovery_ms: Option<u64>,
+    },
+}
+
+impl Event {
+    /// Events that record a side effect or a decision: the durable consumer must have them on
+    /// disk before the engine starts the next side effect.
+    pub fn is_durable(&self) -> bool {
+        !matches!(
+            self,
+            Self::Output { .. } | Self::Progress { .. } | Self::Waiting(_)
+        )
+    }
+}

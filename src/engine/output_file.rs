@@ -1,0 +1,73 @@
+//! The raw output of one step attempt, written to `output/<step>.<attempt>.log` as it arrives,
+//! secrets scrubbed, hashed on the way, and synced before the result that names its digest.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::events::OutputRecord;
+use super::scrub::Scrubber;
+
+pub struct OutputFile {
+    relative: String,
+    path: PathBuf,
+    writer: BufWriter<File>,
+    hasher: Sha256,
+    bytes: u64,
+    scrubber: Scrubber,
+}
+
+impl OutputFile {
+    /// Creates `run_dir/output/<name>.log`; `name` is `<step>.<attempt>` with a suffix where
+    /// an attempt has several outputs (the stages of a rollout).
+    pub fn create(run_dir: &Path, name: &str, scrubber: Scrubber) -> io::Result<Self> {
+        let relative = format!("output/{name}.log");
+        let path = run_dir.join(&relative);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(Self {
+            relative,
+            path,
+            writer: BufWriter::with_capacity(64 * 1024, file),
+            hasher: Sha256::new(),
+            bytes: 0,
+            scrubber,
+        })
+    }
+
+    pub fn scrubber(&self) -> &Scrubber {
+        &self.scrubber
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends raw bytes (a line, or a piece of a very long one), secrets scrubbed.
+    pub fn write(&mut self, raw: &[u8]) -> io::Result<()> {
+        let clean = self.scrubber.scrub_bytes(raw);
+        self.writer.write_all(&clean)?;
+        self.hasher.update(&clean);
+        self.bytes += clean.len() as u64;
+        Ok(())
+    }
+
+    /// Flushes and syncs the file; returns what the journal records about it.
+    pub fn finish(mut self) -> io::Result<OutputRecord> {
+        self.writer.flush()?;
+        self.writer.get_ref().sync_all()?;
+        Ok(OutputRecord {
+            path: self.relative,
+            bytes: self.bytes,
+            sha256: hex(&self.hasher.finalize()),
+        })
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

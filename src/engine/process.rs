@@ -1,0 +1,266 @@
+//! Running one child process the way an operator can trust: its own process group, stdin from
+//! /dev/null, stdout and stderr streamed as they come, and on timeout or abort the whole group
+//! stopped — SIGTERM, a grace period, then SIGKILL — so no grandchild outlives the step.
+//!
+//! Why tokio::process and not duct (STACK.md): the engine is async, and a child's output,
+//! its exit, the timeout and an abort are four things to wait for at once; `select!` over them
+//! is simpler than threads around duct's blocking handles. The pitfalls duct taught still
+//! apply and are handled here: signal the group, not the child; never read the terminal;
+//! never assume output is UTF-8 or has line breaks.
+
+use std::collections::VecDeque;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::Command;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use super::display::display_line;
+use super::events::Stream;
+use super::interrupt::InterruptReceiver;
+use super::output_file::OutputFile;
+
+/// A piece of output longer than this without a line break is passed on as is, so a 1 GB line
+/// never sits in memory.
+const MAX_PIECE: usize = 256 * 1024;
+/// How many display lines a failure shows.
+pub const TAIL_LINES: usize = 20;
+
+#[derive(Clone, Debug)]
+pub enum ProgramLine {
+    Shell(String),
+    Argv(Vec<String>),
+}
+
+#[derive(Clone, Debug)]
+pub struct ProcessRequest {
+    pub program: ProgramLine,
+    pub cwd: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+    pub timeout: Option<Duration>,
+    /// Between SIGTERM and SIGKILL.
+    pub grace: Duration,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    Signal(i32),
+    TimedOut(Duration),
+    Aborted,
+    SpawnFailed(String),
+}
+
+#[derive(Debug)]
+pub struct ProcessResult {
+    pub exit: Exit,
+    /// The last non-empty stdout line (for `capture`).
+    pub last_stdout_line: Option<String>,
+    pub tail: Vec<String>,
+}
+
+/// Runs the process to its end, writing its output to `output` and handing each display line
+/// to `on_line`.
+pub async fn run_process(
+    request: &ProcessRequest,
+    output: &mut OutputFile,
+    interrupt: &mut InterruptReceiver,
+    on_line: &mut dyn FnMut(Stream, String),
+) -> std::io::Result<ProcessResult> {
+    let mut command = match &request.program {
+        ProgramLine::Shell(line) => {
+            let mut command = Command::new("sh");
+            command.arg("-c").arg(line);
+            command
+        }
+        ProgramLine::Argv(argv) => {
+            let mut command = Command::new(&argv[0]);
+            command.args(&argv[1..]);
+            command
+        }
+    };
+    command
+        .envs(request.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    if let Some(cwd) = &request.cwd {
+        command.current_dir(cwd);
+    }
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(err) => {
+            let what = match &request.program {
+                ProgramLine::Shell(_) => "sh".to_string(),
+                ProgramLine::Argv(argv) => argv[0].clone(),
+            };
+            return Ok(ProcessResult {
+                exit: Exit::SpawnFailed(format!("cannot start `{what}`: {err}")),
+                last_stdout_line: None,
+                tail: Vec::new(),
+            });
+        }
+    };
+    let group = ProcessGroup(child.id().expect("a just-spawned child has an id") as i32);
+
+    let (pieces_tx, mut pieces) = mpsc::channel::<(Stream, Vec<u8>)>(64);
+    tokio::spawn(read_stream(
+        child.stdout.take().expect("piped"),
+        Stream::Stdout,
+        pieces_tx.clone(),
+    ));
+    tokio::spawn(read_stream(
+        child.stderr.take().expect("piped"),
+        Stream::Stderr,
+        pieces_tx,
+    ));
+
+    let far_future = Instant::now() + Duration::from_secs(86_400 * 365);
+    let deadline = request.timeout.map(|t| Instant::now() + t);
+    let mut kill_at: Option<Instant> = None;
+    let mut stopped: Option<Exit> = None;
+    let mut status = None;
+    let mut streams_open = true;
+    let mut tail = VecDeque::with_capacity(TAIL_LINES);
+    let mut last_stdout_line = None;
+    let mut partial_line = false;
+
+    while status.is_none() || streams_open {
+        tokio::select! {
+            piece = pieces.recv(), if streams_open => match piece {
+                Some((stream, bytes)) => {
+                    output.write(&bytes)?;
+                    let complete = bytes.ends_with(b"\n");
+                    // A long line arrives in pieces: show its first piece only.
+                    if !partial_line {
+                        let line = display_line(&output_scrub(output, &bytes));
+                        if stream == Stream::Stdout && !line.trim().is_empty() {
+                            last_stdout_line = Some(line.clone());
+                        }
+                        if tail.len() == TAIL_LINES {
+                            tail.pop_front();
+                        }
+                        tail.push_back(line.clone());
+                        on_line(stream, line);
+                    }
+                    partial_line = !complete;
+                }
+                None => streams_open = false,
+            },
+            exited = child.wait(), if status.is_none() => {
+                status = Some(exited?);
+                // The command is done; anything it left running in its group goes too.
+                if group.has_members() && kill_at.is_none() {
+                    group.signal(libc::SIGTERM);
+                    kill_at = Some(Instant::now() + request.grace);
+                }
+            },
+            _ = sleep_until(deadline.unwrap_or(far_future)), if deadline.is_some() && stopped.is_none() => {
+                stopped = Some(Exit::TimedOut(request.timeout.unwrap_or_default()));
+                group.signal(libc::SIGTERM);
+                kill_at = Some(Instant::now() + request.grace);
+            },
+            _ = interrupt.aborted(), if stopped.is_none() => {
+                stopped = Some(Exit::Aborted);
+                group.signal(libc::SIGTERM);
+                kill_at = Some(Instant::now() + request.grace);
+            },
+            _ = sleep_until(kill_at.unwrap_or(far_future)), if kill_at.is_some() => {
+                group.signal(libc::SIGKILL);
+                kill_at = Some(far_future);
+            },
+        }
+    }
+    let status = status.expect("loop ends after the child exits");
+    let exit = stopped.unwrap_or_else(|| match (status.code(), status.signal()) {
+        (Some(code), _) => Exit::Code(code),
+        (None, Some(signal)) => Exit::Signal(signal),
+        (None, None) => Exit::Code(-1),
+    });
+    Ok(ProcessResult {
+        exit,
+        last_stdout_line,
+        tail: tail.into_iter().collect(),
+    })
+}
+
+fn output_scrub<'a>(output: &OutputFile, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+    output.scrubber().scrub_bytes(bytes)
+}
+
+/// Reads a stream in pieces: a whole line, or at most [`MAX_PIECE`] bytes of a longer one.
+async fn read_stream(
+    stream: impl AsyncRead + Unpin,
+    which: Stream,
+    pieces: mpsc::Sender<(Stream, Vec<u8>)>,
+) {
+    let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    loop {
+        let mut piece = Vec::new();
+        loop {
+            let available = match reader.fill_buf().await {
+                Ok(available) => available,
+                Err(_) => return,
+            };
+            if available.is_empty() {
+                break;
+            }
+            let room = MAX_PIECE - piece.len();
+            let (take, done) = match memchr_newline(available) {
+                Some(at) if at < room => (at + 1, true),
+                _ => (available.len().min(room), available.len() >= room),
+            };
+            piece.extend_from_slice(&available[..take]);
+            reader.consume(take);
+            if done {
+                break;
+            }
+        }
+        if piece.is_empty() || pieces.send((which, piece)).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+/// The process group of a child started with `process_group(0)`: its pgid is its pid.
+#[derive(Clone, Copy)]
+pub struct ProcessGroup(pub i32);
+
+impl ProcessGroup {
+    pub fn signal(self, signal: libc::c_int) {
+        // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
+        unsafe {
+            libc::kill(-self.0, signal);
+        }
+    }
+
+    pub fn has_members(self) -> bool {
+        // SAFETY: signal 0 only checks that the group exists.
+        unsafe { libc::kill(-self.0, 0) == 0 }
+    }
+
+    /// SIGTERM, up to `grace` for the group to go, then SIGKILL.
+    pub async fn terminate(self, grace: Duration) {
+        if !self.has_members() {
+            return;
+        }
+        self.signal(libc::SIGTERM);
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if !self.has_members() {
+                return;
+            }
+        }
+        self.signal(libc::SIGKILL);
+    }
+}

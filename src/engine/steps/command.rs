@@ -1,0 +1,115 @@
+//! Executes a `command` step: one process, its exit code against `expect_exit`, the last
+//! stdout line captured when asked.
+
+use crate::engine::context::{StepContext, StepOutcome, StepStop};
+use crate::engine::events::{Event, Stream};
+use crate::engine::output_file::OutputFile;
+use crate::engine::process::{Exit, run_process};
+use crate::runbook::kinds::command::CommandStep;
+
+use super::resolve::resolve_process;
+
+pub fn describe(step: &CommandStep, ctx: &StepContext<'_>) -> Result<String, String> {
+    resolve_process(&step.process, ctx.scope, ctx.settings.grace, None)
+        .map(|resolved| resolved.display)
+        .map_err(|err| err.to_string())
+}
+
+pub async fn execute(
+    step: &CommandStep,
+    ctx: &mut StepContext<'_>,
+) -> Result<StepOutcome, StepStop> {
+    let resolved = match resolve_process(
+        &step.process,
+        ctx.scope,
+        ctx.settings.grace,
+        ctx.step.timeout,
+    ) {
+        Ok(resolved) => resolved,
+        Err(err) => return Ok(StepOutcome::fail(err.to_string())),
+    };
+    let (mut outcome, last_stdout_line) =
+        run_to_outcome(&resolved.request, ctx, &step.expect_exit, "").await?;
+    if outcome.passed
+        && let Some(name) = &step.capture
+    {
+        match last_stdout_line {
+            Some(value) => outcome
+                .captures
+                .push((name.value.clone(), value.trim().to_string())),
+            None => {
+                outcome.passed = false;
+                outcome.message =
+                    format!("printed nothing on stdout to capture as `{}`", name.value);
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// Runs a resolved process with the step's output file and live output events, and judges its
+/// exit code; also returns the last non-empty stdout line. Shared by `command` and the stages
+/// of `progressive`.
+pub async fn run_to_outcome(
+    request: &crate::engine::process::ProcessRequest,
+    ctx: &mut StepContext<'_>,
+    expect_exit: &[i32],
+    suffix: &str,
+) -> Result<(StepOutcome, Option<String>), StepStop> {
+    let name = format!("{}.{}{suffix}", ctx.id(), ctx.attempt);
+    let mut output = OutputFile::create(ctx.run_dir, &name, ctx.scrubber.clone())
+        .map_err(|err| StepStop::Io(format!("cannot create the output file: {err}")))?;
+    let step_id = ctx.id().to_string();
+    let emitter = &*ctx.emitter;
+    let mut on_line = |stream: Stream, line: String| {
+        emitter.show(Event::Output {
+            step: step_id.clone(),
+            stream,
+            line,
+        })
+    };
+    let result = run_process(request, &mut output, ctx.interrupt, &mut on_line).await;
+    let result = result
+        .map_err(|err| StepStop::Io(format!("cannot record the output of `{step_id}`: {err}")))?;
+    let record = output
+        .finish()
+        .map_err(|err| StepStop::Io(format!("cannot sync the output of `{step_id}`: {err}")))?;
+    let (passed, message, exit_code) = match &result.exit {
+        Exit::Code(code) if expect_exit.contains(code) => {
+            (true, format!("exit {code}"), Some(*code))
+        }
+        Exit::Code(code) => (
+            false,
+            format!("exit {code}, expected {}", list(expect_exit)),
+            Some(*code),
+        ),
+        Exit::Signal(signal) => (false, format!("killed by signal {signal}"), None),
+        Exit::TimedOut(after) => (
+            false,
+            format!(
+                "timed out after {}; its processes were stopped",
+                crate::runbook::duration::format_duration(*after)
+            ),
+            None,
+        ),
+        Exit::Aborted => return Err(StepStop::Abort),
+        Exit::SpawnFailed(message) => (false, message.clone(), None),
+    };
+    let outcome = StepOutcome {
+        passed,
+        message,
+        exit_code,
+        output: Some(record),
+        tail: result.tail,
+        ..StepOutcome::default()
+    };
+    Ok((outcome, result.last_stdout_line))
+}
+
+fn list(codes: &[i32]) -> String {
+    codes
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(" or ")
+}

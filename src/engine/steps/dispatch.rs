@@ -1,0 +1,35 @@
+//! From a step's kind to its executor.
+
+use crate::engine::context::{StepContext, StepOutcome, StepStop};
+use crate::runbook::model::StepAction;
+
+/// The resolved command or request, secrets masked: shown before the step runs and journaled
+/// with its start. An error is a value that cannot be resolved yet.
+pub fn describe(action: &StepAction, ctx: &StepContext<'_>) -> Result<String, String> {
+    match action {
+        StepAction::Command(step) => super::command::describe(step, ctx),
+        StepAction::Http(step) => super::http::describe(step, ctx.scope),
+        StepAction::Manual(step) => super::manual::describe(step, ctx),
+        StepAction::Env(step) => super::env::describe(step, ctx),
+        StepAction::Wait(step) => Ok(super::wait::describe(step)),
+        StepAction::Window(step) => Ok(super::window::describe(step)),
+        StepAction::Progressive(step) => super::progressive::describe(step, ctx.scope),
+        StepAction::Service(step) => super::service::describe(step, ctx),
+    }
+}
+
+pub async fn execute(
+    action: &StepAction,
+    ctx: &mut StepContext<'_>,
+) -> Result<StepOutcome, StepStop> {
+    match action {
+        StepAction::Command(step) => super::command::execute(step, ctx).await,
+        StepAction::Http(step) => super::http::execute(step, ctx).await,
+        StepAction::Manual(step) => super::manual::execute(step, ctx).await,
+        StepAction::Env(step) => super::env::execute(step, ctx).await,
+        StepAction::Wait(step) => super::wait::execute(step, ctx).await,
+        StepAction::Window(step) => super::window::execute(step, ctx).await,
+        StepAction::Progressive(step) => super::progressive::execute(step, ctx).await,
+        StepAction::Service(step) => super::service::execute(step, ctx).await,
+    }
+}

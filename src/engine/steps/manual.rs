@@ -1,0 +1,101 @@
+//! Executes a `manual` step: shows the instructions, waits for the operator to tick every
+//! checklist item and confirm, with a note when the step requires one.
+
+use crate::engine::context::{StepContext, StepOutcome, StepStop};
+use crate::engine::control::Control;
+use crate::engine::events::{Event, Prompt};
+use crate::runbook::kinds::manual::{ManualStep, NotesPolicy};
+use crate::runbook::template::Quoting;
+
+pub struct Resolved {
+    pub instructions: String,
+    pub checklist: Vec<String>,
+}
+
+pub fn resolve(step: &ManualStep, ctx: &StepContext<'_>) -> Result<Resolved, String> {
+    let render = |t: &crate::runbook::template::Template| {
+        t.render(ctx.scope, Quoting::Verbatim)
+            .map(|r| r.display)
+            .map_err(|e| e.to_string())
+    };
+    Ok(Resolved {
+        instructions: step
+            .instructions
+            .as_ref()
+            .map(render)
+            .transpose()?
+            .unwrap_or_default(),
+        checklist: step
+            .checklist
+            .iter()
+            .map(render)
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+pub fn describe(step: &ManualStep, ctx: &StepContext<'_>) -> Result<String, String> {
+    let resolved = resolve(step, ctx)?;
+    Ok(if resolved.checklist.is_empty() {
+        resolved.instructions
+    } else {
+        format!(
+            "{} [{} checklist items]",
+            resolved.instructions,
+            resolved.checklist.len()
+        )
+    })
+}
+
+pub async fn execute(
+    step: &ManualStep,
+    ctx: &mut StepContext<'_>,
+) -> Result<StepOutcome, StepStop> {
+    let resolved = match resolve(step, ctx) {
+        Ok(resolved) => resolved,
+        Err(err) => return Ok(StepOutcome::fail(err)),
+    };
+    let prompt = Prompt::Manual {
+        step: ctx.id().to_string(),
+        instructions: resolved.instructions.clone(),
+        checklist: resolved.checklist.clone(),
+        notes: step.notes,
+    };
+    loop {
+        match ctx.ask(prompt.clone()).await? {
+            Some(Control::Confirm { checklist, note }) => {
+                let missing: Vec<&String> = resolved
+                    .checklist
+                    .iter()
+                    .filter(|item| !checklist.contains(item))
+                    .collect();
+                let note = note.filter(|n| !n.trim().is_empty());
+                if !missing.is_empty() || (step.notes == NotesPolicy::Required && note.is_none()) {
+                    continue; // the TUI does not offer to confirm in this state; ask again
+                }
+                let note = if step.notes == NotesPolicy::None {
+                    None
+                } else {
+                    note
+                };
+                let step_id = ctx.id().to_string();
+                ctx.emitter
+                    .emit(Event::Confirmed {
+                        step: step_id,
+                        note,
+                        checklist,
+                    })
+                    .await?;
+                return Ok(StepOutcome::pass("confirmed by the operator"));
+            }
+            Some(Control::Abort) => return Err(StepStop::Abort),
+            Some(Control::Suspend { reason }) => return Err(StepStop::Suspend(reason)),
+            Some(_) => continue,
+            None => {
+                return Err(StepStop::Suspend(format!(
+                    "step `{}` needs an operator",
+                    ctx.id()
+                )));
+            }
+        }
+    }
+}

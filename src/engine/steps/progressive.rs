@@ -1,0 +1,126 @@
+//! Executes a `progressive` step: for each stage, the command with `{{ stage }}`, the bake,
+//! then every gate; the first failing gate stops the rollout and `on_gate_failure` decides.
+
+use std::time::Duration;
+
+use tokio::time::{Instant, sleep_until};
+
+use crate::engine::context::{StepContext, StepOutcome, StepStop};
+use crate::engine::events::Event;
+use crate::runbook::duration::format_duration;
+use crate::runbook::kinds::progressive::{GateFailure, ProgressiveStep};
+use crate::runbook::model::FailurePolicy;
+use crate::runbook::template::Scope;
+
+use super::command::run_to_outcome;
+use super::http::run_check;
+use super::resolve::resolve_process;
+
+fn scope_at(scope: &Scope, stage: u8) -> Scope {
+    let mut scope = scope.clone();
+    scope.set("stage", stage.to_string(), false);
+    scope
+}
+
+pub fn describe(step: &ProgressiveStep, scope: &Scope) -> Result<String, String> {
+    let first = step.stages[0];
+    let resolved = resolve_process(&step.process, &scope_at(scope, first), Duration::ZERO, None)
+        .map_err(|e| e.to_string())?;
+    let stages: Vec<String> = step.stages.iter().map(|s| format!("{s}%")).collect();
+    Ok(format!(
+        "stages {} · {} (at {first}%) · bake {} · {} gate checks",
+        stages.join(" → "),
+        resolved.display,
+        format_duration(step.bake),
+        step.gate.len()
+    ))
+}
+
+pub async fn execute(
+    step: &ProgressiveStep,
+    ctx: &mut StepContext<'_>,
+) -> Result<StepOutcome, StepStop> {
+    let base_scope = ctx.scope.clone();
+    for &stage in &step.stages {
+        let scope = scope_at(&base_scope, stage);
+        let resolved =
+            match resolve_process(&step.process, &scope, ctx.settings.grace, ctx.step.timeout) {
+                Ok(resolved) => resolved,
+                Err(err) => return Ok(StepOutcome::fail(err.to_string())),
+            };
+        ctx.progress(format!("stage {stage}%: {}", resolved.display));
+        let (ran, _) =
+            run_to_outcome(&resolved.request, ctx, &[0], &format!(".stage-{stage}")).await?;
+        let step_id = ctx.id().to_string();
+        if !ran.passed {
+            ctx.emitter
+                .emit(Event::Stage {
+                    step: step_id,
+                    stage,
+                    passed: false,
+                    message: ran.message.clone(),
+                    output: ran.output.clone(),
+                })
+                .await?;
+            let mut outcome = StepOutcome::fail(format!("stage {stage}%: {}", ran.message));
+            outcome.tail = ran.tail;
+            return Ok(outcome);
+        }
+        bake(step.bake, stage, ctx).await?;
+        let mut failure = None;
+        for gate in &step.gate {
+            let timeout = gate.timeout.unwrap_or(ctx.settings.http_timeout);
+            let result = run_check(&gate.check, ctx, timeout).await?;
+            if !result.passed {
+                failure = Some(format!(
+                    "gate `{}` failed at {stage}%: {}",
+                    gate.name, result.message
+                ));
+                break;
+            }
+        }
+        let message = failure
+            .clone()
+            .unwrap_or_else(|| format!("stage {stage}%: {} gate checks passed", step.gate.len()));
+        ctx.emitter
+            .emit(Event::Stage {
+                step: ctx.id().to_string(),
+                stage,
+                passed: failure.is_none(),
+                message,
+                output: ran.output,
+            })
+            .await?;
+        if let Some(failure) = failure {
+            let mut outcome = StepOutcome::fail(failure);
+            outcome.policy_override = Some(match step.on_gate_failure {
+                GateFailure::Rollback => FailurePolicy::Rollback,
+                GateFailure::Ask => FailurePolicy::Ask,
+            });
+            return Ok(outcome);
+        }
+    }
+    let last = step.stages.last().copied().unwrap_or(100);
+    Ok(StepOutcome::pass(format!(
+        "rolled out to {last}% through {} stages",
+        step.stages.len()
+    )))
+}
+
+async fn bake(duration: Duration, stage: u8, ctx: &mut StepContext<'_>) -> Result<(), StepStop> {
+    if duration.is_zero() {
+        return Ok(());
+    }
+    let end = Instant::now() + duration;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = sleep_until(end) => return Ok(()),
+            _ = tick.tick() => {
+                let left = end.saturating_duration_since(Instant::now());
+                ctx.progress(format!("stage {stage}%: baking, {} left", format_duration(Duration::from_secs(left.as_secs()))));
+            }
+            _ = ctx.interrupt.aborted() => return Err(StepStop::Abort),
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Rendering a step's process fields against the run's variables: what runs (`text`) and what
+//! is shown and journaled (`display`, secrets masked).
+
+use std::path::PathBuf;
+
+use crate::engine::process::{ProcessRequest, ProgramLine};
+use crate::runbook::kinds::command::{ProcessSpec, Program};
+use crate::runbook::template::{Quoting, RenderError, Scope};
+
+pub struct ResolvedProcess {
+    pub request: ProcessRequest,
+    pub display: String,
+}
+
+pub fn resolve_process(
+    spec: &ProcessSpec,
+    scope: &Scope,
+    grace: std::time::Duration,
+    timeout: Option<std::time::Duration>,
+) -> Result<ResolvedProcess, RenderError> {
+    let (program, display) = match &spec.program {
+        Program::Shell(run) => {
+            let rendered = run.render(scope, Quoting::Shell)?;
+            (ProgramLine::Shell(rendered.text), rendered.display)
+        }
+        Program::Argv(argv) => {
+            let mut texts = Vec::new();
+            let mut shown = Vec::new();
+            for item in argv {
+                let rendered = item.render(scope, Quoting::Verbatim)?;
+                if rendered.text != rendered.display {
+                    // A secret inside argv would show in `ps`, exactly like one inside `run`.
+                    let name = item.references().next().map_or("?", |(n, _)| n).to_string();
+                    return Err(RenderError::SecretInShell(name));
+                }
+                shown.push(
+                    shlex::try_quote(&rendered.display)
+                        .map_or_else(|_| rendered.display.clone(), |q| q.into_owned()),
+                );
+                texts.push(rendered.text);
+            }
+            (ProgramLine::Argv(texts), shown.join(" "))
+        }
+    };
+    let cwd = match &spec.cwd {
+        Some(cwd) => Some(PathBuf::from(cwd.render(scope, Quoting::Verbatim)?.text)),
+        None => None,
+    };
+    let mut env: Vec<(String, String)> = scope
+        .exported_env()
+        .map(|(name, value)| (name, value.to_string()))
+        .collect();
+    for (name, value) in &spec.env {
+        env.push((
+            name.value.clone(),
+            value.render(scope, Quoting::Verbatim)?.text,
+        ));
+    }
+    Ok(ResolvedProcess {
+        request: ProcessRequest {
+            program,
+            cwd,
+            env,
+            timeout,
+            grace,
+        },
+        display,
+    })
+}

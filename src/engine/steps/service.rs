@@ -1,0 +1,168 @@
+//! Executes a `service` step: starts a background process group that lives until the run
+//! ends, and passes once it is ready (its URL answers 2xx, or a line of its output matches).
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::engine::context::{StepContext, StepOutcome, StepStop};
+use crate::engine::display::display_line;
+use crate::engine::events::{Event, Stream};
+use crate::engine::output_file::OutputFile;
+use crate::engine::process::{ProcessGroup, ProgramLine};
+use crate::runbook::duration::format_duration;
+use crate::runbook::kinds::service::{Readiness, ServiceStep};
+use crate::runbook::template::Quoting;
+
+use super::resolve::resolve_process;
+
+pub fn describe(step: &ServiceStep, ctx: &StepContext<'_>) -> Result<String, String> {
+    resolve_process(&step.process, ctx.scope, ctx.settings.grace, None)
+        .map(|r| format!("start in the background: {}", r.display))
+        .map_err(|e| e.to_string())
+}
+
+pub async fn execute(
+    step: &ServiceStep,
+    ctx: &mut StepContext<'_>,
+) -> Result<StepOutcome, StepStop> {
+    let resolved = match resolve_process(&step.process, ctx.scope, ctx.settings.grace, None) {
+        Ok(resolved) => resolved,
+        Err(err) => return Ok(StepOutcome::fail(err.to_string())),
+    };
+    let mut command = match &resolved.request.program {
+        ProgramLine::Shell(line) => {
+            let mut c = tokio::process::Command::new("sh");
+            c.arg("-c").arg(line);
+            c
+        }
+        ProgramLine::Argv(argv) => {
+            let mut c = tokio::process::Command::new(&argv[0]);
+            c.args(&argv[1..]);
+            c
+        }
+    };
+    command
+        .envs(resolved.request.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    if let Some(cwd) = &resolved.request.cwd {
+        command.current_dir(cwd);
+    }
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(err) => {
+            return Ok(StepOutcome::fail(format!(
+                "cannot start the service: {err}"
+            )));
+        }
+    };
+    let group = ProcessGroup(child.id().expect("just spawned") as i32);
+    let name = format!("{}.{}.service", ctx.id(), ctx.attempt);
+    let mut output = OutputFile::create(ctx.run_dir, &name, ctx.scrubber.clone())
+        .map_err(|err| StepStop::Io(format!("cannot create the service log: {err}")))?;
+    let log_path = output.path().display().to_string();
+
+    // The service's output goes to its log for the whole run; lines come back here for the
+    // readiness pattern until the step is over.
+    let (lines_tx, mut lines) = mpsc::unbounded_channel::<(Stream, String)>();
+    let (raw_tx, mut raw) = mpsc::unbounded_channel::<Vec<u8>>();
+    for (stream, which) in [
+        (
+            Box::new(child.stdout.take().expect("piped"))
+                as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+            Stream::Stdout,
+        ),
+        (
+            Box::new(child.stderr.take().expect("piped")),
+            Stream::Stderr,
+        ),
+    ] {
+        let (lines_tx, raw_tx) = (lines_tx.clone(), raw_tx.clone());
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(stream);
+            let mut line = Vec::new();
+            while reader.read_until(b'\n', &mut line).await.unwrap_or(0) > 0 {
+                let _ = lines_tx.send((which, display_line(&line)));
+                let _ = raw_tx.send(std::mem::take(&mut line));
+            }
+        });
+    }
+    drop((lines_tx, raw_tx));
+    tokio::spawn(async move {
+        while let Some(bytes) = raw.recv().await {
+            if output.write(&bytes).is_err() {
+                break;
+            }
+        }
+        let _ = output.finish();
+    });
+
+    let deadline = Instant::now() + step.ready_timeout;
+    let ready_url = match &step.ready {
+        Readiness::Url(url) => match url.render(ctx.scope, Quoting::Verbatim) {
+            Ok(url) => Some(url.text),
+            Err(err) => {
+                group.terminate(ctx.settings.grace).await;
+                return Ok(StepOutcome::fail(err.to_string()));
+            }
+        },
+        Readiness::Pattern(_) => None,
+    };
+    let mut poll = tokio::time::interval(Duration::from_millis(200));
+    let ready = loop {
+        tokio::select! {
+            line = lines.recv() => {
+                let Some((stream, line)) = line else { continue };
+                let matched = matches!(&step.ready, Readiness::Pattern(p) if p.value.is_match(&ctx.scrubber.scrub_text(&line)));
+                ctx.emitter.show(Event::Output { step: ctx.id().to_string(), stream, line: ctx.scrubber.scrub_text(&line) });
+                if matched { break Ok(()); }
+            }
+            _ = poll.tick(), if ready_url.is_some() => {
+                let url = ready_url.as_deref().expect("checked");
+                if let Ok(response) = ctx.http.not_following.get(url).timeout(Duration::from_secs(2)).send().await
+                    && response.status().is_success()
+                {
+                    break Ok(());
+                }
+            }
+            exited = child.wait() => {
+                let status = exited.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                break Err(format!("the service exited before it was ready ({status}); its log: {log_path}"));
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                break Err(format!("not ready after {}; its log: {log_path}", format_duration(step.ready_timeout)));
+            }
+            _ = ctx.interrupt.aborted() => {
+                group.terminate(ctx.settings.grace).await;
+                return Err(StepStop::Abort);
+            }
+        }
+    };
+    match ready {
+        Ok(()) => {
+            ctx.services.add(ctx.id().to_string(), group, child);
+            let step_id = ctx.id().to_string();
+            ctx.emitter
+                .emit(Event::Service {
+                    step: step_id,
+                    state: "ready".into(),
+                })
+                .await?;
+            Ok(StepOutcome::pass(format!(
+                "running in the background (pid {}); its log: {log_path}",
+                group.0
+            )))
+        }
+        Err(message) => {
+            group.terminate(ctx.settings.grace).await;
+            let _ = child.wait().await;
+            Ok(StepOutcome::fail(message))
+        }
+    }
+}
