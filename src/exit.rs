@@ -4,9 +4,13 @@ use std::process::ExitCode;
 
 /// How a command that did its job ended.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Success {
+pub enum Outcome {
     /// 0: success, VALID.
     Done,
+    /// 1: the run failed, was aborted or rolled back.
+    RunFailed,
+    /// 3: suspended, waiting for an operator (or INCOMPLETE).
+    Suspended,
 }
 
 /// How a command failed.
@@ -16,12 +20,14 @@ pub enum Failure {
     Input(String),
     /// 2: bad input whose diagnostics were already printed.
     Reported,
+    /// 5: the run stopped because it could not record (fail closed).
+    JournalWrite(String),
 }
 
 impl Failure {
     fn message(&self) -> Option<&str> {
         match self {
-            Self::Input(message) => Some(message),
+            Self::Input(message) | Self::JournalWrite(message) => Some(message),
             Self::Reported => None,
         }
     }
@@ -29,14 +35,17 @@ impl Failure {
     fn code(&self) -> u8 {
         match self {
             Self::Input(_) | Self::Reported => 2,
+            Self::JournalWrite(_) => 5,
         }
     }
 }
 
 /// Prints the failure, if it has something to say, and returns the process exit code.
-pub fn exit_code(result: Result<Success, Failure>) -> ExitCode {
+pub fn exit_code(result: Result<Outcome, Failure>) -> ExitCode {
     match result {
-        Ok(Success::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::RunFailed) => ExitCode::from(1),
+        Ok(Outcome::Suspended) => ExitCode::from(3),
         Err(failure) => {
             if let Some(message) = failure.message() {
                 eprintln!("cutover: {message}");

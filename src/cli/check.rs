@@ -5,11 +5,11 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::args::{CheckArgs, CheckFormat};
-use crate::exit::{Failure, Success};
+use crate::exit::{Failure, Outcome};
 use crate::runbook::load::{Checked, read_and_check};
 use crate::runbook::render::{JsonDiagnostic, render_text, to_json};
 
-pub fn check(args: &CheckArgs) -> Result<Success, Failure> {
+pub fn check(args: &CheckArgs) -> Result<Outcome, Failure> {
     let mut results = Vec::new();
     for path in &args.runbooks {
         results.push(read_and_check(path).map_err(|err| Failure::Input(err.to_string()))?);
@@ -23,7 +23,7 @@ pub fn check(args: &CheckArgs) -> Result<Success, Failure> {
     if results.iter().any(|checked| checked.error_count > 0) {
         Err(Failure::Reported)
     } else {
-        Ok(Success::Done)
+        Ok(Outcome::Done)
     }
 }
 

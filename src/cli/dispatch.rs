@@ -2,13 +2,14 @@
 
 use super::args::{Cli, Command};
 use super::check::check;
+use super::run::run;
 use super::unavailable::not_yet;
-use crate::exit::{Failure, Success};
+use crate::exit::{Failure, Outcome};
 
-pub fn dispatch(cli: Cli) -> Result<Success, Failure> {
+pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
     match cli.command {
         Command::Check(args) => check(&args),
-        Command::Run(_) => Err(not_yet("run", "the engine")),
+        Command::Run(args) => run(&args),
         Command::Resume(_) => Err(not_yet("resume", "the signed journal")),
         Command::Verify(_) => Err(not_yet("verify", "the signed journal")),
         Command::Review(_) => Err(not_yet("review", "the audit review")),

@@ -3,4 +3,7 @@
 pub mod args;
 pub mod check;
 pub mod dispatch;
+pub mod headless_answers;
+pub mod run;
+pub mod signals;
 pub mod unavailable;

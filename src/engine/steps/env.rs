@@ -101,8 +101,6 @@ pub fn judge(step: &EnvStep, variables: &HashMap<String, String>) -> StepOutcome
     if problems.is_empty() {
         StepOutcome::pass(format!("{checked} checks passed"))
     } else {
-        let mut outcome = StepOutcome::fail(problems.join("; "));
-        outcome.tail = problems;
-        outcome
+        StepOutcome::fail(problems.join("; "))
     }
 }

@@ -1,0 +1,82 @@
+//! Answers the engine's prompts without a terminal, from the command line: automated steps go
+//! ahead, a manual or dangerous step needs its `--confirm STEP[=NOTE]`, a failure follows
+//! `--on-failure`. A prompt nobody answered in advance suspends the run (exit 3).
+
+use std::collections::HashMap;
+
+use tokio::sync::mpsc;
+
+use super::args::OnFailure;
+use crate::engine::control::Control;
+use crate::engine::events::{Event, Prompt};
+use crate::runbook::kinds::manual::NotesPolicy;
+
+pub struct HeadlessAnswers {
+    /// Step id → the note given with `--confirm`.
+    pub confirms: HashMap<String, Option<String>>,
+    pub on_failure: OnFailure,
+}
+
+impl HeadlessAnswers {
+    pub fn answer(&self, prompt: &Prompt) -> Option<Control> {
+        Some(match prompt {
+            Prompt::Run { .. } => Control::Proceed,
+            Prompt::Phrase { step, phrase, .. } => match self.confirms.get(step) {
+                Some(_) => Control::Phrase {
+                    text: phrase.clone(),
+                },
+                None => suspend(step, "is dangerous"),
+            },
+            Prompt::Manual {
+                step,
+                checklist,
+                notes,
+                ..
+            } => match self.confirms.get(step) {
+                Some(note)
+                    if *notes == NotesPolicy::Required
+                        && note.as_deref().is_none_or(|n| n.trim().is_empty()) =>
+                {
+                    Control::Suspend {
+                        reason: format!("step `{step}` needs a note: --confirm {step}=NOTE"),
+                    }
+                }
+                Some(note) => Control::Confirm {
+                    checklist: checklist.clone(),
+                    note: note.clone(),
+                },
+                None => suspend(step, "is manual"),
+            },
+            Prompt::Failure {
+                in_rollback: true, ..
+            } => Control::Abort,
+            Prompt::Failure { .. } => match self.on_failure {
+                OnFailure::Abort => Control::Abort,
+                OnFailure::Rollback => Control::Rollback,
+            },
+            Prompt::Wait { .. } => return None,
+        })
+    }
+
+    /// Reads events, answers prompts, until the run ends.
+    pub async fn serve(
+        self,
+        mut events: mpsc::UnboundedReceiver<Event>,
+        controls: mpsc::UnboundedSender<Control>,
+    ) {
+        while let Some(event) = events.recv().await {
+            if let Event::Waiting(prompt) = &event
+                && let Some(control) = self.answer(prompt)
+                && controls.send(control).is_err()
+            {
+                return;
+            }
+        }
+    }
+}
+
+fn suspend(step: &str, why: &str) -> Control {
+    Control::Suspend {
+        reason: format!("step `{step}` {why}: continue with `cutover resume RUN --confirm {step}`"),
+    }
+}

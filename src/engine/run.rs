@@ -1,0 +1,530 @@
+//! The run loop: phases in order, steps in order, each step through its state machine
+//! (pending → running → passed | failed | skipped | simulated | done-manually), failures
+//! through the step's policy or the operator's choice, and the rollback section when chosen.
+//! Every side effect is preceded by its intent and followed by its outcome, both durable.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::context::{RunSettings, StepContext, StepOutcome, StepStop};
+use super::control::Control;
+use super::emitter::{Emitter, RecordError};
+use super::events::{Decision, Event, Mode, Prompt, RunStatus, StepStatus};
+use super::interrupt::{Interrupt, InterruptReceiver};
+use super::scrub::Scrubber;
+use super::services::Services;
+use super::steps::dispatch::{describe, execute};
+use super::steps::http_client::HttpClients;
+use super::window_clock::WindowClock;
+use crate::runbook::model::{FailurePolicy, Runbook, Step, StepAction};
+use crate::runbook::template::Scope;
+
+/// Why a run stopped without a status: it could not record (exit 5).
+#[derive(Debug)]
+pub enum EngineError {
+    Record(RecordError),
+    Io(String),
+    Setup(String),
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Record(err) => write!(f, "the journal could not record: {err}"),
+            Self::Io(message) | Self::Setup(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+impl From<RecordError> for EngineError {
+    fn from(err: RecordError) -> Self {
+        Self::Record(err)
+    }
+}
+
+/// Everything the engine needs to run, decided by the command line.
+pub struct RunPlan {
+    pub runbook: Runbook,
+    pub scope: Scope,
+    pub run_id: String,
+    pub run_dir: PathBuf,
+    pub mode: Mode,
+    pub dry_run: bool,
+    /// Automated steps run without waiting for Enter.
+    pub auto: bool,
+    pub inject_failures: BTreeSet<String>,
+    pub settings: RunSettings,
+}
+
+/// What to do after a step.
+enum Flow {
+    Next,
+    Rollback,
+    Abort,
+    Suspend(String),
+}
+
+pub struct Engine {
+    plan: RunPlan,
+    emitter: Emitter,
+    controls: mpsc::UnboundedReceiver<Control>,
+    interrupt: InterruptReceiver,
+    http: HttpClients,
+    services: Services,
+    window: WindowClock,
+    scrubber: Scrubber,
+    started: Instant,
+    first_failure: Option<Instant>,
+}
+
+impl Engine {
+    pub fn new(
+        plan: RunPlan,
+        emitter: Emitter,
+        controls: mpsc::UnboundedReceiver<Control>,
+        interrupt: InterruptReceiver,
+    ) -> Result<Self, EngineError> {
+        let scrubber = Scrubber::new(plan.scope.secret_values());
+        Ok(Self {
+            http: HttpClients::new().map_err(EngineError::Setup)?,
+            plan,
+            emitter,
+            controls,
+            interrupt,
+            services: Services::default(),
+            window: WindowClock::default(),
+            scrubber,
+            started: Instant::now(),
+            first_failure: None,
+        })
+    }
+
+    /// Runs to the end. Services are stopped however the run ends.
+    pub async fn run(mut self) -> Result<RunStatus, EngineError> {
+        let result = self.run_phases().await;
+        for step in self.services.stop_all(self.plan.settings.grace).await {
+            if result.is_ok() {
+                self.emitter
+                    .emit(Event::Service {
+                        step,
+                        state: "stopped".into(),
+                    })
+                    .await?;
+            }
+        }
+        let status = result?;
+        let recovery_ms = match (status, self.first_failure) {
+            (RunStatus::RolledBack, Some(first)) => Some(first.elapsed().as_millis() as u64),
+            _ => None,
+        };
+        self.emitter
+            .emit(Event::RunFinished {
+                status,
+                duration_ms: self.started.elapsed().as_millis() as u64,
+                recovery_ms,
+            })
+            .await?;
+        Ok(status)
+    }
+
+    async fn run_phases(&mut self) -> Result<RunStatus, EngineError> {
+        let runbook = self.plan.runbook.clone();
+        let vars = runbook
+            .vars
+            .iter()
+            .filter(|var| !var.secret)
+            .filter_map(|var| {
+                let value = self.plan.scope.get(&var.name.value)?;
+                Some((var.name.value.clone(), value.text.clone()))
+            })
+            .collect();
+        self.emitter
+            .emit(Event::RunStarted {
+                run_id: self.plan.run_id.clone(),
+                runbook: runbook.name.value.clone(),
+                title: runbook.title.clone(),
+                mode: self.plan.mode,
+                run_dir: self.plan.run_dir.display().to_string(),
+                vars,
+                expected_ms: runbook.expected_duration.map(|d| d.as_millis() as u64),
+            })
+            .await?;
+        for phase in &runbook.phases {
+            let phase_started = Instant::now();
+            self.emitter
+                .emit(Event::PhaseStarted {
+                    phase: phase.id.value.clone(),
+                    title: phase.title.clone(),
+                })
+                .await?;
+            for step in &phase.steps {
+                match self.interrupt.current() {
+                    Interrupt::SuspendAfterStep => {
+                        return self
+                            .suspend("the terminal was lost (SIGHUP)".into(), Some(step))
+                            .await;
+                    }
+                    Interrupt::AbortNow => {
+                        self.decide(step, Decision::Abort).await?;
+                        return Ok(RunStatus::Aborted);
+                    }
+                    Interrupt::None => {}
+                }
+                self.report_overrun().await?;
+                match self.run_step(step, false).await? {
+                    Flow::Next => {}
+                    Flow::Rollback => return self.rollback().await,
+                    Flow::Abort => return Ok(RunStatus::Aborted),
+                    Flow::Suspend(reason) => return self.suspend(reason, Some(step)).await,
+                }
+            }
+            self.emitter
+                .emit(Event::PhaseFinished {
+                    phase: phase.id.value.clone(),
+                    duration_ms: phase_started.elapsed().as_millis() as u64,
+                    expected_ms: phase.expected_duration.map(|d| d.as_millis() as u64),
+                })
+                .await?;
+        }
+        self.report_overrun().await?;
+        Ok(RunStatus::Passed)
+    }
+
+    async fn rollback(&mut self) -> Result<RunStatus, EngineError> {
+        let steps = self.plan.runbook.rollback.clone();
+        for step in &steps {
+            match self.run_step(step, true).await? {
+                Flow::Next => {}
+                Flow::Rollback | Flow::Abort => return Ok(RunStatus::Aborted),
+                Flow::Suspend(reason) => return self.suspend(reason, Some(step)).await,
+            }
+        }
+        Ok(RunStatus::RolledBack)
+    }
+
+    async fn suspend(
+        &mut self,
+        reason: String,
+        next: Option<&Step>,
+    ) -> Result<RunStatus, EngineError> {
+        self.emitter
+            .emit(Event::Suspended {
+                reason,
+                next_step: next.map(|s| s.id.value.clone()),
+            })
+            .await?;
+        Ok(RunStatus::Suspended)
+    }
+
+    async fn report_overrun(&mut self) -> Result<(), EngineError> {
+        if let Some(overrun) = self.window.take_overrun() {
+            self.emitter
+                .emit(Event::WindowOverrun {
+                    overrun_ms: overrun.as_millis() as u64,
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn decide(&mut self, step: &Step, decision: Decision) -> Result<(), EngineError> {
+        self.emitter
+            .emit(Event::Decided {
+                step: step.id.value.clone(),
+                decision,
+            })
+            .await?;
+        Ok(())
+    }
+
+    fn simulated(&self, step: &Step) -> bool {
+        self.plan.dry_run && !step.readonly
+    }
+
+    /// One step, from its confirmation to its last attempt and the decision after a failure.
+    async fn run_step(&mut self, step: &Step, in_rollback: bool) -> Result<Flow, EngineError> {
+        let action = {
+            let ctx = self.context(step, 0);
+            describe(&step.action, &ctx)
+        };
+        let action_text = action
+            .clone()
+            .unwrap_or_else(|problem| format!("(cannot resolve: {problem})"));
+        if !self.simulated(step)
+            && let Some(flow) = self.confirm_before(step, &action_text).await?
+        {
+            return Ok(flow);
+        }
+        let mut attempt = 0;
+        let mut retries_left = step.retries;
+        loop {
+            attempt += 1;
+            self.emitter
+                .emit(Event::StepStarted {
+                    step: step.id.value.clone(),
+                    title: step.title.clone(),
+                    kind: step.kind_name().into(),
+                    attempt,
+                    action: action_text.clone(),
+                    rollback: in_rollback,
+                })
+                .await?;
+            let started = Instant::now();
+            let result = self.attempt(step, attempt, &action).await;
+            let (outcome, stop) = match result {
+                Ok(outcome) => (outcome, None),
+                Err(StepStop::Abort) => (
+                    StepOutcome::fail("stopped by the operator"),
+                    Some(Flow::Abort),
+                ),
+                Err(StepStop::Suspend(reason)) => (
+                    StepOutcome::fail(format!("suspended: {reason}")),
+                    Some(Flow::Suspend(reason)),
+                ),
+                Err(StepStop::Record(err)) => return Err(EngineError::Record(err)),
+                Err(StepStop::Io(message)) => return Err(EngineError::Io(message)),
+            };
+            let status = match (outcome.status_override, outcome.passed) {
+                (Some(status), _) => status,
+                (None, true) => StepStatus::Passed,
+                (None, false) => StepStatus::Failed,
+            };
+            // A suspended manual step has no result yet: it is asked again on resume.
+            if !matches!(stop, Some(Flow::Suspend(_))) || step_is_automated(step) {
+                self.emitter
+                    .emit(Event::StepResult {
+                        step: step.id.value.clone(),
+                        attempt,
+                        status,
+                        duration_ms: started.elapsed().as_millis() as u64,
+                        expected_ms: step.expected_duration.map(|d| d.as_millis() as u64),
+                        exit_code: outcome.exit_code,
+                        http_status: outcome.http_status,
+                        message: self.scrubber.scrub_text(&outcome.message),
+                        output: outcome.output.clone(),
+                        tail: if outcome.passed {
+                            Vec::new()
+                        } else {
+                            outcome.tail.clone()
+                        },
+                    })
+                    .await?;
+            }
+            if let Some(flow) = stop {
+                if matches!(flow, Flow::Abort) {
+                    self.decide(step, Decision::Abort).await?;
+                }
+                return Ok(flow);
+            }
+            if outcome.passed {
+                for (name, value) in outcome.captures {
+                    self.plan.scope.set(&name, value, false);
+                }
+                return Ok(Flow::Next);
+            }
+            self.first_failure.get_or_insert_with(Instant::now);
+            if retries_left > 0 {
+                retries_left -= 1;
+                tokio::select! {
+                    _ = tokio::time::sleep(step.retry_delay) => continue,
+                    _ = self.interrupt.aborted() => {
+                        self.decide(step, Decision::Abort).await?;
+                        return Ok(Flow::Abort);
+                    }
+                }
+            }
+            let policy = outcome.policy_override.unwrap_or(step.on_failure);
+            match self
+                .after_failure(step, policy, &outcome.message, in_rollback)
+                .await?
+            {
+                AfterFailure::Retry => retries_left = step.retries,
+                AfterFailure::Flow(flow) => return Ok(flow),
+            }
+        }
+    }
+
+    async fn attempt(
+        &mut self,
+        step: &Step,
+        attempt: u32,
+        action: &Result<String, String>,
+    ) -> Result<StepOutcome, StepStop> {
+        if self.simulated(step) {
+            let mut outcome = StepOutcome::pass("simulated (dry run): not executed");
+            outcome.status_override = Some(StepStatus::Simulated);
+            return Ok(outcome);
+        }
+        if self.plan.mode == Mode::Drill && self.plan.inject_failures.contains(&step.id.value) {
+            return Ok(StepOutcome::fail(
+                "failure injected for the drill (--inject-failure)",
+            ));
+        }
+        if let Err(problem) = action {
+            return Ok(StepOutcome::fail(problem.clone()));
+        }
+        let mut ctx = self.context(step, attempt);
+        execute(&step.action, &mut ctx).await
+    }
+
+    /// Before an automated step: Enter (unless `--auto`), or the typed phrase for a dangerous
+    /// step. Returns the flow when the operator did not say go.
+    async fn confirm_before(
+        &mut self,
+        step: &Step,
+        action: &str,
+    ) -> Result<Option<Flow>, EngineError> {
+        if !step_is_automated(step) {
+            return Ok(None);
+        }
+        let prompt = if step.dangerous {
+            Prompt::Phrase {
+                step: step.id.value.clone(),
+                phrase: step.confirm_phrase.clone(),
+                command: action.into(),
+            }
+        } else if !self.plan.auto || step.confirm {
+            Prompt::Run {
+                step: step.id.value.clone(),
+                command: action.into(),
+            }
+        } else {
+            return Ok(None);
+        };
+        loop {
+            self.emitter.emit(Event::Waiting(prompt.clone())).await?;
+            match self.controls.recv().await {
+                Some(Control::Proceed) if !step.dangerous => return Ok(None),
+                Some(Control::Phrase { text }) if step.dangerous && text == step.confirm_phrase => {
+                    self.emitter
+                        .emit(Event::Confirmed {
+                            step: step.id.value.clone(),
+                            note: None,
+                            checklist: vec![format!("typed `{text}`")],
+                        })
+                        .await?;
+                    return Ok(None);
+                }
+                Some(Control::Abort) => {
+                    self.decide(step, Decision::Abort).await?;
+                    return Ok(Some(Flow::Abort));
+                }
+                Some(Control::Suspend { reason }) => return Ok(Some(Flow::Suspend(reason))),
+                Some(_) => continue,
+                None => {
+                    return Ok(Some(Flow::Suspend(format!(
+                        "step `{}` needs an operator",
+                        step.id.value
+                    ))));
+                }
+            }
+        }
+    }
+
+    async fn after_failure(
+        &mut self,
+        step: &Step,
+        policy: FailurePolicy,
+        message: &str,
+        in_rollback: bool,
+    ) -> Result<AfterFailure, EngineError> {
+        match policy {
+            FailurePolicy::Continue => {
+                self.decide(
+                    step,
+                    Decision::Policy {
+                        action: "continue".into(),
+                    },
+                )
+                .await?;
+                return Ok(AfterFailure::Flow(Flow::Next));
+            }
+            FailurePolicy::Abort => {
+                self.decide(
+                    step,
+                    Decision::Policy {
+                        action: "abort".into(),
+                    },
+                )
+                .await?;
+                return Ok(AfterFailure::Flow(Flow::Abort));
+            }
+            FailurePolicy::Rollback if !in_rollback => {
+                self.decide(
+                    step,
+                    Decision::Policy {
+                        action: "rollback".into(),
+                    },
+                )
+                .await?;
+                return Ok(AfterFailure::Flow(Flow::Rollback));
+            }
+            FailurePolicy::Rollback | FailurePolicy::Ask => {}
+        }
+        let prompt = Prompt::Failure {
+            step: step.id.value.clone(),
+            message: self.scrubber.scrub_text(message),
+            can_skip: !step.required,
+            in_rollback,
+        };
+        loop {
+            self.emitter.emit(Event::Waiting(prompt.clone())).await?;
+            let decision = match self.controls.recv().await {
+                Some(Control::Retry) => Decision::Retry,
+                Some(Control::Skip { reason }) if !step.required && !reason.trim().is_empty() => {
+                    Decision::Skip { reason }
+                }
+                Some(Control::MarkDone { evidence })
+                    if !in_rollback && !evidence.trim().is_empty() =>
+                {
+                    Decision::MarkDone { evidence }
+                }
+                Some(Control::Rollback) if !in_rollback => Decision::Rollback,
+                Some(Control::Abort) | None => Decision::Abort,
+                Some(Control::Suspend { reason }) => {
+                    return Ok(AfterFailure::Flow(Flow::Suspend(reason)));
+                }
+                Some(_) => continue,
+            };
+            let after = match &decision {
+                Decision::Retry => AfterFailure::Retry,
+                Decision::Skip { .. } | Decision::MarkDone { .. } => AfterFailure::Flow(Flow::Next),
+                Decision::Rollback => AfterFailure::Flow(Flow::Rollback),
+                _ => AfterFailure::Flow(Flow::Abort),
+            };
+            self.decide(step, decision).await?;
+            return Ok(after);
+        }
+    }
+
+    fn context<'a>(&'a mut self, step: &'a Step, attempt: u32) -> StepContext<'a> {
+        StepContext {
+            step,
+            attempt,
+            scope: &self.plan.scope,
+            run_dir: &self.plan.run_dir,
+            emitter: &mut self.emitter,
+            interrupt: &mut self.interrupt,
+            controls: &mut self.controls,
+            scrubber: &self.scrubber,
+            settings: &self.plan.settings,
+            http: &self.http,
+            services: &mut self.services,
+            window: &mut self.window,
+        }
+    }
+}
+
+enum AfterFailure {
+    Retry,
+    Flow(Flow),
+}
+
+fn step_is_automated(step: &Step) -> bool {
+    !matches!(step.action, StepAction::Manual(_))
+}

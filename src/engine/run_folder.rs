@@ -1,0 +1,72 @@
+//! The folder of one run: `LOG_DIR/<runbook>/<YYYYMMDDTHHMMSSZ>-<8 hex>/` with the exact
+//! runbook bytes that ran and `output/`. Private to the operator (0700 folders, 0600 files).
+
+use std::fs::{DirBuilder, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+pub struct RunFolder {
+    pub dir: PathBuf,
+    pub run_id: String,
+    pub started: String,
+}
+
+impl RunFolder {
+    /// Creates a new run folder for `runbook_name` under `log_dir`.
+    pub fn create(
+        log_dir: &Path,
+        runbook_name: &str,
+        runbook_bytes: &[u8],
+    ) -> std::io::Result<Self> {
+        let started = jiff::Timestamp::now()
+            .strftime("%Y%m%dT%H%M%SZ")
+            .to_string();
+        let run_id = format!("{started}-{}", random_hex(4)?);
+        let parent = log_dir.join(runbook_name);
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&parent)?;
+        let dir = parent.join(&run_id);
+        DirBuilder::new().mode(0o700).create(&dir)?;
+        DirBuilder::new().mode(0o700).create(dir.join("output"))?;
+        let mut copy = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(dir.join("runbook.toml"))?;
+        copy.write_all(runbook_bytes)?;
+        copy.sync_all()?;
+        std::fs::File::open(&dir)?.sync_all()?;
+        Ok(Self {
+            dir,
+            run_id,
+            started,
+        })
+    }
+}
+
+fn random_hex(bytes: usize) -> std::io::Result<String> {
+    let mut buffer = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut buffer)?;
+    Ok(super::output_file::hex(&buffer))
+}
+
+/// Where run folders go: `--log-dir`, else `$CUTOVER_LOG_DIR`, else
+/// `$XDG_STATE_HOME/cutover/runs`, else `~/.local/state/cutover/runs`.
+pub fn default_log_dir(
+    flag: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<PathBuf> {
+    if let Some(flag) = flag {
+        return Some(flag.to_path_buf());
+    }
+    if let Some(dir) = env("CUTOVER_LOG_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    if let Some(state) = env("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(state).join("cutover/runs"));
+    }
+    env("HOME").map(|home| PathBuf::from(home).join(".local/state/cutover/runs"))
+}

@@ -1,0 +1,80 @@
+//! The values of a run's variables: `--var`, then the variable's environment variable, then its
+//! default; plus the built-ins. Every problem is reported, not only the first.
+
+use crate::runbook::model::Runbook;
+use crate::runbook::template::Scope;
+
+/// The built-in values of one run.
+pub struct Builtins {
+    pub run_id: String,
+    pub run_dir: String,
+    pub run_started: String,
+    pub cutover: String,
+}
+
+pub fn resolve_variables(
+    runbook: &Runbook,
+    given: &[(String, String)],
+    environment: &dyn Fn(&str) -> Option<String>,
+    builtins: &Builtins,
+) -> Result<Scope, Vec<String>> {
+    let mut problems = Vec::new();
+    for (name, _) in given {
+        match runbook.var(name) {
+            None => problems.push(format!("--var {name}: the runbook has no variable `{name}`")),
+            Some(var) if var.secret => problems.push(format!(
+                "--var {name}: a secret on the command line would show in `ps`; set it in ${} instead",
+                var.env.as_deref().unwrap_or("its environment variable")
+            )),
+            Some(_) => {}
+        }
+    }
+    let mut scope = Scope::default();
+    for var in &runbook.vars {
+        let name = &var.name.value;
+        let value = given
+            .iter()
+            .rev()
+            .find(|(given_name, _)| given_name == name)
+            .map(|(_, value)| value.clone())
+            .or_else(|| var.env.as_deref().and_then(environment))
+            .or_else(|| var.default.as_ref().map(|d| d.value.clone()));
+        let value = match value {
+            Some(value) => value,
+            None if var.required || var.secret => {
+                problems.push(match &var.env {
+                    Some(env) => {
+                        format!("variable `{name}` is required: set ${env} or pass --var {name}=…")
+                    }
+                    None => format!("variable `{name}` is required: pass --var {name}=…"),
+                });
+                continue;
+            }
+            None => String::new(),
+        };
+        if let Some(pattern) = &var.pattern
+            && !pattern.value.is_match(&value)
+        {
+            let shown = if var.secret {
+                "***".to_string()
+            } else {
+                value.clone()
+            };
+            problems.push(format!(
+                "variable `{name}` = `{shown}` does not match `{}`",
+                pattern.value.as_str()
+            ));
+            continue;
+        }
+        scope.set(name, value, var.secret);
+    }
+    scope.set("run.id", &builtins.run_id, false);
+    scope.set("run.dir", &builtins.run_dir, false);
+    scope.set("run.started", &builtins.run_started, false);
+    scope.set("cutover", &builtins.cutover, false);
+    if problems.is_empty() {
+        Ok(scope)
+    } else {
+        Err(problems)
+    }
+}

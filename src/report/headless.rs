@@ -1,0 +1,170 @@
+//! The headless reporter: one line per step start and end with status and duration, failures
+//! with the tail of their output, decisions and the run's end — for CI logs and `tee`.
+
+use std::io::Write;
+
+use tokio::sync::mpsc;
+
+use crate::engine::events::{Decision, Event, Prompt, RunStatus, StepStatus};
+use crate::runbook::duration::format_duration;
+
+/// Prints events until the channel closes. Write errors (a closed stderr) are ignored: the
+/// journal, not this display, is the record.
+pub async fn print_progress(mut events: mpsc::UnboundedReceiver<Event>, mut out: impl Write) {
+    while let Some(event) = events.recv().await {
+        if let Some(text) = format_event(&event) {
+            let _ = writeln!(out, "{text}");
+            let _ = out.flush();
+        }
+    }
+}
+
+/// `0.04s`, `12.3s` under a minute; `2m5s` beyond.
+fn seconds(ms: u64) -> String {
+    match ms {
+        0..100 => format!("{:.2}s", ms as f64 / 1000.0),
+        100..60_000 => format!("{:.1}s", ms as f64 / 1000.0),
+        _ => format_duration(std::time::Duration::from_secs(ms / 1000)),
+    }
+}
+
+/// The line(s) for one event, or `None` for events not shown headless (live output, progress).
+pub fn format_event(event: &Event) -> Option<String> {
+    Some(match event {
+        Event::RunStarted {
+            run_id,
+            runbook,
+            title,
+            mode,
+            run_dir,
+            ..
+        } => {
+            format!(
+                "cutover: {runbook} — {title} ({mode:?} run {run_id})\ncutover: run folder {run_dir}"
+            )
+        }
+        Event::PhaseStarted { phase, title } => format!("== {phase}: {title}"),
+        Event::StepStarted {
+            step,
+            title,
+            attempt,
+            action,
+            rollback,
+            ..
+        } => {
+            let rollback = if *rollback { " [rollback]" } else { "" };
+            let attempt = if *attempt > 1 {
+                format!(" (attempt {attempt})")
+            } else {
+                String::new()
+            };
+            format!("-> {step}{rollback}{attempt}: {title}\n   {action}")
+        }
+        Event::StepResult {
+            step,
+            status,
+            duration_ms,
+            message,
+            tail,
+            ..
+        } => {
+            let word = match status {
+                StepStatus::Passed => "passed",
+                StepStatus::Failed => "FAILED",
+                StepStatus::Skipped => "skipped",
+                StepStatus::Simulated => "simulated",
+                StepStatus::DoneManually => "done manually",
+            };
+            let mut line = format!("   {step} {word} in {}: {message}", seconds(*duration_ms));
+            for tail_line in tail {
+                line.push_str(&format!("\n   | {tail_line}"));
+            }
+            line
+        }
+        Event::Stage {
+            step,
+            stage,
+            passed,
+            message,
+            ..
+        } => {
+            format!(
+                "   {step} stage {stage}%: {} — {message}",
+                if *passed { "ok" } else { "FAILED" }
+            )
+        }
+        Event::Confirmed {
+            step,
+            note,
+            checklist,
+        } => {
+            let note = note
+                .as_deref()
+                .map(|n| format!(", note: {n}"))
+                .unwrap_or_default();
+            format!("   {step} confirmed ({} items{note})", checklist.len())
+        }
+        Event::Decided { step, decision } => {
+            format!("   {step} decision: {}", describe_decision(decision))
+        }
+        Event::Window {
+            action,
+            duration_ms,
+        } => match duration_ms {
+            Some(ms) => {
+                format!("   maintenance window {action:?} for {}", seconds(*ms)).to_lowercase()
+            }
+            None => format!("   maintenance window {action:?}").to_lowercase(),
+        },
+        Event::WindowOverrun { overrun_ms } => format!(
+            "!! the maintenance window overran by {}",
+            seconds(*overrun_ms)
+        ),
+        Event::Service { step, state } => format!("   service {step}: {state}"),
+        Event::Suspended { reason, next_step } => {
+            let next = next_step
+                .as_deref()
+                .map(|s| format!(" before `{s}`"))
+                .unwrap_or_default();
+            format!("cutover: run suspended{next}: {reason}")
+        }
+        Event::RunFinished {
+            status,
+            duration_ms,
+            recovery_ms,
+        } => {
+            let word = match status {
+                RunStatus::Passed => "passed",
+                RunStatus::Failed => "failed",
+                RunStatus::RolledBack => "rolled back",
+                RunStatus::Aborted => "aborted",
+                RunStatus::Suspended => "suspended",
+            };
+            let recovery = recovery_ms
+                .map(|ms| format!(" (first failure to rollback complete: {})", seconds(ms)))
+                .unwrap_or_default();
+            format!("cutover: run {word} in {}{recovery}", seconds(*duration_ms))
+        }
+        Event::Waiting(Prompt::Manual {
+            step, instructions, ..
+        }) => format!("   {step} waits for the operator: {instructions}"),
+        Event::PhaseFinished { .. }
+        | Event::Output { .. }
+        | Event::Progress { .. }
+        | Event::Probe { .. }
+        | Event::Waiting(_) => {
+            return None;
+        }
+    })
+}
+
+fn describe_decision(decision: &Decision) -> String {
+    match decision {
+        Decision::Retry => "retry".into(),
+        Decision::Skip { reason } => format!("skip — {reason}"),
+        Decision::MarkDone { evidence } => format!("marked done by hand — {evidence}"),
+        Decision::Rollback => "roll back".into(),
+        Decision::Abort => "abort".into(),
+        Decision::Policy { action } => format!("{action} (policy)"),
+    }
+}

@@ -1,0 +1,413 @@
+//! The engine end to end, headless: real processes, a loopback HTTP server, the run folder.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Reply, cutover, processes_with, run_dir, runbook, serve, unique_marker};
+
+const HEAD: &str = "[runbook]\nname = \"t\"\ntitle = \"Test\"\n\n[[phase]]\nid = \"main\"\n";
+
+fn run(text: &str, extra: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = runbook(dir.path(), text);
+    let logs = dir.path().join("runs");
+    let output = cutover()
+        .arg("run")
+        .arg(&path)
+        .arg("--headless")
+        .arg("--auto")
+        .arg("--log-dir")
+        .arg(&logs)
+        .args(extra)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (output, dir)
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_passing_run_exits_0_and_keeps_the_runbook_and_outputs() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"hello\"\nkind = \"command\"\nrun = \"echo hello\"\n"
+    );
+    let (output, dir) = run(&text, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let run = run_dir(&dir.path().join("runs"));
+    assert_eq!(
+        std::fs::read_to_string(run.join("runbook.toml")).unwrap(),
+        text
+    );
+    assert_eq!(
+        std::fs::read_to_string(run.join("output/hello.1.log")).unwrap(),
+        "hello\n"
+    );
+    let mode = std::fs::metadata(&run).unwrap().permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o700
+    );
+    assert!(stderr(&output).contains("hello passed"));
+}
+
+#[test]
+fn exit_codes_follow_the_expectation_and_failures_show_their_tail() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"three\"\nkind = \"command\"\nrun = \"exit 3\"\nexpect_exit = [3]\n\n\
+         [[phase.step]]\nid = \"boom\"\nkind = \"command\"\nrun = \"echo first; echo last words >&2; exit 7\"\n"
+    );
+    let (output, _dir) = run(&text, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("three passed"), "{err}");
+    assert!(err.contains("boom FAILED"), "{err}");
+    assert!(err.contains("exit 7, expected 0"), "{err}");
+    assert!(err.contains("| last words"), "{err}");
+    assert!(err.contains("boom decision: abort"), "{err}");
+}
+
+#[test]
+fn a_timeout_stops_the_whole_process_group() {
+    let marker = unique_marker();
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"slow\"\nkind = \"command\"\nrun = \"sleep {marker} & sleep {marker} & wait\"\ntimeout = \"500ms\"\non_failure = \"abort\"\n"
+    );
+    let (output, _dir) = run(&text, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("timed out after 500ms"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        processes_with(&format!("sleep {marker}")),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn invalid_utf8_and_a_10_mb_line_are_kept_whole_in_the_output_file() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"bytes\"\nkind = \"command\"\nrun = \"printf 'ok \\\\377\\\\376\\\\n'; head -c 10485760 /dev/zero | tr '\\\\0' x; echo\"\n"
+    );
+    let (output, dir) = run(&text, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let bytes =
+        std::fs::read(run_dir(&dir.path().join("runs")).join("output/bytes.1.log")).unwrap();
+    assert_eq!(&bytes[..6], b"ok \xff\xfe\n");
+    assert_eq!(bytes.len(), 6 + 10 * 1024 * 1024 + 1);
+}
+
+#[test]
+fn captures_chain_from_step_to_step_as_literal_arguments() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"make\"\nkind = \"command\"\nrun = \"echo noise; echo 'it'\\\\''s $HOME'\"\ncapture = \"value\"\n\n\
+         [[phase.step]]\nid = \"use\"\nkind = \"command\"\nrun = \"test {{{{ value }}}} = \\\"$CUTOVER_VALUE\\\" && printf '[%s]' {{{{ value }}}}\"\n"
+    );
+    let (output, dir) = run(&text, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let used = std::fs::read_to_string(run_dir(&dir.path().join("runs")).join("output/use.1.log"))
+        .unwrap();
+    assert_eq!(used, "[it's $HOME]");
+}
+
+#[test]
+fn polling_waits_until_the_server_flips_to_200() {
+    let server = serve(|n, _| {
+        if n < 3 {
+            Reply::new(503, "{}")
+        } else {
+            Reply::new(200, "{\"status\":\"ok\"}")
+        }
+    });
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"health\"\nkind = \"http\"\nurl = \"{}/api/health\"\nexpect_json = {{ \"/status\" = \"ok\" }}\npoll_interval = \"100ms\"\npoll_timeout = \"10s\"\n",
+        server.base
+    );
+    let (output, _dir) = run(&text, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 4);
+}
+
+#[test]
+fn a_refused_connection_says_so() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"down\"\nkind = \"http\"\nurl = \"http://127.0.0.1:{port}/\"\n"
+    );
+    let (output, _dir) = run(&text, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("connection refused"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_probe_measures_the_latency_it_was_given() {
+    let server = serve(|_, _| Reply {
+        status: 200,
+        body: "{}".into(),
+        delay: Duration::from_millis(60),
+    });
+    let probe = |limit: &str| {
+        format!(
+            "{HEAD}\n[[phase.step]]\nid = \"slo\"\nkind = \"http\"\nurl = \"{}/\"\nsamples = 20\nconcurrency = 4\nmax_p95 = \"{limit}\"\nmax_error_rate = 0.0\n",
+            server.base
+        )
+    };
+    let (fast_enough, _dir) = run(&probe("2s"), &[]);
+    assert_eq!(
+        fast_enough.status.code(),
+        Some(0),
+        "{}",
+        stderr(&fast_enough)
+    );
+    let message = stderr(&fast_enough);
+    let p50: f64 = message
+        .split("p50 ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((55.0..1000.0).contains(&p50), "{message}");
+    let (too_slow, _dir) = run(&probe("20ms"), &[]);
+    assert_eq!(too_slow.status.code(), Some(1));
+    assert!(stderr(&too_slow).contains("p95"), "{}", stderr(&too_slow));
+}
+
+#[test]
+fn env_steps_read_dotenv_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("prod.env"), "# production\nexport JWT_SECRET='0123456789012345678901234567890123456789012345678901234567890123'\nSHORT=\"abc\"\n").unwrap();
+    let file = dir.path().join("prod.env").display().to_string();
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"good\"\nkind = \"env\"\nenv_file = \"{file}\"\nrequire = [\"JWT_SECRET\"]\nmin_length = {{ JWT_SECRET = 64 }}\n\n\
+         [[phase.step]]\nid = \"bad\"\nkind = \"env\"\nenv_file = \"{file}\"\nmin_length = {{ SHORT = 8 }}\nforbid = [\"JWT_SECRET\"]\n"
+    );
+    let (output, _dir) = run(&text, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("good passed"), "{err}");
+    assert!(
+        err.contains("JWT_SECRET is set and must not be; SHORT is 3 characters, needs at least 8"),
+        "{err}"
+    );
+    assert!(!err.contains("0123456789"), "values never shown: {err}");
+}
+
+#[test]
+fn a_service_is_ready_by_pattern_and_stopped_when_the_run_ends() {
+    let marker = unique_marker();
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"bg\"\nkind = \"service\"\nrun = \"echo starting; sleep 0.2; echo ready now; exec sleep {marker}\"\nready_pattern = \"ready\"\nready_timeout = \"5s\"\n\n\
+         [[phase.step]]\nid = \"alive\"\nkind = \"command\"\nrun = \"pgrep -f 'sleep {marker}'\"\n"
+    );
+    let (output, _dir) = run(&text, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("service bg: stopped"));
+    assert_eq!(
+        processes_with(&format!("sleep {marker}")),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_progressive_gate_failing_at_stage_2_rolls_back() {
+    let server = serve(|n, _| {
+        if n == 0 {
+            Reply::new(200, "{}")
+        } else {
+            Reply::new(500, "{}")
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("rolled-back");
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"rollout\"\nkind = \"progressive\"\nstages = [10, 50, 100]\nrun = \"echo weight {{{{ stage }}}}\"\n\n\
+         [[phase.step.gate]]\nname = \"health\"\nurl = \"{}/api/health\"\n\n\
+         [[rollback.step]]\nid = \"undo\"\nkind = \"command\"\nrun = \"touch {}\"\n",
+        server.base,
+        marker.display()
+    );
+    let (output, _run) = run(&text, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("stage 10%: ok"), "{err}");
+    assert!(
+        err.contains("gate `health` failed at 50%: status 500"),
+        "{err}"
+    );
+    assert!(err.contains("run rolled back"), "{err}");
+    assert!(marker.exists());
+}
+
+#[test]
+fn dry_run_executes_nothing_that_mutates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mutated = dir.path().join("mutated");
+    let read = dir.path().join("read");
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"mutate\"\nkind = \"command\"\nrun = \"touch {}\"\n\n\
+         [[phase.step]]\nid = \"look\"\nkind = \"command\"\nreadonly = true\nrun = \"touch {}\"\n",
+        mutated.display(),
+        read.display()
+    );
+    let (output, _run) = run(&text, &["--dry-run"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!mutated.exists(), "a simulated step ran");
+    assert!(read.exists(), "a readonly step did not run");
+    assert!(stderr(&output).contains("mutate simulated"));
+}
+
+#[test]
+fn a_secret_printed_by_a_command_is_scrubbed_everywhere() {
+    let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[vars.token]\nenv = \"TEST_TOKEN\"\nsecret = true\n\n[[phase]]\nid = \"main\"\n\n\
+                [[phase.step]]\nid = \"leak\"\nkind = \"command\"\nrun = \"echo token=$CUTOVER_TOKEN; echo $CUTOVER_TOKEN >&2; exit 1\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = runbook(dir.path(), text);
+    let output = cutover()
+        .args(["run", "--headless", "--auto", "--log-dir"])
+        .arg(dir.path().join("runs"))
+        .arg(&path)
+        .env("TEST_TOKEN", "hunter2-very-secret")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!stderr(&output).contains("hunter2"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("| ***"));
+    let log = std::fs::read_to_string(run_dir(&dir.path().join("runs")).join("output/leak.1.log"))
+        .unwrap();
+    assert_eq!(log, "token=***\n***\n");
+}
+
+#[test]
+fn a_manual_step_without_confirm_suspends_with_exit_3() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"ask\"\nkind = \"manual\"\ninstructions = \"Do it\"\n"
+    );
+    let (output, _dir) = run(&text, &[]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--confirm ask"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_injected_failure_in_a_drill_rolls_back() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"smoke\"\nkind = \"command\"\nrun = \"true\"\n\n[[rollback.step]]\nid = \"undo\"\nkind = \"command\"\nrun = \"echo undone\"\n"
+    );
+    let (output, _dir) = run(
+        &text,
+        &[
+            "--drill",
+            "--inject-failure",
+            "smoke",
+            "--on-failure",
+            "rollback",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("failure injected for the drill"), "{err}");
+    assert!(err.contains("undo passed"), "{err}");
+    assert!(err.contains("run rolled back"), "{err}");
+}
+
+#[test]
+fn a_production_runbook_needs_the_environment_repeated() {
+    let text = "[runbook]\nname = \"p\"\ntitle = \"P\"\nenvironment = \"production\"\n\n[[phase]]\nid = \"main\"\n\n[[phase.step]]\nid = \"a\"\nkind = \"command\"\nrun = \"true\"\n";
+    let (refused, _dir) = run(text, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("--environment production"));
+    let (accepted, _dir) = run(text, &["--environment", "production"]);
+    assert_eq!(accepted.status.code(), Some(0), "{}", stderr(&accepted));
+}
+
+#[test]
+fn sigterm_stops_the_running_step_and_aborts_cleanly() {
+    let marker = unique_marker();
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"long\"\nkind = \"command\"\nrun = \"echo started; sleep {marker}\"\n"
+    );
+    let path = runbook(dir.path(), &text);
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+        .args(["run", "--headless", "--auto", "--log-dir"])
+        .arg(dir.path().join("runs"))
+        .arg(&path)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while processes_with(&format!("sleep {marker}")).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the step never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("stopped by the operator"), "{err}");
+    assert!(err.contains("run aborted"), "{err}");
+    assert_eq!(
+        processes_with(&format!("sleep {marker}")),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn sighup_lets_the_step_finish_then_suspends() {
+    let dir = tempfile::tempdir().unwrap();
+    let flag = dir.path().join("go");
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"first\"\nkind = \"command\"\nrun = \"while [ ! -e {flag} ]; do sleep 0.05; done; echo finished\"\n\n\
+         [[phase.step]]\nid = \"second\"\nkind = \"command\"\nrun = \"echo should not run\"\n",
+        flag = flag.display()
+    );
+    let path = runbook(dir.path(), &text);
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+        .args(["run", "--headless", "--auto", "--log-dir"])
+        .arg(dir.path().join("runs"))
+        .arg(&path)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runs = dir.path().join("runs");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !runs.exists() || std::fs::read_dir(&runs).unwrap().next().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    unsafe { libc::kill(child.id() as i32, libc::SIGHUP) };
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(&flag, "").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("first passed"), "{err}");
+    assert!(err.contains("suspended before `second`"), "{err}");
+    assert!(!err.contains("-> second"), "{err}");
+}
