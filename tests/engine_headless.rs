@@ -411,3 +411,68 @@ fn sighup_lets_the_step_finish_then_suspends() {
     assert!(err.contains("suspended before `second`"), "{err}");
     assert!(!err.contains("-> second"), "{err}");
 }
+
+#[test]
+fn a_runbook_using_every_kind_passes_headless() {
+    let server = serve(|_, path| match path {
+        "/api/health" => Reply::new(200, "{\"status\":\"ok\",\"version\":\"v2\"}"),
+        _ => Reply::new(404, "{}"),
+    });
+    let marker = unique_marker();
+    let text = format!(
+        "[runbook]\nname = \"every\"\ntitle = \"Every kind\"\n\n[vars.base_url]\ndefault = \"{base}\"\n\n\
+         [[phase]]\nid = \"pre\"\n\n\
+         [[phase.step]]\nid = \"env\"\nkind = \"env\"\nrequire = [\"PATH\"]\nforbid = [\"SKIP_MIDDLEWARE\"]\n\n\
+         [[phase.step]]\nid = \"health\"\nkind = \"http\"\nurl = \"{{{{ base_url }}}}/api/health\"\nexpect_json = {{ \"/status\" = \"ok\" }}\ncapture = {{ version = \"/version\" }}\n\n\
+         [[phase.step]]\nid = \"announce\"\nkind = \"manual\"\ninstructions = \"Announce {{{{ version }}}}\"\nchecklist = [\"posted\"]\nnotes = \"required\"\n\n\
+         [[phase]]\nid = \"change\"\n\n\
+         [[phase.step]]\nid = \"open\"\nkind = \"window\"\naction = \"open\"\nduration = \"10m\"\n\n\
+         [[phase.step]]\nid = \"bg\"\nkind = \"service\"\nrun = \"echo up; exec sleep {marker}\"\nready_pattern = \"up\"\n\n\
+         [[phase.step]]\nid = \"migrate\"\nkind = \"command\"\nrun = \"echo migrating {{{{ version }}}}\"\ndangerous = true\n\n\
+         [[phase.step]]\nid = \"rollout\"\nkind = \"progressive\"\nstages = [50, 100]\nrun = \"echo weight {{{{ stage }}}}\"\nbake = \"100ms\"\n\n\
+         [[phase.step.gate]]\nurl = \"{{{{ base_url }}}}/api/health\"\n\n\
+         [[phase.step]]\nid = \"soak\"\nkind = \"wait\"\nduration = \"200ms\"\n\n\
+         [[phase.step]]\nid = \"close\"\nkind = \"window\"\naction = \"close\"\n",
+        base = server.base
+    );
+    let (output, _dir) = run(
+        &text,
+        &[
+            "--confirm",
+            "announce=posted in #release",
+            "--confirm",
+            "migrate",
+        ],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    for step in [
+        "env", "health", "announce", "open", "bg", "migrate", "rollout", "soak", "close",
+    ] {
+        assert!(
+            err.contains(&format!("{step} passed")),
+            "{step} did not pass: {err}"
+        );
+    }
+    assert!(err.contains("Announce v2"), "{err}");
+    assert!(err.contains("note: posted in #release"), "{err}");
+    assert!(err.contains("service bg: stopped"), "{err}");
+    assert_eq!(
+        processes_with(&format!("sleep {marker}")),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_dangerous_step_without_confirm_suspends() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"drop\"\nkind = \"command\"\nrun = \"true\"\ndangerous = true\n"
+    );
+    let (output, _dir) = run(&text, &[]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("step `drop` is dangerous"),
+        "{}",
+        stderr(&output)
+    );
+}

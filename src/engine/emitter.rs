@@ -81,3 +81,75 @@ impl Emitter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::events::Stream;
+
+    fn durable_event() -> Event {
+        Event::PhaseStarted {
+            phase: "p".into(),
+            title: "P".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_durable_event_returns_only_after_the_acknowledgement() {
+        let (sender, mut records) = mpsc::unbounded_channel::<Record>();
+        let mut emitter = Emitter::default().with_durable(sender);
+        let mut observer = emitter.observe();
+        let emitting = tokio::spawn(async move {
+            emitter.emit(durable_event()).await.unwrap();
+            emitter
+        });
+        let record = records.recv().await.unwrap();
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            !emitting.is_finished(),
+            "emit returned before the record was acknowledged"
+        );
+        assert!(
+            observer.try_recv().is_err(),
+            "the display saw an unrecorded event"
+        );
+        record.ack.send(Ok(())).unwrap();
+        emitting.await.unwrap();
+        assert_eq!(observer.try_recv().unwrap(), durable_event());
+    }
+
+    #[tokio::test]
+    async fn a_failed_record_is_an_error_and_nothing_is_shown() {
+        let (sender, mut records) = mpsc::unbounded_channel::<Record>();
+        let mut emitter = Emitter::default().with_durable(sender);
+        let mut observer = emitter.observe();
+        tokio::spawn(async move {
+            let record = records.recv().await.unwrap();
+            record
+                .ack
+                .send(Err(RecordError("disk full".into())))
+                .unwrap();
+        });
+        assert_eq!(
+            emitter.emit(durable_event()).await,
+            Err(RecordError("disk full".into()))
+        );
+        assert!(observer.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn display_events_never_wait_for_the_journal() {
+        let (sender, _records) = mpsc::unbounded_channel::<Record>();
+        let mut emitter = Emitter::default().with_durable(sender);
+        let mut observer = emitter.observe();
+        let output = Event::Output {
+            step: "s".into(),
+            stream: Stream::Stdout,
+            line: "x".into(),
+        };
+        emitter.emit(output.clone()).await.unwrap();
+        assert_eq!(observer.try_recv().unwrap(), output);
+    }
+}

@@ -1,0 +1,151 @@
+//! The engine with a durable consumer: every side effect waits for the record before it, and a
+//! record that fails stops the run before the next side effect.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use cutover::engine::context::RunSettings;
+use cutover::engine::emitter::{Emitter, Record, RecordError};
+use cutover::engine::events::{Event, Mode};
+use cutover::engine::interrupt::interrupt_channel;
+use cutover::engine::run::{Engine, EngineError, RunPlan};
+use cutover::runbook::load::check_bytes;
+use cutover::runbook::template::Scope;
+use tokio::sync::mpsc;
+
+fn plan(dir: &Path, text: &str) -> RunPlan {
+    let checked = check_bytes(Path::new("t.toml"), text.as_bytes().to_vec());
+    std::fs::create_dir_all(dir.join("output")).unwrap();
+    RunPlan {
+        runbook: checked.runbook.expect("valid runbook"),
+        scope: Scope::default(),
+        run_id: "test".into(),
+        run_dir: dir.to_path_buf(),
+        mode: Mode::Drill,
+        dry_run: false,
+        auto: true,
+        inject_failures: BTreeSet::new(),
+        settings: RunSettings::default(),
+    }
+}
+
+/// A durable consumer that records the kinds it saw and fails the `fail_at`-th record.
+fn journal(
+    fail_at: usize,
+) -> (
+    mpsc::UnboundedSender<Record>,
+    tokio::task::JoinHandle<Vec<String>>,
+) {
+    let (sender, mut records) = mpsc::unbounded_channel::<Record>();
+    let handle = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while let Some(record) = records.recv().await {
+            let kind = serde_json::to_value(&record.event).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            seen.push(kind);
+            let answer = if seen.len() == fail_at {
+                Err(RecordError("No space left on device".into()))
+            } else {
+                Ok(())
+            };
+            let _ = record.ack.send(answer);
+        }
+        seen
+    });
+    (sender, handle)
+}
+
+const RUNBOOK: &str = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[[phase]]\nid = \"main\"\n\n\
+[[phase.step]]\nid = \"first\"\nkind = \"command\"\nrun = \"touch first\"\n\n\
+[[phase.step]]\nid = \"second\"\nkind = \"command\"\nrun = \"touch second\"\n";
+
+fn with_cwd(text: &str, dir: &Path) -> String {
+    text.replace("touch ", &format!("touch {}/", dir.display()))
+}
+
+#[tokio::test]
+async fn every_durable_event_is_recorded_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sender, seen) = journal(usize::MAX);
+    let (_interrupts, interrupt) = interrupt_channel();
+    let (_controls_tx, controls) = mpsc::unbounded_channel();
+    let engine = Engine::new(
+        plan(dir.path(), &with_cwd(RUNBOOK, dir.path())),
+        Emitter::default().with_durable(sender),
+        controls,
+        interrupt,
+    )
+    .unwrap();
+    engine.run().await.unwrap();
+    let seen = seen.await.unwrap();
+    assert_eq!(
+        seen,
+        [
+            "run_started",
+            "phase_started",
+            "step_started",
+            "step_result",
+            "step_started",
+            "step_result",
+            "phase_finished",
+            "run_finished"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_failed_record_stops_the_run_before_the_next_side_effect() {
+    let dir = tempfile::tempdir().unwrap();
+    // The 5th record is the start of `second`: it must not run.
+    let (sender, seen) = journal(5);
+    let (_interrupts, interrupt) = interrupt_channel();
+    let (_controls_tx, controls) = mpsc::unbounded_channel();
+    let engine = Engine::new(
+        plan(dir.path(), &with_cwd(RUNBOOK, dir.path())),
+        Emitter::default().with_durable(sender),
+        controls,
+        interrupt,
+    )
+    .unwrap();
+    let result = engine.run().await;
+    assert!(
+        matches!(result, Err(EngineError::Record(RecordError(ref m))) if m.contains("No space")),
+        "{result:?}"
+    );
+    assert!(dir.path().join("first").exists());
+    assert!(
+        !dir.path().join("second").exists(),
+        "a side effect ran without its record"
+    );
+    drop(seen);
+}
+
+#[tokio::test]
+async fn the_display_sees_output_live_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[[phase]]\nid = \"main\"\n\n[[phase.step]]\nid = \"talk\"\nkind = \"command\"\nrun = \"echo one; echo $CUTOVER_TOKEN\"\n";
+    let mut plan = plan(dir.path(), text);
+    plan.scope.set("token", "s3cr3t-value", true);
+    let (_interrupts, interrupt) = interrupt_channel();
+    let (_controls_tx, controls) = mpsc::unbounded_channel();
+    let mut emitter = Emitter::default();
+    let mut display = emitter.observe();
+    Engine::new(plan, emitter, controls, interrupt)
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
+    let mut lines = Vec::new();
+    while let Ok(event) = display.try_recv() {
+        assert!(
+            !serde_json::to_string(&event).unwrap().contains("s3cr3t"),
+            "{event:?}"
+        );
+        if let Event::Output { line, .. } = event {
+            lines.push(line);
+        }
+    }
+    assert_eq!(lines, ["one", "***"]);
+}
