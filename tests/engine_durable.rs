@@ -143,8 +143,8 @@ async fn the_display_sees_output_live_and_no_secret() {
             !serde_json::to_string(&event).unwrap().contains("s3cr3t"),
             "{event:?}"
         );
-        if let Event::Output { line, .. } = event {
-            lines.push(line);
+        if let Event::Output { text, .. } = event {
+            lines.extend(text.lines().map(String::from));
         }
     }
     assert_eq!(lines, ["one", "***"]);

@@ -147,7 +147,7 @@ mod tests {
         let output = Event::Output {
             step: "s".into(),
             stream: Stream::Stdout,
-            line: "x".into(),
+            text: "x\n".into(),
         };
         emitter.emit(output.clone()).await.unwrap();
         assert_eq!(observer.try_recv().unwrap(), output);

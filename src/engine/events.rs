@@ -134,12 +134,15 @@ pub enum Event {
         action: String,
         rollback: bool,
     },
-    /// One line of live output, scrubbed and cut for display (not journaled: the raw bytes are
-    /// in the output file).
+    /// Live output as it arrived: a chunk of whole lines (or a piece of a very long one),
+    /// secrets scrubbed, decoded as lossy UTF-8; terminal escapes are left for the display to
+    /// remove. Not journaled: the bytes are in the output file. One event per chunk read, so a
+    /// flood of output never becomes a flood of events; displays split lines at their own pace.
     Output {
         step: String,
         stream: Stream,
-        line: String,
+        /// Shared, so that every display gets the chunk without a copy.
+        text: std::sync::Arc<str>,
     },
     /// Progress that is only shown: countdowns, stages, probe samples so far.
     Progress {

@@ -1,5 +1,5 @@
-//! The raw output of one step attempt, written to `output/<step>.<attempt>.log` as it arrives,
-//! secrets scrubbed, hashed on the way, and synced before the result that names its digest.
+//! The raw output of one step attempt, written to `output/<step>.<attempt>.log` as it arrives
+//! (secrets already scrubbed), hashed on the way, and synced before the result that names its digest.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::events::OutputRecord;
-use super::scrub::Scrubber;
 
 pub struct OutputFile {
     relative: String,
@@ -17,13 +16,12 @@ pub struct OutputFile {
     writer: BufWriter<File>,
     hasher: Sha256,
     bytes: u64,
-    scrubber: Scrubber,
 }
 
 impl OutputFile {
     /// Creates `run_dir/output/<name>.log`; `name` is `<step>.<attempt>` with a suffix where
     /// an attempt has several outputs (the stages of a rollout).
-    pub fn create(run_dir: &Path, name: &str, scrubber: Scrubber) -> io::Result<Self> {
+    pub fn create(run_dir: &Path, name: &str) -> io::Result<Self> {
         let relative = format!("output/{name}.log");
         let path = run_dir.join(&relative);
         let file = std::fs::OpenOptions::new()
@@ -37,23 +35,17 @@ impl OutputFile {
             writer: BufWriter::with_capacity(64 * 1024, file),
             hasher: Sha256::new(),
             bytes: 0,
-            scrubber,
         })
-    }
-
-    pub fn scrubber(&self) -> &Scrubber {
-        &self.scrubber
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Appends raw bytes (a line, or a piece of a very long one), secrets scrubbed.
-    pub fn write(&mut self, raw: &[u8]) -> io::Result<()> {
-        let clean = self.scrubber.scrub_bytes(raw);
-        self.writer.write_all(&clean)?;
-        self.hasher.update(&clean);
+    /// Appends output bytes; the caller has already scrubbed them of secrets.
+    pub fn write(&mut self, clean: &[u8]) -> io::Result<()> {
+        self.writer.write_all(clean)?;
+        self.hasher.update(clean);
         self.bytes += clean.len() as u64;
         Ok(())
     }

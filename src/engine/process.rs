@@ -23,9 +23,10 @@ use super::display::display_line;
 use super::events::Stream;
 use super::interrupt::InterruptReceiver;
 use super::output_file::OutputFile;
+use super::scrub::Scrubber;
 
-/// A piece of output longer than this without a line break is passed on as is, so a 1 GB line
-/// never sits in memory.
+/// Output is read in chunks of whole lines; a line longer than this is passed on in pieces,
+/// so a 1 GB line never sits in memory.
 const MAX_PIECE: usize = 256 * 1024;
 /// How many display lines a failure shows.
 pub const TAIL_LINES: usize = 20;
@@ -63,13 +64,14 @@ pub struct ProcessResult {
     pub tail: Vec<String>,
 }
 
-/// Runs the process to its end, writing its output to `output` and handing each display line
-/// to `on_line`.
+/// Runs the process to its end, writing its output (scrubbed) to `output` and handing each
+/// chunk, as text, to `on_output`.
 pub async fn run_process(
     request: &ProcessRequest,
     output: &mut OutputFile,
+    scrubber: &Scrubber,
     interrupt: &mut InterruptReceiver,
-    on_line: &mut dyn FnMut(Stream, String),
+    on_output: &mut dyn FnMut(Stream, std::sync::Arc<str>),
 ) -> std::io::Result<ProcessResult> {
     let mut command = match &request.program {
         ProgramLine::Shell(line) => {
@@ -128,27 +130,26 @@ pub async fn run_process(
     let mut streams_open = true;
     let mut tail = VecDeque::with_capacity(TAIL_LINES);
     let mut last_stdout_line = None;
-    let mut partial_line = false;
 
     while status.is_none() || streams_open {
         tokio::select! {
             piece = pieces.recv(), if streams_open => match piece {
                 Some((stream, bytes)) => {
-                    output.write(&bytes)?;
-                    let complete = bytes.ends_with(b"\n");
-                    // A long line arrives in pieces: show its first piece only.
-                    if !partial_line {
-                        let line = display_line(&output_scrub(output, &bytes));
-                        if stream == Stream::Stdout && !line.trim().is_empty() {
-                            last_stdout_line = Some(line.clone());
-                        }
+                    let clean = scrubber.scrub_bytes(&bytes);
+                    output.write(&clean)?;
+                    let last_lines = last_lines(&clean, TAIL_LINES);
+                    if stream == Stream::Stdout
+                        && let Some(last) = last_lines.iter().rev().find(|l| !l.trim().is_empty())
+                    {
+                        last_stdout_line = Some(last.clone());
+                    }
+                    for line in last_lines {
                         if tail.len() == TAIL_LINES {
                             tail.pop_front();
                         }
-                        tail.push_back(line.clone());
-                        on_line(stream, line);
+                        tail.push_back(line);
                     }
-                    partial_line = !complete;
+                    on_output(stream, std::sync::Arc::from(String::from_utf8_lossy(&clean)));
                 }
                 None => streams_open = false,
             },
@@ -189,46 +190,56 @@ pub async fn run_process(
     })
 }
 
-fn output_scrub<'a>(output: &OutputFile, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
-    output.scrubber().scrub_bytes(bytes)
+/// The last `count` lines of a chunk, ready for display (for the failure tail and `capture`).
+fn last_lines(chunk: &[u8], count: usize) -> Vec<String> {
+    let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+    let mut lines: Vec<String> = body
+        .rsplit(|&b| b == b'\n')
+        .take(count)
+        .map(display_line)
+        .collect();
+    lines.reverse();
+    lines
 }
 
-/// Reads a stream in pieces: a whole line, or at most [`MAX_PIECE`] bytes of a longer one.
+/// Reads a stream in chunks that end at a line break (or at [`MAX_PIECE`] bytes of a longer
+/// line), so that lines are never split between two chunks.
 async fn read_stream(
     stream: impl AsyncRead + Unpin,
     which: Stream,
     pieces: mpsc::Sender<(Stream, Vec<u8>)>,
 ) {
     let mut reader = BufReader::with_capacity(64 * 1024, stream);
-    loop {
-        let mut piece = Vec::new();
-        loop {
-            let available = match reader.fill_buf().await {
-                Ok(available) => available,
-                Err(_) => return,
-            };
-            if available.is_empty() {
-                break;
+    let mut carry: Vec<u8> = Vec::new();
+    while let Ok(available) = reader.fill_buf().await {
+        if available.is_empty() {
+            break;
+        }
+        let length = available.len();
+        match memchr::memrchr(b'\n', available) {
+            Some(last_newline) => {
+                carry.extend_from_slice(&available[..=last_newline]);
+                reader.consume(last_newline + 1);
             }
-            let room = MAX_PIECE - piece.len();
-            let (take, done) = match memchr_newline(available) {
-                Some(at) if at < room => (at + 1, true),
-                _ => (available.len().min(room), available.len() >= room),
-            };
-            piece.extend_from_slice(&available[..take]);
-            reader.consume(take);
-            if done {
-                break;
+            None => {
+                carry.extend_from_slice(available);
+                reader.consume(length);
+                if carry.len() < MAX_PIECE {
+                    continue;
+                }
             }
         }
-        if piece.is_empty() || pieces.send((which, piece)).await.is_err() {
+        if pieces
+            .send((which, std::mem::take(&mut carry)))
+            .await
+            .is_err()
+        {
             return;
         }
     }
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
+    if !carry.is_empty() {
+        let _ = pieces.send((which, carry)).await;
+    }
 }
 
 /// The process group of a child started with `process_group(0)`: its pgid is its pid.
@@ -262,5 +273,17 @@ impl ProcessGroup {
             }
         }
         self.signal(libc::SIGKILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_lines;
+
+    #[test]
+    fn the_tail_of_a_chunk_is_its_last_lines() {
+        assert_eq!(last_lines(b"a\nb\nc\n", 2), vec!["b", "c"]);
+        assert_eq!(last_lines(b"only", 5), vec!["only"]);
+        assert_eq!(last_lines(b"x\n\xff\n", 5), vec!["x", "\u{fffd}"]);
     }
 }

@@ -57,18 +57,25 @@ pub async fn run_to_outcome(
     suffix: &str,
 ) -> Result<(StepOutcome, Option<String>), StepStop> {
     let name = format!("{}.{}{suffix}", ctx.id(), ctx.attempt);
-    let mut output = OutputFile::create(ctx.run_dir, &name, ctx.scrubber.clone())
+    let mut output = OutputFile::create(ctx.run_dir, &name)
         .map_err(|err| StepStop::Io(format!("cannot create the output file: {err}")))?;
     let step_id = ctx.id().to_string();
     let emitter = &*ctx.emitter;
-    let mut on_line = |stream: Stream, line: String| {
+    let mut on_output = |stream: Stream, text: std::sync::Arc<str>| {
         emitter.show(Event::Output {
             step: step_id.clone(),
             stream,
-            line,
+            text,
         })
     };
-    let result = run_process(request, &mut output, ctx.interrupt, &mut on_line).await;
+    let result = run_process(
+        request,
+        &mut output,
+        ctx.scrubber,
+        ctx.interrupt,
+        &mut on_output,
+    )
+    .await;
     let result = result
         .map_err(|err| StepStop::Io(format!("cannot record the output of `{step_id}`: {err}")))?;
     let record = output

@@ -64,7 +64,7 @@ pub async fn execute(
     };
     let group = ProcessGroup(child.id().expect("just spawned") as i32);
     let name = format!("{}.{}.service", ctx.id(), ctx.attempt);
-    let mut output = OutputFile::create(ctx.run_dir, &name, ctx.scrubber.clone())
+    let mut output = OutputFile::create(ctx.run_dir, &name)
         .map_err(|err| StepStop::Io(format!("cannot create the service log: {err}")))?;
     let log_path = output.path().display().to_string();
 
@@ -94,9 +94,10 @@ pub async fn execute(
         });
     }
     drop((lines_tx, raw_tx));
+    let scrubber = ctx.scrubber.clone();
     tokio::spawn(async move {
         while let Some(bytes) = raw.recv().await {
-            if output.write(&bytes).is_err() {
+            if output.write(&scrubber.scrub_bytes(&bytes)).is_err() {
                 break;
             }
         }
@@ -120,7 +121,7 @@ pub async fn execute(
             line = lines.recv() => {
                 let Some((stream, line)) = line else { continue };
                 let matched = matches!(&step.ready, Readiness::Pattern(p) if p.value.is_match(&ctx.scrubber.scrub_text(&line)));
-                ctx.emitter.show(Event::Output { step: ctx.id().to_string(), stream, line: ctx.scrubber.scrub_text(&line) });
+                ctx.emitter.show(Event::Output { step: ctx.id().to_string(), stream, text: (ctx.scrubber.scrub_text(&line) + "\n").into() });
                 if matched { break Ok(()); }
             }
             _ = poll.tick(), if ready_url.is_some() => {

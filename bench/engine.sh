@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Benchmarks of the engine, each a ratio against a baseline measured in the same run:
+#   1. 200 `sh -c 'echo step N'` steps headless vs a plain Rust spawn loop (benches/spawn_floor.rs)
+#   2. one step printing 100 MB of lines vs `cat FILE | tee out.log > /dev/null`, and max RSS
+#   3. 1,000 sequential http checks vs one curl fetching the same 1,000 URLs
+# Medians of several runs. Usage: bash bench/engine.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+
+cargo build --release --quiet
+cargo bench --bench spawn_floor --no-run --quiet 2>/dev/null
+floor_bin=$(ls -t target/release/deps/spawn_floor-* | grep -v '\.d$' | head -n 1)
+cutover=./target/release/cutover
+work=$(mktemp -d)
+trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# 1. Per-step overhead.
+{
+    printf '[runbook]\nname = "two-hundred"\ntitle = "200 steps"\n\n[[phase]]\nid = "main"\n\n'
+    for n in $(seq 0 199); do
+        printf '[[phase.step]]\nid = "step-%d"\nkind = "command"\nrun = "echo step %d"\n\n' "$n" "$n"
+    done
+} >"$work/200.toml"
+run_200() { rm -rf "$work/runs"; "$cutover" run "$work/200.toml" --headless --auto --log-dir "$work/runs" 2>/dev/null; }
+cutover_ms=$(repeat_median 7 run_200)
+floor_ms=$(for _ in $(seq 7); do "$floor_bin" 200; done | median)
+floor_sync_ms=$(for _ in $(seq 7); do "$floor_bin" 200 --sync; done | median)
+echo "200 steps: cutover ${cutover_ms} ms, spawn floor ${floor_ms} ms, spawn+fsync floor ${floor_sync_ms} ms"
+awk -v a="$cutover_ms" -v b="$floor_ms" -v c="$floor_sync_ms" 'BEGIN { printf "  per step: cutover %.2f ms, spawn floor %.2f ms (ratio %.2fx), spawn+fsync floor %.2f ms (ratio %.2fx)\n", a / 200, b / 200, a / b, c / 200, a / c }'
+
+# 2. 100 MB of output.
+python3 -c "
+import sys
+line = ('x' * 99 + '\n').encode()
+with open(sys.argv[1], 'wb') as f:
+    for _ in range(1024 * 1024): f.write(line)
+" "$work/100mb.txt"
+printf '[runbook]\nname = "big"\ntitle = "100 MB"\n\n[[phase]]\nid = "main"\n\n[[phase.step]]\nid = "print"\nkind = "command"\nrun = "cat %s"\n' "$work/100mb.txt" >"$work/big.toml"
+run_big() { rm -rf "$work/runs"; "$cutover" run "$work/big.toml" --headless --auto --log-dir "$work/runs" 2>/dev/null; }
+tee_big() { cat "$work/100mb.txt" | tee "$work/out.log" >/dev/null; }
+big_ms=$(repeat_median 5 run_big)
+tee_ms=$(repeat_median 5 tee_big)
+rss_kb=$( { /usr/bin/time -f '%M' "$cutover" run "$work/big.toml" --headless --auto --log-dir "$work/runs-rss" 2>&1 >/dev/null; } | tail -n 1)
+echo "100 MB of output: cutover ${big_ms} ms, cat | tee ${tee_ms} ms"
+awk -v a="$big_ms" -v b="$tee_ms" -v r="$rss_kb" 'BEGIN { printf "  ratio %.2fx, cutover max RSS %.1f MB\n", a / b, r / 1024 }'
+
+# 3. 1,000 http checks against a loopback server.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$work/www/api" && echo '{"status":"ok"}' >"$work/www/api/health"
+python3 - "$port" "$work/www" <<'PY' &
+import http.server, socketserver, sys, os
+os.chdir(sys.argv[2])
+class Handler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    def log_message(self, *args): pass
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+Server(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+PY
+server_pid=$!
+until curl -s -o /dev/null "http://127.0.0.1:$port/api/health"; do sleep 0.1; done
+{
+    printf '[runbook]\nname = "thousand-http"\ntitle = "1,000 checks"\n\n[[phase]]\nid = "main"\n\n'
+    for n in $(seq 0 999); do
+        printf '[[phase.step]]\nid = "check-%d"\nkind = "http"\nurl = "http://127.0.0.1:%s/api/health?n=%d"\n\n' "$n" "$port" "$n"
+    done
+} >"$work/http.toml"
+for n in $(seq 0 999); do echo "url = \"http://127.0.0.1:$port/api/health?n=$n\""; echo "output = \"/dev/null\""; done >"$work/curl.cfg"
+run_http() { rm -rf "$work/runs"; "$cutover" run "$work/http.toml" --headless --auto --log-dir "$work/runs" 2>/dev/null; }
+curl_http() { curl -s --config "$work/curl.cfg"; }
+http_ms=$(repeat_median 5 run_http)
+curl_ms=$(repeat_median 5 curl_http)
+echo "1000 http checks: cutover ${http_ms} ms, curl ${curl_ms} ms"
+awk -v a="$http_ms" -v b="$curl_ms" 'BEGIN { printf "  per request: cutover %.3f ms, curl %.3f ms, ratio %.2fx\n", a / 1000, b / 1000, a / b }'

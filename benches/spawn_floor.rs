@@ -1,0 +1,48 @@
+//! The floor for the per-step overhead benchmark (bench/engine.sh): a plain loop that spawns
+//! `sh -c 'echo step N'` N times with piped output, read to the end, and nothing else.
+//!
+//! With `--sync`, each command's output is also written to a new file and fsynced, as the
+//! durability rules require of every step's output: the floor for the same work.
+//!
+//!   cargo bench --bench spawn_floor -- 200 [--sync]
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+fn main() {
+    let steps: u32 = std::env::args()
+        .skip(1)
+        .find_map(|arg| arg.parse().ok())
+        .unwrap_or(200);
+    let sync = std::env::args().any(|arg| arg == "--sync");
+    let dir = std::env::temp_dir().join(format!("spawn-floor-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let started = Instant::now();
+    for n in 0..steps {
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(format!("echo step {n}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("sh starts");
+        let mut output = Vec::new();
+        child
+            .stdout
+            .take()
+            .expect("piped")
+            .read_to_end(&mut output)
+            .expect("read");
+        child.wait().expect("wait");
+        if sync {
+            let mut file = std::fs::File::create(dir.join(format!("{n}.log"))).expect("create");
+            std::io::Write::write_all(&mut file, &output).expect("write");
+            file.sync_all().expect("sync");
+        }
+    }
+    let elapsed = started.elapsed();
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("{:.3}", elapsed.as_secs_f64() * 1000.0);
+}
