@@ -76,8 +76,7 @@ async fn every_durable_event_is_recorded_in_order() {
         Emitter::default().with_durable(sender),
         controls,
         interrupt,
-    )
-    .unwrap();
+    );
     engine.run().await.unwrap();
     let seen = seen.await.unwrap();
     assert_eq!(
@@ -107,8 +106,7 @@ async fn a_failed_record_stops_the_run_before_the_next_side_effect() {
         Emitter::default().with_durable(sender),
         controls,
         interrupt,
-    )
-    .unwrap();
+    );
     let result = engine.run().await;
     assert!(
         matches!(result, Err(EngineError::Record(RecordError(ref m))) if m.contains("No space")),
@@ -133,7 +131,6 @@ async fn the_display_sees_output_live_and_no_secret() {
     let mut emitter = Emitter::default();
     let mut display = emitter.observe();
     Engine::new(plan, emitter, controls, interrupt)
-        .unwrap()
         .run()
         .await
         .unwrap();

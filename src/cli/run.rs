@@ -114,19 +114,18 @@ async fn run_headless(plan: RunPlan, answers: HeadlessAnswers) -> Result<RunStat
     let progress = tokio::spawn(print_progress(emitter.observe(), std::io::stderr()));
     let (controls_tx, controls) = mpsc::unbounded_channel();
     tokio::spawn(answers.serve(emitter.observe(), controls_tx));
-    let engine = Engine::new(plan, emitter, controls, interrupt).map_err(engine_failure)?;
-    let status = engine.run().await.map_err(engine_failure);
+    let status = Engine::new(plan, emitter, controls, interrupt)
+        .run()
+        .await
+        .map_err(engine_failure);
     let _ = progress.await;
     status
 }
 
 fn engine_failure(err: EngineError) -> Failure {
-    match err {
-        EngineError::Setup(message) => Failure::Input(message),
-        other => Failure::JournalWrite(format!(
-            "{other}; the run stopped so that nothing goes unrecorded"
-        )),
-    }
+    Failure::JournalWrite(format!(
+        "{err}; the run stopped so that nothing goes unrecorded"
+    ))
 }
 
 fn decide_mode(args: &RunArgs, runbook: &Runbook) -> Result<Mode, Failure> {

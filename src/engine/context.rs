@@ -41,7 +41,7 @@ pub struct StepContext<'a> {
     pub controls: &'a mut mpsc::UnboundedReceiver<Control>,
     pub scrubber: &'a Scrubber,
     pub settings: &'a RunSettings,
-    pub http: &'a super::steps::http_client::HttpClients,
+    pub http: &'a super::steps::http_client::LazyHttpClients,
     pub services: &'a mut super::services::Services,
     pub window: &'a mut super::window_clock::WindowClock,
 }

@@ -45,7 +45,8 @@ pub enum Stream {
     Stderr,
 }
 
-/// The raw output of one step attempt, kept in `output/` and named by its digest.
+/// The raw output of one step attempt, kept in `output/` and named by its digest. The durable
+/// consumer syncs the file before it records the event that names it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputRecord {
     /// Relative to the run folder, e.g. `output/backup.1.log`.

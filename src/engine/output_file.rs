@@ -1,5 +1,9 @@
 //! The raw output of one step attempt, written to `output/<step>.<attempt>.log` as it arrives
-//! (secrets already scrubbed), hashed on the way, and synced before the result that names its digest.
+//! (secrets already scrubbed) and hashed on the way.
+//!
+//! The engine does not fsync it: durability is the durable consumer's job. The journal syncs
+//! the file (see [`sync_output`]) before it writes the entry that names its digest, as
+//! LOG-FORMAT.md requires; a display-only run pays nothing for it.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -50,16 +54,25 @@ impl OutputFile {
         Ok(())
     }
 
-    /// Flushes and syncs the file; returns what the journal records about it.
+    /// Flushes the file to the kernel; returns what the journal records about it.
     pub fn finish(mut self) -> io::Result<OutputRecord> {
         self.writer.flush()?;
-        self.writer.get_ref().sync_all()?;
         Ok(OutputRecord {
             path: self.relative,
             bytes: self.bytes,
             sha256: hex(&self.hasher.finalize()),
         })
     }
+}
+
+/// Makes an output file durable: its data, then its directory entry.
+pub fn sync_output(run_dir: &Path, record: &OutputRecord) -> io::Result<()> {
+    let path = run_dir.join(&record.path);
+    File::open(&path)?.sync_all()?;
+    if let Some(folder) = path.parent() {
+        File::open(folder)?.sync_all()?;
+    }
+    Ok(())
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -17,7 +17,7 @@ use super::interrupt::{Interrupt, InterruptReceiver};
 use super::scrub::Scrubber;
 use super::services::Services;
 use super::steps::dispatch::{describe, execute};
-use super::steps::http_client::HttpClients;
+use super::steps::http_client::LazyHttpClients;
 use super::window_clock::WindowClock;
 use crate::runbook::model::{FailurePolicy, Runbook, Step, StepAction};
 use crate::runbook::template::Scope;
@@ -27,14 +27,13 @@ use crate::runbook::template::Scope;
 pub enum EngineError {
     Record(RecordError),
     Io(String),
-    Setup(String),
 }
 
 impl std::fmt::Display for EngineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Record(err) => write!(f, "the journal could not record: {err}"),
-            Self::Io(message) | Self::Setup(message) => f.write_str(message),
+            Self::Io(message) => f.write_str(message),
         }
     }
 }
@@ -74,7 +73,7 @@ pub struct Engine {
     emitter: Emitter,
     controls: mpsc::UnboundedReceiver<Control>,
     interrupt: InterruptReceiver,
-    http: HttpClients,
+    http: LazyHttpClients,
     services: Services,
     window: WindowClock,
     scrubber: Scrubber,
@@ -88,10 +87,10 @@ impl Engine {
         emitter: Emitter,
         controls: mpsc::UnboundedReceiver<Control>,
         interrupt: InterruptReceiver,
-    ) -> Result<Self, EngineError> {
+    ) -> Self {
         let scrubber = Scrubber::new(plan.scope.secret_values());
-        Ok(Self {
-            http: HttpClients::new().map_err(EngineError::Setup)?,
+        Self {
+            http: LazyHttpClients::default(),
             plan,
             emitter,
             controls,
@@ -101,7 +100,7 @@ impl Engine {
             scrubber,
             started: Instant::now(),
             first_failure: None,
-        })
+        }
     }
 
     /// Runs to the end. Services are stopped however the run ends.

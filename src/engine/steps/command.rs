@@ -80,7 +80,7 @@ pub async fn run_to_outcome(
         .map_err(|err| StepStop::Io(format!("cannot record the output of `{step_id}`: {err}")))?;
     let record = output
         .finish()
-        .map_err(|err| StepStop::Io(format!("cannot sync the output of `{step_id}`: {err}")))?;
+        .map_err(|err| StepStop::Io(format!("cannot write the output of `{step_id}`: {err}")))?;
     let (passed, message, exit_code) = match &result.exit {
         Exit::Code(code) if expect_exit.contains(code) => {
             (true, format!("exit {code}"), Some(*code))

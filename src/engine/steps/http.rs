@@ -276,9 +276,13 @@ pub async fn run_check(
         Ok(request) => request,
         Err(err) => return Ok(StepOutcome::fail(err.to_string())),
     };
+    let clients = match ctx.http.get() {
+        Ok(clients) => clients.clone(),
+        Err(err) => return Ok(StepOutcome::fail(err)),
+    };
     match &check.mode {
         HttpMode::Once => Ok(outcome_of(
-            send_once(check, &request, ctx.http, timeout).await,
+            send_once(check, &request, &clients, timeout).await,
         )),
         HttpMode::Poll {
             interval,
@@ -288,7 +292,7 @@ pub async fn run_check(
             let mut tries = 0u32;
             loop {
                 tries += 1;
-                let attempt = send_once(check, &request, ctx.http, timeout).await;
+                let attempt = send_once(check, &request, &clients, timeout).await;
                 if attempt.problem.is_none() || Instant::now() + *interval > give_up {
                     let mut outcome = outcome_of(attempt);
                     if !outcome.passed {
@@ -311,7 +315,7 @@ pub async fn run_check(
                 }
             }
         }
-        HttpMode::Probe(probe) => probe_run(check, probe, &request, ctx, timeout).await,
+        HttpMode::Probe(probe) => probe_run(check, probe, &request, &clients, ctx, timeout).await,
     }
 }
 
@@ -333,6 +337,7 @@ async fn probe_run(
     check: &HttpCheck,
     probe: &Probe,
     request: &PreparedRequest,
+    clients: &HttpClients,
     ctx: &mut StepContext<'_>,
     timeout: Duration,
 ) -> Result<StepOutcome, StepStop> {
@@ -341,7 +346,7 @@ async fn probe_run(
     let mut latencies = Vec::with_capacity(probe.samples as usize);
     let mut errors = 0u32;
     let launch = |tasks: &mut tokio::task::JoinSet<(u32, Attempt)>, sample: u32| {
-        let (check, request, clients) = (check.clone(), request.clone(), ctx.http.clone());
+        let (check, request, clients) = (check.clone(), request.clone(), clients.clone());
         tasks.spawn(async move { (sample, send_once(&check, &request, &clients, timeout).await) });
     };
     while next < probe.samples.min(probe.concurrency) {

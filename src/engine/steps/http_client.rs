@@ -3,6 +3,22 @@
 
 use std::error::Error as _;
 
+/// The clients, built on first use: building them loads the system's certificate store
+/// (hundreds of files), which a runbook without HTTP steps should not pay for.
+#[derive(Default)]
+pub struct LazyHttpClients {
+    clients: std::sync::OnceLock<Result<HttpClients, String>>,
+}
+
+impl LazyHttpClients {
+    pub fn get(&self) -> Result<&HttpClients, String> {
+        self.clients
+            .get_or_init(HttpClients::new)
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
 #[derive(Clone)]
 pub struct HttpClients {
     pub following: reqwest::Client,

@@ -126,7 +126,8 @@ pub async fn execute(
             }
             _ = poll.tick(), if ready_url.is_some() => {
                 let url = ready_url.as_deref().expect("checked");
-                if let Ok(response) = ctx.http.not_following.get(url).timeout(Duration::from_secs(2)).send().await
+                let Ok(clients) = ctx.http.get() else { continue };
+                if let Ok(response) = clients.not_following.get(url).timeout(Duration::from_secs(2)).send().await
                     && response.status().is_success()
                 {
                     break Ok(());
