@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use cutover::engine::context::RunSettings;
+use cutover::engine::control::Control;
 use cutover::engine::emitter::{Emitter, Record, RecordError};
 use cutover::engine::events::{Event, Mode};
-use cutover::engine::interrupt::interrupt_channel;
+use cutover::engine::interrupt::{InterruptSender, interrupt_channel};
 use cutover::engine::run::{Engine, EngineError, RunPlan};
 use cutover::runbook::load::check_bytes;
 use cutover::runbook::template::Scope;
@@ -61,6 +62,18 @@ const RUNBOOK: &str = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[[phase]]\nid =
 [[phase.step]]\nid = \"first\"\nkind = \"command\"\nrun = \"touch first\"\n\n\
 [[phase.step]]\nid = \"second\"\nkind = \"command\"\nrun = \"touch second\"\n";
 
+/// An engine over `text`, run in `dir`; the returned senders keep its inputs open.
+fn engine(
+    dir: &Path,
+    text: &str,
+    emitter: Emitter,
+) -> (Engine, (InterruptSender, mpsc::UnboundedSender<Control>)) {
+    let (interrupts, interrupt) = interrupt_channel();
+    let (controls_tx, controls) = mpsc::unbounded_channel();
+    let engine = Engine::new(plan(dir, text), emitter, controls, interrupt);
+    (engine, (interrupts, controls_tx))
+}
+
 fn with_cwd(text: &str, dir: &Path) -> String {
     text.replace("touch ", &format!("touch {}/", dir.display()))
 }
@@ -69,13 +82,10 @@ fn with_cwd(text: &str, dir: &Path) -> String {
 async fn every_durable_event_is_recorded_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let (sender, seen) = journal(usize::MAX);
-    let (_interrupts, interrupt) = interrupt_channel();
-    let (_controls_tx, controls) = mpsc::unbounded_channel();
-    let engine = Engine::new(
-        plan(dir.path(), &with_cwd(RUNBOOK, dir.path())),
+    let (engine, _inputs) = engine(
+        dir.path(),
+        &with_cwd(RUNBOOK, dir.path()),
         Emitter::default().with_durable(sender),
-        controls,
-        interrupt,
     );
     engine.run().await.unwrap();
     let seen = seen.await.unwrap();
@@ -99,13 +109,10 @@ async fn a_failed_record_stops_the_run_before_the_next_side_effect() {
     let dir = tempfile::tempdir().unwrap();
     // The 5th record is the start of `second`: it must not run.
     let (sender, seen) = journal(5);
-    let (_interrupts, interrupt) = interrupt_channel();
-    let (_controls_tx, controls) = mpsc::unbounded_channel();
-    let engine = Engine::new(
-        plan(dir.path(), &with_cwd(RUNBOOK, dir.path())),
+    let (engine, _inputs) = engine(
+        dir.path(),
+        &with_cwd(RUNBOOK, dir.path()),
         Emitter::default().with_durable(sender),
-        controls,
-        interrupt,
     );
     let result = engine.run().await;
     assert!(

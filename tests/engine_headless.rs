@@ -4,7 +4,10 @@ mod support;
 
 use std::time::Duration;
 
-use support::{Reply, cutover, processes_with, run_dir, runbook, serve, unique_marker};
+use support::{
+    Reply, assert_no_process_sleeping, cutover, processes_with, run_dir, runbook, serve,
+    unique_marker,
+};
 
 const HEAD: &str = "[runbook]\nname = \"t\"\ntitle = \"Test\"\n\n[[phase]]\nid = \"main\"\n";
 
@@ -83,10 +86,7 @@ fn a_timeout_stops_the_whole_process_group() {
         "{}",
         stderr(&output)
     );
-    assert_eq!(
-        processes_with(&format!("sleep {marker}")),
-        Vec::<String>::new()
-    );
+    assert_no_process_sleeping(&marker);
 }
 
 #[test]
@@ -218,10 +218,7 @@ fn a_service_is_ready_by_pattern_and_stopped_when_the_run_ends() {
     let (output, _dir) = run(&text, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stderr(&output).contains("service bg: stopped"));
-    assert_eq!(
-        processes_with(&format!("sleep {marker}")),
-        Vec::<String>::new()
-    );
+    assert_no_process_sleeping(&marker);
 }
 
 #[test]
@@ -368,10 +365,7 @@ fn sigterm_stops_the_running_step_and_aborts_cleanly() {
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(err.contains("stopped by the operator"), "{err}");
     assert!(err.contains("run aborted"), "{err}");
-    assert_eq!(
-        processes_with(&format!("sleep {marker}")),
-        Vec::<String>::new()
-    );
+    assert_no_process_sleeping(&marker);
 }
 
 #[test]
@@ -457,10 +451,7 @@ fn a_runbook_using_every_kind_passes_headless() {
     assert!(err.contains("Announce v2"), "{err}");
     assert!(err.contains("note: posted in #release"), "{err}");
     assert!(err.contains("service bg: stopped"), "{err}");
-    assert_eq!(
-        processes_with(&format!("sleep {marker}")),
-        Vec::<String>::new()
-    );
+    assert_no_process_sleeping(&marker);
 }
 
 #[test]

@@ -128,6 +128,15 @@ pub fn processes_with(marker: &str) -> Vec<String> {
     found
 }
 
+/// Fails the test if any process still runs `sleep MARKER`.
+pub fn assert_no_process_sleeping(marker: &str) {
+    assert_eq!(
+        processes_with(&format!("sleep {marker}")),
+        Vec::<String>::new(),
+        "an orphan survived"
+    );
+}
+
 /// A number unlikely to appear in any other process's command line.
 pub fn unique_marker() -> String {
     let nanos = std::time::SystemTime::now()

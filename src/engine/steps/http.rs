@@ -377,25 +377,18 @@ async fn probe_run(
         }
     }
     let summary = ProbeSummary::of(&latencies, errors);
-    let mut problems = Vec::new();
-    if let Some(max) = probe.max_p95
-        && summary.p95 > max.as_secs_f64() * 1000.0
-    {
-        problems.push(format!(
-            "p95 {:.0} ms > {}",
-            summary.p95,
-            format_duration(max)
-        ));
-    }
-    if let Some(max) = probe.max_p99
-        && summary.p99 > max.as_secs_f64() * 1000.0
-    {
-        problems.push(format!(
-            "p99 {:.0} ms > {}",
-            summary.p99,
-            format_duration(max)
-        ));
-    }
+    let limits = [
+        ("p95", probe.max_p95, summary.p95),
+        ("p99", probe.max_p99, summary.p99),
+    ];
+    let mut problems: Vec<String> = limits
+        .into_iter()
+        .filter_map(|(name, max, measured)| {
+            let max = max?;
+            (measured > max.as_secs_f64() * 1000.0)
+                .then(|| format!("{name} {measured:.0} ms > {}", format_duration(max)))
+        })
+        .collect();
     if let Some(max) = probe.max_error_rate
         && summary.error_rate > max
     {
