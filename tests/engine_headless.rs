@@ -5,7 +5,7 @@ mod support;
 use std::time::Duration;
 
 use support::{
-    Reply, assert_no_process_sleeping, cutover, processes_with, run_dir, runbook, serve,
+    Reply, assert_no_process_sleeping, cutover, key_file, processes_with, run_dir, runbook, serve,
     unique_marker,
 };
 
@@ -22,6 +22,8 @@ fn run(text: &str, extra: &[&str]) -> (std::process::Output, tempfile::TempDir) 
         .arg("--auto")
         .arg("--log-dir")
         .arg(&logs)
+        .arg("--key")
+        .arg(key_file())
         .args(extra)
         .timeout(Duration::from_secs(60))
         .output()
@@ -276,7 +278,10 @@ fn a_secret_printed_by_a_command_is_scrubbed_everywhere() {
     let dir = tempfile::tempdir().unwrap();
     let path = runbook(dir.path(), text);
     let output = cutover()
-        .args(["run", "--headless", "--auto", "--log-dir"])
+        .env_remove("SSH_AUTH_SOCK")
+        .args(["run", "--headless", "--auto", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
         .arg(dir.path().join("runs"))
         .arg(&path)
         .env("TEST_TOKEN", "hunter2-very-secret")
@@ -345,7 +350,10 @@ fn sigterm_stops_the_running_step_and_aborts_cleanly() {
     );
     let path = runbook(dir.path(), &text);
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
-        .args(["run", "--headless", "--auto", "--log-dir"])
+        .env_remove("SSH_AUTH_SOCK")
+        .args(["run", "--headless", "--auto", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
         .arg(dir.path().join("runs"))
         .arg(&path)
         .stderr(std::process::Stdio::piped())
@@ -379,7 +387,10 @@ fn sighup_lets_the_step_finish_then_suspends() {
     );
     let path = runbook(dir.path(), &text);
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
-        .args(["run", "--headless", "--auto", "--log-dir"])
+        .env_remove("SSH_AUTH_SOCK")
+        .args(["run", "--headless", "--auto", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
         .arg(dir.path().join("runs"))
         .arg(&path)
         .stderr(std::process::Stdio::piped())

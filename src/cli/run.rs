@@ -17,6 +17,14 @@ use crate::engine::run::{Engine, EngineError, RunPlan};
 use crate::engine::run_folder::{RunFolder, default_log_dir};
 use crate::engine::variables::{Builtins, resolve_variables};
 use crate::exit::{Failure, Outcome};
+use crate::journal::entry::{Body, namespace_for};
+use crate::journal::file::JournalFile;
+use crate::journal::header::{HeaderInput, build_header};
+use crate::journal::identity::principal;
+use crate::journal::keys::choose::choose_operator_key;
+use crate::journal::keys::random::random_bytes;
+use crate::journal::keys::session::SessionKey;
+use crate::journal::writer::spawn_writer;
 use crate::report::headless::print_progress;
 use crate::runbook::load::read_and_check;
 use crate::runbook::model::Runbook;
@@ -53,6 +61,11 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
     resolve_variables(&runbook, &args.vars, &env, &probe_builtins)
         .map_err(|problems| Failure::Input(problems.join("; ")))?;
 
+    let (operator, notice) = choose_operator_key(args.key.as_deref(), mode, &env)
+        .map_err(|err| Failure::Input(err.to_string()))?;
+    if let Some(notice) = notice {
+        eprintln!("cutover: {notice}");
+    }
     let bytes = std::fs::read(&args.runbook).map_err(|err| {
         Failure::Input(format!(
             "cannot read runbook {}: {err}",
@@ -75,6 +88,15 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
     };
     let scope = resolve_variables(&runbook, &args.vars, &env, &builtins)
         .map_err(|problems| Failure::Input(problems.join("; ")))?;
+    let journal = open_journal(
+        &folder,
+        &runbook,
+        &bytes,
+        mode,
+        operator,
+        args.operator.as_deref(),
+        &scope,
+    )?;
     let plan = RunPlan {
         runbook,
         scope,
@@ -98,7 +120,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
         .enable_all()
         .build()
         .map_err(|err| Failure::Input(format!("cannot start the runtime: {err}")))?;
-    let status = runtime.block_on(run_headless(plan, answers))?;
+    let status = runtime.block_on(run_headless(plan, answers, journal))?;
     Ok(match status {
         RunStatus::Passed => Outcome::Done,
         RunStatus::Suspended => Outcome::Suspended,
@@ -106,11 +128,50 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
     })
 }
 
-async fn run_headless(plan: RunPlan, answers: HeadlessAnswers) -> Result<RunStatus, Failure> {
+/// Creates the journal and writes its header, signed by the operator.
+fn open_journal(
+    folder: &RunFolder,
+    runbook: &Runbook,
+    bytes: &[u8],
+    mode: Mode,
+    operator: crate::journal::keys::operator::OperatorKey,
+    operator_flag: Option<&str>,
+    scope: &crate::runbook::template::Scope,
+) -> Result<JournalFile, Failure> {
+    let write_failure =
+        |err: std::io::Error| Failure::JournalWrite(format!("cannot start the journal: {err}"));
+    let sid = crate::engine::output_file::hex(&random_bytes::<16>().map_err(write_failure)?);
+    let session = SessionKey::generate().map_err(write_failure)?;
+    let principal = principal(operator_flag, operator.comment());
+    let header = build_header(&HeaderInput {
+        run_id: &folder.run_id,
+        runbook,
+        runbook_bytes: bytes,
+        mode,
+        operator: &operator,
+        principal: &principal,
+        scope,
+        sid: &sid,
+        session_key: session.public_base64(),
+    });
+    let mut journal = JournalFile::create(&folder.dir, sid, namespace_for(mode), operator, session)
+        .map_err(|err| Failure::JournalWrite(err.to_string()))?;
+    journal
+        .append(Body::Header(header))
+        .map_err(|err| Failure::JournalWrite(err.to_string()))?;
+    Ok(journal)
+}
+
+async fn run_headless(
+    plan: RunPlan,
+    answers: HeadlessAnswers,
+    journal: JournalFile,
+) -> Result<RunStatus, Failure> {
     let (interrupts, interrupt) = interrupt_channel();
     forward_signals(interrupts)
         .map_err(|err| Failure::Input(format!("cannot watch signals: {err}")))?;
-    let mut emitter = Emitter::default();
+    let (durable, writer) = spawn_writer(journal);
+    let mut emitter = Emitter::default().with_durable(durable);
     let progress = tokio::spawn(print_progress(emitter.observe(), std::io::stderr()));
     let (controls_tx, controls) = mpsc::unbounded_channel();
     tokio::spawn(answers.serve(emitter.observe(), controls_tx));
@@ -119,6 +180,18 @@ async fn run_headless(plan: RunPlan, answers: HeadlessAnswers) -> Result<RunStat
         .await
         .map_err(engine_failure);
     let _ = progress.await;
+    let written = tokio::task::spawn_blocking(move || writer.join())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    if let Some(written) = written {
+        let anchor = written.journal.last_anchor.as_deref().unwrap_or("none yet");
+        eprintln!(
+            "cutover: journal {} — {} entries; anchor {anchor}",
+            written.journal.path().display(),
+            written.journal.entries()
+        );
+    }
     status
 }
 

@@ -153,7 +153,9 @@ pub enum Event {
     /// One stage of a progressive rollout: its command's result and its gates.
     Stage {
         step: String,
+        attempt: u32,
         stage: u8,
+        duration_ms: u64,
         passed: bool,
         message: String,
         output: Option<OutputRecord>,
@@ -178,6 +180,8 @@ pub enum Event {
         output: Option<OutputRecord>,
         /// The last lines of output, for failures.
         tail: Vec<String>,
+        /// Variables the step captured (never secrets).
+        captures: Vec<(String, String)>,
     },
     Waiting(Prompt),
     Confirmed {

@@ -311,6 +311,11 @@ impl Engine {
                         } else {
                             outcome.tail.clone()
                         },
+                        captures: if outcome.passed {
+                            outcome.captures.clone()
+                        } else {
+                            Vec::new()
+                        },
                     })
                     .await?;
             }

@@ -12,8 +12,21 @@ use std::time::Duration;
 
 pub fn cutover() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("cutover").expect("binary built");
-    cmd.env_remove("CUTOVER_LOG_DIR").env("NO_COLOR", "1");
+    cmd.env_remove("CUTOVER_LOG_DIR")
+        .env_remove("SSH_AUTH_SOCK")
+        .env("NO_COLOR", "1");
     cmd
+}
+
+/// An Ed25519 operator key file (0600) shared by the tests of one process.
+pub fn key_file() -> PathBuf {
+    static KEY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("cutover-test-key-{}", std::process::id()));
+        let key = cutover::journal::keys::operator::OperatorKey::drill_key(&dir).expect("test key");
+        PathBuf::from(key.location)
+    })
+    .clone()
 }
 
 /// A scripted answer: status, body, and how long to wait before answering.

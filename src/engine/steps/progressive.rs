@@ -49,6 +49,7 @@ pub async fn execute(
                 Err(err) => return Ok(StepOutcome::fail(err.to_string())),
             };
         ctx.progress(format!("stage {stage}%: {}", resolved.display));
+        let stage_started = std::time::Instant::now();
         let (ran, _) =
             run_to_outcome(&resolved.request, ctx, &[0], &format!(".stage-{stage}")).await?;
         let step_id = ctx.id().to_string();
@@ -56,7 +57,9 @@ pub async fn execute(
             ctx.emitter
                 .emit(Event::Stage {
                     step: step_id,
+                    attempt: ctx.attempt,
                     stage,
+                    duration_ms: stage_started.elapsed().as_millis() as u64,
                     passed: false,
                     message: ran.message.clone(),
                     output: ran.output.clone(),
@@ -85,7 +88,9 @@ pub async fn execute(
         ctx.emitter
             .emit(Event::Stage {
                 step: ctx.id().to_string(),
+                attempt: ctx.attempt,
                 stage,
+                duration_ms: stage_started.elapsed().as_millis() as u64,
                 passed: failure.is_none(),
                 message,
                 output: ran.output,

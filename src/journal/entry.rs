@@ -1,0 +1,356 @@
+//! Journal entries: the envelope every line has, and one typed body per kind. Parsing is strict:
+//! unknown fields and duplicate fields are errors, so an entry means exactly what it says.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::engine::events::{Decision, Mode, OutputRecord, RunStatus, StepStatus};
+
+pub const FORMAT_VERSION: u32 = 1;
+pub const ZERO_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Signing namespaces: a drill journal can never pass as a production one.
+pub fn namespace_for(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Production => "cutover-journal",
+        Mode::Drill | Mode::DryRun => "cutover-drill",
+    }
+}
+
+/// The envelope, serialized in this field order: `v`, `sid`, `seq`, `prev`, `ts`, `kind`, `body`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Entry {
+    pub v: u32,
+    pub sid: String,
+    pub seq: u64,
+    pub prev: String,
+    pub ts: String,
+    #[serde(flatten)]
+    pub body: Body,
+}
+
+/// The envelope as read back, the body left raw until the kind is known.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry<'a> {
+    v: u32,
+    sid: String,
+    seq: u64,
+    prev: String,
+    ts: String,
+    kind: String,
+    #[serde(borrow)]
+    body: &'a RawValue,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "body", rename_all = "snake_case")]
+pub enum Body {
+    Header(HeaderBody),
+    PhaseStart(PhaseStartBody),
+    StepStart(StepStartBody),
+    StepResult(StepResultBody),
+    Probe(ProbeBody),
+    Confirm(ConfirmBody),
+    Decision(DecisionBody),
+    Note(NoteBody),
+    Window(WindowBody),
+    Checkpoint(CheckpointBody),
+    Suspend(SuspendBody),
+    Resume(ResumeBody),
+    Footer(FooterBody),
+}
+
+impl Body {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Header(_) => "header",
+            Self::PhaseStart(_) => "phase_start",
+            Self::StepStart(_) => "step_start",
+            Self::StepResult(_) => "step_result",
+            Self::Probe(_) => "probe",
+            Self::Confirm(_) => "confirm",
+            Self::Decision(_) => "decision",
+            Self::Note(_) => "note",
+            Self::Window(_) => "window",
+            Self::Checkpoint(_) => "checkpoint",
+            Self::Suspend(_) => "suspend",
+            Self::Resume(_) => "resume",
+            Self::Footer(_) => "footer",
+        }
+    }
+
+    /// Kinds signed with the operator's SSH key; the others with the session key.
+    pub fn operator_signed(&self) -> bool {
+        matches!(
+            self,
+            Self::Header(_) | Self::Checkpoint(_) | Self::Resume(_) | Self::Footer(_)
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunbookRef {
+    pub name: String,
+    pub title: String,
+    /// SHA-256 of the exact `runbook.toml` bytes that ran.
+    pub sha256: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorRef {
+    pub principal: String,
+    /// The public key, OpenSSH format.
+    pub key: String,
+    /// `SHA256:…`, as `ssh-keygen -l` prints it.
+    pub fingerprint: String,
+    /// `agent`, `file` or `drill-key`.
+    pub source: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderBody {
+    pub format: String,
+    pub run_id: String,
+    pub runbook: RunbookRef,
+    pub mode: Mode,
+    pub namespace: String,
+    pub operator: OperatorRef,
+    pub host: String,
+    pub unix_user: String,
+    pub ssh_connection: Option<String>,
+    pub tool_version: String,
+    /// Non-secret variables and their values.
+    pub vars: BTreeMap<String, String>,
+    /// For each secret: HMAC-SHA256 of its value keyed by the session id (hex), so a later
+    /// run can prove it used the same secret without the journal holding it.
+    pub secrets: BTreeMap<String, String>,
+    /// Base64 of the 32-byte Ed25519 session public key that signs the other entries.
+    pub session_key: String,
+    pub expected_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseStartBody {
+    pub phase: String,
+    pub title: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepStartBody {
+    pub step: String,
+    pub title: String,
+    pub kind: String,
+    pub attempt: u32,
+    /// The resolved command or request, secrets masked.
+    pub action: String,
+    pub rollback: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepResultBody {
+    pub step: String,
+    pub attempt: u32,
+    /// Set for one stage of a progressive rollout; the step's own result has none.
+    pub stage: Option<u8>,
+    pub status: StepStatus,
+    pub duration_ms: u64,
+    pub expected_ms: Option<u64>,
+    pub exit_code: Option<i32>,
+    pub http_status: Option<u16>,
+    pub message: String,
+    pub output: Option<OutputRecord>,
+    pub tail: Vec<String>,
+    /// Variables this step captured (never secrets), so a resumed run has them.
+    pub captures: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeBody {
+    pub step: String,
+    pub sample: u32,
+    pub latency_ms: f64,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmBody {
+    pub step: String,
+    pub note: Option<String>,
+    pub checklist: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    pub step: String,
+    pub decision: Decision,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    pub step: Option<String>,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowBody {
+    /// `open`, `close` or `overrun`.
+    pub action: String,
+    pub duration_ms: Option<u64>,
+    pub overrun_ms: Option<u64>,
+}
+
+/// What a checkpoint or footer attests: the file's first `upto_bytes` bytes, entries up to
+/// `upto_seq`, hash to `prefix_sha256`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointBody {
+    pub upto_seq: u64,
+    pub upto_bytes: u64,
+    pub prefix_sha256: String,
+    /// `confirm`, `decision`, `phase-end`, `periodic`, `suspend`.
+    pub reason: String,
+    /// For `phase-end`: the phase, how long it took, and its plan.
+    pub phase: Option<String>,
+    pub duration_ms: Option<u64>,
+    pub expected_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendBody {
+    pub reason: String,
+    pub next_step: Option<String>,
+}
+
+/// A fragment left by a crash, ended with LF by `resume` and accounted for here.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TornFragment {
+    pub offset: u64,
+    pub length: u64,
+    pub sha256: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeBody {
+    pub operator: OperatorRef,
+    pub host: String,
+    pub unix_user: String,
+    pub ssh_connection: Option<String>,
+    pub torn: Option<TornFragment>,
+    /// The new session key for the entries that follow.
+    pub session_key: String,
+    /// What was decided for a step that was running when the run stopped.
+    pub interrupted: Option<DecisionBody>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FooterBody {
+    pub upto_seq: u64,
+    pub upto_bytes: u64,
+    pub prefix_sha256: String,
+    pub status: RunStatus,
+    pub duration_ms: u64,
+    pub recovery_ms: Option<u64>,
+}
+
+impl Entry {
+    /// The compact JSON of the entry (no TAB or LF can occur in it).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("entries always serialize")
+    }
+
+    /// Parses one entry's JSON strictly.
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let raw: RawEntry = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let body = raw.body.get();
+        let parse = |kind: &str| -> Result<Body, serde_json::Error> {
+            Ok(match kind {
+                "header" => Body::Header(serde_json::from_str(body)?),
+                "phase_start" => Body::PhaseStart(serde_json::from_str(body)?),
+                "step_start" => Body::StepStart(serde_json::from_str(body)?),
+                "step_result" => Body::StepResult(serde_json::from_str(body)?),
+                "probe" => Body::Probe(serde_json::from_str(body)?),
+                "confirm" => Body::Confirm(serde_json::from_str(body)?),
+                "decision" => Body::Decision(serde_json::from_str(body)?),
+                "note" => Body::Note(serde_json::from_str(body)?),
+                "window" => Body::Window(serde_json::from_str(body)?),
+                "checkpoint" => Body::Checkpoint(serde_json::from_str(body)?),
+                "suspend" => Body::Suspend(serde_json::from_str(body)?),
+                "resume" => Body::Resume(serde_json::from_str(body)?),
+                "footer" => Body::Footer(serde_json::from_str(body)?),
+                other => {
+                    return Err(serde::de::Error::custom(format!("unknown kind `{other}`")));
+                }
+            })
+        };
+        let body = parse(&raw.kind).map_err(|e| format!("{} body: {e}", raw.kind))?;
+        Ok(Self {
+            v: raw.v,
+            sid: raw.sid,
+            seq: raw.seq,
+            prev: raw.prev,
+            ts: raw.ts,
+            body,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note() -> Entry {
+        Entry {
+            v: 1,
+            sid: "ab".into(),
+            seq: 3,
+            prev: ZERO_HASH.into(),
+            ts: "2026-11-21T13:00:00.000Z".into(),
+            body: Body::Note(NoteBody {
+                step: None,
+                text: "tab\tand\nnewline".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn serializes_in_the_documented_order_without_raw_tabs_or_newlines() {
+        let json = note().to_json();
+        assert!(
+            json.starts_with("{\"v\":1,\"sid\":\"ab\",\"seq\":3,\"prev\":\"000"),
+            "{json}"
+        );
+        assert!(json.contains(",\"kind\":\"note\",\"body\":{"), "{json}");
+        assert!(!json.contains('\t') && !json.contains('\n'));
+        assert_eq!(Entry::parse(&json).unwrap(), note());
+    }
+
+    #[test]
+    fn unknown_and_duplicate_fields_are_refused() {
+        let json = note().to_json();
+        let extra = json.replacen("{\"v\":1", "{\"v\":1,\"x\":0", 1);
+        assert!(Entry::parse(&extra).is_err());
+        let duplicate = json.replacen("{\"v\":1", "{\"v\":1,\"v\":1", 1);
+        assert!(Entry::parse(&duplicate).is_err());
+        let body_extra = json.replacen("\"text\":", "\"extra\":1,\"text\":", 1);
+        assert!(Entry::parse(&body_extra).is_err());
+    }
+}

@@ -1,0 +1,286 @@
+//! The journal file of one session: appends signed, hash-chained lines, one `write` and one
+//! `fdatasync` each, and keeps what checkpoints need (the running SHA-256 of every byte so far).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use super::entry::{Body, CheckpointBody, Entry, FORMAT_VERSION};
+use super::identity::timestamp;
+use super::keys::operator::OperatorKey;
+use super::keys::session::SessionKey;
+use super::line::{ED25519_PREFIX, SSHSIG_PREFIX, encode, format_line, signed_message};
+use crate::engine::output_file::hex;
+
+/// Checkpoints come at least this often (LOG-FORMAT.md).
+const CHECKPOINT_EVERY_ENTRIES: u32 = 50;
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(300);
+
+/// A journal that cannot be written: the run must stop (exit 5).
+#[derive(Debug)]
+pub struct JournalError(pub String);
+
+impl std::fmt::Display for JournalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for JournalError {}
+
+pub struct JournalFile {
+    file: File,
+    path: PathBuf,
+    pub run_dir: PathBuf,
+    pub sid: String,
+    namespace: &'static str,
+    operator: OperatorKey,
+    session: SessionKey,
+    next_seq: u64,
+    /// SHA-256 of the last whole line (the next entry's `prev`).
+    prev: String,
+    bytes: u64,
+    /// SHA-256 over every byte of the file so far.
+    prefix: Sha256,
+    since_checkpoint: u32,
+    last_checkpoint_at: Instant,
+    /// The last checkpoint's `upto_bytes:prefix_sha256`: the anchor to paste in a ticket.
+    pub last_anchor: Option<String>,
+}
+
+/// Where an existing journal stands, as verify found it (for resume).
+pub struct ChainState {
+    pub next_seq: u64,
+    pub prev: String,
+    pub bytes: u64,
+    pub prefix: Sha256,
+}
+
+impl JournalFile {
+    /// Creates `run_dir/journal.log` (O_CREAT|O_EXCL|O_APPEND, 0600), locks it and syncs the
+    /// folder. The caller writes the header next.
+    pub fn create(
+        run_dir: &Path,
+        sid: String,
+        namespace: &'static str,
+        operator: OperatorKey,
+        session: SessionKey,
+    ) -> Result<Self, JournalError> {
+        let path = run_dir.join("journal.log");
+        let file = OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|err| {
+                JournalError(format!(
+                    "cannot create the journal {}: {err}",
+                    path.display()
+                ))
+            })?;
+        lock(&file, &path)?;
+        File::open(run_dir)
+            .and_then(|dir| dir.sync_all())
+            .map_err(|err| {
+                JournalError(format!(
+                    "cannot sync the run folder {}: {err}",
+                    run_dir.display()
+                ))
+            })?;
+        let state = ChainState {
+            next_seq: 0,
+            prev: super::entry::ZERO_HASH.into(),
+            bytes: 0,
+            prefix: Sha256::new(),
+        };
+        Ok(Self::with_state(
+            file, path, run_dir, sid, namespace, operator, session, state,
+        ))
+    }
+
+    /// Opens an existing journal for appending after `state` (resume).
+    pub fn reopen(
+        run_dir: &Path,
+        sid: String,
+        namespace: &'static str,
+        operator: OperatorKey,
+        session: SessionKey,
+        state: ChainState,
+    ) -> Result<Self, JournalError> {
+        let path = run_dir.join("journal.log");
+        let file = OpenOptions::new().append(true).open(&path).map_err(|err| {
+            JournalError(format!("cannot open the journal {}: {err}", path.display()))
+        })?;
+        lock(&file, &path)?;
+        Ok(Self::with_state(
+            file, path, run_dir, sid, namespace, operator, session, state,
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn with_state(
+        file: File,
+        path: PathBuf,
+        run_dir: &Path,
+        sid: String,
+        namespace: &'static str,
+        operator: OperatorKey,
+        session: SessionKey,
+        state: ChainState,
+    ) -> Self {
+        Self {
+            file,
+            path,
+            run_dir: run_dir.to_path_buf(),
+            sid,
+            namespace,
+            operator,
+            session,
+            next_seq: state.next_seq,
+            prev: state.prev,
+            bytes: state.bytes,
+            prefix: state.prefix,
+            since_checkpoint: 0,
+            last_checkpoint_at: Instant::now(),
+            last_anchor: None,
+        }
+    }
+
+    pub fn entries(&self) -> u64 {
+        self.next_seq
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes raw bytes that are not an entry (the LF that ends a torn fragment on resume).
+    pub fn write_raw(&mut self, bytes: &[u8]) -> Result<(), JournalError> {
+        self.write_synced(bytes)?;
+        self.bytes += bytes.len() as u64;
+        self.prefix.update(bytes);
+        Ok(())
+    }
+
+    /// Appends one entry; returns once it is on disk. A periodic checkpoint follows when due.
+    pub fn append(&mut self, body: Body) -> Result<(), JournalError> {
+        let operator_signed = body.operator_signed();
+        self.append_entry(body)?;
+        if !operator_signed
+            && (self.since_checkpoint >= CHECKPOINT_EVERY_ENTRIES
+                || self.last_checkpoint_at.elapsed() >= CHECKPOINT_EVERY)
+        {
+            self.checkpoint("periodic", None, None, None)?;
+        }
+        Ok(())
+    }
+
+    /// What a checkpoint or footer attests about the bytes before it.
+    pub fn attestation(&self) -> (u64, u64, String) {
+        (
+            self.next_seq.saturating_sub(1),
+            self.bytes,
+            hex(&self.prefix.clone().finalize()),
+        )
+    }
+
+    pub fn checkpoint(
+        &mut self,
+        reason: &str,
+        phase: Option<String>,
+        duration_ms: Option<u64>,
+        expected_ms: Option<u64>,
+    ) -> Result<(), JournalError> {
+        let (upto_seq, upto_bytes, prefix_sha256) = self.attestation();
+        self.append_entry(Body::Checkpoint(CheckpointBody {
+            upto_seq,
+            upto_bytes,
+            prefix_sha256,
+            reason: reason.into(),
+            phase,
+            duration_ms,
+            expected_ms,
+        }))
+    }
+
+    fn append_entry(&mut self, body: Body) -> Result<(), JournalError> {
+        let operator_signed = body.operator_signed();
+        let attestation = match &body {
+            Body::Checkpoint(c) => Some(format!("{}:{}", c.upto_bytes, c.prefix_sha256)),
+            Body::Footer(f) => Some(format!("{}:{}", f.upto_bytes, f.prefix_sha256)),
+            _ => None,
+        };
+        let entry = Entry {
+            v: FORMAT_VERSION,
+            sid: self.sid.clone(),
+            seq: self.next_seq,
+            prev: self.prev.clone(),
+            ts: timestamp(),
+            body,
+        };
+        let json = entry.to_json();
+        let message = signed_message(&json);
+        let signature = if operator_signed {
+            let blob = self
+                .operator
+                .sign(self.namespace, &message)
+                .map_err(|err| JournalError(format!("cannot sign the journal: {err}")))?;
+            format!("{SSHSIG_PREFIX}{}", encode(&blob))
+        } else {
+            format!("{ED25519_PREFIX}{}", encode(&self.session.sign(&message)))
+        };
+        let line = format_line(&json, &signature);
+        self.write_synced(&line)?;
+        self.prev = hex(&Sha256::digest(&line));
+        self.prefix.update(&line);
+        self.bytes += line.len() as u64;
+        self.next_seq += 1;
+        if operator_signed {
+            self.since_checkpoint = 0;
+            self.last_checkpoint_at = Instant::now();
+        } else {
+            self.since_checkpoint += 1;
+        }
+        if attestation.is_some() {
+            self.last_anchor = attestation;
+        }
+        Ok(())
+    }
+
+    /// One `write`, then `fdatasync`. A short write is an error, never retried: the bytes that
+    /// did reach the file are a torn tail that verify reports and resume accounts for.
+    fn write_synced(&mut self, bytes: &[u8]) -> Result<(), JournalError> {
+        let fail = |err: std::io::Error| {
+            JournalError(format!(
+                "cannot write the journal {}: {err}",
+                self.path.display()
+            ))
+        };
+        let written = self.file.write(bytes).map_err(fail)?;
+        if written != bytes.len() {
+            return Err(JournalError(format!(
+                "cannot write the journal {}: only {written} of {} bytes were written (disk full?)",
+                self.path.display(),
+                bytes.len()
+            )));
+        }
+        self.file.sync_data().map_err(fail)
+    }
+}
+
+/// An exclusive lock: two cutover processes never append to the same journal.
+fn lock(file: &File, path: &Path) -> Result<(), JournalError> {
+    // SAFETY: flock on a valid, open file descriptor.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return Err(JournalError(format!(
+            "the journal {} is locked by another cutover process",
+            path.display()
+        )));
+    }
+    Ok(())
+}

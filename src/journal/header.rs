@@ -1,0 +1,98 @@
+//! The header: what the run is (runbook and its SHA-256, mode), who runs it (principal, key,
+//! host, unix user, SSH connection), with which values (non-secret variables; for secrets only
+//! an HMAC keyed by the session id), and the session key it delegates to.
+
+use std::collections::BTreeMap;
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+use super::entry::{HeaderBody, OperatorRef, RunbookRef, namespace_for};
+use super::identity::{hostname, ssh_connection, unix_user};
+use super::keys::operator::OperatorKey;
+use crate::engine::events::Mode;
+use crate::engine::output_file::hex;
+use crate::runbook::model::Runbook;
+use crate::runbook::template::Scope;
+
+pub struct HeaderInput<'a> {
+    pub run_id: &'a str,
+    pub runbook: &'a Runbook,
+    pub runbook_bytes: &'a [u8],
+    pub mode: Mode,
+    pub operator: &'a OperatorKey,
+    pub principal: &'a str,
+    pub scope: &'a Scope,
+    pub sid: &'a str,
+    pub session_key: String,
+}
+
+pub fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {
+    OperatorRef {
+        principal: principal.to_string(),
+        key: operator.public_openssh(),
+        fingerprint: operator.fingerprint(),
+        source: operator.source.to_string(),
+    }
+}
+
+/// HMAC-SHA256 of a secret value, keyed by the session id (its hex text).
+pub fn secret_hmac(sid: &str, value: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(sid.as_bytes()).expect("HMAC takes any key length");
+    mac.update(value.as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+pub fn build_header(input: &HeaderInput) -> HeaderBody {
+    let mut vars = BTreeMap::new();
+    let mut secrets = BTreeMap::new();
+    for var in &input.runbook.vars {
+        let name = &var.name.value;
+        let Some(value) = input.scope.get(name) else {
+            continue;
+        };
+        if var.secret {
+            secrets.insert(name.clone(), secret_hmac(input.sid, &value.text));
+        } else {
+            vars.insert(name.clone(), value.text.clone());
+        }
+    }
+    HeaderBody {
+        format: "cutover-journal/1".into(),
+        run_id: input.run_id.into(),
+        runbook: RunbookRef {
+            name: input.runbook.name.value.clone(),
+            title: input.runbook.title.clone(),
+            sha256: hex(&Sha256::digest(input.runbook_bytes)),
+        },
+        mode: input.mode,
+        namespace: namespace_for(input.mode).into(),
+        operator: operator_ref(input.operator, input.principal),
+        host: hostname(),
+        unix_user: unix_user(),
+        ssh_connection: ssh_connection(),
+        tool_version: concat!("cutover ", env!("CARGO_PKG_VERSION")).into(),
+        vars,
+        secrets,
+        session_key: input.session_key.clone(),
+        expected_ms: input
+            .runbook
+            .expected_duration
+            .map(|d| d.as_millis() as u64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_hmac;
+
+    #[test]
+    fn the_secret_hmac_depends_on_value_and_session() {
+        let a = secret_hmac("aa", "hunter2");
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, secret_hmac("bb", "hunter2"));
+        assert_ne!(a, secret_hmac("aa", "hunter3"));
+        assert!(!a.contains("hunter2"));
+    }
+}

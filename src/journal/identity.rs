@@ -1,0 +1,65 @@
+//! Who and where: the host, the unix user and the SSH connection a run came from.
+
+pub fn hostname() -> String {
+    let mut buffer = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it.
+    let ok = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) } == 0;
+    let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
+    if ok {
+        String::from_utf8_lossy(&buffer[..end]).into_owned()
+    } else {
+        "unknown-host".into()
+    }
+}
+
+/// The login name of the effective user, from the password database.
+pub fn unix_user() -> String {
+    // SAFETY: geteuid never fails; getpwuid returns a pointer into static storage or null,
+    // read at once before any other call could overwrite it.
+    unsafe {
+        let entry = libc::getpwuid(libc::geteuid());
+        if !entry.is_null() && !(*entry).pw_name.is_null() {
+            return std::ffi::CStr::from_ptr((*entry).pw_name)
+                .to_string_lossy()
+                .into_owned();
+        }
+        format!("uid-{}", libc::geteuid())
+    }
+}
+
+pub fn ssh_connection() -> Option<String> {
+    std::env::var("SSH_CONNECTION")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// The principal recorded for the operator: `--operator`, else the key's comment, else
+/// `user@host`.
+pub fn principal(flag: Option<&str>, key_comment: &str) -> String {
+    flag.map(str::to_string)
+        .filter(|p| !p.trim().is_empty())
+        .or_else(|| Some(key_comment.trim().to_string()).filter(|c| !c.is_empty()))
+        .unwrap_or_else(|| format!("{}@{}", unix_user(), hostname()))
+}
+
+/// Now, UTC, RFC 3339 with milliseconds: the writer's claim of when an entry was written.
+pub fn timestamp() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_principal_falls_back_from_flag_to_comment_to_user_at_host() {
+        assert_eq!(principal(Some("alice"), "bob@laptop"), "alice");
+        assert_eq!(principal(None, "bob@laptop"), "bob@laptop");
+        assert!(principal(None, "").contains('@'));
+        let ts = timestamp();
+        assert_eq!(ts.len(), 24, "{ts}");
+        assert!(ts.ends_with('Z'));
+    }
+}

@@ -1,0 +1,54 @@
+//! Which operator key a run signs with.
+
+use std::path::{Path, PathBuf};
+
+use super::operator::{KeyError, OperatorKey};
+use crate::engine::events::Mode;
+
+/// `--key FILE`, else the ssh-agent's first key, else — drills and dry runs only — the local
+/// drill key. Returns the key and, when the drill key stands in, a sentence to show.
+pub fn choose_operator_key(
+    key_flag: Option<&Path>,
+    mode: Mode,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(OperatorKey, Option<String>), KeyError> {
+    if let Some(path) = key_flag {
+        return OperatorKey::from_file(path).map(|key| (key, None));
+    }
+    let agent = env("SSH_AUTH_SOCK")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from);
+    let agent_problem = match agent.as_deref().map(OperatorKey::from_agent) {
+        Some(Ok(key)) => return Ok((key, None)),
+        Some(Err(problem)) => Some(problem),
+        None => None,
+    };
+    if mode == Mode::Production {
+        return Err(agent_problem.unwrap_or_else(|| {
+            KeyError(
+                "a production run needs an operator key: start ssh-agent and `ssh-add` your Ed25519 key, or pass --key FILE"
+                    .into(),
+            )
+        }));
+    }
+    let config = env("XDG_CONFIG_HOME")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".config")))
+        .ok_or_else(|| {
+            KeyError("no $XDG_CONFIG_HOME or $HOME for the drill key: pass --key FILE".into())
+        })?;
+    let key = OperatorKey::drill_key(&config)?;
+    let why = agent_problem.map(|p| format!(" ({p})")).unwrap_or_default();
+    let notice = format!(
+        "no operator key{why}: this {} is signed with the local drill key {} ({})",
+        if mode == Mode::Drill {
+            "drill"
+        } else {
+            "dry run"
+        },
+        key.location,
+        key.fingerprint()
+    );
+    Ok((key, Some(notice)))
+}

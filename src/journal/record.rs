@@ -1,0 +1,195 @@
+//! From engine events to journal entries: which kind records which event, and the checkpoints
+//! LOG-FORMAT.md asks for (after every confirm and decision, at the end of every phase, on
+//! suspend; periodic ones are the file's own).
+
+use std::collections::BTreeMap;
+
+use super::entry::{
+    Body, ConfirmBody, DecisionBody, FooterBody, NoteBody, PhaseStartBody, ProbeBody,
+    StepResultBody, StepStartBody, SuspendBody, WindowBody,
+};
+use super::file::{JournalError, JournalFile};
+use crate::engine::events::{Event, StepStatus};
+use crate::engine::output_file::sync_output;
+
+pub fn record(journal: &mut JournalFile, event: &Event) -> Result<(), JournalError> {
+    match event {
+        // The header, written when the journal was created, already says all of this.
+        Event::RunStarted { .. } => Ok(()),
+        Event::PhaseStarted { phase, title } => journal.append(Body::PhaseStart(PhaseStartBody {
+            phase: phase.clone(),
+            title: title.clone(),
+        })),
+        Event::PhaseFinished {
+            phase,
+            duration_ms,
+            expected_ms,
+        } => journal.checkpoint(
+            "phase-end",
+            Some(phase.clone()),
+            Some(*duration_ms),
+            *expected_ms,
+        ),
+        Event::StepStarted {
+            step,
+            title,
+            kind,
+            attempt,
+            action,
+            rollback,
+        } => journal.append(Body::StepStart(StepStartBody {
+            step: step.clone(),
+            title: title.clone(),
+            kind: kind.clone(),
+            attempt: *attempt,
+            action: action.clone(),
+            rollback: *rollback,
+        })),
+        Event::StepResult {
+            step,
+            attempt,
+            status,
+            duration_ms,
+            expected_ms,
+            exit_code,
+            http_status,
+            message,
+            output,
+            tail,
+            captures,
+        } => {
+            if let Some(output) = output {
+                sync(journal, output)?;
+            }
+            journal.append(Body::StepResult(StepResultBody {
+                step: step.clone(),
+                attempt: *attempt,
+                stage: None,
+                status: *status,
+                duration_ms: *duration_ms,
+                expected_ms: *expected_ms,
+                exit_code: *exit_code,
+                http_status: *http_status,
+                message: message.clone(),
+                output: output.clone(),
+                tail: tail.clone(),
+                captures: captures.iter().cloned().collect::<BTreeMap<_, _>>(),
+            }))
+        }
+        Event::Stage {
+            step,
+            attempt,
+            stage,
+            duration_ms,
+            passed,
+            message,
+            output,
+        } => {
+            if let Some(output) = output {
+                sync(journal, output)?;
+            }
+            journal.append(Body::StepResult(StepResultBody {
+                step: step.clone(),
+                attempt: *attempt,
+                stage: Some(*stage),
+                status: if *passed {
+                    StepStatus::Passed
+                } else {
+                    StepStatus::Failed
+                },
+                duration_ms: *duration_ms,
+                expected_ms: None,
+                exit_code: None,
+                http_status: None,
+                message: message.clone(),
+                output: output.clone(),
+                tail: Vec::new(),
+                captures: BTreeMap::new(),
+            }))
+        }
+        Event::Probe {
+            step,
+            sample,
+            latency_ms,
+            status,
+            error,
+        } => journal.append(Body::Probe(ProbeBody {
+            step: step.clone(),
+            sample: *sample,
+            latency_ms: *latency_ms,
+            status: *status,
+            error: error.clone(),
+        })),
+        Event::Confirmed {
+            step,
+            note,
+            checklist,
+        } => {
+            journal.append(Body::Confirm(ConfirmBody {
+                step: step.clone(),
+                note: note.clone(),
+                checklist: checklist.clone(),
+            }))?;
+            journal.checkpoint("confirm", None, None, None)
+        }
+        Event::Decided { step, decision } => {
+            journal.append(Body::Decision(DecisionBody {
+                step: step.clone(),
+                decision: decision.clone(),
+            }))?;
+            journal.checkpoint("decision", None, None, None)
+        }
+        Event::Window {
+            action,
+            duration_ms,
+        } => journal.append(Body::Window(WindowBody {
+            action: format!("{action:?}").to_lowercase(),
+            duration_ms: *duration_ms,
+            overrun_ms: None,
+        })),
+        Event::WindowOverrun { overrun_ms } => journal.append(Body::Window(WindowBody {
+            action: "overrun".into(),
+            duration_ms: None,
+            overrun_ms: Some(*overrun_ms),
+        })),
+        Event::Service { step, state } => journal.append(Body::Note(NoteBody {
+            step: Some(step.clone()),
+            text: format!("service {state}"),
+        })),
+        Event::Suspended { reason, next_step } => {
+            journal.append(Body::Suspend(SuspendBody {
+                reason: reason.clone(),
+                next_step: next_step.clone(),
+            }))?;
+            journal.checkpoint("suspend", None, None, None)
+        }
+        Event::RunFinished {
+            status,
+            duration_ms,
+            recovery_ms,
+        } => {
+            let (upto_seq, upto_bytes, prefix_sha256) = journal.attestation();
+            journal.append(Body::Footer(FooterBody {
+                upto_seq,
+                upto_bytes,
+                prefix_sha256,
+                status: *status,
+                duration_ms: *duration_ms,
+                recovery_ms: *recovery_ms,
+            }))
+        }
+        Event::Output { .. } | Event::Progress { .. } | Event::Waiting(_) => Ok(()),
+    }
+}
+
+fn sync(
+    journal: &JournalFile,
+    output: &crate::engine::events::OutputRecord,
+) -> Result<(), JournalError> {
+    sync_output(&journal.run_dir, output).map_err(|err| {
+        JournalError(format!(
+            "cannot sync the output file {}: {err}",
+            output.path
+        ))
+    })
+}
