@@ -11,6 +11,8 @@ pub enum Outcome {
     RunFailed,
     /// 3: suspended, waiting for an operator (or INCOMPLETE).
     Suspended,
+    /// 4: verify found a bad signature, chain, sequence or digest.
+    Tampered,
 }
 
 /// How a command failed.
@@ -20,6 +22,10 @@ pub enum Failure {
     Input(String),
     /// 2: bad input whose diagnostics were already printed.
     Reported,
+    /// 3: the run cannot go on until an operator decides; the message says how.
+    NeedsOperator(String),
+    /// 4: the journal did not verify; nothing was appended.
+    Tampered(String),
     /// 5: the run stopped because it could not record (fail closed).
     JournalWrite(String),
 }
@@ -27,7 +33,10 @@ pub enum Failure {
 impl Failure {
     fn message(&self) -> Option<&str> {
         match self {
-            Self::Input(message) | Self::JournalWrite(message) => Some(message),
+            Self::Input(message)
+            | Self::NeedsOperator(message)
+            | Self::Tampered(message)
+            | Self::JournalWrite(message) => Some(message),
             Self::Reported => None,
         }
     }
@@ -35,6 +44,8 @@ impl Failure {
     fn code(&self) -> u8 {
         match self {
             Self::Input(_) | Self::Reported => 2,
+            Self::NeedsOperator(_) => 3,
+            Self::Tampered(_) => 4,
             Self::JournalWrite(_) => 5,
         }
     }
@@ -46,6 +57,7 @@ pub fn exit_code(result: Result<Outcome, Failure>) -> ExitCode {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::RunFailed) => ExitCode::from(1),
         Ok(Outcome::Suspended) => ExitCode::from(3),
+        Ok(Outcome::Tampered) => ExitCode::from(4),
         Err(failure) => {
             if let Some(message) = failure.message() {
                 eprintln!("cutover: {message}");

@@ -27,6 +27,7 @@ fn plan(dir: &Path, text: &str) -> RunPlan {
         auto: true,
         inject_failures: BTreeSet::new(),
         settings: RunSettings::default(),
+        resume: None,
     }
 }
 

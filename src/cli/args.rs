@@ -132,6 +132,15 @@ pub struct ResumeArgs {
     /// Skip an interrupted step, with the reason.
     #[arg(long, value_name = "STEP=REASON", value_parser = parse_key_value)]
     pub skip: Option<(String, String)>,
+    /// What a failed step with policy `ask` does when nobody can be asked.
+    #[arg(long, value_enum, default_value_t = OnFailure::Abort)]
+    pub on_failure: OnFailure,
+    /// Sign the resume entry with this OpenSSH private key instead of the ssh-agent's first key.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// The operator principal recorded for the resumed part (default: the key's comment).
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]

@@ -3,7 +3,10 @@
 pub mod args;
 pub mod check;
 pub mod dispatch;
+pub mod drive;
 pub mod headless_answers;
+pub mod resume;
 pub mod run;
 pub mod signals;
 pub mod unavailable;
+pub mod verify;

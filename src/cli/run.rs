@@ -4,16 +4,12 @@
 use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
 
-use tokio::sync::mpsc;
-
 use super::args::RunArgs;
+use super::drive::run_to_end;
 use super::headless_answers::HeadlessAnswers;
-use super::signals::forward_signals;
 use crate::engine::context::RunSettings;
-use crate::engine::emitter::Emitter;
-use crate::engine::events::{Mode, RunStatus};
-use crate::engine::interrupt::interrupt_channel;
-use crate::engine::run::{Engine, EngineError, RunPlan};
+use crate::engine::events::Mode;
+use crate::engine::run::RunPlan;
 use crate::engine::run_folder::{RunFolder, default_log_dir};
 use crate::engine::variables::{Builtins, resolve_variables};
 use crate::exit::{Failure, Outcome};
@@ -24,8 +20,6 @@ use crate::journal::identity::principal;
 use crate::journal::keys::choose::choose_operator_key;
 use crate::journal::keys::random::random_bytes;
 use crate::journal::keys::session::SessionKey;
-use crate::journal::writer::spawn_writer;
-use crate::report::headless::print_progress;
 use crate::runbook::load::read_and_check;
 use crate::runbook::model::Runbook;
 use crate::runbook::render::render_text;
@@ -111,21 +105,13 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
             .cloned()
             .collect::<BTreeSet<_>>(),
         settings: RunSettings::default(),
+        resume: None,
     };
     let answers = HeadlessAnswers {
         confirms: args.confirms.iter().cloned().collect::<HashMap<_, _>>(),
         on_failure: args.on_failure,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| Failure::Input(format!("cannot start the runtime: {err}")))?;
-    let status = runtime.block_on(run_headless(plan, answers, journal))?;
-    Ok(match status {
-        RunStatus::Passed => Outcome::Done,
-        RunStatus::Suspended => Outcome::Suspended,
-        RunStatus::Failed | RunStatus::RolledBack | RunStatus::Aborted => Outcome::RunFailed,
-    })
+    run_to_end(plan, answers, journal)
 }
 
 /// Creates the journal and writes its header, signed by the operator.
@@ -160,45 +146,6 @@ fn open_journal(
         .append(Body::Header(header))
         .map_err(|err| Failure::JournalWrite(err.to_string()))?;
     Ok(journal)
-}
-
-async fn run_headless(
-    plan: RunPlan,
-    answers: HeadlessAnswers,
-    journal: JournalFile,
-) -> Result<RunStatus, Failure> {
-    let (interrupts, interrupt) = interrupt_channel();
-    forward_signals(interrupts)
-        .map_err(|err| Failure::Input(format!("cannot watch signals: {err}")))?;
-    let (durable, writer) = spawn_writer(journal);
-    let mut emitter = Emitter::default().with_durable(durable);
-    let progress = tokio::spawn(print_progress(emitter.observe(), std::io::stderr()));
-    let (controls_tx, controls) = mpsc::unbounded_channel();
-    tokio::spawn(answers.serve(emitter.observe(), controls_tx));
-    let status = Engine::new(plan, emitter, controls, interrupt)
-        .run()
-        .await
-        .map_err(engine_failure);
-    let _ = progress.await;
-    let written = tokio::task::spawn_blocking(move || writer.join())
-        .await
-        .ok()
-        .and_then(Result::ok);
-    if let Some(written) = written {
-        let anchor = written.journal.last_anchor.as_deref().unwrap_or("none yet");
-        eprintln!(
-            "cutover: journal {} — {} entries; anchor {anchor}",
-            written.journal.path().display(),
-            written.journal.entries()
-        );
-    }
-    status
-}
-
-fn engine_failure(err: EngineError) -> Failure {
-    Failure::JournalWrite(format!(
-        "{err}; the run stopped so that nothing goes unrecorded"
-    ))
 }
 
 fn decide_mode(args: &RunArgs, runbook: &Runbook) -> Result<Mode, Failure> {

@@ -58,6 +58,20 @@ pub struct RunPlan {
     pub auto: bool,
     pub inject_failures: BTreeSet<String>,
     pub settings: RunSettings,
+    /// Where a resumed run picks up; `None` for a new run.
+    pub resume: Option<ResumePoint>,
+}
+
+/// What a resumed run already has behind it (rebuilt from the journal).
+#[derive(Clone, Debug, Default)]
+pub struct ResumePoint {
+    /// Steps not to run again.
+    pub done: BTreeSet<String>,
+    /// The rollback had started: continue it.
+    pub in_rollback: bool,
+    /// `service` steps that ran before: their processes died with the previous process, so
+    /// they are started again.
+    pub services: Vec<String>,
 }
 
 /// What to do after a step.
@@ -153,7 +167,17 @@ impl Engine {
                 expected_ms: runbook.expected_duration.map(|d| d.as_millis() as u64),
             })
             .await?;
+        let resume = self.plan.resume.clone().unwrap_or_default();
+        if resume.in_rollback {
+            return self.rollback().await;
+        }
         for phase in &runbook.phases {
+            let remaining = phase.steps.iter().any(|step| {
+                !resume.done.contains(&step.id.value) || resume.services.contains(&step.id.value)
+            });
+            if !remaining {
+                continue;
+            }
             let phase_started = Instant::now();
             self.emitter
                 .emit(Event::PhaseStarted {
@@ -162,6 +186,10 @@ impl Engine {
                 })
                 .await?;
             for step in &phase.steps {
+                let restart_service = resume.services.contains(&step.id.value);
+                if resume.done.contains(&step.id.value) && !restart_service {
+                    continue;
+                }
                 match self.interrupt.current() {
                     Interrupt::SuspendAfterStep => {
                         return self
@@ -196,7 +224,13 @@ impl Engine {
 
     async fn rollback(&mut self) -> Result<RunStatus, EngineError> {
         let steps = self.plan.runbook.rollback.clone();
-        for step in &steps {
+        let done = self
+            .plan
+            .resume
+            .as_ref()
+            .map(|r| r.done.clone())
+            .unwrap_or_default();
+        for step in steps.iter().filter(|step| !done.contains(&step.id.value)) {
             match self.run_step(step, true).await? {
                 Flow::Next => {}
                 Flow::Rollback | Flow::Abort => return Ok(RunStatus::Aborted),

@@ -8,4 +8,6 @@ pub mod identity;
 pub mod keys;
 pub mod line;
 pub mod record;
+pub mod replay;
+pub mod verify;
 pub mod writer;

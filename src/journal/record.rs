@@ -9,7 +9,7 @@ use super::entry::{
     StepResultBody, StepStartBody, SuspendBody, WindowBody,
 };
 use super::file::{JournalError, JournalFile};
-use crate::engine::events::{Event, StepStatus};
+use crate::engine::events::{Event, RunStatus, StepStatus};
 use crate::engine::output_file::sync_output;
 
 pub fn record(journal: &mut JournalFile, event: &Event) -> Result<(), JournalError> {
@@ -163,6 +163,12 @@ pub fn record(journal: &mut JournalFile, event: &Event) -> Result<(), JournalErr
             }))?;
             journal.checkpoint("suspend", None, None, None)
         }
+        // A suspended run is not over: the suspend entry and its checkpoint record it, and
+        // `resume` continues the same journal. Only a run that ended gets a footer.
+        Event::RunFinished {
+            status: RunStatus::Suspended,
+            ..
+        } => Ok(()),
         Event::RunFinished {
             status,
             duration_ms,

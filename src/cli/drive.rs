@@ -1,0 +1,71 @@
+//! Running the engine to its end, headless, with the journal as its durable consumer: shared by
+//! `run` and `resume`.
+
+use tokio::sync::mpsc;
+
+use super::headless_answers::HeadlessAnswers;
+use super::signals::forward_signals;
+use crate::engine::emitter::Emitter;
+use crate::engine::events::RunStatus;
+use crate::engine::interrupt::interrupt_channel;
+use crate::engine::run::{Engine, EngineError, RunPlan};
+use crate::exit::{Failure, Outcome};
+use crate::journal::file::JournalFile;
+use crate::journal::writer::spawn_writer;
+use crate::report::headless::print_progress;
+
+pub fn run_to_end(
+    plan: RunPlan,
+    answers: HeadlessAnswers,
+    journal: JournalFile,
+) -> Result<Outcome, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Failure::Input(format!("cannot start the runtime: {err}")))?;
+    let status = runtime.block_on(run_headless(plan, answers, journal))?;
+    Ok(match status {
+        RunStatus::Passed => Outcome::Done,
+        RunStatus::Suspended => Outcome::Suspended,
+        RunStatus::Failed | RunStatus::RolledBack | RunStatus::Aborted => Outcome::RunFailed,
+    })
+}
+
+async fn run_headless(
+    plan: RunPlan,
+    answers: HeadlessAnswers,
+    journal: JournalFile,
+) -> Result<RunStatus, Failure> {
+    let (interrupts, interrupt) = interrupt_channel();
+    forward_signals(interrupts)
+        .map_err(|err| Failure::Input(format!("cannot watch signals: {err}")))?;
+    let (durable, writer) = spawn_writer(journal);
+    let mut emitter = Emitter::default().with_durable(durable);
+    let progress = tokio::spawn(print_progress(emitter.observe(), std::io::stderr()));
+    let (controls_tx, controls) = mpsc::unbounded_channel();
+    tokio::spawn(answers.serve(emitter.observe(), controls_tx));
+    let status = Engine::new(plan, emitter, controls, interrupt)
+        .run()
+        .await
+        .map_err(engine_failure);
+    let _ = progress.await;
+    let written = tokio::task::spawn_blocking(move || writer.join())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    if let Some(written) = written {
+        let anchor = written.journal.last_anchor.as_deref().unwrap_or("none yet");
+        eprintln!(
+            "cutover: journal {} — {} entries; anchor {anchor}",
+            written.journal.path().display(),
+            written.journal.entries()
+        );
+    }
+    status
+}
+
+fn engine_failure(err: EngineError) -> Failure {
+    Failure::JournalWrite(format!(
+        "{err}; the run stopped so that nothing goes unrecorded"
+    ))
+}

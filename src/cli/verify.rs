@@ -1,0 +1,106 @@
+//! `cutover verify JOURNAL`: VALID (0), INCOMPLETE (3, warnings only) or TAMPERED (4).
+
+use std::path::{Path, PathBuf};
+
+use super::args::{ExpectMode, VerifyArgs};
+use crate::engine::events::Mode;
+use crate::exit::{Failure, Outcome};
+use crate::journal::verify::allowed_signers::AllowedSigners;
+use crate::journal::verify::check::{VerifyOptions, parse_anchor, verify_bytes};
+use crate::journal::verify::report::{Verdict, Verification};
+use crate::journal::verify::summary::summary_lines;
+
+/// A run folder or its journal.log → (journal path, run folder).
+pub fn journal_paths(path: &Path) -> (PathBuf, PathBuf) {
+    if path.is_dir() {
+        (path.join("journal.log"), path.to_path_buf())
+    } else {
+        let dir = path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        (
+            path.to_path_buf(),
+            if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            },
+        )
+    }
+}
+
+pub fn verify_options(args: &VerifyArgs) -> Result<VerifyOptions, Failure> {
+    let allowed_signers = match &args.allowed_signers {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|err| {
+                Failure::Input(format!(
+                    "cannot read allowed signers {}: {err}",
+                    path.display()
+                ))
+            })?;
+            Some(
+                AllowedSigners::parse(&text)
+                    .map_err(|err| Failure::Input(format!("{}: {err}", path.display())))?,
+            )
+        }
+        None => None,
+    };
+    let anchors = args
+        .anchors
+        .iter()
+        .map(|a| parse_anchor(a))
+        .collect::<Result<_, _>>()
+        .map_err(Failure::Input)?;
+    let expect_mode = args.expect_mode.map(|mode| match mode {
+        ExpectMode::Production => Mode::Production,
+        ExpectMode::Drill => Mode::Drill,
+    });
+    Ok(VerifyOptions {
+        allowed_signers,
+        anchors,
+        expect_mode,
+    })
+}
+
+/// Reads and verifies a journal.
+pub fn verify_journal(path: &Path, options: &VerifyOptions) -> Result<Verification, Failure> {
+    let (journal, run_dir) = journal_paths(path);
+    let bytes = std::fs::read(&journal).map_err(|err| {
+        Failure::Input(format!("cannot read journal {}: {err}", journal.display()))
+    })?;
+    Ok(verify_bytes(&bytes, &run_dir, options))
+}
+
+pub fn verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
+    let options = verify_options(args)?;
+    let verification = verify_journal(&args.journal, &options)?;
+    let mut out = String::new();
+    match verification.verdict {
+        Verdict::Valid => out.push_str("VALID\n"),
+        Verdict::Incomplete => out.push_str("INCOMPLETE\n"),
+        Verdict::Tampered => out.push_str("TAMPERED\n"),
+    }
+    if let Some(error) = &verification.error {
+        out.push_str(&format!("{error}\n"));
+        if let Some(last) = verification.entries.last() {
+            out.push_str(&format!(
+                "trusted: lines 1 to {} (up to seq {})\n",
+                last.line, last.entry.seq
+            ));
+        }
+    }
+    for warning in &verification.warnings {
+        out.push_str(&format!("{warning}\n"));
+    }
+    if verification.error.is_none() {
+        for line in summary_lines(&verification) {
+            out.push_str(&format!("{line}\n"));
+        }
+    }
+    print!("{out}");
+    Ok(match verification.verdict {
+        Verdict::Valid => Outcome::Done,
+        Verdict::Incomplete => Outcome::Suspended,
+        Verdict::Tampered => Outcome::Tampered,
+    })
+}

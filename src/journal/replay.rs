@@ -1,0 +1,98 @@
+//! A run's state rebuilt from its journal alone: which steps are behind it, which step was
+//! running when the process stopped, whether the rollback had started, what was captured.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::entry::{Body, HeaderBody};
+use super::verify::report::VerifiedEntry;
+use crate::engine::events::{Decision, StepStatus};
+
+#[derive(Debug, Default, PartialEq)]
+pub struct RunState {
+    /// Steps the run has moved past (passed, skipped, marked done, simulated, failed and continued).
+    pub done: BTreeSet<String>,
+    /// A step that started and has no outcome: never re-run silently.
+    pub interrupted: Option<String>,
+    /// A step that failed and whose failure nobody decided on yet.
+    pub undecided_failure: Option<String>,
+    pub in_rollback: bool,
+    pub captures: BTreeMap<String, String>,
+    /// The step the run was suspended before, if it was suspended.
+    pub suspended_before: Option<String>,
+    /// `service` steps that were started: they must be started again.
+    pub services: Vec<String>,
+    pub finished: bool,
+}
+
+pub fn replay(_header: &HeaderBody, entries: &[VerifiedEntry]) -> RunState {
+    let mut state = RunState::default();
+    let mut running: Option<(String, String)> = None; // (step, kind)
+    for verified in entries {
+        match &verified.entry.body {
+            Body::StepStart(start) => {
+                running = Some((start.step.clone(), start.kind.clone()));
+                if start.rollback {
+                    state.in_rollback = true;
+                }
+                state.suspended_before = None;
+                state.undecided_failure = None;
+            }
+            Body::StepResult(result) if result.stage.is_none() => {
+                running = None;
+                match result.status {
+                    StepStatus::Failed => state.undecided_failure = Some(result.step.clone()),
+                    _ => {
+                        state.done.insert(result.step.clone());
+                        state.captures.extend(result.captures.clone());
+                    }
+                }
+            }
+            Body::Decision(decision) => {
+                running = None;
+                let step = decision.step.clone();
+                state.undecided_failure = None;
+                match &decision.decision {
+                    Decision::Skip { .. } | Decision::MarkDone { .. } => {
+                        state.done.insert(step);
+                    }
+                    Decision::Policy { action } if action == "continue" => {
+                        state.done.insert(step);
+                    }
+                    Decision::Rollback => state.in_rollback = true,
+                    Decision::Policy { action } if action == "rollback" => state.in_rollback = true,
+                    Decision::Retry | Decision::Abort | Decision::Policy { .. } => {}
+                }
+            }
+            Body::Resume(resume) => {
+                if let Some(decided) = &resume.interrupted {
+                    match &decided.decision {
+                        Decision::Skip { .. } | Decision::MarkDone { .. } => {
+                            state.done.insert(decided.step.clone());
+                        }
+                        _ => {}
+                    }
+                }
+                running = None;
+                state.undecided_failure = None;
+            }
+            Body::Suspend(suspend) => state.suspended_before = suspend.next_step.clone(),
+            Body::Note(note) if note.text == "service ready" => {
+                if let Some(step) = &note.step
+                    && !state.services.contains(step)
+                {
+                    state.services.push(step.clone());
+                }
+            }
+            Body::Footer(_) => state.finished = true,
+            _ => {}
+        }
+    }
+    // A manual step waiting for its operator has a start and no result, but it did nothing:
+    // asking again is safe. Anything else that started and did not finish is interrupted.
+    if let Some((step, kind)) = running
+        && kind != "manual"
+    {
+        state.interrupted = Some(step);
+    }
+    state
+}

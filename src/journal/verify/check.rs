@@ -1,0 +1,642 @@
+//! The verify algorithm of LOG-FORMAT.md: the file as bytes, split on LF, each line checked in
+//! the documented order, stopping at the first error; then warnings; then anchors.
+//!
+//! The bytes are verified, never a re-serialization: the signed message is the JSON column and
+//! a LF. Entries are parsed strictly (unknown or duplicate fields are E_GARBAGE) to route the
+//! checks; nothing from an entry is trusted until its signature holds.
+
+use std::path::Path;
+
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use sha2::{Digest, Sha256};
+use ssh_encoding::Decode;
+use ssh_key::{PublicKey, SshSig};
+
+use super::allowed_signers::{AllowedSigners, Refusal};
+use super::report::{ChainEnd, Finding, Verdict, Verification, VerifiedEntry};
+use crate::engine::events::Mode;
+use crate::engine::output_file::hex;
+use crate::journal::entry::{Body, Entry, HeaderBody, OperatorRef, ZERO_HASH, namespace_for};
+use crate::journal::line::{self, Signature as LineSignature, signed_message};
+
+#[derive(Default)]
+pub struct VerifyOptions {
+    pub allowed_signers: Option<AllowedSigners>,
+    /// `BYTES:SHA256` taken earlier.
+    pub anchors: Vec<(u64, String)>,
+    pub expect_mode: Option<Mode>,
+}
+
+/// Parses `--anchor BYTES:SHA256`.
+pub fn parse_anchor(text: &str) -> Result<(u64, String), String> {
+    let (bytes, sha) = text
+        .split_once(':')
+        .ok_or_else(|| format!("--anchor {text}: expected BYTES:SHA256"))?;
+    let bytes = bytes
+        .parse()
+        .map_err(|_| format!("--anchor {text}: `{bytes}` is not a byte count"))?;
+    let sha = sha.to_ascii_lowercase();
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("--anchor {text}: `{sha}` is not a SHA-256 in hex"));
+    }
+    Ok((bytes, sha))
+}
+
+/// The signer of operator-signed entries, as the last header or resume delegated it.
+struct Operator {
+    key: PublicKey,
+    principal: String,
+}
+
+struct State<'a> {
+    run_dir: &'a Path,
+    options: &'a VerifyOptions,
+    header: Option<HeaderBody>,
+    /// The session id, from the header line.
+    sid: String,
+    operator: Option<Operator>,
+    session: Option<VerifyingKey>,
+    expected_seq: u64,
+    prev: String,
+    prefix: Sha256,
+    footer_line: Option<usize>,
+    anchor: Option<String>,
+    entries: Vec<VerifiedEntry>,
+    chain_bytes: u64,
+}
+
+struct Line<'a> {
+    number: usize,
+    offset: u64,
+    /// Without its LF.
+    content: &'a [u8],
+    /// With its LF.
+    whole: &'a [u8],
+}
+
+pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Verification {
+    let mut state = State {
+        run_dir,
+        options,
+        header: None,
+        sid: String::new(),
+        operator: None,
+        session: None,
+        expected_seq: 0,
+        prev: ZERO_HASH.into(),
+        prefix: Sha256::new(),
+        footer_line: None,
+        anchor: None,
+        entries: Vec::new(),
+        chain_bytes: 0,
+    };
+    let lines = split_lines(bytes);
+    let tail_start = lines
+        .last()
+        .map_or(0, |l| l.offset as usize + l.whole.len());
+    let mut error = if bytes.is_empty() {
+        Some(finding(
+            "E_HEADER",
+            Some(1),
+            None,
+            None,
+            "the file is empty: no header".into(),
+        ))
+    } else {
+        None
+    };
+    let mut index = 0;
+    while error.is_none() && index < lines.len() {
+        let line = &lines[index];
+        match torn_fragment_status(line, lines.get(index + 1)) {
+            Fragment::Accounted => {
+                state.prefix.update(line.whole);
+                index += 1;
+                continue;
+            }
+            Fragment::Mismatch(message) => {
+                error = Some(finding("E_GARBAGE", Some(line.number), None, None, message));
+                break;
+            }
+            Fragment::NotTorn => {}
+        }
+        if let Err(found) = state.check_line(line) {
+            error = Some(found);
+            break;
+        }
+        index += 1;
+    }
+    let tail = &bytes[tail_start.min(bytes.len())..];
+    let mut warnings = Vec::new();
+    if error.is_none() {
+        error = check_anchors(bytes, &options.anchors);
+    }
+    let torn_tail = (!tail.is_empty()).then(|| (tail_start as u64, tail.to_vec()));
+    if error.is_none() {
+        if let Some((offset, tail)) = &torn_tail {
+            warnings.push(finding(
+                "W_TORN_TAIL",
+                Some(lines.len() + 1),
+                None,
+                None,
+                format!("{} bytes at offset {offset} after the last line break are not a whole entry (a crash mid-write?); `cutover resume` accounts for them", tail.len()),
+            ));
+        }
+        if state.footer_line.is_none() {
+            warnings.push(finding(
+                "W_NO_FOOTER",
+                None,
+                None,
+                None,
+                "the journal has no footer: the run was suspended or interrupted, and truncation cannot be ruled out without an anchor".into(),
+            ));
+        }
+    }
+    let verdict = match (&error, warnings.is_empty()) {
+        (Some(_), _) => Verdict::Tampered,
+        (None, true) => Verdict::Valid,
+        (None, false) => Verdict::Incomplete,
+    };
+    Verification {
+        verdict,
+        error,
+        warnings,
+        entries: state.entries,
+        header: state.header,
+        anchor: state.anchor,
+        chain: ChainEnd {
+            next_seq: state.expected_seq,
+            prev: state.prev,
+            bytes: state.chain_bytes,
+        },
+        torn_tail,
+        has_footer: state.footer_line.is_some(),
+    }
+}
+
+fn split_lines(bytes: &[u8]) -> Vec<Line<'_>> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes) {
+        lines.push(Line {
+            number: lines.len() + 1,
+            offset: start as u64,
+            content: &bytes[start..end],
+            whole: &bytes[start..=end],
+        });
+        start = end + 1;
+    }
+    lines
+}
+
+enum Fragment {
+    NotTorn,
+    Accounted,
+    Mismatch(String),
+}
+
+/// A torn fragment ended with LF by resume is followed by the resume entry that records its
+/// offset, length and SHA-256.
+fn torn_fragment_status(line: &Line, next: Option<&Line>) -> Fragment {
+    let Some(next) = next else {
+        return Fragment::NotTorn;
+    };
+    let Some(json) = next.content.split(|&b| b == b'\t').next() else {
+        return Fragment::NotTorn;
+    };
+    let Ok(Entry {
+        body: Body::Resume(resume),
+        ..
+    }) = std::str::from_utf8(json)
+        .map_err(|_| ())
+        .and_then(|j| Entry::parse(j).map_err(|_| ()))
+    else {
+        return Fragment::NotTorn;
+    };
+    let Some(torn) = resume.torn else {
+        return Fragment::NotTorn;
+    };
+    if torn.offset != line.offset {
+        return Fragment::NotTorn;
+    }
+    if torn.length == line.content.len() as u64 && torn.sha256 == hex(&Sha256::digest(line.content))
+    {
+        Fragment::Accounted
+    } else {
+        Fragment::Mismatch(format!(
+            "a torn fragment whose bytes differ from what the resume entry on line {} recorded (length {}, SHA-256 {})",
+            next.number, torn.length, torn.sha256
+        ))
+    }
+}
+
+fn finding(
+    code: &'static str,
+    line: Option<usize>,
+    seq: Option<u64>,
+    kind: Option<&str>,
+    message: String,
+) -> Finding {
+    Finding {
+        code,
+        line,
+        seq,
+        kind: kind.map(str::to_string),
+        message,
+    }
+}
+
+impl State<'_> {
+    fn check_line(&mut self, line: &Line) -> Result<(), Finding> {
+        let at = |code, seq: Option<u64>, kind: Option<&str>, message: String| {
+            finding(code, Some(line.number), seq, kind, message)
+        };
+        if let Some(footer) = self.footer_line {
+            return Err(at(
+                "E_AFTER_FOOTER",
+                None,
+                None,
+                format!(
+                    "the journal was closed by the footer on line {footer}; nothing may follow it"
+                ),
+            ));
+        }
+        // E_GARBAGE: JSON TAB signature, strictly.
+        let columns: Vec<&[u8]> = line.content.split(|&b| b == b'\t').collect();
+        if columns.len() != 2 {
+            return Err(at(
+                "E_GARBAGE",
+                None,
+                None,
+                format!(
+                    "expected JSON, one TAB and a signature; found {} columns",
+                    columns.len()
+                ),
+            ));
+        }
+        let json = std::str::from_utf8(columns[0])
+            .map_err(|_| at("E_GARBAGE", None, None, "the JSON is not UTF-8".into()))?;
+        let entry = Entry::parse(json)
+            .map_err(|e| at("E_GARBAGE", None, None, format!("not a journal entry: {e}")))?;
+        let (seq, kind) = (Some(entry.seq), Some(entry.body.kind()));
+        let at = |code, message: String| finding(code, Some(line.number), seq, kind, message);
+        // E_FORMAT: strict base64 after a known prefix.
+        let signature = line::parse_signature(columns[1]).ok_or_else(|| {
+            at("E_FORMAT", "the signature column is not `sshsig:` or `ed25519:` followed by strict base64 (line endings converted? edited?)".into())
+        })?;
+        // E_HEADER.
+        match (&entry.body, line.number) {
+            (Body::Header(_), 1) if entry.seq == 0 && entry.prev == ZERO_HASH => {}
+            (_, 1) => {
+                return Err(at(
+                    "E_HEADER",
+                    "the first line must be a header with seq 0 and a zero `prev`".into(),
+                ));
+            }
+            (Body::Header(_), _) => {
+                return Err(at("E_HEADER", "a header can only be the first line".into()));
+            }
+            _ => {}
+        }
+        if let Body::Header(header) = &entry.body {
+            self.check_mode(header, &signature)
+                .map_err(|m| at("E_MODE", m))?;
+            self.header = Some(header.clone());
+            self.sid = entry.sid.clone();
+        }
+        // E_SESSION, E_SEQ, E_CHAIN.
+        if entry.sid != self.sid {
+            return Err(at(
+                "E_SESSION",
+                format!(
+                    "session id {} is not this journal's ({}): an entry from another run",
+                    entry.sid, self.sid
+                ),
+            ));
+        }
+        if entry.seq != self.expected_seq {
+            let how = if entry.seq > self.expected_seq {
+                "entries are missing before it"
+            } else {
+                "repeated or out of order"
+            };
+            return Err(at(
+                "E_SEQ",
+                format!(
+                    "expected seq {}, found {}: {how}",
+                    self.expected_seq, entry.seq
+                ),
+            ));
+        }
+        if entry.prev != self.prev {
+            return Err(at(
+                "E_CHAIN",
+                format!(
+                    "`prev` is not the SHA-256 of line {} (expected {})",
+                    line.number - 1,
+                    self.prev
+                ),
+            ));
+        }
+        // Signatures.
+        let message = signed_message(json);
+        match (entry.body.operator_signed(), &signature) {
+            (true, LineSignature::SshSig(blob)) => {
+                self.check_operator_signature(&entry, blob, &message, &at)?
+            }
+            (false, LineSignature::Ed25519(raw)) => {
+                let session = self
+                    .session
+                    .as_ref()
+                    .expect("the header delegated a session key");
+                let signature = <[u8; 64]>::try_from(raw.as_slice())
+                    .map(|bytes| Signature::from_bytes(&bytes))
+                    .map_err(|_| at("E_SIG", "the session signature is not 64 bytes".into()))?;
+                session
+                    .verify(&message, &signature)
+                    .map_err(|_| at("E_SIG", "the session signature does not verify: the entry was edited or signed by another key".into()))?;
+            }
+            (true, LineSignature::Ed25519(_)) => {
+                return Err(at(
+                    "E_SSHSIG",
+                    "this kind must be signed by the operator (sshsig), not the session key".into(),
+                ));
+            }
+            (false, LineSignature::SshSig(_)) => {
+                return Err(at(
+                    "E_SIG",
+                    "this kind must be signed by the session key (ed25519)".into(),
+                ));
+            }
+        }
+        // Now trusted: act on the content.
+        match &entry.body {
+            Body::Header(header) => {
+                self.session =
+                    Some(session_key(&header.session_key).map_err(|m| at("E_HEADER", m))?);
+            }
+            Body::Resume(resume) => {
+                self.session =
+                    Some(session_key(&resume.session_key).map_err(|m| at("E_SSHSIG", m))?);
+            }
+            Body::Checkpoint(c) => {
+                self.check_attestation(line, c.upto_seq, c.upto_bytes, &c.prefix_sha256)
+                    .map_err(|m| at("E_CKPT", m))?;
+                self.anchor = Some(format!("{}:{}", c.upto_bytes, c.prefix_sha256));
+            }
+            Body::Footer(f) => {
+                self.check_attestation(line, f.upto_seq, f.upto_bytes, &f.prefix_sha256)
+                    .map_err(|m| at("E_CKPT", m))?;
+                self.anchor = Some(format!("{}:{}", f.upto_bytes, f.prefix_sha256));
+                self.footer_line = Some(line.number);
+            }
+            Body::StepResult(result) => {
+                if let Some(output) = &result.output {
+                    self.check_output(output).map_err(|m| at("E_OUTPUT", m))?;
+                }
+            }
+            _ => {}
+        }
+        self.prev = hex(&Sha256::digest(line.whole));
+        self.prefix.update(line.whole);
+        self.expected_seq += 1;
+        self.chain_bytes = line.offset + line.whole.len() as u64;
+        self.entries.push(VerifiedEntry {
+            line: line.number,
+            offset: line.offset,
+            entry,
+        });
+        Ok(())
+    }
+
+    fn check_mode(&self, header: &HeaderBody, signature: &LineSignature) -> Result<(), String> {
+        if namespace_for(header.mode) != header.namespace {
+            return Err(format!(
+                "mode `{:?}` is signed in namespace `{}`; it must be `{}`",
+                header.mode,
+                header.namespace,
+                namespace_for(header.mode)
+            ));
+        }
+        if let LineSignature::SshSig(blob) = signature
+            && let Ok(sig) = SshSig::decode(&mut blob.as_slice())
+            && sig.namespace() != header.namespace
+        {
+            return Err(format!(
+                "the header says namespace `{}` but its signature is in `{}`",
+                header.namespace,
+                sig.namespace()
+            ));
+        }
+        if let Some(expected) = self.options.expect_mode {
+            let drill_like = |m: Mode| m != Mode::Production;
+            if drill_like(expected) != drill_like(header.mode) {
+                return Err(format!(
+                    "this is a {:?} journal, not {expected:?} (--expect-mode)",
+                    header.mode
+                )
+                .to_lowercase());
+            }
+        }
+        Ok(())
+    }
+
+    fn check_operator_signature(
+        &mut self,
+        entry: &Entry,
+        blob: &[u8],
+        message: &[u8],
+        at: &dyn Fn(&'static str, String) -> Finding,
+    ) -> Result<(), Finding> {
+        let header = self.header.as_ref().expect("header first");
+        let sig = SshSig::decode(&mut &blob[..])
+            .map_err(|e| at("E_SSHSIG", format!("not an SSHSIG blob: {e}")))?;
+        let signer_key = PublicKey::from(sig.public_key().clone());
+        // Who must have signed: the header and a resume name their operator; checkpoints and
+        // the footer are signed by the operator of the latest header or resume.
+        let named: Option<&OperatorRef> = match &entry.body {
+            Body::Header(h) => Some(&h.operator),
+            Body::Resume(r) => Some(&r.operator),
+            _ => None,
+        };
+        let (expected_key, principal) = match named {
+            Some(operator) => (
+                PublicKey::from_openssh(&operator.key).map_err(|e| {
+                    at(
+                        "E_SIGNER",
+                        format!("the operator key is not an OpenSSH key: {e}"),
+                    )
+                })?,
+                operator.principal.clone(),
+            ),
+            None => {
+                let current = self.operator.as_ref().expect("a header came first");
+                (current.key.clone(), current.principal.clone())
+            }
+        };
+        if expected_key.key_data() != signer_key.key_data() {
+            return Err(at(
+                "E_SIGNER",
+                format!(
+                    "signed by {}, not by the operator's key {}",
+                    signer_key.fingerprint(Default::default()),
+                    expected_key.fingerprint(Default::default())
+                ),
+            ));
+        }
+        if sig.namespace() != header.namespace {
+            return Err(at(
+                "E_MODE",
+                format!(
+                    "signed in namespace `{}`, the journal's is `{}`",
+                    sig.namespace(),
+                    header.namespace
+                ),
+            ));
+        }
+        if let Some(allowed) = &self.options.allowed_signers {
+            let when: jiff::Timestamp = entry.ts.parse().map_err(|_| {
+                at(
+                    "E_GARBAGE",
+                    format!("`ts` {} is not an RFC 3339 time", entry.ts),
+                )
+            })?;
+            allowed
+                .check(&principal, &header.namespace, &signer_key, when)
+                .map_err(|refusal| {
+                    let why = match refusal {
+                        Refusal::UnknownKey => "the key is not in allowed_signers".to_string(),
+                        Refusal::Principal => {
+                            format!("the key is not allowed for principal `{principal}`")
+                        }
+                        Refusal::Namespace => {
+                            format!("the key is not allowed in namespace `{}`", header.namespace)
+                        }
+                        Refusal::NotYetValid(after) => format!(
+                            "the key is only valid after {after}; the entry was signed at {}",
+                            entry.ts
+                        ),
+                        Refusal::Expired(before) => format!(
+                            "the key expired at {before}; the entry was signed at {}",
+                            entry.ts
+                        ),
+                    };
+                    at(
+                        "E_SIGNER",
+                        format!(
+                            "{} ({}): {why}",
+                            principal,
+                            signer_key.fingerprint(Default::default())
+                        ),
+                    )
+                })?;
+        }
+        signer_key
+            .verify(&header.namespace, message, &sig)
+            .map_err(|_| {
+                at(
+                    "E_SSHSIG",
+                    "the operator's signature does not verify: the entry was edited".into(),
+                )
+            })?;
+        self.operator = Some(Operator {
+            key: signer_key,
+            principal,
+        });
+        Ok(())
+    }
+
+    fn check_attestation(
+        &self,
+        line: &Line,
+        upto_seq: u64,
+        upto_bytes: u64,
+        prefix: &str,
+    ) -> Result<(), String> {
+        if upto_seq + 1 != self.expected_seq {
+            return Err(format!(
+                "attests entries up to seq {upto_seq}, but it follows seq {}",
+                self.expected_seq.saturating_sub(1)
+            ));
+        }
+        if upto_bytes != line.offset {
+            return Err(format!(
+                "attests the first {upto_bytes} bytes, but it starts at byte {}",
+                line.offset
+            ));
+        }
+        let actual = hex(&self.prefix.clone().finalize());
+        if actual != prefix {
+            return Err(format!(
+                "the SHA-256 of the first {upto_bytes} bytes is {actual}, not {prefix}"
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_output(&self, output: &crate::engine::events::OutputRecord) -> Result<(), String> {
+        let safe = output.path.starts_with("output/")
+            && !output.path.contains("..")
+            && !output.path[7..].contains('/');
+        if !safe {
+            return Err(format!(
+                "output path `{}` is not a file under output/",
+                output.path
+            ));
+        }
+        let path = self.run_dir.join(&output.path);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| format!("output file {} cannot be read: {e}", output.path))?;
+        let actual = hex(&Sha256::digest(&bytes));
+        if actual != output.sha256 || bytes.len() as u64 != output.bytes {
+            return Err(format!(
+                "output file {} has SHA-256 {actual} ({} bytes); the journal recorded {} ({} bytes)",
+                output.path,
+                bytes.len(),
+                output.sha256,
+                output.bytes
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn session_key(base64_key: &str) -> Result<VerifyingKey, String> {
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, base64_key)
+        .map_err(|_| "the session key is not base64".to_string())?;
+    let bytes: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| "the session key is not 32 bytes".to_string())?;
+    VerifyingKey::from_bytes(&bytes)
+        .map_err(|_| "the session key is not an Ed25519 key".to_string())
+}
+
+fn check_anchors(bytes: &[u8], anchors: &[(u64, String)]) -> Option<Finding> {
+    for (length, expected) in anchors {
+        if *length > bytes.len() as u64 {
+            return Some(finding(
+                "E_ANCHOR",
+                None,
+                None,
+                None,
+                format!(
+                    "the anchor covers {length} bytes but the file has {}: it was truncated or rolled back to an earlier copy",
+                    bytes.len()
+                ),
+            ));
+        }
+        let actual = hex(&Sha256::digest(&bytes[..*length as usize]));
+        if &actual != expected {
+            return Some(finding(
+                "E_ANCHOR",
+                None,
+                None,
+                None,
+                format!(
+                    "the first {length} bytes hash to {actual}, not the anchored {expected}: the journal was rewritten"
+                ),
+            ));
+        }
+    }
+    None
+}

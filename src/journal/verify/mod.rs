@@ -1,0 +1,6 @@
+//! `cutover verify`: the journal checked as bytes against LOG-FORMAT.md.
+
+pub mod allowed_signers;
+pub mod check;
+pub mod report;
+pub mod summary;

@@ -1,0 +1,68 @@
+//! What verify found: the verdict, the first error, warnings, and the trusted entries.
+
+use std::fmt;
+
+use crate::journal::entry::{Entry, HeaderBody};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Verdict {
+    Valid,
+    Incomplete,
+    Tampered,
+}
+
+/// One error or warning: `E_CODE: line N (seq S, kind K): what is wrong`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub line: Option<usize>,
+    pub seq: Option<u64>,
+    pub kind: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.code)?;
+        if let Some(line) = self.line {
+            let seq = self.seq.map_or("?".to_string(), |s| s.to_string());
+            let kind = self.kind.as_deref().unwrap_or("?");
+            write!(f, "line {line} (seq {seq}, kind {kind}): ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// An entry whose signature, chain and sequence held.
+#[derive(Clone, Debug)]
+pub struct VerifiedEntry {
+    pub line: usize,
+    pub offset: u64,
+    pub entry: Entry,
+}
+
+/// Where the chain stands after the last whole, verified line (what resume appends after).
+#[derive(Clone, Debug)]
+pub struct ChainEnd {
+    pub next_seq: u64,
+    pub prev: String,
+    /// Offset just after the last whole line.
+    pub bytes: u64,
+}
+
+#[derive(Debug)]
+pub struct Verification {
+    pub verdict: Verdict,
+    pub error: Option<Finding>,
+    pub warnings: Vec<Finding>,
+    /// Entries up to the first error (all of them when there is none).
+    pub entries: Vec<VerifiedEntry>,
+    pub header: Option<HeaderBody>,
+    /// `upto_bytes:prefix_sha256` of the last checkpoint or footer that verified.
+    pub anchor: Option<String>,
+    pub chain: ChainEnd,
+    /// Bytes after the last LF not accounted for by a resume: (offset, bytes).
+    pub torn_tail: Option<(u64, Vec<u8>)>,
+    pub has_footer: bool,
+}
