@@ -123,6 +123,7 @@ pub fn resume(args: &ResumeArgs) -> Result<Outcome, Failure> {
             done,
             in_rollback: state.in_rollback,
             services: state.services.clone(),
+            attempts: state.attempts.clone(),
         }),
     };
     let answers = HeadlessAnswers {

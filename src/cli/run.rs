@@ -13,7 +13,7 @@ use crate::engine::run::RunPlan;
 use crate::engine::run_folder::{RunFolder, default_log_dir};
 use crate::engine::variables::{Builtins, resolve_variables};
 use crate::exit::{Failure, Outcome};
-use crate::journal::entry::{Body, namespace_for};
+use crate::journal::entry::namespace_for;
 use crate::journal::file::JournalFile;
 use crate::journal::header::{HeaderInput, build_header};
 use crate::journal::identity::principal;
@@ -140,12 +140,15 @@ fn open_journal(
         sid: &sid,
         session_key: session.public_base64(),
     });
-    let mut journal = JournalFile::create(&folder.dir, sid, namespace_for(mode), operator, session)
-        .map_err(|err| Failure::JournalWrite(err.to_string()))?;
-    journal
-        .append(Body::Header(header))
-        .map_err(|err| Failure::JournalWrite(err.to_string()))?;
-    Ok(journal)
+    JournalFile::create(
+        &folder.dir,
+        sid,
+        namespace_for(mode),
+        operator,
+        session,
+        header,
+    )
+    .map_err(|err| Failure::JournalWrite(err.to_string()))
 }
 
 fn decide_mode(args: &RunArgs, runbook: &Runbook) -> Result<Mode, Failure> {

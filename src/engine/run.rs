@@ -72,6 +72,8 @@ pub struct ResumePoint {
     /// `service` steps that ran before: their processes died with the previous process, so
     /// they are started again.
     pub services: Vec<String>,
+    /// The last attempt number journaled for each step; attempts continue after it.
+    pub attempts: std::collections::BTreeMap<String, u32>,
 }
 
 /// What to do after a step.
@@ -293,7 +295,12 @@ impl Engine {
         {
             return Ok(flow);
         }
-        let mut attempt = 0;
+        let mut attempt = self
+            .plan
+            .resume
+            .as_ref()
+            .and_then(|resume| resume.attempts.get(&step.id.value).copied())
+            .unwrap_or(0);
         let mut retries_left = step.retries;
         loop {
             attempt += 1;

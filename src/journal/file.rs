@@ -62,45 +62,61 @@ pub struct ChainState {
 }
 
 impl JournalFile {
-    /// Creates `run_dir/journal.log` (O_CREAT|O_EXCL|O_APPEND, 0600), locks it and syncs the
-    /// folder. The caller writes the header next.
+    /// Creates `run_dir/journal.log` holding its signed header.
+    ///
+    /// The file is created as `journal.log.new` (O_CREAT|O_EXCL|O_APPEND, 0600), the header is
+    /// written and synced, and only then is the file linked as `journal.log` and the folder
+    /// synced: a crash can leave no journal, or a journal with its header, never an empty one
+    /// that would read as tampered. Linking fails if `journal.log` exists, like O_EXCL.
     pub fn create(
         run_dir: &Path,
         sid: String,
         namespace: &'static str,
         operator: OperatorKey,
         session: SessionKey,
+        header: super::entry::HeaderBody,
     ) -> Result<Self, JournalError> {
         let path = run_dir.join("journal.log");
+        let staging = run_dir.join("journal.log.new");
         let file = OpenOptions::new()
             .append(true)
             .create_new(true)
             .mode(0o600)
-            .open(&path)
+            .open(&staging)
             .map_err(|err| {
                 JournalError(format!(
                     "cannot create the journal {}: {err}",
-                    path.display()
+                    staging.display()
                 ))
             })?;
         lock(&file, &path)?;
-        File::open(run_dir)
-            .and_then(|dir| dir.sync_all())
-            .map_err(|err| {
-                JournalError(format!(
-                    "cannot sync the run folder {}: {err}",
-                    run_dir.display()
-                ))
-            })?;
         let state = ChainState {
             next_seq: 0,
             prev: super::entry::ZERO_HASH.into(),
             bytes: 0,
             prefix: Sha256::new(),
         };
-        Ok(Self::with_state(
-            file, path, run_dir, sid, namespace, operator, session, state,
-        ))
+        let mut journal = Self::with_state(
+            file,
+            path.clone(),
+            run_dir,
+            sid,
+            namespace,
+            operator,
+            session,
+            state,
+        );
+        journal.append(Body::Header(header))?;
+        let publish = std::fs::hard_link(&staging, &path)
+            .and_then(|()| std::fs::remove_file(&staging))
+            .and_then(|()| File::open(run_dir)?.sync_all());
+        publish.map_err(|err| {
+            JournalError(format!(
+                "cannot create the journal {}: {err}",
+                path.display()
+            ))
+        })?;
+        Ok(journal)
     }
 
     /// Opens an existing journal for appending after `state` (resume).

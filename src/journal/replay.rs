@@ -21,6 +21,9 @@ pub struct RunState {
     pub suspended_before: Option<String>,
     /// `service` steps that were started: they must be started again.
     pub services: Vec<String>,
+    /// The last attempt number of each step that started: a resumed step continues from it,
+    /// so no attempt (nor its output file) is ever recorded twice.
+    pub attempts: BTreeMap<String, u32>,
     pub finished: bool,
 }
 
@@ -31,6 +34,8 @@ pub fn replay(_header: &HeaderBody, entries: &[VerifiedEntry]) -> RunState {
         match &verified.entry.body {
             Body::StepStart(start) => {
                 running = Some((start.step.clone(), start.kind.clone()));
+                let last = state.attempts.entry(start.step.clone()).or_default();
+                *last = (*last).max(start.attempt);
                 if start.rollback {
                     state.in_rollback = true;
                 }
