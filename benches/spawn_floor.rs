@@ -1,10 +1,11 @@
 //! The floor for the per-step overhead benchmark (bench/engine.sh): a plain loop that spawns
 //! `sh -c 'echo step N'` N times with piped output, read to the end, and nothing else.
 //!
-//! With `--sync`, each command's output is also written to a new file and fsynced, as the
-//! durability rules require of every step's output: the floor for the same work.
+//! With `--sync`, each command's output is also written to a new file and fsynced.
+//! With `--journal`, one line per step is appended to a journal file and fdatasynced: the floor
+//! of the journal benchmark (bench/journal.sh).
 //!
-//!   cargo bench --bench spawn_floor -- 200 [--sync]
+//!   cargo bench --bench spawn_floor -- 200 [--sync] [--journal]
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -16,8 +17,14 @@ fn main() {
         .find_map(|arg| arg.parse().ok())
         .unwrap_or(200);
     let sync = std::env::args().any(|arg| arg == "--sync");
+    let journal = std::env::args().any(|arg| arg == "--journal");
     let dir = std::env::temp_dir().join(format!("spawn-floor-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(dir.join("journal.log"))
+        .expect("journal");
     let started = Instant::now();
     for n in 0..steps {
         let mut child = Command::new("sh")
@@ -36,6 +43,15 @@ fn main() {
             .read_to_end(&mut output)
             .expect("read");
         child.wait().expect("wait");
+        if journal {
+            let line = format!(
+                "{{\"seq\":{n},\"kind\":\"step_result\",\"step\":\"step-{n}\",\"bytes\":{}}}\t{}\n",
+                output.len(),
+                "A".repeat(88)
+            );
+            std::io::Write::write_all(&mut log, line.as_bytes()).expect("append");
+            log.sync_data().expect("fdatasync");
+        }
         if sync {
             let mut file = std::fs::File::create(dir.join(format!("{n}.log"))).expect("create");
             std::io::Write::write_all(&mut file, &output).expect("write");

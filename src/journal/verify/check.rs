@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
 use ssh_encoding::Decode;
 use ssh_key::{PublicKey, SshSig};
@@ -63,6 +63,7 @@ struct State<'a> {
     anchor: Option<String>,
     entries: Vec<VerifiedEntry>,
     chain_bytes: u64,
+    pending: Vec<super::signatures::PendingSignature>,
 }
 
 struct Line<'a> {
@@ -89,6 +90,7 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
         anchor: None,
         entries: Vec::new(),
         chain_bytes: 0,
+        pending: Vec::new(),
     };
     let lines = split_lines(bytes);
     let tail_start = lines
@@ -105,26 +107,54 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
     } else {
         None
     };
-    let mut index = 0;
-    while error.is_none() && index < lines.len() {
-        let line = &lines[index];
-        match torn_fragment_status(line, lines.get(index + 1)) {
-            Fragment::Accounted => {
-                state.prefix.update(line.whole);
-                index += 1;
-                continue;
+    for (index, line) in lines.iter().enumerate() {
+        match state.check_line(line) {
+            Ok(()) => {}
+            // A line that is not an entry may be a torn fragment that a resume accounted for.
+            Err(found) if found.code == "E_GARBAGE" => {
+                match torn_fragment_status(line, lines.get(index + 1)) {
+                    Fragment::Accounted => state.prefix.update(line.whole),
+                    Fragment::Mismatch(message) => {
+                        error = Some(finding("E_GARBAGE", Some(line.number), None, None, message));
+                        break;
+                    }
+                    Fragment::NotTorn => {
+                        error = Some(found);
+                        break;
+                    }
+                }
             }
-            Fragment::Mismatch(message) => {
-                error = Some(finding("E_GARBAGE", Some(line.number), None, None, message));
+            Err(found) => {
+                error = Some(found);
                 break;
             }
-            Fragment::NotTorn => {}
         }
-        if let Err(found) = state.check_line(line) {
-            error = Some(found);
-            break;
+    }
+    // Session signatures were collected on the way; verify them in batches on every core and
+    // keep whichever error comes first in the documented order.
+    if let Some(bad) = super::signatures::first_bad(&state.pending) {
+        let bad = &state.pending[bad];
+        let signature_first = match &error {
+            None => true,
+            Some(found) => {
+                let line = found.line.unwrap_or(usize::MAX);
+                bad.line < line || (bad.line == line && matches!(found.code, "E_CKPT" | "E_OUTPUT"))
+            }
+        };
+        if signature_first {
+            error = Some(finding(
+                "E_SIG",
+                Some(bad.line),
+                Some(bad.seq),
+                Some(bad.kind),
+                "the session signature does not verify: the entry was edited or signed by another key".into(),
+            ));
         }
-        index += 1;
+    }
+    if let Some(found) = &error
+        && let Some(line) = found.line
+    {
+        state.entries.retain(|entry| entry.line < line);
     }
     let tail = &bytes[tail_start.min(bytes.len())..];
     let mut warnings = Vec::new();
@@ -345,16 +375,21 @@ impl State<'_> {
                 self.check_operator_signature(&entry, blob, &message, &at)?
             }
             (false, LineSignature::Ed25519(raw)) => {
-                let session = self
+                let key = *self
                     .session
                     .as_ref()
                     .expect("the header delegated a session key");
                 let signature = <[u8; 64]>::try_from(raw.as_slice())
                     .map(|bytes| Signature::from_bytes(&bytes))
                     .map_err(|_| at("E_SIG", "the session signature is not 64 bytes".into()))?;
-                session
-                    .verify(&message, &signature)
-                    .map_err(|_| at("E_SIG", "the session signature does not verify: the entry was edited or signed by another key".into()))?;
+                self.pending.push(super::signatures::PendingSignature {
+                    line: line.number,
+                    seq: entry.seq,
+                    kind: entry.body.kind(),
+                    key,
+                    message,
+                    signature,
+                });
             }
             (true, LineSignature::Ed25519(_)) => {
                 return Err(at(

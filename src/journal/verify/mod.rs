@@ -3,4 +3,5 @@
 pub mod allowed_signers;
 pub mod check;
 pub mod report;
+pub mod signatures;
 pub mod summary;

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Benchmarks of the journal, each a ratio against baselines measured in the same run:
+#   1. 200 `sh -c 'echo step N'` steps headless with the journal on, against the compiled floor
+#      (a Rust loop that spawns the command and appends + fdatasyncs one line per step,
+#      benches/spawn_floor.rs --journal) and against a bash script doing the same with
+#      `sync FILE` per step.
+#   2. `cutover verify` of a 10,000-entry journal against `sha256sum` of the same file.
+# Medians of several runs. Usage: bash bench/journal.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+
+cargo build --release --quiet
+cargo bench --bench spawn_floor --no-run --quiet 2>/dev/null
+floor_bin=$(ls -t target/release/deps/spawn_floor-* | grep -v '\.d$' | head -n 1)
+cutover=./target/release/cutover
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export XDG_CONFIG_HOME="$work/config"   # the drill key lives here
+unset SSH_AUTH_SOCK
+
+{
+    printf '[runbook]\nname = "two-hundred"\ntitle = "200 steps"\n\n[[phase]]\nid = "main"\n\n'
+    for n in $(seq 0 199); do
+        printf '[[phase.step]]\nid = "step-%d"\nkind = "command"\nrun = "echo step %d"\n\n' "$n" "$n"
+    done
+} >"$work/200.toml"
+cat >"$work/baseline.sh" <<'SH'
+#!/usr/bin/env bash
+# The do-it-by-hand baseline: run each command, append a line to a log, sync the log.
+log="$1/bash.log"
+for n in $(seq 0 199); do
+    out=$(sh -c "echo step $n")
+    printf '{"seq":%d,"step":"step-%d","output":"%s"}\n' "$n" "$n" "$out" >>"$log"
+    sync "$log"
+done
+SH
+iteration=0
+fresh_dir() { iteration=$((iteration + 1)); mkdir -p "$work/i-$iteration"; echo "$work/i-$iteration"; }
+run_200() { "$cutover" run "$work/200.toml" --headless --drill --log-dir "$(fresh_dir)" 2>/dev/null; }
+bash_200() { bash "$work/baseline.sh" "$(fresh_dir)"; }
+run_200 # creates the drill key outside the measurement
+cutover_ms=$(repeat_median 9 run_200)
+floor_ms=$(for _ in $(seq 9); do "$floor_bin" 200 --journal; done | median)
+bash_ms=$(repeat_median 9 bash_200)
+echo "200 steps with the journal: cutover ${cutover_ms} ms, compiled floor ${floor_ms} ms, bash + sync ${bash_ms} ms"
+awk -v a="$cutover_ms" -v f="$floor_ms" -v b="$bash_ms" 'BEGIN {
+    printf "  per step: cutover %.2f ms, floor %.2f ms (ratio %.2fx), bash %.2f ms (ratio %.2fx)\n", a / 200, f / 200, a / f, b / 200, a / b }'
+
+# 2. Verify of a 10,000-entry journal: a run of 4,900 steps (start + result each, with
+#    periodic checkpoints) makes just over 10,000 entries.
+{
+    printf '[runbook]\nname = "ten-thousand"\ntitle = "10,000 entries"\n\n[[phase]]\nid = "main"\n\n'
+    for n in $(seq 0 4899); do
+        printf '[[phase.step]]\nid = "step-%d"\nkind = "wait"\nduration = "0s"\n\n' "$n"
+    done
+} >"$work/big.toml"
+"$cutover" run "$work/big.toml" --headless --drill --log-dir "$work/big" 2>/dev/null
+journal=$(ls "$work"/big/ten-thousand/*/journal.log)
+entries=$(wc -l <"$journal")
+verify_ms=$(repeat_median 7 "$cutover" verify "$journal")
+sha_ms=$(repeat_median 7 sha256sum "$journal")
+echo "verify of $entries entries ($(wc -c <"$journal") bytes): cutover verify ${verify_ms} ms, sha256sum ${sha_ms} ms"
+awk -v a="$verify_ms" -v b="$sha_ms" 'BEGIN { printf "  ratio %.2fx\n", a / b }'
