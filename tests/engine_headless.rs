@@ -415,6 +415,37 @@ fn sighup_lets_the_step_finish_then_suspends() {
     assert!(err.contains("first passed"), "{err}");
     assert!(err.contains("suspended before `second`"), "{err}");
     assert!(!err.contains("-> second"), "{err}");
+
+    // The journal of the suspended run is INCOMPLETE; resume finishes it, VALID.
+    let run = run_dir(&runs);
+    let verify = |run: &std::path::Path| {
+        cutover()
+            .arg("verify")
+            .arg(run)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(verify(&run), Some(3));
+    let resumed = cutover()
+        .arg("resume")
+        .arg(&run)
+        .arg("--key")
+        .arg(key_file())
+        .output()
+        .unwrap();
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(run.join("output/second.1.log")).unwrap(),
+        "should not run\n"
+    );
+    assert_eq!(verify(&run), Some(0));
 }
 
 #[test]
