@@ -62,7 +62,7 @@ impl StepContext<'_> {
     /// Asks the operator and waits for the answer. `None` when every control sender is gone.
     pub async fn ask(&mut self, prompt: Prompt) -> Result<Option<Control>, RecordError> {
         self.emitter.emit(Event::Waiting(prompt)).await?;
-        Ok(self.controls.recv().await)
+        super::control::next_answer(self.controls, self.emitter).await
     }
 }
 

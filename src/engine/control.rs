@@ -31,4 +31,27 @@ pub enum Control {
     Suspend {
         reason: String,
     },
+    /// A note from the operator, journaled as itself; never an answer to a question.
+    Note {
+        step: Option<String>,
+        text: String,
+    },
+}
+
+/// The next control that answers something. Notes that arrive meanwhile are journaled as they
+/// come and never taken for an answer.
+pub async fn next_answer(
+    controls: &mut tokio::sync::mpsc::UnboundedReceiver<Control>,
+    emitter: &mut super::emitter::Emitter,
+) -> Result<Option<Control>, super::emitter::RecordError> {
+    loop {
+        match controls.recv().await {
+            Some(Control::Note { step, text }) => {
+                emitter
+                    .emit(super::events::Event::Noted { step, text })
+                    .await?;
+            }
+            other => return Ok(other),
+        }
+    }
 }

@@ -204,6 +204,11 @@ pub enum Event {
         step: String,
         state: String,
     },
+    /// A note the operator typed.
+    Noted {
+        step: Option<String>,
+        text: String,
+    },
     Suspended {
         reason: String,
         next_step: Option<String>,

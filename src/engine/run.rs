@@ -443,7 +443,7 @@ impl Engine {
         };
         loop {
             self.emitter.emit(Event::Waiting(prompt.clone())).await?;
-            match self.controls.recv().await {
+            match super::control::next_answer(&mut self.controls, &mut self.emitter).await? {
                 Some(Control::Proceed) if !step.dangerous => return Ok(None),
                 Some(Control::Phrase { text }) if step.dangerous && text == step.confirm_phrase => {
                     self.emitter
@@ -519,7 +519,9 @@ impl Engine {
         };
         loop {
             self.emitter.emit(Event::Waiting(prompt.clone())).await?;
-            let decision = match self.controls.recv().await {
+            let decision = match super::control::next_answer(&mut self.controls, &mut self.emitter)
+                .await?
+            {
                 Some(Control::Retry) => Decision::Retry,
                 Some(Control::Skip { reason }) if !step.required && !reason.trim().is_empty() => {
                     Decision::Skip { reason }

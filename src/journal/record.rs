@@ -184,6 +184,10 @@ pub fn record(journal: &mut JournalFile, event: &Event) -> Result<(), JournalErr
                 recovery_ms: *recovery_ms,
             }))
         }
+        Event::Noted { step, text } => journal.append(Body::Note(NoteBody {
+            step: step.clone(),
+            text: text.clone(),
+        })),
         Event::Output { .. } | Event::Progress { .. } | Event::Waiting(_) => Ok(()),
     }
 }

@@ -121,6 +121,10 @@ pub fn format_event(event: &Event) -> Option<String> {
             seconds(*overrun_ms)
         ),
         Event::Service { step, state } => format!("   service {step}: {state}"),
+        Event::Noted { step, text } => match step {
+            Some(step) => format!("   {step} note: {text}"),
+            None => format!("   note: {text}"),
+        },
         Event::Suspended { reason, next_step } => {
             let next = next_step
                 .as_deref()

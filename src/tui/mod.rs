@@ -1,2 +1,12 @@
 //! The interactive terminal interface: state updated by events and keys, pure views, and the
 //! guard that always restores the terminal.
+
+pub mod events;
+pub mod input;
+pub mod output_buffer;
+pub mod sanitize;
+pub mod state;
+pub mod text_entry;
+
+#[cfg(test)]
+mod flows_test;

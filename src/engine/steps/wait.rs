@@ -53,6 +53,9 @@ pub async fn execute(step: &WaitStep, ctx: &mut StepContext<'_>) -> Result<StepO
                 }
                 Some(Control::Abort) => return Err(StepStop::Abort),
                 Some(Control::Suspend { reason }) => return Err(StepStop::Suspend(reason)),
+                Some(Control::Note { step, text }) => {
+                    ctx.emitter.emit(Event::Noted { step, text }).await?;
+                }
                 Some(_) => {}
                 // Nobody can answer (headless): the wait simply runs out.
                 None => {

@@ -1,0 +1,194 @@
+//! Engine events applied to the screen's state.
+
+use std::time::{Duration, Instant};
+
+use crate::engine::events::{Event, Prompt};
+
+use super::state::{App, Question, StepState};
+
+impl App {
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::StepStarted {
+                step,
+                attempt,
+                action,
+                ..
+            } => {
+                if let Some(index) = self.row_index(step) {
+                    let row = &mut self.rows[index];
+                    row.state = StepState::Running;
+                    row.attempt = *attempt;
+                    row.action = action.clone();
+                    row.message.clear();
+                    row.progress = None;
+                    if self.follow {
+                        self.selected = index;
+                        self.scroll = 0;
+                    }
+                }
+                self.question = None;
+            }
+            Event::Output { step, text, .. } => {
+                self.outputs.entry(step.clone()).or_default().push(text);
+            }
+            Event::Progress { step, message } => {
+                if let Some(index) = self.row_index(step) {
+                    self.rows[index].progress = Some(message.clone());
+                }
+            }
+            Event::Stage {
+                step,
+                stage,
+                passed,
+                message,
+                ..
+            } => {
+                if let Some(index) = self.row_index(step) {
+                    let mark = if *passed { "ok" } else { "FAILED" };
+                    self.rows[index]
+                        .stages
+                        .push(format!("{stage:>3}%  {mark}  {message}"));
+                }
+            }
+            Event::Probe {
+                step,
+                latency_ms,
+                error,
+                ..
+            } => {
+                if let Some(index) = self.row_index(step) {
+                    let row = &mut self.rows[index];
+                    row.probe.push(*latency_ms);
+                    if error.is_some() {
+                        row.probe_errors += 1;
+                    }
+                }
+            }
+            Event::StepResult {
+                step,
+                status,
+                duration_ms,
+                message,
+                ..
+            } => {
+                if let Some(index) = self.row_index(step) {
+                    let row = &mut self.rows[index];
+                    row.state = StepState::Done(*status);
+                    row.duration = Some(Duration::from_millis(*duration_ms));
+                    row.message = message.clone();
+                    row.progress = None;
+                }
+            }
+            Event::Decided { step, decision } => {
+                if let Some(index) = self.row_index(step) {
+                    self.rows[index]
+                        .notes
+                        .push(format!("decision: {}", describe(decision)));
+                    if let crate::engine::events::Decision::Skip { .. } = decision {
+                        self.rows[index].state =
+                            StepState::Done(crate::engine::events::StepStatus::Skipped);
+                    }
+                    if let crate::engine::events::Decision::MarkDone { .. } = decision {
+                        self.rows[index].state =
+                            StepState::Done(crate::engine::events::StepStatus::DoneManually);
+                    }
+                }
+                self.question = None;
+            }
+            Event::Confirmed { step, note, .. } => {
+                if let (Some(index), Some(note)) = (self.row_index(step), note) {
+                    self.rows[index].notes.push(format!("note: {note}"));
+                }
+                self.question = None;
+            }
+            Event::Waiting(prompt) => self.ask(prompt.clone()),
+            Event::Window {
+                action,
+                duration_ms,
+            } => match action {
+                crate::runbook::kinds::window::WindowAction::Open => {
+                    self.window = Some((
+                        Instant::now(),
+                        Duration::from_millis(duration_ms.unwrap_or_default()),
+                    ));
+                }
+                crate::runbook::kinds::window::WindowAction::Close => self.window = None,
+            },
+            Event::WindowOverrun { overrun_ms } => {
+                self.window_overrun = Some(Duration::from_millis(*overrun_ms))
+            }
+            Event::Service { step, state } => {
+                if let Some(index) = self.row_index(step) {
+                    self.rows[index].notes.push(format!("service {state}"));
+                }
+            }
+            Event::Noted { step, text } => {
+                if let Some(index) = step.as_deref().and_then(|step| self.row_index(step)) {
+                    self.rows[index].notes.push(format!("note: {text}"));
+                }
+            }
+            Event::Suspended { reason, .. } => {
+                self.suspended = Some(reason.clone());
+                self.question = None;
+            }
+            Event::RunFinished {
+                status,
+                duration_ms,
+                ..
+            } => {
+                self.finished = Some((*status, Duration::from_millis(*duration_ms)));
+                self.question = None;
+            }
+            Event::RunStarted { .. } | Event::PhaseStarted { .. } | Event::PhaseFinished { .. } => {
+            }
+        }
+    }
+
+    fn ask(&mut self, prompt: Prompt) {
+        let step = match &prompt {
+            Prompt::Run { step, .. }
+            | Prompt::Phrase { step, .. }
+            | Prompt::Manual { step, .. }
+            | Prompt::Failure { step, .. }
+            | Prompt::Wait { step, .. } => step.clone(),
+        };
+        if let Some(index) = self.row_index(&step) {
+            if !matches!(prompt, Prompt::Wait { .. }) {
+                self.rows[index].state = match self.rows[index].state {
+                    StepState::Done(status) => StepState::Done(status),
+                    _ => StepState::Waiting,
+                };
+            }
+            if self.follow {
+                self.selected = index;
+            }
+        }
+        let checklist = match &prompt {
+            Prompt::Manual { checklist, .. } => checklist.len(),
+            _ => 0,
+        };
+        let entry = matches!(prompt, Prompt::Phrase { .. })
+            .then(|| super::text_entry::TextEntry::new(super::text_entry::Purpose::Phrase));
+        self.question = Some(Question {
+            prompt,
+            ticked: vec![false; checklist],
+            cursor: 0,
+            entry,
+            note: None,
+            problem: None,
+        });
+    }
+}
+
+pub fn describe(decision: &crate::engine::events::Decision) -> String {
+    use crate::engine::events::Decision;
+    match decision {
+        Decision::Retry => "retry".into(),
+        Decision::Skip { reason } => format!("skipped — {reason}"),
+        Decision::MarkDone { evidence } => format!("marked done — {evidence}"),
+        Decision::Rollback => "roll back".into(),
+        Decision::Abort => "abort".into(),
+        Decision::Policy { action } => format!("{action} (policy)"),
+    }
+}

@@ -1,0 +1,373 @@
+//! Every operator flow of the TUI, driven through `App::apply` (engine events) and `App::key`
+//! (key presses), checking the state and the controls sent back. No terminal involved.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::input::Effect;
+use super::state::{App, Overlay, RunInfo, StepInfo, StepState};
+use crate::engine::control::Control;
+use crate::engine::events::{Decision, Event, Mode, Prompt, StepStatus, Stream};
+use crate::engine::interrupt::Interrupt;
+use crate::runbook::kinds::manual::NotesPolicy;
+
+pub fn info() -> RunInfo {
+    let step = |id: &str, kind: &str, required: bool, rollback: bool| StepInfo {
+        id: id.into(),
+        title: format!("Step {id}"),
+        phase: "main".into(),
+        kind: kind.into(),
+        description: String::new(),
+        required,
+        rollback,
+    };
+    RunInfo {
+        title: "Nexus release".into(),
+        runbook: "nexus".into(),
+        description: "A release.".into(),
+        environment: Some("staging".into()),
+        mode: Mode::Drill,
+        operator: "alice".into(),
+        key_fingerprint: "SHA256:abc".into(),
+        run_dir: "/runs/nexus/1".into(),
+        expected: None,
+        steps: vec![
+            step("backup", "command", true, false),
+            step("announce", "manual", false, false),
+            step("migrate", "command", false, false),
+            step("restore", "command", false, true),
+        ],
+    }
+}
+
+fn app() -> App {
+    App::new(info(), false, true)
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    app.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn manual_prompt(notes: NotesPolicy) -> Event {
+    Event::Waiting(Prompt::Manual {
+        step: "announce".into(),
+        instructions: "Post in #release".into(),
+        checklist: vec!["posted".into(), "acknowledged".into()],
+        notes,
+    })
+}
+
+fn failure(step: &str, can_skip: bool, in_rollback: bool) -> Event {
+    Event::Waiting(Prompt::Failure {
+        step: step.into(),
+        message: "exit 1".into(),
+        can_skip,
+        in_rollback,
+    })
+}
+
+#[test]
+fn enter_runs_the_shown_step() {
+    let mut app = app();
+    app.apply(&Event::Waiting(Prompt::Run {
+        step: "backup".into(),
+        command: "pg_dump".into(),
+    }));
+    assert_eq!(app.rows[0].state, StepState::Waiting);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Effect::Control(Control::Proceed)]
+    );
+}
+
+#[test]
+fn a_manual_step_needs_every_item_ticked_then_confirms_with_the_note() {
+    let mut app = app();
+    app.apply(&manual_prompt(NotesPolicy::Optional));
+    assert_eq!(app.selected, 1, "the selection follows the question");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(
+        app.question
+            .as_ref()
+            .unwrap()
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("tick every item")
+    );
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char('n'));
+    type_text(&mut app, "posted at 02:00");
+    press(&mut app, KeyCode::Enter); // a newline inside the note
+    type_text(&mut app, "by alice");
+    assert!(ctrl(&mut app, 'd').is_empty());
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Effect::Control(Control::Confirm {
+            checklist: vec!["posted".into(), "acknowledged".into()],
+            note: Some("posted at 02:00\nby alice".into()),
+        })]
+    );
+}
+
+#[test]
+fn a_required_note_must_be_written() {
+    let mut app = app();
+    app.apply(&Event::Waiting(Prompt::Manual {
+        step: "announce".into(),
+        instructions: "Do it".into(),
+        checklist: vec![],
+        notes: NotesPolicy::Required,
+    }));
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(
+        app.question
+            .as_ref()
+            .unwrap()
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("needs a note")
+    );
+    press(&mut app, KeyCode::Char('n'));
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        app.question.as_ref().unwrap().entry.is_none(),
+        "Esc cancels the text area"
+    );
+    press(&mut app, KeyCode::Char('n'));
+    type_text(&mut app, "done");
+    ctrl(&mut app, 'd');
+    assert_eq!(press(&mut app, KeyCode::Enter).len(), 1);
+}
+
+#[test]
+fn the_failure_dialog_offers_every_choice() {
+    let mut app = app();
+    app.apply(&failure("migrate", true, false));
+    assert_eq!(
+        press(&mut app, KeyCode::Char('r')),
+        vec![Effect::Control(Control::Retry)]
+    );
+    assert_eq!(
+        press(&mut app, KeyCode::Char('b')),
+        vec![Effect::Control(Control::Rollback)]
+    );
+    assert_eq!(
+        press(&mut app, KeyCode::Char('a')),
+        vec![Effect::Control(Control::Abort)]
+    );
+    press(&mut app, KeyCode::Char('s'));
+    type_text(&mut app, "not needed today");
+    assert_eq!(
+        ctrl(&mut app, 'd'),
+        vec![Effect::Control(Control::Skip {
+            reason: "not needed today".into()
+        })]
+    );
+    app.apply(&failure("migrate", true, false));
+    press(&mut app, KeyCode::Char('m'));
+    type_text(&mut app, "ran by hand, ticket OPS-1");
+    assert_eq!(
+        ctrl(&mut app, 'd'),
+        vec![Effect::Control(Control::MarkDone {
+            evidence: "ran by hand, ticket OPS-1".into()
+        })]
+    );
+}
+
+#[test]
+fn a_required_step_cannot_be_skipped_and_an_empty_reason_is_refused() {
+    let mut app = app();
+    app.apply(&failure("backup", false, false));
+    assert!(press(&mut app, KeyCode::Char('s')).is_empty());
+    assert!(
+        app.question
+            .as_ref()
+            .unwrap()
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("required")
+    );
+    let mut app = self::app();
+    app.apply(&failure("migrate", true, false));
+    press(&mut app, KeyCode::Char('s'));
+    assert!(ctrl(&mut app, 'd').is_empty());
+    assert_eq!(
+        app.question.as_ref().unwrap().problem.as_deref(),
+        Some("this cannot be empty")
+    );
+}
+
+#[test]
+fn in_rollback_there_is_no_mark_done_nor_roll_back() {
+    let mut app = app();
+    app.apply(&failure("restore", true, true));
+    assert!(press(&mut app, KeyCode::Char('b')).is_empty());
+    assert!(press(&mut app, KeyCode::Char('m')).is_empty());
+    assert_eq!(
+        press(&mut app, KeyCode::Char('r')),
+        vec![Effect::Control(Control::Retry)]
+    );
+}
+
+#[test]
+fn a_dangerous_step_needs_the_exact_phrase() {
+    let mut app = app();
+    app.apply(&Event::Waiting(Prompt::Phrase {
+        step: "migrate".into(),
+        phrase: "migrate production".into(),
+        command: "x".into(),
+    }));
+    type_text(&mut app, "migrate prod");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(
+        app.question
+            .as_ref()
+            .unwrap()
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("migrate production")
+    );
+    type_text(&mut app, "migrate production");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Effect::Control(Control::Phrase {
+            text: "migrate production".into()
+        })]
+    );
+}
+
+#[test]
+fn q_asks_before_suspending_and_never_interrupts_a_running_step() {
+    let mut app = app();
+    app.apply(&Event::StepStarted {
+        step: "backup".into(),
+        title: "b".into(),
+        kind: "command".into(),
+        attempt: 1,
+        action: "pg_dump".into(),
+        rollback: false,
+    });
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(
+        app.overlay,
+        Overlay::None,
+        "no quitting in the middle of a step"
+    );
+    app.apply(&Event::StepResult {
+        step: "backup".into(),
+        attempt: 1,
+        status: StepStatus::Passed,
+        duration_ms: 10,
+        expected_ms: None,
+        exit_code: Some(0),
+        http_status: None,
+        message: "exit 0".into(),
+        output: None,
+        tail: vec![],
+        captures: vec![],
+    });
+    app.apply(&manual_prompt(NotesPolicy::None));
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.overlay, Overlay::ConfirmQuit);
+    assert!(
+        press(&mut app, KeyCode::Char('n')).is_empty(),
+        "n keeps going"
+    );
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(
+        press(&mut app, KeyCode::Char('y')),
+        vec![Effect::Control(Control::Suspend {
+            reason: "the operator quit between steps".into()
+        })]
+    );
+}
+
+#[test]
+fn ctrl_c_asks_then_aborts_the_step() {
+    let mut app = app();
+    app.apply(&Event::StepStarted {
+        step: "migrate".into(),
+        title: "m".into(),
+        kind: "command".into(),
+        attempt: 1,
+        action: "x".into(),
+        rollback: false,
+    });
+    assert!(ctrl(&mut app, 'c').is_empty());
+    assert_eq!(app.overlay, Overlay::ConfirmInterrupt);
+    assert!(
+        press(&mut app, KeyCode::Char('c')).is_empty(),
+        "c continues"
+    );
+    ctrl(&mut app, 'c');
+    assert_eq!(
+        press(&mut app, KeyCode::Char('a')),
+        vec![Effect::Interrupt(Interrupt::AbortNow)]
+    );
+}
+
+#[test]
+fn output_follows_the_tail_and_scrolls_back() {
+    let mut app = app();
+    app.apply(&Event::StepStarted {
+        step: "backup".into(),
+        title: "b".into(),
+        kind: "command".into(),
+        attempt: 1,
+        action: "x".into(),
+        rollback: false,
+    });
+    let text: String = (0..100).map(|n| format!("line {n}\n")).collect();
+    app.apply(&Event::Output {
+        step: "backup".into(),
+        stream: Stream::Stdout,
+        text: text.into(),
+    });
+    assert_eq!(app.outputs["backup"].len(), 100);
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(app.scroll, 10);
+    press(&mut app, KeyCode::End);
+    assert_eq!(app.scroll, 0);
+}
+
+#[test]
+fn a_free_note_is_sent_for_the_selected_step() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('n'));
+    type_text(&mut app, "db looks slow");
+    assert_eq!(
+        ctrl(&mut app, 'd'),
+        vec![Effect::Control(Control::Note {
+            step: Some("backup".into()),
+            text: "db looks slow".into()
+        })]
+    );
+}
+
+#[test]
+fn decisions_show_as_themselves() {
+    let mut app = app();
+    app.apply(&Event::Decided {
+        step: "migrate".into(),
+        decision: Decision::Skip {
+            reason: "later".into(),
+        },
+    });
+    assert_eq!(app.rows[2].state, StepState::Done(StepStatus::Skipped));
+    assert_eq!(app.rows[2].notes, vec!["decision: skipped — later"]);
+}

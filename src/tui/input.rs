@@ -1,0 +1,300 @@
+//! Keys, as the operator presses them, turned into state changes and effects. No I/O: the run
+//! loop carries the effects out, so every flow is testable without a terminal.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::engine::control::Control;
+use crate::engine::events::Prompt;
+use crate::engine::interrupt::Interrupt;
+use crate::runbook::kinds::manual::NotesPolicy;
+
+use super::state::{App, Overlay};
+use super::text_entry::{Purpose, TextEntry};
+
+/// What the run loop must do after a key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Control(Control),
+    Interrupt(Interrupt),
+    Quit,
+}
+
+/// Lines a PgUp/PgDn moves.
+const PAGE: usize = 10;
+
+impl App {
+    pub fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            if self.finished.is_some() || self.suspended.is_some() {
+                return vec![Effect::Quit];
+            }
+            self.overlay = Overlay::ConfirmInterrupt;
+            return Vec::new();
+        }
+        match self.overlay {
+            Overlay::Help => {
+                self.overlay = Overlay::None;
+                return Vec::new();
+            }
+            Overlay::ConfirmQuit => return self.confirm_quit(key),
+            Overlay::ConfirmInterrupt => return self.confirm_interrupt(key),
+            Overlay::None => {}
+        }
+        if self.finished.is_some() || self.suspended.is_some() {
+            return match key.code {
+                KeyCode::Char('q') | KeyCode::Enter | KeyCode::Esc => vec![Effect::Quit],
+                _ => self.navigate(key),
+            };
+        }
+        if self.typing() {
+            return self.type_key(key);
+        }
+        if let Some(effects) = self.answer_key(key) {
+            return effects;
+        }
+        match key.code {
+            KeyCode::Char('?') => {
+                self.overlay = Overlay::Help;
+                Vec::new()
+            }
+            KeyCode::Char('q') => {
+                if self.step_running() {
+                    self.set_problem("a step is running: wait for it, or Ctrl-C to abort it");
+                } else {
+                    self.overlay = Overlay::ConfirmQuit;
+                }
+                Vec::new()
+            }
+            KeyCode::Char('n') => {
+                self.free_note = Some(TextEntry::new(Purpose::Note));
+                Vec::new()
+            }
+            _ => self.navigate(key),
+        }
+    }
+
+    fn confirm_quit(&mut self, key: KeyEvent) -> Vec<Effect> {
+        self.overlay = Overlay::None;
+        match key.code {
+            KeyCode::Char('y') | KeyCode::Char('q') => vec![Effect::Control(Control::Suspend {
+                reason: "the operator quit between steps".into(),
+            })],
+            _ => Vec::new(),
+        }
+    }
+
+    fn confirm_interrupt(&mut self, key: KeyEvent) -> Vec<Effect> {
+        self.overlay = Overlay::None;
+        match key.code {
+            KeyCode::Char('a') | KeyCode::Char('y') => {
+                let mut effects = vec![Effect::Interrupt(Interrupt::AbortNow)];
+                if self.question.is_some() {
+                    effects.push(Effect::Control(Control::Abort));
+                }
+                effects
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn typing(&self) -> bool {
+        self.free_note.is_some() || self.question.as_ref().is_some_and(|q| q.entry.is_some())
+    }
+
+    fn type_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let entry = match (&mut self.free_note, &mut self.question) {
+            (Some(entry), _) => entry,
+            (None, Some(question)) => question.entry.as_mut().expect("typing"),
+            (None, None) => return Vec::new(),
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let submit = (ctrl && key.code == KeyCode::Char('d'))
+            || (entry.single_line() && key.code == KeyCode::Enter);
+        if key.code == KeyCode::Esc {
+            if entry.purpose == Purpose::Phrase {
+                // The phrase box is the question itself: Esc leaves it empty, not closed.
+                *entry = TextEntry::new(Purpose::Phrase);
+            } else if self.free_note.take().is_none()
+                && let Some(question) = &mut self.question
+            {
+                question.entry = None;
+            }
+            return Vec::new();
+        }
+        if !submit {
+            entry.area.input(key);
+            return Vec::new();
+        }
+        let text = entry.text().trim().to_string();
+        let purpose = entry.purpose;
+        if let Some(note) = self.free_note.take() {
+            let _ = note;
+            return if text.is_empty() {
+                Vec::new()
+            } else {
+                let step = self.selected_row().map(|row| row.info.id.clone());
+                vec![Effect::Control(Control::Note { step, text })]
+            };
+        }
+        self.submit_entry(purpose, text)
+    }
+
+    fn submit_entry(&mut self, purpose: Purpose, text: String) -> Vec<Effect> {
+        let Some(question) = &mut self.question else {
+            return Vec::new();
+        };
+        if text.is_empty() && purpose != Purpose::Note {
+            question.problem = Some("this cannot be empty".into());
+            return Vec::new();
+        }
+        match purpose {
+            Purpose::Phrase => {
+                let Prompt::Phrase { phrase, .. } = &question.prompt else {
+                    return Vec::new();
+                };
+                if &text != phrase {
+                    question.problem = Some(format!("that is not `{phrase}`"));
+                    question.entry = Some(TextEntry::new(Purpose::Phrase));
+                    return Vec::new();
+                }
+                question.entry = None;
+                vec![Effect::Control(Control::Phrase { text })]
+            }
+            Purpose::Note => {
+                question.note = (!text.is_empty()).then_some(text);
+                question.entry = None;
+                Vec::new()
+            }
+            Purpose::SkipReason => {
+                question.entry = None;
+                vec![Effect::Control(Control::Skip { reason: text })]
+            }
+            Purpose::Evidence => {
+                question.entry = None;
+                vec![Effect::Control(Control::MarkDone { evidence: text })]
+            }
+            Purpose::Variable => Vec::new(),
+        }
+    }
+
+    /// Keys that answer the question on screen; `None` when the key is not an answer.
+    fn answer_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
+        let question = self.question.as_mut()?;
+        question.problem = None;
+        match (&question.prompt, key.code) {
+            (Prompt::Run { .. }, KeyCode::Enter) => Some(vec![Effect::Control(Control::Proceed)]),
+            (
+                Prompt::Manual {
+                    checklist, notes, ..
+                },
+                code,
+            ) => {
+                let (count, notes) = (checklist.len(), *notes);
+                match code {
+                    KeyCode::Char(' ') if count > 0 => {
+                        question.ticked[question.cursor] = !question.ticked[question.cursor];
+                        Some(Vec::new())
+                    }
+                    KeyCode::Up if count > 0 => {
+                        question.cursor = question.cursor.saturating_sub(1);
+                        Some(Vec::new())
+                    }
+                    KeyCode::Down if count > 0 => {
+                        question.cursor = (question.cursor + 1).min(count - 1);
+                        Some(Vec::new())
+                    }
+                    KeyCode::Char('n') if notes != NotesPolicy::None => {
+                        question.entry = Some(TextEntry::new(Purpose::Note));
+                        Some(Vec::new())
+                    }
+                    KeyCode::Enter => {
+                        let Prompt::Manual { checklist, .. } = &question.prompt else {
+                            unreachable!()
+                        };
+                        if question.ticked.iter().any(|ticked| !ticked) {
+                            question.problem = Some("tick every item first (Space)".into());
+                            return Some(Vec::new());
+                        }
+                        if notes == NotesPolicy::Required && question.note.is_none() {
+                            question.problem = Some("this step needs a note: press n".into());
+                            return Some(Vec::new());
+                        }
+                        Some(vec![Effect::Control(Control::Confirm {
+                            checklist: checklist.clone(),
+                            note: question.note.clone(),
+                        })])
+                    }
+                    _ => None,
+                }
+            }
+            (
+                Prompt::Failure {
+                    can_skip,
+                    in_rollback,
+                    ..
+                },
+                code,
+            ) => {
+                let (can_skip, in_rollback) = (*can_skip, *in_rollback);
+                match code {
+                    KeyCode::Char('r') => Some(vec![Effect::Control(Control::Retry)]),
+                    KeyCode::Char('s') if can_skip => {
+                        question.entry = Some(TextEntry::new(Purpose::SkipReason));
+                        Some(Vec::new())
+                    }
+                    KeyCode::Char('s') => {
+                        question.problem =
+                            Some("this step is required: it cannot be skipped".into());
+                        Some(Vec::new())
+                    }
+                    KeyCode::Char('m') if !in_rollback => {
+                        question.entry = Some(TextEntry::new(Purpose::Evidence));
+                        Some(Vec::new())
+                    }
+                    KeyCode::Char('b') if !in_rollback => {
+                        Some(vec![Effect::Control(Control::Rollback)])
+                    }
+                    KeyCode::Char('a') => Some(vec![Effect::Control(Control::Abort)]),
+                    _ => None,
+                }
+            }
+            (Prompt::Wait { .. }, KeyCode::Char('s')) => {
+                question.entry = Some(TextEntry::new(Purpose::SkipReason));
+                Some(Vec::new())
+            }
+            _ => None,
+        }
+    }
+
+    fn navigate(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let last = self.rows.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Up => {
+                self.selected = self.selected.saturating_sub(1);
+                self.follow = false;
+                self.scroll = 0;
+            }
+            KeyCode::Down => {
+                self.selected = (self.selected + 1).min(last);
+                self.follow = false;
+                self.scroll = 0;
+            }
+            KeyCode::PageUp => self.scroll += PAGE,
+            KeyCode::PageDown => self.scroll = self.scroll.saturating_sub(PAGE),
+            KeyCode::Home => self.scroll = usize::MAX / 2,
+            KeyCode::End => {
+                self.scroll = 0;
+                self.follow = true;
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn set_problem(&mut self, problem: &str) {
+        if let Some(question) = &mut self.question {
+            question.problem = Some(problem.into());
+        }
+    }
+}

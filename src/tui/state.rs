@@ -1,0 +1,163 @@
+//! What the screen shows, as data: the run, its steps, their output, the question being asked.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::engine::events::{Mode, Prompt, RunStatus, StepStatus};
+
+use super::output_buffer::OutputBuffer;
+use super::text_entry::TextEntry;
+
+/// What the start screen and the header know before the engine says anything.
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    pub title: String,
+    pub runbook: String,
+    pub description: String,
+    pub environment: Option<String>,
+    pub mode: Mode,
+    pub operator: String,
+    pub key_fingerprint: String,
+    pub run_dir: String,
+    pub expected: Option<Duration>,
+    pub steps: Vec<StepInfo>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StepInfo {
+    pub id: String,
+    pub title: String,
+    pub phase: String,
+    pub kind: String,
+    pub description: String,
+    pub required: bool,
+    pub rollback: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepState {
+    Pending,
+    Running,
+    Waiting,
+    Done(StepStatus),
+}
+
+pub struct StepRow {
+    pub info: StepInfo,
+    pub state: StepState,
+    pub attempt: u32,
+    pub action: String,
+    pub message: String,
+    pub duration: Option<Duration>,
+    /// Progressive stages, probe figures, countdowns: the latest progress line per step, and
+    /// the stage results.
+    pub progress: Option<String>,
+    pub stages: Vec<String>,
+    pub probe: Vec<f64>,
+    pub probe_errors: u32,
+    pub notes: Vec<String>,
+}
+
+/// The question on screen and the operator's partial answer.
+pub struct Question {
+    pub prompt: Prompt,
+    /// Ticked checklist items (manual steps).
+    pub ticked: Vec<bool>,
+    /// The checklist item the cursor is on.
+    pub cursor: usize,
+    /// A text being typed: a note, a reason, evidence, a phrase.
+    pub entry: Option<TextEntry>,
+    pub note: Option<String>,
+    /// Why the last answer was not accepted.
+    pub problem: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help,
+    /// `q`: suspend the run here?
+    ConfirmQuit,
+    /// Ctrl-C: abort the running step?
+    ConfirmInterrupt,
+}
+
+pub struct App {
+    pub info: RunInfo,
+    pub rows: Vec<StepRow>,
+    pub outputs: HashMap<String, OutputBuffer>,
+    pub selected: usize,
+    /// The selection follows the running step until the operator moves it.
+    pub follow: bool,
+    /// Output lines scrolled up from the bottom (0 follows the tail).
+    pub scroll: usize,
+    pub question: Option<Question>,
+    pub overlay: Overlay,
+    pub started: Instant,
+    pub window: Option<(Instant, Duration)>,
+    pub window_overrun: Option<Duration>,
+    pub journal_entries: u64,
+    pub journal_anchor: Option<String>,
+    pub finished: Option<(RunStatus, Duration)>,
+    pub suspended: Option<String>,
+    pub ascii: bool,
+    pub color: bool,
+    /// A note typed with `n` outside any question, waiting for the next step's record.
+    pub free_note: Option<TextEntry>,
+}
+
+impl App {
+    pub fn new(info: RunInfo, ascii: bool, color: bool) -> Self {
+        let rows = info
+            .steps
+            .iter()
+            .map(|step| StepRow {
+                info: step.clone(),
+                state: StepState::Pending,
+                attempt: 0,
+                action: String::new(),
+                message: String::new(),
+                duration: None,
+                progress: None,
+                stages: Vec::new(),
+                probe: Vec::new(),
+                probe_errors: 0,
+                notes: Vec::new(),
+            })
+            .collect();
+        Self {
+            info,
+            rows,
+            outputs: HashMap::new(),
+            selected: 0,
+            follow: true,
+            scroll: 0,
+            question: None,
+            overlay: Overlay::None,
+            started: Instant::now(),
+            window: None,
+            window_overrun: None,
+            journal_entries: 0,
+            journal_anchor: None,
+            finished: None,
+            suspended: None,
+            ascii,
+            color,
+            free_note: None,
+        }
+    }
+
+    pub fn row_index(&self, step: &str) -> Option<usize> {
+        // A step id is unique in the runbook; rollback steps are listed after the main flow.
+        self.rows.iter().position(|row| row.info.id == step)
+    }
+
+    pub fn selected_row(&self) -> Option<&StepRow> {
+        self.rows.get(self.selected)
+    }
+
+    /// Whether a step is running right now (the operator may not quit in the middle of one).
+    pub fn step_running(&self) -> bool {
+        self.rows.iter().any(|row| row.state == StepState::Running)
+    }
+}
