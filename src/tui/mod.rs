@@ -7,6 +7,7 @@ pub mod output_buffer;
 pub mod sanitize;
 pub mod state;
 pub mod text_entry;
+pub mod view;
 
 #[cfg(test)]
 mod flows_test;

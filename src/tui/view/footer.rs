@@ -1,0 +1,104 @@
+//! The footer: the keys that do something now.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme::Theme;
+use crate::engine::events::Prompt;
+use crate::tui::state::{App, Overlay};
+
+pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    if app.overlay != Overlay::None {
+        return match app.overlay {
+            Overlay::ConfirmQuit => vec![("y", "suspend here"), ("n", "keep going")],
+            Overlay::ConfirmInterrupt => vec![("a", "abort the step"), ("c", "continue")],
+            _ => vec![("any key", "close")],
+        };
+    }
+    if app.finished.is_some() || app.suspended.is_some() {
+        return vec![("↑↓", "steps"), ("PgUp/PgDn", "output"), ("q", "quit")];
+    }
+    if app.free_note.is_some() || app.question.as_ref().is_some_and(|q| q.entry.is_some()) {
+        let single = app
+            .question
+            .as_ref()
+            .and_then(|q| q.entry.as_ref())
+            .is_some_and(|e| e.single_line())
+            && app.free_note.is_none();
+        return if single {
+            vec![("Enter", "submit"), ("Esc", "clear")]
+        } else {
+            vec![
+                ("Enter", "new line"),
+                ("Ctrl-D", "submit"),
+                ("Esc", "cancel"),
+            ]
+        };
+    }
+    let mut keys: Vec<(&'static str, &'static str)> = match app.question.as_ref().map(|q| &q.prompt)
+    {
+        Some(Prompt::Run { .. }) => vec![("Enter", "run")],
+        Some(Prompt::Manual { checklist, .. }) if !checklist.is_empty() => vec![
+            ("Space", "tick"),
+            ("↑↓", "move"),
+            ("n", "note"),
+            ("Enter", "confirm"),
+        ],
+        Some(Prompt::Manual { .. }) => vec![("n", "note"), ("Enter", "confirm")],
+        Some(Prompt::Failure {
+            can_skip,
+            in_rollback,
+            ..
+        }) => {
+            let mut keys = vec![("r", "retry")];
+            if *can_skip {
+                keys.push(("s", "skip"));
+            }
+            if !in_rollback {
+                keys.push(("m", "mark done"));
+                keys.push(("b", "roll back"));
+            }
+            keys.push(("a", "abort"));
+            keys
+        }
+        Some(Prompt::Wait { .. }) => vec![("s", "skip")],
+        Some(Prompt::Phrase { .. }) | None => Vec::new(),
+    };
+    if !matches!(
+        app.question.as_ref().map(|q| &q.prompt),
+        Some(Prompt::Manual { .. })
+    ) {
+        keys.push(("↑↓", "steps"));
+    }
+    keys.push(("PgUp/PgDn", "output"));
+    if !matches!(
+        app.question.as_ref().map(|q| &q.prompt),
+        Some(Prompt::Manual { .. })
+    ) {
+        keys.push(("n", "note"));
+    }
+    if !app.step_running() {
+        keys.push(("q", "quit"));
+    }
+    keys.push(("?", "help"));
+    keys
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let mut spans = Vec::new();
+    for (index, (key, action)) in keys(app).into_iter().enumerate() {
+        if index > 0 {
+            spans.push(Span::raw("  "));
+        }
+        let key = if theme.ascii {
+            key.replace('↑', "Up").replace('↓', "/Down")
+        } else {
+            key.to_string()
+        };
+        spans.push(Span::styled(key, theme.accent()));
+        spans.push(Span::raw(format!(" {action}")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,154 @@
+//! Boxes drawn over the screen: help, "suspend here?", "abort the step?", a free note, and the
+//! end of the run.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::theme::Theme;
+use crate::engine::events::RunStatus;
+use crate::tui::state::{App, Overlay};
+
+const HELP: &[(&str, &str)] = &[
+    ("Enter", "run the shown step, or confirm"),
+    ("Space", "tick the selected checklist item"),
+    ("↑ ↓", "move between steps or checklist items"),
+    ("n", "add a note (journaled)"),
+    (
+        "r s m b a",
+        "after a failure: retry, skip, mark done, roll back, abort",
+    ),
+    ("PgUp PgDn", "scroll the output"),
+    ("Home End", "oldest output; follow the tail"),
+    ("q", "quit between steps (the run is suspended, resumable)"),
+    ("Ctrl-C", "asks: abort the running step, or continue"),
+    (
+        "Ctrl-D",
+        "in a text area: done (Enter is a new line, Esc cancels)",
+    ),
+    ("?", "this help"),
+];
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    cell
+}
+
+fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, theme: Theme) {
+    let width = lines
+        .iter()
+        .map(|l| l.width() as u16)
+        .max()
+        .unwrap_or(20)
+        .max(title.len() as u16 + 4)
+        + 4;
+    let rect = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(" {title} "),
+        theme.accent().add_modifier(Modifier::BOLD),
+    ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    match app.overlay {
+        Overlay::Help => {
+            let lines = HELP
+                .iter()
+                .map(|(key, what)| {
+                    let key = if theme.ascii {
+                        key.replace('↑', "Up").replace('↓', "Down")
+                    } else {
+                        key.to_string()
+                    };
+                    Line::from(vec![
+                        Span::styled(format!("{key:<10}"), theme.accent()),
+                        Span::raw(*what),
+                    ])
+                })
+                .collect();
+            boxed(frame, area, "Keys", lines, theme);
+        }
+        Overlay::ConfirmQuit => boxed(
+            frame,
+            area,
+            "Quit?",
+            vec![
+                Line::from("The run will be suspended here, journaled."),
+                Line::from("`cutover resume` continues it later."),
+                Line::from(Span::styled(
+                    "y suspend and quit · n keep going",
+                    theme.accent(),
+                )),
+            ],
+            theme,
+        ),
+        Overlay::ConfirmInterrupt => boxed(
+            frame,
+            area,
+            "Ctrl-C",
+            vec![
+                Line::from("Abort the running step? Its processes are stopped"),
+                Line::from("(SIGTERM, then SIGKILL) and the run is aborted, journaled."),
+                Line::from(Span::styled("a abort · c continue", theme.accent())),
+            ],
+            theme,
+        ),
+        Overlay::None => {}
+    }
+    if let Some(entry) = &app.free_note {
+        let rect = centered(area, area.width.saturating_sub(8).min(70), 7);
+        frame.render_widget(Clear, rect);
+        super::question::render_entry(frame, rect, entry, theme);
+    }
+    if app.overlay == Overlay::None && app.question.is_none() {
+        let ended = match (&app.finished, &app.suspended) {
+            (Some((status, took)), _) => Some((
+                "Run finished",
+                format!(
+                    "The run {} in {}.",
+                    match status {
+                        RunStatus::Passed => "passed",
+                        RunStatus::Failed => "failed",
+                        RunStatus::RolledBack => "was rolled back",
+                        RunStatus::Aborted => "was aborted",
+                        RunStatus::Suspended => "was suspended",
+                    },
+                    super::header::clock(*took)
+                ),
+            )),
+            (None, Some(reason)) => Some((
+                "Run suspended",
+                format!("Suspended: {reason}. `cutover resume` continues it."),
+            )),
+            _ => None,
+        };
+        if let Some((title, message)) = ended {
+            let mut lines = vec![
+                Line::from(message),
+                Line::from(format!("Journal: {}/journal.log", app.info.run_dir)),
+            ];
+            if let Some(anchor) = &app.journal_anchor {
+                lines.push(Line::from(format!("Anchor for the ticket: {anchor}")));
+            }
+            lines.push(Line::from(Span::styled(
+                "q quit · ↑↓ review the steps",
+                theme.accent(),
+            )));
+            boxed(frame, area, title, lines, theme);
+        }
+    }
+}

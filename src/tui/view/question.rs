@@ -1,0 +1,199 @@
+//! The question on screen: run this step?, the manual step's checklist and note, the typed
+//! phrase, the failure dialog, and the text area being typed in.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::theme::Theme;
+use crate::engine::events::Prompt;
+use crate::runbook::kinds::manual::NotesPolicy;
+use crate::tui::state::{App, Question};
+
+/// Rows the question needs at `width` columns, its lines wrapped (for the layout).
+pub fn height(app: &App, width: u16, theme: Theme) -> u16 {
+    let Some(question) = &app.question else {
+        return 0;
+    };
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let (_, mut lines) = body(question, theme);
+    if let Some(problem) = &question.problem {
+        lines.push(Line::from(problem.clone()));
+    }
+    let text: usize = lines
+        .iter()
+        .map(|line| line.width().max(1).div_ceil(inner))
+        .sum();
+    let entry = question
+        .entry
+        .as_ref()
+        .map_or(0, |e| if e.single_line() { 1 } else { 5 });
+    (text + entry + 2) as u16
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(question) = &app.question else {
+        return;
+    };
+    let (title, mut lines) = body(question, theme);
+    if let Some(problem) = &question.problem {
+        lines.push(Line::from(Span::styled(problem.clone(), theme.problem())));
+    }
+    frame.render_widget(Clear, area);
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+        title,
+        theme.accent().add_modifier(Modifier::BOLD),
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let entry_height = question
+        .entry
+        .as_ref()
+        .map_or(0, |e| if e.single_line() { 1 } else { 5 });
+    let text_height = inner.height.saturating_sub(entry_height);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }),
+        Rect {
+            height: text_height,
+            ..inner
+        },
+    );
+    if let Some(entry) = &question.entry {
+        let entry_area = Rect {
+            y: inner.y + text_height,
+            height: entry_height,
+            ..inner
+        };
+        render_entry(frame, entry_area, entry, theme);
+    }
+}
+
+pub fn render_entry(
+    frame: &mut Frame,
+    area: Rect,
+    entry: &crate::tui::text_entry::TextEntry,
+    theme: Theme,
+) {
+    if entry.single_line() {
+        let text = entry.text();
+        let cursor = if theme.ascii { "_" } else { "▏" };
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::raw("> "),
+                Span::raw(text),
+                Span::raw(cursor),
+            ])),
+            area,
+        );
+        return;
+    }
+    let mut area_widget = entry.area.clone();
+    area_widget.set_block(
+        Block::default()
+            .borders(Borders::TOP)
+            .title(format!(
+                " {} — Enter: new line · Ctrl-D: done · Esc: cancel ",
+                entry.title()
+            ))
+            .border_style(theme.dim()),
+    );
+    frame.render_widget(&area_widget, area);
+}
+
+fn body(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
+    match &question.prompt {
+        Prompt::Run { step, .. } => (
+            format!(" Run {step}? "),
+            vec![Line::from("Press Enter to run the command shown above.")],
+        ),
+        Prompt::Phrase { step, phrase, .. } => (
+            format!(" {step} is dangerous "),
+            vec![Line::from(vec![
+                Span::raw("Type "),
+                Span::styled(
+                    phrase.clone(),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(" and press Enter to run it."),
+            ])],
+        ),
+        Prompt::Manual {
+            step,
+            instructions,
+            checklist,
+            notes,
+        } => {
+            let mut lines = vec![Line::from(instructions.clone())];
+            for (index, item) in checklist.iter().enumerate() {
+                let pointer = if index == question.cursor {
+                    if theme.ascii { ">" } else { "›" }
+                } else {
+                    " "
+                };
+                let style = if question.ticked[index] {
+                    Style::default()
+                } else {
+                    Style::default().add_modifier(Modifier::BOLD)
+                };
+                lines.push(Line::from(vec![
+                    Span::raw(format!(
+                        "{pointer} {} ",
+                        theme.checkbox(question.ticked[index])
+                    )),
+                    Span::styled(item.clone(), style),
+                ]));
+            }
+            if let Some(note) = &question.note {
+                lines.push(Line::from(Span::styled(
+                    format!("note: {}", note.replace('\n', " / ")),
+                    theme.dim(),
+                )));
+            }
+            let hint = match notes {
+                NotesPolicy::Required => "a note is required (n)",
+                NotesPolicy::Optional => "a note is optional (n)",
+                NotesPolicy::None => "",
+            };
+            lines.push(Line::from(Span::styled(
+                format!("Do it by hand, then Enter to confirm. {hint}"),
+                theme.dim(),
+            )));
+            (format!(" {step}: manual step "), lines)
+        }
+        Prompt::Failure {
+            step,
+            message,
+            can_skip,
+            in_rollback,
+        } => {
+            let mut choices = vec!["r retry"];
+            if *can_skip {
+                choices.push("s skip");
+            }
+            if !in_rollback {
+                choices.push("m mark done");
+                choices.push("b roll back");
+            }
+            choices.push("a abort");
+            let required = if *can_skip {
+                ""
+            } else {
+                " This step is required: it cannot be skipped."
+            };
+            (
+                format!(" {step} failed "),
+                vec![
+                    Line::from(Span::styled(message.clone(), theme.problem())),
+                    Line::from(format!("What now?{required}")),
+                    Line::from(Span::styled(choices.join(" · "), theme.accent())),
+                ],
+            )
+        }
+        Prompt::Wait { step, .. } => (
+            format!(" {step}: waiting "),
+            vec![Line::from("The timer runs; s skips it (with a reason).")],
+        ),
+    }
+}

@@ -1,0 +1,191 @@
+//! Whole screens as the operator sees them, at 80x24 and 120x40, through ratatui's TestBackend.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::screen::draw;
+use crate::engine::events::{Event, Prompt, RunStatus, StepStatus, Stream};
+use crate::runbook::kinds::manual::NotesPolicy;
+use crate::tui::flows_test::info;
+use crate::tui::state::App;
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let now = app.started;
+    terminal.draw(|frame| draw(frame, app, now)).unwrap();
+    format!("{}", terminal.backend())
+}
+
+fn started(step: &str, action: &str, rollback: bool) -> Event {
+    Event::StepStarted {
+        step: step.into(),
+        title: step.into(),
+        kind: "command".into(),
+        attempt: 1,
+        action: action.into(),
+        rollback,
+    }
+}
+
+fn result(step: &str, status: StepStatus, message: &str) -> Event {
+    Event::StepResult {
+        step: step.into(),
+        attempt: 1,
+        status,
+        duration_ms: 1_250,
+        expected_ms: None,
+        exit_code: Some(0),
+        http_status: None,
+        message: message.into(),
+        output: None,
+        tail: vec![],
+        captures: vec![],
+    }
+}
+
+fn running() -> App {
+    let mut app = App::new(info(), false, false);
+    app.journal_entries = 12;
+    app.journal_anchor = Some("4096:ab12".into());
+    app.apply(&started(
+        "backup",
+        "pg_dump --format=custom --file /runs/nexus/1/db.dump \"$DATABASE_URL\"",
+        false,
+    ));
+    let output: String = (1..=30)
+        .map(|n| format!("pg_dump: dumping table {n}\n"))
+        .collect();
+    app.apply(&Event::Output {
+        step: "backup".into(),
+        stream: Stream::Stdout,
+        text: output.into(),
+    });
+    app.apply(&Event::Output {
+        step: "backup".into(),
+        stream: Stream::Stderr,
+        text: "\x1b]0;pwned\x07\x1b[2Jwarning: \x1b[33mslow\x1b[0m disk\n".into(),
+    });
+    app
+}
+
+fn manual() -> App {
+    let mut app = running();
+    app.apply(&result("backup", StepStatus::Passed, "exit 0"));
+    app.apply(&Event::Waiting(Prompt::Manual {
+        step: "announce".into(),
+        instructions: "Post in #release that the window opens now.".into(),
+        checklist: vec![
+            "Message posted in #release".into(),
+            "On-call acknowledged".into(),
+        ],
+        notes: NotesPolicy::Optional,
+    }));
+    app.key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char(' '),
+    ));
+    app
+}
+
+fn failure() -> App {
+    let mut app = manual();
+    app.apply(&Event::Confirmed {
+        step: "announce".into(),
+        note: Some("posted".into()),
+        checklist: vec![],
+    });
+    app.apply(&result(
+        "announce",
+        StepStatus::Passed,
+        "confirmed by the operator",
+    ));
+    app.apply(&started(
+        "migrate",
+        "docker compose run --rm migrate",
+        false,
+    ));
+    app.apply(&Event::Output {
+        step: "migrate".into(),
+        stream: Stream::Stderr,
+        text: "Error: P1001: Can't reach database server\n".into(),
+    });
+    app.apply(&Event::StepResult {
+        step: "migrate".into(),
+        attempt: 1,
+        status: StepStatus::Failed,
+        duration_ms: 3_400,
+        expected_ms: None,
+        exit_code: Some(1),
+        http_status: None,
+        message: "exit 1, expected 0".into(),
+        output: None,
+        tail: vec![],
+        captures: vec![],
+    });
+    app.apply(&Event::Waiting(Prompt::Failure {
+        step: "migrate".into(),
+        message: "exit 1, expected 0".into(),
+        can_skip: true,
+        in_rollback: false,
+    }));
+    app
+}
+
+fn rollback() -> App {
+    let mut app = failure();
+    app.apply(&Event::Decided {
+        step: "migrate".into(),
+        decision: crate::engine::events::Decision::Rollback,
+    });
+    app.apply(&started(
+        "restore",
+        "pg_restore --clean --dbname \"$DATABASE_URL\" /runs/nexus/1/db.dump",
+        true,
+    ));
+    app
+}
+
+fn finished() -> App {
+    let mut app = rollback();
+    app.apply(&result("restore", StepStatus::Passed, "exit 0"));
+    app.apply(&Event::RunFinished {
+        status: RunStatus::RolledBack,
+        duration_ms: 95_000,
+        recovery_ms: Some(20_000),
+    });
+    app
+}
+
+macro_rules! screens {
+    ($($name:ident => $state:expr,)*) => {$(
+        #[test]
+        fn $name() {
+            let app = $state;
+            insta::assert_snapshot!(concat!(stringify!($name), "_80x24"), render(&app, 80, 24));
+            insta::assert_snapshot!(concat!(stringify!($name), "_120x40"), render(&app, 120, 40));
+        }
+    )*};
+}
+
+screens! {
+    running_with_output => running(),
+    manual_step_with_checklist => manual(),
+    failure_dialog => failure(),
+    rollback_running => rollback(),
+    run_finished => finished(),
+}
+
+#[test]
+fn ascii_mode_has_no_other_glyphs() {
+    let mut app = failure();
+    app.ascii = true;
+    let screen = render(&app, 80, 24);
+    assert!(screen.is_ascii(), "{screen}");
+}
+
+#[test]
+fn hostile_output_never_reaches_the_screen() {
+    let screen = render(&running(), 120, 40);
+    assert!(!screen.contains("pwned"));
+    assert!(!screen.contains('\u{1b}'));
+    assert!(screen.contains("warning: slow disk"));
+}

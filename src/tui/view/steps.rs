@@ -1,0 +1,47 @@
+//! The step list: every step with its status glyph, grouped by phase, the rollback section last.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
+
+use super::theme::Theme;
+use crate::tui::state::App;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let mut items = Vec::new();
+    let mut phase = String::new();
+    let mut selected_item = 0;
+    for (index, row) in app.rows.iter().enumerate() {
+        let group = if row.info.rollback {
+            "rollback".to_string()
+        } else {
+            row.info.phase.clone()
+        };
+        if group != phase {
+            items.push(ListItem::new(Line::from(Span::styled(
+                group.clone(),
+                theme.dim().add_modifier(Modifier::BOLD),
+            ))));
+            phase = group;
+        }
+        if index == app.selected {
+            selected_item = items.len();
+        }
+        let glyph = theme.glyph(row.state);
+        let style = theme.state_style(row.state);
+        items.push(ListItem::new(Line::from(vec![
+            Span::styled(format!(" {glyph} "), style),
+            Span::styled(row.info.title.clone(), style),
+        ])));
+    }
+    let block = Block::default()
+        .borders(Borders::RIGHT)
+        .border_style(theme.dim());
+    let list = List::new(items)
+        .block(block)
+        .highlight_style(Style::default().add_modifier(Modifier::REVERSED));
+    let mut state = ListState::default().with_selected(Some(selected_item));
+    frame.render_stateful_widget(list, area, &mut state);
+}

@@ -1,0 +1,110 @@
+//! Glyphs and colours. `--ascii` replaces every non-ASCII glyph; without colour (`NO_COLOR`,
+//! `TERM=vt100`) meaning is carried by glyphs and reverse video alone.
+
+use ratatui::style::{Color, Modifier, Style};
+
+use crate::engine::events::{Mode, StepStatus};
+use crate::tui::state::StepState;
+
+#[derive(Clone, Copy)]
+pub struct Theme {
+    pub ascii: bool,
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn glyph(&self, state: StepState) -> &'static str {
+        match (state, self.ascii) {
+            (StepState::Pending, false) => "·",
+            (StepState::Pending, true) => ".",
+            (StepState::Running, false) => "▶",
+            (StepState::Running, true) => ">",
+            (StepState::Waiting, _) => "?",
+            (StepState::Done(StepStatus::Passed), false) => "✓",
+            (StepState::Done(StepStatus::Passed), true) => "+",
+            (StepState::Done(StepStatus::Failed), false) => "✗",
+            (StepState::Done(StepStatus::Failed), true) => "x",
+            (StepState::Done(StepStatus::Skipped), false) => "↷",
+            (StepState::Done(StepStatus::Skipped), true) => "-",
+            (StepState::Done(StepStatus::Simulated), _) => "~",
+            (StepState::Done(StepStatus::DoneManually), false) => "✎",
+            (StepState::Done(StepStatus::DoneManually), true) => "m",
+        }
+    }
+
+    pub fn state_style(&self, state: StepState) -> Style {
+        if !self.color {
+            return match state {
+                StepState::Running | StepState::Waiting => {
+                    Style::default().add_modifier(Modifier::BOLD)
+                }
+                _ => Style::default(),
+            };
+        }
+        match state {
+            StepState::Pending => Style::default().fg(Color::DarkGray),
+            StepState::Running => Style::default()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+            StepState::Waiting => Style::default()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+            StepState::Done(StepStatus::Passed) => Style::default().fg(Color::Green),
+            StepState::Done(StepStatus::Failed) => {
+                Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
+            }
+            StepState::Done(_) => Style::default().fg(Color::Magenta),
+        }
+    }
+
+    pub fn badge(&self, mode: Mode) -> (&'static str, Style) {
+        let (text, color) = match mode {
+            Mode::Production => (" PRODUCTION ", Color::Red),
+            Mode::Drill => (" DRILL ", Color::Yellow),
+            Mode::DryRun => (" DRY-RUN ", Color::Blue),
+        };
+        let style = if self.color {
+            Style::default()
+                .bg(color)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        };
+        (text, style)
+    }
+
+    pub fn accent(&self) -> Style {
+        if self.color {
+            Style::default().fg(Color::Cyan)
+        } else {
+            Style::default().add_modifier(Modifier::BOLD)
+        }
+    }
+
+    pub fn problem(&self) -> Style {
+        if self.color {
+            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().add_modifier(Modifier::BOLD)
+        }
+    }
+
+    pub fn dim(&self) -> Style {
+        if self.color {
+            Style::default().fg(Color::DarkGray)
+        } else {
+            Style::default()
+        }
+    }
+
+    pub fn separator(&self) -> &'static str {
+        if self.ascii { " | " } else { " · " }
+    }
+
+    /// `[x]` and `[ ]` in every mode: ballot-box glyphs have an ambiguous width and shift the
+    /// layout on some terminals.
+    pub fn checkbox(&self, ticked: bool) -> &'static str {
+        if ticked { "[x]" } else { "[ ]" }
+    }
+}
