@@ -23,12 +23,33 @@ pub fn run_to_end(
         .enable_all()
         .build()
         .map_err(|err| Failure::Input(format!("cannot start the runtime: {err}")))?;
-    let status = runtime.block_on(run_headless(plan, answers, journal))?;
-    Ok(match status {
+    runtime
+        .block_on(run_headless(plan, answers, journal))
+        .map(outcome_of)
+}
+
+pub fn outcome_of(status: RunStatus) -> Outcome {
+    match status {
         RunStatus::Passed => Outcome::Done,
         RunStatus::Suspended => Outcome::Suspended,
         RunStatus::Failed | RunStatus::RolledBack | RunStatus::Aborted => Outcome::RunFailed,
-    })
+    }
+}
+
+/// Waits for the journal writer to finish and says where the journal is and its anchor.
+pub async fn report_journal(writer: std::thread::JoinHandle<crate::journal::writer::WriterResult>) {
+    let written = tokio::task::spawn_blocking(move || writer.join())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    if let Some(written) = written {
+        let anchor = written.journal.last_anchor.as_deref().unwrap_or("none yet");
+        eprintln!(
+            "cutover: journal {} — {} entries; anchor {anchor}",
+            written.journal.path().display(),
+            written.journal.entries()
+        );
+    }
 }
 
 async fn run_headless(
@@ -39,7 +60,7 @@ async fn run_headless(
     let (interrupts, interrupt) = interrupt_channel();
     forward_signals(interrupts)
         .map_err(|err| Failure::Input(format!("cannot watch signals: {err}")))?;
-    let (durable, writer) = spawn_writer(journal);
+    let (durable, writer, _status) = spawn_writer(journal);
     let mut emitter = Emitter::default().with_durable(durable);
     let progress = tokio::spawn(print_progress(emitter.observe(), std::io::stderr()));
     let (controls_tx, controls) = mpsc::unbounded_channel();
@@ -64,7 +85,7 @@ async fn run_headless(
     status
 }
 
-fn engine_failure(err: EngineError) -> Failure {
+pub fn engine_failure(err: EngineError) -> Failure {
     Failure::JournalWrite(format!(
         "{err}; the run stopped so that nothing goes unrecorded"
     ))

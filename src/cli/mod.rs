@@ -5,6 +5,7 @@ pub mod check;
 pub mod dispatch;
 pub mod drive;
 pub mod headless_answers;
+pub mod interactive;
 pub mod resume;
 pub mod run;
 pub mod signals;

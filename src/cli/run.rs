@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use super::args::RunArgs;
 use super::drive::run_to_end;
@@ -18,13 +19,43 @@ use crate::journal::file::JournalFile;
 use crate::journal::header::{HeaderInput, build_header};
 use crate::journal::identity::principal;
 use crate::journal::keys::choose::choose_operator_key;
+use crate::journal::keys::operator::OperatorKey;
 use crate::journal::keys::random::random_bytes;
 use crate::journal::keys::session::SessionKey;
 use crate::runbook::load::read_and_check;
 use crate::runbook::model::Runbook;
 use crate::runbook::render::render_text;
 
+/// Everything decided before the operator sees anything: the runbook, the mode, the key.
+pub struct Prepared {
+    pub runbook: Runbook,
+    pub bytes: Vec<u8>,
+    pub mode: Mode,
+    pub operator: OperatorKey,
+    pub principal: String,
+    pub log_dir: PathBuf,
+}
+
 pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
+    let interactive =
+        !args.headless && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let prepared = prepare(args, interactive)?;
+    if interactive {
+        return super::interactive::run_interactive(args, prepared);
+    }
+    let env = |name: &str| std::env::var(name).ok();
+    resolve_variables(&prepared.runbook, &args.vars, &env, &probe_builtins())
+        .map_err(|problems| Failure::Input(problems.join("; ")))?;
+    let (plan, journal) = launch(args, prepared, &args.vars)?;
+    let answers = HeadlessAnswers {
+        confirms: args.confirms.iter().cloned().collect::<HashMap<_, _>>(),
+        on_failure: args.on_failure,
+    };
+    run_to_end(plan, answers, journal)
+}
+
+/// Loads and checks the runbook, decides the mode and chooses the operator key.
+fn prepare(args: &RunArgs, interactive: bool) -> Result<Prepared, Failure> {
     let checked = read_and_check(&args.runbook).map_err(|err| Failure::Input(err.to_string()))?;
     let Some(runbook) = checked.runbook else {
         for diagnostic in &checked.diagnostics {
@@ -36,25 +67,12 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
             args.runbook.display()
         )));
     };
-    let mode = decide_mode(args, &runbook)?;
+    let mode = decide_mode(args, &runbook, interactive)?;
     check_step_names(args, &runbook)?;
-    if !args.headless && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        eprintln!("cutover: the interactive TUI is not in this build yet; running headless");
-    }
     let env = |name: &str| std::env::var(name).ok();
     let log_dir = default_log_dir(args.log_dir.as_deref(), &env).ok_or_else(|| {
         Failure::Input("no run folder location: pass --log-dir DIR or set $CUTOVER_LOG_DIR".into())
     })?;
-    // Variables are checked before anything is written: a typo must not leave a run folder.
-    let probe_builtins = Builtins {
-        run_id: String::new(),
-        run_dir: String::new(),
-        run_started: String::new(),
-        cutover: String::new(),
-    };
-    resolve_variables(&runbook, &args.vars, &env, &probe_builtins)
-        .map_err(|problems| Failure::Input(problems.join("; ")))?;
-
     let (operator, notice) = choose_operator_key(args.key.as_deref(), mode, &env)
         .map_err(|err| Failure::Input(err.to_string()))?;
     if let Some(notice) = notice {
@@ -66,6 +84,43 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
             args.runbook.display()
         ))
     })?;
+    let principal = principal(args.operator.as_deref(), operator.comment());
+    Ok(Prepared {
+        runbook,
+        bytes,
+        mode,
+        operator,
+        principal,
+        log_dir,
+    })
+}
+
+/// Built-ins that do not exist yet, to check the variables before anything is written: a typo
+/// must not leave a run folder behind.
+pub fn probe_builtins() -> Builtins {
+    Builtins {
+        run_id: String::new(),
+        run_dir: String::new(),
+        run_started: String::new(),
+        cutover: String::new(),
+    }
+}
+
+/// Creates the run folder and the journal, and resolves the variables for real.
+pub fn launch(
+    args: &RunArgs,
+    prepared: Prepared,
+    vars: &[(String, String)],
+) -> Result<(RunPlan, JournalFile), Failure> {
+    let env = |name: &str| std::env::var(name).ok();
+    let Prepared {
+        runbook,
+        bytes,
+        mode,
+        operator,
+        principal,
+        log_dir,
+    } = prepared;
     let folder = RunFolder::create(&log_dir, &runbook.name.value, &bytes).map_err(|err| {
         Failure::JournalWrite(format!(
             "cannot create the run folder under {}: {err}",
@@ -80,16 +135,10 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
             .map(|p| p.display().to_string())
             .unwrap_or_else(|_| "cutover".into()),
     };
-    let scope = resolve_variables(&runbook, &args.vars, &env, &builtins)
+    let scope = resolve_variables(&runbook, vars, &env, &builtins)
         .map_err(|problems| Failure::Input(problems.join("; ")))?;
     let journal = open_journal(
-        &folder,
-        &runbook,
-        &bytes,
-        mode,
-        operator,
-        args.operator.as_deref(),
-        &scope,
+        &folder, &runbook, &bytes, mode, operator, &principal, &scope,
     )?;
     let plan = RunPlan {
         runbook,
@@ -107,11 +156,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
         settings: RunSettings::default(),
         resume: None,
     };
-    let answers = HeadlessAnswers {
-        confirms: args.confirms.iter().cloned().collect::<HashMap<_, _>>(),
-        on_failure: args.on_failure,
-    };
-    run_to_end(plan, answers, journal)
+    Ok((plan, journal))
 }
 
 /// Creates the journal and writes its header, signed by the operator.
@@ -120,22 +165,21 @@ fn open_journal(
     runbook: &Runbook,
     bytes: &[u8],
     mode: Mode,
-    operator: crate::journal::keys::operator::OperatorKey,
-    operator_flag: Option<&str>,
+    operator: OperatorKey,
+    principal: &str,
     scope: &crate::runbook::template::Scope,
 ) -> Result<JournalFile, Failure> {
     let write_failure =
         |err: std::io::Error| Failure::JournalWrite(format!("cannot start the journal: {err}"));
     let sid = crate::engine::output_file::hex(&random_bytes::<16>().map_err(write_failure)?);
     let session = SessionKey::generate().map_err(write_failure)?;
-    let principal = principal(operator_flag, operator.comment());
     let header = build_header(&HeaderInput {
         run_id: &folder.run_id,
         runbook,
         runbook_bytes: bytes,
         mode,
         operator: &operator,
-        principal: &principal,
+        principal,
         scope,
         sid: &sid,
         session_key: session.public_base64(),
@@ -151,7 +195,7 @@ fn open_journal(
     .map_err(|err| Failure::JournalWrite(err.to_string()))
 }
 
-fn decide_mode(args: &RunArgs, runbook: &Runbook) -> Result<Mode, Failure> {
+fn decide_mode(args: &RunArgs, runbook: &Runbook, interactive: bool) -> Result<Mode, Failure> {
     if args.drill && args.dry_run {
         return Err(Failure::Input(
             "--drill and --dry-run are different runs: choose one".into(),
@@ -176,7 +220,9 @@ fn decide_mode(args: &RunArgs, runbook: &Runbook) -> Result<Mode, Failure> {
     if args.dry_run {
         return Ok(Mode::DryRun);
     }
-    if runbook.is_production() && args.environment.as_deref() != Some("production") {
+    // On a terminal the operator types the word on the start screen instead.
+    if runbook.is_production() && !interactive && args.environment.as_deref() != Some("production")
+    {
         return Err(Failure::Input(format!(
             "{} is a production runbook: repeat `--environment production` to run it headless, or rehearse it with --drill",
             args.runbook.display()

@@ -10,14 +10,31 @@ use super::file::JournalFile;
 use super::record::record;
 use crate::engine::emitter::{DurableSender, Record, RecordError};
 
+/// What the header shows of the journal: entries written and the last anchor.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JournalStatus {
+    pub entries: u64,
+    pub anchor: Option<String>,
+}
+
 /// What the writer thread hands back when the run is over.
 pub struct WriterResult {
     pub journal: JournalFile,
     pub failure: Option<String>,
 }
 
-pub fn spawn_writer(journal: JournalFile) -> (DurableSender, JoinHandle<WriterResult>) {
+pub fn spawn_writer(
+    journal: JournalFile,
+) -> (
+    DurableSender,
+    JoinHandle<WriterResult>,
+    tokio::sync::watch::Receiver<JournalStatus>,
+) {
     let (sender, mut records) = mpsc::unbounded_channel::<Record>();
+    let (status_tx, status) = tokio::sync::watch::channel(JournalStatus {
+        entries: journal.entries(),
+        anchor: journal.last_anchor.clone(),
+    });
     let handle = std::thread::Builder::new()
         .name("journal".into())
         .spawn(move || {
@@ -32,9 +49,13 @@ pub fn spawn_writer(journal: JournalFile) -> (DurableSender, JoinHandle<WriterRe
                     }),
                 };
                 let _ = ack.send(result);
+                status_tx.send_replace(JournalStatus {
+                    entries: journal.entries(),
+                    anchor: journal.last_anchor.clone(),
+                });
             }
             WriterResult { journal, failure }
         })
         .expect("the journal thread starts");
-    (sender, handle)
+    (sender, handle, status)
 }

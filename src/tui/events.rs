@@ -154,6 +154,10 @@ impl App {
             | Prompt::Wait { step, .. } => step.clone(),
         };
         if let Some(index) = self.row_index(&step) {
+            // The resolved command is shown before the operator says go.
+            if let Prompt::Run { command, .. } | Prompt::Phrase { command, .. } = &prompt {
+                self.rows[index].action = command.clone();
+            }
             if !matches!(prompt, Prompt::Wait { .. }) {
                 self.rows[index].state = match self.rows[index].state {
                     StepState::Done(status) => StepState::Done(status),

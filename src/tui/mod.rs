@@ -4,8 +4,11 @@
 pub mod events;
 pub mod input;
 pub mod output_buffer;
+pub mod run_loop;
 pub mod sanitize;
+pub mod start;
 pub mod state;
+pub mod terminal;
 pub mod text_entry;
 pub mod view;
 
