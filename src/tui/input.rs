@@ -77,9 +77,12 @@ impl App {
     fn confirm_quit(&mut self, key: KeyEvent) -> Vec<Effect> {
         self.overlay = Overlay::None;
         match key.code {
-            KeyCode::Char('y') | KeyCode::Char('q') => vec![Effect::Control(Control::Suspend {
-                reason: "the operator quit between steps".into(),
-            })],
+            KeyCode::Char('y') | KeyCode::Char('q') => {
+                self.leaving = true;
+                vec![Effect::Control(Control::Suspend {
+                    reason: "the operator quit between steps".into(),
+                })]
+            }
             _ => Vec::new(),
         }
     }

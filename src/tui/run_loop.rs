@@ -67,6 +67,9 @@ pub async fn main_screen(
     let mut last_draw = Instant::now() - FRAME;
     let mut engine_done = false;
     loop {
+        if app.should_leave() {
+            return Ok(());
+        }
         if dirty && last_draw.elapsed() >= FRAME {
             let now = Instant::now();
             guard.terminal.draw(|frame| draw(frame, &app, now))?;

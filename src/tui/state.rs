@@ -104,6 +104,8 @@ pub struct App {
     pub color: bool,
     /// A note typed with `n` outside any question, waiting for the next step's record.
     pub free_note: Option<TextEntry>,
+    /// The operator chose to quit: leave as soon as the suspension is journaled.
+    pub leaving: bool,
 }
 
 impl App {
@@ -144,6 +146,7 @@ impl App {
             ascii,
             color,
             free_note: None,
+            leaving: false,
         }
     }
 
@@ -154,6 +157,11 @@ impl App {
 
     pub fn selected_row(&self) -> Option<&StepRow> {
         self.rows.get(self.selected)
+    }
+
+    /// The run is over (ended or suspended) and the operator asked to leave.
+    pub fn should_leave(&self) -> bool {
+        self.leaving && (self.finished.is_some() || self.suspended.is_some())
     }
 
     /// Whether a step is running right now (the operator may not quit in the middle of one).

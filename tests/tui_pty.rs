@@ -1,0 +1,200 @@
+//! The TUI in a real terminal (tmux, 80x24): what an operator sees and presses, end to end.
+//! After each run the journal verifies and the terminal is back to normal.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::tmux::Pane;
+use support::{cutover, key_file};
+
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new(runbook: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("runbook.toml"), runbook).unwrap();
+        Self { dir }
+    }
+
+    fn command(&self, extra: &str) -> String {
+        format!(
+            "cd {} && env -u SSH_AUTH_SOCK {} run runbook.toml --drill --operator tester --key {} --log-dir runs {extra}",
+            self.dir.path().display(),
+            assert_cmd::cargo::cargo_bin("cutover").display(),
+            key_file().display()
+        )
+    }
+
+    fn run_dir(&self) -> PathBuf {
+        support::run_dir(&self.dir.path().join("runs"))
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Starts cutover in a terminal and gets past the start screen.
+fn started(setup: &Setup, extra: &str) -> Pane {
+    let pane = Pane::start(&setup.command(extra), 80, 24);
+    pane.wait_for("Press Enter to start");
+    pane.keys(&["Enter"]);
+    pane
+}
+
+fn verify(run: &Path) -> i32 {
+    cutover()
+        .arg("verify")
+        .arg(run)
+        .output()
+        .unwrap()
+        .status
+        .code()
+        .unwrap()
+}
+
+#[test]
+fn a_full_run_with_a_checklist_and_a_note() {
+    let setup = Setup::new(
+        "[runbook]\nname = \"full\"\ntitle = \"Full run\"\n\n[[phase]]\nid = \"main\"\ntitle = \"Main\"\n\n\
+         [[phase.step]]\nid = \"first\"\ntitle = \"First command\"\nkind = \"command\"\nrun = \"echo first output\"\n\n\
+         [[phase.step]]\nid = \"check\"\ntitle = \"Check by hand\"\nkind = \"manual\"\ninstructions = \"Look at the dashboard\"\nchecklist = [\"graphs green\", \"no alerts\"]\nnotes = \"required\"\n\n\
+         [[phase.step]]\nid = \"last\"\ntitle = \"Last command\"\nkind = \"command\"\nrun = \"echo last output\"\n",
+    );
+    let pane = started(&setup, "");
+    pane.wait_for("Press Enter to run");
+    assert!(
+        pane.screen().contains("$ echo first output"),
+        "the command is shown before it runs"
+    );
+    pane.keys(&["Enter"]);
+    pane.wait_for("manual step");
+    pane.keys(&["Enter"]);
+    pane.wait_for("tick every item first");
+    pane.keys(&["Space", "Down", "Space", "n"]);
+    pane.wait_for("Ctrl-D: done");
+    pane.type_text("dashboards checked by tester");
+    pane.keys(&["C-d", "Enter"]);
+    pane.wait_for("Run last?");
+    pane.keys(&["Enter"]);
+    pane.wait_for("Run finished");
+    pane.keys(&["q"]);
+    assert_eq!(pane.exit_code(), 0);
+    pane.assert_terminal_restored();
+    let run = setup.run_dir();
+    assert_eq!(verify(&run), 0);
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    assert!(journal.contains("\"note\":\"dashboards checked by tester\",\"checklist\":[\"graphs green\",\"no alerts\"]"), "{journal}");
+}
+
+#[test]
+fn a_failure_rolled_back_from_the_dialog() {
+    let setup = Setup::new(
+        "[runbook]\nname = \"fail\"\ntitle = \"Failing run\"\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"migrate\"\nkind = \"command\"\nrun = \"echo connection refused >&2; exit 1\"\n\n\
+         [[rollback.step]]\nid = \"restore\"\nkind = \"command\"\nrun = \"echo restored\"\n",
+    );
+    let pane = started(&setup, "--auto");
+    pane.wait_for("migrate failed");
+    let screen = pane.wait_for("b roll back");
+    assert!(screen.contains("connection refused"), "{screen}");
+    pane.keys(&["b"]);
+    pane.wait_for("was rolled back");
+    pane.keys(&["q"]);
+    assert_eq!(pane.exit_code(), 1);
+    pane.assert_terminal_restored();
+    let run = setup.run_dir();
+    assert_eq!(verify(&run), 0);
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    assert!(journal.contains("\"decision\":{\"choice\":\"rollback\"}"));
+    assert!(journal.contains("\"status\":\"rolled-back\""));
+}
+
+#[test]
+fn hostile_escape_sequences_leave_the_layout_and_the_title_intact() {
+    let setup = Setup::new(
+        "[runbook]\nname = \"hostile\"\ntitle = \"Hostile output\"\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"evil\"\nkind = \"command\"\nrun = '''printf '\\033]0;pwned-title\\007\\033]2;pwned-two\\033\\\\\\033]52;c;cm0gLXJmIH4=\\007\\033[2J\\033[H\\033[?1049l\\033[10;1HOVERWRITE\\033P1$r0m\\033\\\\\\033[31mred text\\033[0m\\n'; echo done printing'''\n\n\
+         [[phase.step]]\nid = \"after\"\nkind = \"manual\"\ninstructions = \"Look at the screen\"\n",
+    );
+    let pane = started(&setup, "--auto");
+    pane.wait_for("Look at the screen");
+    pane.keys(&["Up"]);
+    let screen = pane.wait_for("done printing");
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(
+        lines[0].contains("DRILL") && lines[0].contains("Hostile output"),
+        "header intact: {screen}"
+    );
+    assert!(lines[2].contains("main"), "step list intact: {screen}");
+    assert!(screen.contains("red text"), "{screen}");
+    assert!(
+        !screen.contains("OVERWRITE\n") || !lines[9].starts_with("OVERWRITE"),
+        "no cursor move: {screen}"
+    );
+    assert!(
+        !pane.format("#{pane_title}").contains("pwned"),
+        "title changed"
+    );
+    pane.keys(&["q", "y"]);
+    assert_eq!(pane.exit_code(), 3, "quitting between steps suspends");
+    pane.assert_terminal_restored();
+    assert_eq!(verify(&setup.run_dir()), 3);
+}
+
+#[test]
+fn sighup_in_the_middle_of_a_step_finishes_it_suspends_and_resume_completes() {
+    let setup = Setup::new(
+        "[runbook]\nname = \"hup\"\ntitle = \"SSH drop\"\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"long\"\nkind = \"command\"\nrun = \"echo started; while [ ! -e go ]; do sleep 0.05; done; echo finished\"\n\n\
+         [[phase.step]]\nid = \"next\"\nkind = \"command\"\nrun = \"echo next ran\"\n",
+    );
+    let pane = started(&setup, "--auto");
+    pane.wait_for("started");
+    pane.hang_up();
+    std::fs::write(setup.path().join("go"), "").unwrap();
+    let run = setup.run_dir();
+    let journal = run.join("journal.log");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !std::fs::read_to_string(&journal)
+        .unwrap()
+        .contains("\"kind\":\"suspend\"")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never suspended"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(
+        text.contains("\"step\":\"long\",\"attempt\":1,\"stage\":null,\"status\":\"passed\""),
+        "the running step finished: {text}"
+    );
+    assert!(!run.join("output/next.1.log").exists());
+    // Wait for the process to end (the footer-less journal stays INCOMPLETE).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(verify(&run), 3);
+    let resumed = cutover()
+        .arg("resume")
+        .arg(&run)
+        .arg("--key")
+        .arg(key_file())
+        .current_dir(setup.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(run.join("output/next.1.log")).unwrap(),
+        "next ran\n"
+    );
+    assert_eq!(verify(&run), 0);
+}
