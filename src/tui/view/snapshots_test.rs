@@ -189,3 +189,85 @@ fn hostile_output_never_reaches_the_screen() {
     assert!(!screen.contains('\u{1b}'));
     assert!(screen.contains("warning: slow disk"));
 }
+
+fn start_screen() -> crate::tui::start::StartScreen {
+    use crate::tui::start::{Missing, StartScreen};
+    let mut info = info();
+    info.mode = crate::engine::events::Mode::Production;
+    info.environment = Some("production".into());
+    let missing = vec![Missing {
+        name: "release".into(),
+        description: "the version to deploy".into(),
+        secret: false,
+        pattern: Some(regex::Regex::new(r"^v\d+\.\d+\.\d+$").unwrap()),
+    }];
+    StartScreen::new(info, missing, Some("production".into()), false, false)
+}
+
+#[test]
+fn start_screen_asks_for_variables_then_the_word() {
+    use crate::tui::start::StartOutcome;
+    use crossterm::event::{KeyCode, KeyEvent};
+    let draw_start = |screen: &crate::tui::start::StartScreen, width, height| {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| screen.draw(frame)).unwrap();
+        format!("{}", terminal.backend())
+    };
+    let mut screen = start_screen();
+    insta::assert_snapshot!("start_80x24", draw_start(&screen, 80, 24));
+    insta::assert_snapshot!("start_120x40", draw_start(&screen, 120, 40));
+    for c in "1.2".chars() {
+        screen.key(KeyEvent::from(KeyCode::Char(c)));
+    }
+    assert!(matches!(
+        screen.key(KeyEvent::from(KeyCode::Enter)),
+        StartOutcome::Continue
+    ));
+    assert!(screen.problem.as_deref().unwrap().contains("must match"));
+    for c in "v1.2.3".chars() {
+        screen.key(KeyEvent::from(KeyCode::Char(c)));
+    }
+    assert!(matches!(
+        screen.key(KeyEvent::from(KeyCode::Enter)),
+        StartOutcome::Continue
+    ));
+    for c in "prod".chars() {
+        screen.key(KeyEvent::from(KeyCode::Char(c)));
+    }
+    assert!(
+        matches!(
+            screen.key(KeyEvent::from(KeyCode::Enter)),
+            StartOutcome::Continue
+        ),
+        "the whole word"
+    );
+    for c in "production".chars() {
+        screen.key(KeyEvent::from(KeyCode::Char(c)));
+    }
+    match screen.key(KeyEvent::from(KeyCode::Enter)) {
+        StartOutcome::Start(values) => {
+            assert_eq!(values, vec![("release".to_string(), "v1.2.3".to_string())])
+        }
+        _ => panic!("typing production starts the run"),
+    }
+    let mut secret = crate::tui::start::StartScreen::new(
+        info(),
+        vec![crate::tui::start::Missing {
+            name: "token".into(),
+            description: String::new(),
+            secret: true,
+            pattern: None,
+        }],
+        None,
+        false,
+        false,
+    );
+    for c in "hunter2".chars() {
+        secret.key(KeyEvent::from(KeyCode::Char(c)));
+    }
+    let shown = draw_start(&secret, 80, 24);
+    assert!(
+        !shown.contains("hunter2") && shown.contains("•••••••"),
+        "{shown}"
+    );
+}
