@@ -150,6 +150,9 @@ pub async fn run_process(
                         tail.push_back(line);
                     }
                     on_output(stream, std::sync::Arc::from(String::from_utf8_lossy(&clean)));
+                    // The TUI shares this thread: give it a turn after every chunk, so a flood
+                    // of output never delays a key press by more than one chunk's work.
+                    tokio::task::yield_now().await;
                 }
                 None => streams_open = false,
             },

@@ -24,6 +24,8 @@ use crate::journal::writer::JournalStatus;
 const FRAME: Duration = Duration::from_millis(33);
 /// The clocks in the header tick this often even when nothing happens.
 const CLOCK: Duration = Duration::from_secs(1);
+/// Events applied in one go before keys get a look: a backlog never starves the keyboard.
+const BURST: usize = 64;
 
 /// Shows the start screen until the operator starts (returns the typed variables) or leaves.
 pub async fn start_screen(
@@ -85,8 +87,10 @@ pub async fn main_screen(
             event = channels.events.recv(), if !engine_done => match event {
                 Some(event) => {
                     app.apply(&event);
-                    // Take everything already queued before drawing: one frame for a burst.
-                    while let Ok(event) = channels.events.try_recv() {
+                    // Take what is already queued (up to a burst) before drawing: one frame for
+                    // many events.
+                    for _ in 0..BURST {
+                        let Ok(event) = channels.events.try_recv() else { break };
                         app.apply(&event);
                     }
                     dirty = true;

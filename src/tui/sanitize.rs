@@ -47,6 +47,15 @@ impl Sanitizer {
         std::mem::take(&mut self.state.finished)
     }
 
+    /// One line on its own, sanitized (a carriage return inside it rewrites it, as on a
+    /// terminal).
+    pub fn line(raw: &str) -> Line<'static> {
+        let mut sanitizer = Self::default();
+        let mut lines = sanitizer.feed(raw.as_bytes());
+        lines.extend(sanitizer.partial());
+        lines.pop().unwrap_or_default()
+    }
+
     /// The line being written (no line break yet), for display.
     pub fn partial(&self) -> Option<Line<'static>> {
         let mut spans = self.state.spans.clone();
