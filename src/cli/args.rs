@@ -206,12 +206,34 @@ pub enum ReportFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct SandboxArgs {
-    /// Address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    /// Address to listen on (or, with `call`, of the sandbox to call).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub listen: String,
     /// Folder holding the sandbox state (a backup step copies it, a rollback restores it).
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    #[command(subcommand)]
+    pub action: Option<SandboxAction>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SandboxAction {
+    /// Call a running sandbox, so drill steps need nothing but cutover (no curl):
+    /// `cutover sandbox call POST /_sandbox/deploy '{"version":"v2.0.0","weight":25}'`.
+    /// Prints the answer; exits 1 unless it is 2xx.
+    Call {
+        /// GET, POST, DELETE.
+        method: String,
+        /// The path, e.g. /_sandbox/migrate.
+        path: String,
+        /// A JSON body.
+        body: Option<String>,
+    },
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {

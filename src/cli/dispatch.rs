@@ -4,6 +4,7 @@ use super::args::{Cli, Command};
 use super::check::check;
 use super::resume::resume;
 use super::run::run;
+use super::sandbox::sandbox;
 use super::unavailable::not_yet;
 use super::verify::verify;
 use crate::exit::{Failure, Outcome};
@@ -16,6 +17,6 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Verify(args) => verify(&args),
         Command::Review(_) => Err(not_yet("review", "the audit review")),
         Command::Report(_) => Err(not_yet("report", "the audit review")),
-        Command::Sandbox(_) => Err(not_yet("sandbox", "the drill sandbox")),
+        Command::Sandbox(args) => sandbox(&args),
     }
 }

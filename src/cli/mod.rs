@@ -8,6 +8,7 @@ pub mod headless_answers;
 pub mod interactive;
 pub mod resume;
 pub mod run;
+pub mod sandbox;
 pub mod signals;
 pub mod unavailable;
 pub mod verify;

@@ -201,7 +201,10 @@ fn decide_mode(args: &RunArgs, runbook: &Runbook, interactive: bool) -> Result<M
             "--drill and --dry-run are different runs: choose one".into(),
         ));
     }
-    if !args.inject_failures.is_empty() && !args.drill {
+    // A runbook that declares itself a drill always runs as one: it can never be journaled as
+    // a production run, and it needs no operator key.
+    let drill = args.drill || runbook.environment.as_deref() == Some("drill");
+    if !args.inject_failures.is_empty() && !drill {
         return Err(Failure::Input(
             "--inject-failure is for drills: add --drill".into(),
         ));
@@ -214,7 +217,7 @@ fn decide_mode(args: &RunArgs, runbook: &Runbook, interactive: bool) -> Result<M
             runbook.environment.as_deref().unwrap_or("(none)")
         )));
     }
-    if args.drill {
+    if drill {
         return Ok(Mode::Drill);
     }
     if args.dry_run {

@@ -261,22 +261,6 @@ impl ProcessGroup {
         // SAFETY: signal 0 only checks that the group exists.
         unsafe { libc::kill(-self.0, 0) == 0 }
     }
-
-    /// SIGTERM, up to `grace` for the group to go, then SIGKILL.
-    pub async fn terminate(self, grace: Duration) {
-        if !self.has_members() {
-            return;
-        }
-        self.signal(libc::SIGTERM);
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            if !self.has_members() {
-                return;
-            }
-        }
-        self.signal(libc::SIGKILL);
-    }
 }
 
 #[cfg(test)]

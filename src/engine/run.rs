@@ -122,6 +122,8 @@ impl Engine {
     /// Runs to the end. Services are stopped however the run ends.
     pub async fn run(mut self) -> Result<RunStatus, EngineError> {
         let result = self.run_phases().await;
+        // Drills measure from the first failure to the end of the rollback, not of the cleanup.
+        let recovery = self.first_failure.map(|first| first.elapsed());
         for step in self.services.stop_all(self.plan.settings.grace).await {
             if result.is_ok() {
                 self.emitter
@@ -133,8 +135,8 @@ impl Engine {
             }
         }
         let status = result?;
-        let recovery_ms = match (status, self.first_failure) {
-            (RunStatus::RolledBack, Some(first)) => Some(first.elapsed().as_millis() as u64),
+        let recovery_ms = match (status, recovery) {
+            (RunStatus::RolledBack, Some(took)) => Some(took.as_millis() as u64),
             _ => None,
         };
         self.emitter

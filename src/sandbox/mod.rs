@@ -1,1 +1,6 @@
-//! The stand-in application that drills run against (SPEC §7).
+//! The stand-in application that drills run against (SPEC §7): its endpoints, its state on
+//! disk, and its HTTP server.
+
+pub mod app;
+pub mod server;
+pub mod state;

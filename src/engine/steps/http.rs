@@ -22,6 +22,8 @@ pub struct PreparedRequest {
     body: Option<(Vec<u8>, Option<&'static str>)>,
     expect_body: Option<String>,
     expect_header: Vec<(String, String)>,
+    /// `expect_json` with its templates rendered.
+    expect_json: Vec<(String, serde_json::Value)>,
     /// Secrets masked: what is shown and journaled.
     pub display: String,
 }
@@ -73,6 +75,11 @@ pub fn prepare(check: &HttpCheck, scope: &Scope) -> Result<PreparedRequest, Rend
             .transpose()?
             .map(|r| r.text),
         expect_header: render_pairs(&check.expect_header)?,
+        expect_json: check
+            .expect_json
+            .iter()
+            .map(|(pointer, value)| Ok((pointer.value.clone(), render_json(value, scope)?)))
+            .collect::<Result<_, RenderError>>()?,
     })
 }
 
@@ -217,18 +224,18 @@ fn judge(
         Ok(json) => json,
         Err(err) => return (Some(format!("the body is not JSON: {err}")), Vec::new()),
     };
-    for (pointer, expected) in &check.expect_json {
-        match json.pointer(&pointer.value) {
+    for (pointer, expected) in &request.expect_json {
+        match json.pointer(pointer) {
             Some(found) if found == expected => {}
             Some(found) => {
                 return (
-                    Some(format!("{} is {found}, expected {expected}", pointer.value)),
+                    Some(format!("{pointer} is {found}, expected {expected}")),
                     Vec::new(),
                 );
             }
             None => {
                 return (
-                    Some(format!("{} is missing from the body", pointer.value)),
+                    Some(format!("{pointer} is missing from the body")),
                     Vec::new(),
                 );
             }

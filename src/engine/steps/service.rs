@@ -13,6 +13,7 @@ use crate::engine::display::display_line;
 use crate::engine::events::{Event, Stream};
 use crate::engine::output_file::OutputFile;
 use crate::engine::process::{ProcessGroup, ProgramLine};
+use crate::engine::services::stop_group;
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::service::{Readiness, ServiceStep};
 use crate::runbook::template::Quoting;
@@ -109,7 +110,7 @@ pub async fn execute(
         Readiness::Url(url) => match url.render(ctx.scope, Quoting::Verbatim) {
             Ok(url) => Some(url.text),
             Err(err) => {
-                group.terminate(ctx.settings.grace).await;
+                stop_group(group, &mut child, ctx.settings.grace).await;
                 return Ok(StepOutcome::fail(err.to_string()));
             }
         },
@@ -141,7 +142,7 @@ pub async fn execute(
                 break Err(format!("not ready after {}; its log: {log_path}", format_duration(step.ready_timeout)));
             }
             _ = ctx.interrupt.aborted() => {
-                group.terminate(ctx.settings.grace).await;
+                stop_group(group, &mut child, ctx.settings.grace).await;
                 return Err(StepStop::Abort);
             }
         }
@@ -162,8 +163,7 @@ pub async fn execute(
             )))
         }
         Err(message) => {
-            group.terminate(ctx.settings.grace).await;
-            let _ = child.wait().await;
+            stop_group(group, &mut child, ctx.settings.grace).await;
             Ok(StepOutcome::fail(message))
         }
     }

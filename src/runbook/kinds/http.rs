@@ -22,8 +22,10 @@ pub struct HttpCheck {
     pub expect_status: Vec<u16>,
     /// A substring the body must contain.
     pub expect_body: Option<Template>,
-    /// JSON pointer → expected value.
+    /// JSON pointer → expected value; strings in it are templates.
     pub expect_json: Vec<(Located<String>, serde_json::Value)>,
+    /// The templates inside `expect_json`, for `check`.
+    pub expect_json_templates: Vec<Template>,
     /// Header name → expected value.
     pub expect_header: Vec<(Located<String>, Template)>,
     pub follow_redirects: bool,
@@ -69,7 +71,7 @@ impl HttpCheck {
         let body = parse_body(fields);
         let expect_status = parse_statuses(fields);
         let expect_body = fields.template("expect_body");
-        let expect_json = parse_json_expectations(fields);
+        let (expect_json, expect_json_templates) = parse_json_expectations(fields);
         let expect_header = fields.template_map("expect_header");
         let follow_redirects = fields.bool("follow_redirects").unwrap_or(false);
         let capture = parse_captures(fields);
@@ -82,6 +84,7 @@ impl HttpCheck {
             expect_status: expect_status?,
             expect_body,
             expect_json,
+            expect_json_templates,
             expect_header,
             follow_redirects,
             capture,
@@ -102,6 +105,7 @@ impl HttpCheck {
             None => {}
         }
         uses.extend(self.expect_body.iter().map(TemplateUse::text));
+        uses.extend(self.expect_json_templates.iter().map(TemplateUse::text));
         uses.extend(
             self.expect_header
                 .iter()
@@ -233,23 +237,25 @@ fn parse_statuses(fields: &mut TableReader) -> Option<Vec<u16>> {
     ok.then_some(statuses)
 }
 
-fn parse_json_expectations(fields: &mut TableReader) -> Vec<(Located<String>, serde_json::Value)> {
+type JsonExpectations = (Vec<(Located<String>, serde_json::Value)>, Vec<Template>);
+
+fn parse_json_expectations(fields: &mut TableReader) -> JsonExpectations {
     let Some((table, _)) = fields.table("expect_json") else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut expectations = Vec::new();
+    let mut templates = Vec::new();
     for (pointer, value) in table.iter() {
         let pointer = Located::new(pointer.get_ref().to_string(), pointer.span());
         if !is_json_pointer(&pointer.value) {
             bad_pointer(fields, &pointer);
             continue;
         }
-        let mut ignored = Vec::new();
-        if let Some(expected) = to_json(fields, value, &mut ignored) {
+        if let Some(expected) = to_json(fields, value, &mut templates) {
             expectations.push((pointer, expected));
         }
     }
-    expectations
+    (expectations, templates)
 }
 
 fn parse_captures(fields: &mut TableReader) -> Vec<(Located<String>, Located<String>)> {

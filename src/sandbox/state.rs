@@ -1,0 +1,92 @@
+//! The sandbox's state, kept in `STATE_DIR/state.json` so that a drill's backup step can copy it
+//! and its rollback restore it. It is read for every request and written atomically on every
+//! change: a restore on disk takes effect on the next request, with no restart.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Canary {
+    pub version: String,
+    /// Percent of traffic on the canary.
+    pub weight: u8,
+}
+
+/// A fault injected for a drill, on one path.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fault {
+    pub path: String,
+    /// Answer with this status instead.
+    pub status: Option<u16>,
+    pub latency_ms: Option<u64>,
+    /// Fraction of requests that fail with 500.
+    pub error_rate: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub submitted_ms: u64,
+    pub polls: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub version: String,
+    pub canary: Option<Canary>,
+    pub maintenance: bool,
+    /// Migrations applied, in order.
+    pub migrations: Vec<String>,
+    pub faults: Vec<Fault>,
+    pub assessments: BTreeMap<String, Assessment>,
+    pub next_assessment: u64,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            version: "v1.0.0".into(),
+            canary: None,
+            maintenance: false,
+            migrations: vec!["20260101_init".into()],
+            faults: Vec::new(),
+            assessments: BTreeMap::new(),
+            next_assessment: 1,
+        }
+    }
+}
+
+pub struct Store {
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (and creates, with a default state) `dir/state.json`.
+    pub fn open(dir: &Path) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let store = Self {
+            path: dir.join("state.json"),
+        };
+        if !store.path.exists() {
+            store.save(&State::default())?;
+        }
+        Ok(store)
+    }
+
+    pub fn load(&self) -> std::io::Result<State> {
+        let bytes = std::fs::read(&self.path)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    }
+
+    /// Writes the whole state to a temporary file and renames it into place.
+    pub fn save(&self, state: &State) -> std::io::Result<()> {
+        let temporary = self.path.with_extension("json.tmp");
+        std::fs::write(
+            &temporary,
+            serde_json::to_vec_pretty(state).expect("state serializes"),
+        )?;
+        std::fs::rename(&temporary, &self.path)
+    }
+}

@@ -1,0 +1,203 @@
+//! The drill end to end, headless, against the real sandbox: it passes with its manual steps
+//! confirmed; a failure injected in the smoke tests rolls back and restores the sandbox's state;
+//! no sandbox process outlives the run; every shipped runbook checks clean.
+
+mod support;
+
+use std::path::Path;
+use std::process::Output;
+
+use support::{cutover, key_file, processes_with};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn drill(logs: &Path, port: u16, extra: &[&str]) -> Output {
+    cutover()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "runbooks/drill.toml", "--headless", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(logs)
+        .args(["--var", &format!("port={port}")])
+        .args([
+            "--confirm",
+            "announce=posted in #release",
+            "--confirm",
+            "migrate",
+            "--confirm",
+            "close-window=done",
+        ])
+        .args(extra)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap()
+}
+
+fn assert_no_sandbox_left(port: u16) {
+    let left = processes_with(&format!("127.0.0.1:{port}"));
+    assert!(
+        left.iter().all(|p| !p.contains("sandbox")),
+        "a sandbox survived: {left:?}"
+    );
+}
+
+#[test]
+fn the_headless_drill_passes_with_its_manual_steps_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let output = drill(dir.path(), port, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    for step in [
+        "sandbox",
+        "backup-state",
+        "migrate",
+        "rollout",
+        "smoke-health",
+        "smoke-status",
+        "smoke-payment",
+        "slo",
+    ] {
+        assert!(
+            stderr.contains(&format!("{step} passed")),
+            "{step}: {stderr}"
+        );
+    }
+    let run = support::run_dir(dir.path());
+    let verified = cutover()
+        .arg("verify")
+        .arg(&run)
+        .arg("--expect-mode")
+        .arg("drill")
+        .output()
+        .unwrap();
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("sandbox/state.json")).unwrap()).unwrap();
+    assert_eq!(state["version"], "v2.0.0");
+    assert_eq!(state["migrations"].as_array().unwrap().len(), 2);
+    assert_no_sandbox_left(port);
+}
+
+#[test]
+fn an_injected_smoke_failure_rolls_back_and_restores_the_sandbox_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let output = drill(
+        dir.path(),
+        port,
+        &[
+            "--inject-failure",
+            "smoke-health",
+            "--on-failure",
+            "rollback",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("run rolled back"), "{stderr}");
+    let run = support::run_dir(dir.path());
+    let restored = std::fs::read(run.join("sandbox/state.json")).unwrap();
+    let backup = std::fs::read(run.join("backup/state.json")).unwrap();
+    assert_eq!(restored, backup, "the rollback restored the backup");
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    assert!(journal.contains("\"status\":\"rolled-back\""));
+    assert!(
+        journal.contains("\"recovery_ms\":"),
+        "time from the first failure to the end of the rollback"
+    );
+    assert!(
+        journal.contains("\"reason\":\"phase-end\",\"phase\":\"preflight\""),
+        "time per phase"
+    );
+    assert_eq!(
+        cutover()
+            .arg("verify")
+            .arg(&run)
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_no_sandbox_left(port);
+}
+
+#[test]
+fn a_fault_injected_in_the_sandbox_fails_the_matching_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+        .args(["sandbox", "--listen", &listen, "--state"])
+        .arg(dir.path().join("state"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let call = |args: &[&str]| {
+        cutover()
+            .args(["sandbox", "--listen", &listen, "call"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while call(&["GET", "/api/health"]).status.code() != Some(0) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sandbox never answered"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        call(&[
+            "POST",
+            "/_sandbox/fault",
+            r#"{"path": "/api/health", "status": 500}"#
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    let failing = call(&["GET", "/api/health"]);
+    assert_eq!(failing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failing.stdout).contains("fault injected"));
+    assert_eq!(call(&["DELETE", "/_sandbox/fault"]).status.code(), Some(0));
+    assert_eq!(call(&["GET", "/api/health"]).status.code(), Some(0));
+    let _ = server.kill();
+    let _ = server.wait();
+    let log = std::io::read_to_string(server.stdout.take().unwrap()).unwrap();
+    assert!(
+        log.contains("GET /api/health 500"),
+        "one log line per request: {log}"
+    );
+}
+
+#[test]
+fn every_shipped_runbook_checks_clean() {
+    let runbooks: Vec<_> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+    assert!(!runbooks.is_empty());
+    let output = cutover().arg("check").args(&runbooks).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
