@@ -3,9 +3,10 @@
 
 use serde_json::{Value, json};
 
-use super::state::{Assessment, Canary, Fault, State};
+use super::state::{Assessment, Canary, Fault, Features, State};
 
 /// A request as the sandbox needs it.
+#[derive(Default)]
 pub struct Request {
     pub method: String,
     pub path: String,
@@ -60,8 +61,43 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Handles a request against the state; returns the response and whether the state changed.
-pub fn handle(request: &Request, state: &mut State) -> (Response, bool) {
+/// The sign-in page: a real page's weight (over 1 KB), so that compression applies to it.
+const SIGNIN_PAGE: &str = r#"<!doctype html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<title>Sign in — Nexus</title>
+<style>
+  body { font-family: system-ui, sans-serif; background: #f4f5f7; color: #1d2330; margin: 0; }
+  main { max-width: 24rem; margin: 6rem auto; background: #fff; padding: 2rem 2.5rem;
+         border-radius: 8px; box-shadow: 0 1px 3px rgba(0, 0, 0, .12); }
+  h1 { font-size: 1.4rem; margin: 0 0 1.5rem; }
+  label { display: block; font-size: .9rem; margin: 1rem 0 .3rem; }
+  input { width: 100%; padding: .55rem .7rem; border: 1px solid #c5cad3; border-radius: 4px; }
+  button { margin-top: 1.5rem; width: 100%; padding: .7rem; border: 0; border-radius: 4px;
+           background: #2451d6; color: #fff; font-weight: 600; cursor: pointer; }
+  p.help { font-size: .8rem; color: #5b6372; margin-top: 1.2rem; text-align: center; }
+</style>
+</head>
+<body>
+<main>
+  <h1>Sign in</h1>
+  <form method="post" action="/auth/signin">
+    <label for="email">Adresse e-mail</label>
+    <input id="email" name="email" type="email" autocomplete="username" required>
+    <label for="password">Mot de passe</label>
+    <input id="password" name="password" type="password" autocomplete="current-password" required>
+    <button type="submit">Sign in</button>
+  </form>
+  <p class="help">Mot de passe oublié ? Contactez l'administrateur de votre établissement.</p>
+</main>
+</body>
+</html>
+"#;
+
+/// Handles a request against the state, served by `version` (the stable one or the canary);
+/// returns the response and whether the state changed.
+pub fn handle(request: &Request, state: &mut State, version: &str) -> (Response, bool) {
     let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
     let path = request.path.split('?').next().unwrap_or_default();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -72,20 +108,24 @@ pub fn handle(request: &Request, state: &mut State) -> (Response, bool) {
         ("GET", ["api", "health"]) => (
             Response::json(
                 200,
-                json!({"status": "ok", "version": state.version, "canary": state.canary, "migrations": state.migrations.len()}),
+                json!({"status": "ok", "version": version, "stable": state.version, "canary": state.canary, "migrations": state.migrations.len()}),
             ),
+            false,
+        ),
+        // CORS preflight: the allowed origin is added by the hardening layer.
+        ("OPTIONS", _) => (
+            Response {
+                status: 204,
+                content_type: "text/plain",
+                body: String::new(),
+                location: None,
+            },
             false,
         ),
         (_, _) if state.maintenance && !path.starts_with("/_sandbox") => {
             (Response::json(503, json!({"status": "maintenance"})), false)
         }
-        ("GET", ["auth", "signin"]) => (
-            Response::html(
-                200,
-                "<!doctype html><title>Sign in</title><form method=post><h1>Sign in</h1><input name=email><button>Sign in</button></form>",
-            ),
-            false,
-        ),
+        ("GET", ["auth", "signin"]) => (Response::html(200, SIGNIN_PAGE), false),
         ("POST", ["auth", "signin"]) => (Response::redirect("/dashboard"), false),
         ("GET", ["dashboard"]) => {
             let role = request.role_header.clone().or_else(|| {
@@ -245,11 +285,42 @@ pub fn handle(request: &Request, state: &mut State) -> (Response, bool) {
                 false,
             ),
         },
+        ("POST", ["_sandbox", "features"]) => set_features(state, body),
         ("DELETE", ["_sandbox", "fault"]) => {
             state.faults.clear();
             (Response::json(200, json!({"faults": []})), true)
         }
         _ => (Response::json(404, json!({"error": "not found"})), false),
+    }
+}
+
+/// Changes some of the features, e.g. `{"cors_origin": "*"}`; unknown names are refused.
+fn set_features(state: &mut State, changes: Value) -> (Response, bool) {
+    let Value::Object(changes) = changes else {
+        return (
+            Response::json(
+                400,
+                json!({"error": "give an object, e.g. {\"compression\": false}"}),
+            ),
+            false,
+        );
+    };
+    let mut merged = serde_json::to_value(&state.features).unwrap_or_default();
+    if let Value::Object(current) = &mut merged {
+        current.extend(changes);
+    }
+    match serde_json::from_value::<Features>(merged) {
+        Ok(features) => {
+            state.features = features;
+            (
+                Response::json(200, json!({"features": state.features})),
+                true,
+            )
+        }
+        Err(err) => (
+            Response::json(400, json!({"error": err.to_string()})),
+            false,
+        ),
     }
 }
 
@@ -261,10 +332,7 @@ mod tests {
         Request {
             method: "GET".into(),
             path: path.into(),
-            authorization: None,
-            cookie: None,
-            role_header: None,
-            body: vec![],
+            ..Request::default()
         }
     }
 
@@ -272,11 +340,14 @@ mod tests {
         Request {
             method: "POST".into(),
             path: path.into(),
-            authorization: None,
-            cookie: None,
-            role_header: None,
             body: body.to_string().into_bytes(),
+            ..Request::default()
         }
+    }
+
+    fn handle(request: &Request, state: &mut State) -> (Response, bool) {
+        let version = state.version.clone();
+        super::handle(request, state, &version)
     }
 
     #[test]
@@ -380,5 +451,34 @@ mod tests {
             &mut state,
         );
         assert_eq!(handle(&get("/api/health"), &mut state).0.status, 503);
+    }
+
+    #[test]
+    fn features_change_by_name_and_unknown_names_are_refused() {
+        let mut state = State::default();
+        let (answer, changed) = handle(
+            &post("/_sandbox/features", json!({"cors_origin": "*"})),
+            &mut state,
+        );
+        assert_eq!((answer.status, changed), (200, true));
+        assert_eq!(state.features.cors_origin, "*");
+        assert!(state.features.compression, "the others are kept");
+        let (answer, changed) = handle(
+            &post("/_sandbox/features", json!({"helmet": false})),
+            &mut state,
+        );
+        assert_eq!((answer.status, changed), (400, false));
+        assert!(answer.body.contains("helmet"), "{}", answer.body);
+    }
+
+    #[test]
+    fn health_says_which_version_served_it() {
+        let mut state = State::default();
+        let (answer, _) = super::handle(&get("/api/health"), &mut state, "v2.0.0");
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(
+            (body["version"].as_str(), body["stable"].as_str()),
+            (Some("v2.0.0"), Some("v1.0.0"))
+        );
     }
 }

@@ -2,5 +2,7 @@
 //! disk, and its HTTP server.
 
 pub mod app;
+pub mod hardening;
 pub mod server;
 pub mod state;
+pub mod traffic;

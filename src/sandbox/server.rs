@@ -1,12 +1,13 @@
-//! The sandbox's HTTP server (hyper on tokio): one log line per request, faults applied before
-//! the application answers, the state read and written around each request under a lock.
+//! The sandbox's HTTP server (hyper on tokio): one log line per request; the traffic layer
+//! (canary routing, rate limit, faults) before the application answers and the hardening layer
+//! (security headers, CORS, compression) after; the state read and written around each request
+//! under a lock.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -18,17 +19,17 @@ use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
 use super::app::{Request, Response, handle};
-use super::state::Store;
+use super::hardening::{ClientHints, Outgoing, dress};
+use super::state::{Features, Store};
+use super::traffic::{Routing, Traffic, injected_latency};
 
 /// Request bodies larger than this are refused.
 const MAX_BODY: usize = 1024 * 1024;
 
 struct Shared {
     store: Store,
-    /// Serializes read-modify-write of the state file.
-    lock: Mutex<()>,
-    /// Requests seen per path, for deterministic error rates.
-    counts: Mutex<HashMap<String, u64>>,
+    /// Serializes read-modify-write of the state file, and holds the traffic counters.
+    traffic: Mutex<Traffic>,
 }
 
 pub async fn serve(listen: &str, state_dir: PathBuf) -> std::io::Result<()> {
@@ -41,8 +42,7 @@ pub async fn serve(listen: &str, state_dir: PathBuf) -> std::io::Result<()> {
     );
     let shared = Arc::new(Shared {
         store,
-        lock: Mutex::new(()),
-        counts: Mutex::new(HashMap::new()),
+        traffic: Mutex::new(Traffic::default()),
     });
     loop {
         let (stream, _) = listener.accept().await?;
@@ -75,15 +75,16 @@ async fn answer(
     };
     let (authorization, cookie, role_header) =
         (header("authorization"), header("cookie"), header("x-role"));
+    let hints = ClientHints {
+        origin: header("origin"),
+        accept_encoding: header("accept-encoding"),
+    };
     let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
         Err(_) => {
-            return Ok(reply(log(
-                &method,
-                &path,
-                started,
-                json_error(413, "request body too large"),
-            )));
+            let response = json_error(413, "request body too large");
+            log(&method, &path, started, &response, None);
+            return Ok(reply(plain(response, Vec::new())));
         }
     };
     let request = Request {
@@ -94,49 +95,76 @@ async fn answer(
         role_header,
         body,
     };
-    let response = respond(&request, &shared).await;
-    Ok(reply(log(
+    let (response, headers, features, version) = respond(&request, &shared).await;
+    log(
         &request.method,
         &request.path,
         started,
-        response,
-    )))
+        &response,
+        Some(&version),
+    );
+    Ok(reply(dress(plain(response, headers), &hints, &features)))
 }
 
-async fn respond(request: &Request, shared: &Shared) -> Response {
-    let _guard = shared.lock.lock().await;
+/// The answer, the headers the traffic layer adds, the features to dress it with, and the
+/// version that served it.
+async fn respond(
+    request: &Request,
+    shared: &Shared,
+) -> (Response, Vec<(&'static str, String)>, Features, String) {
+    let mut traffic = shared.traffic.lock().await;
     let mut state = match shared.store.load() {
         Ok(state) => state,
-        Err(err) => return json_error(500, &format!("cannot read the sandbox state: {err}")),
+        Err(err) => {
+            return (
+                json_error(500, &format!("cannot read the sandbox state: {err}")),
+                Vec::new(),
+                Features::default(),
+                String::new(),
+            );
+        }
     };
+    let features = state.features.clone();
     let bare = request
         .path
         .split('?')
         .next()
         .unwrap_or_default()
         .to_string();
-    if let Some(fault) = state.faults.iter().find(|f| f.path == bare).cloned() {
-        if let Some(latency) = fault.latency_ms {
-            tokio::time::sleep(Duration::from_millis(latency)).await;
+    // Control endpoints are the drill's, not the application's: never routed, limited or faulted.
+    let routing = if bare.starts_with("/_sandbox/") {
+        Routing::Serve {
+            version: state.version.clone(),
         }
-        if let Some(status) = fault.status {
-            return json_error(status, "fault injected by the drill");
-        }
-        if let Some(rate) = fault.error_rate {
-            let mut counts = shared.counts.lock().await;
-            let count = counts.entry(bare.clone()).or_default();
-            *count += 1;
-            // Deterministic: the n-th request fails when n·rate crosses a whole number.
-            if ((*count as f64) * rate).floor() > (((*count - 1) as f64) * rate).floor() {
-                return json_error(500, "fault injected by the drill (error rate)");
+    } else {
+        traffic.admit(&state, &bare, std::time::Instant::now())
+    };
+    let version = match &routing {
+        Routing::Serve { version } | Routing::Refuse { version, .. } => version.clone(),
+    };
+    if let Some(latency) = injected_latency(&state, &bare, &version) {
+        tokio::time::sleep(latency).await;
+    }
+    let (status, message, retry_after) = match routing {
+        Routing::Serve { .. } => {
+            let (response, changed) = handle(request, &mut state, &version);
+            if changed && let Err(err) = shared.store.save(&state) {
+                let failed = json_error(500, &format!("cannot write the sandbox state: {err}"));
+                return (failed, Vec::new(), features, version);
             }
+            return (response, Vec::new(), features, version);
         }
-    }
-    let (response, changed) = handle(request, &mut state);
-    if changed && let Err(err) = shared.store.save(&state) {
-        return json_error(500, &format!("cannot write the sandbox state: {err}"));
-    }
-    response
+        Routing::Refuse {
+            status,
+            message,
+            retry_after,
+            ..
+        } => (status, message, retry_after),
+    };
+    let headers = retry_after
+        .map(|seconds| vec![("retry-after", seconds.to_string())])
+        .unwrap_or_default();
+    (json_error(status, message), headers, features, version)
 }
 
 fn json_error(status: u16, message: &str) -> Response {
@@ -148,23 +176,37 @@ fn json_error(status: u16, message: &str) -> Response {
     }
 }
 
-fn log(method: &str, path: &str, started: Instant, response: Response) -> Response {
+fn log(method: &str, path: &str, started: Instant, response: &Response, version: Option<&str>) {
+    let served = version
+        .filter(|v| !v.is_empty())
+        .map(|v| format!(" ({v})"))
+        .unwrap_or_default();
     println!(
-        "{method} {path} {} {}ms",
+        "{method} {path} {} {}ms{served}",
         response.status,
         started.elapsed().as_millis()
     );
-    response
 }
 
-fn reply(response: Response) -> HttpResponse<Full<Bytes>> {
-    let mut builder = HttpResponse::builder()
-        .status(response.status)
-        .header("content-type", response.content_type);
-    if let Some(location) = &response.location {
-        builder = builder.header("location", location);
+/// The application's answer as it goes out, before hardening.
+fn plain(response: Response, mut headers: Vec<(&'static str, String)>) -> Outgoing {
+    headers.push(("content-type", response.content_type.to_string()));
+    if let Some(location) = response.location {
+        headers.push(("location", location));
+    }
+    Outgoing {
+        status: response.status,
+        headers,
+        body: response.body.into_bytes(),
+    }
+}
+
+fn reply(outgoing: Outgoing) -> HttpResponse<Full<Bytes>> {
+    let mut builder = HttpResponse::builder().status(outgoing.status);
+    for (name, value) in outgoing.headers {
+        builder = builder.header(name, value);
     }
     builder
-        .body(Full::new(Bytes::from(response.body)))
+        .body(Full::new(Bytes::from(outgoing.body)))
         .expect("a valid response")
 }

@@ -16,13 +16,46 @@ pub struct Canary {
 
 /// A fault injected for a drill, on one path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Fault {
     pub path: String,
     /// Answer with this status instead.
+    #[serde(default)]
     pub status: Option<u16>,
+    #[serde(default)]
     pub latency_ms: Option<u64>,
     /// Fraction of requests that fail with 500.
+    #[serde(default)]
     pub error_rate: Option<f64>,
+    /// Only requests served by this version are affected: a bad canary.
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+/// How the application is set up in front of its routes: what the production-readiness
+/// checklist asks of it. Secure by default; a drill turns one off to see its check fail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Features {
+    /// Helmet's headers (nosniff, frame options, HSTS, CSP, referrer policy).
+    pub security_headers: bool,
+    /// The one origin CORS allows; `*` is the misconfiguration the checklist looks for.
+    pub cors_origin: String,
+    /// gzip for answers of 1 KB or more when the client accepts it.
+    pub compression: bool,
+    /// Requests allowed per path on `/auth/*` in a 10-second window, then 429.
+    pub rate_limit: Option<u32>,
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Self {
+            security_headers: true,
+            cors_origin: "https://nexus.example".into(),
+            compression: true,
+            rate_limit: Some(20),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,6 +74,9 @@ pub struct State {
     pub faults: Vec<Fault>,
     pub assessments: BTreeMap<String, Assessment>,
     pub next_assessment: u64,
+    /// Older state files have none: they get the secure defaults.
+    #[serde(default)]
+    pub features: Features,
 }
 
 impl Default for State {
@@ -53,6 +89,7 @@ impl Default for State {
             faults: Vec::new(),
             assessments: BTreeMap::new(),
             next_assessment: 1,
+            features: Features::default(),
         }
     }
 }
