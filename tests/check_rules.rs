@@ -97,6 +97,19 @@ fn every_fixture_has_a_test() {
 }
 
 #[test]
+fn a_placeholder_in_a_title_is_a_warning_and_the_runbook_still_passes() {
+    let output = cutover()
+        .args(["check", "tests/check/placeholder-in-title.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    insta::assert_snapshot!(
+        "placeholder-in-title",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
 fn the_full_featured_runbook_checks_clean() {
     let output = cutover()
         .args(["check", "runbooks/examples/every-kind.toml"])

@@ -258,17 +258,33 @@ fn dry_run_executes_nothing_that_mutates() {
     let dir = tempfile::tempdir().unwrap();
     let mutated = dir.path().join("mutated");
     let read = dir.path().join("read");
+    let server = serve(|_, _| Reply::new(200, "{}"));
     let text = format!(
         "{HEAD}\n[[phase.step]]\nid = \"mutate\"\nkind = \"command\"\nrun = \"touch {}\"\n\n\
-         [[phase.step]]\nid = \"look\"\nkind = \"command\"\nreadonly = true\nrun = \"touch {}\"\n",
+         [[phase.step]]\nid = \"look\"\nkind = \"command\"\nreadonly = true\nrun = \"touch {}\"\n\n\
+         [[phase.step]]\nid = \"get\"\nkind = \"http\"\nurl = \"{}/health\"\n\n\
+         [[phase.step]]\nid = \"post\"\nkind = \"http\"\nmethod = \"POST\"\nurl = \"{}/submit\"\n",
         mutated.display(),
-        read.display()
+        read.display(),
+        server.base,
+        server.base
     );
     let (output, _run) = run(&text, &["--dry-run"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(!mutated.exists(), "a simulated step ran");
     assert!(read.exists(), "a readonly step did not run");
     assert!(stderr(&output).contains("mutate simulated"));
+    assert!(
+        stderr(&output).contains("get passed"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("post simulated"),
+        "a POST is not a read: {}",
+        stderr(&output)
+    );
+    assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
 #[test]

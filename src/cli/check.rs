@@ -36,10 +36,10 @@ fn print_text(out: &mut impl Write, results: &[Checked]) -> std::io::Result<()> 
         match &checked.runbook {
             Some(runbook) => writeln!(
                 out,
-                "{path}: ok — {} phases, {} steps, {} rollback steps{}",
-                runbook.phases.len(),
-                runbook.step_count(),
-                runbook.rollback.len(),
+                "{path}: ok — {}, {}, {}{}",
+                counted(runbook.phases.len(), "phase"),
+                counted(runbook.step_count(), "step"),
+                counted(runbook.rollback.len(), "rollback step"),
                 plural_warnings(checked.warning_count)
             )?,
             None => writeln!(
@@ -52,6 +52,11 @@ fn print_text(out: &mut impl Write, results: &[Checked]) -> std::io::Result<()> 
         }
     }
     Ok(())
+}
+
+/// `1 phase`, `3 phases`.
+fn counted(count: usize, what: &str) -> String {
+    format!("{count} {what}{}", if count == 1 { "" } else { "s" })
 }
 
 fn plural_warnings(count: usize) -> String {

@@ -15,6 +15,7 @@ use super::model::{FailurePolicy, Step, StepAction};
 use super::names::check_id;
 use super::source::{Located, SourceFile, Span};
 use super::suggest::did_you_mean;
+use super::template::Template;
 
 pub const KINDS: [&str; 8] = [
     "command",
@@ -47,10 +48,13 @@ pub fn parse_step(
         fields.what = format!("step `{}`", id.value);
         fields.set_anchor(id.span.clone());
     }
-    let title = fields.string("title").map(|t| t.value);
-    let description = fields
-        .string("description")
-        .map_or_else(String::new, |d| d.value);
+    let title = fields.string("title");
+    let description = fields.string("description");
+    for text in title.iter().chain(&description) {
+        warn_unfilled_placeholders(fields.diags, text);
+    }
+    let title = title.map(|t| t.value);
+    let description = description.map_or_else(String::new, |d| d.value);
     let timeout = fields.duration("timeout").map(|d| d.value);
     let retries = fields
         .integer_in("retries", 0..=100)
@@ -149,15 +153,35 @@ fn parse_action(fields: &mut TableReader, kind: &Located<String>) -> Option<Step
     })
 }
 
+/// Titles and descriptions are shown before the run knows its variables, so they are never
+/// filled in: a `{{ name }}` there would reach the screen and the journal as written.
+fn warn_unfilled_placeholders(diags: &mut Diagnostics, text: &Located<String>) {
+    let Ok(template) = Template::parse(&text.value, text.span.clone(), None) else {
+        return;
+    };
+    if let Some((name, _)) = template.references().next() {
+        diags
+            .warning(
+                text.span.clone(),
+                format!("`{{{{ {name} }}}}` is shown as written: titles and descriptions are not filled in"),
+            )
+            .with_hint("name the value in words here, and use the placeholder in `run`, `url` or `instructions`");
+    }
+}
+
 /// Kinds that only observe (checks, timers, the window's clock) run for real in `--dry-run`;
-/// kinds that act on the world are simulated unless the step says `readonly = true`.
+/// kinds that act on the world are simulated unless the step says `readonly = true`. An HTTP
+/// request observes only with a safe method: a dry run must not submit a form or start a
+/// payment because the step happens to be a check.
 fn readonly_by_default(action: &StepAction) -> bool {
-    matches!(
-        action,
-        StepAction::Http(_)
-            | StepAction::Env(_)
-            | StepAction::Wait(_)
-            | StepAction::Window(_)
-            | StepAction::Manual(_)
-    )
+    match action {
+        StepAction::Http(http) => {
+            matches!(http.check.method.as_str(), "GET" | "HEAD" | "OPTIONS")
+        }
+        StepAction::Env(_)
+        | StepAction::Wait(_)
+        | StepAction::Window(_)
+        | StepAction::Manual(_) => true,
+        _ => false,
+    }
 }

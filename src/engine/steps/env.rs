@@ -35,7 +35,8 @@ pub async fn execute(step: &EnvStep, ctx: &mut StepContext<'_>) -> Result<StepOu
                 Ok(path) => path.text,
                 Err(err) => return Ok(StepOutcome::fail(err.to_string())),
             };
-            let path = ctx.run_dir.join(path); // absolute paths stay absolute
+            // Relative to where cutover was started, as a command's default `cwd` is.
+            let path = std::path::PathBuf::from(path);
             match std::fs::read(&path) {
                 Ok(bytes) => match parse_dotenv(&String::from_utf8_lossy(&bytes)) {
                     Ok(pairs) => pairs.into_iter().collect(),
