@@ -58,6 +58,8 @@ pub fn format_event(event: &Event) -> Option<String> {
             } else {
                 String::new()
             };
+            // A multi-line command stays inside the step's indented block.
+            let action = action.replace('\n', "\n   ");
             format!("-> {step}{rollback}{attempt}: {title}\n   {action}")
         }
         Event::StepResult {
@@ -102,7 +104,11 @@ pub fn format_event(event: &Event) -> Option<String> {
                 .as_deref()
                 .map(|n| format!(", note: {n}"))
                 .unwrap_or_default();
-            format!("   {step} confirmed ({} items{note})", checklist.len())
+            let ticked = match checklist.len() {
+                1 => "1 item ticked".to_string(),
+                count => format!("{count} items ticked"),
+            };
+            format!("   {step} confirmed ({ticked}{note})")
         }
         Event::Decided { step, decision } => {
             format!("   {step} decision: {}", describe_decision(decision))
@@ -149,9 +155,9 @@ pub fn format_event(event: &Event) -> Option<String> {
                 .unwrap_or_default();
             format!("cutover: run {word} in {}{recovery}", seconds(*duration_ms))
         }
-        Event::Waiting(Prompt::Manual {
-            step, instructions, ..
-        }) => format!("   {step} waits for the operator: {instructions}"),
+        Event::Waiting(Prompt::Manual { step, .. }) => {
+            format!("   {step} waits for the operator")
+        }
         Event::PhaseFinished { .. }
         | Event::Output { .. }
         | Event::Progress { .. }

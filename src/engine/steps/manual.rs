@@ -35,14 +35,18 @@ pub fn resolve(step: &ManualStep, ctx: &StepContext<'_>) -> Result<Resolved, Str
 
 pub fn describe(step: &ManualStep, ctx: &StepContext<'_>) -> Result<String, String> {
     let resolved = resolve(step, ctx)?;
-    Ok(if resolved.checklist.is_empty() {
-        resolved.instructions
+    // What the operator is asked, whole: the journal records it at the step's start.
+    let mut parts = Vec::new();
+    if !resolved.instructions.trim().is_empty() {
+        parts.push(resolved.instructions);
+    }
+    if !resolved.checklist.is_empty() {
+        parts.push(format!("checklist: {}", resolved.checklist.join(" · ")));
+    }
+    Ok(if parts.is_empty() {
+        "confirm by hand".to_string()
     } else {
-        format!(
-            "{} [{} checklist items]",
-            resolved.instructions,
-            resolved.checklist.len()
-        )
+        parts.join(" — ")
     })
 }
 

@@ -27,12 +27,13 @@ pub fn describe(step: &ProgressiveStep, scope: &Scope) -> Result<String, String>
     let resolved = resolve_process(&step.process, &scope_at(scope, first), Duration::ZERO, None)
         .map_err(|e| e.to_string())?;
     let stages: Vec<String> = step.stages.iter().map(|s| format!("{s}%")).collect();
+    let gates: Vec<&str> = step.gate.iter().map(|gate| gate.name.as_str()).collect();
     Ok(format!(
-        "stages {} · {} (at {first}%) · bake {} · {} gate checks",
+        "stages {} · {} (at {first}%) · bake {} · gates: {}",
         stages.join(" → "),
         resolved.display,
         format_duration(step.bake),
-        step.gate.len()
+        gates.join(", ")
     ))
 }
 
@@ -84,7 +85,7 @@ pub async fn execute(
         }
         let message = failure
             .clone()
-            .unwrap_or_else(|| format!("stage {stage}%: {} gate checks passed", step.gate.len()));
+            .unwrap_or_else(|| format!("stage {stage}%: every gate passed ({})", step.gate.len()));
         ctx.emitter
             .emit(Event::Stage {
                 step: ctx.id().to_string(),
