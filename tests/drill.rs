@@ -135,6 +135,36 @@ fn an_injected_smoke_failure_rolls_back_and_restores_the_sandbox_state() {
 }
 
 #[test]
+fn a_bad_canary_fails_the_first_gate_and_the_rollback_restores_the_previous_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let output = drill(dir.path(), port, &["--var", "scenario=bad-canary"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("rollout stage 10%: FAILED — gate `health` failed at 10%: status 500"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("rollout decision: rollback (policy)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("health-after-rollback passed"), "{stderr}");
+    assert!(stderr.contains("run rolled back"), "{stderr}");
+    let run = support::run_dir(dir.path());
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("sandbox/state.json")).unwrap()).unwrap();
+    assert_eq!(state["version"], "v1.0.0");
+    assert_eq!(state["canary"], serde_json::Value::Null);
+    assert_eq!(
+        state["faults"],
+        serde_json::json!([]),
+        "the restored state predates the fault"
+    );
+    assert_no_sandbox_left(port);
+}
+
+#[test]
 fn a_fault_injected_in_the_sandbox_fails_the_matching_check() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();

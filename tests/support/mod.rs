@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod fixtures;
+pub mod postgres;
+pub mod sandbox;
 pub mod tmux;
 
 use std::io::{BufRead, BufReader, Write};

@@ -1,0 +1,261 @@
+//! The runbooks in `runbooks/`, run for real against the sandbox: the production-readiness
+//! checklist passes against a well-configured application and catches a misconfigured one;
+//! the production release dry-runs, executing only what observes; the drill rehearses a bad
+//! canary caught by the rollout's gate.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use support::fixtures::{ProdHost, manual_steps, readiness_app};
+use support::sandbox::Sandbox;
+use support::{cutover, key_file, run_dir};
+
+fn shipped(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("runbooks")
+        .join(name)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `--confirm` for every manual step of a runbook.
+fn confirm_every_manual_step(runbook: &Path) -> Vec<String> {
+    manual_steps(runbook)
+        .into_iter()
+        .flat_map(|(id, _)| ["--confirm".to_string(), format!("{id}=checked")])
+        .collect()
+}
+
+fn readiness(dir: &Path, sandbox: &Sandbox, app: &Path) -> Output {
+    let runbook = shipped("production-readiness.toml");
+    cutover()
+        .args(["run", "--drill", "--headless", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.join("runs"))
+        .args(["--var", &format!("base_url={}", sandbox.base)])
+        .args(["--var", &format!("app_dir={}", app.display())])
+        .args(confirm_every_manual_step(&runbook))
+        .arg(&runbook)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_readiness_checklist_passes_against_a_well_configured_application() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(&dir.path().join("state"));
+    let app = readiness_app(dir.path());
+    let output = readiness(dir.path(), &sandbox, &app);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    for automated in [
+        "jwt-secrets passed",
+        "env-file-real-values passed",
+        "env-file-untracked passed",
+        "env-file-permissions passed",
+        "helmet passed",
+        "cors passed",
+        "compression passed",
+        "rate-limit passed",
+        "database-ssl passed",
+        "health-checks passed",
+        "docker-files passed",
+        "slo passed",
+    ] {
+        assert!(err.contains(automated), "{automated}: {err}");
+    }
+    let run = run_dir(&dir.path().join("runs"));
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    assert!(
+        !journal.contains(&"a".repeat(64)),
+        "a secret value reached the journal"
+    );
+    assert_eq!(
+        cutover()
+            .arg("verify")
+            .arg(&run)
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn headless_the_readiness_checklist_stops_at_the_first_misconfiguration() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(&dir.path().join("state"));
+    let app = readiness_app(dir.path());
+    // CORS open to every origin, no compression, and the env file readable by everyone and
+    // committed once.
+    assert!(
+        sandbox
+            .call(&[
+                "POST",
+                "/_sandbox/features",
+                r#"{"cors_origin": "*", "compression": false}"#
+            ])
+            .status
+            .success()
+    );
+    let env = app.join(".env.production");
+    std::fs::set_permissions(&env, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let output = cutover()
+        .args(["run", "--drill", "--headless", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.path().join("runs"))
+        .args(["--var", &format!("base_url={}", sandbox.base)])
+        .args(["--var", &format!("app_dir={}", app.display())])
+        // Nobody can be asked headless: `--on-failure abort` answers the first failed check.
+        .args(confirm_every_manual_step(&shipped(
+            "production-readiness.toml",
+        )))
+        .args(["--on-failure", "abort"])
+        .arg(shipped("production-readiness.toml"))
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("env-file-permissions FAILED") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(
+        err.contains("run aborted"),
+        "the first failed check stops the run: {err}"
+    );
+}
+
+#[test]
+fn a_cors_open_to_every_origin_fails_the_cors_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(&dir.path().join("state"));
+    let app = readiness_app(dir.path());
+    sandbox.call(&["POST", "/_sandbox/features", r#"{"cors_origin": "*"}"#]);
+    let output = readiness(dir.path(), &sandbox, &app);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("helmet passed"), "{err}");
+    assert!(
+        err.contains("cors FAILED")
+            && err.contains(
+                "header access-control-allow-origin is `*`, expected `https://nexus.example`"
+            ),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_production_release_dry_runs_and_only_observes() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(&dir.path().join("state"));
+    let host = ProdHost::new(dir.path());
+    let output = cutover()
+        .env("PATH", host.path_env())
+        .env("NEXUS_SMOKE_USER_TOKEN", "sandbox-user-token")
+        .env("NEXUS_SMOKE_ADMIN_COOKIE", "role=admin")
+        .args(["run", "--dry-run", "--headless", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.path().join("runs"))
+        .args(["--var", "release=v2.0.0"])
+        .args(["--var", &format!("base_url={}", sandbox.base)])
+        .args([
+            "--var",
+            &format!("compose_dir={}", host.compose_dir.display()),
+        ])
+        .args(["--var", &format!("env_file={}", host.env_file.display())])
+        .args([
+            "--var",
+            &format!("backup_dir={}", dir.path().join("backups").display()),
+        ])
+        .args(confirm_every_manual_step(&shipped(
+            "nexus-prod-deploy.toml",
+        )))
+        .arg(shipped("nexus-prod-deploy.toml"))
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    for observed in [
+        "env-critical passed",
+        "env-operational passed",
+        "env-no-bypass passed",
+        "compose-config passed",
+        "health-before passed",
+        "smoke-health passed",
+        "smoke-dashboard-admin passed",
+        "smoke-admin-user passed",
+        "slo passed",
+    ] {
+        assert!(err.contains(observed), "{observed}: {err}");
+    }
+    for simulated in [
+        "backup-db simulated",
+        "migrate simulated",
+        "app-up simulated",
+        "smoke-submit simulated",
+        "smoke-payment simulated",
+    ] {
+        assert!(err.contains(simulated), "{simulated}: {err}");
+    }
+    let calls = host.docker_calls();
+    assert!(!calls.is_empty(), "the read-only docker checks ran");
+    for call in &calls {
+        for mutating in [" up ", " exec ", " pull ", "migrate deploy"] {
+            assert!(
+                !format!(" {call} ").contains(mutating),
+                "a dry run reached docker with `{call}`"
+            );
+        }
+    }
+    assert!(
+        !dir.path().join("backups").exists(),
+        "a dry run wrote a backup"
+    );
+    let journal =
+        std::fs::read_to_string(run_dir(&dir.path().join("runs")).join("journal.log")).unwrap();
+    assert!(journal.contains("\"mode\":\"dry-run\""));
+    for secret in ["sandbox-user-token", "role=admin", "smtp-password"] {
+        assert!(!journal.contains(secret), "{secret} reached the journal");
+    }
+}
+
+#[test]
+fn the_production_release_refuses_a_bypass_in_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = ProdHost::new(dir.path());
+    let output = cutover()
+        .env("PATH", host.path_env())
+        .env("SKIP_MIDDLEWARE", "1")
+        .env("NEXUS_SMOKE_USER_TOKEN", "sandbox-user-token")
+        .env("NEXUS_SMOKE_ADMIN_COOKIE", "role=admin")
+        .args(["run", "--dry-run", "--headless", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.path().join("runs"))
+        .args(["--var", "release=v2.0.0"])
+        .args([
+            "--var",
+            &format!("compose_dir={}", host.compose_dir.display()),
+        ])
+        .args(["--var", &format!("env_file={}", host.env_file.display())])
+        .arg(shipped("nexus-prod-deploy.toml"))
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("shell-no-bypass FAILED")
+            && err.contains("SKIP_MIDDLEWARE is set and must not be"),
+        "{err}"
+    );
+}
