@@ -21,10 +21,11 @@ impl Setup {
 
     fn command(&self, extra: &str) -> String {
         format!(
-            "cd {} && env -u SSH_AUTH_SOCK {} run runbook.toml --drill --operator tester --key {} --log-dir runs {extra}",
+            "cd {} && env -u SSH_AUTH_SOCK {} run runbook.toml --drill --operator tester --key {} --log-dir {}/runs {extra}",
             self.dir.path().display(),
             assert_cmd::cargo::cargo_bin("cutover").display(),
-            key_file().display()
+            key_file().display(),
+            self.dir.path().display()
         )
     }
 
@@ -175,8 +176,16 @@ fn sighup_in_the_middle_of_a_step_finishes_it_suspends_and_resume_completes() {
         "the running step finished: {text}"
     );
     assert!(!run.join("output/next.1.log").exists());
-    // Wait for the process to end (the footer-less journal stays INCOMPLETE).
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Wait for the process to end (the footer-less journal stays INCOMPLETE): its command
+    // line names this test's own folder.
+    let marker = setup.path().display().to_string();
+    while !support::processes_with(&marker).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "cutover never exited after the suspend"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     assert_eq!(verify(&run), 3);
     let resumed = cutover()
         .arg("resume")

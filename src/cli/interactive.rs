@@ -16,6 +16,7 @@ use crate::engine::variables::resolve_variables;
 use crate::exit::{Failure, Outcome};
 use crate::journal::writer::spawn_writer;
 use crate::tui::run_loop::{Channels, main_screen, start_screen};
+use crate::tui::runbook_text::for_terminal;
 use crate::tui::start::{Missing, StartScreen};
 use crate::tui::state::{App, RunInfo, StepInfo};
 use crate::tui::terminal::TerminalGuard;
@@ -31,8 +32,8 @@ pub fn run_info(prepared: &Prepared, run_dir: String) -> RunInfo {
     let runbook = &prepared.runbook;
     let step = |phase: &str, step: &crate::runbook::model::Step, rollback: bool| StepInfo {
         id: step.id.value.clone(),
-        title: step.title.clone(),
-        phase: phase.to_string(),
+        title: for_terminal(&step.title),
+        phase: for_terminal(phase),
         kind: step.kind_name().to_string(),
         description: step.description.clone(),
         required: step.required,
@@ -44,7 +45,7 @@ pub fn run_info(prepared: &Prepared, run_dir: String) -> RunInfo {
         .collect();
     steps.extend(runbook.rollback.iter().map(|s| step("rollback", s, true)));
     RunInfo {
-        title: runbook.title.clone(),
+        title: for_terminal(&runbook.title),
         runbook: runbook.name.value.clone(),
         description: runbook.description.clone(),
         environment: runbook.environment.clone(),

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::events::{Event, Prompt};
 
+use super::runbook_text::{for_terminal, lines_for_terminal};
 use super::state::{App, Question, StepState};
 
 impl App {
@@ -34,7 +35,7 @@ impl App {
             }
             Event::Progress { step, message } => {
                 if let Some(index) = self.row_index(step) {
-                    self.rows[index].progress = Some(message.clone());
+                    self.rows[index].progress = Some(for_terminal(message));
                 }
             }
             Event::Stage {
@@ -48,7 +49,7 @@ impl App {
                     let mark = if *passed { "ok" } else { "FAILED" };
                     self.rows[index]
                         .stages
-                        .push(format!("{stage:>3}%  {mark}  {message}"));
+                        .push(for_terminal(&format!("{stage:>3}%  {mark}  {message}")));
                 }
             }
             Event::Probe {
@@ -76,7 +77,7 @@ impl App {
                     let row = &mut self.rows[index];
                     row.state = StepState::Done(*status);
                     row.duration = Some(Duration::from_millis(*duration_ms));
-                    row.message = message.clone();
+                    row.message = for_terminal(message);
                     row.progress = None;
                 }
             }
@@ -84,7 +85,7 @@ impl App {
                 if let Some(index) = self.row_index(step) {
                     self.rows[index]
                         .notes
-                        .push(format!("decision: {}", describe(decision)));
+                        .push(for_terminal(&format!("decision: {}", describe(decision))));
                     if let crate::engine::events::Decision::Skip { .. } = decision {
                         self.rows[index].state =
                             StepState::Done(crate::engine::events::StepStatus::Skipped);
@@ -98,7 +99,9 @@ impl App {
             }
             Event::Confirmed { step, note, .. } => {
                 if let (Some(index), Some(note)) = (self.row_index(step), note) {
-                    self.rows[index].notes.push(format!("note: {note}"));
+                    self.rows[index]
+                        .notes
+                        .push(for_terminal(&format!("note: {note}")));
                 }
                 self.question = None;
             }
@@ -125,7 +128,9 @@ impl App {
             }
             Event::Noted { step, text } => {
                 if let Some(index) = step.as_deref().and_then(|step| self.row_index(step)) {
-                    self.rows[index].notes.push(format!("note: {text}"));
+                    self.rows[index]
+                        .notes
+                        .push(for_terminal(&format!("note: {text}")));
                 }
             }
             Event::Suspended { reason, .. } => {
@@ -146,6 +151,33 @@ impl App {
     }
 
     fn ask(&mut self, prompt: Prompt) {
+        // Instructions and failure messages carry values from the run (captures, answers of
+        // servers): nothing in them may move the cursor.
+        let prompt = match prompt {
+            Prompt::Manual {
+                step,
+                instructions,
+                checklist,
+                notes,
+            } => Prompt::Manual {
+                step,
+                instructions: lines_for_terminal(&instructions),
+                checklist: checklist.iter().map(|item| for_terminal(item)).collect(),
+                notes,
+            },
+            Prompt::Failure {
+                step,
+                message,
+                can_skip,
+                in_rollback,
+            } => Prompt::Failure {
+                step,
+                message: for_terminal(&message),
+                can_skip,
+                in_rollback,
+            },
+            other => other,
+        };
         let step = match &prompt {
             Prompt::Run { step, .. }
             | Prompt::Phrase { step, .. }

@@ -5,6 +5,7 @@ pub mod events;
 pub mod input;
 pub mod output_buffer;
 pub mod run_loop;
+pub mod runbook_text;
 pub mod sanitize;
 pub mod start;
 pub mod state;

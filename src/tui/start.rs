@@ -9,6 +9,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::runbook_text::paragraphs;
 use super::state::RunInfo;
 use super::text_entry::{Purpose, TextEntry};
 use super::view::theme::Theme;
@@ -125,8 +126,11 @@ impl StartScreen {
             ]),
             Line::from(""),
         ];
-        for line in self.info.description.lines() {
-            lines.push(Line::from(line.to_string()));
+        for (index, paragraph) in paragraphs(&self.info.description).into_iter().enumerate() {
+            if index > 0 {
+                lines.push(Line::from(""));
+            }
+            lines.push(Line::from(paragraph));
         }
         lines.push(Line::from(""));
         let field = |name: &str, value: String| {

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::theme::Theme;
 use crate::engine::steps::http::ProbeSummary;
+use crate::tui::runbook_text::{for_terminal, paragraphs};
 use crate::tui::state::{App, StepState};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -31,8 +32,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             theme.dim(),
         ),
     ]));
-    if !row.info.description.is_empty() {
-        top.push(Line::from(row.info.description.clone()));
+    for paragraph in paragraphs(&row.info.description) {
+        top.push(Line::from(paragraph));
     }
     if !row.action.is_empty() {
         let prompt = if row.info.kind == "command"
@@ -43,10 +44,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         } else {
             ""
         };
-        top.push(Line::from(Span::styled(
-            format!("{prompt}{}", row.action),
-            theme.accent(),
-        )));
+        // One screen line per line of the command, continuation lines under the first.
+        for (index, line) in row.action.lines().enumerate() {
+            let lead = if index == 0 { prompt } else { "  " };
+            top.push(Line::from(Span::styled(
+                format!("{lead}{}", for_terminal(line)),
+                theme.accent(),
+            )));
+        }
     }
     for stage in &row.stages {
         top.push(Line::from(format!("  stage {stage}")));
@@ -83,22 +88,48 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     for note in &row.notes {
         bottom.push(Line::from(Span::styled(note.clone(), theme.dim())));
     }
-    let width = area.width.max(1) as usize;
+    // Wrapped exactly as drawn, so a command is never cut without saying so.
     let wrapped_height = |lines: &[Line]| -> u16 {
-        lines
-            .iter()
-            .map(|l| (l.width().max(1)).div_ceil(width))
-            .sum::<usize>() as u16
+        Paragraph::new(lines.to_vec())
+            .wrap(Wrap { trim: false })
+            .line_count(area.width.max(1))
+            .try_into()
+            .unwrap_or(u16::MAX)
     };
-    let top_height = wrapped_height(&top).min(area.height / 2);
     let bottom_height = wrapped_height(&bottom).min(area.height / 4);
+    // Before a step has output, the command it is about to run gets all the room it needs:
+    // the operator must see all of it before pressing Enter.
+    let has_output = app.outputs.get(&row.info.id).is_some_and(|o| !o.is_empty());
+    let room = if has_output {
+        area.height / 2
+    } else {
+        area.height.saturating_sub(bottom_height + 3)
+    };
+    let needed = wrapped_height(&top);
+    let top_height = needed.min(room);
     let [top_area, output_area, bottom_area] = Layout::vertical([
         Constraint::Length(top_height),
         Constraint::Min(3),
         Constraint::Length(bottom_height),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(top).wrap(Wrap { trim: false }), top_area);
+    if needed > top_height && top_height > 1 {
+        let [shown, more] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(top_area);
+        frame.render_widget(Paragraph::new(top).wrap(Wrap { trim: false }), shown);
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!(
+                    "… {} more lines: enlarge the window to see them",
+                    needed - top_height + 1
+                ),
+                theme.problem(),
+            )),
+            more,
+        );
+    } else {
+        frame.render_widget(Paragraph::new(top).wrap(Wrap { trim: false }), top_area);
+    }
     render_output(frame, output_area, app, &row.info.id, theme);
     frame.render_widget(
         Paragraph::new(bottom).wrap(Wrap { trim: false }),

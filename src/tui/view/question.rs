@@ -125,7 +125,10 @@ fn body(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
             checklist,
             notes,
         } => {
-            let mut lines = vec![Line::from(instructions.clone())];
+            let mut lines: Vec<Line<'static>> = instructions
+                .lines()
+                .map(|line| Line::from(line.to_string()))
+                .collect();
             for (index, item) in checklist.iter().enumerate() {
                 let pointer = if index == question.cursor {
                     if theme.ascii { ">" } else { "›" }
@@ -151,13 +154,18 @@ fn body(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
                     theme.dim(),
                 )));
             }
+            let how = if checklist.is_empty() {
+                "Do it by hand, then Enter to confirm."
+            } else {
+                "Do it by hand, tick every item with Space, then Enter to confirm."
+            };
             let hint = match notes {
-                NotesPolicy::Required => "a note is required (n)",
-                NotesPolicy::Optional => "a note is optional (n)",
+                NotesPolicy::Required => " A note is required: n.",
+                NotesPolicy::Optional => " Add a note with n if useful.",
                 NotesPolicy::None => "",
             };
             lines.push(Line::from(Span::styled(
-                format!("Do it by hand, then Enter to confirm. {hint}"),
+                format!("{how}{hint}"),
                 theme.dim(),
             )));
             (format!(" {step}: manual step "), lines)

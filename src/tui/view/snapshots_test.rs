@@ -155,6 +155,17 @@ fn finished() -> App {
     app
 }
 
+/// Waiting for Enter before a long multi-line command: every line of it is on screen.
+fn about_to_run() -> App {
+    let mut app = App::new(info(), false, false);
+    let command = "mkdir -p /var/backups/nexus && \\\ndocker compose -f docker-compose.prod.yml exec -T postgres \\\n  sh -c 'pg_dump --format=custom --username \"$POSTGRES_USER\" \"$POSTGRES_DB\"' \\\n  > /var/backups/nexus/nexus-20261122T020000Z.dump && \\\ntest -s /var/backups/nexus/nexus-20261122T020000Z.dump && \\\necho /var/backups/nexus/nexus-20261122T020000Z.dump";
+    app.apply(&Event::Waiting(Prompt::Run {
+        step: "backup".into(),
+        command: command.into(),
+    }));
+    app
+}
+
 macro_rules! screens {
     ($($name:ident => $state:expr,)*) => {$(
         #[test]
@@ -167,11 +178,28 @@ macro_rules! screens {
 }
 
 screens! {
+    about_to_run_a_long_command => about_to_run(),
     running_with_output => running(),
     manual_step_with_checklist => manual(),
     failure_dialog => failure(),
     rollback_running => rollback(),
     run_finished => finished(),
+}
+
+#[test]
+fn the_whole_command_is_shown_before_it_runs_at_80x24() {
+    let screen = render(&about_to_run(), 80, 24);
+    assert!(
+        screen.contains("echo /var/backups/nexus/nexus-20261122T020000Z.dump"),
+        "{screen}"
+    );
+    assert!(!screen.contains("more lines"), "{screen}");
+}
+
+#[test]
+fn a_command_too_long_for_the_window_says_so() {
+    let screen = render(&about_to_run(), 50, 16);
+    assert!(screen.contains("more lines: enlarge"), "{screen}");
 }
 
 #[test]
