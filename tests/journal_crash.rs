@@ -118,15 +118,22 @@ fn killed_at_random_moments_the_journal_verifies_and_resume_completes_it() {
         unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
         let output = child.wait_with_output().unwrap();
         let printed = String::from_utf8_lossy(&output.stderr).into_owned();
-        let Ok(runbooks) = std::fs::read_dir(&logs) else {
+        // The kill may land before the log folder, the runbook's folder or the run's own.
+        let run = std::fs::read_dir(&logs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flat_map(|runbook| std::fs::read_dir(runbook.path()).into_iter().flatten())
+            .flatten()
+            .map(|entry| entry.path())
+            .next();
+        let Some(run) = run else {
             outcomes
                 .entry("killed before the run folder")
                 .and_modify(|n| *n += 1)
                 .or_insert(1);
             continue;
         };
-        drop(runbooks);
-        let run = support::run_dir(&logs);
         if !run.join("journal.log").exists() {
             outcomes
                 .entry("killed before the journal")

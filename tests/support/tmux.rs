@@ -96,6 +96,8 @@ impl Pane {
     /// After the program ended: raw mode off, main screen back, cursor shown.
     pub fn assert_terminal_restored(&self) {
         self.wait_for("EXIT=");
+        // `stty -a` prints after the exit code: wait for it too, not just for `EXIT=`.
+        self.wait_for("speed ");
         let screen = self.joined();
         let settings = screen
             .lines()
