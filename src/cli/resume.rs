@@ -9,7 +9,6 @@ use sha2::{Digest, Sha256};
 use super::args::ResumeArgs;
 use super::drive::run_to_end;
 use super::headless_answers::HeadlessAnswers;
-use super::verify::journal_paths;
 use crate::engine::context::RunSettings;
 use crate::engine::events::{Decision, Mode};
 use crate::engine::output_file::hex;
@@ -21,6 +20,7 @@ use crate::journal::entry::{
 };
 use crate::journal::file::{ChainState, JournalFile};
 use crate::journal::header::{operator_ref, secret_hmac};
+use crate::journal::history::load::journal_paths;
 use crate::journal::identity::{hostname, principal, ssh_connection, unix_user};
 use crate::journal::keys::choose::choose_operator_key;
 use crate::journal::keys::session::SessionKey;

@@ -1,35 +1,20 @@
 //! `cutover verify JOURNAL`: VALID (0), INCOMPLETE (3, warnings only) or TAMPERED (4).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::args::{ExpectMode, VerifyArgs};
+use super::args::{ExpectMode, TrustArgs, VerifyArgs};
 use crate::engine::events::Mode;
 use crate::exit::{Failure, Outcome};
+use crate::journal::history::load::journal_paths;
 use crate::journal::verify::allowed_signers::AllowedSigners;
 use crate::journal::verify::check::{VerifyOptions, parse_anchor, verify_bytes};
 use crate::journal::verify::report::{Verdict, Verification};
 use crate::journal::verify::summary::summary_lines;
 
-/// A run folder or its journal.log → (journal path, run folder).
-pub fn journal_paths(path: &Path) -> (PathBuf, PathBuf) {
-    if path.is_dir() {
-        (path.join("journal.log"), path.to_path_buf())
-    } else {
-        let dir = path
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        (
-            path.to_path_buf(),
-            if dir.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                dir
-            },
-        )
-    }
-}
-
-pub fn verify_options(args: &VerifyArgs) -> Result<VerifyOptions, Failure> {
+pub fn verify_options(
+    args: &TrustArgs,
+    expect_mode: Option<ExpectMode>,
+) -> Result<VerifyOptions, Failure> {
     let allowed_signers = match &args.allowed_signers {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|err| {
@@ -51,7 +36,7 @@ pub fn verify_options(args: &VerifyArgs) -> Result<VerifyOptions, Failure> {
         .map(|a| parse_anchor(a))
         .collect::<Result<_, _>>()
         .map_err(Failure::Input)?;
-    let expect_mode = args.expect_mode.map(|mode| match mode {
+    let expect_mode = expect_mode.map(|mode| match mode {
         ExpectMode::Production => Mode::Production,
         ExpectMode::Drill => Mode::Drill,
     });
@@ -72,7 +57,7 @@ pub fn verify_journal(path: &Path, options: &VerifyOptions) -> Result<Verificati
 }
 
 pub fn verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
-    let options = verify_options(args)?;
+    let options = verify_options(&args.trust, args.expect_mode)?;
     let verification = verify_journal(&args.journal, &options)?;
     let mut out = String::new();
     match verification.verdict {

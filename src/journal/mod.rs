@@ -4,6 +4,7 @@
 pub mod entry;
 pub mod file;
 pub mod header;
+pub mod history;
 pub mod identity;
 pub mod keys;
 pub mod line;

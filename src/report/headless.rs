@@ -6,7 +6,7 @@ use std::io::Write;
 use tokio::sync::mpsc;
 
 use crate::engine::events::{Decision, Event, Prompt, RunStatus, StepStatus};
-use crate::runbook::duration::format_duration;
+use crate::runbook::duration::human_ms as seconds;
 
 /// Prints events until the channel closes. Write errors (a closed stderr) are ignored: the
 /// journal, not this display, is the record.
@@ -16,15 +16,6 @@ pub async fn print_progress(mut events: mpsc::UnboundedReceiver<Event>, mut out:
             let _ = writeln!(out, "{text}");
             let _ = out.flush();
         }
-    }
-}
-
-/// `0.04s`, `12.3s` under a minute; `2m5s` beyond.
-fn seconds(ms: u64) -> String {
-    match ms {
-        0..100 => format!("{:.2}s", ms as f64 / 1000.0),
-        100..60_000 => format!("{:.1}s", ms as f64 / 1000.0),
-        _ => format_duration(std::time::Duration::from_secs(ms / 1000)),
     }
 }
 

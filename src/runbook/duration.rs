@@ -61,9 +61,25 @@ pub fn format_duration(duration: Duration) -> String {
     out
 }
 
+/// A measured duration for people: `0.04s`, `12.3s` under a minute; `2m5s` beyond.
+pub fn human_ms(ms: u64) -> String {
+    match ms {
+        0..100 => format!("{:.2}s", ms as f64 / 1000.0),
+        100..60_000 => format!("{:.1}s", ms as f64 / 1000.0),
+        _ => format_duration(Duration::from_secs(ms / 1000)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn measured_durations_read_as_seconds_then_minutes() {
+        assert_eq!(human_ms(40), "0.04s");
+        assert_eq!(human_ms(12_345), "12.3s");
+        assert_eq!(human_ms(125_400), "2m5s");
+    }
 
     #[test]
     fn accepts_the_documented_forms() {

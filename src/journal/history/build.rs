@@ -1,0 +1,276 @@
+//! Folds the verified entries of a journal into its [`RunHistory`], in file order. Only what
+//! verify trusted goes in: on a TAMPERED journal, the entries before the first error.
+
+use super::describe::summary;
+use super::model::{
+    AttemptRecord, ConfirmRecord, DecisionRecord, Importance, NoteRecord, PhaseRecord, RunHistory,
+    Session, StageRecord, StepRecord, SuspendRecord, TimelineEntry, Trust, WindowRecord,
+};
+use crate::engine::events::{Decision, StepStatus};
+use crate::journal::entry::Body;
+use crate::journal::verify::report::Verification;
+
+/// `None` when not even the header could be trusted.
+pub fn build_history(verification: &Verification, total_lines: usize) -> Option<RunHistory> {
+    let header = verification.header.clone()?;
+    let first = verification.entries.first()?;
+    let mut history = RunHistory {
+        trust: Trust {
+            verdict: verification.verdict,
+            error: verification.error.clone(),
+            warnings: verification.warnings.clone(),
+            anchor: verification.anchor.clone(),
+            total_lines,
+        },
+        sessions: vec![Session {
+            started: first.entry.ts.clone(),
+            line: first.line,
+            operator: header.operator.clone(),
+            host: header.host.clone(),
+            unix_user: header.unix_user.clone(),
+            ssh_connection: header.ssh_connection.clone(),
+            torn: None,
+        }],
+        started: first.entry.ts.clone(),
+        last_ts: first.entry.ts.clone(),
+        header,
+        timeline: Vec::new(),
+        phases: Vec::new(),
+        steps: Vec::new(),
+        decisions: Vec::new(),
+        notes: Vec::new(),
+        windows: Vec::new(),
+        suspends: Vec::new(),
+        footer: None,
+    };
+    let mut phase: Option<String> = None;
+    for verified in &verification.entries {
+        let entry = &verified.entry;
+        let (ts, line) = (entry.ts.clone(), verified.line);
+        let session = history.sessions.len() - 1;
+        let by = history.who(session).to_string();
+        let mut importance = Importance::Routine;
+        match &entry.body {
+            Body::Header(_) => {}
+            Body::PhaseStart(start) => {
+                phase = Some(start.phase.clone());
+                history.phases.push(PhaseRecord {
+                    id: start.phase.clone(),
+                    title: start.title.clone(),
+                    started: ts.clone(),
+                    duration_ms: None,
+                    expected_ms: None,
+                });
+            }
+            Body::StepStart(start) => {
+                let step = step_mut(&mut history.steps, &start.step);
+                step.title = start.title.clone();
+                step.kind = start.kind.clone();
+                step.rollback = start.rollback;
+                if step.attempts.is_empty() {
+                    step.phase = if start.rollback { None } else { phase.clone() };
+                }
+                step.attempts.push(AttemptRecord {
+                    number: start.attempt,
+                    line,
+                    started: ts.clone(),
+                    session,
+                    action: start.action.clone(),
+                    result: None,
+                    stages: Vec::new(),
+                    probes: Vec::new(),
+                });
+            }
+            Body::StepResult(result) => {
+                if result.status == StepStatus::Failed {
+                    importance = Importance::Failure;
+                }
+                let step = step_mut(&mut history.steps, &result.step);
+                if let Some(attempt) = step
+                    .attempts
+                    .iter_mut()
+                    .rev()
+                    .find(|a| a.number == result.attempt)
+                {
+                    if result.stage.is_some() {
+                        attempt.stages.push(StageRecord {
+                            ts: ts.clone(),
+                            line,
+                            result: result.clone(),
+                        });
+                    } else {
+                        attempt.result = Some((ts.clone(), result.clone()));
+                    }
+                }
+            }
+            Body::Probe(probe) => {
+                let step = step_mut(&mut history.steps, &probe.step);
+                if let Some(attempt) = step.attempts.last_mut() {
+                    attempt.probes.push(probe.clone());
+                }
+            }
+            Body::Confirm(confirm) => {
+                importance = Importance::Decision;
+                step_mut(&mut history.steps, &confirm.step)
+                    .confirmations
+                    .push(ConfirmRecord {
+                        ts: ts.clone(),
+                        line,
+                        by: by.clone(),
+                        note: confirm.note.clone(),
+                        checklist: confirm.checklist.clone(),
+                    });
+            }
+            Body::Decision(decided) => {
+                importance = decision_importance(&decided.decision);
+                record_decision(
+                    &mut history,
+                    DecisionRecord {
+                        ts: ts.clone(),
+                        line,
+                        step: decided.step.clone(),
+                        by: by.clone(),
+                        decision: decided.decision.clone(),
+                        on_resume: false,
+                    },
+                );
+            }
+            Body::Note(note) => {
+                let index = history.notes.len();
+                history.notes.push(NoteRecord {
+                    ts: ts.clone(),
+                    line,
+                    step: note.step.clone(),
+                    by: by.clone(),
+                    text: note.text.clone(),
+                });
+                if let Some(step) = &note.step {
+                    step_mut(&mut history.steps, step).notes.push(index);
+                }
+            }
+            Body::Window(window) => {
+                if window.action == "overrun" {
+                    importance = Importance::Failure;
+                }
+                history.windows.push(WindowRecord {
+                    ts: ts.clone(),
+                    action: window.action.clone(),
+                    duration_ms: window.duration_ms,
+                    overrun_ms: window.overrun_ms,
+                });
+            }
+            Body::Checkpoint(checkpoint) => {
+                if let Some(ended) = &checkpoint.phase
+                    && let Some(record) = history.phases.iter_mut().rev().find(|p| &p.id == ended)
+                {
+                    record.duration_ms = checkpoint.duration_ms;
+                    record.expected_ms = checkpoint.expected_ms;
+                }
+            }
+            Body::Suspend(suspend) => {
+                importance = Importance::Decision;
+                history.suspends.push(SuspendRecord {
+                    ts: ts.clone(),
+                    reason: suspend.reason.clone(),
+                    next_step: suspend.next_step.clone(),
+                });
+            }
+            Body::Resume(resume) => {
+                importance = Importance::Decision;
+                history.sessions.push(Session {
+                    started: ts.clone(),
+                    line,
+                    operator: resume.operator.clone(),
+                    host: resume.host.clone(),
+                    unix_user: resume.unix_user.clone(),
+                    ssh_connection: resume.ssh_connection.clone(),
+                    torn: resume.torn.clone(),
+                });
+                if let Some(decided) = &resume.interrupted {
+                    record_decision(
+                        &mut history,
+                        DecisionRecord {
+                            ts: ts.clone(),
+                            line,
+                            step: decided.step.clone(),
+                            by: resume.operator.principal.clone(),
+                            decision: decided.decision.clone(),
+                            on_resume: true,
+                        },
+                    );
+                }
+            }
+            Body::Footer(footer) => {
+                if footer.status != crate::engine::events::RunStatus::Passed {
+                    importance = Importance::Failure;
+                }
+                history.footer = Some((ts.clone(), footer.clone()));
+            }
+        }
+        // A resume entry is written by the session it opens.
+        let session = history.sessions.len() - 1;
+        history.timeline.push(TimelineEntry {
+            line,
+            seq: entry.seq,
+            ts: ts.clone(),
+            kind: entry.body.kind(),
+            step: step_of(&entry.body),
+            session,
+            summary: summary(&entry.body, history.who(session)),
+            importance,
+        });
+        history.last_ts = ts;
+    }
+    Some(history)
+}
+
+fn decision_importance(decision: &Decision) -> Importance {
+    match decision {
+        Decision::Abort => Importance::Failure,
+        _ => Importance::Decision,
+    }
+}
+
+fn record_decision(history: &mut RunHistory, record: DecisionRecord) {
+    let index = history.decisions.len();
+    let step = record.step.clone();
+    history.decisions.push(record);
+    step_mut(&mut history.steps, &step).decisions.push(index);
+}
+
+/// The step's record, created at its first mention (a dangerous step's confirmation comes
+/// before its start).
+fn step_mut<'a>(steps: &'a mut Vec<StepRecord>, id: &str) -> &'a mut StepRecord {
+    let index = match steps.iter().position(|step| step.id == id) {
+        Some(index) => index,
+        None => {
+            steps.push(StepRecord {
+                id: id.to_string(),
+                title: id.to_string(),
+                kind: String::new(),
+                rollback: false,
+                phase: None,
+                attempts: Vec::new(),
+                confirmations: Vec::new(),
+                decisions: Vec::new(),
+                notes: Vec::new(),
+            });
+            steps.len() - 1
+        }
+    };
+    &mut steps[index]
+}
+
+fn step_of(body: &Body) -> Option<String> {
+    match body {
+        Body::StepStart(b) => Some(b.step.clone()),
+        Body::StepResult(b) => Some(b.step.clone()),
+        Body::Probe(b) => Some(b.step.clone()),
+        Body::Confirm(b) => Some(b.step.clone()),
+        Body::Decision(b) => Some(b.step.clone()),
+        Body::Note(b) => b.step.clone(),
+        Body::Suspend(b) => b.next_step.clone(),
+        Body::Resume(b) => b.interrupted.as_ref().map(|d| d.step.clone()),
+        _ => None,
+    }
+}

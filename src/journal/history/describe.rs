@@ -1,0 +1,187 @@
+//! One line per journal entry, for the timeline of the review and the reports: what happened,
+//! in words, from the entry's body alone.
+
+use crate::engine::events::{Decision, StepStatus};
+use crate::journal::entry::Body;
+use crate::runbook::duration::human_ms;
+
+/// `passed`, `failed`, `done-manually`…, as the journal writes them.
+pub fn status_word(status: StepStatus) -> &'static str {
+    match status {
+        StepStatus::Passed => "passed",
+        StepStatus::Failed => "failed",
+        StepStatus::Skipped => "skipped",
+        StepStatus::Simulated => "simulated",
+        StepStatus::DoneManually => "done manually",
+    }
+}
+
+/// A decision as a sentence fragment: `skip — the backup was taken by hand`.
+pub fn decision_words(decision: &Decision) -> String {
+    match decision {
+        Decision::Retry => "retry".into(),
+        Decision::Skip { reason } => format!("skip — {reason}"),
+        Decision::MarkDone { evidence } => format!("mark done by hand — {evidence}"),
+        Decision::Rollback => "roll back".into(),
+        Decision::Abort => "abort".into(),
+        Decision::Policy { action } => format!("{action} (the step's policy, not a person)"),
+    }
+}
+
+/// The first line of a text, cut to `max` characters.
+pub fn first_line(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    let more = text.lines().nth(1).is_some();
+    if line.chars().count() > max {
+        format!("{}…", line.chars().take(max).collect::<String>())
+    } else if more {
+        format!("{line} …")
+    } else {
+        line.to_string()
+    }
+}
+
+pub fn summary(body: &Body, who: &str) -> String {
+    match body {
+        Body::Header(header) => format!(
+            "{} run of {} started by {who} on {}",
+            serde_json::to_value(header.mode)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            header.runbook.name,
+            header.host
+        ),
+        Body::PhaseStart(phase) => format!("phase {}: {}", phase.phase, phase.title),
+        Body::StepStart(start) => {
+            let attempt = if start.attempt > 1 {
+                format!(" (attempt {})", start.attempt)
+            } else {
+                String::new()
+            };
+            let rollback = if start.rollback { " [rollback]" } else { "" };
+            format!(
+                "{}{rollback}{attempt} started: {}",
+                start.step,
+                first_line(&start.action, 120)
+            )
+        }
+        Body::StepResult(result) => {
+            let what = match result.stage {
+                Some(stage) => format!("{} stage {stage}%", result.step),
+                None => result.step.clone(),
+            };
+            format!(
+                "{what} {} in {}: {}",
+                status_word(result.status),
+                human_ms(result.duration_ms),
+                first_line(&result.message, 160)
+            )
+        }
+        Body::Probe(probe) => {
+            let outcome = match (&probe.error, probe.status) {
+                (Some(error), _) => format!("error: {error}"),
+                (None, Some(status)) => format!("status {status}"),
+                (None, None) => "no answer".into(),
+            };
+            format!(
+                "{} sample {}: {:.1} ms, {outcome}",
+                probe.step, probe.sample, probe.latency_ms
+            )
+        }
+        Body::Confirm(confirm) => {
+            let mut text = format!("{} confirmed by {who}", confirm.step);
+            if !confirm.checklist.is_empty() {
+                text.push_str(&format!(": {}", confirm.checklist.join(" · ")));
+            }
+            if let Some(note) = &confirm.note {
+                text.push_str(&format!("; note: {}", first_line(note, 120)));
+            }
+            text
+        }
+        Body::Decision(decided) => {
+            let by = match decided.decision {
+                Decision::Policy { .. } => String::new(),
+                _ => format!(" by {who}"),
+            };
+            format!(
+                "{}: {}{by}",
+                decided.step,
+                decision_words(&decided.decision)
+            )
+        }
+        Body::Note(note) => match &note.step {
+            Some(step) => format!("note on {step} by {who}: {}", first_line(&note.text, 160)),
+            None => format!("note by {who}: {}", first_line(&note.text, 160)),
+        },
+        Body::Window(window) => match (
+            window.action.as_str(),
+            window.duration_ms,
+            window.overrun_ms,
+        ) {
+            ("overrun", _, Some(ms)) => format!("maintenance window overran by {}", human_ms(ms)),
+            (action, Some(ms), _) => format!("maintenance window {action} for {}", human_ms(ms)),
+            (action, _, _) => format!("maintenance window {action}"),
+        },
+        Body::Checkpoint(checkpoint) => match (&checkpoint.phase, checkpoint.duration_ms) {
+            (Some(phase), Some(ms)) => {
+                let plan = checkpoint
+                    .expected_ms
+                    .map(|e| format!(" (planned {})", human_ms(e)))
+                    .unwrap_or_default();
+                format!("phase {phase} ended in {}{plan}", human_ms(ms))
+            }
+            _ => format!(
+                "checkpoint ({}): first {} bytes attested",
+                checkpoint.reason, checkpoint.upto_bytes
+            ),
+        },
+        Body::Suspend(suspend) => match &suspend.next_step {
+            Some(step) => format!("suspended before {step}: {}", suspend.reason),
+            None => format!("suspended: {}", suspend.reason),
+        },
+        Body::Resume(resume) => {
+            let mut text = format!(
+                "resumed by {} on {}",
+                resume.operator.principal, resume.host
+            );
+            if let Some(torn) = &resume.torn {
+                text.push_str(&format!(
+                    "; {} torn bytes at offset {} accounted for",
+                    torn.length, torn.offset
+                ));
+            }
+            if let Some(decided) = &resume.interrupted {
+                text.push_str(&format!(
+                    "; interrupted step {}: {}",
+                    decided.step,
+                    decision_words(&decided.decision)
+                ));
+            }
+            text
+        }
+        Body::Footer(footer) => {
+            let status = serde_json::to_value(footer.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let recovery = footer
+                .recovery_ms
+                .map(|ms| format!("; first failure to rollback complete {}", human_ms(ms)))
+                .unwrap_or_default();
+            format!("run {status} in {}{recovery}", human_ms(footer.duration_ms))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_or_multi_line_text_is_cut_visibly() {
+        assert_eq!(first_line("short", 10), "short");
+        assert_eq!(first_line("abcdefghijkl", 5), "abcde…");
+        assert_eq!(first_line("one\ntwo", 10), "one …");
+    }
+}

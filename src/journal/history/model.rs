@@ -1,0 +1,407 @@
+//! The run as an auditor reads it, rebuilt from the verified entries of its journal and from
+//! nothing else: the sessions (who ran it, who resumed it, from where), each step's attempts
+//! with their actions, results, stages and probe measurements, every confirmation, decision and
+//! note with who made it, the phases and their timings, the maintenance window, and a timeline
+//! of every entry. `review` shows it; `report` renders it.
+
+use crate::engine::events::{Decision, StepStatus};
+use crate::journal::entry::{
+    FooterBody, HeaderBody, OperatorRef, ProbeBody, StepResultBody, TornFragment,
+};
+use crate::journal::verify::report::{Finding, Verdict};
+
+/// What verify said: how far the history can be trusted.
+#[derive(Clone, Debug)]
+pub struct Trust {
+    pub verdict: Verdict,
+    /// The first error; the history holds only the entries before it.
+    pub error: Option<Finding>,
+    pub warnings: Vec<Finding>,
+    /// `upto_bytes:prefix_sha256` of the last checkpoint or footer that verified.
+    pub anchor: Option<String>,
+    /// Lines in the file, trusted or not.
+    pub total_lines: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct RunHistory {
+    pub trust: Trust,
+    pub header: HeaderBody,
+    /// When the header was written.
+    pub started: String,
+    /// The last trusted entry's time.
+    pub last_ts: String,
+    /// The first session is the run's start; each `resume` opens another.
+    pub sessions: Vec<Session>,
+    pub timeline: Vec<TimelineEntry>,
+    pub phases: Vec<PhaseRecord>,
+    /// In the order they first appear.
+    pub steps: Vec<StepRecord>,
+    pub decisions: Vec<DecisionRecord>,
+    pub notes: Vec<NoteRecord>,
+    pub windows: Vec<WindowRecord>,
+    pub suspends: Vec<SuspendRecord>,
+    pub footer: Option<(String, FooterBody)>,
+}
+
+/// Who acted, from where, from one `run` or `resume` to the next.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub started: String,
+    pub line: usize,
+    pub operator: OperatorRef,
+    pub host: String,
+    pub unix_user: String,
+    pub ssh_connection: Option<String>,
+    /// Bytes a crash left, accounted for when this session resumed the run.
+    pub torn: Option<TornFragment>,
+}
+
+/// What an entry is about, to jump between the ones that matter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Importance {
+    /// A failed step or stage, a window overrun.
+    Failure,
+    /// An operator's or a policy's decision, a confirmation, a suspension or resumption.
+    Decision,
+    Routine,
+}
+
+#[derive(Clone, Debug)]
+pub struct TimelineEntry {
+    pub line: usize,
+    pub seq: u64,
+    pub ts: String,
+    pub kind: &'static str,
+    pub step: Option<String>,
+    /// Index into [`RunHistory::sessions`]: whose session wrote it.
+    pub session: usize,
+    pub summary: String,
+    pub importance: Importance,
+}
+
+#[derive(Clone, Debug)]
+pub struct PhaseRecord {
+    pub id: String,
+    pub title: String,
+    pub started: String,
+    /// From the phase-end checkpoint; `None` for a phase that did not finish.
+    pub duration_ms: Option<u64>,
+    pub expected_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StepRecord {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub rollback: bool,
+    /// The phase it ran in; `None` in the rollback section.
+    pub phase: Option<String>,
+    pub attempts: Vec<AttemptRecord>,
+    pub confirmations: Vec<ConfirmRecord>,
+    /// Indices into [`RunHistory::decisions`].
+    pub decisions: Vec<usize>,
+    /// Indices into [`RunHistory::notes`].
+    pub notes: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AttemptRecord {
+    pub number: u32,
+    pub line: usize,
+    pub started: String,
+    pub session: usize,
+    /// The resolved command or request, secrets masked.
+    pub action: String,
+    pub result: Option<(String, StepResultBody)>,
+    /// Each stage's result of a progressive rollout.
+    pub stages: Vec<StageRecord>,
+    pub probes: Vec<ProbeBody>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StageRecord {
+    pub ts: String,
+    pub line: usize,
+    pub result: StepResultBody,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfirmRecord {
+    pub ts: String,
+    pub line: usize,
+    pub by: String,
+    pub note: Option<String>,
+    pub checklist: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DecisionRecord {
+    pub ts: String,
+    pub line: usize,
+    pub step: String,
+    pub by: String,
+    pub decision: Decision,
+    /// Made by `cutover resume` about a step that was running when the run stopped.
+    pub on_resume: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NoteRecord {
+    pub ts: String,
+    pub line: usize,
+    pub step: Option<String>,
+    pub by: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct WindowRecord {
+    pub ts: String,
+    /// `open`, `close` or `overrun`.
+    pub action: String,
+    pub duration_ms: Option<u64>,
+    pub overrun_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SuspendRecord {
+    pub ts: String,
+    pub reason: String,
+    pub next_step: Option<String>,
+}
+
+/// Where a step ended up, decisions included: a skip is a skip, never a pass.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepOutcome {
+    Passed,
+    Simulated,
+    Failed,
+    /// Failed, and the policy `continue` went on past it.
+    FailedContinued,
+    Skipped(String),
+    DoneManually(String),
+    /// Started, no result: the process stopped while it ran.
+    Interrupted,
+    /// No result among the trusted entries of a TAMPERED journal: what followed is unknown.
+    Untrusted,
+}
+
+impl StepOutcome {
+    /// The word used in reports and the review.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Simulated => "simulated",
+            Self::Failed => "failed",
+            Self::FailedContinued => "failed, continued",
+            Self::Skipped(_) => "skipped",
+            Self::DoneManually(_) => "done manually",
+            Self::Interrupted => "interrupted",
+            Self::Untrusted => "unknown (untrusted)",
+        }
+    }
+}
+
+impl StepRecord {
+    /// The last attempt's result, then what was decided about it.
+    pub fn outcome(&self, decisions: &[DecisionRecord]) -> StepOutcome {
+        let mut outcome = match self.attempts.last() {
+            None if self.confirmations.is_empty() => StepOutcome::Interrupted,
+            None => StepOutcome::Passed,
+            Some(attempt) => match &attempt.result {
+                None => StepOutcome::Interrupted,
+                Some((_, result)) => match result.status {
+                    StepStatus::Passed => StepOutcome::Passed,
+                    StepStatus::Simulated => StepOutcome::Simulated,
+                    StepStatus::Skipped => StepOutcome::Skipped(result.message.clone()),
+                    StepStatus::DoneManually => StepOutcome::DoneManually(result.message.clone()),
+                    StepStatus::Failed => StepOutcome::Failed,
+                },
+            },
+        };
+        let last_attempt_line = self.attempts.last().map_or(0, |a| a.line);
+        for &index in &self.decisions {
+            let decided = &decisions[index];
+            if decided.line < last_attempt_line {
+                continue;
+            }
+            outcome = match &decided.decision {
+                Decision::Skip { reason } => StepOutcome::Skipped(reason.clone()),
+                Decision::MarkDone { evidence } => StepOutcome::DoneManually(evidence.clone()),
+                Decision::Policy { action } if action == "continue" => StepOutcome::FailedContinued,
+                _ => outcome,
+            };
+        }
+        outcome
+    }
+
+    /// Time spent in the step, every attempt together.
+    pub fn duration_ms(&self) -> Option<u64> {
+        let durations: Vec<u64> = self
+            .attempts
+            .iter()
+            .filter_map(|a| a.result.as_ref().map(|(_, r)| r.duration_ms))
+            .collect();
+        (!durations.is_empty()).then(|| durations.iter().sum())
+    }
+
+    pub fn expected_ms(&self) -> Option<u64> {
+        self.attempts
+            .iter()
+            .rev()
+            .find_map(|a| a.result.as_ref().and_then(|(_, r)| r.expected_ms))
+    }
+}
+
+impl RunHistory {
+    /// A step's outcome as far as the trusted entries say: on a TAMPERED journal a missing
+    /// result is unknown, not proof that the process stopped.
+    pub fn outcome_of(&self, step: &StepRecord) -> StepOutcome {
+        match step.outcome(&self.decisions) {
+            StepOutcome::Interrupted if self.trust.verdict == Verdict::Tampered => {
+                StepOutcome::Untrusted
+            }
+            outcome => outcome,
+        }
+    }
+
+    pub fn step(&self, id: &str) -> Option<&StepRecord> {
+        self.steps.iter().find(|step| step.id == id)
+    }
+
+    /// The principal of a session.
+    pub fn who(&self, session: usize) -> &str {
+        self.sessions
+            .get(session)
+            .map_or("?", |s| s.operator.principal.as_str())
+    }
+
+    /// How the run ended, as far as the trusted entries say.
+    pub fn status_word(&self) -> String {
+        if let Some((_, footer)) = &self.footer {
+            return serde_json::to_value(footer.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+        }
+        if self.trust.verdict == Verdict::Tampered {
+            return "unknown (untrusted)".into();
+        }
+        let suspended_last = self
+            .timeline
+            .iter()
+            .rev()
+            .find(|e| e.kind != "checkpoint")
+            .is_some_and(|e| e.kind == "suspend");
+        if suspended_last {
+            "suspended".into()
+        } else {
+            "interrupted".into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::events::StepStatus;
+
+    fn attempt(line: usize, status: Option<StepStatus>) -> AttemptRecord {
+        AttemptRecord {
+            number: 1,
+            line,
+            started: String::new(),
+            session: 0,
+            action: String::new(),
+            result: status.map(|status| {
+                (
+                    String::new(),
+                    StepResultBody {
+                        step: "s".into(),
+                        attempt: 1,
+                        stage: None,
+                        status,
+                        duration_ms: 10,
+                        expected_ms: None,
+                        exit_code: None,
+                        http_status: None,
+                        message: "m".into(),
+                        output: None,
+                        tail: vec![],
+                        captures: Default::default(),
+                    },
+                )
+            }),
+            stages: vec![],
+            probes: vec![],
+        }
+    }
+
+    fn step(attempts: Vec<AttemptRecord>, decisions: Vec<usize>) -> StepRecord {
+        StepRecord {
+            id: "s".into(),
+            title: "S".into(),
+            kind: "command".into(),
+            rollback: false,
+            phase: None,
+            attempts,
+            confirmations: vec![],
+            decisions,
+            notes: vec![],
+        }
+    }
+
+    fn decided(line: usize, decision: Decision) -> DecisionRecord {
+        DecisionRecord {
+            ts: String::new(),
+            line,
+            step: "s".into(),
+            by: "alice".into(),
+            decision,
+            on_resume: false,
+        }
+    }
+
+    #[test]
+    fn a_skip_after_a_failure_is_a_skip_never_a_pass() {
+        let decisions = vec![decided(
+            3,
+            Decision::Skip {
+                reason: "not needed".into(),
+            },
+        )];
+        let skipped = step(vec![attempt(1, Some(StepStatus::Failed))], vec![0]);
+        assert_eq!(
+            skipped.outcome(&decisions),
+            StepOutcome::Skipped("not needed".into())
+        );
+    }
+
+    #[test]
+    fn a_retry_that_passes_is_a_pass_and_a_continued_failure_stays_a_failure() {
+        let decisions = vec![
+            decided(2, Decision::Retry),
+            decided(
+                9,
+                Decision::Policy {
+                    action: "continue".into(),
+                },
+            ),
+        ];
+        let retried = step(
+            vec![
+                attempt(1, Some(StepStatus::Failed)),
+                attempt(3, Some(StepStatus::Passed)),
+            ],
+            vec![0],
+        );
+        assert_eq!(retried.outcome(&decisions), StepOutcome::Passed);
+        assert_eq!(retried.duration_ms(), Some(20), "both attempts count");
+        let continued = step(vec![attempt(5, Some(StepStatus::Failed))], vec![1]);
+        assert_eq!(continued.outcome(&decisions), StepOutcome::FailedContinued);
+        let interrupted = step(vec![attempt(5, None)], vec![]);
+        assert_eq!(interrupted.outcome(&decisions), StepOutcome::Interrupted);
+    }
+}
