@@ -193,14 +193,3 @@ fn a_bad_flag_is_a_usage_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
-
-#[test]
-fn commands_not_built_yet_say_so_and_exit_2() {
-    let output = cutover().args(["review", "some-run"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("not available in this build yet"),
-        "{stderr}"
-    );
-}

@@ -50,12 +50,17 @@ cutover verify RUN/journal.log --anchor 48213:9f86d081884c7d659a2feaa0c55ad015a3
     Verify(VerifyArgs),
     /// Open a past run read-only: verdict, timeline, outputs, notes and decisions.
     #[command(
-        after_help = "Example:\n  cutover review ~/.local/state/cutover/runs/nexus-prod/20261121T020000Z-1a2b3c4d"
+        after_help = "Examples:\n  cutover review ~/.local/state/cutover/runs/nexus-prod/20261121T020000Z-1a2b3c4d\n  \
+cutover review RUN --allowed-signers allowed_signers --anchor 48213:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n\n\
+Keys: ↑↓ entries · f/F next/previous failure · d/D next/previous decision · Enter step details · \
+PgUp/PgDn output · ? help · q quit"
     )]
     Review(ReviewArgs),
     /// Render a past run as Markdown, a self-contained HTML page, or JSON.
     #[command(
-        after_help = "Examples:\n  cutover report RUN\n  cutover report RUN --format html -o release-report.html"
+        after_help = "Examples:\n  cutover report RUN\n  cutover report RUN --format html -o release-report.html\n  \
+cutover report RUN --format json | jq '.steps[] | select(.status != \"passed\")'\n\n\
+Exit code: 0 when the journal is VALID, 3 INCOMPLETE, 4 TAMPERED (the report is written either way)."
     )]
     Report(ReportArgs),
     /// Serve the stand-in application that drills run against.
@@ -161,14 +166,10 @@ pub enum CheckFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
-    /// The journal.log to verify.
+    /// The journal.log to verify (or its run folder).
     pub journal: PathBuf,
-    /// OpenSSH allowed_signers file: which keys may sign for which principals and namespaces.
-    #[arg(long, value_name = "FILE")]
-    pub allowed_signers: Option<PathBuf>,
-    /// A BYTES:SHA256 taken earlier (change ticket, webhook): the file must still start with it.
-    #[arg(long = "anchor", value_name = "BYTES:SHA256")]
-    pub anchors: Vec<String>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// Fail unless the journal is of this mode.
     #[arg(long, value_enum)]
     pub expect_mode: Option<ExpectMode>,
@@ -184,6 +185,22 @@ pub enum ExpectMode {
 pub struct ReviewArgs {
     /// The run folder, or its journal.log.
     pub run: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Draw with ASCII characters only.
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+/// What to check the journal against, as `verify` does.
+#[derive(clap::Args, Debug, Default)]
+pub struct TrustArgs {
+    /// OpenSSH allowed_signers file: which keys may sign for which principals and namespaces.
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+    /// A BYTES:SHA256 taken earlier (change ticket, webhook): the file must still start with it.
+    #[arg(long = "anchor", value_name = "BYTES:SHA256")]
+    pub anchors: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -195,6 +212,8 @@ pub struct ReportArgs {
     /// Write to FILE instead of standard output.
     #[arg(short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -2,10 +2,11 @@
 
 use super::args::{Cli, Command};
 use super::check::check;
+use super::report::report;
 use super::resume::resume;
+use super::review::review;
 use super::run::run;
 use super::sandbox::sandbox;
-use super::unavailable::not_yet;
 use super::verify::verify;
 use crate::exit::{Failure, Outcome};
 
@@ -15,8 +16,8 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Run(args) => run(&args),
         Command::Resume(args) => resume(&args),
         Command::Verify(args) => verify(&args),
-        Command::Review(_) => Err(not_yet("review", "the audit review")),
-        Command::Report(_) => Err(not_yet("report", "the audit review")),
+        Command::Review(args) => review(&args),
+        Command::Report(args) => report(&args),
         Command::Sandbox(args) => sandbox(&args),
     }
 }

@@ -2,3 +2,8 @@
 //! JSON reports of a past run.
 
 pub mod headless;
+pub mod html;
+pub mod json;
+pub mod markdown;
+pub mod summary;
+pub mod words;

@@ -4,6 +4,7 @@
 pub mod events;
 pub mod input;
 pub mod output_buffer;
+pub mod review;
 pub mod run_loop;
 pub mod runbook_text;
 pub mod sanitize;

@@ -1,0 +1,64 @@
+//! `cutover report RUN`: the run rendered as Markdown, HTML or JSON from its verified journal.
+//! The report is written whatever the verdict — a TAMPERED journal's report says so at its top
+//! and shows only what precedes the first error — and the exit code is verify's.
+
+use std::io::Write;
+
+use super::args::{ReportArgs, ReportFormat};
+use super::verify::verify_options;
+use crate::exit::{Failure, Outcome};
+use crate::journal::history::load::{LoadError, LoadedRun, load_run};
+use crate::journal::verify::report::Verdict;
+use crate::report::html::render_html;
+use crate::report::json::render_json;
+use crate::report::markdown::render_markdown;
+use crate::report::summary::build_report;
+
+pub fn report(args: &ReportArgs) -> Result<Outcome, Failure> {
+    let options = verify_options(&args.trust, None)?;
+    let run = open_run(&args.run, &options)?;
+    let report = build_report(&run, options.allowed_signers.is_some());
+    let text = match args.format {
+        ReportFormat::Md => render_markdown(&report),
+        ReportFormat::Html => render_html(&report),
+        ReportFormat::Json => render_json(&report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|err| {
+            Failure::Input(format!(
+                "cannot write the report to {}: {err}",
+                path.display()
+            ))
+        })?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is the reader's choice, not a failure of the report.
+            let _ = stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush());
+        }
+    }
+    Ok(verdict_outcome(run.history.trust.verdict))
+}
+
+/// Opens a run for review or report; a journal whose header cannot be trusted is TAMPERED.
+pub fn open_run(
+    path: &std::path::Path,
+    options: &crate::journal::verify::check::VerifyOptions,
+) -> Result<LoadedRun, Failure> {
+    load_run(path, options).map_err(|err| match err {
+        LoadError::Unreadable(message) => Failure::Input(message),
+        LoadError::Untrusted(finding) => Failure::Tampered(format!(
+            "{}: TAMPERED — {finding}; nothing in it can be shown as the run",
+            path.display()
+        )),
+    })
+}
+
+pub fn verdict_outcome(verdict: Verdict) -> Outcome {
+    match verdict {
+        Verdict::Valid => Outcome::Done,
+        Verdict::Incomplete => Outcome::Suspended,
+        Verdict::Tampered => Outcome::Tampered,
+    }
+}

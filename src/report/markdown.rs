@@ -1,0 +1,440 @@
+//! The report as Markdown, for a change ticket or a post-mortem. Everything that comes from
+//! the run (titles, notes, reasons, output) is escaped: it can neither break a table nor
+//! become a link, emphasis or raw HTML; commands and output go in code spans and blocks whose
+//! fences are longer than any backtick run inside them.
+
+use std::fmt::Write;
+
+use super::summary::{Report, StepPart};
+use super::words::{duration, duration_against, mode_word, verdict_words};
+use crate::runbook::duration::human_ms;
+
+/// Free text made inert: Markdown's active characters escaped, line breaks flattened.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The longest run of backticks in a text.
+fn longest_backtick_run(text: &str) -> usize {
+    let mut longest = 0;
+    let mut current = 0;
+    for c in text.chars() {
+        if c == '`' {
+            current += 1;
+            longest = longest.max(current);
+        } else {
+            current = 0;
+        }
+    }
+    longest
+}
+
+/// An inline code span that holds any text.
+pub fn code(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .filter(|c| !c.is_control() || *c == '\t')
+        .collect();
+    let fence = "`".repeat(longest_backtick_run(&flat) + 1);
+    let pad = if flat.starts_with('`') || flat.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{flat}{pad}{fence}")
+}
+
+/// A fenced code block that holds any lines.
+pub fn block(lines: &[String]) -> String {
+    let text: String = lines
+        .iter()
+        .map(|line| {
+            line.chars()
+                .filter(|c| !c.is_control() || *c == '\t')
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let fence = "`".repeat((longest_backtick_run(&text) + 1).max(3));
+    format!("{fence}text\n{text}\n{fence}\n")
+}
+
+pub fn render_markdown(report: &Report) -> String {
+    let mut out = String::new();
+    let run = &report.run;
+    let verification = &report.verification;
+    let _ = writeln!(out, "# Run report: {}\n", escape(&run.runbook.title));
+    let words = verdict_words(report);
+    let _ = writeln!(
+        out,
+        "**Verdict: {}** — {}\n",
+        words.headline,
+        escape(&words.meaning)
+    );
+    if let Some(error) = &words.error {
+        let _ = writeln!(out, "First error: {}\n", code(error));
+    }
+    if let Some(limit) = &words.trust_limit {
+        let _ = writeln!(out, "**{}**\n", escape(limit));
+    }
+    if let Some(anchor) = &words.anchor {
+        let _ = writeln!(
+            out,
+            "Anchor {}: it must match the one recorded in the change ticket.\n",
+            code(anchor)
+        );
+    }
+    let _ = writeln!(out, "{}\n", escape(words.signers));
+    if let Some(runbook_file) = words.runbook_file {
+        let _ = writeln!(out, "{}\n", escape(runbook_file));
+    }
+    for warning in &verification.warnings {
+        let _ = writeln!(out, "- warning: {}", code(warning));
+    }
+    if !verification.warnings.is_empty() {
+        out.push('\n');
+    }
+
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let mut row = |name: &str, value: String| {
+        let _ = writeln!(out, "| {name} | {value} |");
+    };
+    row(
+        "Runbook",
+        format!(
+            "{} — {} (SHA-256 {})",
+            code(&run.runbook.name),
+            escape(&run.runbook.title),
+            code(&run.runbook.sha256)
+        ),
+    );
+    row("Run", code(&run.run_id));
+    row(
+        "Mode",
+        format!(
+            "{} (signing namespace {})",
+            escape(&mode_word(report.run.mode)),
+            code(&run.namespace)
+        ),
+    );
+    row(
+        "Operator",
+        format!(
+            "{} — key {} ({})",
+            escape(&run.operator.principal),
+            code(&run.operator.fingerprint),
+            escape(&run.operator.key_source)
+        ),
+    );
+    let ssh = run
+        .ssh_connection
+        .as_deref()
+        .map(|c| format!(", SSH from {}", code(c)))
+        .unwrap_or_default();
+    row(
+        "Host",
+        format!(
+            "{}, unix user {}{ssh}",
+            escape(&run.host),
+            escape(&run.unix_user)
+        ),
+    );
+    row("Started", escape(&run.started));
+    row("Ended", escape(&run.ended));
+    row(
+        "Status",
+        format!(
+            "**{}**{}",
+            escape(&run.status),
+            run.duration_ms
+                .map(|ms| format!(" in {}", duration_against(Some(ms), run.expected_ms)))
+                .unwrap_or_default()
+        ),
+    );
+    row("Tool", escape(&run.tool_version));
+    if !run.variables.is_empty() {
+        row(
+            "Variables",
+            run.variables
+                .iter()
+                .map(|(k, v)| code(&format!("{k}={v}")))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    if !run.secrets.is_empty() {
+        row(
+            "Secrets",
+            format!(
+                "{} (values never journaled)",
+                run.secrets
+                    .iter()
+                    .map(|s| code(s))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        );
+    }
+    out.push('\n');
+
+    if report.sessions.len() > 1 {
+        let _ = writeln!(out, "## Sessions\n");
+        let _ = writeln!(
+            out,
+            "| Started | Operator | Key | Host | |\n|---|---|---|---|---|"
+        );
+        for session in &report.sessions {
+            let what = match (session.resumed, session.torn_bytes) {
+                (false, _) => "started the run".to_string(),
+                (true, Some(bytes)) => {
+                    format!("resumed; {bytes} torn bytes from a crash accounted for")
+                }
+                (true, None) => "resumed".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {what} |",
+                escape(&session.started),
+                escape(&session.principal),
+                code(&session.fingerprint),
+                escape(&session.host)
+            );
+        }
+        out.push('\n');
+    }
+
+    let _ = writeln!(out, "## Steps\n");
+    let _ = writeln!(
+        out,
+        "| Step | Phase | Status | Attempts | Duration | Confirmed by | Notes |\n|---|---|---|---|---|---|---|"
+    );
+    for step in &report.steps {
+        let _ = writeln!(
+            out,
+            "| {} {} | {} | {} | {} | {} | {} | {} |",
+            code(&step.id),
+            escape(&step.title),
+            step.phase
+                .as_deref()
+                .map_or_else(|| "rollback".into(), escape),
+            status_cell(step),
+            step.attempts,
+            duration_against(step.duration_ms, step.expected_ms),
+            escape(&step.confirmed_by.join(", ")),
+            escape(&step.notes.join(" / "))
+        );
+    }
+    out.push('\n');
+
+    if !report.not_reached.is_empty() {
+        let _ = writeln!(out, "## Not reached\n");
+        let _ = writeln!(
+            out,
+            "Steps of the runbook that never started in this run:\n"
+        );
+        for step in &report.not_reached {
+            let place = match &step.phase {
+                Some(phase) => format!("phase {}", code(phase)),
+                None => "rollback".into(),
+            };
+            let _ = writeln!(
+                out,
+                "- {} {} ({place})",
+                code(&step.id),
+                escape(&step.title)
+            );
+        }
+        out.push('\n');
+    }
+
+    if !report.decisions.is_empty() {
+        let _ = writeln!(out, "## Decisions\n");
+        for decided in &report.decisions {
+            let by = match &decided.by {
+                Some(by) => format!(" — by {}", escape(by)),
+                None => String::new(),
+            };
+            let resume = if decided.on_resume {
+                " (on resume, about a step interrupted mid-way)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "- {} {}: {}{by}{resume}",
+                escape(&decided.at),
+                code(&decided.step),
+                escape(&decided.words)
+            );
+        }
+        out.push('\n');
+    }
+
+    if !report.failures.is_empty() {
+        let _ = writeln!(out, "## Failures\n");
+        for failure in &report.failures {
+            let stage = failure
+                .stage
+                .map(|s| format!(", stage {s}%"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "### {} (attempt {}{stage})\n",
+                escape(&failure.step),
+                failure.attempt
+            );
+            let _ = writeln!(
+                out,
+                "{} — {}\n",
+                escape(&failure.at),
+                escape(&failure.message)
+            );
+            let mut facts = Vec::new();
+            if let Some(code) = failure.exit_code {
+                facts.push(format!("exit code {code}"));
+            }
+            if let Some(status) = failure.http_status {
+                facts.push(format!("HTTP status {status}"));
+            }
+            if let Some(path) = &failure.output {
+                facts.push(format!("full output in {}", code(path)));
+            }
+            if !facts.is_empty() {
+                let _ = writeln!(out, "{}\n", facts.join(" · "));
+            }
+            if !failure.tail.is_empty() {
+                let _ = writeln!(out, "{}", block(&failure.tail));
+            }
+        }
+    }
+
+    if !report.phases.is_empty() {
+        let _ = writeln!(out, "## Phases\n");
+        let _ = writeln!(
+            out,
+            "| Phase | Started | Duration (planned) |\n|---|---|---|"
+        );
+        for phase in &report.phases {
+            let _ = writeln!(
+                out,
+                "| {} {} | {} | {} |",
+                code(&phase.id),
+                escape(&phase.title),
+                escape(&phase.started),
+                match (phase.duration_ms, phase.continued_later) {
+                    (Some(_), _) => duration_against(phase.duration_ms, phase.expected_ms),
+                    (None, true) => "stopped here; continued by a later session".into(),
+                    (None, false) => "did not finish".into(),
+                }
+            );
+        }
+        out.push('\n');
+    }
+
+    if let Some(drill) = &report.drill {
+        let _ = writeln!(out, "## Drill\n");
+        match (&drill.first_failure_at, drill.recovery_ms) {
+            (Some(at), Some(ms)) => {
+                let _ = writeln!(
+                    out,
+                    "First failure at {}; the rollback was complete {} later.\n",
+                    escape(at),
+                    human_ms(ms)
+                );
+            }
+            (Some(at), None) => {
+                let _ = writeln!(
+                    out,
+                    "First failure at {}; the run did not roll back.\n",
+                    escape(at)
+                );
+            }
+            (None, _) => {
+                let _ = writeln!(out, "No step failed.\n");
+            }
+        }
+    }
+
+    if !report.window.is_empty() {
+        let _ = writeln!(out, "## Maintenance window\n");
+        for window in &report.window {
+            let how_long = window
+                .duration_ms
+                .or(window.overrun_ms)
+                .map(|ms| format!(" ({})", duration(ms)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- {} {}{how_long}",
+                escape(&window.at),
+                escape(&window.action)
+            );
+        }
+        out.push('\n');
+    }
+
+    if !report.notes.is_empty() {
+        let _ = writeln!(out, "## Notes\n");
+        for note in &report.notes {
+            let on = note
+                .step
+                .as_deref()
+                .map(|s| format!(" on {}", code(s)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- {} {}{on}: {}",
+                escape(&note.at),
+                escape(&note.by),
+                escape(&note.text)
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn status_cell(step: &StepPart) -> String {
+    match &step.reason {
+        Some(reason) => format!("**{}** — {}", step.status, escape(reason)),
+        None if step.status == "passed" => step.status.to_string(),
+        None => format!("**{}**", step.status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_text_cannot_become_markup() {
+        assert_eq!(
+            escape("a | b [x](http://e) <script> *bold*\nnext"),
+            "a \\| b \\[x\\](http://e) \\<script\\> \\*bold\\* next"
+        );
+    }
+
+    #[test]
+    fn code_spans_and_blocks_hold_any_backticks() {
+        assert_eq!(code("echo `date`"), "`` echo `date` ``");
+        assert_eq!(code("`x`"), "`` `x` ``");
+        let fenced = block(&["```".to_string(), "x".to_string()]);
+        assert!(
+            fenced.starts_with("````text\n") && fenced.ends_with("\n````\n"),
+            "{fenced}"
+        );
+    }
+}

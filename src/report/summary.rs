@@ -1,0 +1,454 @@
+//! What a report says, as data: built from the verified history alone, rendered the same way
+//! as Markdown, HTML and JSON (whose shape is this struct, documented in docs/report.md). An
+//! auditor must be able to answer from it: who ran what, when, with which result, what was
+//! skipped or overridden and why, and whether the journal can be trusted.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::engine::events::{Decision, Mode, OutputRecord, StepStatus};
+use crate::journal::history::describe::decision_words;
+use crate::journal::history::load::{LoadedRun, RunbookFile};
+use crate::journal::history::model::{RunHistory, StepOutcome, StepRecord};
+use crate::journal::verify::report::Verdict;
+
+pub const FORMAT: &str = "cutover-report/1";
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub format: &'static str,
+    pub verification: VerificationPart,
+    pub run: RunPart,
+    pub sessions: Vec<SessionPart>,
+    pub phases: Vec<PhasePart>,
+    pub steps: Vec<StepPart>,
+    /// Steps of the runbook that never started (only when `runbook.toml` is the one that ran).
+    pub not_reached: Vec<NotReached>,
+    pub decisions: Vec<DecisionPart>,
+    pub failures: Vec<FailurePart>,
+    pub notes: Vec<NotePart>,
+    pub window: Vec<WindowPart>,
+    /// Drills only.
+    pub drill: Option<DrillPart>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VerificationPart {
+    pub verdict: Verdict,
+    /// `E_CODE: line N (seq S, kind K): what is wrong`.
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
+    /// `upto_bytes:prefix_sha256`, to compare with the anchor in the change ticket.
+    pub anchor: Option<String>,
+    /// Entries the report is built from (on TAMPERED, those before the first error).
+    pub trusted_entries: usize,
+    pub total_lines: usize,
+    /// Whether the operator keys were checked against an allowed_signers file.
+    pub signers_checked: bool,
+    /// `matches`, `differs` or `missing`: the run folder's runbook.toml against the header.
+    pub runbook_file: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunbookPart {
+    pub name: String,
+    pub title: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OperatorPart {
+    pub principal: String,
+    pub fingerprint: String,
+    /// `agent`, `file` or `drill-key`.
+    pub key_source: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunPart {
+    pub run_id: String,
+    pub runbook: RunbookPart,
+    pub mode: Mode,
+    pub namespace: String,
+    pub operator: OperatorPart,
+    pub host: String,
+    pub unix_user: String,
+    pub ssh_connection: Option<String>,
+    pub tool_version: String,
+    pub started: String,
+    /// The footer's time, or the last trusted entry's.
+    pub ended: String,
+    /// `passed`, `failed`, `rolled-back`, `aborted`, `suspended`, `interrupted`, or
+    /// `unknown (untrusted)` when the journal is TAMPERED before its footer.
+    pub status: String,
+    pub duration_ms: Option<u64>,
+    pub expected_ms: Option<u64>,
+    pub variables: BTreeMap<String, String>,
+    /// Names only: their values never reach the journal.
+    pub secrets: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionPart {
+    pub started: String,
+    pub principal: String,
+    pub fingerprint: String,
+    pub host: String,
+    pub unix_user: String,
+    pub ssh_connection: Option<String>,
+    /// False for the session that started the run.
+    pub resumed: bool,
+    pub torn_bytes: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PhasePart {
+    pub id: String,
+    pub title: String,
+    pub started: String,
+    /// `None` when the phase did not finish in that session.
+    pub duration_ms: Option<u64>,
+    pub expected_ms: Option<u64>,
+    pub over_expected: Option<bool>,
+    /// The run stopped inside this phase and a later session started it again.
+    pub continued_later: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepPart {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub phase: Option<String>,
+    pub rollback: bool,
+    /// `passed`, `failed`, `failed, continued`, `skipped`, `done manually`, `simulated`,
+    /// `interrupted`, `unknown (untrusted)`.
+    pub status: &'static str,
+    /// Why it was skipped, or the evidence it was done by hand.
+    pub reason: Option<String>,
+    pub attempts: u32,
+    pub duration_ms: Option<u64>,
+    pub expected_ms: Option<u64>,
+    pub over_expected: Option<bool>,
+    /// The last attempt's resolved command or request, secrets masked.
+    pub action: Option<String>,
+    pub exit_code: Option<i32>,
+    pub http_status: Option<u16>,
+    pub message: Option<String>,
+    pub output: Option<OutputRecord>,
+    /// Who confirmed it (a manual step's checklist, a dangerous step's phrase).
+    pub confirmed_by: Vec<String>,
+    pub checklist: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NotReached {
+    pub id: String,
+    pub title: String,
+    pub phase: Option<String>,
+    pub rollback: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DecisionPart {
+    pub at: String,
+    pub step: String,
+    /// `retry`, `skip`, `mark-done`, `rollback`, `abort` or `policy`.
+    pub choice: &'static str,
+    /// The reason of a skip, the evidence of a mark-done, the action of a policy.
+    pub reason: Option<String>,
+    /// Who decided; `None` when the step's policy did.
+    pub by: Option<String>,
+    /// Decided by `cutover resume` about a step interrupted mid-way.
+    pub on_resume: bool,
+    pub words: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FailurePart {
+    pub at: String,
+    pub step: String,
+    pub attempt: u32,
+    pub stage: Option<u8>,
+    pub message: String,
+    pub exit_code: Option<i32>,
+    pub http_status: Option<u16>,
+    /// The last lines of output.
+    pub tail: Vec<String>,
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NotePart {
+    pub at: String,
+    pub step: Option<String>,
+    pub by: String,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WindowPart {
+    pub at: String,
+    pub action: String,
+    pub duration_ms: Option<u64>,
+    pub overrun_ms: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DrillPart {
+    pub first_failure_at: Option<String>,
+    pub rolled_back: bool,
+    /// From the first failure to the end of the rollback.
+    pub recovery_ms: Option<u64>,
+}
+
+fn over(duration: Option<u64>, expected: Option<u64>) -> Option<bool> {
+    Some(duration? > expected?)
+}
+
+pub fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
+    let history = &run.history;
+    let header = &history.header;
+    let trust = &history.trust;
+    let footer = history.footer.as_ref();
+    let failures = failures(history);
+    Report {
+        format: FORMAT,
+        verification: VerificationPart {
+            verdict: trust.verdict,
+            error: trust.error.as_ref().map(ToString::to_string),
+            warnings: trust.warnings.iter().map(ToString::to_string).collect(),
+            anchor: trust.anchor.clone(),
+            trusted_entries: history.timeline.len(),
+            total_lines: trust.total_lines,
+            signers_checked,
+            runbook_file: match run.runbook {
+                RunbookFile::Matches(_) => "matches",
+                RunbookFile::Differs { .. } => "differs",
+                RunbookFile::Missing => "missing",
+            },
+        },
+        run: RunPart {
+            run_id: header.run_id.clone(),
+            runbook: RunbookPart {
+                name: header.runbook.name.clone(),
+                title: header.runbook.title.clone(),
+                sha256: header.runbook.sha256.clone(),
+            },
+            mode: header.mode,
+            namespace: header.namespace.clone(),
+            operator: OperatorPart {
+                principal: header.operator.principal.clone(),
+                fingerprint: header.operator.fingerprint.clone(),
+                key_source: header.operator.source.clone(),
+            },
+            host: header.host.clone(),
+            unix_user: header.unix_user.clone(),
+            ssh_connection: header.ssh_connection.clone(),
+            tool_version: header.tool_version.clone(),
+            started: history.started.clone(),
+            ended: footer.map_or_else(|| history.last_ts.clone(), |(ts, _)| ts.clone()),
+            status: history.status_word(),
+            duration_ms: footer.map(|(_, f)| f.duration_ms),
+            expected_ms: header.expected_ms,
+            variables: header.vars.clone(),
+            secrets: header.secrets.keys().cloned().collect(),
+        },
+        sessions: history
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(index, session)| SessionPart {
+                started: session.started.clone(),
+                principal: session.operator.principal.clone(),
+                fingerprint: session.operator.fingerprint.clone(),
+                host: session.host.clone(),
+                unix_user: session.unix_user.clone(),
+                ssh_connection: session.ssh_connection.clone(),
+                resumed: index > 0,
+                torn_bytes: session.torn.as_ref().map(|t| t.length),
+            })
+            .collect(),
+        phases: history
+            .phases
+            .iter()
+            .enumerate()
+            .map(|(index, phase)| PhasePart {
+                id: phase.id.clone(),
+                title: phase.title.clone(),
+                started: phase.started.clone(),
+                duration_ms: phase.duration_ms,
+                expected_ms: phase.expected_ms,
+                over_expected: over(phase.duration_ms, phase.expected_ms),
+                continued_later: phase.duration_ms.is_none()
+                    && history.phases[index + 1..].iter().any(|p| p.id == phase.id),
+            })
+            .collect(),
+        steps: history
+            .steps
+            .iter()
+            .map(|step| step_part(history, step))
+            .collect(),
+        not_reached: run
+            .not_reached()
+            .into_iter()
+            .map(|(phase, id, title)| NotReached {
+                rollback: phase.is_none(),
+                id,
+                title,
+                phase,
+            })
+            .collect(),
+        decisions: history
+            .decisions
+            .iter()
+            .map(|decided| {
+                let (choice, reason) = match &decided.decision {
+                    Decision::Retry => ("retry", None),
+                    Decision::Skip { reason } => ("skip", Some(reason.clone())),
+                    Decision::MarkDone { evidence } => ("mark-done", Some(evidence.clone())),
+                    Decision::Rollback => ("rollback", None),
+                    Decision::Abort => ("abort", None),
+                    Decision::Policy { action } => ("policy", Some(action.clone())),
+                };
+                DecisionPart {
+                    at: decided.ts.clone(),
+                    step: decided.step.clone(),
+                    choice,
+                    reason,
+                    by: (choice != "policy").then(|| decided.by.clone()),
+                    on_resume: decided.on_resume,
+                    words: decision_words(&decided.decision),
+                }
+            })
+            .collect(),
+        drill: (header.mode == Mode::Drill).then(|| DrillPart {
+            first_failure_at: failures.first().map(|f| f.at.clone()),
+            rolled_back: history.status_word() == "rolled-back",
+            recovery_ms: footer.and_then(|(_, f)| f.recovery_ms),
+        }),
+        failures,
+        notes: history
+            .notes
+            .iter()
+            // The service's own state notes are events, not what an operator wrote.
+            .filter(|note| !note.text.starts_with("service "))
+            .map(|note| NotePart {
+                at: note.ts.clone(),
+                step: note.step.clone(),
+                by: note.by.clone(),
+                text: note.text.clone(),
+            })
+            .collect(),
+        window: history
+            .windows
+            .iter()
+            .map(|window| WindowPart {
+                at: window.ts.clone(),
+                action: window.action.clone(),
+                duration_ms: window.duration_ms,
+                overrun_ms: window.overrun_ms,
+            })
+            .collect(),
+    }
+}
+
+fn step_part(history: &RunHistory, step: &StepRecord) -> StepPart {
+    let outcome = history.outcome_of(step);
+    let reason = match &outcome {
+        StepOutcome::Skipped(reason) | StepOutcome::DoneManually(reason) => Some(reason.clone()),
+        _ => None,
+    };
+    let last = step.attempts.last();
+    let result = last.and_then(|a| a.result.as_ref()).map(|(_, r)| r);
+    let duration_ms = step.duration_ms();
+    let expected_ms = step.expected_ms();
+    StepPart {
+        id: step.id.clone(),
+        title: step.title.clone(),
+        kind: step.kind.clone(),
+        phase: step.phase.clone(),
+        rollback: step.rollback,
+        status: outcome.word(),
+        reason,
+        attempts: step.attempts.len() as u32,
+        duration_ms,
+        expected_ms,
+        over_expected: over(duration_ms, expected_ms),
+        action: last.map(|a| a.action.clone()),
+        exit_code: result.and_then(|r| r.exit_code),
+        http_status: result.and_then(|r| r.http_status),
+        message: result.map(|r| r.message.clone()),
+        output: result.and_then(|r| r.output.clone()),
+        confirmed_by: step
+            .confirmations
+            .iter()
+            .map(|c| c.by.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        checklist: step
+            .confirmations
+            .iter()
+            .flat_map(|c| c.checklist.clone())
+            .collect(),
+        notes: step
+            .confirmations
+            .iter()
+            .filter_map(|c| c.note.clone())
+            .chain(
+                step.notes
+                    .iter()
+                    .map(|&i| &history.notes[i])
+                    .filter(|n| !n.text.starts_with("service "))
+                    .map(|n| n.text.clone()),
+            )
+            .collect(),
+    }
+}
+
+/// Every failed attempt and stage, in order, with the tail of its output.
+fn failures(history: &RunHistory) -> Vec<FailurePart> {
+    let mut failures = Vec::new();
+    for step in &history.steps {
+        for attempt in &step.attempts {
+            for record in attempt.stages.iter().filter(|s| is_failed(s.result.status)) {
+                let stage = &record.result;
+                failures.push(FailurePart {
+                    at: record.ts.clone(),
+                    step: step.id.clone(),
+                    attempt: attempt.number,
+                    stage: stage.stage,
+                    message: stage.message.clone(),
+                    exit_code: stage.exit_code,
+                    http_status: stage.http_status,
+                    tail: stage.tail.clone(),
+                    output: stage.output.as_ref().map(|o| o.path.clone()),
+                });
+            }
+            if let Some((ts, result)) = &attempt.result
+                && is_failed(result.status)
+            {
+                failures.push(FailurePart {
+                    at: ts.clone(),
+                    step: step.id.clone(),
+                    attempt: attempt.number,
+                    stage: None,
+                    message: result.message.clone(),
+                    exit_code: result.exit_code,
+                    http_status: result.http_status,
+                    tail: result.tail.clone(),
+                    output: result.output.as_ref().map(|o| o.path.clone()),
+                });
+            }
+        }
+    }
+    failures.sort_by(|a, b| a.at.cmp(&b.at));
+    failures
+}
+
+fn is_failed(status: StepStatus) -> bool {
+    status == StepStatus::Failed
+}

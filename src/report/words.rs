@@ -1,0 +1,97 @@
+//! Sentences the Markdown and HTML reports share, so that both say the same thing. Plain
+//! text: each format escapes and dresses it its own way.
+
+use super::summary::Report;
+use crate::engine::events::Mode;
+use crate::journal::verify::report::Verdict;
+use crate::runbook::duration::{format_duration, human_ms};
+
+/// `production`, `drill`, `dry-run`, as the journal writes it.
+pub fn mode_word(mode: Mode) -> String {
+    serde_json::to_value(mode)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+pub fn duration(ms: u64) -> String {
+    human_ms(ms)
+}
+
+/// `12.3s`, `12.3s (planned 10s, over)`, `—` when not measured. The plan is written as the
+/// runbook wrote it.
+pub fn duration_against(duration: Option<u64>, expected: Option<u64>) -> String {
+    let planned = |ms: u64| format_duration(std::time::Duration::from_millis(ms));
+    match (duration, expected) {
+        (None, _) => "—".into(),
+        (Some(ms), None) => human_ms(ms),
+        (Some(ms), Some(plan)) if ms > plan => {
+            format!("{} (planned {}, over)", human_ms(ms), planned(plan))
+        }
+        (Some(ms), Some(plan)) => format!("{} (planned {})", human_ms(ms), planned(plan)),
+    }
+}
+
+/// What the verdict means for whoever reads the report.
+pub struct VerdictWords {
+    /// `VALID`, `INCOMPLETE`, `TAMPERED`.
+    pub headline: &'static str,
+    pub meaning: String,
+    /// The first error, as verify prints it.
+    pub error: Option<String>,
+    /// On TAMPERED: where trust ends.
+    pub trust_limit: Option<String>,
+    pub anchor: Option<String>,
+    pub signers: &'static str,
+    pub runbook_file: Option<&'static str>,
+}
+
+pub fn verdict_words(report: &Report) -> VerdictWords {
+    let verification = &report.verification;
+    let (headline, meaning) = match verification.verdict {
+        Verdict::Valid => (
+            "VALID",
+            "Every signature, the hash chain, every checkpoint and every output file verified; \
+             the journal was closed by its footer.",
+        ),
+        Verdict::Incomplete => (
+            "INCOMPLETE",
+            "What is recorded verified, but the journal has no footer or ends with a torn write: \
+             the run was suspended or interrupted, and truncation cannot be ruled out without an \
+             anchor taken earlier.",
+        ),
+        Verdict::Tampered => (
+            "TAMPERED",
+            "The journal does not verify: it was altered after it was written.",
+        ),
+    };
+    VerdictWords {
+        headline,
+        meaning: meaning.to_string(),
+        error: verification.error.clone(),
+        trust_limit: (verification.verdict == Verdict::Tampered).then(|| {
+            format!(
+                "Everything in this report comes from the {} entries before the first error; \
+                 nothing from there on ({} lines in the file) can be trusted.",
+                verification.trusted_entries, verification.total_lines
+            )
+        }),
+        anchor: verification.anchor.clone(),
+        signers: if verification.signers_checked {
+            "The operator keys were checked against an allowed_signers file."
+        } else {
+            "The operator keys were not checked against an allowed_signers file \
+             (--allowed-signers): the key fingerprints say who signed."
+        },
+        runbook_file: match verification.runbook_file {
+            "differs" => Some(
+                "runbook.toml in the run folder is not the runbook that ran (its SHA-256 differs \
+                 from the header's): steps never reached cannot be listed.",
+            ),
+            "missing" => Some(
+                "runbook.toml is missing from the run folder: steps never reached cannot be listed.",
+            ),
+            _ => None,
+        },
+    }
+}
