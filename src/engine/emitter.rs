@@ -1,7 +1,12 @@
 //! Fan-out of events to the consumers. The durable consumer (the journal) acknowledges each
 //! durable event once it is on disk; the engine awaits that before its next side effect. The
-//! other consumers (TUI, headless reporter) get every event on unbounded channels: a slow
-//! display never blocks the run and never loses an event.
+//! other consumers (TUI, headless reporter) get every event on unbounded channels, in the order
+//! emitted and only once it is recorded: a slow display never blocks the run and never loses
+//! an event, and never shows what the journal does not hold.
+//!
+//! An event may be emitted *deferred* when no side effect follows it before the next emit
+//! (a step's result, followed by the next step's start): it is sent to the journal at once but
+//! awaited with the next event, so the journal can commit both with one sync.
 
 use std::fmt;
 
@@ -30,10 +35,17 @@ pub struct Record {
 /// The durable consumer's end, served on its own thread (see `journal`).
 pub type DurableSender = mpsc::UnboundedSender<Record>;
 
+/// A deferred event: sent to the journal, not yet acknowledged nor shown.
+struct Pending {
+    event: Event,
+    acked: Option<oneshot::Receiver<Result<(), RecordError>>>,
+}
+
 #[derive(Default)]
 pub struct Emitter {
     durable: Option<DurableSender>,
     observers: Vec<mpsc::UnboundedSender<Event>>,
+    pending: Vec<Pending>,
 }
 
 impl Emitter {
@@ -50,35 +62,72 @@ impl Emitter {
     }
 
     /// Shows a display-only event (live output, progress) without waiting: it is never
-    /// journaled, so nothing needs to be acknowledged.
+    /// journaled, so nothing needs to be acknowledged. Only steps show, and a step starts with
+    /// an emit, so no deferred event is ever waiting ahead of it.
     pub fn show(&self, event: Event) {
         debug_assert!(!event.is_durable(), "durable events go through emit");
+        debug_assert!(
+            self.pending.is_empty(),
+            "a deferred event would be shown after this"
+        );
         for observer in &self.observers {
             let _ = observer.send(event.clone());
         }
     }
 
     /// Delivers an event. A durable event returns only once the durable consumer has it on
-    /// disk; an error means it could not be recorded and the run must stop.
+    /// disk, with every deferred event before it; an error means it could not be recorded and
+    /// the run must stop.
     pub async fn emit(&mut self, event: Event) -> Result<(), RecordError> {
-        if event.is_durable()
-            && let Some(durable) = &self.durable
-        {
-            let (ack, acked) = oneshot::channel();
-            durable
-                .send(Record {
-                    event: event.clone(),
-                    ack,
-                })
-                .map_err(|_| RecordError("the journal writer has stopped".into()))?;
-            acked
-                .await
-                .map_err(|_| RecordError("the journal writer stopped before answering".into()))??;
+        let acked = self.send(&event)?;
+        self.pending.push(Pending { event, acked });
+        self.flush().await
+    }
+
+    /// Sends a durable event to the journal without waiting for it: the next [`Self::emit`]
+    /// or [`Self::flush`] awaits it. Only for an event after which the engine starts no side
+    /// effect before its next emit.
+    pub fn emit_deferred(&mut self, event: Event) -> Result<(), RecordError> {
+        let acked = self.send(&event)?;
+        self.pending.push(Pending { event, acked });
+        Ok(())
+    }
+
+    /// Waits until every deferred event is recorded, then shows them in order.
+    pub async fn flush(&mut self) -> Result<(), RecordError> {
+        for pending in std::mem::take(&mut self.pending) {
+            if let Some(acked) = pending.acked {
+                acked.await.map_err(|_| {
+                    RecordError("the journal writer stopped before answering".into())
+                })??;
+            }
+            self.forward(&pending.event);
         }
+        Ok(())
+    }
+
+    /// Hands a durable event to the journal; `None` when it needs no acknowledgement.
+    fn send(
+        &self,
+        event: &Event,
+    ) -> Result<Option<oneshot::Receiver<Result<(), RecordError>>>, RecordError> {
+        let (true, Some(durable)) = (event.is_durable(), &self.durable) else {
+            return Ok(None);
+        };
+        let (ack, acked) = oneshot::channel();
+        durable
+            .send(Record {
+                event: event.clone(),
+                ack,
+            })
+            .map_err(|_| RecordError("the journal writer has stopped".into()))?;
+        Ok(Some(acked))
+    }
+
+    fn forward(&mut self, event: &Event) {
         // A closed observer (a TUI that quit) is no reason to stop the run.
         self.observers
             .retain(|observer| observer.send(event.clone()).is_ok());
-        Ok(())
     }
 }
 
@@ -137,6 +186,56 @@ mod tests {
             Err(RecordError("disk full".into()))
         );
         assert!(observer.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_deferred_event_is_committed_with_the_next_and_shown_only_after_both() {
+        let (sender, mut records) = mpsc::unbounded_channel::<Record>();
+        let mut emitter = Emitter::default().with_durable(sender);
+        let mut observer = emitter.observe();
+        let result = Event::PhaseStarted {
+            phase: "result".into(),
+            title: String::new(),
+        };
+        emitter.emit_deferred(result.clone()).unwrap();
+        assert!(
+            observer.try_recv().is_err(),
+            "not shown before it is recorded"
+        );
+        let emitting = tokio::spawn(async move {
+            emitter.emit(durable_event()).await.unwrap();
+            emitter
+        });
+        // Both records are with the journal before either is acknowledged: one group commit.
+        let first = records.recv().await.unwrap();
+        let second = records.recv().await.unwrap();
+        assert_eq!(first.event, result);
+        assert_eq!(second.event, durable_event());
+        first.ack.send(Ok(())).unwrap();
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!emitting.is_finished(), "emit waits for its own record too");
+        second.ack.send(Ok(())).unwrap();
+        emitting.await.unwrap();
+        assert_eq!(observer.try_recv().unwrap(), result);
+        assert_eq!(observer.try_recv().unwrap(), durable_event());
+    }
+
+    #[tokio::test]
+    async fn a_deferred_event_that_fails_stops_the_next_emit() {
+        let (sender, mut records) = mpsc::unbounded_channel::<Record>();
+        let mut emitter = Emitter::default().with_durable(sender);
+        emitter.emit_deferred(durable_event()).unwrap();
+        tokio::spawn(async move {
+            while let Some(record) = records.recv().await {
+                let _ = record.ack.send(Err(RecordError("disk full".into())));
+            }
+        });
+        assert_eq!(
+            emitter.emit(durable_event()).await,
+            Err(RecordError("disk full".into()))
+        );
     }
 
     #[tokio::test]

@@ -124,6 +124,11 @@ impl Engine {
         let result = self.run_phases().await;
         // Drills measure from the first failure to the end of the rollback, not of the cleanup.
         let recovery = self.first_failure.map(|first| first.elapsed());
+        // Whatever is still being committed is on disk before services are stopped.
+        let result = match (result, self.emitter.flush().await) {
+            (Ok(_), Err(err)) => Err(EngineError::Record(err)),
+            (result, _) => result,
+        };
         for step in self.services.stop_all(self.plan.settings.grace).await {
             if result.is_ok() {
                 self.emitter
@@ -337,30 +342,30 @@ impl Engine {
                 (None, false) => StepStatus::Failed,
             };
             // A suspended manual step has no result yet: it is asked again on resume.
+            // The result is committed with whatever the engine records next (the next step's
+            // start, a decision): nothing happens to the world in between.
             if !matches!(stop, Some(Flow::Suspend(_))) || step_is_automated(step) {
-                self.emitter
-                    .emit(Event::StepResult {
-                        step: step.id.value.clone(),
-                        attempt,
-                        status,
-                        duration_ms: started.elapsed().as_millis() as u64,
-                        expected_ms: step.expected_duration.map(|d| d.as_millis() as u64),
-                        exit_code: outcome.exit_code,
-                        http_status: outcome.http_status,
-                        message: self.scrubber.scrub_text(&outcome.message),
-                        output: outcome.output.clone(),
-                        tail: if outcome.passed {
-                            Vec::new()
-                        } else {
-                            outcome.tail.clone()
-                        },
-                        captures: if outcome.passed {
-                            outcome.captures.clone()
-                        } else {
-                            Vec::new()
-                        },
-                    })
-                    .await?;
+                self.emitter.emit_deferred(Event::StepResult {
+                    step: step.id.value.clone(),
+                    attempt,
+                    status,
+                    duration_ms: started.elapsed().as_millis() as u64,
+                    expected_ms: step.expected_duration.map(|d| d.as_millis() as u64),
+                    exit_code: outcome.exit_code,
+                    http_status: outcome.http_status,
+                    message: self.scrubber.scrub_text(&outcome.message),
+                    output: outcome.output.clone(),
+                    tail: if outcome.passed {
+                        Vec::new()
+                    } else {
+                        outcome.tail.clone()
+                    },
+                    captures: if outcome.passed {
+                        outcome.captures.clone()
+                    } else {
+                        Vec::new()
+                    },
+                })?;
             }
             if let Some(flow) = stop {
                 if matches!(flow, Flow::Abort) {

@@ -51,6 +51,10 @@ pub struct JournalFile {
     last_checkpoint_at: Instant,
     /// The last checkpoint's `upto_bytes:prefix_sha256`: the anchor to paste in a ticket.
     pub last_anchor: Option<String>,
+    /// Inside a batch lines are written one `write` each and synced together at its end.
+    batching: bool,
+    /// Lines written since the last sync.
+    unsynced: bool,
 }
 
 /// Where an existing journal stands, as verify found it (for resume).
@@ -164,7 +168,36 @@ impl JournalFile {
             since_checkpoint: 0,
             last_checkpoint_at: Instant::now(),
             last_anchor: None,
+            batching: false,
+            unsynced: false,
         }
+    }
+
+    /// Starts a group commit: the lines appended until [`Self::end_batch`] are each written
+    /// with one `write` and synced with one `fdatasync` at the end. None of them counts as
+    /// recorded before that sync has returned.
+    pub fn begin_batch(&mut self) {
+        self.batching = true;
+    }
+
+    /// Ends a group commit: syncs what was written since it began.
+    pub fn end_batch(&mut self) -> Result<(), JournalError> {
+        self.batching = false;
+        self.sync()
+    }
+
+    fn sync(&mut self) -> Result<(), JournalError> {
+        if !self.unsynced {
+            return Ok(());
+        }
+        self.file.sync_data().map_err(|err| {
+            JournalError(format!(
+                "cannot write the journal {}: {err}",
+                self.path.display()
+            ))
+        })?;
+        self.unsynced = false;
+        Ok(())
     }
 
     pub fn entries(&self) -> u64 {
@@ -268,8 +301,9 @@ impl JournalFile {
         Ok(())
     }
 
-    /// One `write`, then `fdatasync`. A short write is an error, never retried: the bytes that
-    /// did reach the file are a torn tail that verify reports and resume accounts for.
+    /// One `write`, then `fdatasync` (at the end of the batch when in one). A short write is an
+    /// error, never retried: the bytes that did reach the file are a torn tail that verify
+    /// reports and resume accounts for.
     fn write_synced(&mut self, bytes: &[u8]) -> Result<(), JournalError> {
         let fail = |err: std::io::Error| {
             JournalError(format!(
@@ -285,7 +319,11 @@ impl JournalFile {
                 bytes.len()
             )));
         }
-        self.file.sync_data().map_err(fail)
+        self.unsynced = true;
+        if self.batching {
+            return Ok(());
+        }
+        self.sync()
     }
 }
 
