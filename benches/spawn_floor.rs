@@ -1,5 +1,6 @@
 //! The floor for the per-step overhead benchmark (bench/engine.sh): a plain loop that spawns
-//! `sh -c 'echo step N'` N times with piped output, read to the end, and nothing else.
+//! `/bin/sh -c 'echo step N'` N times (the shell cutover runs) with piped output, read to the
+//! end, and nothing else.
 //!
 //! With `--sync`, each command's output is also written to a new file and fsynced.
 //! With `--journal`, one line per step is appended to a journal file and fdatasynced: the floor
@@ -27,7 +28,7 @@ fn main() {
         .expect("journal");
     let started = Instant::now();
     for n in 0..steps {
-        let mut child = Command::new("sh")
+        let mut child = Command::new("/bin/sh")
             .arg("-c")
             .arg(format!("echo step {n}"))
             .stdin(Stdio::null())

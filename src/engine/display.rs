@@ -3,6 +3,15 @@
 /// Longest line shown; the output file keeps every byte.
 pub const MAX_DISPLAY_CHARS: usize = 4096;
 
+/// A chunk of output as shared text for displays: validated as UTF-8 at full speed, and only
+/// when that fails decoded the slow, lossy way (invalid bytes become U+FFFD).
+pub fn display_text(raw: &[u8]) -> std::sync::Arc<str> {
+    match std::str::from_utf8(raw) {
+        Ok(text) => std::sync::Arc::from(text),
+        Err(_) => std::sync::Arc::from(String::from_utf8_lossy(raw)),
+    }
+}
+
 /// Lossy UTF-8, line ending removed, cut to [`MAX_DISPLAY_CHARS`] with a note of what was cut.
 pub fn display_line(raw: &[u8]) -> String {
     let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
@@ -19,6 +28,12 @@ pub fn display_line(raw: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunks_for_display_are_exact_when_valid_and_replaced_when_not() {
+        assert_eq!(&*display_text(b"caf\xc3\xa9\n"), "café\n");
+        assert_eq!(&*display_text(b"a\xffb"), "a\u{fffd}b");
+    }
 
     #[test]
     fn invalid_utf8_is_replaced_not_fatal() {

@@ -19,7 +19,7 @@ use tokio::process::Command;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use super::display::display_line;
+use super::display::{display_line, display_text};
 use super::events::Stream;
 use super::interrupt::InterruptReceiver;
 use super::output_file::OutputFile;
@@ -64,6 +64,23 @@ pub struct ProcessResult {
     pub tail: Vec<String>,
 }
 
+/// The command for a program line: `/bin/sh -c LINE`, as system(3) runs it (no `sh` planted
+/// earlier in PATH runs instead, and no PATH search per step), or the argument vector as is.
+pub fn command_for(program: &ProgramLine) -> Command {
+    match program {
+        ProgramLine::Shell(line) => {
+            let mut command = Command::new("/bin/sh");
+            command.arg("-c").arg(line);
+            command
+        }
+        ProgramLine::Argv(argv) => {
+            let mut command = Command::new(&argv[0]);
+            command.args(&argv[1..]);
+            command
+        }
+    }
+}
+
 /// Runs the process to its end, writing its output (scrubbed) to `output` and handing each
 /// chunk, as text, to `on_output`.
 pub async fn run_process(
@@ -73,18 +90,7 @@ pub async fn run_process(
     interrupt: &mut InterruptReceiver,
     on_output: &mut dyn FnMut(Stream, std::sync::Arc<str>),
 ) -> std::io::Result<ProcessResult> {
-    let mut command = match &request.program {
-        ProgramLine::Shell(line) => {
-            let mut command = Command::new("sh");
-            command.arg("-c").arg(line);
-            command
-        }
-        ProgramLine::Argv(argv) => {
-            let mut command = Command::new(&argv[0]);
-            command.args(&argv[1..]);
-            command
-        }
-    };
+    let mut command = command_for(&request.program);
     command
         .envs(request.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
@@ -149,7 +155,7 @@ pub async fn run_process(
                         }
                         tail.push_back(line);
                     }
-                    on_output(stream, std::sync::Arc::from(String::from_utf8_lossy(&clean)));
+                    on_output(stream, display_text(&clean));
                     // The TUI shares this thread: give it a turn after every chunk, so a flood
                     // of output never delays a key press by more than one chunk's work.
                     tokio::task::yield_now().await;

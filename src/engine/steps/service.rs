@@ -12,7 +12,7 @@ use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::display::display_line;
 use crate::engine::events::{Event, Stream};
 use crate::engine::output_file::OutputFile;
-use crate::engine::process::{ProcessGroup, ProgramLine};
+use crate::engine::process::{ProcessGroup, command_for};
 use crate::engine::services::stop_group;
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::service::{Readiness, ServiceStep};
@@ -34,18 +34,7 @@ pub async fn execute(
         Ok(resolved) => resolved,
         Err(err) => return Ok(StepOutcome::fail(err.to_string())),
     };
-    let mut command = match &resolved.request.program {
-        ProgramLine::Shell(line) => {
-            let mut c = tokio::process::Command::new("sh");
-            c.arg("-c").arg(line);
-            c
-        }
-        ProgramLine::Argv(argv) => {
-            let mut c = tokio::process::Command::new(&argv[0]);
-            c.args(&argv[1..]);
-            c
-        }
-    };
+    let mut command = command_for(&resolved.request.program);
     command
         .envs(resolved.request.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
