@@ -3,7 +3,9 @@
 #   1. 200 `sh -c 'echo step N'` steps headless vs a plain Rust spawn loop (benches/spawn_floor.rs)
 #   2. one step printing 100 MB of lines vs `cat FILE | tee out.log > /dev/null`, and max RSS
 #   3. 1,000 sequential http checks vs one curl fetching the same 1,000 URLs
-# Medians of several runs. Usage: bash bench/engine.sh
+# Every run is journaled (a drill, signed with a drill key made for the benchmark). The work
+# folder is on tmpfs (/dev/shm) so that these figures are the engine's own: what the disk's
+# syncs add is measured by bench/journal.sh. Medians of several runs. Usage: bash bench/engine.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -12,8 +14,11 @@ cargo build --release --quiet
 cargo bench --bench spawn_floor --no-run --quiet 2>/dev/null
 floor_bin=$(ls -t target/release/deps/spawn_floor-* | grep -v '\.d$' | head -n 1)
 cutover=./target/release/cutover
-work=$(mktemp -d)
+if [ -d /dev/shm ]; then work=$(mktemp -d -p /dev/shm); else work=$(mktemp -d); fi
+server_pid=
 trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+export XDG_CONFIG_HOME="$work/config"   # the drill key lives here
+unset SSH_AUTH_SOCK
 
 # 1. Per-step overhead.
 {
@@ -26,7 +31,8 @@ trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 # allocator scan recently deleted inodes and measure the benchmark instead of cutover.
 iteration=0
 fresh_dir() { iteration=$((iteration + 1)); echo "$work/runs-$iteration"; }
-run_200() { "$cutover" run "$work/200.toml" --headless --auto --log-dir "$(fresh_dir)" 2>/dev/null; }
+run_200() { "$cutover" run "$work/200.toml" --headless --drill --auto --log-dir "$(fresh_dir)"; }
+run_200 >/dev/null 2>&1 # creates the drill key outside the measurement
 cutover_ms=$(repeat_median 9 run_200)
 floor_ms=$(for _ in $(seq 9); do "$floor_bin" 200; done | median)
 floor_sync_ms=$(for _ in $(seq 9); do "$floor_bin" 200 --sync; done | median)
@@ -41,11 +47,12 @@ with open(sys.argv[1], 'wb') as f:
     for _ in range(1024 * 1024): f.write(line)
 " "$work/100mb.txt"
 printf '[runbook]\nname = "big"\ntitle = "100 MB"\n\n[[phase]]\nid = "main"\n\n[[phase.step]]\nid = "print"\nkind = "command"\nrun = "cat %s"\n' "$work/100mb.txt" >"$work/big.toml"
-run_big() { "$cutover" run "$work/big.toml" --headless --auto --log-dir "$(fresh_dir)" 2>/dev/null; rm -rf "$work"/runs-*; }
+run_big() { "$cutover" run "$work/big.toml" --headless --drill --auto --log-dir "$(fresh_dir)" && rm -rf "$work"/runs-*; }
 tee_big() { cat "$work/100mb.txt" | tee "$work/out.log" >/dev/null; }
 big_ms=$(repeat_median 5 run_big)
 tee_ms=$(repeat_median 5 tee_big)
-rss_kb=$( { /usr/bin/time -f '%M' "$cutover" run "$work/big.toml" --headless --auto --log-dir "$work/runs-rss" 2>&1 >/dev/null; } | tail -n 1)
+rss_kb=$( { /usr/bin/time -f '%M' "$cutover" run "$work/big.toml" --headless --drill --auto --log-dir "$work/runs-rss" 2>&1 >/dev/null; } | tail -n 1)
+rm -rf "$work/runs-rss"
 echo "100 MB of output: cutover ${big_ms} ms, cat | tee ${tee_ms} ms"
 awk -v a="$big_ms" -v b="$tee_ms" -v r="$rss_kb" 'BEGIN { printf "  ratio %.2fx, cutover max RSS %.1f MB\n", a / b, r / 1024 }'
 
@@ -72,7 +79,7 @@ until curl -s -o /dev/null "http://127.0.0.1:$port/api/health"; do sleep 0.1; do
     done
 } >"$work/http.toml"
 for n in $(seq 0 999); do echo "url = \"http://127.0.0.1:$port/api/health?n=$n\""; echo "output = \"/dev/null\""; done >"$work/curl.cfg"
-run_http() { "$cutover" run "$work/http.toml" --headless --auto --log-dir "$(fresh_dir)" 2>/dev/null; }
+run_http() { "$cutover" run "$work/http.toml" --headless --drill --auto --log-dir "$(fresh_dir)"; }
 curl_http() { curl -s --config "$work/curl.cfg"; }
 http_ms=$(repeat_median 5 run_http)
 curl_ms=$(repeat_median 5 curl_http)

@@ -37,7 +37,7 @@ done
 SH
 iteration=0
 fresh_dir() { iteration=$((iteration + 1)); mkdir -p "$work/i-$iteration"; echo "$work/i-$iteration"; }
-run_200() { "$cutover" run "$work/200.toml" --headless --drill --log-dir "$(fresh_dir)" 2>/dev/null; }
+run_200() { "$cutover" run "$work/200.toml" --headless --drill --auto --log-dir "$(fresh_dir)" 2>/dev/null; }
 bash_200() { bash "$work/baseline.sh" "$(fresh_dir)"; }
 run_200 # creates the drill key outside the measurement
 cutover_ms=$(repeat_median 9 run_200)
@@ -55,7 +55,7 @@ awk -v a="$cutover_ms" -v f="$floor_ms" -v b="$bash_ms" 'BEGIN {
         printf '[[phase.step]]\nid = "step-%d"\nkind = "wait"\nduration = "0s"\n\n' "$n"
     done
 } >"$work/big.toml"
-"$cutover" run "$work/big.toml" --headless --drill --log-dir "$work/big" 2>/dev/null
+"$cutover" run "$work/big.toml" --headless --drill --auto --log-dir "$work/big" 2>/dev/null
 journal=$(ls "$work"/big/ten-thousand/*/journal.log)
 entries=$(wc -l <"$journal")
 verify_ms=$(repeat_median 7 "$cutover" verify "$journal")

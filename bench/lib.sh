@@ -4,11 +4,19 @@
 now_ns() { date +%s%N; }
 
 # time_ms CMD...: runs CMD once with its output discarded, prints the wall time in ms (3 decimals).
+# A command that fails is not a measurement: it stops the benchmark with its error output.
 time_ms() {
-    local start end
+    local start end errors
+    errors=$(mktemp)
     start=$(now_ns)
-    "$@" >/dev/null 2>&1
+    if ! "$@" >/dev/null 2>"$errors"; then
+        echo "benchmark command failed: $*" >&2
+        tail -n 5 "$errors" >&2
+        rm -f "$errors"
+        return 1
+    fi
     end=$(now_ns)
+    rm -f "$errors"
     awk -v ns=$((end - start)) 'BEGIN { printf "%.3f\n", ns / 1e6 }'
 }
 
@@ -17,8 +25,10 @@ median() {
     sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
-# repeat_median N CMD...: the median wall time of N runs of CMD, in ms.
+# repeat_median N CMD...: the median wall time of N runs of CMD, in ms; fails if one run fails.
 repeat_median() {
-    local n=$1; shift
-    for _ in $(seq "$n"); do time_ms "$@"; done | median
+    local n=$1 times
+    shift
+    times=$(for _ in $(seq "$n"); do time_ms "$@" || exit 1; done) || return 1
+    echo "$times" | median
 }
