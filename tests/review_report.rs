@@ -152,6 +152,8 @@ fn crashed_and_resumed(dir: &Path) -> PathBuf {
     };
     child.kill().unwrap();
     child.wait().unwrap();
+    // SIGKILL gives cutover no chance to stop the step: let its loop end, leave no orphan.
+    std::fs::write(dir.join("go"), "").unwrap();
     // What a crash in the middle of a write leaves: part of a line, no line break.
     let mut bytes = std::fs::read(&journal).unwrap();
     bytes.extend_from_slice(TORN);

@@ -63,7 +63,7 @@ struct State<'a> {
     anchor: Option<String>,
     entries: Vec<VerifiedEntry>,
     chain_bytes: u64,
-    pending: Vec<super::signatures::PendingSignature>,
+    signatures: super::signatures::SignatureChecker,
 }
 
 struct Line<'a> {
@@ -90,7 +90,7 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
         anchor: None,
         entries: Vec::new(),
         chain_bytes: 0,
-        pending: Vec::new(),
+        signatures: super::signatures::SignatureChecker::start(),
     };
     let lines = split_lines(bytes);
     let tail_start = lines
@@ -130,10 +130,13 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
             }
         }
     }
-    // Session signatures were collected on the way; verify them in batches on every core and
-    // keep whichever error comes first in the documented order.
-    if let Some(bad) = super::signatures::first_bad(&state.pending) {
-        let bad = &state.pending[bad];
+    // Session signatures were handed to the workers on the way; wait for them and keep
+    // whichever error comes first in the documented order.
+    let signatures = std::mem::replace(
+        &mut state.signatures,
+        super::signatures::SignatureChecker::idle(),
+    );
+    if let Some(bad) = signatures.finish() {
         let signature_first = match &error {
             None => true,
             Some(found) => {
@@ -382,7 +385,7 @@ impl State<'_> {
                 let signature = <[u8; 64]>::try_from(raw.as_slice())
                     .map(|bytes| Signature::from_bytes(&bytes))
                     .map_err(|_| at("E_SIG", "the session signature is not 64 bytes".into()))?;
-                self.pending.push(super::signatures::PendingSignature {
+                self.signatures.push(super::signatures::PendingSignature {
                     line: line.number,
                     seq: entry.seq,
                     kind: entry.body.kind(),
