@@ -145,12 +145,17 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
             }
         };
         if signature_first {
+            let message = if bad.code == "E_SSHSIG" {
+                "the operator's signature does not verify: the entry was edited"
+            } else {
+                "the session signature does not verify: the entry was edited or signed by another key"
+            };
             error = Some(finding(
-                "E_SIG",
+                bad.code,
                 Some(bad.line),
                 Some(bad.seq),
                 Some(bad.kind),
-                "the session signature does not verify: the entry was edited or signed by another key".into(),
+                message.into(),
             ));
         }
     }
@@ -375,7 +380,7 @@ impl State<'_> {
         let message = signed_message(json);
         match (entry.body.operator_signed(), &signature) {
             (true, LineSignature::SshSig(blob)) => {
-                self.check_operator_signature(&entry, blob, &message, &at)?
+                self.check_operator_signature(line.number, &entry, blob, &message, &at)?
             }
             (false, LineSignature::Ed25519(raw)) => {
                 let key = *self
@@ -481,6 +486,7 @@ impl State<'_> {
 
     fn check_operator_signature(
         &mut self,
+        line_number: usize,
         entry: &Entry,
         blob: &[u8],
         message: &[u8],
@@ -569,14 +575,18 @@ impl State<'_> {
                     )
                 })?;
         }
-        signer_key
-            .verify(&header.namespace, message, &sig)
-            .map_err(|_| {
-                at(
-                    "E_SSHSIG",
-                    "the operator's signature does not verify: the entry was edited".into(),
-                )
-            })?;
+        // The cryptography goes to the workers with the session signatures; a bad one is
+        // reported at its line, in file order, like theirs.
+        self.signatures
+            .push_operator(super::signatures::PendingOperatorSignature {
+                line: line_number,
+                seq: entry.seq,
+                kind: entry.body.kind(),
+                key: signer_key.clone(),
+                namespace: header.namespace.clone(),
+                message: message.to_vec(),
+                signature: sig,
+            });
         self.operator = Some(Operator {
             key: signer_key,
             principal,

@@ -40,21 +40,45 @@ pub struct PendingSignature {
 /// is low, small enough that a bad entry is found quickly.
 const BATCH: usize = 256;
 
+/// An operator's SSHSIG whose signer, principal and namespace were already checked in file
+/// order; only the cryptography is left, for the workers.
+pub struct PendingOperatorSignature {
+    pub line: usize,
+    pub seq: u64,
+    pub kind: &'static str,
+    pub key: ssh_key::PublicKey,
+    pub namespace: String,
+    /// The JSON and a LF.
+    pub message: Vec<u8>,
+    pub signature: ssh_key::SshSig,
+}
+
 /// A signature that does not verify, and where it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BadSignature {
     pub line: usize,
     pub seq: u64,
     pub kind: &'static str,
+    /// `E_SIG` (a session signature) or `E_SSHSIG` (an operator's).
+    pub code: &'static str,
 }
 
 type Batch = Vec<PendingSignature>;
 
+/// What a worker checks: a batch of one session's signatures, or one operator signature.
+enum Job {
+    Session(Batch),
+    Operator(Box<PendingOperatorSignature>),
+}
+
 /// Verifies signatures as they are handed over, on every core.
 pub struct SignatureChecker {
-    batches: Option<mpsc::Sender<Batch>>,
+    jobs: Option<mpsc::Sender<Job>>,
     workers: Vec<JoinHandle<Option<BadSignature>>>,
     batch: Batch,
+    /// What was found in jobs that could not be handed over.
+    unsent_session_bad: Option<BadSignature>,
+    unsent_operator_bad: Option<BadSignature>,
 }
 
 impl SignatureChecker {
@@ -62,7 +86,7 @@ impl SignatureChecker {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 8);
-        let (sender, receiver) = mpsc::channel::<Batch>();
+        let (sender, receiver) = mpsc::channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
         let workers = (0..threads)
             .map(|_| {
@@ -71,8 +95,12 @@ impl SignatureChecker {
                     let mut first: Option<BadSignature> = None;
                     loop {
                         let next = receiver.lock().map(|r| r.recv());
-                        let Ok(Ok(batch)) = next else { break };
-                        if let Some(bad) = first_bad_in(&batch)
+                        let Ok(Ok(job)) = next else { break };
+                        let found = match job {
+                            Job::Session(batch) => first_bad_in(&batch),
+                            Job::Operator(pending) => bad_operator_signature(&pending),
+                        };
+                        if let Some(bad) = found
                             && first.is_none_or(|f| bad.line < f.line)
                         {
                             first = Some(bad);
@@ -83,18 +111,22 @@ impl SignatureChecker {
             })
             .collect();
         Self {
-            batches: Some(sender),
+            jobs: Some(sender),
             workers,
             batch: Vec::with_capacity(BATCH),
+            unsent_session_bad: None,
+            unsent_operator_bad: None,
         }
     }
 
     /// A checker with no worker, to stand in for one that finished.
     pub fn idle() -> Self {
         Self {
-            batches: None,
+            jobs: None,
             workers: Vec::new(),
             batch: Vec::new(),
+            unsent_session_bad: None,
+            unsent_operator_bad: None,
         }
     }
 
@@ -109,30 +141,47 @@ impl SignatureChecker {
         }
     }
 
+    /// Hands over an operator signature, checked by a worker as it comes.
+    pub fn push_operator(&mut self, pending: PendingOperatorSignature) {
+        if let Some(jobs) = &self.jobs {
+            // With no worker left (none can die but by a panic, seen at `finish`), nothing is
+            // skipped: the signature is checked here.
+            if let Err(returned) = jobs.send(Job::Operator(Box::new(pending))) {
+                let Job::Operator(pending) = returned.0 else {
+                    unreachable!("sent an operator job")
+                };
+                self.unsent_operator_bad = self
+                    .unsent_operator_bad
+                    .or_else(|| bad_operator_signature(&pending));
+            }
+        }
+    }
+
     fn send(&mut self) {
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-        if let Some(batches) = &self.batches {
-            // A worker that died would be seen at `finish`; the batch is checked there.
-            if let Err(returned) = batches.send(batch) {
-                self.batch = returned.0;
-            }
+        if let Some(jobs) = &self.jobs
+            && let Err(returned) = jobs.send(Job::Session(batch))
+        {
+            let Job::Session(batch) = returned.0 else {
+                unreachable!("sent a session batch")
+            };
+            self.unsent_session_bad = self.unsent_session_bad.or_else(|| first_bad_in(&batch));
         }
     }
 
     /// Waits for every batch; the first bad signature in journal order, if any.
     pub fn finish(mut self) -> Option<BadSignature> {
         let rest = std::mem::take(&mut self.batch);
-        let mut first = first_bad_in(&rest);
-        drop(self.batches.take());
+        let mut found = vec![
+            first_bad_in(&rest),
+            self.unsent_session_bad,
+            self.unsent_operator_bad,
+        ];
+        drop(self.jobs.take());
         for worker in self.workers.drain(..) {
-            let found = worker.join().expect("verify thread");
-            if let Some(bad) = found
-                && first.is_none_or(|f| bad.line < f.line)
-            {
-                first = Some(bad);
-            }
+            found.push(worker.join().expect("verify thread"));
         }
-        first
+        found.into_iter().flatten().min_by_key(|bad| bad.line)
     }
 }
 
@@ -159,6 +208,20 @@ fn first_bad_in(batch: &[PendingSignature]) -> Option<BadSignature> {
             line: p.line,
             seq: p.seq,
             kind: p.kind,
+            code: "E_SIG",
+        })
+}
+
+fn bad_operator_signature(pending: &PendingOperatorSignature) -> Option<BadSignature> {
+    pending
+        .key
+        .verify(&pending.namespace, &pending.message, &pending.signature)
+        .is_err()
+        .then_some(BadSignature {
+            line: pending.line,
+            seq: pending.seq,
+            kind: pending.kind,
+            code: "E_SSHSIG",
         })
 }
 
