@@ -84,19 +84,9 @@ pub async fn main_screen(
             CLOCK
         };
         tokio::select! {
-            event = channels.events.recv(), if !engine_done => match event {
-                Some(event) => {
-                    app.apply(&event);
-                    // Take what is already queued (up to a burst) before drawing: one frame for
-                    // many events.
-                    for _ in 0..BURST {
-                        let Ok(event) = channels.events.try_recv() else { break };
-                        app.apply(&event);
-                    }
-                    dirty = true;
-                }
-                None => engine_done = true,
-            },
+            // Keys first, whatever else is ready: a flood of output never makes a key wait
+            // behind it (tokio picks at random among ready branches otherwise).
+            biased;
             key = keys.next() => match key {
                 Some(Ok(TermEvent::Key(key))) if key.kind == KeyEventKind::Press => {
                     for effect in app.key(key) {
@@ -114,6 +104,19 @@ pub async fn main_screen(
                 Some(Ok(_)) => {}
                 // The terminal is gone (SSH dropped): stop drawing; SIGHUP suspends the run.
                 Some(Err(_)) | None => return Ok(()),
+            },
+            event = channels.events.recv(), if !engine_done => match event {
+                Some(event) => {
+                    app.apply(&event);
+                    // Take what is already queued (up to a burst) before drawing: one frame for
+                    // many events.
+                    for _ in 0..BURST {
+                        let Ok(event) = channels.events.try_recv() else { break };
+                        app.apply(&event);
+                    }
+                    dirty = true;
+                }
+                None => engine_done = true,
             },
             changed = channels.journal.changed() => {
                 if changed.is_ok() {
