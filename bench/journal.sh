@@ -40,9 +40,17 @@ fresh_dir() { iteration=$((iteration + 1)); mkdir -p "$work/i-$iteration"; echo 
 run_200() { "$cutover" run "$work/200.toml" --headless --drill --auto --log-dir "$(fresh_dir)" 2>/dev/null; }
 bash_200() { bash "$work/baseline.sh" "$(fresh_dir)"; }
 run_200 # creates the drill key outside the measurement
-cutover_ms=$(repeat_median 9 run_200)
-floor_ms=$(for _ in $(seq 9); do "$floor_bin" 200 --journal; done | median)
-bash_ms=$(repeat_median 9 bash_200)
+floor_200() { "$floor_bin" 200 --journal >/dev/null; }
+# The three alternate (cutover, floor, bash, cutover, …) so that drift weighs on each alike.
+times_c="" times_f="" times_b=""
+for _ in $(seq 9); do
+    times_c+="$(time_ms run_200)"$'\n'
+    times_f+="$(time_ms floor_200)"$'\n'
+    times_b+="$(time_ms bash_200)"$'\n'
+done
+cutover_ms=$(printf '%s' "$times_c" | median)
+floor_ms=$(printf '%s' "$times_f" | median)
+bash_ms=$(printf '%s' "$times_b" | median)
 echo "200 steps with the journal: cutover ${cutover_ms} ms, compiled floor ${floor_ms} ms, bash + sync ${bash_ms} ms"
 awk -v a="$cutover_ms" -v f="$floor_ms" -v b="$bash_ms" 'BEGIN {
     printf "  per step: cutover %.2f ms, floor %.2f ms (ratio %.2fx), bash %.2f ms (ratio %.2fx)\n", a / 200, f / 200, a / f, b / 200, a / b }'
@@ -58,7 +66,8 @@ awk -v a="$cutover_ms" -v f="$floor_ms" -v b="$bash_ms" 'BEGIN {
 "$cutover" run "$work/big.toml" --headless --drill --auto --log-dir "$work/big" 2>/dev/null
 journal=$(ls "$work"/big/ten-thousand/*/journal.log)
 entries=$(wc -l <"$journal")
-verify_ms=$(repeat_median 7 "$cutover" verify "$journal")
-sha_ms=$(repeat_median 7 sha256sum "$journal")
+verify_journal() { "$cutover" verify "$journal"; }
+sha_journal() { sha256sum "$journal"; }
+read -r verify_ms sha_ms < <(paired_medians 11 verify_journal sha_journal)
 echo "verify of $entries entries ($(wc -c <"$journal") bytes): cutover verify ${verify_ms} ms, sha256sum ${sha_ms} ms"
 awk -v a="$verify_ms" -v b="$sha_ms" 'BEGIN { printf "  ratio %.2fx\n", a / b }'

@@ -32,3 +32,17 @@ repeat_median() {
     times=$(for _ in $(seq "$n"); do time_ms "$@" || exit 1; done) || return 1
     echo "$times" | median
 }
+
+# paired_medians N A B: runs the shell functions or commands A and B alternately N times each
+# (A, B, A, B, …), so that a machine that slows down or speeds up during the benchmark weighs
+# on both alike; prints "median_A median_B" in ms. Fails if a run fails.
+paired_medians() {
+    local n=$1 a=$2 b=$3 times_a="" times_b="" t
+    for _ in $(seq "$n"); do
+        t=$(time_ms $a) || return 1
+        times_a+="$t"$'\n'
+        t=$(time_ms $b) || return 1
+        times_b+="$t"$'\n'
+    done
+    echo "$(printf '%s' "$times_a" | median) $(printf '%s' "$times_b" | median)"
+}

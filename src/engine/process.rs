@@ -141,8 +141,11 @@ pub async fn run_process(
         tokio::select! {
             piece = pieces.recv(), if streams_open => match piece {
                 Some((stream, bytes)) => {
-                    let clean = scrubber.scrub_bytes(&bytes);
-                    output.write(&clean)?;
+                    // Scrubbed in place when there is nothing to scrub: a flood is not copied.
+                    let clean = match scrubber.scrub_bytes(&bytes) {
+                        std::borrow::Cow::Borrowed(_) => bytes,
+                        std::borrow::Cow::Owned(scrubbed) => scrubbed,
+                    };
                     let last_lines = last_lines(&clean, TAIL_LINES);
                     if stream == Stream::Stdout
                         && let Some(last) = last_lines.iter().rev().find(|l| !l.trim().is_empty())
@@ -156,6 +159,7 @@ pub async fn run_process(
                         tail.push_back(line);
                     }
                     on_output(stream, display_text(&clean));
+                    output.write_owned(clean)?;
                     // The TUI shares this thread: give it a turn after every chunk, so a flood
                     // of output never delays a key press by more than one chunk's work.
                     tokio::task::yield_now().await;
