@@ -312,6 +312,39 @@ fn a_secret_printed_by_a_command_is_scrubbed_everywhere() {
 }
 
 #[test]
+fn a_secret_in_a_line_longer_than_a_read_is_scrubbed_whole() {
+    // A 1 MB line holding the secret every few dozen bytes: wherever the line is cut into
+    // pieces, some occurrence straddles a cut; none may survive in the output file.
+    let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[vars.token]\nenv = \"TEST_TOKEN\"\nsecret = true\n\n[[phase]]\nid = \"main\"\n\n\
+                [[phase.step]]\nid = \"long\"\nkind = \"command\"\nrun = \"i=0; while [ $i -lt 40000 ]; do printf 'x%s ' \\\"$CUTOVER_TOKEN\\\"; i=$((i+1)); done; echo\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = runbook(dir.path(), text);
+    let output = cutover()
+        .args(["run", "--headless", "--auto", "--drill", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.path().join("runs"))
+        .arg(&path)
+        .env("TEST_TOKEN", "hunter2-very-secret")
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let log = std::fs::read(run_dir(&dir.path().join("runs")).join("output/long.1.log")).unwrap();
+    if let Some(at) = log.windows(7).position(|w| w == b"hunter2") {
+        panic!(
+            "a secret cut between two pieces reached the output file at {at}: {:?}",
+            String::from_utf8_lossy(&log[at.saturating_sub(40)..(at + 40).min(log.len())])
+        );
+    }
+    assert_eq!(
+        log.windows(4).filter(|w| w == b"x***").count(),
+        40_000,
+        "every occurrence was kept, masked"
+    );
+}
+
+#[test]
 fn a_manual_step_without_confirm_suspends_with_exit_3() {
     let text = format!(
         "{HEAD}\n[[phase.step]]\nid = \"ask\"\nkind = \"manual\"\ninstructions = \"Do it\"\n"

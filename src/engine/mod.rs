@@ -14,5 +14,6 @@ pub mod run_folder;
 pub mod scrub;
 pub mod services;
 pub mod steps;
+pub mod stream_reader;
 pub mod variables;
 pub mod window_clock;

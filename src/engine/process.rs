@@ -14,7 +14,6 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
@@ -23,11 +22,9 @@ use super::display::{display_line, display_text};
 use super::events::Stream;
 use super::interrupt::InterruptReceiver;
 use super::output_file::OutputFile;
-use super::scrub::Scrubber;
+use super::scrub::{Scrubber, StreamScrubber};
+use super::stream_reader::read_pieces;
 
-/// Output is read in chunks of whole lines; a line longer than this is passed on in pieces,
-/// so a 1 GB line never sits in memory.
-const MAX_PIECE: usize = 256 * 1024;
 /// How many display lines a failure shows.
 pub const TAIL_LINES: usize = 20;
 
@@ -117,16 +114,18 @@ pub async fn run_process(
     let group = ProcessGroup(child.id().expect("a just-spawned child has an id") as i32);
 
     let (pieces_tx, mut pieces) = mpsc::channel::<(Stream, Vec<u8>)>(64);
-    tokio::spawn(read_stream(
+    tokio::spawn(read_pieces(
         child.stdout.take().expect("piped"),
         Stream::Stdout,
         pieces_tx.clone(),
     ));
-    tokio::spawn(read_stream(
+    tokio::spawn(read_pieces(
         child.stderr.take().expect("piped"),
         Stream::Stderr,
         pieces_tx,
     ));
+    // One per stream: a secret cut between two pieces of a long line is masked whole.
+    let mut scrubbing = [StreamScrubber::default(), StreamScrubber::default()];
 
     let far_future = Instant::now() + Duration::from_secs(86_400 * 365);
     let deadline = request.timeout.map(|t| Instant::now() + t);
@@ -141,11 +140,11 @@ pub async fn run_process(
         tokio::select! {
             piece = pieces.recv(), if streams_open => match piece {
                 Some((stream, bytes)) => {
-                    // Scrubbed in place when there is nothing to scrub: a flood is not copied.
-                    let clean = match scrubber.scrub_bytes(&bytes) {
-                        std::borrow::Cow::Borrowed(_) => bytes,
-                        std::borrow::Cow::Owned(scrubbed) => scrubbed,
-                    };
+                    // Without secrets the piece is handed on as is: a flood is not copied.
+                    let clean = scrubbing[stream as usize].push(scrubber, bytes);
+                    if clean.is_empty() {
+                        continue;
+                    }
                     let last_lines = last_lines(&clean, TAIL_LINES);
                     if stream == Stream::Stdout
                         && let Some(last) = last_lines.iter().rev().find(|l| !l.trim().is_empty())
@@ -164,7 +163,16 @@ pub async fn run_process(
                     // of output never delays a key press by more than one chunk's work.
                     tokio::task::yield_now().await;
                 }
-                None => streams_open = false,
+                None => {
+                    streams_open = false;
+                    for (index, stream) in [Stream::Stdout, Stream::Stderr].into_iter().enumerate() {
+                        let rest = scrubbing[index].finish(scrubber);
+                        if !rest.is_empty() {
+                            on_output(stream, display_text(&rest));
+                            output.write_owned(rest)?;
+                        }
+                    }
+                }
             },
             exited = child.wait(), if status.is_none() => {
                 status = Some(exited?);
@@ -213,46 +221,6 @@ fn last_lines(chunk: &[u8], count: usize) -> Vec<String> {
         .collect();
     lines.reverse();
     lines
-}
-
-/// Reads a stream in chunks that end at a line break (or at [`MAX_PIECE`] bytes of a longer
-/// line), so that lines are never split between two chunks.
-async fn read_stream(
-    stream: impl AsyncRead + Unpin,
-    which: Stream,
-    pieces: mpsc::Sender<(Stream, Vec<u8>)>,
-) {
-    let mut reader = BufReader::with_capacity(64 * 1024, stream);
-    let mut carry: Vec<u8> = Vec::new();
-    while let Ok(available) = reader.fill_buf().await {
-        if available.is_empty() {
-            break;
-        }
-        let length = available.len();
-        match memchr::memrchr(b'\n', available) {
-            Some(last_newline) => {
-                carry.extend_from_slice(&available[..=last_newline]);
-                reader.consume(last_newline + 1);
-            }
-            None => {
-                carry.extend_from_slice(available);
-                reader.consume(length);
-                if carry.len() < MAX_PIECE {
-                    continue;
-                }
-            }
-        }
-        if pieces
-            .send((which, std::mem::take(&mut carry)))
-            .await
-            .is_err()
-        {
-            return;
-        }
-    }
-    if !carry.is_empty() {
-        let _ = pieces.send((which, carry)).await;
-    }
 }
 
 /// The process group of a child started with `process_group(0)`: its pgid is its pid.

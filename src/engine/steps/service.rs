@@ -4,7 +4,6 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -13,7 +12,9 @@ use crate::engine::display::display_line;
 use crate::engine::events::{Event, Stream};
 use crate::engine::output_file::OutputFile;
 use crate::engine::process::{ProcessGroup, command_for};
+use crate::engine::scrub::StreamScrubber;
 use crate::engine::services::stop_group;
+use crate::engine::stream_reader::read_pieces;
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::service::{Readiness, ServiceStep};
 use crate::runbook::template::Quoting;
@@ -58,38 +59,40 @@ pub async fn execute(
         .map_err(|err| StepStop::Io(format!("cannot create the service log: {err}")))?;
     let log_path = output.path().display().to_string();
 
-    // The service's output goes to its log for the whole run; lines come back here for the
-    // readiness pattern until the step is over.
+    // The service's output goes to its log for the whole run, scrubbed, in bounded pieces (a
+    // service printing without line breaks never fills memory); its lines come back here for
+    // the readiness pattern until the step is over.
     let (lines_tx, mut lines) = mpsc::unbounded_channel::<(Stream, String)>();
-    let (raw_tx, mut raw) = mpsc::unbounded_channel::<Vec<u8>>();
-    for (stream, which) in [
-        (
-            Box::new(child.stdout.take().expect("piped"))
-                as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
-            Stream::Stdout,
-        ),
-        (
-            Box::new(child.stderr.take().expect("piped")),
-            Stream::Stderr,
-        ),
-    ] {
-        let (lines_tx, raw_tx) = (lines_tx.clone(), raw_tx.clone());
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(stream);
-            let mut line = Vec::new();
-            while reader.read_until(b'\n', &mut line).await.unwrap_or(0) > 0 {
-                let _ = lines_tx.send((which, display_line(&line)));
-                let _ = raw_tx.send(std::mem::take(&mut line));
-            }
-        });
-    }
-    drop((lines_tx, raw_tx));
+    let (pieces_tx, mut pieces) = mpsc::channel::<(Stream, Vec<u8>)>(64);
+    tokio::spawn(read_pieces(
+        child.stdout.take().expect("piped"),
+        Stream::Stdout,
+        pieces_tx.clone(),
+    ));
+    tokio::spawn(read_pieces(
+        child.stderr.take().expect("piped"),
+        Stream::Stderr,
+        pieces_tx,
+    ));
     let scrubber = ctx.scrubber.clone();
     tokio::spawn(async move {
-        while let Some(bytes) = raw.recv().await {
-            if output.write(&scrubber.scrub_bytes(&bytes)).is_err() {
-                break;
+        let mut log_failed = false;
+        let mut scrubbing = [StreamScrubber::default(), StreamScrubber::default()];
+        let mut log = |which: Stream, clean: Vec<u8>| {
+            for line in clean.split_inclusive(|&b| b == b'\n') {
+                let _ = lines_tx.send((which, display_line(line)));
             }
+            if !log_failed && output.write_owned(clean).is_err() {
+                log_failed = true;
+            }
+        };
+        while let Some((which, bytes)) = pieces.recv().await {
+            let clean = scrubbing[which as usize].push(&scrubber, bytes);
+            log(which, clean);
+        }
+        for (index, which) in [Stream::Stdout, Stream::Stderr].into_iter().enumerate() {
+            let rest = scrubbing[index].finish(&scrubber);
+            log(which, rest);
         }
         let _ = output.finish();
     });
@@ -106,10 +109,16 @@ pub async fn execute(
         Readiness::Pattern(_) => None,
     };
     let mut poll = tokio::time::interval(Duration::from_millis(200));
+    // Once the service closes its output, no line will come: stop asking (a closed channel
+    // answers at once, forever).
+    let mut lines_open = true;
     let ready = loop {
         tokio::select! {
-            line = lines.recv() => {
-                let Some((stream, line)) = line else { continue };
+            line = lines.recv(), if lines_open => {
+                let Some((stream, line)) = line else {
+                    lines_open = false;
+                    continue;
+                };
                 let matched = matches!(&step.ready, Readiness::Pattern(p) if p.value.is_match(&ctx.scrubber.scrub_text(&line)));
                 ctx.emitter.show(Event::Output { step: ctx.id().to_string(), stream, text: (ctx.scrubber.scrub_text(&line) + "\n").into() });
                 if matched { break Ok(()); }
