@@ -156,10 +156,26 @@ fn sighup_in_the_middle_of_a_step_finishes_it_suspends_and_resume_completes() {
     let pane = started(&setup, "--auto");
     pane.wait_for("started");
     pane.hang_up();
+    // `kill-server` returns before tmux has closed the terminal. Only once the pane's shell is
+    // gone has the hang-up reached cutover; letting the step finish earlier would race it.
+    let marker = setup.path().display().to_string();
+    let cutover_binary = assert_cmd::cargo::cargo_bin("cutover")
+        .display()
+        .to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while support::processes_with(&marker)
+        .iter()
+        .any(|process| !process.contains(&format!(": {cutover_binary} ")))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the terminal never went away"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     std::fs::write(setup.path().join("go"), "").unwrap();
     let run = setup.run_dir();
     let journal = run.join("journal.log");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !std::fs::read_to_string(&journal)
         .unwrap()
         .contains("\"kind\":\"suspend\"")
@@ -178,7 +194,6 @@ fn sighup_in_the_middle_of_a_step_finishes_it_suspends_and_resume_completes() {
     assert!(!run.join("output/next.1.log").exists());
     // Wait for the process to end (the footer-less journal stays INCOMPLETE): its command
     // line names this test's own folder.
-    let marker = setup.path().display().to_string();
     while !support::processes_with(&marker).is_empty() {
         assert!(
             std::time::Instant::now() < deadline,

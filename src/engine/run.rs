@@ -202,7 +202,10 @@ impl Engine {
                 match self.interrupt.current() {
                     Interrupt::SuspendAfterStep => {
                         return self
-                            .suspend("the terminal was lost (SIGHUP)".into(), Some(step))
+                            .suspend(
+                                "the terminal was lost (hang-up, or its input closed)".into(),
+                                Some(step),
+                            )
                             .await;
                     }
                     Interrupt::AbortNow => {

@@ -17,7 +17,7 @@ use super::terminal::TerminalGuard;
 use super::view::screen::draw;
 use crate::engine::control::Control;
 use crate::engine::events::Event;
-use crate::engine::interrupt::InterruptSender;
+use crate::engine::interrupt::{Interrupt, InterruptSender};
 use crate::journal::writer::JournalStatus;
 
 /// At most this many frames a second.
@@ -102,8 +102,13 @@ pub async fn main_screen(
                 }
                 Some(Ok(TermEvent::Resize(_, _))) => dirty = true,
                 Some(Ok(_)) => {}
-                // The terminal is gone (SSH dropped): stop drawing; SIGHUP suspends the run.
-                Some(Err(_)) | None => return Ok(()),
+                // The terminal is gone (SSH dropped): stop drawing, and suspend after the running
+                // step even if no SIGHUP ever arrives (nohup, a wrapper that ignores it): nobody
+                // is watching, so no further step may start.
+                Some(Err(_)) | None => {
+                    channels.interrupts.raise(Interrupt::SuspendAfterStep);
+                    return Ok(());
+                }
             },
             event = channels.events.recv(), if !engine_done => match event {
                 Some(event) => {
