@@ -15,15 +15,14 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::process::Command;
-use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::display::{display_line, display_text};
 use super::events::Stream;
 use super::interrupt::InterruptReceiver;
 use super::output_file::OutputFile;
-use super::scrub::{Scrubber, StreamScrubber};
-use super::stream_reader::read_pieces;
+use super::scrub::Scrubber;
+use super::stream_reader::read_output;
 
 /// How many display lines a failure shows.
 pub const TAIL_LINES: usize = 20;
@@ -113,19 +112,11 @@ pub async fn run_process(
     };
     let group = ProcessGroup(child.id().expect("a just-spawned child has an id") as i32);
 
-    let (pieces_tx, mut pieces) = mpsc::channel::<(Stream, Vec<u8>)>(64);
-    tokio::spawn(read_pieces(
+    let mut pieces = read_output(
         child.stdout.take().expect("piped"),
-        Stream::Stdout,
-        pieces_tx.clone(),
-    ));
-    tokio::spawn(read_pieces(
         child.stderr.take().expect("piped"),
-        Stream::Stderr,
-        pieces_tx,
-    ));
-    // One per stream: a secret cut between two pieces of a long line is masked whole.
-    let mut scrubbing = [StreamScrubber::default(), StreamScrubber::default()];
+        scrubber,
+    );
 
     let far_future = Instant::now() + Duration::from_secs(86_400 * 365);
     let deadline = request.timeout.map(|t| Instant::now() + t);
@@ -139,12 +130,7 @@ pub async fn run_process(
     while status.is_none() || streams_open {
         tokio::select! {
             piece = pieces.recv(), if streams_open => match piece {
-                Some((stream, bytes)) => {
-                    // Without secrets the piece is handed on as is: a flood is not copied.
-                    let clean = scrubbing[stream as usize].push(scrubber, bytes);
-                    if clean.is_empty() {
-                        continue;
-                    }
+                Some((stream, clean)) => {
                     let last_lines = last_lines(&clean, TAIL_LINES);
                     if stream == Stream::Stdout
                         && let Some(last) = last_lines.iter().rev().find(|l| !l.trim().is_empty())
@@ -163,16 +149,7 @@ pub async fn run_process(
                     // of output never delays a key press by more than one chunk's work.
                     tokio::task::yield_now().await;
                 }
-                None => {
-                    streams_open = false;
-                    for (index, stream) in [Stream::Stdout, Stream::Stderr].into_iter().enumerate() {
-                        let rest = scrubbing[index].finish(scrubber);
-                        if !rest.is_empty() {
-                            on_output(stream, display_text(&rest));
-                            output.write_owned(rest)?;
-                        }
-                    }
-                }
+                None => streams_open = false,
             },
             exited = child.wait(), if status.is_none() => {
                 status = Some(exited?);

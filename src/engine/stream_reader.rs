@@ -1,23 +1,52 @@
-//! Reading a child's stdout or stderr in pieces the rest of the engine can handle: whole lines,
+//! Reading a child's stdout and stderr in pieces the rest of the engine can handle: whole lines,
 //! or, for a line longer than [`MAX_PIECE`], a piece of it, so that a 1 GB line never sits in
-//! memory. (A secret cut between two pieces of a long line is still masked whole: see
-//! `scrub::StreamScrubber`.)
+//! memory. Pieces leave the reader already scrubbed; a secret cut between two pieces of a long
+//! line is still masked whole (see [`StreamScrubber`]).
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::mpsc;
 
 use super::events::Stream;
+use super::scrub::{Scrubber, StreamScrubber};
 
 /// The longest piece handed on.
 pub const MAX_PIECE: usize = 256 * 1024;
 
-/// Reads `stream` to its end, handing each piece to `pieces`.
-pub async fn read_pieces(
+/// How many pieces may wait for the consumer: a flood waits in the pipe, not in memory.
+const QUEUED_PIECES: usize = 64;
+
+/// Starts reading both of a child's streams; the receiver yields their scrubbed pieces and
+/// closes once both streams have ended.
+pub fn read_output(
+    stdout: impl AsyncRead + Unpin + Send + 'static,
+    stderr: impl AsyncRead + Unpin + Send + 'static,
+    scrubber: &Scrubber,
+) -> mpsc::Receiver<(Stream, Vec<u8>)> {
+    let (pieces_tx, pieces) = mpsc::channel(QUEUED_PIECES);
+    tokio::spawn(read_pieces(
+        stdout,
+        Stream::Stdout,
+        scrubber.clone(),
+        pieces_tx.clone(),
+    ));
+    tokio::spawn(read_pieces(
+        stderr,
+        Stream::Stderr,
+        scrubber.clone(),
+        pieces_tx,
+    ));
+    pieces
+}
+
+/// Reads `stream` to its end, handing each scrubbed, non-empty piece to `pieces`.
+async fn read_pieces(
     stream: impl AsyncRead + Unpin,
     which: Stream,
+    scrubber: Scrubber,
     pieces: mpsc::Sender<(Stream, Vec<u8>)>,
 ) {
     let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    let mut scrubbing = StreamScrubber::default();
     let mut carry: Vec<u8> = Vec::new();
     while let Ok(available) = reader.fill_buf().await {
         if available.is_empty() {
@@ -37,16 +66,16 @@ pub async fn read_pieces(
                 }
             }
         }
-        if pieces
-            .send((which, std::mem::take(&mut carry)))
-            .await
-            .is_err()
-        {
+        // Without secrets the piece is handed on as is: a flood is not copied.
+        let clean = scrubbing.push(&scrubber, std::mem::take(&mut carry));
+        if !clean.is_empty() && pieces.send((which, clean)).await.is_err() {
             return;
         }
     }
-    if !carry.is_empty() {
-        let _ = pieces.send((which, carry)).await;
+    let mut rest = scrubbing.push(&scrubber, carry);
+    rest.extend(scrubbing.finish(&scrubber));
+    if !rest.is_empty() {
+        let _ = pieces.send((which, rest)).await;
     }
 }
 
@@ -55,8 +84,18 @@ mod tests {
     use super::*;
 
     async fn pieces_of(input: Vec<u8>) -> Vec<Vec<u8>> {
+        pieces_scrubbed(input, &Scrubber::default()).await
+    }
+
+    async fn pieces_scrubbed(input: Vec<u8>, scrubber: &Scrubber) -> Vec<Vec<u8>> {
         let (tx, mut rx) = mpsc::channel(1024);
-        read_pieces(std::io::Cursor::new(input), Stream::Stdout, tx).await;
+        read_pieces(
+            std::io::Cursor::new(input),
+            Stream::Stdout,
+            scrubber.clone(),
+            tx,
+        )
+        .await;
         let mut pieces = Vec::new();
         while let Ok((_, piece)) = rx.try_recv() {
             pieces.push(piece);
@@ -74,5 +113,17 @@ mod tests {
         assert!(pieces.len() >= 3);
         assert!(pieces.iter().all(|p| p.len() <= MAX_PIECE + 64 * 1024));
         assert_eq!(pieces.concat(), huge);
+    }
+
+    #[tokio::test]
+    async fn a_secret_across_two_pieces_of_a_long_line_leaves_masked_whole() {
+        let scrubber = Scrubber::new(["hunter2-secret"]);
+        let mut line = vec![b'x'; MAX_PIECE - 5];
+        line.extend_from_slice(b"hunter2-secret tail\n");
+        let pieces = pieces_scrubbed(line, &scrubber).await;
+        let mut expected = vec![b'x'; MAX_PIECE - 5];
+        expected.extend_from_slice(b"*** tail\n");
+        assert_eq!(pieces.concat(), expected);
+        assert!(pieces.iter().all(|p| !p.is_empty()));
     }
 }

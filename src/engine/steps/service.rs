@@ -12,9 +12,8 @@ use crate::engine::display::display_line;
 use crate::engine::events::{Event, Stream};
 use crate::engine::output_file::OutputFile;
 use crate::engine::process::{ProcessGroup, command_for};
-use crate::engine::scrub::StreamScrubber;
 use crate::engine::services::stop_group;
-use crate::engine::stream_reader::read_pieces;
+use crate::engine::stream_reader::read_output;
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::service::{Readiness, ServiceStep};
 use crate::runbook::template::Quoting;
@@ -63,36 +62,20 @@ pub async fn execute(
     // service printing without line breaks never fills memory); its lines come back here for
     // the readiness pattern until the step is over.
     let (lines_tx, mut lines) = mpsc::unbounded_channel::<(Stream, String)>();
-    let (pieces_tx, mut pieces) = mpsc::channel::<(Stream, Vec<u8>)>(64);
-    tokio::spawn(read_pieces(
+    let mut pieces = read_output(
         child.stdout.take().expect("piped"),
-        Stream::Stdout,
-        pieces_tx.clone(),
-    ));
-    tokio::spawn(read_pieces(
         child.stderr.take().expect("piped"),
-        Stream::Stderr,
-        pieces_tx,
-    ));
-    let scrubber = ctx.scrubber.clone();
+        ctx.scrubber,
+    );
     tokio::spawn(async move {
         let mut log_failed = false;
-        let mut scrubbing = [StreamScrubber::default(), StreamScrubber::default()];
-        let mut log = |which: Stream, clean: Vec<u8>| {
+        while let Some((which, clean)) = pieces.recv().await {
             for line in clean.split_inclusive(|&b| b == b'\n') {
                 let _ = lines_tx.send((which, display_line(line)));
             }
             if !log_failed && output.write_owned(clean).is_err() {
                 log_failed = true;
             }
-        };
-        while let Some((which, bytes)) = pieces.recv().await {
-            let clean = scrubbing[which as usize].push(&scrubber, bytes);
-            log(which, clean);
-        }
-        for (index, which) in [Stream::Stdout, Stream::Stderr].into_iter().enumerate() {
-            let rest = scrubbing[index].finish(&scrubber);
-            log(which, rest);
         }
         let _ = output.finish();
     });
@@ -119,8 +102,9 @@ pub async fn execute(
                     lines_open = false;
                     continue;
                 };
-                let matched = matches!(&step.ready, Readiness::Pattern(p) if p.value.is_match(&ctx.scrubber.scrub_text(&line)));
-                ctx.emitter.show(Event::Output { step: ctx.id().to_string(), stream, text: (ctx.scrubber.scrub_text(&line) + "\n").into() });
+                // Already scrubbed by the reader.
+                let matched = matches!(&step.ready, Readiness::Pattern(p) if p.value.is_match(&line));
+                ctx.emitter.show(Event::Output { step: ctx.id().to_string(), stream, text: (line + "\n").into() });
                 if matched { break Ok(()); }
             }
             _ = poll.tick(), if ready_url.is_some() => {
