@@ -82,12 +82,8 @@ impl OutputFile {
         &self.path
     }
 
-    /// Appends output bytes; the caller has already scrubbed them of secrets.
-    pub fn write(&mut self, clean: &[u8]) -> io::Result<()> {
-        self.write_owned(clean.to_vec())
-    }
-
-    /// Appends output bytes the caller gives up, so a flood is never copied again.
+    /// Appends output bytes the caller has already scrubbed of secrets and gives up, so a
+    /// flood is never copied again.
     pub fn write_owned(&mut self, clean: Vec<u8>) -> io::Result<()> {
         self.bytes += clean.len() as u64;
         if self.bytes > THREADED_AFTER && matches!(self.sink, Sink::Inline(_)) {
