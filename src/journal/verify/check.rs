@@ -132,11 +132,7 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
     }
     // Session signatures were handed to the workers on the way; wait for them and keep
     // whichever error comes first in the documented order.
-    let signatures = std::mem::replace(
-        &mut state.signatures,
-        super::signatures::SignatureChecker::idle(),
-    );
-    if let Some(bad) = signatures.finish() {
+    if let Some(bad) = state.signatures.finish() {
         let signature_first = match &error {
             None => true,
             Some(found) => {

@@ -73,12 +73,9 @@ enum Job {
 
 /// Verifies signatures as they are handed over, on every core.
 pub struct SignatureChecker {
-    jobs: Option<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
     workers: Vec<JoinHandle<Option<BadSignature>>>,
     batch: Batch,
-    /// What was found in jobs that could not be handed over.
-    unsent_session_bad: Option<BadSignature>,
-    unsent_operator_bad: Option<BadSignature>,
 }
 
 impl SignatureChecker {
@@ -86,7 +83,7 @@ impl SignatureChecker {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 8);
-        let (sender, receiver) = mpsc::channel::<Job>();
+        let (jobs, receiver) = mpsc::channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
         let workers = (0..threads)
             .map(|_| {
@@ -111,22 +108,9 @@ impl SignatureChecker {
             })
             .collect();
         Self {
-            jobs: Some(sender),
+            jobs,
             workers,
             batch: Vec::with_capacity(BATCH),
-            unsent_session_bad: None,
-            unsent_operator_bad: None,
-        }
-    }
-
-    /// A checker with no worker, to stand in for one that finished.
-    pub fn idle() -> Self {
-        Self {
-            jobs: None,
-            workers: Vec::new(),
-            batch: Vec::new(),
-            unsent_session_bad: None,
-            unsent_operator_bad: None,
         }
     }
 
@@ -143,55 +127,35 @@ impl SignatureChecker {
 
     /// Hands over an operator signature, checked by a worker as it comes.
     pub fn push_operator(&mut self, pending: PendingOperatorSignature) {
-        if let Some(jobs) = &self.jobs {
-            // With no worker left (none can die but by a panic, seen at `finish`), nothing is
-            // skipped: the signature is checked here.
-            if let Err(returned) = jobs.send(Job::Operator(Box::new(pending))) {
-                let Job::Operator(pending) = returned.0 else {
-                    unreachable!("sent an operator job")
-                };
-                self.unsent_operator_bad = self
-                    .unsent_operator_bad
-                    .or_else(|| bad_operator_signature(&pending));
-            }
-        }
+        self.hand_over(Job::Operator(Box::new(pending)));
     }
 
     fn send(&mut self) {
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-        if let Some(jobs) = &self.jobs
-            && let Err(returned) = jobs.send(Job::Session(batch))
-        {
-            let Job::Session(batch) = returned.0 else {
-                unreachable!("sent a session batch")
-            };
-            self.unsent_session_bad = self.unsent_session_bad.or_else(|| first_bad_in(&batch));
-        }
+        self.hand_over(Job::Session(batch));
+    }
+
+    fn hand_over(&self, job: Job) {
+        // A send fails only once every worker has panicked; `finish` re-raises that panic when
+        // it joins them, so a signature that was not checked never passes for a good one.
+        let _ = self.jobs.send(job);
     }
 
     /// Waits for every batch; the first bad signature in journal order, if any.
-    pub fn finish(mut self) -> Option<BadSignature> {
-        let rest = std::mem::take(&mut self.batch);
-        let mut found = vec![
-            first_bad_in(&rest),
-            self.unsent_session_bad,
-            self.unsent_operator_bad,
-        ];
-        drop(self.jobs.take());
-        for worker in self.workers.drain(..) {
+    pub fn finish(self) -> Option<BadSignature> {
+        let Self {
+            jobs,
+            workers,
+            batch,
+        } = self;
+        let mut found = vec![first_bad_in(&batch)];
+        // Closing the queue lets each worker end once it is empty.
+        drop(jobs);
+        for worker in workers {
             found.push(worker.join().expect("verify thread"));
         }
         found.into_iter().flatten().min_by_key(|bad| bad.line)
     }
-}
-
-/// Every signature at once (for tests and small journals).
-pub fn first_bad(pending: Vec<PendingSignature>) -> Option<BadSignature> {
-    let mut checker = SignatureChecker::start();
-    for signature in pending {
-        checker.push(signature);
-    }
-    checker.finish()
 }
 
 /// The first bad signature of a batch of one session's signatures.
@@ -293,6 +257,15 @@ mod tests {
     use ed25519_dalek::{Signer, SigningKey};
 
     use super::*;
+
+    /// Every signature at once.
+    fn first_bad(pending: Vec<PendingSignature>) -> Option<BadSignature> {
+        let mut checker = SignatureChecker::start();
+        for signature in pending {
+            checker.push(signature);
+        }
+        checker.finish()
+    }
 
     /// `count` signed entries, the first on line `first_line`.
     fn signed(key: &SigningKey, first_line: usize, count: usize) -> Vec<PendingSignature> {
