@@ -5,10 +5,9 @@
 use std::io::Write;
 
 use super::args::{ReportArgs, ReportFormat};
-use super::verify::verify_options;
+use super::verify::{verdict_outcome, verify_options};
 use crate::exit::{Failure, Outcome};
 use crate::journal::history::load::{LoadError, LoadedRun, load_run};
-use crate::journal::verify::report::Verdict;
 use crate::report::html::render_html;
 use crate::report::json::render_json;
 use crate::report::markdown::render_markdown;
@@ -53,12 +52,4 @@ pub fn open_run(
             path.display()
         )),
     })
-}
-
-pub fn verdict_outcome(verdict: Verdict) -> Outcome {
-    match verdict {
-        Verdict::Valid => Outcome::Done,
-        Verdict::Incomplete => Outcome::Suspended,
-        Verdict::Tampered => Outcome::Tampered,
-    }
 }

@@ -5,7 +5,8 @@ use std::io::IsTerminal;
 
 use super::args::ReviewArgs;
 use super::interactive::color_wanted;
-use super::report::{open_run, verdict_outcome};
+use super::report::open_run;
+use super::verify::verdict_outcome;
 use super::verify::verify_options;
 use crate::exit::{Failure, Outcome};
 use crate::tui::review::run_loop::review_loop;

@@ -60,11 +60,8 @@ pub fn verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
     let options = verify_options(&args.trust, args.expect_mode)?;
     let verification = verify_journal(&args.journal, &options)?;
     let mut out = String::new();
-    match verification.verdict {
-        Verdict::Valid => out.push_str("VALID\n"),
-        Verdict::Incomplete => out.push_str("INCOMPLETE\n"),
-        Verdict::Tampered => out.push_str("TAMPERED\n"),
-    }
+    out.push_str(verification.verdict.word());
+    out.push('\n');
     if let Some(error) = &verification.error {
         out.push_str(&format!("{error}\n"));
         if let Some(last) = verification.entries.last() {
@@ -83,9 +80,14 @@ pub fn verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
         }
     }
     print!("{out}");
-    Ok(match verification.verdict {
+    Ok(verdict_outcome(verification.verdict))
+}
+
+/// The exit a verdict gives, for verify, review and report alike.
+pub fn verdict_outcome(verdict: Verdict) -> Outcome {
+    match verdict {
         Verdict::Valid => Outcome::Done,
         Verdict::Incomplete => Outcome::Suspended,
         Verdict::Tampered => Outcome::Tampered,
-    })
+    }
 }

@@ -48,25 +48,20 @@ pub struct VerdictWords {
 
 pub fn verdict_words(report: &Report) -> VerdictWords {
     let verification = &report.verification;
-    let (headline, meaning) = match verification.verdict {
-        Verdict::Valid => (
-            "VALID",
+    let meaning = match verification.verdict {
+        Verdict::Valid => {
             "Every signature, the hash chain, every checkpoint and every output file verified; \
-             the journal was closed by its footer.",
-        ),
-        Verdict::Incomplete => (
-            "INCOMPLETE",
+             the journal was closed by its footer."
+        }
+        Verdict::Incomplete => {
             "What is recorded verified, but the journal has no footer or ends with a torn write: \
              the run was suspended or interrupted, and truncation cannot be ruled out without an \
-             anchor taken earlier.",
-        ),
-        Verdict::Tampered => (
-            "TAMPERED",
-            "The journal does not verify: it was altered after it was written.",
-        ),
+             anchor taken earlier."
+        }
+        Verdict::Tampered => "The journal does not verify: it was altered after it was written.",
     };
     VerdictWords {
-        headline,
+        headline: verification.verdict.word(),
         meaning: meaning.to_string(),
         error: verification.error.clone(),
         trust_limit: (verification.verdict == Verdict::Tampered).then(|| {

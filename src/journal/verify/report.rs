@@ -12,6 +12,17 @@ pub enum Verdict {
     Tampered,
 }
 
+impl Verdict {
+    /// The word verify prints, the same in the review banner and the report.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Valid => "VALID",
+            Verdict::Incomplete => "INCOMPLETE",
+            Verdict::Tampered => "TAMPERED",
+        }
+    }
+}
+
 /// One error or warning: `E_CODE: line N (seq S, kind K): what is wrong`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Finding {

@@ -29,11 +29,7 @@ pub fn lines(app: &ReviewApp, theme: Theme) -> Vec<Line<'static>> {
     let history = &app.history;
     let trust = &history.trust;
     let header = &history.header;
-    let word = match trust.verdict {
-        Verdict::Valid => " VALID ",
-        Verdict::Incomplete => " INCOMPLETE ",
-        Verdict::Tampered => " TAMPERED ",
-    };
+    let word = format!(" {} ", trust.verdict.word());
     let sep = theme.separator();
     let mode = serde_json::to_value(header.mode)
         .ok()
