@@ -18,6 +18,17 @@ pub enum Mode {
     DryRun,
 }
 
+impl Mode {
+    /// The word the journal writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Production => "production",
+            Mode::Drill => "drill",
+            Mode::DryRun => "dry-run",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepStatus {
@@ -28,6 +39,19 @@ pub enum StepStatus {
     DoneManually,
 }
 
+impl StepStatus {
+    /// The word the journal writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Passed => "passed",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+            StepStatus::Simulated => "simulated",
+            StepStatus::DoneManually => "done-manually",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RunStatus {
@@ -36,6 +60,19 @@ pub enum RunStatus {
     RolledBack,
     Aborted,
     Suspended,
+}
+
+impl RunStatus {
+    /// The word the journal writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Passed => "passed",
+            RunStatus::Failed => "failed",
+            RunStatus::RolledBack => "rolled-back",
+            RunStatus::Aborted => "aborted",
+            RunStatus::Suspended => "suspended",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -229,5 +266,43 @@ impl Event {
             self,
             Self::Output { .. } | Self::Progress { .. } | Self::Waiting(_)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serialized(value: impl Serialize) -> String {
+        serde_json::to_value(value)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn each_word_is_the_one_the_journal_writes() {
+        for mode in [Mode::Production, Mode::Drill, Mode::DryRun] {
+            assert_eq!(mode.as_str(), serialized(mode));
+        }
+        for status in [
+            StepStatus::Passed,
+            StepStatus::Failed,
+            StepStatus::Skipped,
+            StepStatus::Simulated,
+            StepStatus::DoneManually,
+        ] {
+            assert_eq!(status.as_str(), serialized(status));
+        }
+        for status in [
+            RunStatus::Passed,
+            RunStatus::Failed,
+            RunStatus::RolledBack,
+            RunStatus::Aborted,
+            RunStatus::Suspended,
+        ] {
+            assert_eq!(status.as_str(), serialized(status));
+        }
     }
 }

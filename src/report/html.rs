@@ -5,7 +5,7 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::summary::{Report, StepPart};
-use super::words::{duration, duration_against, mode_word, verdict_words};
+use super::words::{duration_against, verdict_words};
 use crate::runbook::duration::human_ms;
 
 const STYLESHEET: &str = include_str!("../../assets/report.css");
@@ -68,7 +68,7 @@ pub fn render_html(report: &Report) -> String {
                             @for window in &report.window {
                                 li {
                                     (window.at) " " (window.action)
-                                    @if let Some(ms) = window.duration_ms.or(window.overrun_ms) { " (" (duration(ms)) ")" }
+                                    @if let Some(ms) = window.duration_ms.or(window.overrun_ms) { " (" (human_ms(ms)) ")" }
                                 }
                             }
                         }
@@ -102,7 +102,7 @@ fn facts(report: &Report) -> Markup {
         table class="facts" {
             tr { th { "Runbook" } td { code { (run.runbook.name) } " — " (run.runbook.title) br; span class="muted" { "SHA-256 " code { (run.runbook.sha256) } } } }
             tr { th { "Run" } td { code { (run.run_id) } } }
-            tr { th { "Mode" } td { (mode_word(report.run.mode)) " (signing namespace " code { (run.namespace) } ")" } }
+            tr { th { "Mode" } td { (report.run.mode.as_str()) " (signing namespace " code { (run.namespace) } ")" } }
             tr { th { "Operator" } td { (run.operator.principal) " — key " code { (run.operator.fingerprint) } " (" (run.operator.key_source) ")" } }
             tr { th { "Host" } td {
                 (run.host) ", unix user " (run.unix_user)

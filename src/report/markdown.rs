@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::summary::{Report, StepPart};
-use super::words::{duration, duration_against, mode_word, verdict_words};
+use super::words::{duration_against, verdict_words};
 use crate::runbook::duration::human_ms;
 
 /// Free text made inert: Markdown's active characters escaped, line breaks flattened.
@@ -126,7 +126,7 @@ pub fn render_markdown(report: &Report) -> String {
         "Mode",
         format!(
             "{} (signing namespace {})",
-            escape(&mode_word(report.run.mode)),
+            escape(report.run.mode.as_str()),
             code(&run.namespace)
         ),
     );
@@ -374,7 +374,7 @@ pub fn render_markdown(report: &Report) -> String {
             let how_long = window
                 .duration_ms
                 .or(window.overrun_ms)
-                .map(|ms| format!(" ({})", duration(ms)))
+                .map(|ms| format!(" ({})", human_ms(ms)))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::engine::events::{Decision, Mode, OutputRecord, StepStatus};
+use crate::engine::events::{Decision, Mode, OutputRecord, RunStatus, StepStatus};
 use crate::journal::history::describe::decision_words;
 use crate::journal::history::load::{LoadedRun, RunbookFile};
 use crate::journal::history::model::{RunHistory, StepOutcome, StepRecord};
@@ -326,7 +326,7 @@ pub fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
             .collect(),
         drill: (header.mode == Mode::Drill).then(|| DrillPart {
             first_failure_at: failures.first().map(|f| f.at.clone()),
-            rolled_back: history.status_word() == "rolled-back",
+            rolled_back: footer.is_some_and(|(_, f)| f.status == RunStatus::RolledBack),
             recovery_ms: footer.and_then(|(_, f)| f.recovery_ms),
         }),
         failures,

@@ -2,21 +2,8 @@
 //! text: each format escapes and dresses it its own way.
 
 use super::summary::Report;
-use crate::engine::events::Mode;
 use crate::journal::verify::report::Verdict;
 use crate::runbook::duration::{format_duration, human_ms};
-
-/// `production`, `drill`, `dry-run`, as the journal writes it.
-pub fn mode_word(mode: Mode) -> String {
-    serde_json::to_value(mode)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-pub fn duration(ms: u64) -> String {
-    human_ms(ms)
-}
 
 /// `12.3s`, `12.3s (planned 10s, over)`, `—` when not measured. The plan is written as the
 /// runbook wrote it.

@@ -45,10 +45,7 @@ pub fn summary(body: &Body, who: &str) -> String {
     match body {
         Body::Header(header) => format!(
             "{} run of {} started by {who} on {}",
-            serde_json::to_value(header.mode)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            header.mode.as_str(),
             header.runbook.name,
             header.host
         ),
@@ -161,10 +158,7 @@ pub fn summary(body: &Body, who: &str) -> String {
             text
         }
         Body::Footer(footer) => {
-            let status = serde_json::to_value(footer.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let status = footer.status.as_str();
             let recovery = footer
                 .recovery_ms
                 .map(|ms| format!("; first failure to rollback complete {}", human_ms(ms)))

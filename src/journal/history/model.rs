@@ -281,10 +281,7 @@ impl RunHistory {
     /// How the run ended, as far as the trusted entries say.
     pub fn status_word(&self) -> String {
         if let Some((_, footer)) = &self.footer {
-            return serde_json::to_value(footer.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            return footer.status.as_str().to_string();
         }
         if self.trust.verdict == Verdict::Tampered {
             return "unknown (untrusted)".into();

@@ -37,7 +37,7 @@ pub fn summary_lines(verification: &Verification) -> Vec<String> {
         .iter()
         .rev()
         .find_map(|e| match &e.entry.body {
-            Body::Footer(f) => Some(serde_json::to_value(f.status).ok()?.as_str()?.to_string()),
+            Body::Footer(f) => Some(f.status.as_str().to_string()),
             Body::Suspend(s) => Some(format!("suspended ({})", s.reason)),
             _ => None,
         })

@@ -73,10 +73,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             .duration
             .map(|d| format!(" in {:.1}s", d.as_secs_f64()))
             .unwrap_or_default();
-        let word = serde_json::to_value(status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let word = status.as_str();
         bottom.push(Line::from(vec![
             Span::styled(
                 format!("{} {word}{duration}", theme.glyph(row.state)),

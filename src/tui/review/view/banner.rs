@@ -31,10 +31,7 @@ pub fn lines(app: &ReviewApp, theme: Theme) -> Vec<Line<'static>> {
     let header = &history.header;
     let word = format!(" {} ", trust.verdict.word());
     let sep = theme.separator();
-    let mode = serde_json::to_value(header.mode)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let mode = header.mode.as_str();
     let mut lines = vec![
         Line::from(vec![
             Span::styled(word, verdict_style(trust.verdict, theme)),

@@ -87,14 +87,7 @@ fn header_lines(lines: &mut Vec<Line<'static>>, history: &RunHistory) {
     lines.push(field("run", header.run_id.clone()));
     lines.push(field(
         "mode",
-        format!(
-            "{} (namespace {})",
-            serde_json::to_value(header.mode)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-            header.namespace
-        ),
+        format!("{} (namespace {})", header.mode.as_str(), header.namespace),
     ));
     lines.push(field(
         "operator",
