@@ -31,8 +31,6 @@ pub fn build_history(verification: &Verification, total_lines: usize) -> Option<
             ssh_connection: header.ssh_connection.clone(),
             torn: None,
         }],
-        started: first.entry.ts.clone(),
-        last_ts: first.entry.ts.clone(),
         header,
         timeline: Vec::new(),
         phases: Vec::new(),
@@ -219,7 +217,6 @@ pub fn build_history(verification: &Verification, total_lines: usize) -> Option<
             summary: summary(&entry.body, history.who(session)),
             importance,
         });
-        history.last_ts = ts;
     }
     Some(history)
 }

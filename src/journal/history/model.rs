@@ -27,10 +27,6 @@ pub struct Trust {
 pub struct RunHistory {
     pub trust: Trust,
     pub header: HeaderBody,
-    /// When the header was written.
-    pub started: String,
-    /// The last trusted entry's time.
-    pub last_ts: String,
     /// The first session is the run's start; each `resume` opens another.
     pub sessions: Vec<Session>,
     pub timeline: Vec<TimelineEntry>,
@@ -256,6 +252,16 @@ impl StepRecord {
 }
 
 impl RunHistory {
+    /// When the header was written: the first session's start.
+    pub fn started(&self) -> &str {
+        &self.sessions[0].started
+    }
+
+    /// The last trusted entry's time.
+    pub fn last_ts(&self) -> &str {
+        self.timeline.last().map_or(self.started(), |entry| &entry.ts)
+    }
+
     /// A step's outcome as far as the trusted entries say: on a TAMPERED journal a missing
     /// result is unknown, not proof that the process stopped.
     pub fn outcome_of(&self, step: &StepRecord) -> StepOutcome {

@@ -53,7 +53,7 @@ pub fn lines(app: &ReviewApp, theme: Theme) -> Vec<Line<'static>> {
         Line::from(Span::styled(
             format!(
                 "started {} on {}{sep}{} trusted entries",
-                history.started,
+                history.started(),
                 for_terminal(&header.host),
                 history.timeline.len(),
             ),
