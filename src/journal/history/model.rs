@@ -259,7 +259,9 @@ impl RunHistory {
 
     /// The last trusted entry's time.
     pub fn last_ts(&self) -> &str {
-        self.timeline.last().map_or(self.started(), |entry| &entry.ts)
+        self.timeline
+            .last()
+            .map_or(self.started(), |entry| &entry.ts)
     }
 
     /// A step's outcome as far as the trusted entries say: on a TAMPERED journal a missing

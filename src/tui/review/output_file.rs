@@ -1,11 +1,13 @@
 //! A step attempt's full output, read from `output/` for the review: the file is read once to
 //! find where its lines start and to check its SHA-256 against the journal (it may have changed
 //! since verify ran); only the lines on screen are read again and sanitized when drawn, so a
-//! 100 MB output opens at once and costs a few kilobytes of memory per screen.
+//! 100 MB output opens at once and costs a few kilobytes of memory per screen. The file stays
+//! open, so a file put in its place after the check is never the one shown.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::io::{BufReader, Read};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
 
 use ratatui::text::Line;
 use sha2::{Digest, Sha256};
@@ -18,7 +20,7 @@ use crate::tui::sanitize::Sanitizer;
 const MAX_LINE_BYTES: u64 = 8 * 1024;
 
 pub struct OutputView {
-    pub path: PathBuf,
+    file: File,
     /// Where each line starts; the last entry is the file's length.
     starts: Vec<u64>,
 }
@@ -28,7 +30,7 @@ impl OutputView {
     pub fn open(run_dir: &Path, record: &OutputRecord) -> Result<Self, String> {
         let path = run_dir.join(&record.path);
         let file = File::open(&path).map_err(|err| format!("{}: {err}", record.path))?;
-        let mut reader = BufReader::with_capacity(256 * 1024, file);
+        let mut reader = BufReader::with_capacity(256 * 1024, &file);
         let mut hasher = Sha256::new();
         let mut starts = vec![0u64];
         let mut offset = 0u64;
@@ -55,7 +57,7 @@ impl OutputView {
         if starts.last() != Some(&offset) {
             starts.push(offset);
         }
-        Ok(Self { path, starts })
+        Ok(Self { file, starts })
     }
 
     pub fn line_count(&self) -> usize {
@@ -64,18 +66,13 @@ impl OutputView {
 
     /// `height` lines from line `first`, sanitized for display.
     pub fn lines(&self, first: usize, height: usize) -> Vec<Line<'static>> {
-        let Ok(mut file) = File::open(&self.path) else {
-            return Vec::new();
-        };
         let end = (first + height).min(self.line_count());
         (first.min(end)..end)
             .map(|index| {
                 let (start, next) = (self.starts[index], self.starts[index + 1]);
                 let length = (next - start).min(MAX_LINE_BYTES);
                 let mut bytes = vec![0u8; length as usize];
-                if file.seek(SeekFrom::Start(start)).is_err()
-                    || file.read_exact(&mut bytes).is_err()
-                {
+                if self.file.read_exact_at(&mut bytes, start).is_err() {
                     return Line::from("(unreadable)");
                 }
                 let text = String::from_utf8_lossy(&bytes);
@@ -116,5 +113,15 @@ mod tests {
         std::fs::write(dir.path().join("output/s.1.log"), b"edited\n").unwrap();
         let refused = OutputView::open(dir.path(), &record).err().unwrap();
         assert!(refused.contains("no longer has the SHA-256"), "{refused}");
+    }
+
+    #[test]
+    fn a_file_put_in_place_after_the_check_is_not_the_one_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = record(dir.path(), b"checked\n");
+        let view = OutputView::open(dir.path(), &record).unwrap();
+        std::fs::write(dir.path().join("swap"), b"swapped\n").unwrap();
+        std::fs::rename(dir.path().join("swap"), dir.path().join("output/s.1.log")).unwrap();
+        assert_eq!(view.lines(0, 1)[0].to_string(), "checked");
     }
 }
