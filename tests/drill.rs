@@ -7,15 +7,8 @@ mod support;
 use std::path::Path;
 use std::process::Output;
 
-use support::{cutover, key_file, processes_with};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use support::sandbox::free_port;
+use support::{cutover, key_file, processes_with, verify};
 
 fn drill(logs: &Path, port: u16, extra: &[&str]) -> Output {
     cutover()
@@ -70,19 +63,8 @@ fn the_headless_drill_passes_with_its_manual_steps_confirmed() {
         );
     }
     let run = support::run_dir(dir.path());
-    let verified = cutover()
-        .arg("verify")
-        .arg(&run)
-        .arg("--expect-mode")
-        .arg("drill")
-        .output()
-        .unwrap();
-    assert_eq!(
-        verified.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&verified.stdout)
-    );
+    let (code, report) = verify(&run, &["--expect-mode", "drill"]);
+    assert_eq!(code, 0, "{report}");
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(run.join("sandbox/state.json")).unwrap()).unwrap();
     assert_eq!(state["version"], "v2.0.0");
@@ -121,16 +103,7 @@ fn an_injected_smoke_failure_rolls_back_and_restores_the_sandbox_state() {
         journal.contains("\"reason\":\"phase-end\",\"phase\":\"preflight\""),
         "time per phase"
     );
-    assert_eq!(
-        cutover()
-            .arg("verify")
-            .arg(&run)
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(verify(&run, &[]).0, 0);
     assert_no_sandbox_left(port);
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use support::{
     Reply, assert_no_process_sleeping, cutover, key_file, processes_with, run_dir, runbook, serve,
-    unique_marker,
+    unique_marker, verify,
 };
 
 const HEAD: &str = "[runbook]\nname = \"t\"\ntitle = \"Test\"\n\n[[phase]]\nid = \"main\"\n";
@@ -467,16 +467,7 @@ fn sighup_lets_the_step_finish_then_suspends() {
 
     // The journal of the suspended run is INCOMPLETE; resume finishes it, VALID.
     let run = run_dir(&runs);
-    let verify = |run: &std::path::Path| {
-        cutover()
-            .arg("verify")
-            .arg(run)
-            .output()
-            .unwrap()
-            .status
-            .code()
-    };
-    assert_eq!(verify(&run), Some(3));
+    assert_eq!(verify(&run, &[]).0, 3);
     let resumed = cutover()
         .arg("resume")
         .arg(&run)
@@ -494,7 +485,7 @@ fn sighup_lets_the_step_finish_then_suspends() {
         std::fs::read_to_string(run.join("output/second.1.log")).unwrap(),
         "should not run\n"
     );
-    assert_eq!(verify(&run), Some(0));
+    assert_eq!(verify(&run, &[]).0, 0);
 }
 
 #[test]

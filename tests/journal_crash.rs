@@ -8,7 +8,7 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use support::{cutover, key_file};
+use support::{cutover, key_file, verify};
 
 fn write_runbook(
     dir: &std::path::Path,
@@ -31,14 +31,6 @@ fn write_runbook(
     let path = dir.join("runbook.toml");
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn verify_code(run: &std::path::Path) -> (i32, String) {
-    let output = cutover().arg("verify").arg(run).output().unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
 }
 
 #[test]
@@ -67,7 +59,7 @@ fn a_journal_write_failure_stops_the_run_with_exit_5_and_loses_nothing_recorded(
     assert_eq!(output.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("cannot write the journal"), "{stderr}");
     let run = support::run_dir(&logs);
-    let (code, report) = verify_code(&run);
+    let (code, report) = verify(&run, &[]);
     assert_eq!(code, 3, "INCOMPLETE, never TAMPERED: {report}");
     // No step ran past the entry that could not be written: every marker has its result.
     let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
@@ -141,7 +133,7 @@ fn killed_at_random_moments_the_journal_verifies_and_resume_completes_it() {
                 .or_insert(1);
             continue;
         }
-        let (code, report) = verify_code(&run);
+        let (code, report) = verify(&run, &[]);
         assert!(
             code == 0 || code == 3,
             "trial {trial} ({moment:?}): {report}"
@@ -192,7 +184,7 @@ fn killed_at_random_moments_the_journal_verifies_and_resume_completes_it() {
                 other => panic!("trial {trial}: resume exited {other:?}: {said}"),
             }
         }
-        let (code, report) = verify_code(&run);
+        let (code, report) = verify(&run, &[]);
         assert_eq!(code, 0, "trial {trial}: after resume: {report}");
         let key = if report.contains("W_") {
             "resumed with warnings"

@@ -3,14 +3,14 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use cutover::journal::entry::{Body, Entry};
 use cutover::journal::keys::operator::OperatorKey;
 use ed25519_dalek::{Signer, SigningKey};
-use support::{cutover, key_file};
+use support::{cutover, key_file, verify};
 
 const RUNBOOK: &str = r#"[runbook]
 name = "damage"
@@ -121,20 +121,6 @@ fn finished() -> Run {
         "the undamaged journal verifies"
     );
     run
-}
-
-/// Runs `cutover verify`; returns the exit code and what it printed.
-fn verify(journal: &Path, extra: &[&str]) -> (i32, String) {
-    let output = cutover()
-        .arg("verify")
-        .arg(journal)
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
 }
 
 /// Asserts TAMPERED with `code` at `line`.

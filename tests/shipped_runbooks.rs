@@ -10,7 +10,7 @@ use std::process::Output;
 
 use support::fixtures::{ProdHost, manual_steps, readiness_app};
 use support::sandbox::Sandbox;
-use support::{cutover, key_file, run_dir};
+use support::{cutover, key_file, run_dir, verify};
 
 fn shipped(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,7 +30,8 @@ fn confirm_every_manual_step(runbook: &Path) -> Vec<String> {
         .collect()
 }
 
-fn readiness(dir: &Path, sandbox: &Sandbox, app: &Path) -> Output {
+/// The readiness runbook run headless against `sandbox` and `app`, every manual step confirmed.
+fn readiness(dir: &Path, sandbox: &Sandbox, app: &Path, extra: &[&str]) -> Output {
     let runbook = shipped("production-readiness.toml");
     cutover()
         .args(["run", "--drill", "--headless", "--key"])
@@ -40,6 +41,7 @@ fn readiness(dir: &Path, sandbox: &Sandbox, app: &Path) -> Output {
         .args(["--var", &format!("base_url={}", sandbox.base)])
         .args(["--var", &format!("app_dir={}", app.display())])
         .args(confirm_every_manual_step(&runbook))
+        .args(extra)
         .arg(&runbook)
         .timeout(std::time::Duration::from_secs(120))
         .output()
@@ -51,7 +53,7 @@ fn the_readiness_checklist_passes_against_a_well_configured_application() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::start(&dir.path().join("state"));
     let app = readiness_app(dir.path());
-    let output = readiness(dir.path(), &sandbox, &app);
+    let output = readiness(dir.path(), &sandbox, &app, &[]);
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{err}");
     for automated in [
@@ -76,16 +78,7 @@ fn the_readiness_checklist_passes_against_a_well_configured_application() {
         !journal.contains(&"a".repeat(64)),
         "a secret value reached the journal"
     );
-    assert_eq!(
-        cutover()
-            .arg("verify")
-            .arg(&run)
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(verify(&run, &[]).0, 0);
 }
 
 #[test]
@@ -93,8 +86,7 @@ fn headless_the_readiness_checklist_stops_at_the_first_misconfiguration() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::start(&dir.path().join("state"));
     let app = readiness_app(dir.path());
-    // CORS open to every origin, no compression, and the env file readable by everyone and
-    // committed once.
+    // CORS open to every origin, no compression, and the env file readable by everyone.
     assert!(
         sandbox
             .call(&[
@@ -107,21 +99,8 @@ fn headless_the_readiness_checklist_stops_at_the_first_misconfiguration() {
     );
     let env = app.join(".env.production");
     std::fs::set_permissions(&env, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
-    let output = cutover()
-        .args(["run", "--drill", "--headless", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.path().join("runs"))
-        .args(["--var", &format!("base_url={}", sandbox.base)])
-        .args(["--var", &format!("app_dir={}", app.display())])
-        // Nobody can be asked headless: `--on-failure abort` answers the first failed check.
-        .args(confirm_every_manual_step(&shipped(
-            "production-readiness.toml",
-        )))
-        .args(["--on-failure", "abort"])
-        .arg(shipped("production-readiness.toml"))
-        .output()
-        .unwrap();
+    // Nobody can be asked headless: `--on-failure abort` answers the first failed check.
+    let output = readiness(dir.path(), &sandbox, &app, &["--on-failure", "abort"]);
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{err}");
     assert!(
@@ -140,7 +119,7 @@ fn a_cors_open_to_every_origin_fails_the_cors_check() {
     let sandbox = Sandbox::start(&dir.path().join("state"));
     let app = readiness_app(dir.path());
     sandbox.call(&["POST", "/_sandbox/features", r#"{"cors_origin": "*"}"#]);
-    let output = readiness(dir.path(), &sandbox, &app);
+    let output = readiness(dir.path(), &sandbox, &app, &[]);
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{err}");
     assert!(err.contains("helmet passed"), "{err}");

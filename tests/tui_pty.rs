@@ -6,7 +6,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use support::tmux::Pane;
-use support::{cutover, key_file};
+use support::{cutover, key_file, verify};
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -46,17 +46,6 @@ fn started(setup: &Setup, extra: &str) -> Pane {
     pane
 }
 
-fn verify(run: &Path) -> i32 {
-    cutover()
-        .arg("verify")
-        .arg(run)
-        .output()
-        .unwrap()
-        .status
-        .code()
-        .unwrap()
-}
-
 #[test]
 fn a_full_run_with_a_checklist_and_a_note() {
     let setup = Setup::new(
@@ -86,7 +75,7 @@ fn a_full_run_with_a_checklist_and_a_note() {
     assert_eq!(pane.exit_code(), 0);
     pane.assert_terminal_restored();
     let run = setup.run_dir();
-    assert_eq!(verify(&run), 0);
+    assert_eq!(verify(&run, &[]).0, 0);
     let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
     assert!(journal.contains("\"note\":\"dashboards checked by tester\",\"checklist\":[\"graphs green\",\"no alerts\"]"), "{journal}");
 }
@@ -108,7 +97,7 @@ fn a_failure_rolled_back_from_the_dialog() {
     assert_eq!(pane.exit_code(), 1);
     pane.assert_terminal_restored();
     let run = setup.run_dir();
-    assert_eq!(verify(&run), 0);
+    assert_eq!(verify(&run, &[]).0, 0);
     let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
     assert!(journal.contains("\"decision\":{\"choice\":\"rollback\"}"));
     assert!(journal.contains("\"status\":\"rolled-back\""));
@@ -143,7 +132,7 @@ fn hostile_escape_sequences_leave_the_layout_and_the_title_intact() {
     pane.keys(&["q", "y"]);
     assert_eq!(pane.exit_code(), 3, "quitting between steps suspends");
     pane.assert_terminal_restored();
-    assert_eq!(verify(&setup.run_dir()), 3);
+    assert_eq!(verify(&setup.run_dir(), &[]).0, 3);
 }
 
 #[test]
@@ -201,7 +190,7 @@ fn sighup_in_the_middle_of_a_step_finishes_it_suspends_and_resume_completes() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    assert_eq!(verify(&run), 3);
+    assert_eq!(verify(&run, &[]).0, 3);
     let resumed = cutover()
         .arg("resume")
         .arg(&run)
@@ -220,5 +209,5 @@ fn sighup_in_the_middle_of_a_step_finishes_it_suspends_and_resume_completes() {
         std::fs::read_to_string(run.join("output/next.1.log")).unwrap(),
         "next ran\n"
     );
-    assert_eq!(verify(&run), 0);
+    assert_eq!(verify(&run, &[]).0, 0);
 }

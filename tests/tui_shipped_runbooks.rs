@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use support::fixtures::{ProdHost, manual_steps, readiness_app};
 use support::sandbox::{Sandbox, free_port};
 use support::tmux::Pane;
-use support::{cutover, key_file, processes_with, run_dir};
+use support::{key_file, processes_with, run_dir, verify};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -44,13 +44,8 @@ fn finished_and_verified(pane: &Pane, log_dir: &Path) -> PathBuf {
     assert_eq!(pane.exit_code(), 0, "{screen}");
     pane.assert_terminal_restored();
     let run = run_dir(log_dir);
-    let verified = cutover().arg("verify").arg(&run).output().unwrap();
-    assert_eq!(
-        verified.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&verified.stdout)
-    );
+    let (code, report) = verify(&run, &[]);
+    assert_eq!(code, 0, "{report}");
     run
 }
 

@@ -129,6 +129,20 @@ pub fn run_dir(log_dir: &Path) -> PathBuf {
     runs[0].clone()
 }
 
+/// Runs `cutover verify RUN EXTRA…`: its exit code and what it printed on stdout.
+pub fn verify(run: &Path, extra: &[&str]) -> (i32, String) {
+    let output = cutover()
+        .arg("verify")
+        .arg(run)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        output.status.code().expect("verify exits, not killed"),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
 /// Processes whose command line contains `marker`.
 pub fn processes_with(marker: &str) -> Vec<String> {
     let mut found = Vec::new();

@@ -4,7 +4,7 @@
 //! PostgreSQL requires. Stopped when dropped.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 pub struct Postgres {
@@ -153,10 +153,6 @@ impl Postgres {
             String::from_utf8_lossy(&output.stderr)
         );
         String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    pub fn data_dir(&self) -> &Path {
-        &self.data
     }
 }
 
