@@ -204,8 +204,9 @@ impl StepRecord {
     /// The last attempt's result, then what was decided about it.
     pub fn outcome(&self, decisions: &[DecisionRecord]) -> StepOutcome {
         let mut outcome = match self.attempts.last() {
-            None if self.confirmations.is_empty() => StepOutcome::Interrupted,
-            None => StepOutcome::Passed,
+            // Nothing started: at most a dangerous step's phrase was typed before the run
+            // stopped. A confirmation is not a result.
+            None => StepOutcome::Interrupted,
             Some(attempt) => match &attempt.result {
                 None => StepOutcome::Interrupted,
                 Some((_, result)) => match result.status {
@@ -408,5 +409,18 @@ mod tests {
         assert_eq!(continued.outcome(&decisions), StepOutcome::FailedContinued);
         let interrupted = step(vec![attempt(5, None)], vec![]);
         assert_eq!(interrupted.outcome(&decisions), StepOutcome::Interrupted);
+    }
+
+    #[test]
+    fn a_dangerous_step_confirmed_but_never_started_did_not_pass() {
+        let mut confirmed = step(vec![], vec![]);
+        confirmed.confirmations.push(ConfirmRecord {
+            ts: String::new(),
+            line: 4,
+            by: "alice".into(),
+            note: None,
+            checklist: vec!["typed `migrate prod`".into()],
+        });
+        assert_eq!(confirmed.outcome(&[]), StepOutcome::Interrupted);
     }
 }
