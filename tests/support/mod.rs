@@ -169,11 +169,18 @@ pub fn assert_no_process_sleeping(marker: &str) {
     );
 }
 
-/// A number unlikely to appear in any other process's command line.
+/// A number unlikely to appear in any other process's command line, and never the same twice
+/// in one test binary (tests run side by side: two tmux servers must not share a socket).
 pub fn unique_marker() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos();
-    format!("{}{}", 900_000 + std::process::id() % 100_000, nanos % 1000)
+    format!(
+        "{}{}{:04}",
+        900_000 + std::process::id() % 100_000,
+        nanos % 1000,
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -20,7 +20,7 @@ impl Pane {
         );
         let script =
             format!("{command}; echo \"EXIT=$?\"; stty -a | tr '\\n' ' '; echo; sleep 600");
-        let status = Command::new("tmux")
+        let started = Command::new("tmux")
             .args([
                 "-L",
                 &socket,
@@ -36,9 +36,14 @@ impl Pane {
                 &height.to_string(),
             ])
             .arg(script)
-            .status()
+            .output()
             .expect("tmux runs");
-        assert!(status.success(), "tmux started");
+        assert!(
+            started.status.success(),
+            "tmux did not start ({}): {}",
+            started.status,
+            String::from_utf8_lossy(&started.stderr)
+        );
         Self { socket }
     }
 
