@@ -250,7 +250,7 @@ pub fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
             tool_version: header.tool_version.clone(),
             started: history.started().to_string(),
             ended: footer.map_or_else(|| history.last_ts().to_string(), |(ts, _)| ts.clone()),
-            status: history.status_word(),
+            status: history.status_word().to_string(),
             duration_ms: footer.map(|(_, f)| f.duration_ms),
             expected_ms: header.expected_ms,
             variables: header.vars.clone(),

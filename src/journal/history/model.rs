@@ -288,12 +288,12 @@ impl RunHistory {
     }
 
     /// How the run ended, as far as the trusted entries say.
-    pub fn status_word(&self) -> String {
+    pub fn status_word(&self) -> &'static str {
         if let Some((_, footer)) = &self.footer {
-            return footer.status.as_str().to_string();
+            return footer.status.as_str();
         }
         if self.trust.verdict == Verdict::Tampered {
-            return "unknown (untrusted)".into();
+            return "unknown (untrusted)";
         }
         let suspended_last = self
             .timeline
@@ -302,9 +302,9 @@ impl RunHistory {
             .find(|e| e.kind != "checkpoint")
             .is_some_and(|e| e.kind == "suspend");
         if suspended_last {
-            "suspended".into()
+            "suspended"
         } else {
-            "interrupted".into()
+            "interrupted"
         }
     }
 }

@@ -141,17 +141,12 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
             }
         };
         if signature_first {
-            let message = if bad.code == "E_SSHSIG" {
-                "the operator's signature does not verify: the entry was edited"
-            } else {
-                "the session signature does not verify: the entry was edited or signed by another key"
-            };
             error = Some(finding(
                 bad.code,
                 Some(bad.line),
                 Some(bad.seq),
                 Some(bad.kind),
-                message.into(),
+                bad.message.into(),
             ));
         }
     }

@@ -61,6 +61,8 @@ pub struct BadSignature {
     pub kind: &'static str,
     /// `E_SIG` (a session signature) or `E_SSHSIG` (an operator's).
     pub code: &'static str,
+    /// What verify says about it.
+    pub message: &'static str,
 }
 
 type Batch = Vec<PendingSignature>;
@@ -173,6 +175,7 @@ fn first_bad_in(batch: &[PendingSignature]) -> Option<BadSignature> {
             seq: p.seq,
             kind: p.kind,
             code: "E_SIG",
+            message: "the session signature does not verify: the entry was edited or signed by another key",
         })
 }
 
@@ -186,6 +189,7 @@ fn bad_operator_signature(pending: &PendingOperatorSignature) -> Option<BadSigna
             seq: pending.seq,
             kind: pending.kind,
             code: "E_SSHSIG",
+            message: "the operator's signature does not verify: the entry was edited",
         })
 }
 
