@@ -70,8 +70,12 @@ pub async fn execute(
     tokio::spawn(async move {
         let mut log_failed = false;
         while let Some((which, clean)) = pieces.recv().await {
-            for line in clean.split_inclusive(|&b| b == b'\n') {
-                let _ = lines_tx.send((which, display_line(line)));
+            // Lines are cut for display only while the step still reads them (until ready);
+            // after that the service's output only goes to its log.
+            if !lines_tx.is_closed() {
+                for line in clean.split_inclusive(|&b| b == b'\n') {
+                    let _ = lines_tx.send((which, display_line(line)));
+                }
             }
             if !log_failed && output.write_owned(clean).is_err() {
                 log_failed = true;
@@ -129,6 +133,8 @@ pub async fn execute(
             }
         }
     };
+    // No more lines are read: the log task stops cutting them.
+    drop(lines);
     match ready {
         Ok(()) => {
             ctx.services.add(ctx.id().to_string(), group, child);
