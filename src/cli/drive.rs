@@ -11,7 +11,8 @@ use crate::engine::interrupt::interrupt_channel;
 use crate::engine::run::{Engine, EngineError, RunPlan};
 use crate::exit::{Failure, Outcome};
 use crate::journal::file::JournalFile;
-use crate::journal::writer::spawn_writer;
+use crate::journal::group_commit::WriterResult;
+use crate::journal::inline_writer::InlineJournal;
 use crate::report::headless::print_progress;
 
 pub fn run_to_end(
@@ -36,12 +37,16 @@ pub fn outcome_of(status: RunStatus) -> Outcome {
     }
 }
 
-/// Waits for the journal writer to finish and says where the journal is and its anchor.
-pub async fn report_journal(writer: std::thread::JoinHandle<crate::journal::writer::WriterResult>) {
+/// Waits for the journal thread to finish, then says where the journal is and its anchor.
+pub async fn report_journal(writer: std::thread::JoinHandle<WriterResult>) {
     let written = tokio::task::spawn_blocking(move || writer.join())
         .await
         .ok()
         .and_then(Result::ok);
+    announce_journal(written);
+}
+
+fn announce_journal(written: Option<WriterResult>) {
     if let Some(written) = written {
         let anchor = written.journal.last_anchor.as_deref().unwrap_or("none yet");
         eprintln!(
@@ -52,6 +57,7 @@ pub async fn report_journal(writer: std::thread::JoinHandle<crate::journal::writ
     }
 }
 
+/// Headless, the journal is written on the engine's own thread (see `inline_writer`).
 async fn run_headless(
     plan: RunPlan,
     answers: HeadlessAnswers,
@@ -60,8 +66,8 @@ async fn run_headless(
     let (interrupts, interrupt) = interrupt_channel();
     forward_signals(interrupts)
         .map_err(|err| Failure::Input(format!("cannot watch signals: {err}")))?;
-    let (durable, writer, _status) = spawn_writer(journal);
-    let mut emitter = Emitter::default().with_durable(durable);
+    let journal = InlineJournal::new(journal);
+    let mut emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
     let progress = tokio::spawn(print_progress(emitter.observe(), std::io::stderr()));
     let (controls_tx, controls) = mpsc::unbounded_channel();
     tokio::spawn(answers.serve(emitter.observe(), controls_tx));
@@ -70,18 +76,7 @@ async fn run_headless(
         .await
         .map_err(engine_failure);
     let _ = progress.await;
-    let written = tokio::task::spawn_blocking(move || writer.join())
-        .await
-        .ok()
-        .and_then(Result::ok);
-    if let Some(written) = written {
-        let anchor = written.journal.last_anchor.as_deref().unwrap_or("none yet");
-        eprintln!(
-            "cutover: journal {} — {} entries; anchor {anchor}",
-            written.journal.path().display(),
-            written.journal.entries()
-        );
-    }
+    announce_journal(journal.finish());
     status
 }
 

@@ -5,8 +5,12 @@
 //! an event, and never shows what the journal does not hold.
 //!
 //! An event may be emitted *deferred* when no side effect follows it before the next emit
-//! (a step's result, followed by the next step's start): it is sent to the journal at once but
-//! awaited with the next event, so the journal can commit both with one sync.
+//! (a step's result, followed by the next step's start): it is awaited with the next event, so
+//! the journal can commit both with one sync.
+//!
+//! The durable consumer is reached one of two ways: on its own thread through a channel (the
+//! TUI shares the engine's thread and must never wait on a disk), or called on the engine's
+//! thread (headless runs, where the engine would only wait for the answer anyway).
 
 use std::fmt;
 
@@ -35,22 +39,50 @@ pub struct Record {
 /// The durable consumer's end, served on its own thread (see `journal`).
 pub type DurableSender = mpsc::UnboundedSender<Record>;
 
-/// A deferred event: sent to the journal, not yet acknowledged nor shown.
+/// A durable consumer called on the engine's thread: records a batch of durable events in
+/// order and returns once all of them are on disk.
+pub trait InlineRecorder: Send {
+    fn record_batch(&mut self, events: &[&Event]) -> Result<(), RecordError>;
+}
+
+enum Durable {
+    Threaded(DurableSender),
+    Inline(Box<dyn InlineRecorder>),
+}
+
+/// Where an emitted event stands with the durable consumer.
+enum Acknowledgement {
+    /// Nothing to wait for: a display-only event, or no durable consumer.
+    NotNeeded,
+    /// Sent to the journal thread, which answers here.
+    Awaited(oneshot::Receiver<Result<(), RecordError>>),
+    /// Still to be recorded by the inline consumer, with its batch.
+    ToRecord,
+}
+
+/// A deferred event: not yet acknowledged nor shown.
 struct Pending {
     event: Event,
-    acked: Option<oneshot::Receiver<Result<(), RecordError>>>,
+    acknowledgement: Acknowledgement,
 }
 
 #[derive(Default)]
 pub struct Emitter {
-    durable: Option<DurableSender>,
+    durable: Option<Durable>,
     observers: Vec<mpsc::UnboundedSender<Event>>,
     pending: Vec<Pending>,
 }
 
 impl Emitter {
+    /// The durable consumer runs on its own thread, answering through the channel.
     pub fn with_durable(mut self, durable: DurableSender) -> Self {
-        self.durable = Some(durable);
+        self.durable = Some(Durable::Threaded(durable));
+        self
+    }
+
+    /// The durable consumer is called on the engine's thread.
+    pub fn with_inline_durable(mut self, recorder: Box<dyn InlineRecorder>) -> Self {
+        self.durable = Some(Durable::Inline(recorder));
         self
     }
 
@@ -79,25 +111,42 @@ impl Emitter {
     /// disk, with every deferred event before it; an error means it could not be recorded and
     /// the run must stop.
     pub async fn emit(&mut self, event: Event) -> Result<(), RecordError> {
-        let acked = self.send(&event)?;
-        self.pending.push(Pending { event, acked });
+        let acknowledgement = self.send(&event)?;
+        self.pending.push(Pending {
+            event,
+            acknowledgement,
+        });
         self.flush().await
     }
 
-    /// Sends a durable event to the journal without waiting for it: the next [`Self::emit`]
+    /// Hands a durable event to the journal without waiting for it: the next [`Self::emit`]
     /// or [`Self::flush`] awaits it. Only for an event after which the engine starts no side
     /// effect before its next emit.
     pub fn emit_deferred(&mut self, event: Event) -> Result<(), RecordError> {
-        let acked = self.send(&event)?;
-        self.pending.push(Pending { event, acked });
+        let acknowledgement = self.send(&event)?;
+        self.pending.push(Pending {
+            event,
+            acknowledgement,
+        });
         Ok(())
     }
 
     /// Waits until every deferred event is recorded, then shows them in order.
     pub async fn flush(&mut self) -> Result<(), RecordError> {
-        for pending in std::mem::take(&mut self.pending) {
-            if let Some(acked) = pending.acked {
-                acked.await.map_err(|_| {
+        let pending = std::mem::take(&mut self.pending);
+        if let Some(Durable::Inline(recorder)) = &mut self.durable {
+            let batch: Vec<&Event> = pending
+                .iter()
+                .filter(|p| matches!(p.acknowledgement, Acknowledgement::ToRecord))
+                .map(|p| &p.event)
+                .collect();
+            if !batch.is_empty() {
+                recorder.record_batch(&batch)?;
+            }
+        }
+        for pending in pending {
+            if let Acknowledgement::Awaited(answer) = pending.acknowledgement {
+                answer.await.map_err(|_| {
                     RecordError("the journal writer stopped before answering".into())
                 })??;
             }
@@ -106,22 +155,22 @@ impl Emitter {
         Ok(())
     }
 
-    /// Hands a durable event to the journal; `None` when it needs no acknowledgement.
-    fn send(
-        &self,
-        event: &Event,
-    ) -> Result<Option<oneshot::Receiver<Result<(), RecordError>>>, RecordError> {
-        let (true, Some(durable)) = (event.is_durable(), &self.durable) else {
-            return Ok(None);
-        };
-        let (ack, acked) = oneshot::channel();
-        durable
-            .send(Record {
-                event: event.clone(),
-                ack,
-            })
-            .map_err(|_| RecordError("the journal writer has stopped".into()))?;
-        Ok(Some(acked))
+    /// Hands a durable event to the journal thread, or marks it for the inline recorder.
+    fn send(&self, event: &Event) -> Result<Acknowledgement, RecordError> {
+        match (event.is_durable(), &self.durable) {
+            (false, _) | (true, None) => Ok(Acknowledgement::NotNeeded),
+            (true, Some(Durable::Inline(_))) => Ok(Acknowledgement::ToRecord),
+            (true, Some(Durable::Threaded(durable))) => {
+                let (ack, answer) = oneshot::channel();
+                durable
+                    .send(Record {
+                        event: event.clone(),
+                        ack,
+                    })
+                    .map_err(|_| RecordError("the journal writer has stopped".into()))?;
+                Ok(Acknowledgement::Awaited(answer))
+            }
+        }
     }
 
     fn forward(&mut self, event: &Event) {
@@ -236,6 +285,88 @@ mod tests {
             emitter.emit(durable_event()).await,
             Err(RecordError("disk full".into()))
         );
+    }
+
+    /// An inline recorder that keeps each batch it was given, or fails every batch.
+    #[derive(Clone, Default)]
+    struct BatchLog {
+        batches: std::sync::Arc<std::sync::Mutex<Vec<Vec<Event>>>>,
+        fail: bool,
+    }
+
+    impl InlineRecorder for BatchLog {
+        fn record_batch(&mut self, events: &[&Event]) -> Result<(), RecordError> {
+            self.batches
+                .lock()
+                .unwrap()
+                .push(events.iter().map(|e| (*e).clone()).collect());
+            if self.fail {
+                Err(RecordError("disk full".into()))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    impl BatchLog {
+        fn batches(&self) -> Vec<Vec<Event>> {
+            self.batches.lock().unwrap().clone()
+        }
+    }
+
+    #[tokio::test]
+    async fn inline_a_deferred_event_is_recorded_in_one_batch_with_the_next_then_shown() {
+        let log = BatchLog::default();
+        let mut emitter = Emitter::default().with_inline_durable(Box::new(log.clone()));
+        let mut observer = emitter.observe();
+        let result = Event::PhaseStarted {
+            phase: "result".into(),
+            title: String::new(),
+        };
+        emitter.emit_deferred(result.clone()).unwrap();
+        assert!(
+            log.batches().is_empty(),
+            "a deferred event waits for the next"
+        );
+        assert!(
+            observer.try_recv().is_err(),
+            "not shown before it is recorded"
+        );
+        emitter.emit(durable_event()).await.unwrap();
+        assert_eq!(log.batches(), vec![vec![result.clone(), durable_event()]]);
+        assert_eq!(observer.try_recv().unwrap(), result);
+        assert_eq!(observer.try_recv().unwrap(), durable_event());
+    }
+
+    #[tokio::test]
+    async fn inline_a_failed_batch_is_an_error_and_nothing_of_it_is_shown() {
+        let log = BatchLog {
+            fail: true,
+            ..BatchLog::default()
+        };
+        let mut emitter = Emitter::default().with_inline_durable(Box::new(log.clone()));
+        let mut observer = emitter.observe();
+        emitter.emit_deferred(durable_event()).unwrap();
+        assert_eq!(
+            emitter.emit(durable_event()).await,
+            Err(RecordError("disk full".into()))
+        );
+        assert!(observer.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn inline_display_events_never_reach_the_journal() {
+        let log = BatchLog::default();
+        let mut emitter = Emitter::default().with_inline_durable(Box::new(log.clone()));
+        let mut observer = emitter.observe();
+        let output = Event::Output {
+            step: "s".into(),
+            stream: Stream::Stdout,
+            text: "x\n".into(),
+        };
+        emitter.emit(output.clone()).await.unwrap();
+        assert!(log.batches().is_empty());
+        assert_eq!(observer.try_recv().unwrap(), output);
     }
 
     #[tokio::test]

@@ -1,14 +1,18 @@
-//! The journal: the signed, hash-chained record of a run (docs/journal.md), its writer, verify,
+//! The journal: the signed, hash-chained record of a run (docs/journal.md), its writers, verify,
 //! and the replay that rebuilds a run's state for resume and review.
 
 pub mod entry;
 pub mod file;
+pub mod group_commit;
 pub mod header;
 pub mod history;
 pub mod identity;
+pub mod inline_writer;
 pub mod keys;
 pub mod line;
 pub mod record;
 pub mod replay;
+#[cfg(test)]
+pub mod test_journal;
 pub mod verify;
 pub mod writer;

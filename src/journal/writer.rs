@@ -1,16 +1,15 @@
-//! The journal as the engine's durable consumer: its own thread records each event, and
-//! acknowledges only once the entry is on disk. Records that arrive together are written as
-//! one group commit — each line its own `write`, one `fdatasync` for all, every
-//! acknowledgement after it — so a step's result and the next step's start cost one sync.
-//! After the first failure every record fails: the run stops rather than carry on unrecorded.
+//! The journal on its own thread, for runs whose engine shares its thread with the TUI: a
+//! sync must never freeze the screen. The thread records each event and acknowledges it only
+//! once it is on disk ([`GroupCommit`]); what arrives while a record is being written joins
+//! its batch. Headless runs record on the engine's thread instead (`inline_writer`).
 
 use std::thread::JoinHandle;
 
 use tokio::sync::mpsc;
 
 use super::file::JournalFile;
-use super::record::record;
-use crate::engine::emitter::{DurableSender, Record, RecordError};
+use super::group_commit::{GroupCommit, WriterResult};
+use crate::engine::emitter::{DurableSender, Record};
 
 /// What the header shows of the journal: entries written and the last anchor.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -19,10 +18,13 @@ pub struct JournalStatus {
     pub anchor: Option<String>,
 }
 
-/// What the writer thread hands back when the run is over.
-pub struct WriterResult {
-    pub journal: JournalFile,
-    pub failure: Option<String>,
+impl JournalStatus {
+    fn of(journal: &JournalFile) -> Self {
+        Self {
+            entries: journal.entries(),
+            anchor: journal.last_anchor.clone(),
+        }
+    }
 }
 
 /// Records written under one sync at the most.
@@ -36,50 +38,34 @@ pub fn spawn_writer(
     tokio::sync::watch::Receiver<JournalStatus>,
 ) {
     let (sender, mut records) = mpsc::unbounded_channel::<Record>();
-    let (status_tx, status) = tokio::sync::watch::channel(JournalStatus {
-        entries: journal.entries(),
-        anchor: journal.last_anchor.clone(),
-    });
+    let (status_tx, status) = tokio::sync::watch::channel(JournalStatus::of(&journal));
     let handle = std::thread::Builder::new()
         .name("journal".into())
         .spawn(move || {
-            let mut journal = journal;
-            let mut failure: Option<String> = None;
+            let mut commit = GroupCommit::new(journal);
             while let Some(first) = records.blocking_recv() {
-                journal.begin_batch();
+                commit.begin();
                 let mut acks = Vec::new();
                 let mut next = Some(first);
                 // What arrives while a record is being written (the next step's start, while
                 // a result's output file syncs) joins the batch.
                 while let Some(Record { event, ack }) = next.take() {
-                    if failure.is_none()
-                        && let Err(err) = record(&mut journal, &event)
-                    {
-                        failure = Some(err.to_string());
-                    }
+                    commit.record(&event);
                     acks.push(ack);
                     if acks.len() < MAX_BATCH {
                         next = records.try_recv().ok();
                     }
                 }
-                if failure.is_none()
-                    && let Err(err) = journal.end_batch()
-                {
-                    failure = Some(err.to_string());
+                let answer = commit.end();
+                // The engine awaits the acknowledgements in order; answering the last first
+                // means only the first answer wakes it, and it then finds all the others
+                // already there: one wake-up per batch instead of one per record.
+                for ack in acks.into_iter().rev() {
+                    let _ = ack.send(answer.clone());
                 }
-                // Nothing of the batch counts as recorded unless its sync returned.
-                for ack in acks {
-                    let _ = ack.send(match &failure {
-                        Some(first) => Err(RecordError(first.clone())),
-                        None => Ok(()),
-                    });
-                }
-                status_tx.send_replace(JournalStatus {
-                    entries: journal.entries(),
-                    anchor: journal.last_anchor.clone(),
-                });
+                status_tx.send_replace(JournalStatus::of(commit.journal()));
             }
-            WriterResult { journal, failure }
+            commit.into_result()
         })
         .expect("the journal thread starts");
     (sender, handle, status)

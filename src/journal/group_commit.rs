@@ -1,0 +1,70 @@
+//! The one place where engine events become durable journal entries, shared by the journal's
+//! two transports (its own thread for the TUI, the engine's thread for headless runs): records
+//! that arrive together are written as one group commit — each line its own `write`, one
+//! `fdatasync` for all — and nothing of a batch counts as recorded unless that sync returned.
+//! After the first failure every record fails: the run stops rather than carry on unrecorded.
+
+use super::file::JournalFile;
+use super::record::record;
+use crate::engine::emitter::RecordError;
+use crate::engine::events::Event;
+
+/// What a journal writer hands back when the run is over.
+pub struct WriterResult {
+    pub journal: JournalFile,
+    pub failure: Option<String>,
+}
+
+/// A journal file and the first failure it met, committing batches of events.
+pub struct GroupCommit {
+    journal: JournalFile,
+    failure: Option<String>,
+}
+
+impl GroupCommit {
+    pub fn new(journal: JournalFile) -> Self {
+        Self {
+            journal,
+            failure: None,
+        }
+    }
+
+    /// Starts a batch; [`Self::record`] adds to it, [`Self::end`] makes it durable.
+    pub fn begin(&mut self) {
+        self.journal.begin_batch();
+    }
+
+    /// Writes one event's entries into the batch (not yet synced). A failure is kept and
+    /// answered by [`Self::end`], for this batch and every later one.
+    pub fn record(&mut self, event: &Event) {
+        if self.failure.is_none()
+            && let Err(err) = record(&mut self.journal, event)
+        {
+            self.failure = Some(err.to_string());
+        }
+    }
+
+    /// Syncs the batch: `Ok` only if every record of it, and of every batch before, is on disk.
+    pub fn end(&mut self) -> Result<(), RecordError> {
+        if self.failure.is_none()
+            && let Err(err) = self.journal.end_batch()
+        {
+            self.failure = Some(err.to_string());
+        }
+        match &self.failure {
+            Some(first) => Err(RecordError(first.clone())),
+            None => Ok(()),
+        }
+    }
+
+    pub fn journal(&self) -> &JournalFile {
+        &self.journal
+    }
+
+    pub fn into_result(self) -> WriterResult {
+        WriterResult {
+            journal: self.journal,
+            failure: self.failure,
+        }
+    }
+}
