@@ -12,8 +12,10 @@ use crate::runbook::duration::human_ms as seconds;
 /// journal, not this display, is the record.
 pub async fn print_progress(mut events: mpsc::UnboundedReceiver<Event>, mut out: impl Write) {
     while let Some(event) = events.recv().await {
-        if let Some(text) = format_event(&event) {
-            let _ = writeln!(out, "{text}");
+        if let Some(mut text) = format_event(&event) {
+            // One write per event: stderr is unbuffered, and `writeln!` would write twice.
+            text.push('\n');
+            let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
         }
     }
