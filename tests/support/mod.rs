@@ -23,11 +23,17 @@ pub fn cutover() -> assert_cmd::Command {
     cmd
 }
 
-/// An Ed25519 operator key file (0600) shared by the tests of one process.
+/// An Ed25519 operator key file (0600) shared by the tests of one binary. It lives in Cargo's
+/// scratch folder under `target/`, named after the test binary, so that every run of that binary
+/// reuses it instead of leaving a new folder in /tmp behind each time.
 pub fn key_file() -> PathBuf {
     static KEY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     KEY.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("cutover-test-key-{}", std::process::id()));
+        let binary = std::env::current_exe().expect("test binary path");
+        let binary = binary.file_stem().expect("test binary name");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("operator-keys")
+            .join(binary);
         let key = cutover::journal::keys::operator::OperatorKey::drill_key(&dir).expect("test key");
         PathBuf::from(key.location)
     })
