@@ -22,6 +22,9 @@ use super::events::OutputRecord;
 
 /// Output written inline up to this size; beyond it, on the writer thread.
 const THREADED_AFTER: u64 = 1024 * 1024;
+/// Small pieces are gathered up to this size before a write; larger ones are written directly.
+/// Small, so that a step printing one line does not allocate and free a large buffer.
+const WRITE_BUFFER: usize = 8 * 1024;
 /// Chunks queued for the writer thread before a writer waits (about 1 MB of 64 KB chunks).
 const QUEUED_CHUNKS: usize = 16;
 
@@ -71,7 +74,7 @@ impl OutputFile {
             relative,
             path,
             sink: Sink::Inline(Writer {
-                file: BufWriter::with_capacity(64 * 1024, file),
+                file: BufWriter::with_capacity(WRITE_BUFFER, file),
                 hasher: Sha256::new(),
             }),
             bytes: 0,

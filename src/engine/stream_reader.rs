@@ -3,7 +3,7 @@
 //! memory. Pieces leave the reader already scrubbed; a secret cut between two pieces of a long
 //! line is still masked whole (see [`StreamScrubber`]).
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc;
 
 use super::events::Stream;
@@ -38,36 +38,44 @@ pub fn read_output(
     pieces
 }
 
+/// The first read's size; it doubles while reads fill it, up to [`LARGEST_READ`]. A step that
+/// prints one line costs a small allocation, and a flood still reads 64 KB at a time.
+const FIRST_READ: usize = 4 * 1024;
+const LARGEST_READ: usize = 64 * 1024;
+
 /// Reads `stream` to its end, handing each scrubbed, non-empty piece to `pieces`.
+///
+/// Bytes are read straight into the piece being built (no intermediate buffer to zero and copy
+/// from); whatever follows the last line break of a read starts the next piece.
 async fn read_pieces(
-    stream: impl AsyncRead + Unpin,
+    mut stream: impl AsyncRead + Unpin,
     which: Stream,
     scrubber: Scrubber,
     pieces: mpsc::Sender<(Stream, Vec<u8>)>,
 ) {
-    let mut reader = BufReader::with_capacity(64 * 1024, stream);
     let mut scrubbing = StreamScrubber::default();
     let mut carry: Vec<u8> = Vec::new();
-    while let Ok(available) = reader.fill_buf().await {
-        if available.is_empty() {
-            break;
+    let mut read_size = FIRST_READ;
+    loop {
+        // Exact: a growing Vec would double its capacity and read a flood in ever larger bites.
+        carry.reserve_exact(read_size);
+        let before = carry.len();
+        let spare = carry.capacity() - before;
+        match stream.read_buf(&mut carry).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) if read == spare => read_size = (read_size * 2).min(LARGEST_READ),
+            Ok(_) => {}
         }
-        let length = available.len();
-        match memchr::memrchr(b'\n', available) {
-            Some(last_newline) => {
-                carry.extend_from_slice(&available[..=last_newline]);
-                reader.consume(last_newline + 1);
+        let piece = match memchr::memrchr(b'\n', &carry[before..]) {
+            Some(at) => {
+                let rest = carry.split_off(before + at + 1);
+                std::mem::replace(&mut carry, rest)
             }
-            None => {
-                carry.extend_from_slice(available);
-                reader.consume(length);
-                if carry.len() < MAX_PIECE {
-                    continue;
-                }
-            }
-        }
+            None if carry.len() < MAX_PIECE => continue,
+            None => std::mem::take(&mut carry),
+        };
         // Without secrets the piece is handed on as is: a flood is not copied.
-        let clean = scrubbing.push(&scrubber, std::mem::take(&mut carry));
+        let clean = scrubbing.push(&scrubber, piece);
         if !clean.is_empty() && pieces.send((which, clean)).await.is_err() {
             return;
         }
@@ -113,6 +121,39 @@ mod tests {
         assert!(pieces.len() >= 3);
         assert!(pieces.iter().all(|p| p.len() <= MAX_PIECE + 64 * 1024));
         assert_eq!(pieces.concat(), huge);
+    }
+
+    /// A stream that hands out a few bytes per read, as a pipe does under a slow writer.
+    struct Trickle(std::io::Cursor<Vec<u8>>);
+
+    impl AsyncRead for Trickle {
+        fn poll_read(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            let mut few = [0u8; 3];
+            let wanted = few.len().min(buf.remaining());
+            let n = std::io::Read::read(&mut self.0, &mut few[..wanted])?;
+            buf.put_slice(&few[..n]);
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn lines_split_across_reads_are_joined_and_an_unfinished_line_comes_last() {
+        let (tx, mut rx) = mpsc::channel(1024);
+        let input = b"alpha\nbeta\ngamma\nno newline".to_vec();
+        let trickle = Trickle(std::io::Cursor::new(input.clone()));
+        read_pieces(trickle, Stream::Stdout, Scrubber::default(), tx).await;
+        let mut pieces = Vec::new();
+        while let Ok((_, piece)) = rx.try_recv() {
+            pieces.push(piece);
+        }
+        assert_eq!(pieces.concat(), input);
+        let (last, whole) = pieces.split_last().unwrap();
+        assert!(whole.iter().all(|p| p.ends_with(b"\n")), "{pieces:?}");
+        assert!(last.ends_with(b"no newline"));
     }
 
     #[tokio::test]
