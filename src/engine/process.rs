@@ -77,6 +77,17 @@ pub fn command_for(program: &ProgramLine) -> Command {
     }
 }
 
+/// A child's stdin: /dev/null, opened once and duplicated for each child. `Stdio::null()` opens
+/// it by path for every child, a path walk on every step of a long runbook.
+pub fn null_stdin() -> Stdio {
+    static DEV_NULL: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
+    DEV_NULL
+        .get_or_init(|| std::fs::File::open("/dev/null").ok())
+        .as_ref()
+        .and_then(|file| file.try_clone().ok())
+        .map_or_else(Stdio::null, Stdio::from)
+}
+
 /// Runs the process to its end, writing its output (scrubbed) to `output` and handing each
 /// chunk, as text, to `on_output`.
 pub async fn run_process(
@@ -89,7 +100,7 @@ pub async fn run_process(
     let mut command = command_for(&request.program);
     command
         .envs(request.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
+        .stdin(null_stdin())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
@@ -220,7 +231,21 @@ impl ProcessGroup {
 
 #[cfg(test)]
 mod tests {
-    use super::last_lines;
+    use super::{last_lines, null_stdin};
+
+    #[test]
+    fn every_child_reads_an_empty_stdin_from_dev_null() {
+        for _ in 0..3 {
+            let output = std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg("cat; readlink /proc/self/fd/0")
+                .stdin(null_stdin())
+                .output()
+                .unwrap();
+            assert!(output.status.success());
+            assert_eq!(String::from_utf8_lossy(&output.stdout), "/dev/null\n");
+        }
+    }
 
     #[test]
     fn the_tail_of_a_chunk_is_its_last_lines() {

@@ -11,7 +11,7 @@ use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::display::display_line;
 use crate::engine::events::{Event, Stream};
 use crate::engine::output_file::OutputFile;
-use crate::engine::process::{ProcessGroup, command_for};
+use crate::engine::process::{ProcessGroup, command_for, null_stdin};
 use crate::engine::services::stop_group;
 use crate::engine::stream_reader::read_output;
 use crate::runbook::duration::format_duration;
@@ -37,7 +37,7 @@ pub async fn execute(
     let mut command = command_for(&resolved.request.program);
     command
         .envs(resolved.request.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
+        .stdin(null_stdin())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
