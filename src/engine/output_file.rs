@@ -6,7 +6,7 @@
 //! otherwise take the thread the engine and the TUI share, and a second core sits idle.
 //!
 //! The engine does not fsync it: durability is the durable consumer's job. The journal syncs
-//! the file (see [`sync_output`]) before it writes the entry that names its digest, as
+//! the file (`journal::output_sync`) before it writes the entry that names its digest, as
 //! LOG-FORMAT.md requires; a display-only run pays nothing for it.
 
 use std::fs::File;
@@ -139,16 +139,6 @@ impl OutputFile {
             sha256: hex(&writer.hasher.finalize()),
         })
     }
-}
-
-/// Makes an output file durable: its data, then its directory entry.
-pub fn sync_output(run_dir: &Path, record: &OutputRecord) -> io::Result<()> {
-    let path = run_dir.join(&record.path);
-    File::open(&path)?.sync_all()?;
-    if let Some(folder) = path.parent() {
-        File::open(folder)?.sync_all()?;
-    }
-    Ok(())
 }
 
 /// Lowercase hex, as `sha256sum` prints digests. Verify formats a digest for every line of a

@@ -15,6 +15,7 @@ use super::identity::timestamp;
 use super::keys::operator::OperatorKey;
 use super::keys::session::SessionKey;
 use super::line::{ED25519_PREFIX, SSHSIG_PREFIX, encode, format_line, signed_message};
+use super::output_sync::OutputSync;
 use crate::engine::output_file::hex;
 
 /// Checkpoints come at least this often (LOG-FORMAT.md).
@@ -37,6 +38,8 @@ pub struct JournalFile {
     file: File,
     path: PathBuf,
     pub run_dir: PathBuf,
+    /// Syncs output files before the entries that name them.
+    pub outputs: OutputSync,
     pub sid: String,
     namespace: &'static str,
     operator: OperatorKey,
@@ -157,6 +160,7 @@ impl JournalFile {
             file,
             path,
             run_dir: run_dir.to_path_buf(),
+            outputs: OutputSync::new(run_dir),
             sid,
             namespace,
             operator,

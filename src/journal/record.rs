@@ -10,7 +10,6 @@ use super::entry::{
 };
 use super::file::{JournalError, JournalFile};
 use crate::engine::events::{Event, RunStatus, StepStatus};
-use crate::engine::output_file::sync_output;
 
 pub fn record(journal: &mut JournalFile, event: &Event) -> Result<(), JournalError> {
     match event {
@@ -196,7 +195,7 @@ fn sync(
     journal: &JournalFile,
     output: &crate::engine::events::OutputRecord,
 ) -> Result<(), JournalError> {
-    sync_output(&journal.run_dir, output).map_err(|err| {
+    journal.outputs.sync(output).map_err(|err| {
         JournalError(format!(
             "cannot sync the output file {}: {err}",
             output.path
