@@ -22,7 +22,7 @@ use super::events::Stream;
 use super::interrupt::InterruptReceiver;
 use super::output_file::OutputFile;
 use super::scrub::Scrubber;
-use super::stream_reader::read_output;
+use super::stream_reader::PieceReader;
 
 /// How many display lines a failure shows.
 pub const TAIL_LINES: usize = 20;
@@ -123,44 +123,35 @@ pub async fn run_process(
     };
     let group = ProcessGroup(child.id().expect("a just-spawned child has an id") as i32);
 
-    let mut pieces = read_output(
-        child.stdout.take().expect("piped"),
-        child.stderr.take().expect("piped"),
-        scrubber,
-    );
+    // Both streams are read here rather than on tasks of their own: for a step of one short
+    // command, handing its output from task to task cost more than the rest of its reading.
+    let mut stdout = PieceReader::new(child.stdout.take().expect("piped"), scrubber);
+    let mut stderr = PieceReader::new(child.stderr.take().expect("piped"), scrubber);
+    let (mut stdout_open, mut stderr_open) = (true, true);
 
     let far_future = Instant::now() + Duration::from_secs(86_400 * 365);
     let deadline = request.timeout.map(|t| Instant::now() + t);
     let mut kill_at: Option<Instant> = None;
     let mut stopped: Option<Exit> = None;
     let mut status = None;
-    let mut streams_open = true;
     let mut tail = VecDeque::with_capacity(TAIL_LINES);
     let mut last_stdout_line = None;
 
-    while status.is_none() || streams_open {
-        tokio::select! {
-            piece = pieces.recv(), if streams_open => match piece {
-                Some((stream, clean)) => {
-                    let last_lines = last_lines(&clean, TAIL_LINES);
-                    if stream == Stream::Stdout
-                        && let Some(last) = last_lines.iter().rev().find(|l| !l.trim().is_empty())
-                    {
-                        last_stdout_line = Some(last.clone());
-                    }
-                    for line in last_lines {
-                        if tail.len() == TAIL_LINES {
-                            tail.pop_front();
-                        }
-                        tail.push_back(line);
-                    }
-                    on_output(stream, display_text(&clean));
-                    output.write_owned(clean)?;
-                    // The TUI shares this thread: give it a turn after every chunk, so a flood
-                    // of output never delays a key press by more than one chunk's work.
-                    tokio::task::yield_now().await;
+    while status.is_none() || stdout_open || stderr_open {
+        let piece = tokio::select! {
+            piece = stdout.next_piece(), if stdout_open => match piece {
+                Some(clean) => Some((Stream::Stdout, clean)),
+                None => {
+                    stdout_open = false;
+                    None
                 }
-                None => streams_open = false,
+            },
+            piece = stderr.next_piece(), if stderr_open => match piece {
+                Some(clean) => Some((Stream::Stderr, clean)),
+                None => {
+                    stderr_open = false;
+                    None
+                }
             },
             exited = child.wait(), if status.is_none() => {
                 status = Some(exited?);
@@ -169,21 +160,44 @@ pub async fn run_process(
                     group.signal(libc::SIGTERM);
                     kill_at = Some(Instant::now() + request.grace);
                 }
+                None
             },
             _ = sleep_until(deadline.unwrap_or(far_future)), if deadline.is_some() && stopped.is_none() => {
                 stopped = Some(Exit::TimedOut(request.timeout.unwrap_or_default()));
                 group.signal(libc::SIGTERM);
                 kill_at = Some(Instant::now() + request.grace);
+                None
             },
             _ = interrupt.aborted(), if stopped.is_none() => {
                 stopped = Some(Exit::Aborted);
                 group.signal(libc::SIGTERM);
                 kill_at = Some(Instant::now() + request.grace);
+                None
             },
             _ = sleep_until(kill_at.unwrap_or(far_future)), if kill_at.is_some() => {
                 group.signal(libc::SIGKILL);
                 kill_at = Some(far_future);
+                None
             },
+        };
+        if let Some((stream, clean)) = piece {
+            let last_lines = last_lines(&clean, TAIL_LINES);
+            if stream == Stream::Stdout
+                && let Some(last) = last_lines.iter().rev().find(|l| !l.trim().is_empty())
+            {
+                last_stdout_line = Some(last.clone());
+            }
+            for line in last_lines {
+                if tail.len() == TAIL_LINES {
+                    tail.pop_front();
+                }
+                tail.push_back(line);
+            }
+            on_output(stream, display_text(&clean));
+            output.write_owned(clean)?;
+            // The TUI shares this thread: give it a turn after every chunk, so a flood of
+            // output never delays a key press by more than one chunk's work.
+            tokio::task::yield_now().await;
         }
     }
     let status = status.expect("loop ends after the child exits");

@@ -15,99 +15,136 @@ pub const MAX_PIECE: usize = 256 * 1024;
 /// How many pieces may wait for the consumer: a flood waits in the pipe, not in memory.
 const QUEUED_PIECES: usize = 64;
 
-/// Starts reading both of a child's streams; the receiver yields their scrubbed pieces and
-/// closes once both streams have ended.
+/// The first read's size; it doubles while reads fill it, up to [`LARGEST_READ`]. A step that
+/// prints one line costs a small allocation, and a flood still reads 64 KB at a time.
+const FIRST_READ: usize = 4 * 1024;
+const LARGEST_READ: usize = 64 * 1024;
+
+/// One stream of a child, read in scrubbed pieces.
+///
+/// Bytes are read straight into the piece being built (no intermediate buffer to zero and copy
+/// from); whatever follows the last line break of a read starts the next piece. Everything read
+/// is kept in the reader, not in the future that reads, so [`PieceReader::next_piece`] can be
+/// one branch of a `select!`: a branch dropped because another was ready loses no byte.
+pub struct PieceReader<R> {
+    stream: R,
+    scrubber: Scrubber,
+    scrubbing: StreamScrubber,
+    carry: Vec<u8>,
+    read_size: usize,
+    ended: bool,
+}
+
+impl<R: AsyncRead + Unpin> PieceReader<R> {
+    pub fn new(stream: R, scrubber: &Scrubber) -> Self {
+        Self {
+            stream,
+            scrubber: scrubber.clone(),
+            scrubbing: StreamScrubber::default(),
+            carry: Vec::new(),
+            read_size: FIRST_READ,
+            ended: false,
+        }
+    }
+
+    /// The next scrubbed, non-empty piece; `None` once the stream has ended (or failed) and its
+    /// last bytes were handed out.
+    pub async fn next_piece(&mut self) -> Option<Vec<u8>> {
+        while !self.ended {
+            // Exact: a growing Vec would double its capacity and read a flood in ever larger
+            // bites.
+            self.carry.reserve_exact(self.read_size);
+            let before = self.carry.len();
+            let spare = self.carry.capacity() - before;
+            match self.stream.read_buf(&mut self.carry).await {
+                Ok(0) | Err(_) => {
+                    self.ended = true;
+                    let mut rest = self
+                        .scrubbing
+                        .push(&self.scrubber, std::mem::take(&mut self.carry));
+                    rest.extend(self.scrubbing.finish(&self.scrubber));
+                    return (!rest.is_empty()).then_some(rest);
+                }
+                Ok(read) if read == spare => {
+                    self.read_size = (self.read_size * 2).min(LARGEST_READ);
+                }
+                Ok(_) => {}
+            }
+            let piece = match memchr::memrchr(b'\n', &self.carry[before..]) {
+                Some(at) => {
+                    let rest = self.carry.split_off(before + at + 1);
+                    std::mem::replace(&mut self.carry, rest)
+                }
+                None if self.carry.len() < MAX_PIECE => continue,
+                None => std::mem::take(&mut self.carry),
+            };
+            // Without secrets the piece is handed on as is: a flood is not copied.
+            let clean = self.scrubbing.push(&self.scrubber, piece);
+            if !clean.is_empty() {
+                return Some(clean);
+            }
+        }
+        None
+    }
+}
+
+/// Reads both of a child's streams on tasks of their own, for output that outlives the step
+/// that started it (a service's); the receiver yields their pieces and closes once both
+/// streams have ended. A step's own process reads its streams inline (`process.rs`).
 pub fn read_output(
     stdout: impl AsyncRead + Unpin + Send + 'static,
     stderr: impl AsyncRead + Unpin + Send + 'static,
     scrubber: &Scrubber,
 ) -> mpsc::Receiver<(Stream, Vec<u8>)> {
     let (pieces_tx, pieces) = mpsc::channel(QUEUED_PIECES);
-    tokio::spawn(read_pieces(
-        stdout,
+    tokio::spawn(forward_pieces(
+        PieceReader::new(stdout, scrubber),
         Stream::Stdout,
-        scrubber.clone(),
         pieces_tx.clone(),
     ));
-    tokio::spawn(read_pieces(
-        stderr,
+    tokio::spawn(forward_pieces(
+        PieceReader::new(stderr, scrubber),
         Stream::Stderr,
-        scrubber.clone(),
         pieces_tx,
     ));
     pieces
 }
 
-/// The first read's size; it doubles while reads fill it, up to [`LARGEST_READ`]. A step that
-/// prints one line costs a small allocation, and a flood still reads 64 KB at a time.
-const FIRST_READ: usize = 4 * 1024;
-const LARGEST_READ: usize = 64 * 1024;
-
-/// Reads `stream` to its end, handing each scrubbed, non-empty piece to `pieces`.
-///
-/// Bytes are read straight into the piece being built (no intermediate buffer to zero and copy
-/// from); whatever follows the last line break of a read starts the next piece.
-async fn read_pieces(
-    mut stream: impl AsyncRead + Unpin,
+async fn forward_pieces(
+    mut reader: PieceReader<impl AsyncRead + Unpin>,
     which: Stream,
-    scrubber: Scrubber,
     pieces: mpsc::Sender<(Stream, Vec<u8>)>,
 ) {
-    let mut scrubbing = StreamScrubber::default();
-    let mut carry: Vec<u8> = Vec::new();
-    let mut read_size = FIRST_READ;
-    loop {
-        // Exact: a growing Vec would double its capacity and read a flood in ever larger bites.
-        carry.reserve_exact(read_size);
-        let before = carry.len();
-        let spare = carry.capacity() - before;
-        match stream.read_buf(&mut carry).await {
-            Ok(0) | Err(_) => break,
-            Ok(read) if read == spare => read_size = (read_size * 2).min(LARGEST_READ),
-            Ok(_) => {}
-        }
-        let piece = match memchr::memrchr(b'\n', &carry[before..]) {
-            Some(at) => {
-                let rest = carry.split_off(before + at + 1);
-                std::mem::replace(&mut carry, rest)
-            }
-            None if carry.len() < MAX_PIECE => continue,
-            None => std::mem::take(&mut carry),
-        };
-        // Without secrets the piece is handed on as is: a flood is not copied.
-        let clean = scrubbing.push(&scrubber, piece);
-        if !clean.is_empty() && pieces.send((which, clean)).await.is_err() {
+    while let Some(piece) = reader.next_piece().await {
+        if pieces.send((which, piece)).await.is_err() {
             return;
         }
-    }
-    let mut rest = scrubbing.push(&scrubber, carry);
-    rest.extend(scrubbing.finish(&scrubber));
-    if !rest.is_empty() {
-        let _ = pieces.send((which, rest)).await;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::AsyncWriteExt;
 
     async fn pieces_of(input: Vec<u8>) -> Vec<Vec<u8>> {
         pieces_scrubbed(input, &Scrubber::default()).await
     }
 
     async fn pieces_scrubbed(input: Vec<u8>, scrubber: &Scrubber) -> Vec<Vec<u8>> {
-        let (tx, mut rx) = mpsc::channel(1024);
-        read_pieces(
-            std::io::Cursor::new(input),
-            Stream::Stdout,
-            scrubber.clone(),
-            tx,
-        )
-        .await;
+        all_pieces(PieceReader::new(std::io::Cursor::new(input), scrubber)).await
+    }
+
+    async fn all_pieces(mut reader: PieceReader<impl AsyncRead + Unpin>) -> Vec<Vec<u8>> {
         let mut pieces = Vec::new();
-        while let Ok((_, piece)) = rx.try_recv() {
+        while let Some(piece) = reader.next_piece().await {
             pieces.push(piece);
         }
+        assert_eq!(
+            reader.next_piece().await,
+            None,
+            "an ended stream stays ended"
+        );
         pieces
     }
 
@@ -142,14 +179,9 @@ mod tests {
 
     #[tokio::test]
     async fn lines_split_across_reads_are_joined_and_an_unfinished_line_comes_last() {
-        let (tx, mut rx) = mpsc::channel(1024);
         let input = b"alpha\nbeta\ngamma\nno newline".to_vec();
         let trickle = Trickle(std::io::Cursor::new(input.clone()));
-        read_pieces(trickle, Stream::Stdout, Scrubber::default(), tx).await;
-        let mut pieces = Vec::new();
-        while let Ok((_, piece)) = rx.try_recv() {
-            pieces.push(piece);
-        }
+        let pieces = all_pieces(PieceReader::new(trickle, &Scrubber::default())).await;
         assert_eq!(pieces.concat(), input);
         let (last, whole) = pieces.split_last().unwrap();
         assert!(whole.iter().all(|p| p.ends_with(b"\n")), "{pieces:?}");
@@ -166,5 +198,25 @@ mod tests {
         expected.extend_from_slice(b"*** tail\n");
         assert_eq!(pieces.concat(), expected);
         assert!(pieces.iter().all(|p| !p.is_empty()));
+    }
+
+    #[tokio::test]
+    async fn a_read_dropped_by_select_loses_no_byte() {
+        // A pipe written in parts, with a pause: the reader's future is dropped by `select!`
+        // while a line is half read, as when the child's exit is seen first.
+        let (mut writer, pipe) = tokio::io::duplex(64);
+        let mut reader = PieceReader::new(pipe, &Scrubber::default());
+        writer.write_all(b"first half ").await.unwrap();
+        tokio::select! {
+            biased;
+            piece = reader.next_piece() => panic!("no whole line yet, got {piece:?}"),
+            _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+        }
+        writer.write_all(b"second half\nnext").await.unwrap();
+        drop(writer);
+        assert_eq!(
+            all_pieces(reader).await,
+            vec![b"first half second half\n".to_vec(), b"next".to_vec()]
+        );
     }
 }
