@@ -6,14 +6,14 @@ use tokio::sync::mpsc;
 use super::headless_answers::HeadlessAnswers;
 use super::signals::forward_signals;
 use crate::engine::emitter::Emitter;
-use crate::engine::events::RunStatus;
+use crate::engine::events::{Event, RunStatus};
 use crate::engine::interrupt::interrupt_channel;
 use crate::engine::run::{Engine, EngineError, RunPlan};
 use crate::exit::{Failure, Outcome};
 use crate::journal::file::JournalFile;
 use crate::journal::group_commit::WriterResult;
 use crate::journal::inline_writer::InlineJournal;
-use crate::report::headless::print_progress;
+use crate::report::headless::{is_reported, print_progress};
 
 pub fn run_to_end(
     plan: RunPlan,
@@ -68,9 +68,13 @@ async fn run_headless(
         .map_err(|err| Failure::Input(format!("cannot watch signals: {err}")))?;
     let journal = InlineJournal::new(journal);
     let mut emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
-    let progress = tokio::spawn(print_progress(emitter.observe(), std::io::stderr()));
+    let progress = tokio::spawn(print_progress(
+        emitter.observe_only(is_reported),
+        std::io::stderr(),
+    ));
     let (controls_tx, controls) = mpsc::unbounded_channel();
-    tokio::spawn(answers.serve(emitter.observe(), controls_tx));
+    let prompts = emitter.observe_only(|event| matches!(event, Event::Waiting(_)));
+    tokio::spawn(answers.serve(prompts, controls_tx));
     let status = Engine::new(plan, emitter, controls, interrupt)
         .run()
         .await

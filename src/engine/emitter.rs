@@ -69,8 +69,15 @@ struct Pending {
 #[derive(Default)]
 pub struct Emitter {
     durable: Option<Durable>,
-    observers: Vec<mpsc::UnboundedSender<Event>>,
+    observers: Vec<Observer>,
     pending: Vec<Pending>,
+}
+
+/// A consumer of events, and which ones it wants: one that ignores live output is not handed a
+/// copy of every line.
+struct Observer {
+    events: mpsc::UnboundedSender<Event>,
+    wants: fn(&Event) -> bool,
 }
 
 impl Emitter {
@@ -88,8 +95,13 @@ impl Emitter {
 
     /// Adds a consumer that sees every event, and returns its receiving end.
     pub fn observe(&mut self) -> mpsc::UnboundedReceiver<Event> {
-        let (sender, receiver) = mpsc::unbounded_channel();
-        self.observers.push(sender);
+        self.observe_only(|_| true)
+    }
+
+    /// Adds a consumer that sees, in order, the events `wants` accepts.
+    pub fn observe_only(&mut self, wants: fn(&Event) -> bool) -> mpsc::UnboundedReceiver<Event> {
+        let (events, receiver) = mpsc::unbounded_channel();
+        self.observers.push(Observer { events, wants });
         receiver
     }
 
@@ -103,7 +115,9 @@ impl Emitter {
             "a deferred event would be shown after this"
         );
         for observer in &self.observers {
-            let _ = observer.send(event.clone());
+            if (observer.wants)(&event) {
+                let _ = observer.events.send(event.clone());
+            }
         }
     }
 
@@ -175,8 +189,9 @@ impl Emitter {
 
     fn forward(&mut self, event: &Event) {
         // A closed observer (a TUI that quit) is no reason to stop the run.
-        self.observers
-            .retain(|observer| observer.send(event.clone()).is_ok());
+        self.observers.retain(|observer| {
+            !(observer.wants)(event) || observer.events.send(event.clone()).is_ok()
+        });
     }
 }
 
@@ -381,5 +396,26 @@ mod tests {
         };
         emitter.emit(output.clone()).await.unwrap();
         assert_eq!(observer.try_recv().unwrap(), output);
+    }
+
+    #[tokio::test]
+    async fn an_observer_sees_only_the_events_it_wants_in_order() {
+        let mut emitter = Emitter::default();
+        let mut everything = emitter.observe();
+        let mut no_output = emitter.observe_only(|e| !matches!(e, Event::Output { .. }));
+        let output = Event::Output {
+            step: "s".into(),
+            stream: Stream::Stdout,
+            text: "line\n".into(),
+        };
+        emitter.emit(durable_event()).await.unwrap();
+        emitter.show(output.clone());
+        emitter.emit(durable_event()).await.unwrap();
+        assert_eq!(everything.try_recv().unwrap(), durable_event());
+        assert_eq!(everything.try_recv().unwrap(), output);
+        assert_eq!(everything.try_recv().unwrap(), durable_event());
+        assert_eq!(no_output.try_recv().unwrap(), durable_event());
+        assert_eq!(no_output.try_recv().unwrap(), durable_event());
+        assert!(no_output.try_recv().is_err());
     }
 }

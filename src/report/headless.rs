@@ -21,6 +21,15 @@ pub async fn print_progress(mut events: mpsc::UnboundedReceiver<Event>, mut out:
     }
 }
 
+/// Whether the progress lines can say anything of an event: not of live output, progress or
+/// probe measurements, so the reporter is not handed a copy of each.
+pub fn is_reported(event: &Event) -> bool {
+    !matches!(
+        event,
+        Event::Output { .. } | Event::Progress { .. } | Event::Probe { .. }
+    )
+}
+
 /// The line(s) for one event, or `None` for events not shown headless (live output, progress).
 pub fn format_event(event: &Event) -> Option<String> {
     Some(match event {
