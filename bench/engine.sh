@@ -29,12 +29,14 @@ unset SSH_AUTH_SOCK
 } >"$work/200.toml"
 # Each iteration gets a fresh folder; deleting the previous one first would make ext4's inode
 # allocator scan recently deleted inodes and measure the benchmark instead of cutover.
+# `next_dir` sets $dir in this shell: a `$(…)` would fork a subshell inside the timed command
+# (and lose the count, so every run shared one folder).
 iteration=0
-fresh_dir() { iteration=$((iteration + 1)); echo "$work/runs-$iteration"; }
-run_200() { "$cutover" run "$work/200.toml" --headless --drill --auto --log-dir "$(fresh_dir)"; }
+next_dir() { iteration=$((iteration + 1)); dir="$work/runs-$iteration"; }
+run_200() { next_dir; "$cutover" run "$work/200.toml" --headless --drill --auto --log-dir "$dir"; }
 run_200 >/dev/null 2>&1 # creates the drill key outside the measurement
 floor_200() { "$floor_bin" 200 >/dev/null; }
-read -r cutover_ms floor_ms < <(paired_medians 11 run_200 floor_200)
+read -r cutover_ms floor_ms < <(paired_medians 21 run_200 floor_200)
 floor_sync_ms=$(for _ in $(seq 9); do "$floor_bin" 200 --sync; done | median)
 echo "200 steps: cutover ${cutover_ms} ms, spawn floor ${floor_ms} ms, spawn+fsync floor ${floor_sync_ms} ms"
 awk -v a="$cutover_ms" -v b="$floor_ms" -v c="$floor_sync_ms" 'BEGIN { printf "  per step: cutover %.2f ms, spawn floor %.2f ms (ratio %.2fx), spawn+fsync floor %.2f ms (ratio %.2fx)\n", a / 200, b / 200, a / b, c / 200, a / c }'
@@ -47,7 +49,7 @@ with open(sys.argv[1], 'wb') as f:
     for _ in range(1024 * 1024): f.write(line)
 " "$work/100mb.txt"
 printf '[runbook]\nname = "big"\ntitle = "100 MB"\n\n[[phase]]\nid = "main"\n\n[[phase.step]]\nid = "print"\nkind = "command"\nrun = "cat %s"\n' "$work/100mb.txt" >"$work/big.toml"
-run_big() { "$cutover" run "$work/big.toml" --headless --drill --auto --log-dir "$(fresh_dir)" && rm -rf "$work"/runs-*; }
+run_big() { next_dir; "$cutover" run "$work/big.toml" --headless --drill --auto --log-dir "$dir" && rm -rf "$work"/runs-*; }
 tee_big() { cat "$work/100mb.txt" | tee "$work/out.log" >/dev/null; }
 read -r big_ms tee_ms < <(paired_medians 9 run_big tee_big)
 rss_kb=$( { /usr/bin/time -f '%M' "$cutover" run "$work/big.toml" --headless --drill --auto --log-dir "$work/runs-rss" 2>&1 >/dev/null; } | tail -n 1)
@@ -78,7 +80,7 @@ until curl -s -o /dev/null "http://127.0.0.1:$port/api/health"; do sleep 0.1; do
     done
 } >"$work/http.toml"
 for n in $(seq 0 999); do echo "url = \"http://127.0.0.1:$port/api/health?n=$n\""; echo "output = \"/dev/null\""; done >"$work/curl.cfg"
-run_http() { "$cutover" run "$work/http.toml" --headless --drill --auto --log-dir "$(fresh_dir)"; }
+run_http() { next_dir; "$cutover" run "$work/http.toml" --headless --drill --auto --log-dir "$dir"; }
 curl_http() { curl -s --config "$work/curl.cfg"; }
 read -r http_ms curl_ms < <(paired_medians 7 run_http curl_http)
 echo "1000 http checks: cutover ${http_ms} ms, curl ${curl_ms} ms"

@@ -35,10 +35,13 @@ for n in $(seq 0 199); do
     sync "$log"
 done
 SH
+# Every run gets a folder of its own, made before the timing starts; `next_dir` sets $dir in
+# this shell, since a `$(…)` would fork a subshell inside the timed command.
+mkdir -p "$work"/i-{1..64}
 iteration=0
-fresh_dir() { iteration=$((iteration + 1)); mkdir -p "$work/i-$iteration"; echo "$work/i-$iteration"; }
-run_200() { "$cutover" run "$work/200.toml" --headless --drill --auto --log-dir "$(fresh_dir)" 2>/dev/null; }
-bash_200() { bash "$work/baseline.sh" "$(fresh_dir)"; }
+next_dir() { iteration=$((iteration + 1)); dir="$work/i-$iteration"; }
+run_200() { next_dir; "$cutover" run "$work/200.toml" --headless --drill --auto --log-dir "$dir" 2>/dev/null; }
+bash_200() { next_dir; bash "$work/baseline.sh" "$dir"; }
 run_200 # creates the drill key outside the measurement
 floor_200() { "$floor_bin" 200 --journal >/dev/null; }
 # The three alternate (cutover, floor, bash, cutover, …) so that drift weighs on each alike.
