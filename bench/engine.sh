@@ -29,10 +29,9 @@ unset SSH_AUTH_SOCK
 } >"$work/200.toml"
 # Each iteration gets a fresh folder; deleting the previous one first would make ext4's inode
 # allocator scan recently deleted inodes and measure the benchmark instead of cutover.
-# `next_dir` sets $dir in this shell: a `$(…)` would fork a subshell inside the timed command
-# (and lose the count, so every run shared one folder).
-iteration=0
-next_dir() { iteration=$((iteration + 1)); dir="$work/runs-$iteration"; }
+# `next_dir` names a new folder without forking (`$(…)` inside the timed command would, and a
+# counter would not survive: paired_medians times each run in a subshell).
+next_dir() { dir="$work/runs-${EPOCHREALTIME/./}"; }
 run_200() { next_dir; "$cutover" run "$work/200.toml" --headless --drill --auto --log-dir "$dir"; }
 run_200 >/dev/null 2>&1 # creates the drill key outside the measurement
 floor_200() { "$floor_bin" 200 >/dev/null; }

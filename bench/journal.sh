@@ -28,20 +28,17 @@ unset SSH_AUTH_SOCK
 cat >"$work/baseline.sh" <<'SH'
 #!/usr/bin/env bash
 # The do-it-by-hand baseline: run each command, append a line to a log, sync the log.
-log="$1/bash.log"
+log="$1"
 for n in $(seq 0 199); do
     out=$(sh -c "echo step $n")
     printf '{"seq":%d,"step":"step-%d","output":"%s"}\n' "$n" "$n" "$out" >>"$log"
     sync "$log"
 done
 SH
-# Every run gets a folder of its own, made before the timing starts; `next_dir` sets $dir in
-# this shell, since a `$(…)` would fork a subshell inside the timed command.
-mkdir -p "$work"/i-{1..64}
-iteration=0
-next_dir() { iteration=$((iteration + 1)); dir="$work/i-$iteration"; }
-run_200() { next_dir; "$cutover" run "$work/200.toml" --headless --drill --auto --log-dir "$dir" 2>/dev/null; }
-bash_200() { next_dir; bash "$work/baseline.sh" "$dir"; }
+# Every run gets a folder or log of its own, named without forking (`$(…)` inside the timed
+# command would, and a counter would not survive: each run is timed in a subshell).
+run_200() { "$cutover" run "$work/200.toml" --headless --drill --auto --log-dir "$work/i-${EPOCHREALTIME/./}" 2>/dev/null; }
+bash_200() { bash "$work/baseline.sh" "$work/bash-${EPOCHREALTIME/./}.log"; }
 run_200 # creates the drill key outside the measurement
 floor_200() { "$floor_bin" 200 --journal >/dev/null; }
 # The three alternate (cutover, floor, bash, cutover, …) so that drift weighs on each alike.
