@@ -58,6 +58,9 @@ pub struct ProcessResult {
     /// The last non-empty stdout line (for `capture`).
     pub last_stdout_line: Option<String>,
     pub tail: Vec<String>,
+    /// After the command ended and its group was gone, something outside the group (a
+    /// process started with `setsid`) still held its output open; reading stopped.
+    pub output_held_open: bool,
 }
 
 /// The command for a program line: `/bin/sh -c LINE`, as system(3) runs it (no `sh` planted
@@ -118,6 +121,7 @@ pub async fn run_process(
                 exit: Exit::SpawnFailed(format!("cannot start `{what}`: {err}")),
                 last_stdout_line: None,
                 tail: Vec::new(),
+                output_held_open: false,
             });
         }
     };
@@ -132,6 +136,10 @@ pub async fn run_process(
     let far_future = Instant::now() + Duration::from_secs(86_400 * 365);
     let deadline = request.timeout.map(|t| Instant::now() + t);
     let mut kill_at: Option<Instant> = None;
+    // Once the command has ended, its output is awaited only so long: a process that left its
+    // group (`setsid … &`) and kept the pipe would otherwise hold the step forever.
+    let mut release_output_at: Option<Instant> = None;
+    let mut output_held_open = false;
     let mut stopped: Option<Exit> = None;
     let mut status = None;
     let mut tail = VecDeque::with_capacity(TAIL_LINES);
@@ -160,6 +168,16 @@ pub async fn run_process(
                     group.signal(libc::SIGTERM);
                     kill_at = Some(Instant::now() + request.grace);
                 }
+                // The group is gone by the SIGKILL at the latest; its output has one more
+                // grace period to arrive.
+                let group_gone_by = kill_at.filter(|at| *at != far_future).unwrap_or_else(Instant::now);
+                release_output_at = Some(group_gone_by + request.grace);
+                None
+            },
+            _ = sleep_until(release_output_at.unwrap_or(far_future)), if release_output_at.is_some() && (stdout_open || stderr_open) => {
+                output_held_open = true;
+                stdout_open = false;
+                stderr_open = false;
                 None
             },
             _ = sleep_until(deadline.unwrap_or(far_future)), if deadline.is_some() && stopped.is_none() => {
@@ -210,6 +228,7 @@ pub async fn run_process(
         exit,
         last_stdout_line,
         tail: tail.into_iter().collect(),
+        output_held_open,
     })
 }
 
@@ -245,7 +264,64 @@ impl ProcessGroup {
 
 #[cfg(test)]
 mod tests {
-    use super::{last_lines, null_stdin};
+    use super::*;
+    use crate::engine::interrupt::interrupt_channel;
+
+    /// Runs a shell line with a short grace period; returns its result and how long it took.
+    async fn run_line(line: &str) -> (ProcessResult, Duration) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("output")).unwrap();
+        let mut output = OutputFile::create(dir.path(), "step.1").unwrap();
+        let (_interrupts, mut interrupt) = interrupt_channel();
+        let request = ProcessRequest {
+            program: ProgramLine::Shell(line.into()),
+            cwd: None,
+            env: Vec::new(),
+            timeout: None,
+            grace: Duration::from_millis(300),
+        };
+        let started = std::time::Instant::now();
+        let result = run_process(
+            &request,
+            &mut output,
+            &Scrubber::default(),
+            &mut interrupt,
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+        (result, started.elapsed())
+    }
+
+    #[tokio::test]
+    async fn output_held_open_by_a_process_outside_the_group_ends_the_step_after_the_grace() {
+        let pid_file = tempfile::NamedTempFile::new().unwrap();
+        let line = format!(
+            "setsid sh -c 'echo $$ > {}; exec sleep 30' & sleep 0.3; echo started",
+            pid_file.path().display()
+        );
+        let (result, took) = run_line(&line).await;
+        let escaped: i32 = std::fs::read_to_string(pid_file.path())
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // SAFETY: kill(2) on the pid the escaped process wrote; no memory is involved.
+        unsafe { libc::kill(escaped, libc::SIGKILL) };
+        assert!(took < Duration::from_secs(5), "the step waited {took:?}");
+        assert_eq!(result.exit, Exit::Code(0));
+        assert!(result.output_held_open);
+        assert_eq!(result.last_stdout_line.as_deref(), Some("started"));
+    }
+
+    #[tokio::test]
+    async fn output_of_a_command_that_ends_normally_is_read_to_its_end() {
+        let (result, _) =
+            run_line("echo one; sleep 0.4; echo two >&2; sleep 0.4; echo three").await;
+        assert_eq!(result.exit, Exit::Code(0));
+        assert!(!result.output_held_open);
+        assert_eq!(result.tail, vec!["one", "two", "three"]);
+    }
 
     #[test]
     fn every_child_reads_an_empty_stdin_from_dev_null() {

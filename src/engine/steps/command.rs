@@ -102,6 +102,15 @@ pub async fn run_to_outcome(
         Exit::Aborted => return Err(StepStop::Abort),
         Exit::SpawnFailed(message) => (false, message.clone(), None),
     };
+    let message = if result.output_held_open {
+        format!(
+            "{message}; a process outside its group (started with setsid?) kept its output \
+             open: cutover stopped reading {} after the group was gone",
+            crate::runbook::duration::format_duration(request.grace)
+        )
+    } else {
+        message
+    };
     let outcome = StepOutcome {
         passed,
         message,
