@@ -11,13 +11,27 @@ use crate::runbook::duration::human_ms as seconds;
 /// Prints events until the channel closes. Write errors (a closed stderr) are ignored: the
 /// journal, not this display, is the record.
 pub async fn print_progress(mut events: mpsc::UnboundedReceiver<Event>, mut out: impl Write) {
+    let mut text = String::new();
     while let Some(event) = events.recv().await {
-        if let Some(mut text) = format_event(&event) {
-            // One write per event: stderr is unbuffered, and `writeln!` would write twice.
-            text.push('\n');
+        // Everything already queued goes out in one write (a step's end and the next one's
+        // start, typically): stderr is unbuffered, and a write per line cost a system call per
+        // line on every step. Nothing waits: these lines were all due now.
+        text.clear();
+        push_line(&mut text, &event);
+        while let Ok(event) = events.try_recv() {
+            push_line(&mut text, &event);
+        }
+        if !text.is_empty() {
             let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
         }
+    }
+}
+
+fn push_line(text: &mut String, event: &Event) {
+    if let Some(line) = format_event(event) {
+        text.push_str(&line);
+        text.push('\n');
     }
 }
 
@@ -178,5 +192,60 @@ fn describe_decision(decision: &Decision) -> String {
         Decision::Rollback => "roll back".into(),
         Decision::Abort => "abort".into(),
         Decision::Policy { action } => format!("{action} (policy)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records each `write` call separately, as stderr would issue them.
+    #[derive(Clone, Default)]
+    struct Writes(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(buf).into_owned());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn phase(id: &str) -> Event {
+        Event::PhaseStarted {
+            phase: id.to_string(),
+            title: format!("Phase {id}"),
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn queued_lines_go_out_in_one_write_and_later_ones_in_another() {
+        let (events, receiver) = mpsc::unbounded_channel();
+        let writes = Writes::default();
+        events.send(phase("backup")).unwrap();
+        events
+            .send(Event::Progress {
+                step: "dump".into(),
+                message: "40%".into(),
+            })
+            .unwrap();
+        events.send(phase("deploy")).unwrap();
+        let printer = tokio::spawn(print_progress(receiver, writes.clone()));
+        tokio::task::yield_now().await;
+        events.send(phase("verify")).unwrap();
+        drop(events);
+        printer.await.unwrap();
+        assert_eq!(
+            *writes.0.lock().unwrap(),
+            vec![
+                "== backup: Phase backup\n== deploy: Phase deploy\n".to_string(),
+                "== verify: Phase verify\n".to_string(),
+            ]
+        );
     }
 }

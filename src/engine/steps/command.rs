@@ -7,12 +7,10 @@ use crate::engine::output_file::OutputFile;
 use crate::engine::process::{Exit, run_process};
 use crate::runbook::kinds::command::CommandStep;
 
-use super::resolve::resolve_process;
+use super::resolve::{describe_process, resolve_process};
 
 pub fn describe(step: &CommandStep, ctx: &StepContext<'_>) -> Result<String, String> {
-    resolve_process(&step.process, ctx.scope, ctx.settings.grace, None)
-        .map(|resolved| resolved.display)
-        .map_err(|err| err.to_string())
+    describe_process(&step.process, ctx.scope).map_err(|err| err.to_string())
 }
 
 pub async fn execute(

@@ -14,7 +14,7 @@ use crate::runbook::template::Scope;
 
 use super::command::run_to_outcome;
 use super::http::run_check;
-use super::resolve::resolve_process;
+use super::resolve::{describe_process, resolve_process};
 
 fn scope_at(scope: &Scope, stage: u8) -> Scope {
     let mut scope = scope.clone();
@@ -24,14 +24,14 @@ fn scope_at(scope: &Scope, stage: u8) -> Scope {
 
 pub fn describe(step: &ProgressiveStep, scope: &Scope) -> Result<String, String> {
     let first = step.stages[0];
-    let resolved = resolve_process(&step.process, &scope_at(scope, first), Duration::ZERO, None)
-        .map_err(|e| e.to_string())?;
+    let display =
+        describe_process(&step.process, &scope_at(scope, first)).map_err(|e| e.to_string())?;
     let stages: Vec<String> = step.stages.iter().map(|s| format!("{s}%")).collect();
     let gates: Vec<&str> = step.gate.iter().map(|gate| gate.name.as_str()).collect();
     Ok(format!(
         "stages {} · {} (at {first}%) · bake {} · gates: {}",
         stages.join(" → "),
-        resolved.display,
+        display,
         format_duration(step.bake),
         gates.join(", ")
     ))

@@ -18,30 +18,7 @@ pub fn resolve_process(
     grace: std::time::Duration,
     timeout: Option<std::time::Duration>,
 ) -> Result<ResolvedProcess, RenderError> {
-    let (program, display) = match &spec.program {
-        Program::Shell(run) => {
-            let rendered = run.render(scope, Quoting::Shell)?;
-            (ProgramLine::Shell(rendered.text), rendered.display)
-        }
-        Program::Argv(argv) => {
-            let mut texts = Vec::new();
-            let mut shown = Vec::new();
-            for item in argv {
-                let rendered = item.render(scope, Quoting::Verbatim)?;
-                if rendered.text != rendered.display {
-                    // A secret inside argv would show in `ps`, exactly like one inside `run`.
-                    let name = item.references().next().map_or("?", |(n, _)| n).to_string();
-                    return Err(RenderError::SecretInShell(name));
-                }
-                shown.push(
-                    shlex::try_quote(&rendered.display)
-                        .map_or_else(|_| rendered.display.clone(), |q| q.into_owned()),
-                );
-                texts.push(rendered.text);
-            }
-            (ProgramLine::Argv(texts), shown.join(" "))
-        }
-    };
+    let (program, display) = render_program(spec, scope)?;
     let cwd = match &spec.cwd {
         Some(cwd) => Some(PathBuf::from(cwd.render(scope, Quoting::Verbatim)?.text)),
         None => None,
@@ -65,5 +42,39 @@ pub fn resolve_process(
             grace,
         },
         display,
+    })
+}
+
+/// What a step's process shows before it runs and in its journaled start: the command line,
+/// secrets masked. Only the program is rendered; its environment is the executor's business.
+pub fn describe_process(spec: &ProcessSpec, scope: &Scope) -> Result<String, RenderError> {
+    render_program(spec, scope).map(|(_, display)| display)
+}
+
+/// The program line to run and its display.
+fn render_program(spec: &ProcessSpec, scope: &Scope) -> Result<(ProgramLine, String), RenderError> {
+    Ok(match &spec.program {
+        Program::Shell(run) => {
+            let rendered = run.render(scope, Quoting::Shell)?;
+            (ProgramLine::Shell(rendered.text), rendered.display)
+        }
+        Program::Argv(argv) => {
+            let mut texts = Vec::new();
+            let mut shown = Vec::new();
+            for item in argv {
+                let rendered = item.render(scope, Quoting::Verbatim)?;
+                if rendered.text != rendered.display {
+                    // A secret inside argv would show in `ps`, exactly like one inside `run`.
+                    let name = item.references().next().map_or("?", |(n, _)| n).to_string();
+                    return Err(RenderError::SecretInShell(name));
+                }
+                shown.push(
+                    shlex::try_quote(&rendered.display)
+                        .map_or_else(|_| rendered.display.clone(), |q| q.into_owned()),
+                );
+                texts.push(rendered.text);
+            }
+            (ProgramLine::Argv(texts), shown.join(" "))
+        }
     })
 }

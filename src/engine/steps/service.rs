@@ -18,11 +18,11 @@ use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::service::{Readiness, ServiceStep};
 use crate::runbook::template::Quoting;
 
-use super::resolve::resolve_process;
+use super::resolve::{describe_process, resolve_process};
 
 pub fn describe(step: &ServiceStep, ctx: &StepContext<'_>) -> Result<String, String> {
-    resolve_process(&step.process, ctx.scope, ctx.settings.grace, None)
-        .map(|r| format!("start in the background: {}", r.display))
+    describe_process(&step.process, ctx.scope)
+        .map(|display| format!("start in the background: {display}"))
         .map_err(|e| e.to_string())
 }
 
