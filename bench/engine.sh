@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Benchmarks of the engine, each a ratio against a baseline measured in the same run:
-#   1. 200 `sh -c 'echo step N'` steps headless vs a plain Rust spawn loop (benches/spawn_floor.rs)
+#   1. 200 `sh -c 'echo step N'` steps headless vs a plain Rust spawn loop (benches/spawn_floor.rs):
+#      the engine with its headless consumers and an in-memory durable consumer
+#      (benches/engine_headless.rs), and the whole `cutover run`, journal included
 #   2. one step printing 100 MB of lines vs `cat FILE | tee out.log > /dev/null`, and max RSS
 #   3. 1,000 sequential http checks vs one curl fetching the same 1,000 URLs
-# Every run is journaled (a drill, signed with a drill key made for the benchmark). The work
-# folder is on tmpfs (/dev/shm) so that these figures are the engine's own: what the disk's
-# syncs add is measured by bench/journal.sh. Medians of several runs. Usage: bash bench/engine.sh
+# Every `cutover run` is journaled (a drill, signed with a drill key made for the benchmark).
+# The work folder is on tmpfs (/dev/shm) so that these figures are the engine's own: what the
+# disk's syncs add is measured by bench/journal.sh. Medians of several runs, the commands of
+# each comparison taking turns. Usage: bash bench/engine.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 
 cargo build --release --quiet
-cargo bench --bench spawn_floor --no-run --quiet 2>/dev/null
+cargo bench --bench spawn_floor --bench engine_headless --no-run --quiet 2>/dev/null
 floor_bin=$(ls -t target/release/deps/spawn_floor-* | grep -v '\.d$' | head -n 1)
+engine_bin=$(ls -t target/release/deps/engine_headless-* | grep -v '\.d$' | head -n 1)
 cutover=./target/release/cutover
 if [ -d /dev/shm ]; then work=$(mktemp -d -p /dev/shm); else work=$(mktemp -d); fi
 server_pid=
@@ -34,11 +38,12 @@ unset SSH_AUTH_SOCK
 next_dir() { dir="$work/runs-${EPOCHREALTIME/./}"; }
 run_200() { next_dir; "$cutover" run "$work/200.toml" --headless --drill --auto --log-dir "$dir"; }
 run_200 >/dev/null 2>&1 # creates the drill key outside the measurement
+engine_200() { next_dir; "$engine_bin" "$work/200.toml" "$dir"; }
 floor_200() { "$floor_bin" 200 >/dev/null; }
-read -r cutover_ms floor_ms < <(paired_medians 21 run_200 floor_200)
+read -r engine_ms cutover_ms floor_ms < <(paired_medians 21 engine_200 run_200 floor_200)
 floor_sync_ms=$(for _ in $(seq 9); do "$floor_bin" 200 --sync; done | median)
-echo "200 steps: cutover ${cutover_ms} ms, spawn floor ${floor_ms} ms, spawn+fsync floor ${floor_sync_ms} ms"
-awk -v a="$cutover_ms" -v b="$floor_ms" -v c="$floor_sync_ms" 'BEGIN { printf "  per step: cutover %.2f ms, spawn floor %.2f ms (ratio %.2fx), spawn+fsync floor %.2f ms (ratio %.2fx)\n", a / 200, b / 200, a / b, c / 200, a / c }'
+echo "200 steps: engine ${engine_ms} ms, cutover run ${cutover_ms} ms, spawn floor ${floor_ms} ms, spawn+fsync floor ${floor_sync_ms} ms"
+awk -v e="$engine_ms" -v a="$cutover_ms" -v b="$floor_ms" 'BEGIN { printf "  per step: engine %.2f ms (ratio %.2fx), cutover run with its journal %.2f ms (ratio %.2fx), spawn floor %.2f ms\n", e / 200, e / b, a / 200, a / b, b / 200 }'
 
 # 2. 100 MB of output.
 python3 -c "

@@ -33,16 +33,22 @@ repeat_median() {
     echo "$times" | median
 }
 
-# paired_medians N A B: runs the shell functions or commands A and B alternately N times each
+# paired_medians N A B [C …]: runs the shell functions or commands A, B, … in turn N times
 # (A, B, A, B, …), so that a machine that slows down or speeds up during the benchmark weighs
-# on both alike; prints "median_A median_B" in ms. Fails if a run fails.
+# on all alike; prints their medians in ms, "median_A median_B …". Fails if a run fails.
 paired_medians() {
-    local n=$1 a=$2 b=$3 times_a="" times_b="" t
+    local n=$1 t i
+    shift
+    local -a commands=("$@") times=()
     for _ in $(seq "$n"); do
-        t=$(time_ms $a) || return 1
-        times_a+="$t"$'\n'
-        t=$(time_ms $b) || return 1
-        times_b+="$t"$'\n'
+        for i in "${!commands[@]}"; do
+            t=$(time_ms ${commands[$i]}) || return 1
+            times[i]+="$t"$'\n'
+        done
     done
-    echo "$(printf '%s' "$times_a" | median) $(printf '%s' "$times_b" | median)"
+    local medians=()
+    for i in "${!commands[@]}"; do
+        medians+=("$(printf '%s' "${times[$i]}" | median)")
+    done
+    echo "${medians[*]}"
 }

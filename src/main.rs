@@ -3,28 +3,7 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    // A write past a file-size limit must fail with EFBIG and be reported (exit 5), not kill
-    // the process with SIGXFSZ before it can say what happened.
-    // SAFETY: setting a signal's disposition to ignore has no memory effects.
-    unsafe {
-        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-    }
-    keep_freed_memory();
+    cutover::cli::process_setup::prepare_process();
     let cli = cutover::cli::args::Cli::parse();
     cutover::exit::exit_code(cutover::cli::dispatch::dispatch(cli))
-}
-
-/// Every step allocates and frees a few hundred KB (its output's read buffers and file
-/// buffer). By default glibc hands freed memory at the top of the heap back to the kernel
-/// past 128 KB and takes it back on the next step: four `brk` calls per step, and page faults
-/// to touch that memory again — about 5 % of a short step's time. Keeping up to 16 MB of freed memory, and
-/// serving blocks up to 1 MB from the heap rather than `mmap`, makes that churn go away;
-/// memory still bounded by the 64 queued pieces of a flood.
-fn keep_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes glibc's allocator thresholds; called before any thread.
-    unsafe {
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 16 << 20);
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-    }
 }

@@ -63,11 +63,24 @@ async fn run_headless(
     answers: HeadlessAnswers,
     journal: JournalFile,
 ) -> Result<RunStatus, Failure> {
+    let journal = InlineJournal::new(journal);
+    let emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
+    let status = drive_headless(plan, answers, emitter).await;
+    announce_journal(journal.finish());
+    status
+}
+
+/// Runs the engine to its end with the headless consumers — progress lines on stderr, answers
+/// from the command line, signals — and whatever durable consumer `emitter` carries. Also the
+/// engine's own benchmark (`benches/engine_headless.rs`), which plugs in no journal.
+pub async fn drive_headless(
+    plan: RunPlan,
+    answers: HeadlessAnswers,
+    mut emitter: Emitter,
+) -> Result<RunStatus, Failure> {
     let (interrupts, interrupt) = interrupt_channel();
     forward_signals(interrupts)
         .map_err(|err| Failure::Input(format!("cannot watch signals: {err}")))?;
-    let journal = InlineJournal::new(journal);
-    let mut emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
     let progress = tokio::spawn(print_progress(
         emitter.observe_only(is_reported),
         std::io::stderr(),
@@ -80,7 +93,6 @@ async fn run_headless(
         .await
         .map_err(engine_failure);
     let _ = progress.await;
-    announce_journal(journal.finish());
     status
 }
 

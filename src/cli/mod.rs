@@ -6,6 +6,7 @@ pub mod dispatch;
 pub mod drive;
 pub mod headless_answers;
 pub mod interactive;
+pub mod process_setup;
 pub mod report;
 pub mod resume;
 pub mod review;
