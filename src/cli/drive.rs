@@ -6,7 +6,7 @@ use tokio::sync::mpsc;
 use super::headless_answers::HeadlessAnswers;
 use super::signals::forward_signals;
 use crate::engine::emitter::Emitter;
-use crate::engine::events::{Event, RunStatus};
+use crate::engine::events::RunStatus;
 use crate::engine::interrupt::interrupt_channel;
 use crate::engine::run::{Engine, EngineError, RunPlan};
 use crate::exit::{Failure, Outcome};
@@ -86,7 +86,7 @@ pub async fn drive_headless(
         std::io::stderr(),
     ));
     let (controls_tx, controls) = mpsc::unbounded_channel();
-    let prompts = emitter.observe_only(|event| matches!(event, Event::Waiting(_)));
+    let prompts = emitter.observe_only(HeadlessAnswers::wants);
     tokio::spawn(answers.serve(prompts, controls_tx));
     let status = Engine::new(plan, emitter, controls, interrupt)
         .run()

@@ -18,6 +18,19 @@ pub struct HeadlessAnswers {
 }
 
 impl HeadlessAnswers {
+    /// From `--confirm STEP[=NOTE]` (repeatable) and `--on-failure`.
+    pub fn new(confirms: &[(String, Option<String>)], on_failure: OnFailure) -> Self {
+        Self {
+            confirms: confirms.iter().cloned().collect(),
+            on_failure,
+        }
+    }
+
+    /// The events [`Self::serve`] acts on: the engine's prompts.
+    pub fn wants(event: &Event) -> bool {
+        matches!(event, Event::Waiting(_))
+    }
+
     pub fn answer(&self, prompt: &Prompt) -> Option<Control> {
         Some(match prompt {
             Prompt::Run { .. } => Control::Proceed,

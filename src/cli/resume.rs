@@ -2,8 +2,6 @@
 //! from the journal alone, account for a torn tail, record the operator's decision about a step
 //! that was running when the run stopped, and carry on in the same journal.
 
-use std::collections::HashMap;
-
 use sha2::{Digest, Sha256};
 
 use super::args::ResumeArgs;
@@ -13,7 +11,7 @@ use crate::engine::context::RunSettings;
 use crate::engine::events::{Decision, Mode};
 use crate::engine::output_file::hex;
 use crate::engine::run::{ResumePoint, RunPlan};
-use crate::engine::variables::{Builtins, resolve_variables};
+use crate::engine::variables::{Builtins, cutover_program, resolve_variables};
 use crate::exit::{Failure, Outcome};
 use crate::journal::entry::{
     Body, DecisionBody, HeaderBody, ResumeBody, TornFragment, namespace_for,
@@ -126,10 +124,7 @@ pub fn resume(args: &ResumeArgs) -> Result<Outcome, Failure> {
             attempts: state.attempts.clone(),
         }),
     };
-    let answers = HeadlessAnswers {
-        confirms: args.confirms.iter().cloned().collect::<HashMap<_, _>>(),
-        on_failure: args.on_failure,
-    };
+    let answers = HeadlessAnswers::new(&args.confirms, args.on_failure);
     run_to_end(plan, answers, journal)
 }
 
@@ -253,9 +248,7 @@ fn rebuild_scope(
             .next()
             .unwrap_or_default()
             .to_string(),
-        cutover: std::env::current_exe()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| "cutover".into()),
+        cutover: cutover_program(),
     };
     let mut scope = resolve_variables(runbook, &given, env, &builtins)
         .map_err(|problems| Failure::Input(problems.join("; ")))?;

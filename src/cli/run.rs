@@ -1,9 +1,9 @@
 //! `cutover run RUNBOOK`: load and check the runbook, decide the mode, resolve the variables,
 //! create the run folder, then run the engine with its consumers.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::args::RunArgs;
 use super::drive::run_to_end;
@@ -12,7 +12,7 @@ use crate::engine::context::RunSettings;
 use crate::engine::events::Mode;
 use crate::engine::run::RunPlan;
 use crate::engine::run_folder::{RunFolder, default_log_dir};
-use crate::engine::variables::{Builtins, resolve_variables};
+use crate::engine::variables::{Builtins, cutover_program, resolve_variables};
 use crate::exit::{Failure, Outcome};
 use crate::journal::entry::namespace_for;
 use crate::journal::file::JournalFile;
@@ -47,15 +47,12 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
     resolve_variables(&prepared.runbook, &args.vars, &env, &probe_builtins())
         .map_err(|problems| Failure::Input(problems.join("; ")))?;
     let (plan, journal) = launch(args, prepared, &args.vars)?;
-    let answers = HeadlessAnswers {
-        confirms: args.confirms.iter().cloned().collect::<HashMap<_, _>>(),
-        on_failure: args.on_failure,
-    };
+    let answers = HeadlessAnswers::new(&args.confirms, args.on_failure);
     run_to_end(plan, answers, journal)
 }
 
 /// Loads and checks the runbook, decides the mode and chooses the operator key.
-fn prepare(args: &RunArgs, interactive: bool) -> Result<Prepared, Failure> {
+pub fn prepare(args: &RunArgs, interactive: bool) -> Result<Prepared, Failure> {
     let checked = read_and_check(&args.runbook).map_err(|err| Failure::Input(err.to_string()))?;
     let Some(runbook) = checked.runbook else {
         for diagnostic in &checked.diagnostics {
@@ -112,7 +109,6 @@ pub fn launch(
     prepared: Prepared,
     vars: &[(String, String)],
 ) -> Result<(RunPlan, JournalFile), Failure> {
-    let env = |name: &str| std::env::var(name).ok();
     let Prepared {
         runbook,
         bytes,
@@ -121,7 +117,23 @@ pub fn launch(
         principal,
         log_dir,
     } = prepared;
-    let folder = RunFolder::create(&log_dir, &runbook.name.value, &bytes).map_err(|err| {
+    let plan = plan_run(args, runbook, &bytes, mode, &log_dir, vars)?;
+    let journal = open_journal(&plan, &bytes, operator, &principal)?;
+    Ok((plan, journal))
+}
+
+/// Creates the run folder and resolves the variables for real: what the engine runs. Also the
+/// engine's own benchmark (`benches/engine_headless.rs`), which runs it without a journal.
+pub fn plan_run(
+    args: &RunArgs,
+    runbook: Runbook,
+    bytes: &[u8],
+    mode: Mode,
+    log_dir: &Path,
+    vars: &[(String, String)],
+) -> Result<RunPlan, Failure> {
+    let env = |name: &str| std::env::var(name).ok();
+    let folder = RunFolder::create(log_dir, &runbook.name.value, bytes).map_err(|err| {
         Failure::JournalWrite(format!(
             "cannot create the run folder under {}: {err}",
             log_dir.display()
@@ -131,16 +143,11 @@ pub fn launch(
         run_id: folder.run_id.clone(),
         run_dir: folder.dir.display().to_string(),
         run_started: folder.started.clone(),
-        cutover: std::env::current_exe()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| "cutover".into()),
+        cutover: cutover_program(),
     };
     let scope = resolve_variables(&runbook, vars, &env, &builtins)
         .map_err(|problems| Failure::Input(problems.join("; ")))?;
-    let journal = open_journal(
-        &folder, &runbook, &bytes, mode, operator, &principal, &scope,
-    )?;
-    let plan = RunPlan {
+    Ok(RunPlan {
         runbook,
         scope,
         run_id: folder.run_id,
@@ -155,39 +162,35 @@ pub fn launch(
             .collect::<BTreeSet<_>>(),
         settings: RunSettings::default(),
         resume: None,
-    };
-    Ok((plan, journal))
+    })
 }
 
-/// Creates the journal and writes its header, signed by the operator.
+/// Creates the journal in the plan's run folder and writes its header, signed by the operator.
 fn open_journal(
-    folder: &RunFolder,
-    runbook: &Runbook,
+    plan: &RunPlan,
     bytes: &[u8],
-    mode: Mode,
     operator: OperatorKey,
     principal: &str,
-    scope: &crate::runbook::template::Scope,
 ) -> Result<JournalFile, Failure> {
     let write_failure =
         |err: std::io::Error| Failure::JournalWrite(format!("cannot start the journal: {err}"));
     let sid = crate::engine::output_file::hex(&random_bytes::<16>().map_err(write_failure)?);
     let session = SessionKey::generate().map_err(write_failure)?;
     let header = build_header(&HeaderInput {
-        run_id: &folder.run_id,
-        runbook,
+        run_id: &plan.run_id,
+        runbook: &plan.runbook,
         runbook_bytes: bytes,
-        mode,
+        mode: plan.mode,
         operator: &operator,
         principal,
-        scope,
+        scope: &plan.scope,
         sid: &sid,
         session_key: session.public_base64(),
     });
     JournalFile::create(
-        &folder.dir,
+        &plan.run_dir,
         sid,
-        namespace_for(mode),
+        namespace_for(plan.mode),
         operator,
         session,
         header,

@@ -12,6 +12,13 @@ pub struct Builtins {
     pub cutover: String,
 }
 
+/// The built-in `cutover`: this program, so that a step can call cutover itself (its sandbox).
+pub fn cutover_program() -> String {
+    std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "cutover".into())
+}
+
 pub fn resolve_variables(
     runbook: &Runbook,
     given: &[(String, String)],
