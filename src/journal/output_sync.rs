@@ -27,13 +27,15 @@ impl OutputSync {
     }
 
     pub fn sync(&self, record: &OutputRecord) -> io::Result<()> {
-        let path = self.run_dir.join(&record.path);
-        File::open(&path)?.sync_all()?;
-        match path.parent() {
-            Some(folder) if folder == self.run_dir.join("output") => self.folder()?.sync_all(),
-            Some(folder) => File::open(folder)?.sync_all(),
-            None => Ok(()),
-        }
+        // The engine writes every output file directly in `output/` (`engine::output_file`),
+        // so syncing that folder makes the new file's entry durable.
+        debug_assert_eq!(
+            Path::new(&record.path).parent(),
+            Some(Path::new("output")),
+            "an output file outside output/"
+        );
+        File::open(self.run_dir.join(&record.path))?.sync_all()?;
+        self.folder()?.sync_all()
     }
 
     fn folder(&self) -> io::Result<&File> {
