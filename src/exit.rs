@@ -22,6 +22,8 @@ pub enum Failure {
     Input(String),
     /// 2: bad input whose diagnostics were already printed.
     Reported,
+    /// 2: another process holds the run (its journal's lock); the message names it.
+    InProgress(String),
     /// 3: the run cannot go on until an operator decides; the message says how.
     NeedsOperator(String),
     /// 4: the journal did not verify; nothing was appended.
@@ -34,6 +36,7 @@ impl Failure {
     fn message(&self) -> Option<&str> {
         match self {
             Self::Input(message)
+            | Self::InProgress(message)
             | Self::NeedsOperator(message)
             | Self::Tampered(message)
             | Self::JournalWrite(message) => Some(message),
@@ -43,7 +46,7 @@ impl Failure {
 
     fn code(&self) -> u8 {
         match self {
-            Self::Input(_) | Self::Reported => 2,
+            Self::Input(_) | Self::InProgress(_) | Self::Reported => 2,
             Self::NeedsOperator(_) => 3,
             Self::Tampered(_) => 4,
             Self::JournalWrite(_) => 5,
@@ -65,4 +68,17 @@ pub fn exit_code(result: Result<Outcome, Failure>) -> ExitCode {
             ExitCode::from(failure.code())
         }
     }
+}
+
+/// An error and its sources as one sentence: "lock the journal X: Resource temporarily
+/// unavailable" (thiserror messages read after "failed to …"; their sources say why).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

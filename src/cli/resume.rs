@@ -12,17 +12,18 @@ use crate::engine::events::{Decision, Mode};
 use crate::engine::output_file::hex;
 use crate::engine::run::{ResumePoint, RunPlan};
 use crate::engine::variables::{Builtins, cutover_program, resolve_variables};
-use crate::exit::{Failure, Outcome};
+use crate::exit::{Failure, Outcome, error_chain};
 use crate::journal::entry::{
     Body, DecisionBody, HeaderBody, ResumeBody, TornFragment, namespace_for,
 };
-use crate::journal::file::{ChainState, JournalFile};
+use crate::journal::file::{ChainState, JournalFile, LockedJournal, ReopenError};
 use crate::journal::header::{operator_ref, secret_hmac};
 use crate::journal::history::load::journal_paths;
 use crate::journal::identity::{hostname, principal, ssh_connection, unix_user};
 use crate::journal::keys::choose::choose_operator_key;
 use crate::journal::keys::session::SessionKey;
 use crate::journal::replay::{RunState, replay};
+use crate::journal::run_lock::LockError;
 use crate::journal::verify::check::{VerifyOptions, verify_bytes};
 use crate::journal::verify::report::{Verdict, Verification};
 use crate::runbook::load::check_bytes;
@@ -30,12 +31,13 @@ use crate::runbook::model::Runbook;
 
 pub fn resume(args: &ResumeArgs) -> Result<Outcome, Failure> {
     let (journal_path, run_dir) = journal_paths(&args.run);
-    let bytes = std::fs::read(&journal_path).map_err(|err| {
-        Failure::Input(format!(
-            "cannot read journal {}: {err}",
-            journal_path.display()
-        ))
+    // Lock first, then read: every decision below comes from bytes read under the lock.
+    let locked = LockedJournal::open(&run_dir).map_err(|err| match err {
+        ReopenError::Lock(LockError::InProgress { .. }) => Failure::InProgress(err.to_string()),
+        ReopenError::Lock(LockError::Io { .. }) => Failure::JournalWrite(error_chain(&err)),
+        ReopenError::Read { .. } => Failure::Input(format!("cannot {}", error_chain(&err))),
     })?;
+    let bytes = locked.bytes.clone();
     let verification = verify_bytes(&bytes, &run_dir, &VerifyOptions::default());
     if verification.verdict == Verdict::Tampered {
         let error = verification
@@ -89,8 +91,8 @@ pub fn resume(args: &ResumeArgs) -> Result<Outcome, Failure> {
         interrupted: interrupted.clone(),
     };
     let journal = reopen_journal(
+        locked,
         &run_dir,
-        &bytes,
         &verification,
         sid,
         mode,
@@ -269,8 +271,8 @@ fn rebuild_scope(
 /// Opens the journal after its last whole line, ends a torn fragment with LF, and appends the
 /// operator-signed resume entry that delegates the new session key.
 fn reopen_journal(
+    locked: LockedJournal,
     run_dir: &std::path::Path,
-    bytes: &[u8],
     verification: &Verification,
     sid: String,
     mode: Mode,
@@ -284,12 +286,18 @@ fn reopen_journal(
     let state = ChainState {
         next_seq: verification.chain.next_seq,
         prev: verification.chain.prev.clone(),
-        bytes: bytes.len() as u64,
-        prefix: Sha256::new_with_prefix(bytes),
+        bytes: locked.bytes.len() as u64,
+        prefix: Sha256::new_with_prefix(&locked.bytes),
     };
-    let mut journal =
-        JournalFile::reopen(run_dir, sid, namespace_for(mode), operator, session, state)
-            .map_err(fail)?;
+    let mut journal = JournalFile::reopen(
+        locked,
+        run_dir,
+        sid,
+        namespace_for(mode),
+        operator,
+        session,
+        state,
+    );
     if let Some((offset, fragment)) = &verification.torn_tail {
         journal.write_raw(b"\n").map_err(fail)?;
         body.torn = Some(TornFragment {

@@ -2,8 +2,7 @@
 //! `fdatasync` each, and keeps what checkpoints need (the running SHA-256 of every byte so far).
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::fd::AsRawFd;
+use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,6 +15,7 @@ use super::keys::operator::OperatorKey;
 use super::keys::session::SessionKey;
 use super::line::{ED25519_PREFIX, SSHSIG_PREFIX, encode, format_line, signed_message};
 use super::output_sync::OutputSync;
+use super::run_lock::{LockError, lock_exclusive};
 use crate::engine::output_file::hex;
 
 /// Checkpoints come at least this often (LOG-FORMAT.md).
@@ -96,7 +96,7 @@ impl JournalFile {
                     staging.display()
                 ))
             })?;
-        lock(&file, &path)?;
+        lock_exclusive(&file, &path).map_err(|err| JournalError(err.to_string()))?;
         let state = ChainState {
             next_seq: 0,
             prev: super::entry::ZERO_HASH.into(),
@@ -126,23 +126,27 @@ impl JournalFile {
         Ok(journal)
     }
 
-    /// Opens an existing journal for appending after `state` (resume).
+    /// Appends to a journal opened and locked by [`LockedJournal::open`], after `state`
+    /// (resume): the state must come from the bytes read through that same lock.
     pub fn reopen(
+        locked: LockedJournal,
         run_dir: &Path,
         sid: String,
         namespace: &'static str,
         operator: OperatorKey,
         session: SessionKey,
         state: ChainState,
-    ) -> Result<Self, JournalError> {
-        let path = run_dir.join("journal.log");
-        let file = OpenOptions::new().append(true).open(&path).map_err(|err| {
-            JournalError(format!("cannot open the journal {}: {err}", path.display()))
-        })?;
-        lock(&file, &path)?;
-        Ok(Self::with_state(
-            file, path, run_dir, sid, namespace, operator, session, state,
-        ))
+    ) -> Self {
+        Self::with_state(
+            locked.file,
+            locked.path,
+            run_dir,
+            sid,
+            namespace,
+            operator,
+            session,
+            state,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -331,14 +335,44 @@ impl JournalFile {
     }
 }
 
-/// An exclusive lock: two cutover processes never append to the same journal.
-fn lock(file: &File, path: &Path) -> Result<(), JournalError> {
-    // SAFETY: flock on a valid, open file descriptor.
-    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        return Err(JournalError(format!(
-            "the journal {} is locked by another cutover process",
-            path.display()
-        )));
+/// An existing journal, opened for appending and locked before a byte of it was read, with
+/// every byte it held then. Nothing a resume appends is decided from bytes read before the lock:
+/// two resumes started together, or a resume racing the process that is finishing the run, see
+/// one another's entries or are refused (LOG-FORMAT.md, "One writer").
+pub struct LockedJournal {
+    file: File,
+    path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReopenError {
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error("read the journal {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl LockedJournal {
+    pub fn open(run_dir: &Path) -> Result<Self, ReopenError> {
+        let path = run_dir.join("journal.log");
+        let read_error = |source| ReopenError::Read {
+            path: path.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&path)
+            .map_err(read_error)?;
+        lock_exclusive(&file, &path)?;
+        let mut bytes = Vec::new();
+        // Reads from offset 0 through the locked descriptor (O_APPEND moves only writes).
+        (&file).read_to_end(&mut bytes).map_err(read_error)?;
+        Ok(Self { file, path, bytes })
     }
-    Ok(())
 }

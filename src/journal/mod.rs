@@ -13,6 +13,7 @@ pub mod line;
 pub mod output_sync;
 pub mod record;
 pub mod replay;
+pub mod run_lock;
 #[cfg(test)]
 pub mod test_journal;
 pub mod verify;

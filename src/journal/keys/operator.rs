@@ -7,7 +7,7 @@
 //! first use. cutover signs with Ed25519 keys.
 
 use std::fmt;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use ssh_key::private::Ed25519Keypair;
@@ -148,15 +148,7 @@ impl OperatorKey {
             let text = key
                 .to_openssh(LineEnding::LF)
                 .map_err(|err| KeyError(format!("cannot encode the drill key: {err}")))?;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
-                .map_err(|err| KeyError(format!("cannot write {}: {err}", path.display())))?;
-            std::io::Write::write_all(&mut file, text.as_bytes())
-                .and_then(|_| file.sync_all())
-                .map_err(|err| KeyError(format!("cannot write {}: {err}", path.display())))?;
+            publish_new_key(&dir, &path, text.as_bytes())?;
         }
         let mut key = Self::from_file(&path)?;
         key.source = "drill-key";
@@ -206,5 +198,63 @@ impl OperatorKey {
         ssh_encoding::Encode::encode(&signature, &mut blob)
             .map_err(|err| KeyError(format!("cannot encode the signature: {err}")))?;
         Ok(blob)
+    }
+}
+
+/// Writes a new key beside `path` under a unique temporary name, syncs it, and links it into
+/// place. Two first drills racing on a fresh machine both make a key; the first link wins and
+/// the other process, on `EEXIST`, discards its own and uses the winner's. Nobody can ever read
+/// a key file half written, as they could when the key was written at its final name.
+fn publish_new_key(dir: &Path, path: &Path, text: &[u8]) -> Result<(), KeyError> {
+    let write_error =
+        |err: std::io::Error| KeyError(format!("cannot write {}: {err}", path.display()));
+    let staging = tempfile::Builder::new()
+        .prefix(".drill_ed25519.")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)
+        .map_err(write_error)?;
+    let mut file = staging.as_file();
+    std::io::Write::write_all(&mut file, text)
+        .and_then(|()| file.sync_all())
+        .map_err(write_error)?;
+    match std::fs::hard_link(staging.path(), path) {
+        Ok(()) => std::fs::File::open(dir)
+            .and_then(|folder| folder.sync_all())
+            .map_err(write_error),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(write_error(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_drills_racing_on_a_fresh_machine_all_get_the_same_drill_key() {
+        for _trial in 0..20 {
+            let config = tempfile::tempdir().unwrap();
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let racers: Vec<_> = (0..8)
+                .map(|_| {
+                    let dir = config.path().to_path_buf();
+                    let barrier = barrier.clone();
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        OperatorKey::drill_key(&dir).map(|key| key.fingerprint())
+                    })
+                })
+                .collect();
+            let prints: Vec<String> = racers
+                .into_iter()
+                .map(|racer| racer.join().unwrap().expect("every racer gets a key"))
+                .collect();
+            assert!(prints.iter().all(|p| p == &prints[0]), "{prints:?}");
+            let leftovers: Vec<_> = std::fs::read_dir(config.path().join("cutover"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(leftovers, vec![std::ffi::OsString::from("drill_ed25519")]);
+        }
     }
 }
