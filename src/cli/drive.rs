@@ -79,7 +79,7 @@ pub async fn drive_headless(
     mut emitter: Emitter,
 ) -> Result<RunStatus, Failure> {
     let (interrupts, interrupt) = interrupt_channel();
-    forward_signals(interrupts)
+    forward_signals(interrupts, interrupt.clone())
         .map_err(|err| Failure::Input(format!("cannot watch signals: {err}")))?;
     let progress = tokio::spawn(print_progress(
         emitter.observe_only(is_reported),

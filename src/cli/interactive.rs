@@ -124,7 +124,7 @@ pub fn run_interactive(args: &RunArgs, prepared: Prepared) -> Result<Outcome, Fa
         info.run_dir = plan.run_dir.display().to_string();
 
         let (interrupts, interrupt) = interrupt_channel();
-        forward_signals(interrupts.clone())
+        forward_signals(interrupts.clone(), interrupt.clone())
             .map_err(|err| Failure::Input(format!("cannot watch signals: {err}")))?;
         let (durable, writer, journal_status) = spawn_writer(journal);
         let mut emitter = Emitter::default().with_durable(durable);

@@ -5,6 +5,9 @@
 pub fn prepare_process() {
     ignore_file_size_signal();
     keep_freed_memory();
+    // A process that leaves its step's group is re-parented to cutover, not to init, so that
+    // it is found and stopped when the step ends (`engine/reaper.rs`).
+    crate::engine::reaper::become_subreaper();
 }
 
 /// A write past a file-size limit must fail with EFBIG and be reported (exit 5), not kill the

@@ -2,6 +2,8 @@
 //! from the journal alone, account for a torn tail, record the operator's decision about a step
 //! that was running when the run stopped, and carry on in the same journal.
 
+use std::collections::BTreeSet;
+
 use sha2::{Digest, Sha256};
 
 use super::args::ResumeArgs;
@@ -10,7 +12,9 @@ use super::headless_answers::HeadlessAnswers;
 use crate::engine::context::RunSettings;
 use crate::engine::events::{Decision, Mode};
 use crate::engine::output_file::hex;
+use crate::engine::reaper::{StoppedProcess, describe_stopped, left_behind, stop_processes};
 use crate::engine::run::{ResumePoint, RunPlan};
+use crate::engine::spawn::ProcessScope;
 use crate::engine::variables::{Builtins, cutover_program, resolve_variables};
 use crate::exit::{Failure, Outcome, error_chain};
 use crate::journal::entry::{
@@ -64,12 +68,22 @@ pub fn resume(args: &ResumeArgs) -> Result<Outcome, Failure> {
     let state = replay(&header, &verification.entries);
     let interrupted = decide_interrupted(args, &state, &runbook)?;
 
+    // What the previous process left running (kill -9 leaves a step's group and every service
+    // behind) is stopped before anything is re-run, skipped or restarted.
+    let stopped = stop_survivors(&header.run_id)?;
+    if !stopped.is_empty() {
+        eprintln!(
+            "cutover: stopped what the previous process of this run left running: {}",
+            describe_stopped(&stopped)
+        );
+    }
+
     let mode = header.mode;
     let env = |name: &str| std::env::var(name).ok();
     let (operator, notice) = choose_operator_key(args.key.as_deref(), mode, &env)
         .map_err(|err| Failure::Input(err.to_string()))?;
     if let Some(notice) = notice {
-        eprintln!("cutover: {notice}");
+        eprintln!("cutover: {}", crate::terminal_text::plain(&notice));
     }
     let sid = verification.entries[0].entry.sid.clone();
     let scope = rebuild_scope(&runbook, &header, &state, &run_dir, &sid, &env)?;
@@ -89,6 +103,7 @@ pub fn resume(args: &ResumeArgs) -> Result<Outcome, Failure> {
         torn: None,
         session_key: String::new(),
         interrupted: interrupted.clone(),
+        stopped,
     };
     let journal = reopen_journal(
         locked,
@@ -128,6 +143,20 @@ pub fn resume(args: &ResumeArgs) -> Result<Outcome, Failure> {
     };
     let answers = HeadlessAnswers::new(&args.confirms, args.on_failure);
     run_to_end(plan, answers, journal)
+}
+
+/// Stops every process that carries this run's scope (`engine/spawn.rs`), with its descendants.
+fn stop_survivors(run_id: &str) -> Result<Vec<StoppedProcess>, Failure> {
+    let prefix = ProcessScope::run_prefix(run_id);
+    let survivors = left_behind(&|scope| scope.starts_with(&prefix), &BTreeSet::new(), true);
+    if survivors.is_empty() {
+        return Ok(Vec::new());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(|err| Failure::Input(format!("cannot start the runtime: {err}")))?;
+    Ok(runtime.block_on(stop_processes(&survivors, RunSettings::default().grace)))
 }
 
 /// The runbook that ran, byte for byte: a changed file is refused with the reason.

@@ -1,23 +1,36 @@
 //! Signals during a headless run: Ctrl-C or SIGTERM stops the running step's processes and
-//! aborts the run cleanly; SIGHUP (the SSH link dropped) lets the running step finish, then
+//! aborts the run cleanly; a second one while the abort runs kills every process at once;
+//! SIGHUP (the SSH link dropped) lets the running step finish, then
 //! suspends the run so that `cutover resume` continues it.
 
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::engine::interrupt::{Interrupt, InterruptSender};
+use crate::engine::interrupt::{Interrupt, InterruptReceiver, InterruptSender};
 
-pub fn forward_signals(interrupts: InterruptSender) -> std::io::Result<()> {
+pub fn forward_signals(
+    interrupts: InterruptSender,
+    state: InterruptReceiver,
+) -> std::io::Result<()> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     tokio::spawn(async move {
         loop {
             tokio::select! {
-                _ = interrupt.recv() => interrupts.raise(Interrupt::AbortNow),
-                _ = terminate.recv() => interrupts.raise(Interrupt::AbortNow),
+                _ = interrupt.recv() => interrupts.raise(escalate(state.current())),
+                _ = terminate.recv() => interrupts.raise(escalate(state.current())),
                 _ = hangup.recv() => interrupts.raise(Interrupt::SuspendAfterStep),
             }
         }
     });
     Ok(())
+}
+
+/// The first Ctrl-C or SIGTERM aborts with grace; the next one kills.
+fn escalate(current: Interrupt) -> Interrupt {
+    if current.aborts() {
+        Interrupt::KillNow
+    } else {
+        Interrupt::AbortNow
+    }
 }

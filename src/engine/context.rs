@@ -35,6 +35,7 @@ pub struct StepContext<'a> {
     pub step: &'a Step,
     pub attempt: u32,
     pub scope: &'a Scope,
+    pub run_id: &'a str,
     pub run_dir: &'a Path,
     pub emitter: &'a mut Emitter,
     pub interrupt: &'a mut InterruptReceiver,
@@ -49,6 +50,11 @@ pub struct StepContext<'a> {
 impl StepContext<'_> {
     pub fn id(&self) -> &str {
         &self.step.id.value
+    }
+
+    /// The scope every process of this attempt carries (`engine/spawn.rs`).
+    pub fn process_scope(&self) -> super::spawn::ProcessScope {
+        super::spawn::ProcessScope::step(self.run_id, self.id(), self.attempt)
     }
 
     /// Shows progress (countdowns, stages); never journaled.

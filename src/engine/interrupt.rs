@@ -10,6 +10,24 @@ pub enum Interrupt {
     SuspendAfterStep,
     /// Stop the running step's processes and abort the run.
     AbortNow,
+    /// A second Ctrl-C, or SIGTERM during an abort: SIGKILL to every process at once, no grace.
+    KillNow,
+}
+
+impl Interrupt {
+    fn strength(self) -> u8 {
+        match self {
+            Self::None => 0,
+            Self::SuspendAfterStep => 1,
+            Self::AbortNow => 2,
+            Self::KillNow => 3,
+        }
+    }
+
+    /// The run is being aborted (with or without grace).
+    pub fn aborts(self) -> bool {
+        matches!(self, Self::AbortNow | Self::KillNow)
+    }
 }
 
 /// The sending side, held by signal handlers and the TUI.
@@ -26,16 +44,10 @@ pub fn interrupt_channel() -> (InterruptSender, InterruptReceiver) {
 }
 
 impl InterruptSender {
-    /// Raises an interrupt; an abort is never downgraded to a suspend.
+    /// Raises an interrupt; an abort is never downgraded to a suspend, nor a kill to an abort.
     pub fn raise(&self, interrupt: Interrupt) {
         self.0.send_if_modified(|current| {
-            let stronger = matches!(
-                (*current, interrupt),
-                (
-                    Interrupt::None,
-                    Interrupt::SuspendAfterStep | Interrupt::AbortNow
-                ) | (Interrupt::SuspendAfterStep, Interrupt::AbortNow)
-            );
+            let stronger = interrupt.strength() > current.strength();
             if stronger {
                 *current = interrupt;
             }
@@ -51,8 +63,16 @@ impl InterruptReceiver {
 
     /// Resolves when an abort is requested (never, if the sender is gone).
     pub async fn aborted(&mut self) {
-        let _ = self.0.wait_for(|i| *i == Interrupt::AbortNow).await;
-        if self.current() != Interrupt::AbortNow {
+        let _ = self.0.wait_for(|i| i.aborts()).await;
+        if !self.current().aborts() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Resolves when every process must be killed at once (never, if the sender is gone).
+    pub async fn killed(&mut self) {
+        let _ = self.0.wait_for(|i| *i == Interrupt::KillNow).await;
+        if self.current() != Interrupt::KillNow {
             std::future::pending::<()>().await;
         }
     }

@@ -8,7 +8,7 @@
 //! apply and are handled here: signal the group, not the child; never read the terminal;
 //! never assume output is UTF-8 or has line breaks.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -19,9 +19,11 @@ use tokio::time::{Instant, sleep_until};
 
 use super::display::{display_line, display_text};
 use super::events::Stream;
-use super::interrupt::InterruptReceiver;
+use super::interrupt::{Interrupt, InterruptReceiver};
 use super::output_file::OutputFile;
+use super::reaper::{StoppedProcess, left_behind, stop_processes};
 use super::scrub::Scrubber;
+use super::spawn::{ProcessScope, spawn_in_own_group};
 use super::stream_reader::PieceReader;
 
 /// How many display lines a failure shows.
@@ -61,6 +63,10 @@ pub struct ProcessResult {
     /// After the command ended and its group was gone, something outside the group (a
     /// process started with `setsid`) still held its output open; reading stopped.
     pub output_held_open: bool,
+    /// The group outlived SIGTERM by the grace period and was killed.
+    pub group_killed: bool,
+    /// Processes the step left behind (outside its group, or ignoring SIGTERM), stopped.
+    pub left_behind: Vec<StoppedProcess>,
 }
 
 /// The command for a program line: `/bin/sh -c LINE`, as system(3) runs it (no `sh` planted
@@ -91,27 +97,25 @@ pub fn null_stdin() -> Stdio {
         .map_or_else(Stdio::null, Stdio::from)
 }
 
+/// Who a process belongs to, so that what it leaves behind is found and stopped: its scope,
+/// and the pids of the run's services (children of cutover that are not left behind).
+pub struct Owner<'a> {
+    pub scope: ProcessScope,
+    pub services: &'a BTreeSet<i32>,
+}
+
 /// Runs the process to its end, writing its output (scrubbed) to `output` and handing each
-/// chunk, as text, to `on_output`.
+/// chunk, as text, to `on_output`. Then stops whatever it left behind.
 pub async fn run_process(
     request: &ProcessRequest,
+    owner: &Owner<'_>,
     output: &mut OutputFile,
     scrubber: &Scrubber,
     interrupt: &mut InterruptReceiver,
     on_output: &mut dyn FnMut(Stream, std::sync::Arc<str>),
 ) -> std::io::Result<ProcessResult> {
-    let mut command = command_for(&request.program);
-    command
-        .envs(request.env.iter().map(|(k, v)| (k, v)))
-        .stdin(null_stdin())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    if let Some(cwd) = &request.cwd {
-        command.current_dir(cwd);
-    }
-    let mut child = match command.spawn() {
-        Ok(child) => child,
+    let (mut child, group) = match spawn_in_own_group(request, &owner.scope) {
+        Ok(spawned) => spawned,
         Err(err) => {
             let what = match &request.program {
                 ProgramLine::Shell(_) => "sh".to_string(),
@@ -122,10 +126,11 @@ pub async fn run_process(
                 last_stdout_line: None,
                 tail: Vec::new(),
                 output_held_open: false,
+                group_killed: false,
+                left_behind: Vec::new(),
             });
         }
     };
-    let group = ProcessGroup(child.id().expect("a just-spawned child has an id") as i32);
 
     // Both streams are read here rather than on tasks of their own: for a step of one short
     // command, handing its output from task to task cost more than the rest of its reading.
@@ -141,10 +146,12 @@ pub async fn run_process(
     let mut release_output_at: Option<Instant> = None;
     let mut output_held_open = false;
     let mut stopped: Option<Exit> = None;
+    let mut group_killed = false;
     let mut status = None;
     let mut tail = VecDeque::with_capacity(TAIL_LINES);
     let mut last_stdout_line = None;
 
+    let mut kill_watch = interrupt.clone();
     while status.is_none() || stdout_open || stderr_open {
         let piece = tokio::select! {
             piece = stdout.next_piece(), if stdout_open => match piece {
@@ -192,7 +199,15 @@ pub async fn run_process(
                 kill_at = Some(Instant::now() + request.grace);
                 None
             },
+            _ = kill_watch.killed(), if kill_at != Some(far_future) => {
+                stopped.get_or_insert(Exit::Aborted);
+                group_killed = group.has_members();
+                group.signal(libc::SIGKILL);
+                kill_at = Some(far_future);
+                None
+            },
             _ = sleep_until(kill_at.unwrap_or(far_future)), if kill_at.is_some() => {
+                group_killed = group.has_members();
                 group.signal(libc::SIGKILL);
                 kill_at = Some(far_future);
                 None
@@ -219,6 +234,17 @@ pub async fn run_process(
         }
     }
     let status = status.expect("loop ends after the child exits");
+    // Whatever is still alive now left the group, ignored SIGTERM, or hides from the group's
+    // signal: it carries the step's scope, or was re-parented to cutover.
+    let scope = owner.scope.as_str();
+    let left = left_behind(&|s| s == scope, owner.services, false);
+    let left_behind = if left.is_empty() {
+        Vec::new()
+    } else if interrupt.current() == Interrupt::KillNow {
+        stop_processes(&left, Duration::ZERO).await
+    } else {
+        stop_processes(&left, request.grace).await
+    };
     let exit = stopped.unwrap_or_else(|| match (status.code(), status.signal()) {
         (Some(code), _) => Exit::Code(code),
         (None, Some(signal)) => Exit::Signal(signal),
@@ -229,6 +255,8 @@ pub async fn run_process(
         last_stdout_line,
         tail: tail.into_iter().collect(),
         output_held_open,
+        group_killed,
+        left_behind,
     })
 }
 
@@ -281,8 +309,13 @@ mod tests {
             grace: Duration::from_millis(300),
         };
         let started = std::time::Instant::now();
+        let owner = Owner {
+            scope: ProcessScope::step("test-run", "step", 1),
+            services: &BTreeSet::new(),
+        };
         let result = run_process(
             &request,
+            &owner,
             &mut output,
             &Scrubber::default(),
             &mut interrupt,

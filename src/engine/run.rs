@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -14,8 +15,10 @@ use super::control::Control;
 use super::emitter::{Emitter, RecordError};
 use super::events::{Decision, Event, Mode, Prompt, RunStatus, StepStatus};
 use super::interrupt::{Interrupt, InterruptReceiver};
+use super::reaper::{describe_stopped, left_behind, stop_processes};
 use super::scrub::Scrubber;
 use super::services::Services;
+use super::spawn::ProcessScope;
 use super::steps::dispatch::{describe, execute};
 use super::steps::http_client::LazyHttpClients;
 use super::window_clock::WindowClock;
@@ -121,7 +124,9 @@ impl Engine {
 
     /// Runs to the end. Services are stopped however the run ends.
     pub async fn run(mut self) -> Result<RunStatus, EngineError> {
+        let watcher = self.services.watch_interrupts(self.interrupt.clone());
         let result = self.run_phases().await;
+        watcher.abort();
         // Drills measure from the first failure to the end of the rollback, not of the cleanup.
         let recovery = self.first_failure.map(|first| first.elapsed());
         // Whatever is still being committed is on disk before services are stopped.
@@ -129,7 +134,11 @@ impl Engine {
             (Ok(_), Err(err)) => Err(EngineError::Record(err)),
             (result, _) => result,
         };
-        for step in self.services.stop_all(self.plan.settings.grace).await {
+        let grace = match self.interrupt.current() {
+            Interrupt::KillNow => Duration::ZERO,
+            _ => self.plan.settings.grace,
+        };
+        for step in self.services.stop_all(grace).await {
             if result.is_ok() {
                 self.emitter
                     .emit(Event::Service {
@@ -138,6 +147,19 @@ impl Engine {
                     })
                     .await?;
             }
+        }
+        // However the run ends, nothing it started outlives it.
+        let prefix = ProcessScope::run_prefix(&self.plan.run_id);
+        let left = left_behind(&|scope| scope.starts_with(&prefix), &BTreeSet::new(), true);
+        if !left.is_empty() {
+            let stopped = stop_processes(&left, grace).await;
+            self.emitter.show(Event::Progress {
+                step: String::new(),
+                message: format!(
+                    "stopped what the run left running: {}",
+                    describe_stopped(&stopped)
+                ),
+            });
         }
         let status = result?;
         let recovery_ms = match (status, recovery) {
@@ -208,7 +230,7 @@ impl Engine {
                             )
                             .await;
                     }
-                    Interrupt::AbortNow => {
+                    Interrupt::AbortNow | Interrupt::KillNow => {
                         self.decide(step, Decision::Abort).await?;
                         return Ok(RunStatus::Aborted);
                     }
@@ -564,6 +586,7 @@ impl Engine {
             step,
             attempt,
             scope: &self.plan.scope,
+            run_id: &self.plan.run_id,
             run_dir: &self.plan.run_dir,
             emitter: &mut self.emitter,
             interrupt: &mut self.interrupt,

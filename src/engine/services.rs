@@ -1,45 +1,117 @@
-//! Background processes started by `service` steps, stopped when the run ends however it ends.
+//! Background processes started by `service` steps, stopped when the run ends however it ends:
+//! all at once (one grace period for every service, not one after the other), and at once with
+//! the running step when the run is aborted.
 
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::time::Instant;
+
+use super::interrupt::InterruptReceiver;
 use super::process::ProcessGroup;
+
+struct Service {
+    step: String,
+    group: ProcessGroup,
+    child: tokio::process::Child,
+}
+
+/// What the abort watcher shares with the engine: the groups to signal, and when SIGTERM went.
+#[derive(Default)]
+struct Signalled {
+    groups: Vec<ProcessGroup>,
+    /// When SIGTERM was sent to every service early (an abort): the grace runs from then.
+    terminated_at: Option<Instant>,
+    killed: bool,
+}
 
 #[derive(Default)]
 pub struct Services {
-    running: Vec<(String, ProcessGroup, tokio::process::Child)>,
+    running: Vec<Service>,
+    signalled: Arc<Mutex<Signalled>>,
 }
 
 impl Services {
     pub fn add(&mut self, step: String, group: ProcessGroup, child: tokio::process::Child) {
-        self.running.push((step, group, child));
+        let mut signalled = self.signalled.lock().expect("never poisoned");
+        if signalled.killed {
+            group.signal(libc::SIGKILL);
+        } else if signalled.terminated_at.is_some() {
+            group.signal(libc::SIGTERM);
+        }
+        signalled.groups.push(group);
+        drop(signalled);
+        self.running.push(Service { step, group, child });
+    }
+
+    /// Watches for an abort while the run goes on: on the first, every service gets SIGTERM at
+    /// the same moment as the running step's processes, so that their grace periods overlap;
+    /// on a kill, SIGKILL. The returned task is aborted when the run ends.
+    pub fn watch_interrupts(
+        &self,
+        mut interrupt: InterruptReceiver,
+    ) -> tokio::task::JoinHandle<()> {
+        let signalled = self.signalled.clone();
+        tokio::spawn(async move {
+            interrupt.aborted().await;
+            {
+                let mut signalled = signalled.lock().expect("never poisoned");
+                signalled.terminated_at.get_or_insert_with(Instant::now);
+                for group in &signalled.groups {
+                    group.signal(libc::SIGTERM);
+                }
+            }
+            interrupt.killed().await;
+            let mut signalled = signalled.lock().expect("never poisoned");
+            signalled.killed = true;
+            for group in &signalled.groups {
+                group.signal(libc::SIGKILL);
+            }
+        })
     }
 
     pub fn names(&self) -> Vec<String> {
-        self.running
-            .iter()
-            .map(|(name, _, _)| name.clone())
-            .collect()
+        self.running.iter().map(|s| s.step.clone()).collect()
     }
 
-    /// Stops every service's whole process group (SIGTERM, grace, SIGKILL) and reaps it.
+    /// The services' leaders: children of cutover that are not left behind by a step.
+    pub fn pids(&self) -> BTreeSet<i32> {
+        self.running.iter().map(|s| s.group.0).collect()
+    }
+
+    /// Stops every service's whole process group (SIGTERM, grace, SIGKILL), all together,
+    /// and reaps them. Returns the steps whose services were stopped.
     pub async fn stop_all(&mut self, grace: Duration) -> Vec<String> {
-        let mut stopped = Vec::new();
-        for (name, group, mut child) in self.running.drain(..).rev() {
-            stop_group(group, &mut child, grace).await;
-            stopped.push(name);
+        let since = {
+            let mut signalled = self.signalled.lock().expect("never poisoned");
+            signalled.groups.clear();
+            *signalled.terminated_at.get_or_insert_with(Instant::now)
+        };
+        let mut running: Vec<Service> = self.running.drain(..).rev().collect();
+        for service in &running {
+            service.group.signal(libc::SIGTERM);
         }
-        stopped
+        let stops = running
+            .iter_mut()
+            .map(|service| terminate_group(service.group, &mut service.child, since + grace));
+        futures_util::future::join_all(stops).await;
+        running.into_iter().map(|service| service.step).collect()
     }
 }
 
-/// SIGTERM to the group; the leader is reaped as it exits (a zombie leader would make the
-/// group look alive); whatever is left after `grace` gets SIGKILL.
-pub async fn stop_group(group: ProcessGroup, child: &mut tokio::process::Child, grace: Duration) {
+/// The one terminate-with-grace for a child's group: SIGTERM (again, harmless if sent
+/// already), the leader reaped as it exits (a zombie leader would make the group look alive),
+/// SIGKILL to whatever is left at `kill_at`.
+pub async fn terminate_group(
+    group: ProcessGroup,
+    child: &mut tokio::process::Child,
+    kill_at: Instant,
+) {
     group.signal(libc::SIGTERM);
-    let deadline = tokio::time::Instant::now() + grace;
-    let _ = tokio::time::timeout_at(deadline, child.wait()).await;
-    while group.has_members() && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    let _ = tokio::time::timeout_at(kill_at, child.wait()).await;
+    while group.has_members() && Instant::now() < kill_at {
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
     if group.has_members() {
         group.signal(libc::SIGKILL);

@@ -258,6 +258,10 @@ pub struct ResumeBody {
     pub session_key: String,
     /// What was decided for a step that was running when the run stopped.
     pub interrupted: Option<DecisionBody>,
+    /// Processes of this run that outlived the process that ran it (a step's group, a
+    /// service), stopped before anything was re-run, skipped or restarted. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stopped: Vec<crate::engine::reaper::StoppedProcess>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

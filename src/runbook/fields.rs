@@ -97,6 +97,14 @@ impl<'a, 'i, 'd> TableReader<'a, 'i, 'd> {
         }
     }
 
+    /// A key that may be left out, but whose absence deserves a word.
+    pub fn warn_missing(&mut self, key: &str, hint: &str) {
+        let what = self.what.clone();
+        self.diags
+            .warning(self.anchor.clone(), format!("{what} has no `{key}`"))
+            .with_hint(hint);
+    }
+
     pub fn string(&mut self, key: &'static str) -> Option<Located<String>> {
         let value = self.raw(key)?;
         match value.get_ref() {

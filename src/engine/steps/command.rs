@@ -4,7 +4,8 @@
 use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::events::{Event, Stream};
 use crate::engine::output_file::OutputFile;
-use crate::engine::process::{Exit, run_process};
+use crate::engine::process::{Exit, Owner, run_process};
+use crate::engine::reaper::describe_stopped;
 use crate::runbook::kinds::command::CommandStep;
 
 use super::resolve::{describe_process, resolve_process};
@@ -66,8 +67,14 @@ pub async fn run_to_outcome(
             text,
         })
     };
+    let services = ctx.services.pids();
+    let owner = Owner {
+        scope: ctx.process_scope(),
+        services: &services,
+    };
     let result = run_process(
         request,
+        &owner,
         &mut output,
         ctx.scrubber,
         ctx.interrupt,
@@ -92,8 +99,16 @@ pub async fn run_to_outcome(
         Exit::TimedOut(after) => (
             false,
             format!(
-                "timed out after {}; its processes were stopped",
-                crate::runbook::duration::format_duration(*after)
+                "timed out after {}; its process group was stopped ({})",
+                crate::runbook::duration::format_duration(*after),
+                if result.group_killed {
+                    format!(
+                        "SIGTERM, then SIGKILL after {}",
+                        crate::runbook::duration::format_duration(request.grace)
+                    )
+                } else {
+                    "SIGTERM".to_string()
+                }
             ),
             None,
         ),
@@ -108,6 +123,14 @@ pub async fn run_to_outcome(
         )
     } else {
         message
+    };
+    let message = if result.left_behind.is_empty() {
+        message
+    } else {
+        format!(
+            "{message}; stopped what it left running: {}",
+            describe_stopped(&result.left_behind)
+        )
     };
     let outcome = StepOutcome {
         passed,

@@ -1,7 +1,6 @@
 //! Executes a `service` step: starts a background process group that lives until the run
 //! ends, and passes once it is ready (its URL answers 2xx, or a line of its output matches).
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -11,8 +10,8 @@ use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::display::display_line;
 use crate::engine::events::{Event, Stream};
 use crate::engine::output_file::OutputFile;
-use crate::engine::process::{ProcessGroup, command_for, null_stdin};
-use crate::engine::services::stop_group;
+use crate::engine::services::terminate_group;
+use crate::engine::spawn::{ProcessScope, spawn_in_own_group};
 use crate::engine::stream_reader::read_output;
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::service::{Readiness, ServiceStep};
@@ -34,25 +33,19 @@ pub async fn execute(
         Ok(resolved) => resolved,
         Err(err) => return Ok(StepOutcome::fail(err.to_string())),
     };
-    let mut command = command_for(&resolved.request.program);
-    command
-        .envs(resolved.request.env.iter().map(|(k, v)| (k, v)))
-        .stdin(null_stdin())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    if let Some(cwd) = &resolved.request.cwd {
-        command.current_dir(cwd);
-    }
-    let mut child = match command.spawn() {
-        Ok(child) => child,
+    let scope = ProcessScope::service(ctx.run_id, ctx.id());
+    let (mut child, group) = match spawn_in_own_group(&resolved.request, &scope) {
+        Ok(spawned) => spawned,
         Err(err) => {
             return Ok(StepOutcome::fail(format!(
                 "cannot start the service: {err}"
             )));
         }
     };
-    let group = ProcessGroup(child.id().expect("just spawned") as i32);
+    let grace = ctx.settings.grace;
+    let stop = async |child: &mut tokio::process::Child| {
+        terminate_group(group, child, Instant::now() + grace).await;
+    };
     let name = format!("{}.{}.service", ctx.id(), ctx.attempt);
     let mut output = OutputFile::create(ctx.run_dir, &name)
         .map_err(|err| StepStop::Io(format!("cannot create the service log: {err}")))?;
@@ -89,47 +82,51 @@ pub async fn execute(
         Readiness::Url(url) => match url.render(ctx.scope, Quoting::Verbatim) {
             Ok(url) => Some(url.text),
             Err(err) => {
-                stop_group(group, &mut child, ctx.settings.grace).await;
+                stop(&mut child).await;
                 return Ok(StepOutcome::fail(err.to_string()));
             }
         },
-        Readiness::Pattern(_) => None,
+        Readiness::Pattern(_) | Readiness::Started => None,
     };
     let mut poll = tokio::time::interval(Duration::from_millis(200));
     // Once the service closes its output, no line will come: stop asking (a closed channel
     // answers at once, forever).
     let mut lines_open = true;
-    let ready = loop {
-        tokio::select! {
-            line = lines.recv(), if lines_open => {
-                let Some((stream, line)) = line else {
-                    lines_open = false;
-                    continue;
-                };
-                // Already scrubbed by the reader.
-                let matched = matches!(&step.ready, Readiness::Pattern(p) if p.value.is_match(&line));
-                ctx.emitter.show(Event::Output { step: ctx.id().to_string(), stream, text: (line + "\n").into() });
-                if matched { break Ok(()); }
-            }
-            _ = poll.tick(), if ready_url.is_some() => {
-                let url = ready_url.as_deref().expect("checked");
-                let Ok(clients) = ctx.http.get() else { continue };
-                if let Ok(response) = clients.not_following.get(url).timeout(Duration::from_secs(2)).send().await
-                    && response.status().is_success()
-                {
-                    break Ok(());
+    let ready = if matches!(step.ready, Readiness::Started) {
+        Ok(())
+    } else {
+        loop {
+            tokio::select! {
+                line = lines.recv(), if lines_open => {
+                    let Some((stream, line)) = line else {
+                        lines_open = false;
+                        continue;
+                    };
+                    // Already scrubbed by the reader.
+                    let matched = matches!(&step.ready, Readiness::Pattern(p) if p.value.is_match(&line));
+                    ctx.emitter.show(Event::Output { step: ctx.id().to_string(), stream, text: (line + "\n").into() });
+                    if matched { break Ok(()); }
                 }
-            }
-            exited = child.wait() => {
-                let status = exited.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
-                break Err(format!("the service exited before it was ready ({status}); its log: {log_path}"));
-            }
-            _ = tokio::time::sleep_until(deadline) => {
-                break Err(format!("not ready after {}; its log: {log_path}", format_duration(step.ready_timeout)));
-            }
-            _ = ctx.interrupt.aborted() => {
-                stop_group(group, &mut child, ctx.settings.grace).await;
-                return Err(StepStop::Abort);
+                _ = poll.tick(), if ready_url.is_some() => {
+                    let url = ready_url.as_deref().expect("checked");
+                    let Ok(clients) = ctx.http.get() else { continue };
+                    if let Ok(response) = clients.not_following.get(url).timeout(Duration::from_secs(2)).send().await
+                        && response.status().is_success()
+                    {
+                        break Ok(());
+                    }
+                }
+                exited = child.wait() => {
+                    let status = exited.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                    break Err(format!("the service exited before it was ready ({status}); its log: {log_path}"));
+                }
+                _ = tokio::time::sleep_until(deadline) => {
+                    break Err(format!("not ready after {}; its log: {log_path}", format_duration(step.ready_timeout)));
+                }
+                _ = ctx.interrupt.aborted() => {
+                    stop(&mut child).await;
+                    return Err(StepStop::Abort);
+                }
             }
         }
     };
@@ -151,7 +148,7 @@ pub async fn execute(
             )))
         }
         Err(message) => {
-            stop_group(group, &mut child, ctx.settings.grace).await;
+            stop(&mut child).await;
             Ok(StepOutcome::fail(message))
         }
     }

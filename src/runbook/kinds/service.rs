@@ -18,6 +18,8 @@ pub enum Readiness {
     Url(Template),
     /// A line of the service's output matches.
     Pattern(Located<Regex>),
+    /// Nothing to wait for: ready once started (`check` warns).
+    Started,
 }
 
 #[derive(Clone, Debug)]
@@ -52,13 +54,14 @@ impl ServiceStep {
                 return None;
             }
             (None, None) => {
-                if !fields.has("ready_url") && !fields.has("ready_pattern") {
-                    fields.missing(
-                        "ready_url",
-                        Some("say how cutover knows the service is up: `ready_url` or `ready_pattern`"),
-                    );
+                if fields.has("ready_url") || fields.has("ready_pattern") {
+                    return None;
                 }
-                return None;
+                fields.warn_missing(
+                    "ready_url",
+                    "without `ready_url` or `ready_pattern` the service counts as ready as soon as it has started",
+                );
+                Readiness::Started
             }
         };
         Some(Self {

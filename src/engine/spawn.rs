@@ -1,0 +1,84 @@
+//! The one way the engine starts a process, for `command` steps, progressive stages and
+//! services alike: its own process group, stdin from /dev/null, stdout and stderr piped, the
+//! death signal set, and the owner's mark in its environment.
+//!
+//! Why a mark in the environment as well as the process group: a group is left with one
+//! `setsid` or `setpgid(0, 0)`, and a process re-parented to init no longer says whose it was.
+//! Every descendant inherits the environment, whatever group or session it moves to, so
+//! `CUTOVER__SCOPE=<run id>/step/<id>/<attempt>` (or `/service/<id>`) names the step or service
+//! that started it, even after cutover itself was killed: `resume` finds the survivors of a run
+//! by it (`engine/reaper.rs`). The double underscore keeps it apart from the variables' exports
+//! (`CUTOVER_<NAME>`, and a variable's name starts with a letter). A process that clears its
+//! own environment escapes the mark; while cutover lives it is still caught, as a child
+//! re-parented to cutover (a subreaper) when its parent dies.
+
+use std::process::Stdio;
+
+use tokio::process::{Child, Command};
+
+use super::process::{ProcessGroup, ProcessRequest, command_for, null_stdin};
+
+/// The environment variable that carries a process's owner.
+pub const SCOPE_VAR: &str = "CUTOVER__SCOPE";
+
+/// Who started a process: a step attempt or a service of one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessScope(String);
+
+impl ProcessScope {
+    pub fn step(run_id: &str, step: &str, attempt: u32) -> Self {
+        Self(format!("{run_id}/step/{step}/{attempt}"))
+    }
+
+    pub fn service(run_id: &str, step: &str) -> Self {
+        Self(format!("{run_id}/service/{step}"))
+    }
+
+    /// Every process of a run carries a scope under this prefix.
+    pub fn run_prefix(run_id: &str) -> String {
+        format!("{run_id}/")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Starts `request`'s program in a new process group of its own; its pgid is its pid.
+pub fn spawn_in_own_group(
+    request: &ProcessRequest,
+    scope: &ProcessScope,
+) -> std::io::Result<(Child, ProcessGroup)> {
+    let mut command: Command = command_for(&request.program);
+    command
+        .envs(request.env.iter().map(|(k, v)| (k, v)))
+        .env(SCOPE_VAR, scope.as_str())
+        .stdin(null_stdin())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    if let Some(cwd) = &request.cwd {
+        command.current_dir(cwd);
+    }
+    // SAFETY: the closure runs in the child between fork and exec and calls only
+    // async-signal-safe functions (prctl, getppid).
+    let parent = std::process::id() as libc::pid_t;
+    unsafe {
+        command.pre_exec(move || {
+            // If cutover dies (even by SIGKILL), its direct children are told at once.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // cutover died between fork and prctl: the signal will never come.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::other(
+                    "cutover exited while starting the process",
+                ));
+            }
+            Ok(())
+        });
+    }
+    let child = command.spawn()?;
+    let group = ProcessGroup(child.id().expect("a just-spawned child has an id") as i32);
+    Ok((child, group))
+}
