@@ -63,7 +63,7 @@ pub fn exit_code(result: Result<Outcome, Failure>) -> ExitCode {
         Ok(Outcome::Tampered) => ExitCode::from(4),
         Err(failure) => {
             if let Some(message) = failure.message() {
-                eprintln!("cutover: {message}");
+                eprintln!("cutover: {}", crate::terminal_text::plain(message));
             }
             ExitCode::from(failure.code())
         }

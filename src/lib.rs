@@ -11,4 +11,5 @@ pub mod journal;
 pub mod report;
 pub mod runbook;
 pub mod sandbox;
+pub mod terminal_text;
 pub mod tui;

@@ -30,9 +30,12 @@ pub fn check(args: &CheckArgs) -> Result<Outcome, Failure> {
 fn print_text(out: &mut impl Write, results: &[Checked]) -> std::io::Result<()> {
     for checked in results {
         for diagnostic in &checked.diagnostics {
-            writeln!(out, "{}", render_text(&checked.source, diagnostic))?;
+            // The diagnostic quotes the file: escape bytes in it must not reach the terminal.
+            let text = render_text(&checked.source, diagnostic);
+            writeln!(out, "{}", crate::terminal_text::plain(&text))?;
         }
-        let path = checked.source.path.display();
+        let path = checked.source.path.display().to_string();
+        let path = crate::terminal_text::plain(&path);
         match &checked.runbook {
             Some(runbook) => writeln!(
                 out,

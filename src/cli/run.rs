@@ -56,7 +56,10 @@ pub fn prepare(args: &RunArgs, interactive: bool) -> Result<Prepared, Failure> {
     let checked = read_and_check(&args.runbook).map_err(|err| Failure::Input(err.to_string()))?;
     let Some(runbook) = checked.runbook else {
         for diagnostic in &checked.diagnostics {
-            eprintln!("{}", render_text(&checked.source, diagnostic));
+            eprintln!(
+                "{}",
+                crate::terminal_text::plain(&render_text(&checked.source, diagnostic))
+            );
         }
         return Err(Failure::Input(format!(
             "{} has errors; `cutover check {}` lists them",
@@ -73,7 +76,7 @@ pub fn prepare(args: &RunArgs, interactive: bool) -> Result<Prepared, Failure> {
     let (operator, notice) = choose_operator_key(args.key.as_deref(), mode, &env)
         .map_err(|err| Failure::Input(err.to_string()))?;
     if let Some(notice) = notice {
-        eprintln!("cutover: {notice}");
+        eprintln!("cutover: {}", crate::terminal_text::plain(&notice));
     }
     let bytes = std::fs::read(&args.runbook).map_err(|err| {
         Failure::Input(format!(

@@ -61,7 +61,7 @@ fn call(listen: &str, method: &str, path: &str, body: Option<&str>) -> Result<Ou
             Ok(response) => {
                 let status = response.status();
                 let text = response.text().await.unwrap_or_default();
-                println!("{text}");
+                println!("{}", crate::terminal_text::plain(&text));
                 Ok(if status.is_success() {
                     Outcome::Done
                 } else {

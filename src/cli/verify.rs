@@ -79,7 +79,7 @@ pub fn verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
             out.push_str(&format!("{line}\n"));
         }
     }
-    print!("{out}");
+    print!("{}", crate::terminal_text::plain(&out));
     Ok(verdict_outcome(verification.verdict))
 }
 

@@ -22,7 +22,9 @@ pub async fn print_progress(mut events: mpsc::UnboundedReceiver<Event>, mut out:
             push_line(&mut text, &event);
         }
         if !text.is_empty() {
-            let _ = out.write_all(text.as_bytes());
+            // Actions, titles and failure tails come from the runbook and the run's output:
+            // nothing in them may move the cursor, set a title or write the clipboard.
+            let _ = out.write_all(crate::terminal_text::plain(&text).as_bytes());
             let _ = out.flush();
         }
     }
