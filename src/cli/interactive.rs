@@ -138,10 +138,21 @@ pub fn run_interactive(args: &RunArgs, prepared: Prepared) -> Result<Outcome, Fa
             interrupts,
             journal: journal_status,
         };
-        let (status, screen) = tokio::join!(
-            engine.run(),
-            main_screen(&mut guard, app, channels, &mut keys)
-        );
+        // A run that ended in error (the journal could not be written) takes the screen down
+        // with it: the terminal is restored and cutover exits 5 at once, instead of showing a
+        // step that will never finish to an operator whose keys nothing answers any more.
+        let (status, screen) = {
+            let engine = engine.run();
+            let screen = main_screen(&mut guard, app, channels, &mut keys);
+            tokio::pin!(engine, screen);
+            tokio::select! {
+                status = &mut engine => match status {
+                    Err(err) => (Err(err), Ok(())),
+                    Ok(status) => (Ok(status), screen.await),
+                },
+                screen = &mut screen => (engine.await, screen),
+            }
+        };
         drop(guard);
         if let Err(err) = screen {
             eprintln!(

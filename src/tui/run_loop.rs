@@ -68,6 +68,9 @@ pub async fn main_screen(
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     let mut engine_done = false;
+    // Once the journal's writer has ended, its status never changes again: a closed watch
+    // answers at once, forever, and polling it would spin.
+    let mut journal_open = true;
     loop {
         if app.should_leave() {
             return Ok(());
@@ -123,12 +126,14 @@ pub async fn main_screen(
                 }
                 None => engine_done = true,
             },
-            changed = channels.journal.changed() => {
+            changed = channels.journal.changed(), if journal_open => {
                 if changed.is_ok() {
                     let status = channels.journal.borrow_and_update().clone();
                     app.journal_entries = status.entries;
                     app.journal_anchor = status.anchor;
                     dirty = true;
+                } else {
+                    journal_open = false;
                 }
             }
             _ = tokio::time::sleep(wait) => dirty = true,
