@@ -61,7 +61,7 @@ fn main() {
         &prepared.bytes,
         prepared.mode,
         &prepared.log_dir,
-        &args.vars,
+        &[],
     )
     .expect("the run folder is created and the variables resolve");
     let answers = HeadlessAnswers::new(&args.confirms, args.on_failure);

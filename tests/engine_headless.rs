@@ -554,3 +554,29 @@ fn a_dangerous_step_without_confirm_suspends() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_secret_shorter_than_8_characters_is_refused_at_start_naming_the_variable() {
+    let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[vars.token]\nenv = \"TEST_TOKEN\"\nsecret = true\n\n[[phase]]\nid = \"main\"\n\n\
+                [[phase.step]]\nid = \"use\"\nkind = \"command\"\nrun = \"true\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = runbook(dir.path(), text);
+    let output = cutover()
+        .env_remove("SSH_AUTH_SOCK")
+        .args(["run", "--headless", "--auto", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.path().join("runs"))
+        .arg(&path)
+        .env("TEST_TOKEN", "abc123")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("secret `token` has 6 characters"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("abc123"));
+    assert!(!dir.path().join("runs").exists(), "nothing was started");
+}

@@ -540,3 +540,108 @@ fn output_file_deleted() {
     std::fs::remove_file(run.path.join("output/hello.1.log")).unwrap();
     assert_tampered(&run, &[], "E_OUTPUT", Some(run.line_of("step_result")));
 }
+
+/// The header with its `ts` replaced and re-signed by the operator's own key: what a key
+/// holder who rewrites the journal can produce.
+fn header_with_ts(run: &Run, ts: &str) {
+    let mut lines = run.lines();
+    let line = String::from_utf8(lines[0].clone()).unwrap();
+    let json = line.split('\t').next().unwrap();
+    let header = entry_of(&lines[0]);
+    let json = json.replace(
+        &format!("\"ts\":\"{}\"", header.ts),
+        &format!("\"ts\":\"{ts}\""),
+    );
+    lines[0] = format!("{json}\t{}\n", operator_signature(&json)).into_bytes();
+    run.write_lines(&lines);
+}
+
+#[test]
+fn a_timestamp_that_is_not_a_time_is_garbage_even_without_allowed_signers() {
+    let run = finished();
+    header_with_ts(&run, "yesterday at noon");
+    assert_tampered(&run, &[], "E_GARBAGE", Some(1));
+    let (_, out) = verify(&run.journal(), &[]);
+    assert!(
+        out.contains("is not a UTC RFC 3339 time with milliseconds"),
+        "{out}"
+    );
+    header_with_ts(&run, "");
+    assert_tampered(&run, &[], "E_GARBAGE", Some(1));
+}
+
+#[test]
+fn time_running_backwards_is_garbage() {
+    let run = finished();
+    header_with_ts(&run, "2099-01-01T00:00:00.000Z");
+    assert_tampered(&run, &[], "E_GARBAGE", Some(2));
+    let (_, out) = verify(&run.journal(), &[]);
+    assert!(out.contains("is earlier than an entry before it"), "{out}");
+}
+
+#[test]
+fn a_replaced_or_deleted_runbook_is_tampered() {
+    let run = finished();
+    std::fs::write(
+        run.path.join("runbook.toml"),
+        RUNBOOK.replace("echo bye", "rm -rf /srv"),
+    )
+    .unwrap();
+    assert_tampered(&run, &[], "E_RUNBOOK", Some(1));
+    std::fs::remove_file(run.path.join("runbook.toml")).unwrap();
+    assert_tampered(&run, &[], "E_RUNBOOK", Some(1));
+}
+
+#[test]
+fn a_dry_run_is_not_a_drill() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = dir.path().join("runbook.toml");
+    std::fs::write(&runbook, RUNBOOK).unwrap();
+    let logs = dir.path().join("runs");
+    cutover()
+        .args([
+            "run",
+            "--headless",
+            "--dry-run",
+            "--confirm",
+            "ask=ok",
+            "--key",
+        ])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(&logs)
+        .arg(&runbook)
+        .assert()
+        .code(0);
+    let run = support::run_dir(&logs);
+    let (code, out) = verify(&run, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("mode: dry-run (namespace cutover-drill)"),
+        "{out}"
+    );
+    let (code, out) = verify(&run, &["--expect-mode", "drill"]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("E_MODE: line 1 (seq 0, kind header): this is a dry-run journal, not drill"),
+        "{out}"
+    );
+}
+
+#[test]
+fn verify_says_when_keys_were_not_checked_and_notes_what_the_journal_does_not_name() {
+    let run = finished();
+    let (code, out) = verify(&run.journal(), &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("keys: not checked"), "{out}");
+    std::fs::write(run.path.join("output/planted.log"), "x").unwrap();
+    let renamed = run.path.with_file_name("renamed-run");
+    std::fs::rename(&run.path, &renamed).unwrap();
+    let (code, out) = verify(&renamed, &[]);
+    assert_eq!(code, 0, "notices change no verdict: {out}");
+    assert!(out.contains("N_RUN_DIR"), "{out}");
+    assert!(
+        out.contains("N_UNNAMED_OUTPUT") && out.contains("output/planted.log"),
+        "{out}"
+    );
+}

@@ -92,3 +92,27 @@ fn the_finished_screen_waiting_for_q_uses_no_cpu() {
     pane.keys(&["q"]);
     assert_eq!(pane.exit_code(), 0);
 }
+
+#[test]
+fn a_secret_typed_at_the_start_screen_is_used_masked_and_never_journaled() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = support::runbook(
+        dir.path(),
+        "[runbook]\nname = \"typed\"\ntitle = \"Typed\"\n\n[vars.token]\nsecret = true\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"use\"\nkind = \"command\"\nrun = \"echo token=$CUTOVER_TOKEN; test ${#CUTOVER_TOKEN} -eq 18\"\n",
+    );
+    let pane = Pane::start(&command(dir.path(), &runbook, ""), 80, 24);
+    pane.wait_for("Value of `token`");
+    pane.type_text("typed-secret-value");
+    // The last value typed starts the run (a drill asks for no word).
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("Run finished");
+    assert!(screen.contains("token=***"), "{screen}");
+    assert!(!screen.contains("typed-secret-value"), "{screen}");
+    pane.keys(&["q"]);
+    assert_eq!(pane.exit_code(), 0, "{}", pane.screen());
+    let run = support::run_dir(&dir.path().join("runs"));
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    assert!(!journal.contains("typed-secret-value"));
+    assert!(journal.contains("\"status\":\"passed\""), "{journal}");
+}

@@ -116,11 +116,16 @@ pub fn run_interactive(args: &RunArgs, prepared: Prepared) -> Result<Outcome, Fa
             eprintln!("cutover: left at the start screen; nothing ran");
             return Ok(Outcome::Done);
         };
-        let mut vars = args.vars.clone();
-        vars.extend(typed);
-        resolve_variables(&prepared.runbook, &vars, &env, &probe_builtins())
-            .map_err(|problems| Failure::Input(problems.join("; ")))?;
-        let (plan, journal) = launch(args, prepared, &vars)?;
+        // Typed at the start screen, a secret never was on a command line: it is used, masked.
+        resolve_variables(
+            &prepared.runbook,
+            &args.vars,
+            &typed,
+            &env,
+            &probe_builtins(),
+        )
+        .map_err(|problems| Failure::Input(problems.join("; ")))?;
+        let (plan, journal) = launch(args, prepared, &typed)?;
         info.run_dir = plan.run_dir.display().to_string();
 
         let (interrupts, interrupt) = interrupt_channel();

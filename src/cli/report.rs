@@ -23,7 +23,7 @@ pub fn report(args: &ReportArgs) -> Result<Outcome, Failure> {
         ReportFormat::Json => render_json(&report),
     };
     match &args.output {
-        Some(path) => std::fs::write(path, text).map_err(|err| {
+        Some(path) => write_private(path, text.as_bytes()).map_err(|err| {
             Failure::Input(format!(
                 "cannot write the report to {}: {err}",
                 path.display()
@@ -52,4 +52,20 @@ pub fn open_run(
             path.display()
         )),
     })
+}
+
+/// Writes the report readable by its owner only (0600), whatever the umask: it names the
+/// operator and the host and quotes the tails of the run's output. An existing file is
+/// truncated and narrowed to 0600 too.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }

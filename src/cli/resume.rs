@@ -281,7 +281,7 @@ fn rebuild_scope(
             .to_string(),
         cutover: cutover_program(),
     };
-    let mut scope = resolve_variables(runbook, &given, env, &builtins)
+    let mut scope = resolve_variables(runbook, &given, &[], env, &builtins)
         .map_err(|problems| Failure::Input(problems.join("; ")))?;
     for (name, expected) in &header.secrets {
         let value = scope.get(name).map(|v| v.text.clone()).unwrap_or_default();

@@ -44,9 +44,9 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
         return super::interactive::run_interactive(args, prepared);
     }
     let env = |name: &str| std::env::var(name).ok();
-    resolve_variables(&prepared.runbook, &args.vars, &env, &probe_builtins())
+    resolve_variables(&prepared.runbook, &args.vars, &[], &env, &probe_builtins())
         .map_err(|problems| Failure::Input(problems.join("; ")))?;
-    let (plan, journal) = launch(args, prepared, &args.vars)?;
+    let (plan, journal) = launch(args, prepared, &[])?;
     let answers = HeadlessAnswers::new(&args.confirms, args.on_failure);
     run_to_end(plan, answers, journal)
 }
@@ -106,11 +106,12 @@ pub fn probe_builtins() -> Builtins {
     }
 }
 
-/// Creates the run folder and the journal, and resolves the variables for real.
+/// Creates the run folder and the journal, and resolves the variables for real: `--var`
+/// values from `args`, and what the operator `typed` at the start screen.
 pub fn launch(
     args: &RunArgs,
     prepared: Prepared,
-    vars: &[(String, String)],
+    typed: &[(String, String)],
 ) -> Result<(RunPlan, JournalFile), Failure> {
     let Prepared {
         runbook,
@@ -120,7 +121,7 @@ pub fn launch(
         principal,
         log_dir,
     } = prepared;
-    let plan = plan_run(args, runbook, &bytes, mode, &log_dir, vars)?;
+    let plan = plan_run(args, runbook, &bytes, mode, &log_dir, typed)?;
     let journal = open_journal(&plan, &bytes, operator, &principal)?;
     Ok((plan, journal))
 }
@@ -133,7 +134,7 @@ pub fn plan_run(
     bytes: &[u8],
     mode: Mode,
     log_dir: &Path,
-    vars: &[(String, String)],
+    typed: &[(String, String)],
 ) -> Result<RunPlan, Failure> {
     let env = |name: &str| std::env::var(name).ok();
     let folder = RunFolder::create(log_dir, &runbook.name.value, bytes).map_err(|err| {
@@ -148,7 +149,7 @@ pub fn plan_run(
         run_started: folder.started.clone(),
         cutover: cutover_program(),
     };
-    let scope = resolve_variables(&runbook, vars, &env, &builtins)
+    let scope = resolve_variables(&runbook, &args.vars, typed, &env, &builtins)
         .map_err(|problems| Failure::Input(problems.join("; ")))?;
     Ok(RunPlan {
         runbook,

@@ -74,6 +74,9 @@ pub fn verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
     for warning in &verification.warnings {
         out.push_str(&format!("{warning}\n"));
     }
+    for notice in &verification.notices {
+        out.push_str(&format!("{notice}\n"));
+    }
     if verification.error.is_none() {
         for line in summary_lines(&verification) {
             out.push_str(&format!("{line}\n"));

@@ -69,7 +69,8 @@ impl OutputFile {
             .write(true)
             .create_new(true)
             .mode(0o600)
-            .open(&path)?;
+            .open(&path)
+            .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", path.display())))?;
         Ok(Self {
             relative,
             path,
@@ -185,5 +186,21 @@ mod tests {
             assert_eq!(record.bytes, total as u64);
             assert_eq!(record.sha256, hex(&Sha256::digest(&expected)));
         }
+    }
+}
+
+#[cfg(test)]
+mod create_tests {
+    use super::*;
+
+    #[test]
+    fn an_output_file_that_exists_already_is_named_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("output")).unwrap();
+        let _first = OutputFile::create(dir.path(), "step.1").unwrap();
+        let Err(err) = OutputFile::create(dir.path(), "step.1") else {
+            panic!("created twice")
+        };
+        assert!(err.to_string().contains("output/step.1.log"), "{err}");
     }
 }

@@ -168,16 +168,18 @@ pub fn left_behind(
     known: &BTreeSet<i32>,
     always_scan: bool,
 ) -> Vec<i32> {
-    let orphans: Vec<i32> = if SUBREAPER.load(std::sync::atomic::Ordering::Relaxed) {
-        own_children()
-            .into_iter()
-            .filter(|pid| !known.contains(pid))
-            .filter(|&pid| !reap_if_exited(pid))
-            .filter(|&pid| scope_of(pid).is_none_or(|scope| !scope.contains("/service/")))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // Only cutover itself sweeps: in a process that runs engines side by side (the test
+    // suites), another engine's children are not orphans, and reaping one would steal its exit
+    // status from the runtime that waits for it.
+    if !is_subreaper() {
+        return Vec::new();
+    }
+    let orphans: Vec<i32> = own_children()
+        .into_iter()
+        .filter(|pid| !known.contains(pid))
+        .filter(|&pid| !reap_if_exited(pid))
+        .filter(|&pid| scope_of(pid).is_none_or(|scope| !scope.contains("/service/")))
+        .collect();
     if orphans.is_empty() && !always_scan {
         return Vec::new();
     }
@@ -210,8 +212,16 @@ fn processes_in_scope_below(root: i32) -> Vec<i32> {
     found
 }
 
-/// Reaps `pid` if it is an exited child of this process; true if it is gone.
+fn is_subreaper() -> bool {
+    SUBREAPER.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Reaps `pid` if it is an exited child of this process (only orphans re-parented to this
+/// subreaper are ever asked about); true if it is gone.
 fn reap_if_exited(pid: i32) -> bool {
+    if !is_subreaper() {
+        return false;
+    }
     let mut status = 0;
     // SAFETY: waitpid on one pid with WNOHANG; `status` is a valid out-pointer.
     let reaped = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };

@@ -19,9 +19,16 @@ pub fn cutover_program() -> String {
         .unwrap_or_else(|_| "cutover".into())
 }
 
+/// The shortest secret cutover accepts.
+pub const MIN_SECRET_CHARS: usize = 8;
+
+/// Resolves every variable: `--var` values (`given`), then values the operator typed at the
+/// start screen (`typed`: never on a command line, so secrets may come this way), then the
+/// environment, then defaults.
 pub fn resolve_variables(
     runbook: &Runbook,
     given: &[(String, String)],
+    typed: &[(String, String)],
     environment: &dyn Fn(&str) -> Option<String>,
     builtins: &Builtins,
 ) -> Result<Scope, Vec<String>> {
@@ -44,6 +51,12 @@ pub fn resolve_variables(
             .rev()
             .find(|(given_name, _)| given_name == name)
             .map(|(_, value)| value.clone())
+            .or_else(|| {
+                typed
+                    .iter()
+                    .find(|(typed_name, _)| typed_name == name)
+                    .map(|(_, value)| value.clone())
+            })
             .or_else(|| var.env.as_deref().and_then(environment))
             .or_else(|| var.default.as_ref().map(|d| d.value.clone()));
         let value = match value {
@@ -59,6 +72,15 @@ pub fn resolve_variables(
             }
             None => String::new(),
         };
+        // A short secret garbles every message it is masked in (each "ab" becomes "***"),
+        // and the masks give it away.
+        if var.secret && value.chars().count() < MIN_SECRET_CHARS {
+            problems.push(format!(
+                "secret `{name}` has {} characters: secrets shorter than {MIN_SECRET_CHARS} are refused, since masking them would garble every message and give them away",
+                value.chars().count()
+            ));
+            continue;
+        }
         if let Some(pattern) = &var.pattern
             && !pattern.value.is_match(&value)
         {

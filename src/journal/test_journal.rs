@@ -17,6 +17,7 @@ const RUNBOOK: &str = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[[phase]]\nid =
 /// Creates `dir/journal.log` (and `dir/output/`), signed with a drill key made in `dir`.
 pub fn drill_journal(dir: &Path) -> JournalFile {
     std::fs::create_dir_all(dir.join("output")).unwrap();
+    std::fs::write(dir.join("runbook.toml"), RUNBOOK).unwrap();
     let runbook = check_bytes(Path::new("t.toml"), RUNBOOK.as_bytes().to_vec())
         .runbook
         .expect("the test runbook is valid");

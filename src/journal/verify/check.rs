@@ -64,7 +64,13 @@ struct State<'a> {
     entries: Vec<VerifiedEntry>,
     chain_bytes: u64,
     signatures: super::signatures::SignatureChecker,
+    /// The latest `ts` so far: time may not run backwards by more than [`TS_SLACK`].
+    latest_ts: Option<jiff::Timestamp>,
 }
+
+/// How far an entry's `ts` may fall behind the latest one before it: room for a small clock
+/// step (NTP slewing, a resume on another host) without letting entries be reordered in time.
+const TS_SLACK: jiff::SignedDuration = jiff::SignedDuration::from_secs(1);
 
 struct Line<'a> {
     number: usize,
@@ -91,6 +97,7 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
         entries: Vec::new(),
         chain_bytes: 0,
         signatures: super::signatures::SignatureChecker::start(),
+        latest_ts: None,
     };
     let lines = split_lines(bytes);
     let tail_start = lines
@@ -160,6 +167,16 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
     if error.is_none() {
         error = check_anchors(bytes, &options.anchors);
     }
+    if error.is_none()
+        && let Some(header) = &state.header
+    {
+        error = check_runbook(run_dir, header);
+    }
+    let notices = state
+        .header
+        .as_ref()
+        .map(|header| folder_notices(run_dir, header, &state.entries))
+        .unwrap_or_default();
     let torn_tail = (!tail.is_empty()).then(|| (tail_start as u64, tail.to_vec()));
     if error.is_none() {
         if let Some((offset, tail)) = &torn_tail {
@@ -200,6 +217,8 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
         },
         torn_tail,
         has_footer: state.footer_line.is_some(),
+        keys_checked: options.allowed_signers.is_some(),
+        notices,
     }
 }
 
@@ -313,6 +332,7 @@ impl State<'_> {
         let signature = line::parse_signature(columns[1]).ok_or_else(|| {
             at("E_FORMAT", "the signature column is not `sshsig:` or `ed25519:` followed by strict base64 (line endings converted? edited?)".into())
         })?;
+        self.check_ts(&entry.ts).map_err(|m| at("E_GARBAGE", m))?;
         // E_HEADER.
         match (&entry.body, line.number) {
             (Body::Header(_), 1) if entry.seq == 0 && entry.prev == ZERO_HASH => {}
@@ -443,11 +463,33 @@ impl State<'_> {
         Ok(())
     }
 
+    /// `ts` is UTC, RFC 3339 with milliseconds (`2026-11-23T10:35:44.123Z`), the form the
+    /// writer uses, and does not go back in time.
+    fn check_ts(&mut self, ts: &str) -> Result<(), String> {
+        let shaped = ts.len() == 24
+            && ts.ends_with('Z')
+            && ts.as_bytes()[19] == b'.'
+            && ts.as_bytes()[10] == b'T';
+        let when: jiff::Timestamp =
+            ts.parse().ok().filter(|_| shaped).ok_or_else(|| {
+                format!("`ts` {ts:?} is not a UTC RFC 3339 time with milliseconds")
+            })?;
+        if let Some(latest) = self.latest_ts
+            && latest.duration_since(when) > TS_SLACK
+        {
+            return Err(format!(
+                "`ts` {ts} is earlier than an entry before it ({latest})"
+            ));
+        }
+        self.latest_ts = Some(self.latest_ts.map_or(when, |latest| latest.max(when)));
+        Ok(())
+    }
+
     fn check_mode(&self, header: &HeaderBody, signature: &LineSignature) -> Result<(), String> {
         if namespace_for(header.mode) != header.namespace {
             return Err(format!(
-                "mode `{:?}` is signed in namespace `{}`; it must be `{}`",
-                header.mode,
+                "mode `{}` is signed in namespace `{}`; it must be `{}`",
+                header.mode.as_str(),
                 header.namespace,
                 namespace_for(header.mode)
             ));
@@ -462,15 +504,15 @@ impl State<'_> {
                 sig.namespace()
             ));
         }
-        if let Some(expected) = self.options.expect_mode {
-            let drill_like = |m: Mode| m != Mode::Production;
-            if drill_like(expected) != drill_like(header.mode) {
-                return Err(format!(
-                    "this is a {:?} journal, not {expected:?} (--expect-mode)",
-                    header.mode
-                )
-                .to_lowercase());
-            }
+        // A dry run is not a drill: nothing ran in it.
+        if let Some(expected) = self.options.expect_mode
+            && expected != header.mode
+        {
+            return Err(format!(
+                "this is a {} journal, not {} (--expect-mode)",
+                header.mode.as_str(),
+                expected.as_str()
+            ));
         }
         Ok(())
     }
@@ -624,20 +666,96 @@ impl State<'_> {
             ));
         }
         let path = self.run_dir.join(&output.path);
-        let bytes = std::fs::read(&path)
+        // Hashed as a stream: verifying a 1 GiB output needs no more memory than a small one.
+        let mut hasher = Sha256::new();
+        let length = std::fs::File::open(&path)
+            .and_then(|mut file| std::io::copy(&mut file, &mut hasher))
             .map_err(|e| format!("output file {} cannot be read: {e}", output.path))?;
-        let actual = hex(&Sha256::digest(&bytes));
-        if actual != output.sha256 || bytes.len() as u64 != output.bytes {
+        let actual = hex(&hasher.finalize());
+        if actual != output.sha256 || length != output.bytes {
             return Err(format!(
-                "output file {} has SHA-256 {actual} ({} bytes); the journal recorded {} ({} bytes)",
-                output.path,
-                bytes.len(),
-                output.sha256,
-                output.bytes
+                "output file {} has SHA-256 {actual} ({length} bytes); the journal recorded {} ({} bytes)",
+                output.path, output.sha256, output.bytes
             ));
         }
         Ok(())
     }
+}
+
+/// `runbook.toml` beside the journal must be the bytes the header names (E_RUNBOOK).
+fn check_runbook(run_dir: &Path, header: &HeaderBody) -> Option<Finding> {
+    let path = run_dir.join("runbook.toml");
+    let problem = match std::fs::read(&path) {
+        Err(err) => format!(
+            "runbook.toml beside the journal cannot be read ({err}): the runbook that ran is not here"
+        ),
+        Ok(bytes) => {
+            let actual = hex(&Sha256::digest(&bytes));
+            if actual == header.runbook.sha256 {
+                return None;
+            }
+            format!(
+                "runbook.toml has SHA-256 {actual}; the header recorded {}: it is not the runbook that ran",
+                header.runbook.sha256
+            )
+        }
+    };
+    Some(finding(
+        "E_RUNBOOK",
+        Some(1),
+        Some(0),
+        Some("header"),
+        problem,
+    ))
+}
+
+/// What is in the run folder that the journal does not account for. Not evidence of tampering
+/// (a copy may be renamed; a file may be dropped in `output/` by hand), but worth a look.
+fn folder_notices(run_dir: &Path, header: &HeaderBody, entries: &[VerifiedEntry]) -> Vec<Finding> {
+    let mut notices = Vec::new();
+    if let Some(name) = run_dir.file_name().and_then(|n| n.to_str())
+        && name != header.run_id
+    {
+        notices.push(finding(
+            "N_RUN_DIR",
+            None,
+            None,
+            None,
+            format!(
+                "the run folder is named `{name}`, but the journal is run `{}` (renamed or copied?)",
+                header.run_id
+            ),
+        ));
+    }
+    let named: std::collections::BTreeSet<&str> = entries
+        .iter()
+        .filter_map(|e| match &e.entry.body {
+            Body::StepResult(result) => result.output.as_ref().map(|o| o.path.as_str()),
+            _ => None,
+        })
+        .collect();
+    let Ok(files) = std::fs::read_dir(run_dir.join("output")) else {
+        return notices;
+    };
+    let mut unnamed: Vec<String> = files
+        .flatten()
+        .filter_map(|f| f.file_name().to_str().map(|n| format!("output/{n}")))
+        .filter(|path| !named.contains(path.as_str()))
+        .collect();
+    unnamed.sort();
+    if !unnamed.is_empty() {
+        notices.push(finding(
+            "N_UNNAMED_OUTPUT",
+            None,
+            None,
+            None,
+            format!(
+                "no entry names {} (a service's log, a step that was running when the run stopped, or a file put there by hand)",
+                unnamed.join(", ")
+            ),
+        ));
+    }
+    notices
 }
 
 fn session_key(base64_key: &str) -> Result<VerifyingKey, String> {

@@ -76,4 +76,9 @@ pub struct Verification {
     /// Bytes after the last LF not accounted for by a resume: (offset, bytes).
     pub torn_tail: Option<(u64, Vec<u8>)>,
     pub has_footer: bool,
+    /// Whether the keys were checked against `--allowed-signers`.
+    pub keys_checked: bool,
+    /// Things worth a look that change no verdict (`N_*`): files no entry names, a run folder
+    /// whose name is not the run id.
+    pub notices: Vec<Finding>,
 }

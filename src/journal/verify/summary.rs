@@ -17,13 +17,19 @@ pub fn summary_lines(verification: &Verification) -> Vec<String> {
     ));
     lines.push(format!(
         "mode: {} (namespace {})",
-        format!("{:?}", header.mode).to_lowercase(),
+        header.mode.as_str(),
         header.namespace
     ));
     lines.push(format!(
         "operator: {} — key {} ({})",
         header.operator.principal, header.operator.fingerprint, header.operator.source
     ));
+    if !verification.keys_checked {
+        lines.push(
+            "keys: not checked — the signatures hold, but who holds these keys was not checked (pass --allowed-signers FILE)"
+                .into(),
+        );
+    }
     let steps: BTreeSet<&str> = verification
         .entries
         .iter()
