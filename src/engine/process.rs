@@ -23,7 +23,7 @@ use super::interrupt::{Interrupt, InterruptReceiver};
 use super::output_file::OutputFile;
 use super::reaper::{StoppedProcess, left_behind, stop_processes};
 use super::scrub::Scrubber;
-use super::spawn::{ProcessScope, spawn_in_own_group};
+use super::spawn::{DeathSignal, ProcessScope, spawn_in_own_group};
 use super::stream_reader::PieceReader;
 
 /// How many display lines a failure shows.
@@ -114,7 +114,7 @@ pub async fn run_process(
     interrupt: &mut InterruptReceiver,
     on_output: &mut dyn FnMut(Stream, std::sync::Arc<str>),
 ) -> std::io::Result<ProcessResult> {
-    let (mut child, group) = match spawn_in_own_group(request, &owner.scope) {
+    let (mut child, group) = match spawn_in_own_group(request, &owner.scope, DeathSignal::None) {
         Ok(spawned) => spawned,
         Err(err) => {
             let what = match &request.program {

@@ -11,7 +11,7 @@ use crate::engine::display::display_line;
 use crate::engine::events::{Event, Stream};
 use crate::engine::output_file::OutputFile;
 use crate::engine::services::terminate_group;
-use crate::engine::spawn::{ProcessScope, spawn_in_own_group};
+use crate::engine::spawn::{DeathSignal, ProcessScope, spawn_in_own_group};
 use crate::engine::stream_reader::read_output;
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::service::{Readiness, ServiceStep};
@@ -34,7 +34,8 @@ pub async fn execute(
         Err(err) => return Ok(StepOutcome::fail(err.to_string())),
     };
     let scope = ProcessScope::service(ctx.run_id, ctx.id());
-    let (mut child, group) = match spawn_in_own_group(&resolved.request, &scope) {
+    let (mut child, group) = match spawn_in_own_group(&resolved.request, &scope, DeathSignal::Term)
+    {
         Ok(spawned) => spawned,
         Err(err) => {
             return Ok(StepOutcome::fail(format!(
