@@ -364,7 +364,7 @@ fn json_of_a_passed_run_field_by_field() {
     assert_eq!(announce["notes"], serde_json::json!([HOSTILE_NOTE]));
     let migrate = step(&report, "migrate");
     assert_eq!(migrate["confirmed_by"], serde_json::json!(["alice"]));
-    assert_eq!(migrate["checklist"], serde_json::json!(["typed `migrate`"]));
+    assert_eq!(migrate["checklist"], serde_json::json!(["migrate"]));
     assert_eq!(migrate["exit_code"], 0);
     let backup = step(&report, "backup");
     assert_eq!(backup["expected_ms"], 30_000);
@@ -397,10 +397,14 @@ fn json_of_a_rolled_back_drill_field_by_field() {
     );
     let decision = &report["decisions"][0];
     assert_eq!(decision["step"], "smoke");
-    // `--on-failure rollback` is the operator's answer given in advance.
-    assert_eq!(decision["choice"], "rollback");
-    assert_eq!(decision["reason"], Value::Null);
-    assert_eq!(decision["by"], "alice");
+    // `--on-failure rollback` is a policy given in advance, not a person's choice.
+    assert_eq!(decision["choice"], "policy");
+    assert_eq!(decision["reason"], "rollback");
+    assert_eq!(decision["by"], Value::Null);
+    assert_eq!(
+        decision["words"],
+        "rollback (by --on-failure on the command line, not a person)"
+    );
     let drill = &report["drill"];
     assert_eq!(drill["rolled_back"], true);
     assert_eq!(drill["first_failure_at"], failure["at"]);
@@ -672,7 +676,10 @@ fn the_review_in_a_real_terminal_shows_the_verdict_jumps_and_restores_the_termin
     pane.wait_for("no failure before this entry");
     pane.keys(&["?"]);
     pane.wait_for("nothing you press changes the run");
-    pane.keys(&["Escape", "q"]);
+    // Escape then q at once reads as Alt-q on a busy machine: let the help close first.
+    pane.keys(&["Escape"]);
+    pane.wait_until_gone("nothing you press changes the run");
+    pane.keys(&["q"]);
     assert_eq!(pane.exit_code(), 4, "review exits with verify's code");
     pane.assert_terminal_restored();
 }

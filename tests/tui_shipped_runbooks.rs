@@ -73,7 +73,7 @@ fn the_drill_runs_end_to_end_in_the_terminal() {
     tick_and_confirm(&pane, "close-window", 1);
     let run = finished_and_verified(&pane, &logs);
     let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
-    assert!(journal.contains("\"checklist\":[\"typed `migrate`\"]"));
+    assert!(journal.contains("\"checklist\":[\"migrate\"],\"via\":\"terminal\""));
     assert!(journal.contains("\"status\":\"passed\""));
     assert!(
         processes_with(&format!("127.0.0.1:{port}"))

@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 
 use super::args::OnFailure;
 use crate::engine::control::Control;
-use crate::engine::events::{Event, Prompt};
+use crate::engine::events::{ConfirmVia, Event, PolicyAction, Prompt};
 use crate::runbook::kinds::manual::NotesPolicy;
 
 pub struct HeadlessAnswers {
@@ -35,8 +35,10 @@ impl HeadlessAnswers {
         Some(match prompt {
             Prompt::Run { .. } => Control::Proceed,
             Prompt::Phrase { step, phrase, .. } => match self.confirms.get(step) {
-                Some(_) => Control::Phrase {
+                Some(note) => Control::Phrase {
                     text: phrase.clone(),
+                    note: note.clone(),
+                    via: ConfirmVia::CommandLine,
                 },
                 None => suspend(step, "is dangerous"),
             },
@@ -57,15 +59,22 @@ impl HeadlessAnswers {
                 Some(note) => Control::Confirm {
                     checklist: checklist.clone(),
                     note: note.clone(),
+                    via: ConfirmVia::CommandLine,
                 },
                 None => suspend(step, "is manual"),
             },
+            // Headless, nobody chooses: the command line's policy does, and is journaled as a
+            // policy, never as a person's choice. A failing rollback step aborts.
             Prompt::Failure {
                 in_rollback: true, ..
-            } => Control::Abort,
-            Prompt::Failure { .. } => match self.on_failure {
-                OnFailure::Abort => Control::Abort,
-                OnFailure::Rollback => Control::Rollback,
+            } => Control::Policy {
+                action: PolicyAction::Abort,
+            },
+            Prompt::Failure { .. } => Control::Policy {
+                action: match self.on_failure {
+                    OnFailure::Abort => PolicyAction::Abort,
+                    OnFailure::Rollback => PolicyAction::Rollback,
+                },
             },
             Prompt::Wait { .. } => return None,
         })

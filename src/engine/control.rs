@@ -4,19 +4,28 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::events::{ConfirmVia, PolicyAction};
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "control", rename_all = "kebab-case")]
 pub enum Control {
     /// Enter: run the shown step.
     Proceed,
-    /// The typed phrase of a dangerous step.
+    /// The typed phrase of a dangerous step (with the note of `--confirm STEP=NOTE`).
     Phrase {
         text: String,
+        note: Option<String>,
+        via: ConfirmVia,
     },
     /// A manual step done: the ticked checklist items and the note.
     Confirm {
         checklist: Vec<String>,
         note: Option<String>,
+        via: ConfirmVia,
+    },
+    /// A failure answered by a policy given in advance (`--on-failure`), not by a person.
+    Policy {
+        action: PolicyAction,
     },
     Retry,
     Skip {

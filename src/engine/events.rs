@@ -105,10 +105,104 @@ pub enum Decision {
     },
     Rollback,
     Abort,
-    /// The policy decided, not a person (`on_failure = "abort"`, `--on-failure`).
+    /// A policy decided, not a person: the step's `on_failure`, or `--on-failure` given on
+    /// the command line of a headless run.
     Policy {
-        action: String,
+        action: PolicyAction,
+        /// Journals written before this field have none: their policies were the runbook's.
+        #[serde(default)]
+        from: PolicySource,
     },
+}
+
+/// What a failure policy did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyAction {
+    Continue,
+    Abort,
+    Rollback,
+}
+
+impl PolicyAction {
+    /// The word the journal writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Continue => "continue",
+            Self::Abort => "abort",
+            Self::Rollback => "rollback",
+        }
+    }
+}
+
+impl std::fmt::Display for PolicyAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a policy that decided came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicySource {
+    /// The step's `on_failure` in the runbook.
+    #[default]
+    Runbook,
+    /// `--on-failure` on the command line of a headless run (or the headless rule that a
+    /// failing rollback step aborts).
+    CommandLine,
+}
+
+impl PolicySource {
+    /// How a person reads it: "the runbook's policy", "--on-failure on the command line".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Runbook => "the runbook's policy",
+            Self::CommandLine => "--on-failure on the command line",
+        }
+    }
+}
+
+/// Where a confirmation came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConfirmVia {
+    /// A person at the terminal ticked, typed or pressed it.
+    Terminal,
+    /// `--confirm STEP[=NOTE]` given in advance on a headless command line.
+    CommandLine,
+}
+
+impl ConfirmVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Terminal => "terminal",
+            Self::CommandLine => "command-line",
+        }
+    }
+}
+
+/// A service's state, journaled as its own entry kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceState {
+    Ready,
+    Stopped,
+}
+
+impl ServiceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ready => "ready",
+            Self::Stopped => "stopped",
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What the engine is waiting for; answered by a [`super::control::Control`].
@@ -225,6 +319,7 @@ pub enum Event {
         step: String,
         note: Option<String>,
         checklist: Vec<String>,
+        via: ConfirmVia,
     },
     Decided {
         step: String,
@@ -239,7 +334,7 @@ pub enum Event {
     },
     Service {
         step: String,
-        state: String,
+        state: ServiceState,
     },
     /// A note the operator typed.
     Noted {

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::engine::events::{Decision, Mode, OutputRecord, RunStatus, StepStatus};
+use crate::engine::events::{
+    ConfirmVia, Decision, Mode, OutputRecord, RunStatus, ServiceState, StepStatus,
+};
 
 pub const FORMAT_VERSION: u32 = 1;
 pub const ZERO_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -56,6 +58,7 @@ pub enum Body {
     Confirm(ConfirmBody),
     Decision(DecisionBody),
     Note(NoteBody),
+    Service(ServiceBody),
     Window(WindowBody),
     Checkpoint(CheckpointBody),
     Suspend(SuspendBody),
@@ -74,6 +77,7 @@ impl Body {
             Self::Confirm(_) => "confirm",
             Self::Decision(_) => "decision",
             Self::Note(_) => "note",
+            Self::Service(_) => "service",
             Self::Window(_) => "window",
             Self::Checkpoint(_) => "checkpoint",
             Self::Suspend(_) => "suspend",
@@ -189,6 +193,17 @@ pub struct ConfirmBody {
     pub step: String,
     pub note: Option<String>,
     pub checklist: Vec<String>,
+    /// Where the confirmation came from; journals written before it have none.
+    #[serde(default)]
+    pub via: Option<ConfirmVia>,
+}
+
+/// A service's state: ready (its step passed; it runs until the run ends) or stopped.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceBody {
+    pub step: String,
+    pub state: ServiceState,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -295,6 +310,7 @@ impl Entry {
                 "confirm" => Body::Confirm(serde_json::from_str(body)?),
                 "decision" => Body::Decision(serde_json::from_str(body)?),
                 "note" => Body::Note(serde_json::from_str(body)?),
+                "service" => Body::Service(serde_json::from_str(body)?),
                 "window" => Body::Window(serde_json::from_str(body)?),
                 "checkpoint" => Body::Checkpoint(serde_json::from_str(body)?),
                 "suspend" => Body::Suspend(serde_json::from_str(body)?),

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::entry::{
-    Body, ConfirmBody, DecisionBody, FooterBody, NoteBody, PhaseStartBody, ProbeBody,
+    Body, ConfirmBody, DecisionBody, FooterBody, NoteBody, PhaseStartBody, ProbeBody, ServiceBody,
     StepResultBody, StepStartBody, SuspendBody, WindowBody,
 };
 use super::file::{JournalError, JournalFile};
@@ -123,11 +123,13 @@ pub fn record(journal: &mut JournalFile, event: &Event) -> Result<(), JournalErr
             step,
             note,
             checklist,
+            via,
         } => {
             journal.append(Body::Confirm(ConfirmBody {
                 step: step.clone(),
                 note: note.clone(),
                 checklist: checklist.clone(),
+                via: Some(*via),
             }))?;
             journal.checkpoint("confirm", None, None, None)
         }
@@ -151,9 +153,9 @@ pub fn record(journal: &mut JournalFile, event: &Event) -> Result<(), JournalErr
             duration_ms: None,
             overrun_ms: Some(*overrun_ms),
         })),
-        Event::Service { step, state } => journal.append(Body::Note(NoteBody {
-            step: Some(step.clone()),
-            text: format!("service {state}"),
+        Event::Service { step, state } => journal.append(Body::Service(ServiceBody {
+            step: step.clone(),
+            state: *state,
         })),
         Event::Suspended { reason, next_step } => {
             journal.append(Body::Suspend(SuspendBody {

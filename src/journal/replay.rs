@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::entry::{Body, HeaderBody};
 use super::verify::report::VerifiedEntry;
-use crate::engine::events::{Decision, StepStatus};
+use crate::engine::events::{Decision, PolicyAction, ServiceState, StepStatus};
 
 #[derive(Debug, Default, PartialEq)]
 pub struct RunState {
@@ -60,11 +60,17 @@ pub fn replay(_header: &HeaderBody, entries: &[VerifiedEntry]) -> RunState {
                     Decision::Skip { .. } | Decision::MarkDone { .. } => {
                         state.done.insert(step);
                     }
-                    Decision::Policy { action } if action == "continue" => {
+                    Decision::Policy {
+                        action: PolicyAction::Continue,
+                        ..
+                    } => {
                         state.done.insert(step);
                     }
-                    Decision::Rollback => state.in_rollback = true,
-                    Decision::Policy { action } if action == "rollback" => state.in_rollback = true,
+                    Decision::Rollback
+                    | Decision::Policy {
+                        action: PolicyAction::Rollback,
+                        ..
+                    } => state.in_rollback = true,
                     Decision::Retry | Decision::Abort | Decision::Policy { .. } => {}
                 }
             }
@@ -81,12 +87,13 @@ pub fn replay(_header: &HeaderBody, entries: &[VerifiedEntry]) -> RunState {
                 state.undecided_failure = None;
             }
             Body::Suspend(suspend) => state.suspended_before = suspend.next_step.clone(),
-            Body::Note(note) if note.text == "service ready" => {
-                if let Some(step) = &note.step
-                    && !state.services.contains(step)
-                {
-                    state.services.push(step.clone());
-                }
+            // A service is known by its own entry, never by a note's text: an operator's note
+            // reading "service ready" is only a note.
+            Body::Service(service)
+                if service.state == ServiceState::Ready
+                    && !state.services.contains(&service.step) =>
+            {
+                state.services.push(service.step.clone());
             }
             Body::Footer(_) => state.finished = true,
             _ => {}
@@ -100,4 +107,89 @@ pub fn replay(_header: &HeaderBody, entries: &[VerifiedEntry]) -> RunState {
         state.interrupted = Some(step);
     }
     state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::entry::{Entry, NoteBody, ServiceBody, StepResultBody};
+
+    fn entries(bodies: Vec<Body>) -> Vec<VerifiedEntry> {
+        bodies
+            .into_iter()
+            .enumerate()
+            .map(|(n, body)| VerifiedEntry {
+                line: n + 2,
+                offset: 0,
+                entry: Entry {
+                    v: 1,
+                    sid: String::new(),
+                    seq: n as u64 + 1,
+                    prev: String::new(),
+                    ts: String::new(),
+                    body,
+                },
+            })
+            .collect()
+    }
+
+    fn passed(step: &str) -> Body {
+        Body::StepResult(StepResultBody {
+            step: step.into(),
+            attempt: 1,
+            stage: None,
+            status: StepStatus::Passed,
+            duration_ms: 1,
+            expected_ms: None,
+            exit_code: Some(0),
+            http_status: None,
+            message: String::new(),
+            output: None,
+            tail: Vec::new(),
+            captures: Default::default(),
+        })
+    }
+
+    fn header() -> HeaderBody {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = crate::journal::test_journal::drill_journal(dir.path());
+        drop(journal);
+        let bytes = std::fs::read(dir.path().join("journal.log")).unwrap();
+        let line = std::str::from_utf8(&bytes).unwrap().lines().next().unwrap();
+        match Entry::parse(line.split('\t').next().unwrap()).unwrap().body {
+            Body::Header(header) => header,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn an_operator_note_reading_service_ready_is_a_note_not_a_service() {
+        let state = replay(
+            &header(),
+            &entries(vec![
+                passed("migrate"),
+                Body::Note(NoteBody {
+                    step: Some("migrate".into()),
+                    text: "service ready".into(),
+                }),
+            ]),
+        );
+        assert!(state.services.is_empty(), "{state:?}");
+        assert!(state.done.contains("migrate"));
+    }
+
+    #[test]
+    fn a_service_is_known_by_its_own_entry() {
+        let state = replay(
+            &header(),
+            &entries(vec![
+                passed("sandbox"),
+                Body::Service(ServiceBody {
+                    step: "sandbox".into(),
+                    state: ServiceState::Ready,
+                }),
+            ]),
+        );
+        assert_eq!(state.services, vec!["sandbox".to_string()]);
+    }
 }

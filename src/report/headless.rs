@@ -5,7 +5,7 @@ use std::io::Write;
 
 use tokio::sync::mpsc;
 
-use crate::engine::events::{Decision, Event, Prompt, RunStatus, StepStatus};
+use crate::engine::events::{ConfirmVia, Decision, Event, Prompt, RunStatus, StepStatus};
 use crate::runbook::duration::human_ms as seconds;
 
 /// Prints events until the channel closes. Write errors (a closed stderr) are ignored: the
@@ -117,6 +117,7 @@ pub fn format_event(event: &Event) -> Option<String> {
             step,
             note,
             checklist,
+            via,
         } => {
             let note = note
                 .as_deref()
@@ -126,7 +127,11 @@ pub fn format_event(event: &Event) -> Option<String> {
                 1 => "1 item ticked".to_string(),
                 count => format!("{count} items ticked"),
             };
-            format!("   {step} confirmed ({ticked}{note})")
+            let by = match via {
+                ConfirmVia::Terminal => "at the terminal",
+                ConfirmVia::CommandLine => "by --confirm on the command line",
+            };
+            format!("   {step} confirmed {by} ({ticked}{note})")
         }
         Event::Decided { step, decision } => {
             format!("   {step} decision: {}", describe_decision(decision))
@@ -193,7 +198,7 @@ fn describe_decision(decision: &Decision) -> String {
         Decision::MarkDone { evidence } => format!("marked done by hand — {evidence}"),
         Decision::Rollback => "roll back".into(),
         Decision::Abort => "abort".into(),
-        Decision::Policy { action } => format!("{action} (policy)"),
+        Decision::Policy { action, from } => format!("{action} (by {})", from.describe()),
     }
 }
 

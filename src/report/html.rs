@@ -211,7 +211,7 @@ fn decisions(report: &Report) -> Markup {
                     td { (decided.at) }
                     td { code { (decided.step) } }
                     td { (decided.words) @if decided.on_resume { br; span class="muted" { "on resume, about a step interrupted mid-way" } } }
-                    td { (decided.by.as_deref().unwrap_or("the step's policy")) }
+                    td { (decided.by.as_deref().unwrap_or("a policy, not a person")) }
                 }
             }
         }

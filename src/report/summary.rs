@@ -311,7 +311,7 @@ pub fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
                     Decision::MarkDone { evidence } => ("mark-done", Some(evidence.clone())),
                     Decision::Rollback => ("rollback", None),
                     Decision::Abort => ("abort", None),
-                    Decision::Policy { action } => ("policy", Some(action.clone())),
+                    Decision::Policy { action, .. } => ("policy", Some(action.to_string())),
                 };
                 DecisionPart {
                     at: decided.ts.clone(),

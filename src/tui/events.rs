@@ -225,6 +225,6 @@ pub fn describe(decision: &crate::engine::events::Decision) -> String {
         Decision::MarkDone { evidence } => format!("marked done — {evidence}"),
         Decision::Rollback => "roll back".into(),
         Decision::Abort => "abort".into(),
-        Decision::Policy { action } => format!("{action} (policy)"),
+        Decision::Policy { action, from } => format!("{action} (by {})", from.describe()),
     }
 }

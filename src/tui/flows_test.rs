@@ -117,6 +117,7 @@ fn a_manual_step_needs_every_item_ticked_then_confirms_with_the_note() {
         vec![Effect::Control(Control::Confirm {
             checklist: vec!["posted".into(), "acknowledged".into()],
             note: Some("posted at 02:00\nby alice".into()),
+            via: crate::engine::events::ConfirmVia::Terminal,
         })]
     );
 }
@@ -246,7 +247,9 @@ fn a_dangerous_step_needs_the_exact_phrase() {
     assert_eq!(
         press(&mut app, KeyCode::Enter),
         vec![Effect::Control(Control::Phrase {
-            text: "migrate production".into()
+            text: "migrate production".into(),
+            note: None,
+            via: crate::engine::events::ConfirmVia::Terminal,
         })]
     );
 }

@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::engine::control::Control;
-use crate::engine::events::Prompt;
+use crate::engine::events::{ConfirmVia, Prompt};
 use crate::engine::interrupt::Interrupt;
 use crate::runbook::kinds::manual::NotesPolicy;
 
@@ -162,7 +162,11 @@ impl App {
                     return Vec::new();
                 }
                 question.entry = None;
-                vec![Effect::Control(Control::Phrase { text })]
+                vec![Effect::Control(Control::Phrase {
+                    text,
+                    note: question.note.clone(),
+                    via: ConfirmVia::Terminal,
+                })]
             }
             Purpose::Note => {
                 question.note = (!text.is_empty()).then_some(text);
@@ -226,6 +230,7 @@ impl App {
                         Some(vec![Effect::Control(Control::Confirm {
                             checklist: checklist.clone(),
                             note: question.note.clone(),
+                            via: ConfirmVia::Terminal,
                         })])
                     }
                     _ => None,

@@ -81,6 +81,22 @@ impl Pane {
         }
     }
 
+    /// Waits until `text` is no longer on screen (an overlay closed).
+    pub fn wait_until_gone(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if !screen.contains(text) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{text}` never went away; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         for key in keys {
             self.tmux(&["send-keys", "-t", "test", key]);

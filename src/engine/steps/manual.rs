@@ -3,7 +3,7 @@
 
 use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::control::Control;
-use crate::engine::events::{Event, Prompt};
+use crate::engine::events::{ConfirmVia, Event, Prompt};
 use crate::runbook::kinds::manual::{ManualStep, NotesPolicy};
 use crate::runbook::template::Quoting;
 
@@ -66,7 +66,11 @@ pub async fn execute(
     };
     loop {
         match ctx.ask(prompt.clone()).await? {
-            Some(Control::Confirm { checklist, note }) => {
+            Some(Control::Confirm {
+                checklist,
+                note,
+                via,
+            }) => {
                 let missing: Vec<&String> = resolved
                     .checklist
                     .iter()
@@ -76,7 +80,9 @@ pub async fn execute(
                 if !missing.is_empty() || (step.notes == NotesPolicy::Required && note.is_none()) {
                     continue; // the TUI does not offer to confirm in this state; ask again
                 }
-                let note = if step.notes == NotesPolicy::None {
+                // The TUI offers no note where the runbook wants none; a note given with
+                // `--confirm STEP=NOTE` is kept: it is what the operator said.
+                let note = if step.notes == NotesPolicy::None && via == ConfirmVia::Terminal {
                     None
                 } else {
                     note
@@ -87,9 +93,15 @@ pub async fn execute(
                         step: step_id,
                         note,
                         checklist,
+                        via,
                     })
                     .await?;
-                return Ok(StepOutcome::pass("confirmed by the operator"));
+                return Ok(StepOutcome::pass(match via {
+                    ConfirmVia::Terminal => "confirmed by the operator",
+                    ConfirmVia::CommandLine => {
+                        "confirmed in advance by --confirm on the command line"
+                    }
+                }));
             }
             Some(Control::Abort) => return Err(StepStop::Abort),
             Some(Control::Suspend { reason }) => return Err(StepStop::Suspend(reason)),

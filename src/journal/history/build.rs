@@ -117,6 +117,7 @@ pub fn build_history(verification: &Verification, total_lines: usize) -> Option<
                         by: by.clone(),
                         note: confirm.note.clone(),
                         checklist: confirm.checklist.clone(),
+                        via: confirm.via,
                     });
             }
             Body::Decision(decided) => {
@@ -133,6 +134,8 @@ pub fn build_history(verification: &Verification, total_lines: usize) -> Option<
                     },
                 );
             }
+            // A service's state belongs to the timeline only.
+            Body::Service(_) => {}
             Body::Note(note) => {
                 let index = history.notes.len();
                 history.notes.push(NoteRecord {

@@ -1,7 +1,7 @@
 //! One line per journal entry, for the timeline of the review and the reports: what happened,
 //! in words, from the entry's body alone.
 
-use crate::engine::events::{Decision, StepStatus};
+use crate::engine::events::{ConfirmVia, Decision, StepStatus};
 use crate::journal::entry::Body;
 use crate::runbook::duration::human_ms;
 
@@ -24,7 +24,9 @@ pub fn decision_words(decision: &Decision) -> String {
         Decision::MarkDone { evidence } => format!("mark done by hand — {evidence}"),
         Decision::Rollback => "roll back".into(),
         Decision::Abort => "abort".into(),
-        Decision::Policy { action } => format!("{action} (the step's policy, not a person)"),
+        Decision::Policy { action, from } => {
+            format!("{action} (by {}, not a person)", from.describe())
+        }
     }
 }
 
@@ -87,7 +89,16 @@ pub fn summary(body: &Body, who: &str) -> String {
             )
         }
         Body::Confirm(confirm) => {
-            let mut text = format!("{} confirmed by {who}", confirm.step);
+            let mut text = match confirm.via {
+                Some(ConfirmVia::CommandLine) => format!(
+                    "{} confirmed in advance by --confirm on {who}'s command line",
+                    confirm.step
+                ),
+                Some(ConfirmVia::Terminal) => {
+                    format!("{} confirmed by {who} at the terminal", confirm.step)
+                }
+                None => format!("{} confirmed by {who}", confirm.step),
+            };
             if !confirm.checklist.is_empty() {
                 text.push_str(&format!(": {}", confirm.checklist.join(" · ")));
             }
@@ -107,6 +118,7 @@ pub fn summary(body: &Body, who: &str) -> String {
                 decision_words(&decided.decision)
             )
         }
+        Body::Service(service) => format!("service {}: {}", service.step, service.state),
         Body::Note(note) => match &note.step {
             Some(step) => format!("note on {step} by {who}: {}", first_line(&note.text, 160)),
             None => format!("note by {who}: {}", first_line(&note.text, 160)),

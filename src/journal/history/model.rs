@@ -4,7 +4,7 @@
 //! note with who made it, the phases and their timings, the maintenance window, and a timeline
 //! of every entry. `review` shows it; `report` renders it.
 
-use crate::engine::events::{Decision, StepStatus};
+use crate::engine::events::{ConfirmVia, Decision, PolicyAction, StepStatus};
 use crate::journal::entry::{
     FooterBody, HeaderBody, OperatorRef, ProbeBody, StepResultBody, TornFragment,
 };
@@ -130,6 +130,8 @@ pub struct ConfirmRecord {
     pub by: String,
     pub note: Option<String>,
     pub checklist: Vec<String>,
+    /// A person at the terminal, or `--confirm` on the command line (none in older journals).
+    pub via: Option<ConfirmVia>,
 }
 
 #[derive(Clone, Debug)]
@@ -227,7 +229,10 @@ impl StepRecord {
             outcome = match &decided.decision {
                 Decision::Skip { reason } => StepOutcome::Skipped(reason.clone()),
                 Decision::MarkDone { evidence } => StepOutcome::DoneManually(evidence.clone()),
-                Decision::Policy { action } if action == "continue" => StepOutcome::FailedContinued,
+                Decision::Policy {
+                    action: PolicyAction::Continue,
+                    ..
+                } => StepOutcome::FailedContinued,
                 _ => outcome,
             };
         }
@@ -312,7 +317,7 @@ impl RunHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::events::StepStatus;
+    use crate::engine::events::{PolicySource, StepStatus};
 
     fn attempt(line: usize, status: Option<StepStatus>) -> AttemptRecord {
         AttemptRecord {
@@ -392,7 +397,8 @@ mod tests {
             decided(
                 9,
                 Decision::Policy {
-                    action: "continue".into(),
+                    action: PolicyAction::Continue,
+                    from: PolicySource::Runbook,
                 },
             ),
         ];
@@ -419,7 +425,8 @@ mod tests {
             line: 4,
             by: "alice".into(),
             note: None,
-            checklist: vec!["typed `migrate prod`".into()],
+            checklist: vec!["migrate prod".into()],
+            via: Some(ConfirmVia::Terminal),
         });
         assert_eq!(confirmed.outcome(&[]), StepOutcome::Interrupted);
     }

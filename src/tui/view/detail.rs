@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::theme::Theme;
-use crate::engine::steps::http::ProbeSummary;
+use crate::engine::steps::http_probe::ProbeSummary;
 use crate::tui::runbook_text::{for_terminal, paragraphs};
 use crate::tui::state::{App, StepState};
 

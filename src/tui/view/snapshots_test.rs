@@ -92,6 +92,7 @@ fn failure() -> App {
         step: "announce".into(),
         note: Some("posted".into()),
         checklist: vec![],
+        via: crate::engine::events::ConfirmVia::Terminal,
     });
     app.apply(&result(
         "announce",

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::timeline::clock_of;
-use crate::engine::steps::http::ProbeSummary;
+use crate::engine::steps::http_probe::ProbeSummary;
 use crate::journal::history::describe::{decision_words, status_word};
 use crate::journal::history::model::{RunHistory, StepOutcome, StepRecord};
 use crate::runbook::duration::{format_duration, human_ms};
