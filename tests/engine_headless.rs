@@ -157,6 +157,8 @@ fn a_refused_connection_says_so() {
 #[test]
 fn a_probe_measures_the_latency_it_was_given() {
     let server = serve(|_, _| Reply {
+        headers: Vec::new(),
+        streamed: None,
         status: 200,
         body: "{}".into(),
         delay: Duration::from_millis(60),
@@ -579,4 +581,111 @@ fn a_secret_shorter_than_8_characters_is_refused_at_start_naming_the_variable() 
     );
     assert!(!stderr(&output).contains("abc123"));
     assert!(!dir.path().join("runs").exists(), "nothing was started");
+}
+
+#[test]
+fn the_journal_says_a_confirmation_and_a_rollback_came_from_the_command_line() {
+    let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[[phase]]\nid = \"main\"\n\n\
+                [[phase.step]]\nid = \"migrate\"\nkind = \"command\"\ndangerous = true\nrun = \"true\"\n\n\
+                [[phase.step]]\nid = \"check\"\nkind = \"command\"\nrun = \"exit 1\"\n\n\
+                [[rollback.step]]\nid = \"restore\"\nkind = \"command\"\nrun = \"true\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = runbook(dir.path(), text);
+    let output = cutover()
+        .env_remove("SSH_AUTH_SOCK")
+        .args(["run", "--headless", "--drill", "--auto", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.path().join("runs"))
+        .arg(&path)
+        .args([
+            "--confirm",
+            "migrate=change ticket CHG-1",
+            "--on-failure",
+            "rollback",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let journal =
+        std::fs::read_to_string(run_dir(&dir.path().join("runs")).join("journal.log")).unwrap();
+    assert!(
+        journal.contains(
+            r#""body":{"step":"migrate","note":"change ticket CHG-1","checklist":["migrate"],"via":"command-line"}"#
+        ),
+        "{journal}"
+    );
+    assert!(
+        journal.contains(
+            r#""decision":{"choice":"policy","action":"rollback","from":"command-line"}"#
+        ),
+        "{journal}"
+    );
+    assert!(!journal.contains("typed"), "{journal}");
+    assert!(
+        stderr(&output).contains("rollback (by --on-failure on the command line)"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("migrate confirmed by --confirm on the command line"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_value_captured_from_an_api_that_echoes_a_token_is_a_secret_everywhere() {
+    let token = "tok-9f8e7d6c5b4a";
+    let server = support::serve(move |_, path| match path {
+        "/login" => support::Reply::new(
+            200,
+            &format!("{{\"session\":\"Bearer {token}\",\"sid\":\"sid-0a1b2c3d4e\"}}"),
+        ),
+        _ => support::Reply::new(200, &format!("{{\"echo\":\"{token}\"}}")),
+    });
+    let text = format!(
+        "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[vars.token]\nenv = \"TEST_TOKEN\"\nsecret = true\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"login\"\nkind = \"http\"\nmethod = \"POST\"\nurl = \"{base}/login\"\n\
+         capture = {{ session = \"/session\", sid = {{ pointer = \"/sid\", secret = true }} }}\n\n\
+         [[phase.step]]\nid = \"use-env\"\nkind = \"command\"\nrun = \"echo session=$CUTOVER_SESSION sid=$CUTOVER_SID\"\n\n\
+         [[phase.step]]\nid = \"probe\"\nkind = \"http\"\nurl = \"{base}/echo\"\nexpect_body = \"never there\"\non_failure = \"continue\"\n\n\
+         [[phase.step]]\nid = \"use-template\"\nkind = \"command\"\nrun = \"echo {{{{ session }}}}\"\n",
+        base = server.base
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = runbook(dir.path(), &text);
+    let output = cutover()
+        .env_remove("SSH_AUTH_SOCK")
+        .args(["run", "--headless", "--drill", "--auto", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.path().join("runs"))
+        .arg(&path)
+        .env("TEST_TOKEN", token)
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    let run = run_dir(&dir.path().join("runs"));
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    let mut everything = journal.clone() + &err;
+    for entry in std::fs::read_dir(run.join("output")).unwrap() {
+        everything += &std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    }
+    for secret in [token, "sid-0a1b2c3d4e"] {
+        assert!(
+            !everything.contains(secret),
+            "`{secret}` leaked: {everything}"
+        );
+    }
+    assert!(everything.contains("session=*** sid=***"), "{everything}");
+    // The probe's error quoted the body: scrubbed.
+    assert!(journal.contains("does not contain"), "{journal}");
+    // Templated into a command line, the captured secret fails the step before it starts.
+    assert!(
+        err.contains("secret `session` cannot be placed in a command line; use $CUTOVER_SESSION"),
+        "{err}"
+    );
+    assert!(!journal.contains("\"captures\":{\"session\""), "{journal}");
 }

@@ -21,13 +21,14 @@ use crate::journal::entry::{
     Body, DecisionBody, HeaderBody, ResumeBody, TornFragment, namespace_for,
 };
 use crate::journal::file::{ChainState, JournalFile, LockedJournal, ReopenError};
-use crate::journal::header::{operator_ref, secret_hmac};
+use crate::journal::header::operator_ref;
 use crate::journal::history::load::journal_paths;
 use crate::journal::identity::{hostname, principal, ssh_connection, unix_user};
 use crate::journal::keys::choose::choose_operator_key;
 use crate::journal::keys::session::SessionKey;
 use crate::journal::replay::{RunState, replay};
 use crate::journal::run_lock::LockError;
+use crate::journal::secret_fingerprint;
 use crate::journal::verify::check::{VerifyOptions, verify_bytes};
 use crate::journal::verify::report::{Verdict, Verification};
 use crate::runbook::load::check_bytes;
@@ -285,7 +286,7 @@ fn rebuild_scope(
         .map_err(|problems| Failure::Input(problems.join("; ")))?;
     for (name, expected) in &header.secrets {
         let value = scope.get(name).map(|v| v.text.clone()).unwrap_or_default();
-        if &secret_hmac(sid, &value) != expected {
+        if !secret_fingerprint::matches(expected, &value, sid) {
             return Err(Failure::Input(format!(
                 "secret `{name}` is not the value the run started with: set the same one before resuming"
             )));

@@ -11,7 +11,7 @@ use super::headless_answers::HeadlessAnswers;
 use crate::engine::context::RunSettings;
 use crate::engine::events::Mode;
 use crate::engine::run::RunPlan;
-use crate::engine::run_folder::{RunFolder, default_log_dir};
+use crate::engine::run_folder::{RunFolder, RunFolderError, default_log_dir};
 use crate::engine::variables::{Builtins, cutover_program, resolve_variables};
 use crate::exit::{Failure, Outcome};
 use crate::journal::entry::namespace_for;
@@ -137,12 +137,14 @@ pub fn plan_run(
     typed: &[(String, String)],
 ) -> Result<RunPlan, Failure> {
     let env = |name: &str| std::env::var(name).ok();
-    let folder = RunFolder::create(log_dir, &runbook.name.value, bytes).map_err(|err| {
-        Failure::JournalWrite(format!(
-            "cannot create the run folder under {}: {err}",
-            log_dir.display()
-        ))
-    })?;
+    let folder =
+        RunFolder::create(log_dir, &runbook.name.value, bytes).map_err(|err| match err {
+            RunFolderError::NotPrivate(problem) => Failure::Input(problem),
+            RunFolderError::Io(err) => Failure::JournalWrite(format!(
+                "cannot create the run folder under {}: {err}",
+                log_dir.display()
+            )),
+        })?;
     let builtins = Builtins {
         run_id: folder.run_id.clone(),
         run_dir: folder.dir.display().to_string(),
@@ -190,7 +192,8 @@ fn open_journal(
         scope: &plan.scope,
         sid: &sid,
         session_key: session.public_base64(),
-    });
+    })
+    .map_err(write_failure)?;
     JournalFile::create(
         &plan.run_dir,
         sid,

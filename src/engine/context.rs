@@ -80,7 +80,7 @@ pub struct StepOutcome {
     pub exit_code: Option<i32>,
     pub http_status: Option<u16>,
     /// Variables set for the steps after this one.
-    pub captures: Vec<(String, String)>,
+    pub captures: Vec<Captured>,
     pub output: Option<OutputRecord>,
     pub tail: Vec<String>,
     /// A manual step confirmed or a wait skipped: journaled by the step itself.
@@ -105,6 +105,15 @@ impl StepOutcome {
             ..Self::default()
         }
     }
+}
+
+/// A value a step captured into a variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Captured {
+    pub name: String,
+    pub value: String,
+    /// Declared secret by the runbook; the engine also makes secret a value that contains one.
+    pub secret: bool,
 }
 
 /// Why a step stopped without an outcome.

@@ -17,6 +17,8 @@ use std::fmt;
 use tokio::sync::{mpsc, oneshot};
 
 use super::events::Event;
+use super::scrub::Scrubber;
+use super::scrub_event::scrub_event;
 
 /// Why the durable consumer could not record an event. The run stops (exit 5).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +73,8 @@ pub struct Emitter {
     durable: Option<Durable>,
     observers: Vec<Observer>,
     pending: Vec<Pending>,
+    /// Masks the run's secrets in every event before any consumer sees it.
+    scrubber: Scrubber,
 }
 
 /// A consumer of events, and which ones it wants: one that ignores live output is not handed a
@@ -81,6 +85,11 @@ struct Observer {
 }
 
 impl Emitter {
+    /// The secrets to mask in every event from now on (`engine/scrub_event.rs`).
+    pub fn scrub_with(&mut self, scrubber: Scrubber) {
+        self.scrubber = scrubber;
+    }
+
     /// The durable consumer runs on its own thread, answering through the channel.
     pub fn with_durable(mut self, durable: DurableSender) -> Self {
         self.durable = Some(Durable::Threaded(durable));
@@ -108,8 +117,9 @@ impl Emitter {
     /// Shows a display-only event (live output, progress) without waiting: it is never
     /// journaled, so nothing needs to be acknowledged. Only steps show, and a step starts with
     /// an emit, so no deferred event is ever waiting ahead of it.
-    pub fn show(&self, event: Event) {
+    pub fn show(&self, mut event: Event) {
         debug_assert!(!event.is_durable(), "durable events go through emit");
+        scrub_event(&mut event, &self.scrubber);
         debug_assert!(
             self.pending.is_empty(),
             "a deferred event would be shown after this"
@@ -124,7 +134,8 @@ impl Emitter {
     /// Delivers an event. A durable event returns only once the durable consumer has it on
     /// disk, with every deferred event before it; an error means it could not be recorded and
     /// the run must stop.
-    pub async fn emit(&mut self, event: Event) -> Result<(), RecordError> {
+    pub async fn emit(&mut self, mut event: Event) -> Result<(), RecordError> {
+        scrub_event(&mut event, &self.scrubber);
         let acknowledgement = self.send(&event)?;
         self.pending.push(Pending {
             event,
@@ -136,7 +147,8 @@ impl Emitter {
     /// Hands a durable event to the journal without waiting for it: the next [`Self::emit`]
     /// or [`Self::flush`] awaits it. Only for an event after which the engine starts no side
     /// effect before its next emit.
-    pub fn emit_deferred(&mut self, event: Event) -> Result<(), RecordError> {
+    pub fn emit_deferred(&mut self, mut event: Event) -> Result<(), RecordError> {
+        scrub_event(&mut event, &self.scrubber);
         let acknowledgement = self.send(&event)?;
         self.pending.push(Pending {
             event,

@@ -13,6 +13,7 @@ pub mod reaper;
 pub mod run;
 pub mod run_folder;
 pub mod scrub;
+pub mod scrub_event;
 pub mod services;
 pub mod spawn;
 pub mod steps;

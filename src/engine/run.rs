@@ -10,10 +10,12 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::context::{RunSettings, StepContext, StepOutcome, StepStop};
+use super::context::{Captured, RunSettings, StepContext, StepOutcome, StepStop};
 use super::control::Control;
 use super::emitter::{Emitter, RecordError};
-use super::events::{Decision, Event, Mode, Prompt, RunStatus, StepStatus};
+use super::events::{
+    Decision, Event, Mode, PolicyAction, PolicySource, Prompt, RunStatus, ServiceState, StepStatus,
+};
 use super::interrupt::{Interrupt, InterruptReceiver};
 use super::reaper::{describe_stopped, left_behind, stop_processes};
 use super::scrub::Scrubber;
@@ -108,6 +110,8 @@ impl Engine {
         interrupt: InterruptReceiver,
     ) -> Self {
         let scrubber = Scrubber::new(plan.scope.secret_values());
+        let mut emitter = emitter;
+        emitter.scrub_with(scrubber.clone());
         Self {
             http: LazyHttpClients::default(),
             plan,
@@ -143,7 +147,7 @@ impl Engine {
                 self.emitter
                     .emit(Event::Service {
                         step,
-                        state: "stopped".into(),
+                        state: ServiceState::Stopped,
                     })
                     .await?;
             }
@@ -348,7 +352,7 @@ impl Engine {
                 .await?;
             let started = Instant::now();
             let result = self.attempt(step, attempt, &action).await;
-            let (outcome, stop) = match result {
+            let (mut outcome, stop) = match result {
                 Ok(outcome) => (outcome, None),
                 Err(StepStop::Abort) => (
                     StepOutcome::fail("stopped by the operator"),
@@ -366,6 +370,12 @@ impl Engine {
                 (None, true) => StepStatus::Passed,
                 (None, false) => StepStatus::Failed,
             };
+            // Captured values join the run's variables before the result is recorded: one that
+            // is declared secret, or contains a secret, is a secret from now on, so that the
+            // result, and everything after it, masks it.
+            if outcome.passed {
+                self.take_captures(&mut outcome.captures);
+            }
             // A suspended manual step has no result yet: it is asked again on resume.
             // The result is committed with whatever the engine records next (the next step's
             // start, a decision): nothing happens to the world in between.
@@ -385,8 +395,15 @@ impl Engine {
                     } else {
                         outcome.tail.clone()
                     },
+                    // Secret captures are never journaled; a resumed run cannot have them back,
+                    // and a step using one after the resume point says it is missing.
                     captures: if outcome.passed {
-                        outcome.captures.clone()
+                        outcome
+                            .captures
+                            .iter()
+                            .filter(|c| !c.secret)
+                            .map(|c| (c.name.clone(), c.value.clone()))
+                            .collect()
                     } else {
                         Vec::new()
                     },
@@ -399,9 +416,6 @@ impl Engine {
                 return Ok(flow);
             }
             if outcome.passed {
-                for (name, value) in outcome.captures {
-                    self.plan.scope.set(&name, value, false);
-                }
                 return Ok(Flow::Next);
             }
             self.first_failure.get_or_insert_with(Instant::now);
@@ -477,12 +491,17 @@ impl Engine {
             self.emitter.emit(Event::Waiting(prompt.clone())).await?;
             match super::control::next_answer(&mut self.controls, &mut self.emitter).await? {
                 Some(Control::Proceed) if !step.dangerous => return Ok(None),
-                Some(Control::Phrase { text }) if step.dangerous && text == step.confirm_phrase => {
+                Some(Control::Phrase { text, note, via })
+                    if step.dangerous && text == step.confirm_phrase =>
+                {
+                    // The phrase is what was confirmed; `via` says whether a person typed it
+                    // or `--confirm` gave it in advance.
                     self.emitter
                         .emit(Event::Confirmed {
                             step: step.id.value.clone(),
-                            note: None,
-                            checklist: vec![format!("typed `{text}`")],
+                            note: note.filter(|n| !n.trim().is_empty()),
+                            checklist: vec![text],
+                            via,
                         })
                         .await?;
                     return Ok(None);
@@ -515,7 +534,8 @@ impl Engine {
                 self.decide(
                     step,
                     Decision::Policy {
-                        action: "continue".into(),
+                        action: PolicyAction::Continue,
+                        from: PolicySource::Runbook,
                     },
                 )
                 .await?;
@@ -525,7 +545,8 @@ impl Engine {
                 self.decide(
                     step,
                     Decision::Policy {
-                        action: "abort".into(),
+                        action: PolicyAction::Abort,
+                        from: PolicySource::Runbook,
                     },
                 )
                 .await?;
@@ -535,7 +556,8 @@ impl Engine {
                 self.decide(
                     step,
                     Decision::Policy {
-                        action: "rollback".into(),
+                        action: PolicyAction::Rollback,
+                        from: PolicySource::Runbook,
                     },
                 )
                 .await?;
@@ -564,6 +586,14 @@ impl Engine {
                     Decision::MarkDone { evidence }
                 }
                 Some(Control::Rollback) if !in_rollback => Decision::Rollback,
+                Some(Control::Policy { action }) => Decision::Policy {
+                    action: match action {
+                        PolicyAction::Rollback if !in_rollback => PolicyAction::Rollback,
+                        PolicyAction::Continue if !step.required => PolicyAction::Continue,
+                        _ => PolicyAction::Abort,
+                    },
+                    from: PolicySource::CommandLine,
+                },
                 Some(Control::Abort) | None => Decision::Abort,
                 Some(Control::Suspend { reason }) => {
                     return Ok(AfterFailure::Flow(Flow::Suspend(reason)));
@@ -573,11 +603,38 @@ impl Engine {
             let after = match &decision {
                 Decision::Retry => AfterFailure::Retry,
                 Decision::Skip { .. } | Decision::MarkDone { .. } => AfterFailure::Flow(Flow::Next),
-                Decision::Rollback => AfterFailure::Flow(Flow::Rollback),
+                Decision::Rollback
+                | Decision::Policy {
+                    action: PolicyAction::Rollback,
+                    ..
+                } => AfterFailure::Flow(Flow::Rollback),
+                Decision::Policy {
+                    action: PolicyAction::Continue,
+                    ..
+                } => AfterFailure::Flow(Flow::Next),
                 _ => AfterFailure::Flow(Flow::Abort),
             };
             self.decide(step, decision).await?;
             return Ok(after);
+        }
+    }
+
+    /// Sets captured values as variables. A value is secret if the runbook says so or if it
+    /// contains a secret (an API that echoes a token): the scrubber learns it at once.
+    fn take_captures(&mut self, captures: &mut [Captured]) {
+        let mut new_secret = false;
+        for captured in captures.iter_mut() {
+            if !captured.secret && self.scrubber.scrub_text(&captured.value) != captured.value {
+                captured.secret = true;
+            }
+            new_secret |= captured.secret;
+            self.plan
+                .scope
+                .set(&captured.name, captured.value.clone(), captured.secret);
+        }
+        if new_secret {
+            self.scrubber = Scrubber::new(self.plan.scope.secret_values());
+            self.emitter.scrub_with(self.scrubber.clone());
         }
     }
 

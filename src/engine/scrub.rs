@@ -44,6 +44,11 @@ impl Scrubber {
         }
     }
 
+    /// No secret to mask: scrubbing would change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.pattern.is_none()
+    }
+
     pub fn scrub_text(&self, text: &str) -> String {
         String::from_utf8_lossy(&self.scrub_bytes(text.as_bytes())).into_owned()
     }

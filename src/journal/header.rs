@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::entry::{HeaderBody, OperatorRef, RunbookRef, namespace_for};
 use super::identity::{hostname, ssh_connection, unix_user};
 use super::keys::operator::OperatorKey;
+use super::secret_fingerprint::fingerprint;
 use crate::engine::events::Mode;
 use crate::engine::output_file::hex;
 use crate::runbook::model::Runbook;
@@ -36,15 +36,8 @@ pub fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {
     }
 }
 
-/// HMAC-SHA256 of a secret value, keyed by the session id (its hex text).
-pub fn secret_hmac(sid: &str, value: &str) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(sid.as_bytes()).expect("HMAC takes any key length");
-    mac.update(value.as_bytes());
-    hex(&mac.finalize().into_bytes())
-}
-
-pub fn build_header(input: &HeaderInput) -> HeaderBody {
+/// The header of a new journal. Fails only when no randomness can be had for a secret's salt.
+pub fn build_header(input: &HeaderInput) -> std::io::Result<HeaderBody> {
     let mut vars = BTreeMap::new();
     let mut secrets = BTreeMap::new();
     for var in &input.runbook.vars {
@@ -53,12 +46,12 @@ pub fn build_header(input: &HeaderInput) -> HeaderBody {
             continue;
         };
         if var.secret {
-            secrets.insert(name.clone(), secret_hmac(input.sid, &value.text));
+            secrets.insert(name.clone(), fingerprint(&value.text)?);
         } else {
             vars.insert(name.clone(), value.text.clone());
         }
     }
-    HeaderBody {
+    Ok(HeaderBody {
         format: "cutover-journal/1".into(),
         run_id: input.run_id.into(),
         runbook: RunbookRef {
@@ -80,19 +73,5 @@ pub fn build_header(input: &HeaderInput) -> HeaderBody {
             .runbook
             .expected_duration
             .map(|d| d.as_millis() as u64),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::secret_hmac;
-
-    #[test]
-    fn the_secret_hmac_depends_on_value_and_session() {
-        let a = secret_hmac("aa", "hunter2");
-        assert_eq!(a.len(), 64);
-        assert_ne!(a, secret_hmac("bb", "hunter2"));
-        assert_ne!(a, secret_hmac("aa", "hunter3"));
-        assert!(!a.contains("hunter2"));
-    }
+    })
 }

@@ -14,6 +14,7 @@ pub mod output_sync;
 pub mod record;
 pub mod replay;
 pub mod run_lock;
+pub mod secret_fingerprint;
 #[cfg(test)]
 pub mod test_journal;
 pub mod verify;

@@ -34,7 +34,8 @@ pub fn drill_journal(dir: &Path) -> JournalFile {
         scope: &Scope::default(),
         sid: &sid,
         session_key: session.public_base64(),
-    });
+    })
+    .unwrap();
     JournalFile::create(
         dir,
         sid,

@@ -19,6 +19,7 @@ pub fn check_runbook(runbook: &Runbook, diags: &mut Diagnostics) {
     check_exported_names(runbook, diags);
     let captures = check_captures(runbook, diags);
     let url_scope = default_scope(runbook);
+    check_secret_captures_in_commands(runbook, diags);
 
     // Main flow in order: a capture is visible from the step after the one that sets it.
     let mut visible: HashMap<&str, &str> = HashMap::new();
@@ -51,6 +52,43 @@ fn check_exported_names(runbook: &Runbook, diags: &mut Diagnostics) {
                     var.name.value
                 ),
             );
+        }
+    }
+}
+
+/// A capture declared secret may reach a command only through its `CUTOVER_<NAME>` export,
+/// like a secret variable: on a command line it would show in `ps`.
+fn check_secret_captures_in_commands(runbook: &Runbook, diags: &mut Diagnostics) {
+    let secret: std::collections::HashSet<&str> = runbook
+        .steps()
+        .map(|(_, step)| step)
+        .chain(&runbook.rollback)
+        .flat_map(|step| step.action.secret_captures())
+        .collect();
+    if secret.is_empty() {
+        return;
+    }
+    for step in runbook
+        .steps()
+        .map(|(_, step)| step)
+        .chain(&runbook.rollback)
+    {
+        for usage in step.action.templates().into_iter().filter(|u| u.shell) {
+            for (name, span) in usage.template.references() {
+                if secret.contains(name) {
+                    diags
+                        .error(
+                            span,
+                            format!(
+                                "captured secret `{name}` inside a command line would show in `ps`"
+                            ),
+                        )
+                        .with_hint(format!(
+                            "use ${} in the command instead",
+                            crate::runbook::template::env_name(name)
+                        ));
+                }
+            }
         }
     }
 }

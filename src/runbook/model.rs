@@ -117,7 +117,7 @@ impl Step {
 #[derive(Clone, Debug)]
 pub enum StepAction {
     Command(CommandStep),
-    Http(HttpStep),
+    Http(Box<HttpStep>),
     Manual(ManualStep),
     Env(EnvStep),
     Wait(WaitStep),
@@ -158,7 +158,21 @@ impl StepAction {
     pub fn captures(&self) -> Vec<&Located<String>> {
         match self {
             Self::Command(step) => step.capture.iter().collect(),
-            Self::Http(step) => step.check.capture.iter().map(|(name, _)| name).collect(),
+            Self::Http(step) => step.check.capture.iter().map(|c| &c.name).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The names of captures the runbook declares secret.
+    pub fn secret_captures(&self) -> Vec<&str> {
+        match self {
+            Self::Http(step) => step
+                .check
+                .capture
+                .iter()
+                .filter(|c| c.secret)
+                .map(|c| c.name.value.as_str())
+                .collect(),
             _ => Vec::new(),
         }
     }

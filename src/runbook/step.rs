@@ -133,7 +133,7 @@ pub fn parse_step(
 fn parse_action(fields: &mut TableReader, kind: &Located<String>) -> Option<StepAction> {
     Some(match kind.value.as_str() {
         "command" => StepAction::Command(CommandStep::parse(fields)?),
-        "http" => StepAction::Http(HttpStep::parse(fields)?),
+        "http" => StepAction::Http(Box::new(HttpStep::parse(fields)?)),
         "manual" => StepAction::Manual(ManualStep::parse(fields)?),
         "env" => StepAction::Env(EnvStep::parse(fields)?),
         "wait" => StepAction::Wait(WaitStep::parse(fields)?),

@@ -1,7 +1,7 @@
 //! Executes a `command` step: one process, its exit code against `expect_exit`, the last
 //! stdout line captured when asked.
 
-use crate::engine::context::{StepContext, StepOutcome, StepStop};
+use crate::engine::context::{Captured, StepContext, StepOutcome, StepStop};
 use crate::engine::events::{Event, Stream};
 use crate::engine::output_file::OutputFile;
 use crate::engine::process::{Exit, Owner, run_process};
@@ -33,9 +33,11 @@ pub async fn execute(
         && let Some(name) = &step.capture
     {
         match last_stdout_line {
-            Some(value) => outcome
-                .captures
-                .push((name.value.clone(), value.trim().to_string())),
+            Some(value) => outcome.captures.push(Captured {
+                name: name.value.clone(),
+                value: value.trim().to_string(),
+                secret: false,
+            }),
             None => {
                 outcome.passed = false;
                 outcome.message =

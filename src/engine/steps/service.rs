@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::display::display_line;
-use crate::engine::events::{Event, Stream};
+use crate::engine::events::{Event, ServiceState, Stream};
 use crate::engine::output_file::OutputFile;
 use crate::engine::services::terminate_group;
 use crate::engine::spawn::{DeathSignal, ProcessScope, spawn_in_own_group};
@@ -140,7 +140,7 @@ pub async fn execute(
             ctx.emitter
                 .emit(Event::Service {
                     step: step_id,
-                    state: "ready".into(),
+                    state: ServiceState::Ready,
                 })
                 .await?;
             Ok(StepOutcome::pass(format!(

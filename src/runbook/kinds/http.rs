@@ -30,9 +30,17 @@ pub struct HttpCheck {
     pub expect_header: Vec<(Located<String>, Template)>,
     pub follow_redirects: bool,
     /// Variable → JSON pointer into the response body.
-    pub capture: Vec<(Located<String>, Located<String>)>,
+    pub capture: Vec<Capture>,
     pub mode: HttpMode,
+    /// A PEM file of CA certificates to trust for this check, besides the system's.
+    pub ca_file: Option<Located<String>>,
+    /// The most of a response body that is read to be inspected (`expect_body`,
+    /// `expect_json`, `capture`); the rest is read and discarded.
+    pub max_body: u64,
 }
+
+/// Bodies are inspected up to this many bytes unless `max_body` says otherwise.
+pub const DEFAULT_MAX_BODY: u64 = 16 << 20;
 
 #[derive(Clone, Debug)]
 pub enum HttpBody {
@@ -64,6 +72,11 @@ pub struct Probe {
 }
 
 impl HttpCheck {
+    /// Whether the body is parsed as JSON (`expect_json` or `capture`).
+    pub fn inspects_json(&self) -> bool {
+        !self.expect_json.is_empty() || !self.capture.is_empty()
+    }
+
     pub fn parse(fields: &mut TableReader) -> Option<Self> {
         let method = parse_method(fields);
         let url = fields.required_template("url");
@@ -76,19 +89,27 @@ impl HttpCheck {
         let follow_redirects = fields.bool("follow_redirects").unwrap_or(false);
         let capture = parse_captures(fields);
         let mode = parse_mode(fields);
+        let ca_file = fields.string("ca_file");
+        let max_body = fields
+            .integer_in("max_body", 1..=(1 << 40))
+            .map_or(DEFAULT_MAX_BODY, |bytes| bytes.value as u64);
+        // A field in error (already reported) does not hide the rest: the check is still
+        // built so that `check` can report the problems in its templates at the same time.
         Some(Self {
-            method: method?,
+            method: method.unwrap_or_else(|| "GET".into()),
             url: url?,
             headers,
-            body: body?,
-            expect_status: expect_status?,
+            body: body.unwrap_or_default(),
+            expect_status: expect_status.unwrap_or_default(),
             expect_body,
             expect_json,
             expect_json_templates,
             expect_header,
             follow_redirects,
             capture,
-            mode: mode?,
+            mode: mode.unwrap_or(HttpMode::Once),
+            ca_file,
+            max_body,
         })
     }
 
@@ -258,29 +279,76 @@ fn parse_json_expectations(fields: &mut TableReader) -> JsonExpectations {
     (expectations, templates)
 }
 
-fn parse_captures(fields: &mut TableReader) -> Vec<(Located<String>, Located<String>)> {
+/// A value taken from a JSON response into a variable.
+#[derive(Clone, Debug)]
+pub struct Capture {
+    pub name: Located<String>,
+    pub pointer: Located<String>,
+    /// Declared secret (`{ pointer = "/token", secret = true }`): masked everywhere, never
+    /// journaled. A captured value that contains a secret is secret too, declared or not.
+    pub secret: bool,
+}
+
+/// `capture = { NAME = "/pointer" }`, or `{ NAME = { pointer = "/pointer", secret = true } }`.
+fn parse_captures(fields: &mut TableReader) -> Vec<Capture> {
     let Some((table, _)) = fields.table("capture") else {
         return Vec::new();
     };
     let mut captures = Vec::new();
-    for (name, pointer) in table.iter() {
-        let DeValue::String(text) = pointer.get_ref() else {
-            fields.type_error(
-                &format!("capture.{}", name.get_ref()),
-                pointer,
-                "a JSON pointer string",
-            );
-            continue;
+    for (name, value) in table.iter() {
+        let key = format!("capture.{}", name.get_ref());
+        let (pointer, secret) = match value.get_ref() {
+            DeValue::String(text) => (Located::new(text.to_string(), value.span()), false),
+            DeValue::Table(spec) => {
+                let pointer = match spec.get("pointer").map(|p| (p.get_ref(), p.span())) {
+                    Some((DeValue::String(text), span)) => Located::new(text.to_string(), span),
+                    _ => {
+                        fields.type_error(
+                            &key,
+                            value,
+                            "a table with `pointer` (a JSON pointer string)",
+                        );
+                        continue;
+                    }
+                };
+                let secret = match spec.get("secret").map(|s| s.get_ref()) {
+                    None => false,
+                    Some(DeValue::Boolean(secret)) => *secret,
+                    Some(_) => {
+                        fields.type_error(&key, value, "`secret` as true or false");
+                        continue;
+                    }
+                };
+                if let Some((unknown, _)) = spec
+                    .iter()
+                    .find(|(k, _)| !matches!(k.get_ref().as_ref(), "pointer" | "secret"))
+                {
+                    fields.type_error(
+                        &key,
+                        value,
+                        &format!(
+                            "a table with `pointer` and `secret` only, not `{}`",
+                            unknown.get_ref()
+                        ),
+                    );
+                    continue;
+                }
+                (pointer, secret)
+            }
+            _ => {
+                fields.type_error(&key, value, "a JSON pointer string");
+                continue;
+            }
         };
-        let pointer = Located::new(text.to_string(), pointer.span());
         if !is_json_pointer(&pointer.value) {
             bad_pointer(fields, &pointer);
             continue;
         }
-        captures.push((
-            Located::new(name.get_ref().to_string(), name.span()),
+        captures.push(Capture {
+            name: Located::new(name.get_ref().to_string(), name.span()),
             pointer,
-        ));
+            secret,
+        });
     }
     captures
 }

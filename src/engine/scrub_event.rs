@@ -1,0 +1,136 @@
+//! Every event is scrubbed of secret values once, on its way out of the engine (the emitter
+//! calls [`scrub_event`]), so that no consumer — the journal, the screen, a report — can show a
+//! secret that reached a message: an API that echoes a token in an error, a probe error quoting
+//! a body, a progressive stage's message, an operator's note that pasted one.
+//!
+//! Scrubbing at the source of each string was the alternative; it failed twice (captures and
+//! probe errors were journaled raw) because every new field had to remember it. Live output is
+//! the exception: it is scrubbed as it is read (`engine/stream_reader.rs`), where a secret cut
+//! between two reads is still caught, and is not scrubbed twice. Identifiers (step and phase
+//! ids, the run id) are the runbook's names, never secrets, and are left alone.
+
+use super::events::{Event, Prompt};
+use super::scrub::Scrubber;
+
+/// Masks every secret in the free text an event carries.
+pub fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
+    if scrubber.is_empty() {
+        return;
+    }
+    let scrub = |text: &mut String| {
+        let clean = scrubber.scrub_text(text);
+        if clean != *text {
+            *text = clean;
+        }
+    };
+    match event {
+        Event::RunStarted { title, vars, .. } => {
+            scrub(title);
+            for (_, value) in vars {
+                scrub(value);
+            }
+        }
+        Event::PhaseStarted { title, .. } => scrub(title),
+        Event::StepStarted { title, action, .. } => {
+            scrub(title);
+            scrub(action);
+        }
+        Event::Progress { message, .. } | Event::Stage { message, .. } => scrub(message),
+        Event::Probe { error, .. } => {
+            if let Some(error) = error {
+                scrub(error);
+            }
+        }
+        Event::StepResult {
+            message,
+            tail,
+            captures,
+            ..
+        } => {
+            scrub(message);
+            tail.iter_mut().for_each(scrub);
+            for (_, value) in captures {
+                scrub(value);
+            }
+        }
+        Event::Waiting(prompt) => scrub_prompt(prompt, &scrub),
+        Event::Confirmed {
+            note, checklist, ..
+        } => {
+            if let Some(note) = note {
+                scrub(note);
+            }
+            checklist.iter_mut().for_each(scrub);
+        }
+        Event::Decided { decision, .. } => match decision {
+            super::events::Decision::Skip { reason } => scrub(reason),
+            super::events::Decision::MarkDone { evidence } => scrub(evidence),
+            _ => {}
+        },
+        Event::Noted { text, .. } => scrub(text),
+        Event::Suspended { reason, .. } => scrub(reason),
+        // Already scrubbed as read, or nothing but identifiers and numbers.
+        Event::Output { .. }
+        | Event::PhaseFinished { .. }
+        | Event::Window { .. }
+        | Event::WindowOverrun { .. }
+        | Event::Service { .. }
+        | Event::RunFinished { .. } => {}
+    }
+}
+
+fn scrub_prompt(prompt: &mut Prompt, scrub: &dyn Fn(&mut String)) {
+    match prompt {
+        Prompt::Run { command, .. } => scrub(command),
+        Prompt::Phrase { command, .. } => scrub(command),
+        Prompt::Manual {
+            instructions,
+            checklist,
+            ..
+        } => {
+            scrub(instructions);
+            checklist.iter_mut().for_each(scrub);
+        }
+        Prompt::Failure { message, .. } => scrub(message),
+        Prompt::Wait { .. } => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_in_a_message_a_tail_a_capture_or_a_probe_error_is_masked() {
+        let scrubber = Scrubber::new(["tok-12345678"]);
+        let mut result = Event::StepResult {
+            step: "s".into(),
+            attempt: 1,
+            status: crate::engine::events::StepStatus::Failed,
+            duration_ms: 1,
+            expected_ms: None,
+            exit_code: None,
+            http_status: Some(500),
+            message: "the body does not contain `ok`: {\"token\":\"tok-12345678\"}".into(),
+            output: None,
+            tail: vec!["echo tok-12345678".into()],
+            captures: vec![("session".into(), "Bearer tok-12345678".into())],
+        };
+        scrub_event(&mut result, &scrubber);
+        let text = serde_json::to_string(&result).unwrap();
+        assert!(!text.contains("tok-12345678"), "{text}");
+        let mut probe = Event::Probe {
+            step: "p".into(),
+            sample: 1,
+            latency_ms: 1.0,
+            status: None,
+            error: Some("echoed tok-12345678".into()),
+        };
+        scrub_event(&mut probe, &scrubber);
+        assert!(
+            !serde_json::to_string(&probe)
+                .unwrap()
+                .contains("tok-12345678")
+        );
+    }
+}
