@@ -45,6 +45,10 @@ pub struct Reply {
     pub status: u16,
     pub body: String,
     pub delay: Duration,
+    /// Extra response headers (`Location` for a redirect).
+    pub headers: Vec<(String, String)>,
+    /// Instead of `body`: this many bytes of `x`, streamed.
+    pub streamed: Option<u64>,
 }
 
 impl Reply {
@@ -53,7 +57,20 @@ impl Reply {
             status,
             body: body.into(),
             delay: Duration::ZERO,
+            headers: Vec::new(),
+            streamed: None,
         }
+    }
+
+    pub fn redirect(status: u16, location: &str) -> Self {
+        let mut reply = Self::new(status, "");
+        reply.headers.push(("Location".into(), location.into()));
+        reply
+    }
+
+    pub fn delayed(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
     }
 }
 
@@ -61,19 +78,24 @@ impl Reply {
 pub struct TestServer {
     pub base: String,
     pub hits: Arc<AtomicUsize>,
+    /// The head (request line and headers) of every request received, in order.
+    pub requests: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 pub fn serve(answer: impl Fn(usize, &str) -> Reply + Send + Sync + 'static) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let hits = Arc::new(AtomicUsize::new(0));
+    let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
     let answer = Arc::new(answer);
     let counter = hits.clone();
+    let heads = requests.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let n = counter.fetch_add(1, Ordering::SeqCst);
             let answer = answer.clone();
+            let heads = heads.clone();
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut request_line = String::new();
@@ -86,11 +108,13 @@ pub fn serve(answer: impl Fn(usize, &str) -> Reply + Send + Sync + 'static) -> T
                     .unwrap_or("/")
                     .to_string();
                 let mut content_length = 0;
+                let mut head = request_line.clone();
                 loop {
                     let mut header = String::new();
                     if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
                         break;
                     }
+                    head.push_str(&header);
                     if let Some(value) = header.to_ascii_lowercase().strip_prefix("content-length:")
                     {
                         content_length = value.trim().parse().unwrap_or(0);
@@ -98,19 +122,44 @@ pub fn serve(answer: impl Fn(usize, &str) -> Reply + Send + Sync + 'static) -> T
                 }
                 let mut body = vec![0; content_length];
                 let _ = std::io::Read::read_exact(&mut reader, &mut body);
+                heads.lock().unwrap().push(head);
                 let reply = answer(n, &path);
                 std::thread::sleep(reply.delay);
+                let extra: String = reply
+                    .headers
+                    .iter()
+                    .map(|(name, value)| format!("{name}: {value}\r\n"))
+                    .collect();
+                let length = reply.streamed.unwrap_or(reply.body.len() as u64);
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                    "HTTP/1.1 {} X\r\nContent-Type: application/json\r\n{extra}Content-Length: {length}\r\nConnection: close\r\n\r\n",
                     reply.status,
-                    reply.body.len(),
-                    reply.body
                 );
+                match reply.streamed {
+                    None => {
+                        let _ = stream.write_all(reply.body.as_bytes());
+                    }
+                    Some(total) => {
+                        let block = vec![b'x'; 1 << 20];
+                        let mut left = total;
+                        while left > 0 {
+                            let n = left.min(block.len() as u64) as usize;
+                            if stream.write_all(&block[..n]).is_err() {
+                                break;
+                            }
+                            left -= n as u64;
+                        }
+                    }
+                }
             });
         }
     });
-    TestServer { base, hits }
+    TestServer {
+        base,
+        hits,
+        requests,
+    }
 }
 
 /// Writes a runbook into `dir` and returns its path.
@@ -189,4 +238,26 @@ pub fn unique_marker() -> String {
         nanos % 1000,
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// The peak resident memory of a process, in KiB, polled until it ends.
+pub fn peak_rss_kib(mut child: std::process::Child) -> (u64, std::process::ExitStatus) {
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file)
+            && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
+        {
+            peak = peak.max(
+                line.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse().ok())
+                    .unwrap_or(0),
+            );
+        }
+        if let Some(exit) = child.try_wait().unwrap() {
+            return (peak, exit);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }

@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::engine::context::{StepContext, StepOutcome, StepStop};
-use crate::engine::events::Event;
-use crate::runbook::duration::format_duration;
-use crate::runbook::kinds::http::{HttpBody, HttpCheck, HttpMode, HttpStep, Probe};
+use crate::engine::context::{Captured, StepContext, StepOutcome, StepStop};
+use crate::runbook::duration::{format_duration, human_ms};
+use crate::runbook::kinds::http::{HttpBody, HttpCheck, HttpMode, HttpStep};
 use crate::runbook::template::{Quoting, RenderError, Scope, Template};
 
-use super::http_client::{HttpClients, cause_of};
+use super::http_probe::probe_run;
+use super::http_send::{Outgoing, exchange};
 
 /// A check with every template rendered.
 #[derive(Clone)]
@@ -111,63 +111,85 @@ pub struct Attempt {
     pub latency: Duration,
     /// `None` when every expectation held.
     pub problem: Option<String>,
-    pub captures: Vec<(String, String)>,
+    pub captures: Vec<Captured>,
 }
 
+/// How long a check may take: each request at most `per_request`, and the whole check (a poll,
+/// a probe) ends by `until` — the step's `timeout` bounds the step, not each request in it.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    pub per_request: Duration,
+    pub until: Option<Instant>,
+}
+
+impl Budget {
+    /// A step's or gate's `timeout` bounds it whole and each request in it; without one, each
+    /// request gets the run's default and the check has no end of its own.
+    pub fn of(timeout: Option<Duration>, default_per_request: Duration) -> Self {
+        Self {
+            per_request: timeout.unwrap_or(default_per_request),
+            until: timeout.map(|t| Instant::now() + t),
+        }
+    }
+
+    /// When a request started now must end.
+    pub fn request_deadline(&self, also_by: Option<Instant>) -> Instant {
+        let mut deadline = Instant::now() + self.per_request;
+        for limit in [self.until, also_by].into_iter().flatten() {
+            deadline = deadline.min(limit);
+        }
+        deadline
+    }
+
+    pub fn over(&self) -> bool {
+        self.until.is_some_and(|until| Instant::now() >= until)
+    }
+}
+
+/// Sends the request once (following redirects if asked) and judges the answer.
 pub async fn send_once(
     check: &HttpCheck,
     request: &PreparedRequest,
-    clients: &HttpClients,
-    timeout: Duration,
+    client: &reqwest::Client,
+    deadline: Instant,
 ) -> Attempt {
     let started = Instant::now();
-    let mut builder = clients
-        .get(check.follow_redirects)
-        .request(request.method.clone(), &request.url)
-        .timeout(timeout);
-    for (name, value) in &request.headers {
-        builder = builder.header(name, value);
-    }
-    if let Some((body, content_type)) = &request.body {
-        if let Some(content_type) = content_type {
-            builder = builder.header(reqwest::header::CONTENT_TYPE, *content_type);
-        }
-        builder = builder.body(body.clone());
-    }
-    let response = match builder.send().await {
-        Ok(response) => response,
-        Err(err) => {
-            let cause = cause_of(&err);
-            let cause = if cause == "timed out" {
-                format!("timed out after {}", format_duration(timeout))
-            } else {
-                cause
-            };
+    let outgoing = Outgoing {
+        method: request.method.clone(),
+        url: &request.url,
+        headers: &request.headers,
+        body: request.body.as_ref(),
+        follow_redirects: check.follow_redirects,
+    };
+    // Nothing inspects the body: it is read to its end and thrown away.
+    let inspects = request.expect_body.is_some() || check.inspects_json();
+    let keep = if inspects { check.max_body } else { 0 };
+    let answer = match exchange(client, &outgoing, keep, deadline).await {
+        Ok(answer) => answer,
+        Err(problem) => {
             return Attempt {
                 status: None,
                 latency: started.elapsed(),
-                problem: Some(cause),
-                captures: Vec::new(),
-            };
-        }
-    };
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = match response.bytes().await {
-        Ok(body) => body,
-        Err(err) => {
-            return Attempt {
-                status: Some(status),
-                latency: started.elapsed(),
-                problem: Some(format!("reading the body: {}", cause_of(&err))),
+                problem: Some(problem),
                 captures: Vec::new(),
             };
         }
     };
     let latency = started.elapsed();
-    let (problem, captures) = judge(check, request, status, &headers, &body);
+    let (mut problem, captures) =
+        judge(check, request, answer.status, &answer.headers, &answer.body);
+    if inspects
+        && answer.truncated
+        && let Some(found) = &mut problem
+    {
+        found.push_str(&format!(
+            " (only the first {} of {} bytes were inspected: raise `max_body` to see more)",
+            answer.body.len(),
+            answer.total_bytes
+        ));
+    }
     Attempt {
-        status: Some(status),
+        status: Some(answer.status),
         latency,
         problem,
         captures,
@@ -180,7 +202,7 @@ fn judge(
     status: u16,
     headers: &reqwest::header::HeaderMap,
     body: &[u8],
-) -> (Option<String>, Vec<(String, String)>) {
+) -> (Option<String>, Vec<Captured>) {
     if !check.status_ok(status) {
         let expected = if check.expect_status.is_empty() {
             "2xx".to_string()
@@ -242,22 +264,25 @@ fn judge(
         }
     }
     let mut captures = Vec::new();
-    for (name, pointer) in &check.capture {
-        match json.pointer(&pointer.value) {
-            Some(serde_json::Value::String(text)) => {
-                captures.push((name.value.clone(), text.clone()))
-            }
-            Some(other) => captures.push((name.value.clone(), other.to_string())),
+    for capture in &check.capture {
+        let value = match json.pointer(&capture.pointer.value) {
+            Some(serde_json::Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
             None => {
                 return (
                     Some(format!(
                         "cannot capture `{}`: {} is missing",
-                        name.value, pointer.value
+                        capture.name.value, capture.pointer.value
                     )),
                     Vec::new(),
                 );
             }
-        }
+        };
+        captures.push(Captured {
+            name: capture.name.value.clone(),
+            value,
+            secret: capture.secret,
+        });
     }
     (None, captures)
 }
@@ -269,43 +294,55 @@ pub fn describe(step: &HttpStep, scope: &Scope) -> Result<String, String> {
 }
 
 pub async fn execute(step: &HttpStep, ctx: &mut StepContext<'_>) -> Result<StepOutcome, StepStop> {
-    let timeout = ctx.step.timeout.unwrap_or(ctx.settings.http_timeout);
-    run_check(&step.check, ctx, timeout).await
+    let budget = Budget::of(ctx.step.timeout, ctx.settings.http_timeout);
+    run_check(&step.check, ctx, budget).await
 }
 
 /// Runs a check in its mode (once, poll, probe); shared with progressive gates.
 pub async fn run_check(
     check: &HttpCheck,
     ctx: &mut StepContext<'_>,
-    timeout: Duration,
+    budget: Budget,
 ) -> Result<StepOutcome, StepStop> {
     let request = match prepare(check, ctx.scope) {
         Ok(request) => request,
         Err(err) => return Ok(StepOutcome::fail(err.to_string())),
     };
-    let clients = match ctx.http.get() {
-        Ok(clients) => clients.clone(),
+    let client = match ctx
+        .http
+        .client_for(check.ca_file.as_ref().map(|f| f.value.as_str()))
+    {
+        Ok(client) => client,
         Err(err) => return Ok(StepOutcome::fail(err)),
     };
     match &check.mode {
         HttpMode::Once => Ok(outcome_of(
-            send_once(check, &request, &clients, timeout).await,
+            send_once(check, &request, &client, budget.request_deadline(None)).await,
         )),
         HttpMode::Poll {
             interval,
             timeout: poll_timeout,
         } => {
-            let give_up = Instant::now() + *poll_timeout;
+            let started = Instant::now();
+            let give_up = budget.until.map_or(started + *poll_timeout, |until| {
+                until.min(started + *poll_timeout)
+            });
             let mut tries = 0u32;
             loop {
                 tries += 1;
-                let attempt = send_once(check, &request, &clients, timeout).await;
-                if attempt.problem.is_none() || Instant::now() + *interval > give_up {
+                let attempt = send_once(
+                    check,
+                    &request,
+                    &client,
+                    budget.request_deadline(Some(give_up)),
+                )
+                .await;
+                if attempt.problem.is_none() || Instant::now() + *interval >= give_up {
                     let mut outcome = outcome_of(attempt);
                     if !outcome.passed {
                         outcome.message = format!(
                             "still failing after {} ({tries} tries): {}",
-                            format_duration(*poll_timeout),
+                            human_ms(started.elapsed().as_millis() as u64),
                             outcome.message
                         );
                     }
@@ -322,7 +359,7 @@ pub async fn run_check(
                 }
             }
         }
-        HttpMode::Probe(probe) => probe_run(check, probe, &request, &clients, ctx, timeout).await,
+        HttpMode::Probe(probe) => probe_run(check, probe, &request, &client, ctx, budget).await,
     }
 }
 
@@ -338,139 +375,4 @@ fn outcome_of(attempt: Attempt) -> StepOutcome {
     outcome.http_status = attempt.status;
     outcome.captures = attempt.captures;
     outcome
-}
-
-async fn probe_run(
-    check: &HttpCheck,
-    probe: &Probe,
-    request: &PreparedRequest,
-    clients: &HttpClients,
-    ctx: &mut StepContext<'_>,
-    timeout: Duration,
-) -> Result<StepOutcome, StepStop> {
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut next = 0u32;
-    let mut latencies = Vec::with_capacity(probe.samples as usize);
-    let mut errors = 0u32;
-    let launch = |tasks: &mut tokio::task::JoinSet<(u32, Attempt)>, sample: u32| {
-        let (check, request, clients) = (check.clone(), request.clone(), clients.clone());
-        tasks.spawn(async move { (sample, send_once(&check, &request, &clients, timeout).await) });
-    };
-    while next < probe.samples.min(probe.concurrency) {
-        launch(&mut tasks, next);
-        next += 1;
-    }
-    while let Some(joined) = tasks.join_next().await {
-        let Ok((sample, attempt)) = joined else {
-            continue;
-        };
-        let latency_ms = attempt.latency.as_secs_f64() * 1000.0;
-        if attempt.problem.is_some() {
-            errors += 1;
-        }
-        latencies.push(latency_ms);
-        ctx.emitter
-            .emit(Event::Probe {
-                step: ctx.step.id.value.clone(),
-                sample,
-                latency_ms,
-                status: attempt.status,
-                error: attempt.problem,
-            })
-            .await?;
-        if next < probe.samples {
-            launch(&mut tasks, next);
-            next += 1;
-        }
-    }
-    let summary = ProbeSummary::of(&latencies, errors);
-    let limits = [
-        ("p95", probe.max_p95, summary.p95),
-        ("p99", probe.max_p99, summary.p99),
-    ];
-    let mut problems: Vec<String> = limits
-        .into_iter()
-        .filter_map(|(name, max, measured)| {
-            let max = max?;
-            (measured > max.as_secs_f64() * 1000.0)
-                .then(|| format!("{name} {measured:.0} ms > {}", format_duration(max)))
-        })
-        .collect();
-    if let Some(max) = probe.max_error_rate
-        && summary.error_rate > max
-    {
-        problems.push(format!(
-            "error rate {:.2} % > {:.2} %",
-            summary.error_rate * 100.0,
-            max * 100.0
-        ));
-    }
-    let figures = summary.to_string();
-    Ok(if problems.is_empty() {
-        StepOutcome::pass(figures)
-    } else {
-        StepOutcome::fail(format!("{}: {figures}", problems.join("; ")))
-    })
-}
-
-/// Latency percentiles (nearest rank) and error rate of a probe.
-#[derive(Debug, PartialEq)]
-pub struct ProbeSummary {
-    pub samples: usize,
-    pub p50: f64,
-    pub p95: f64,
-    pub p99: f64,
-    pub error_rate: f64,
-}
-
-impl ProbeSummary {
-    pub fn of(latencies_ms: &[f64], errors: u32) -> Self {
-        let mut sorted = latencies_ms.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        let rank = |p: f64| {
-            if sorted.is_empty() {
-                return 0.0;
-            }
-            let index = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-            sorted[index.clamp(1, sorted.len()) - 1]
-        };
-        Self {
-            samples: sorted.len(),
-            p50: rank(50.0),
-            p95: rank(95.0),
-            p99: rank(99.0),
-            error_rate: if sorted.is_empty() {
-                0.0
-            } else {
-                errors as f64 / sorted.len() as f64
-            },
-        }
-    }
-}
-
-impl std::fmt::Display for ProbeSummary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} samples: p50 {:.0} ms, p95 {:.0} ms, p99 {:.0} ms, errors {:.2} %",
-            self.samples,
-            self.p50,
-            self.p95,
-            self.p99,
-            self.error_rate * 100.0
-        )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ProbeSummary;
-
-    #[test]
-    fn percentiles_use_the_nearest_rank() {
-        let latencies: Vec<f64> = (1..=100).map(f64::from).collect();
-        let summary = ProbeSummary::of(&latencies, 3);
-        assert_eq!((summary.p50, summary.p95, summary.p99), (50.0, 95.0, 99.0));
-        assert!((summary.error_rate - 0.03).abs() < 1e-9);
-    }
 }

@@ -1,13 +1,19 @@
-//! The HTTP clients of a run: rustls with the ring provider (no OpenSSL), one client that
-//! follows redirects and one that does not (reqwest sets the policy per client).
+//! The HTTP clients of a run: rustls with the ring provider (no OpenSSL). Redirects are never
+//! followed by the client: `http_send.rs` follows them itself, to drop the runbook's headers
+//! when a redirect leaves the origin. A check with `ca_file` gets a client of its own that also
+//! trusts that CA, built once per file.
 
+use std::collections::HashMap;
 use std::error::Error as _;
+use std::sync::Mutex;
 
 /// The clients, built on first use: building them loads the system's certificate store
 /// (hundreds of files), which a runbook without HTTP steps should not pay for.
 #[derive(Default)]
 pub struct LazyHttpClients {
     clients: std::sync::OnceLock<Result<HttpClients, String>>,
+    /// `ca_file` → a client that trusts it too.
+    with_ca: Mutex<HashMap<String, reqwest::Client>>,
 }
 
 impl LazyHttpClients {
@@ -17,38 +23,55 @@ impl LazyHttpClients {
             .as_ref()
             .map_err(Clone::clone)
     }
+
+    /// The client for a check: the run's own, or one that also trusts `ca_file`.
+    pub fn client_for(&self, ca_file: Option<&str>) -> Result<reqwest::Client, String> {
+        let Some(path) = ca_file else {
+            return self.get().map(|clients| clients.not_following.clone());
+        };
+        let mut cached = self.with_ca.lock().expect("never poisoned");
+        if let Some(client) = cached.get(path) {
+            return Ok(client.clone());
+        }
+        let pem =
+            std::fs::read(path).map_err(|err| format!("cannot read ca_file {path}: {err}"))?;
+        let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+            .ok()
+            .filter(|certificates| !certificates.is_empty())
+            .ok_or_else(|| format!("ca_file {path} holds no PEM certificate"))?;
+        let mut builder = builder();
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+        let client = builder
+            .build()
+            .map_err(|err| format!("cannot set up HTTP with ca_file {path}: {}", cause_of(&err)))?;
+        cached.insert(path.to_string(), client.clone());
+        Ok(client)
+    }
 }
 
 #[derive(Clone)]
 pub struct HttpClients {
-    pub following: reqwest::Client,
     pub not_following: reqwest::Client,
 }
 
 impl HttpClients {
     pub fn new() -> Result<Self, String> {
-        // Installing twice is harmless; the first provider stays.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let build = |policy| {
-            reqwest::Client::builder()
-                .redirect(policy)
-                .user_agent(concat!("cutover/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|err| format!("cannot set up HTTP: {}", cause_of(&err)))
-        };
         Ok(Self {
-            following: build(reqwest::redirect::Policy::limited(10))?,
-            not_following: build(reqwest::redirect::Policy::none())?,
+            not_following: builder()
+                .build()
+                .map_err(|err| format!("cannot set up HTTP: {}", cause_of(&err)))?,
         })
     }
+}
 
-    pub fn get(&self, follow_redirects: bool) -> &reqwest::Client {
-        if follow_redirects {
-            &self.following
-        } else {
-            &self.not_following
-        }
-    }
+fn builder() -> reqwest::ClientBuilder {
+    // Installing twice is harmless; the first provider stays.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("cutover/", env!("CARGO_PKG_VERSION")))
 }
 
 /// The real reason a request failed: reqwest's own message hides it ("error sending request"),
@@ -66,11 +89,62 @@ pub fn cause_of(err: &reqwest::Error) -> String {
     let lower = deepest.to_ascii_lowercase();
     if lower.contains("connection refused") {
         "connection refused".into()
-    } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-        "certificate: unknown issuer".into()
+    } else if let Some(problem) = certificate_problem(&lower) {
+        format!(
+            "the server's TLS certificate was refused: {problem}; if a private CA signs it, \
+             trust that CA for this step with `ca_file = \"/path/to/ca.pem\"`"
+        )
     } else if lower.contains("dns error") || lower.contains("failed to lookup") {
         format!("name resolution failed: {deepest}")
     } else {
         deepest
+    }
+}
+
+/// A certificate refusal in words, from rustls's error names (which read like a debug dump).
+fn certificate_problem(lower: &str) -> Option<&'static str> {
+    if !lower.contains("certificate") {
+        return None;
+    }
+    Some(
+        if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+            "it is signed by an authority this machine does not trust"
+        } else if lower.contains("causedasendentity") {
+            "it is a CA certificate used as the server's own (self-signed with the CA flag set)"
+        } else if lower.contains("expired") {
+            "it has expired"
+        } else if lower.contains("notvalidyet") {
+            "it is not valid yet"
+        } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+            "it is not valid for this host name"
+        } else if lower.contains("revoked") {
+            "it was revoked"
+        } else {
+            "it does not verify"
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::certificate_problem;
+
+    #[test]
+    fn certificate_refusals_are_said_in_words() {
+        assert_eq!(
+            certificate_problem(
+                "invalid peer certificate: other(othererror(caUsedAsEndEntity))"
+                    .to_ascii_lowercase()
+                    .as_str()
+            ),
+            Some(
+                "it is a CA certificate used as the server's own (self-signed with the CA flag set)"
+            )
+        );
+        assert_eq!(
+            certificate_problem("invalid peer certificate: unknownissuer"),
+            Some("it is signed by an authority this machine does not trust")
+        );
+        assert_eq!(certificate_problem("connection reset"), None);
     }
 }

@@ -6,6 +6,8 @@ pub mod dotenv;
 pub mod env;
 pub mod http;
 pub mod http_client;
+pub mod http_probe;
+pub mod http_send;
 pub mod manual;
 pub mod progressive;
 pub mod resolve;

@@ -13,7 +13,7 @@ use crate::runbook::model::FailurePolicy;
 use crate::runbook::template::Scope;
 
 use super::command::run_to_outcome;
-use super::http::run_check;
+use super::http::{Budget, run_check};
 use super::resolve::{describe_process, resolve_process};
 
 fn scope_at(scope: &Scope, stage: u8) -> Scope {
@@ -73,8 +73,8 @@ pub async fn execute(
         bake(step.bake, stage, ctx).await?;
         let mut failure = None;
         for gate in &step.gate {
-            let timeout = gate.timeout.unwrap_or(ctx.settings.http_timeout);
-            let result = run_check(&gate.check, ctx, timeout).await?;
+            let budget = Budget::of(gate.timeout, ctx.settings.http_timeout);
+            let result = run_check(&gate.check, ctx, budget).await?;
             if !result.passed {
                 failure = Some(format!(
                     "gate `{}` failed at {stage}%: {}",
