@@ -1,4 +1,6 @@
 //! Property: `check` never panics, whatever the bytes; the binary always exits 0 or 2.
+//! `bench/fuzz.sh` runs the in-process properties a million times each (`CUTOVER_FUZZ_CASES`);
+//! the test suite runs a short version.
 
 use std::path::Path;
 
@@ -32,8 +34,16 @@ fn damaged_runbook() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// How many cases the in-process properties try: `CUTOVER_FUZZ_CASES`, or a short run.
+fn fuzz_cases() -> u32 {
+    std::env::var("CUTOVER_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(512)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {

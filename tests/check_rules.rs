@@ -61,6 +61,7 @@ rule! {
     capture_shadowing_a_variable => "capture-shadows-variable",
     secret_inside_run => "secret-in-run",
     secret_written_in_the_runbook => "secret-with-default",
+    captured_secret_inside_run => "secret-capture-in-run",
     stage_outside_progressive => "stage-outside-progressive",
     invalid_regex => "invalid-regex",
     default_not_matching_pattern => "default-not-matching-pattern",
@@ -80,6 +81,8 @@ rule! {
     invalid_environment_variable_name => "bad-env-name",
     quoted_placeholder_warns_and_errors_still_fail => "quoted-placeholder-warning-and-error",
     every_problem_of_a_file_at_once => "several-problems-at-once",
+    field_errors_do_not_hide_template_errors => "field-and-template-errors",
+    nesting_past_the_limit_points_at_its_line => "too-deep",
 }
 
 #[test]

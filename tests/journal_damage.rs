@@ -645,3 +645,41 @@ fn verify_says_when_keys_were_not_checked_and_notes_what_the_journal_does_not_na
         "{out}"
     );
 }
+
+#[test]
+fn verify_and_report_hash_a_large_output_in_flat_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = dir.path().join("runbook.toml");
+    // 64 MiB of output: read whole, it would weigh 64 MiB at least.
+    std::fs::write(
+        &runbook,
+        "[runbook]\nname = \"big\"\ntitle = \"Big\"\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"print\"\nkind = \"command\"\nrun = \"head -c 67108864 /dev/zero\"\n",
+    )
+    .unwrap();
+    let logs = dir.path().join("runs");
+    cutover()
+        .args(["run", "--headless", "--drill", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(&logs)
+        .arg(&runbook)
+        .assert()
+        .code(0);
+    let run = support::run_dir(&logs);
+    for command in [vec!["verify"], vec!["report", "--format", "json"]] {
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+            .args(&command)
+            .arg(&run)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let (peak, status) = support::peak_rss_kib(child);
+        assert_eq!(status.code(), Some(0), "{command:?}");
+        assert!(
+            peak < 40 * 1024,
+            "{command:?}: peak RSS {peak} KiB for a 64 MiB output"
+        );
+    }
+}

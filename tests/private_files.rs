@@ -1,5 +1,6 @@
-//! A report written to a file is readable by its owner only: it names the operator and the
-//! host and quotes the run's output.
+//! What cutover writes is its owner's alone: a report written to a file is 0600 (it names the
+//! operator and the host and quotes the run's output), and a runbook's run folder that others
+//! can write is refused before anything is written in it.
 
 mod support;
 
@@ -44,4 +45,37 @@ fn report_to_a_file_is_0600_whatever_the_umask() {
         assert_eq!(mode, 0o600, "{}", target.display());
         assert!(std::fs::read_to_string(&target).unwrap().contains("# "));
     }
+}
+
+#[test]
+fn a_runbook_folder_others_can_write_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = support::runbook(
+        dir.path(),
+        "[runbook]\nname = \"r\"\ntitle = \"R\"\n\n[[phase]]\nid = \"p\"\n\n[[phase.step]]\nid = \"s\"\nkind = \"command\"\nrun = \"echo hi\"\n",
+    );
+    let logs = dir.path().join("runs");
+    let shared = logs.join("r");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let output = cutover()
+        .args(["run", "--headless", "--drill", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(&logs)
+        .arg(&runbook)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("can be written by others (mode 777)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("chmod 700"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(&shared).unwrap().count(),
+        0,
+        "nothing written"
+    );
 }

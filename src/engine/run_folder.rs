@@ -6,6 +6,15 @@ use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+#[derive(Debug, thiserror::Error)]
+pub enum RunFolderError {
+    /// The runbook's folder exists but is not private: refused, nothing written.
+    #[error("{0}")]
+    NotPrivate(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
 pub struct RunFolder {
     pub dir: PathBuf,
     pub run_id: String,
@@ -18,7 +27,7 @@ impl RunFolder {
         log_dir: &Path,
         runbook_name: &str,
         runbook_bytes: &[u8],
-    ) -> std::io::Result<Self> {
+    ) -> Result<Self, RunFolderError> {
         let started = jiff::Timestamp::now()
             .strftime("%Y%m%dT%H%M%SZ")
             .to_string();
@@ -28,6 +37,7 @@ impl RunFolder {
             .recursive(true)
             .mode(0o700)
             .create(&parent)?;
+        refuse_foreign_or_open(&parent)?;
         let dir = parent.join(&run_id);
         DirBuilder::new().mode(0o700).create(&dir)?;
         DirBuilder::new().mode(0o700).create(dir.join("output"))?;
@@ -44,6 +54,38 @@ impl RunFolder {
             run_id,
             started,
         })
+    }
+}
+
+/// The runbook's folder holds every run of it: another user who can write there could plant a
+/// run folder or swap a journal between two checks. A folder that is group- or world-writable,
+/// or belongs to someone else, is refused rather than used.
+fn refuse_foreign_or_open(folder: &Path) -> Result<(), RunFolderError> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(folder)?;
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    let problem = if !meta.is_dir() {
+        Some("is not a folder".to_string())
+    } else if meta.uid() != me {
+        Some(format!(
+            "belongs to uid {}, not to you (uid {me})",
+            meta.uid()
+        ))
+    } else if meta.mode() & 0o022 != 0 {
+        Some(format!(
+            "can be written by others (mode {:o})",
+            meta.mode() & 0o777
+        ))
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(RunFolderError::NotPrivate(format!(
+            "{} {problem}: run folders must be private; `chmod 700` it (as its owner), or pass another --log-dir",
+            folder.display()
+        ))),
     }
 }
 

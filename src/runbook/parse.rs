@@ -23,10 +23,18 @@ pub fn parse_document(source: &SourceFile, diags: &mut Diagnostics) -> Option<Ru
     }
     let (document, syntax_errors) = DeTable::parse_recoverable(&source.text);
     for error in &syntax_errors {
-        let span = error.span().unwrap_or(0..0);
+        let too_deep = error.message().contains("recurs");
+        // The parser gives no place for some errors (too deep a dotted key): point at the most
+        // deeply nested line rather than at 1:1.
+        let span = error
+            .span()
+            .or_else(|| too_deep.then(|| most_nested_line(&source.text)))
+            .unwrap_or(0..0);
         let diag = diags.error(span, format!("TOML syntax: {}", error.message()));
         if error.message().contains("duplicate key") {
             diag.with_hint("each key may appear once per table; remove or rename one of them");
+        } else if too_deep {
+            diag.with_hint("a runbook never needs this much nesting: flatten this value or key");
         }
     }
     let document = document.get_ref();
@@ -321,4 +329,21 @@ fn parse_steps(
         steps.extend(step);
     }
     steps
+}
+
+/// The span of the line with the most nesting characters (`[`, `{` and the dots of dotted keys).
+fn most_nested_line(text: &str) -> Span {
+    let mut best = (0, 0..0);
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let depth = line
+            .bytes()
+            .filter(|b| matches!(b, b'[' | b'{' | b'.'))
+            .count();
+        if depth > best.0 {
+            best = (depth, start..start + line.trim_end().len());
+        }
+        start += line.len();
+    }
+    best.1
 }
