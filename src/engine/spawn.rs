@@ -15,9 +15,9 @@
 //! The death signal (`PR_SET_PDEATHSIG`) is given to services, not to steps. It can only be set
 //! by the child itself between fork and exec, and that code makes the standard library fork
 //! instead of `posix_spawn`: after a fork, every page cutover writes takes a copy-on-write
-//! fault. Measured on the 200-step benchmark (bench/engine.sh's runbook, paired medians of 21):
-//! 342 ms with the death signal on every step, 293 ms without, 241 ms for the plain spawn loop
-//! (1.42x against 1.21x). A service is started once per run, so it pays nothing that shows. A
+//! fault. Measured on the 200-step benchmark (bench/engine.sh's runbook, the whole journaled
+//! run, paired medians of 21): 214.6 ms with the death signal on every step, 178.7 ms without,
+//! 135.8 ms for the plain spawn loop (1.58x against 1.32x; BENCHMARKS.md). A service is started once per run, so it pays nothing that shows. A
 //! step needs it less: when cutover is killed, the death signal would reach only the step's
 //! direct child, never the rest of its group, so the survivors of a step are stopped by
 //! `resume` through their scope mark in any case, before it decides anything.
