@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Reply, cutover, key_file, run_dir, serve};
+use support::{Reply, run_dir, serve};
 
 /// Runs a one-phase drill of `steps` headless; returns exit code, stderr and the journal.
 fn run(dir: &Path, steps: &str) -> (Option<i32>, String, String) {
@@ -16,14 +16,7 @@ fn run(dir: &Path, steps: &str) -> (Option<i32>, String, String) {
         format!("[runbook]\nname = \"h\"\ntitle = \"H\"\n\n[[phase]]\nid = \"main\"\n\n{steps}");
     let runbook = support::runbook(dir, &text);
     let logs = dir.join("runs");
-    let output = cutover()
-        .args(["run", "--headless", "--drill", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(&logs)
-        .arg(&runbook)
-        .output()
-        .unwrap();
+    let output = support::headless_drill(&runbook, &logs).output().unwrap();
     let journal = std::fs::read_to_string(run_dir(&logs).join("journal.log")).unwrap_or_default();
     (
         output.status.code(),
@@ -85,18 +78,7 @@ fn a_1_gb_body_is_streamed_in_bounded_memory_inspected_or_not() {
         dir.path(),
         &format!("[runbook]\nname = \"h\"\ntitle = \"H\"\n\n[[phase]]\nid = \"main\"\n\n{steps}"),
     );
-    let child = Command::new(assert_cmd::cargo::cargo_bin("cutover"))
-        .args(["run", "--headless", "--drill", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.path().join("runs"))
-        .arg(&runbook)
-        .env_remove("SSH_AUTH_SOCK")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = support::spawn_headless_drill(&runbook, &dir.path().join("runs"));
     let (peak, status) = support::peak_rss_kib(child);
     assert_eq!(status.code(), Some(0));
     // 16 MiB kept to inspect, plus the program itself; the whole body would be 1 GiB.

@@ -658,14 +658,7 @@ fn verify_and_report_hash_a_large_output_in_flat_memory() {
     )
     .unwrap();
     let logs = dir.path().join("runs");
-    cutover()
-        .args(["run", "--headless", "--drill", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(&logs)
-        .arg(&runbook)
-        .assert()
-        .code(0);
+    support::headless_drill(&runbook, &logs).assert().code(0);
     let run = support::run_dir(&logs);
     for command in [vec!["verify"], vec!["report", "--format", "json"]] {
         let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))

@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::{cutover, key_file, processes_with, unique_marker};
@@ -50,12 +49,7 @@ run = "setsid sh -c 'exec sleep {a}' >/dev/null 2>&1 & perl -e 'setpgrp(0,0); ex
         ),
     );
     let logs = dir.path().join("runs");
-    cutover()
-        .args(["run", "--headless", "--drill", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(&logs)
-        .arg(&runbook)
+    support::headless_drill(&runbook, &logs)
         .timeout(Duration::from_secs(60))
         .assert()
         .code(0);
@@ -115,18 +109,7 @@ run = "n=0; for p in $(cat {pids}); do grep -qs '^State:.*[RSD]' /proc/$p/status
         ),
     );
     let logs = dir.path().join("runs");
-    let mut run = Command::new(assert_cmd::cargo::cargo_bin("cutover"))
-        .args(["run", "--headless", "--drill", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(&logs)
-        .arg(&runbook)
-        .env_remove("SSH_AUTH_SOCK")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut run = support::spawn_headless_drill(&runbook, &logs);
     wait_for("the step to start", || ready.exists());
     run.kill().unwrap();
     run.wait().unwrap();
@@ -190,18 +173,7 @@ run = "trap '' TERM; touch {ready}; sleep {marker}"
             ready = ready.display()
         ),
     );
-    let child = Command::new(assert_cmd::cargo::cargo_bin("cutover"))
-        .args(["run", "--headless", "--drill", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.join("runs"))
-        .arg(&runbook)
-        .env_remove("SSH_AUTH_SOCK")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = support::spawn_headless_drill(&runbook, &dir.join("runs"));
     wait_for("the step to start", || ready.exists());
     child
 }

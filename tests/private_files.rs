@@ -6,8 +6,6 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 
-use support::{cutover, key_file};
-
 #[test]
 fn report_to_a_file_is_0600_whatever_the_umask() {
     let dir = tempfile::tempdir().unwrap();
@@ -16,14 +14,7 @@ fn report_to_a_file_is_0600_whatever_the_umask() {
         "[runbook]\nname = \"r\"\ntitle = \"R\"\n\n[[phase]]\nid = \"p\"\n\n[[phase.step]]\nid = \"s\"\nkind = \"command\"\nrun = \"echo hi\"\n",
     );
     let logs = dir.path().join("runs");
-    cutover()
-        .args(["run", "--headless", "--drill", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(&logs)
-        .arg(&runbook)
-        .assert()
-        .code(0);
+    support::headless_drill(&runbook, &logs).assert().code(0);
     let run = support::run_dir(&logs);
     let existing = dir.path().join("existing.md");
     std::fs::write(&existing, "old").unwrap();
@@ -58,14 +49,7 @@ fn a_runbook_folder_others_can_write_is_refused_and_nothing_is_written() {
     let shared = logs.join("r");
     std::fs::create_dir_all(&shared).unwrap();
     std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
-    let output = cutover()
-        .args(["run", "--headless", "--drill", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(&logs)
-        .arg(&runbook)
-        .output()
-        .unwrap();
+    let output = support::headless_drill(&runbook, &logs).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use support::{Reply, cutover, key_file, serve, verify};
+use support::{Reply, key_file, serve, verify};
 
 /// A run suspended at a manual step after `steps` automated ones (two entries each), with an
 /// HTTP POST right after the manual step.
@@ -29,12 +29,7 @@ fn suspended_run(dir: &Path, steps: usize, base: &str) -> PathBuf {
     ));
     let runbook = support::runbook(dir, &text);
     let logs = dir.join("runs");
-    cutover()
-        .args(["run", "--headless", "--drill", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(&logs)
-        .arg(&runbook)
+    support::headless_drill(&runbook, &logs)
         .timeout(Duration::from_secs(300))
         .assert()
         .code(3);

@@ -10,7 +10,6 @@ use std::sync::OnceLock;
 use cutover::journal::verify::check::{VerifyOptions, verify_bytes};
 use cutover::journal::verify::report::Verdict;
 use proptest::prelude::*;
-use support::{cutover, key_file};
 
 /// A finished drill run with a manual step, a failure and outputs, made once per process.
 fn journal() -> &'static (PathBuf, Vec<u8>) {
@@ -25,12 +24,8 @@ fn journal() -> &'static (PathBuf, Vec<u8>) {
              [[phase.step]]\nid = \"flaky\"\nkind = \"command\"\nrun = \"echo no; exit 1\"\non_failure = \"continue\"\n",
         );
         let logs = dir.join("runs");
-        cutover()
-            .args(["run", "--headless", "--drill", "--confirm", "ask=ok", "--key"])
-            .arg(key_file())
-            .arg("--log-dir")
-            .arg(&logs)
-            .arg(&runbook)
+        support::headless_drill(&runbook, &logs)
+            .args(["--confirm", "ask=ok"])
             .assert()
             .code(0);
         let run = support::run_dir(&logs);

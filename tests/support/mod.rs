@@ -40,6 +40,35 @@ pub fn key_file() -> PathBuf {
     .clone()
 }
 
+/// `cutover run RUNBOOK --headless --drill --auto` with the test key, its run folders under
+/// `logs`: the command most binary tests start from (add flags, then assert).
+pub fn headless_drill(runbook: &Path, logs: &Path) -> assert_cmd::Command {
+    let mut cmd = cutover();
+    cmd.args(["run", "--headless", "--drill", "--auto", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(logs)
+        .arg(runbook);
+    cmd
+}
+
+/// The same drill started in the background, its output discarded: for tests that signal,
+/// kill or measure the process while it runs.
+pub fn spawn_headless_drill(runbook: &Path, logs: &Path) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+        .args(["run", "--headless", "--drill", "--auto", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(logs)
+        .arg(runbook)
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("cutover starts")
+}
+
 /// A scripted answer: status, body, and how long to wait before answering.
 pub struct Reply {
     pub status: u16,
