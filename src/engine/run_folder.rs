@@ -2,7 +2,7 @@
 //! runbook bytes that ran and `output/`. Private to the operator (0700 folders, 0600 files).
 
 use std::fs::{DirBuilder, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -91,7 +91,7 @@ fn refuse_foreign_or_open(folder: &Path) -> Result<(), RunFolderError> {
 
 fn random_hex(bytes: usize) -> std::io::Result<String> {
     let mut buffer = vec![0u8; bytes];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut buffer)?;
+    getrandom::fill(&mut buffer).map_err(std::io::Error::other)?;
     Ok(super::output_file::hex(&buffer))
 }
 

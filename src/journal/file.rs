@@ -149,7 +149,10 @@ impl JournalFile {
         )
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the one constructor behind create and reopen; each argument is a part of the journal's state"
+    )]
     fn with_state(
         file: File,
         path: PathBuf,

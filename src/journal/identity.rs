@@ -1,29 +1,19 @@
 //! Who and where: the host, the unix user and the SSH connection a run came from.
 
 pub fn hostname() -> String {
-    let mut buffer = [0u8; 256];
-    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it.
-    let ok = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) } == 0;
-    let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
-    if ok {
-        String::from_utf8_lossy(&buffer[..end]).into_owned()
-    } else {
-        "unknown-host".into()
-    }
+    nix::unistd::gethostname()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "unknown-host".into())
 }
 
-/// The login name of the effective user, from the password database.
+/// The login name of the effective user, from the password database. `nix`'s `User::from_uid`
+/// uses the re-entrant `getpwuid_r`: `getpwuid` returns shared static storage, which another
+/// thread's call may overwrite while it is read.
 pub fn unix_user() -> String {
-    // SAFETY: geteuid never fails; getpwuid returns a pointer into static storage or null,
-    // read at once before any other call could overwrite it.
-    unsafe {
-        let entry = libc::getpwuid(libc::geteuid());
-        if !entry.is_null() && !(*entry).pw_name.is_null() {
-            return std::ffi::CStr::from_ptr((*entry).pw_name)
-                .to_string_lossy()
-                .into_owned();
-        }
-        format!("uid-{}", libc::geteuid())
+    let uid = nix::unistd::Uid::effective();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(user)) => user.name,
+        _ => format!("uid-{uid}"),
     }
 }
 

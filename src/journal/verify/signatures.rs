@@ -243,9 +243,8 @@ fn challenge(r: &[u8; 32], key: &[u8; 32], message: &[u8]) -> Scalar {
 /// One random 128-bit coefficient per signature: a forged signature makes the equation hold
 /// with probability 2⁻¹²⁸.
 fn random_coefficients(count: usize) -> std::io::Result<Vec<Scalar>> {
-    use std::io::Read;
     let mut bytes = vec![0u8; count * 16];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
     Ok(bytes
         .chunks(16)
         .map(|chunk| {
