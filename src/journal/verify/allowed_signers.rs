@@ -102,7 +102,11 @@ fn parse_line(line: &str, number: usize) -> Result<AllowedSigner, String> {
     let key = PublicKey::from_openssh(&format!("{key_type} {base64}"))
         .map_err(|e| format!("bad key: {e}"))?;
     let mut signer = AllowedSigner {
-        principals: principals_field.split(',').map(str::to_string).collect(),
+        // OpenSSH accepts the principals quoted (`"alice@corp"`), as it does option values.
+        principals: unquote(&principals_field)
+            .split(',')
+            .map(str::to_string)
+            .collect(),
         namespaces: None,
         valid_after: None,
         valid_before: None,
