@@ -2,6 +2,7 @@
 
 pub mod allowed_signers;
 pub mod check;
+pub mod folder;
 pub mod report;
 pub mod signatures;
 pub mod summary;
