@@ -10,10 +10,18 @@
 //!   [8]( [Σ zᵢ·sᵢ]B − Σ [zᵢ]Rᵢ − [Σ zᵢ·kᵢ]A ) = 0,   kᵢ = SHA-512(Rᵢ ‖ A ‖ Mᵢ) mod ℓ,
 //!
 //! with a random 128-bit zᵢ per signature, so one multi-scalar multiplication covers n + 2
-//! points instead of 2n + 1. It is the same cofactored equation ed25519-dalek's batch uses; a
-//! batch that fails is searched signature by signature with the single verification, which
-//! also names the first bad entry. Nothing about the result depends on the batching: it
-//! decides only how fast "every signature holds" is established.
+//! points instead of 2n + 1. A batch that fails is searched signature by signature, which
+//! names the first bad entry.
+//!
+//! The batch and the single check use the same rule, the cofactored equation
+//! [8]([s]B − R − [k]A) = 0 (ZIP-215's, as in ed25519-zebra): so the verdict never depends on
+//! the batching. A cofactorless single check (ed25519-dalek's `verify`, and `openssl pkeyutl`
+//! in the manual audit) is stricter for one kind of signature only: one whose R carries a
+//! small-order component, which the holder of the session key can craft and cutover's own
+//! signer never makes (its R is [r]B). Such a signature holds here and fails the openssl audit;
+//! with a batch that was cofactored and a search that was not, it used to pass or fail
+//! depending on the rest of its batch. Rejecting it instead would need a scalar multiplication
+//! per signature (its torsion check), about twice verify's cost.
 
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
@@ -22,7 +30,7 @@ use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha512};
 
 /// A session signature collected during the structural pass.
@@ -169,7 +177,7 @@ fn first_bad_in(batch: &[PendingSignature]) -> Option<BadSignature> {
     // Something in this batch is bad: the single verification finds the first one.
     batch
         .iter()
-        .find(|p| p.key.verify(&p.message, &p.signature).is_err())
+        .find(|p| !single_holds(&p.key, &p.message, &p.signature))
         .map(|p| BadSignature {
             line: p.line,
             seq: p.seq,
@@ -229,6 +237,24 @@ fn same_key_batch_holds(key: &VerifyingKey, batch: &[PendingSignature]) -> bool 
     EdwardsPoint::vartime_multiscalar_mul(scalars, points)
         .mul_by_cofactor()
         .is_identity()
+}
+
+/// The single check, by the batch's rule: [8]([s]B − R − [k]A) = 0, s canonical.
+fn single_holds(key: &VerifyingKey, message: &[u8], signature: &Signature) -> bool {
+    let key_bytes = key.to_bytes();
+    let bytes = signature.to_bytes();
+    let r_bytes: [u8; 32] = bytes[..32].try_into().expect("64-byte signature");
+    let s_bytes: [u8; 32] = bytes[32..].try_into().expect("64-byte signature");
+    let (Some(key_point), Some(r), Some(s)) = (
+        CompressedEdwardsY(key_bytes).decompress(),
+        CompressedEdwardsY(r_bytes).decompress(),
+        Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)),
+    ) else {
+        return false;
+    };
+    let k = challenge(&r_bytes, &key_bytes, message);
+    let sb_minus_ka = EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &-key_point, &s);
+    (sb_minus_ka - r).mul_by_cofactor().is_identity()
 }
 
 /// k = SHA-512(R ‖ A ‖ M) mod ℓ, as RFC 8032 defines it.
@@ -323,5 +349,83 @@ mod tests {
         bytes[63] |= 0xf0; // s ≥ ℓ
         pending[3].signature = Signature::from_bytes(&bytes);
         assert_eq!(first_bad(pending).map(|b| b.seq), Some(4));
+    }
+
+    /// A signature made with the session key whose R carries the order-2 point: what only the
+    /// key's holder can craft.
+    fn crafted(secret: &Scalar, message: &[u8]) -> (VerifyingKey, Signature) {
+        let order_two = CompressedEdwardsY({
+            let mut y = [0xffu8; 32];
+            y[0] = 0xec;
+            y[31] = 0x7f;
+            y
+        })
+        .decompress()
+        .expect("(0, -1) is on the curve");
+        let public = (ED25519_BASEPOINT_POINT * secret).compress();
+        let nonce = Scalar::from(1234567u64);
+        let r = (ED25519_BASEPOINT_POINT * nonce + order_two).compress();
+        let k = challenge(r.as_bytes(), public.as_bytes(), message);
+        let s = nonce + k * secret;
+        let mut bytes = [0u8; 64];
+        bytes[..32].copy_from_slice(r.as_bytes());
+        bytes[32..].copy_from_slice(s.as_bytes());
+        (
+            VerifyingKey::from_bytes(public.as_bytes()).unwrap(),
+            Signature::from_bytes(&bytes),
+        )
+    }
+
+    #[test]
+    fn a_crafted_small_order_signature_gets_the_same_verdict_batched_or_alone() {
+        use ed25519_dalek::Verifier;
+        let secret = Scalar::from(987654321u64);
+        for position in [0, 7, 254] {
+            let mut pending = Vec::new();
+            for n in 0..256 {
+                let message = format!("{{\"seq\":{n}}}\n").into_bytes();
+                let (key, signature) = if n == position {
+                    crafted(&secret, &message)
+                } else {
+                    // Honest signatures by the same key: R = [r]B.
+                    let public = (ED25519_BASEPOINT_POINT * secret).compress();
+                    let nonce = Scalar::from(1000 + n as u64);
+                    let r = (ED25519_BASEPOINT_POINT * nonce).compress();
+                    let k = challenge(r.as_bytes(), public.as_bytes(), &message);
+                    let mut bytes = [0u8; 64];
+                    bytes[..32].copy_from_slice(r.as_bytes());
+                    bytes[32..].copy_from_slice((nonce + k * secret).as_bytes());
+                    (
+                        VerifyingKey::from_bytes(public.as_bytes()).unwrap(),
+                        Signature::from_bytes(&bytes),
+                    )
+                };
+                pending.push(PendingSignature {
+                    line: n + 2,
+                    seq: n as u64 + 1,
+                    kind: "note",
+                    key,
+                    message,
+                    signature,
+                });
+            }
+            let crafted = &pending[position];
+            // The cofactorless check (and so openssl's audit) refuses it; the rule here holds.
+            assert!(
+                crafted
+                    .key
+                    .verify(&crafted.message, &crafted.signature)
+                    .is_err()
+            );
+            assert!(single_holds(
+                &crafted.key,
+                &crafted.message,
+                &crafted.signature
+            ));
+            assert!(same_key_batch_holds(&crafted.key.clone(), &pending));
+            // A batch holding it and a real forgery still names the forgery, never the crafted one.
+            pending[position + 1].message.insert(0, b' ');
+            assert_eq!(first_bad(pending).map(|b| b.seq), Some(position as u64 + 2));
+        }
     }
 }
