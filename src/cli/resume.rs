@@ -42,8 +42,7 @@ pub fn resume(args: &ResumeArgs) -> Result<Outcome, Failure> {
         ReopenError::Lock(LockError::Io { .. }) => Failure::JournalWrite(error_chain(&err)),
         ReopenError::Read { .. } => Failure::Input(format!("cannot {}", error_chain(&err))),
     })?;
-    let bytes = locked.bytes.clone();
-    let verification = verify_bytes(&bytes, &run_dir, &VerifyOptions::default());
+    let verification = verify_bytes(&locked.bytes, &run_dir, &VerifyOptions::default());
     if verification.verdict == Verdict::Tampered {
         let error = verification
             .error

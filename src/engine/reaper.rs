@@ -131,29 +131,50 @@ fn all_pids() -> Vec<i32> {
 /// Every live process whose scope `matches`, with all of their descendants (a descendant that
 /// cleared its environment is still found through its parent). Never this process.
 pub fn processes_in_scope(matches: &dyn Fn(&str) -> bool) -> Vec<i32> {
-    let me = std::process::id() as i32;
-    let mut children: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
-    let mut roots = Vec::new();
-    for pid in all_pids() {
-        if pid == me {
-            continue;
+    with_descendants(&ProcessTable::read(matches), Vec::new())
+        .into_iter()
+        .collect()
+}
+
+/// One read of /proc: who is whose child, and which processes carry a matching scope.
+struct ProcessTable {
+    children: BTreeMap<i32, Vec<i32>>,
+    in_scope: Vec<i32>,
+}
+
+impl ProcessTable {
+    fn read(matches: &dyn Fn(&str) -> bool) -> Self {
+        let me = std::process::id() as i32;
+        let mut table = Self {
+            children: BTreeMap::new(),
+            in_scope: Vec::new(),
+        };
+        for pid in all_pids() {
+            if pid == me {
+                continue;
+            }
+            let Some(info) = proc_info(pid).filter(|info| !info.zombie) else {
+                continue;
+            };
+            table.children.entry(info.ppid).or_default().push(pid);
+            if scope_of(pid).is_some_and(|scope| matches(&scope)) {
+                table.in_scope.push(pid);
+            }
         }
-        let Some(info) = proc_info(pid) else { continue };
-        if info.zombie {
-            continue;
-        }
-        children.entry(info.ppid).or_default().push(pid);
-        if scope_of(pid).is_some_and(|scope| matches(&scope)) {
-            roots.push(pid);
-        }
+        table
     }
+}
+
+/// The processes in scope and `roots`, with every descendant of each, by parent links.
+fn with_descendants(table: &ProcessTable, roots: Vec<i32>) -> BTreeSet<i32> {
+    let mut stack: Vec<i32> = table.in_scope.iter().copied().chain(roots).collect();
     let mut found = BTreeSet::new();
-    while let Some(pid) = roots.pop() {
+    while let Some(pid) = stack.pop() {
         if found.insert(pid) {
-            roots.extend(children.get(&pid).into_iter().flatten().copied());
+            stack.extend(table.children.get(&pid).into_iter().flatten().copied());
         }
     }
-    found.into_iter().collect()
+    found
 }
 
 static SUBREAPER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -183,33 +204,10 @@ pub fn left_behind(
     if orphans.is_empty() && !always_scan {
         return Vec::new();
     }
-    let mut found: BTreeSet<i32> = processes_in_scope(scope_matches).into_iter().collect();
-    for orphan in orphans {
-        if found.insert(orphan) {
-            found.extend(processes_in_scope_below(orphan));
-        }
-    }
+    // One read of /proc for the scope and the orphans' descendants alike.
+    let mut found = with_descendants(&ProcessTable::read(scope_matches), orphans);
     found.retain(|pid| !known.contains(pid));
     found.into_iter().collect()
-}
-
-/// The descendants of `root`, by parent links.
-fn processes_in_scope_below(root: i32) -> Vec<i32> {
-    let mut children: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
-    for pid in all_pids() {
-        if let Some(info) = proc_info(pid).filter(|info| !info.zombie) {
-            children.entry(info.ppid).or_default().push(pid);
-        }
-    }
-    let mut found = Vec::new();
-    let mut stack = vec![root];
-    while let Some(pid) = stack.pop() {
-        for &child in children.get(&pid).into_iter().flatten() {
-            found.push(child);
-            stack.push(child);
-        }
-    }
-    found
 }
 
 fn is_subreaper() -> bool {
