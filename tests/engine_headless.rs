@@ -289,20 +289,27 @@ fn dry_run_executes_nothing_that_mutates() {
     assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
+/// `cutover run --headless --auto` on `text` (written to `dir`), with `token` as $TEST_TOKEN,
+/// the secret of these runbooks.
+fn run_with_secret(dir: &std::path::Path, text: &str, token: &str) -> assert_cmd::Command {
+    let path = runbook(dir, text);
+    let mut command = cutover();
+    command
+        .args(["run", "--headless", "--auto", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.join("runs"))
+        .arg(path)
+        .env("TEST_TOKEN", token);
+    command
+}
+
 #[test]
 fn a_secret_printed_by_a_command_is_scrubbed_everywhere() {
     let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[vars.token]\nenv = \"TEST_TOKEN\"\nsecret = true\n\n[[phase]]\nid = \"main\"\n\n\
                 [[phase.step]]\nid = \"leak\"\nkind = \"command\"\nrun = \"echo token=$CUTOVER_TOKEN; echo $CUTOVER_TOKEN >&2; exit 1\"\n";
     let dir = tempfile::tempdir().unwrap();
-    let path = runbook(dir.path(), text);
-    let output = cutover()
-        .env_remove("SSH_AUTH_SOCK")
-        .args(["run", "--headless", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.path().join("runs"))
-        .arg(&path)
-        .env("TEST_TOKEN", "hunter2-very-secret")
+    let output = run_with_secret(dir.path(), text, "hunter2-very-secret")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -325,14 +332,8 @@ fn a_secret_in_a_line_longer_than_a_read_is_scrubbed_whole() {
     let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[vars.token]\nenv = \"TEST_TOKEN\"\nsecret = true\n\n[[phase]]\nid = \"main\"\n\n\
                 [[phase.step]]\nid = \"long\"\nkind = \"command\"\nrun = \"i=0; while [ $i -lt 40000 ]; do printf 'x%s ' \\\"$CUTOVER_TOKEN\\\"; i=$((i+1)); done; echo\"\n";
     let dir = tempfile::tempdir().unwrap();
-    let path = runbook(dir.path(), text);
-    let output = cutover()
-        .args(["run", "--headless", "--auto", "--drill", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.path().join("runs"))
-        .arg(&path)
-        .env("TEST_TOKEN", "hunter2-very-secret")
+    let output = run_with_secret(dir.path(), text, "hunter2-very-secret")
+        .arg("--drill")
         .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
@@ -562,15 +563,7 @@ fn a_secret_shorter_than_8_characters_is_refused_at_start_naming_the_variable() 
     let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[vars.token]\nenv = \"TEST_TOKEN\"\nsecret = true\n\n[[phase]]\nid = \"main\"\n\n\
                 [[phase.step]]\nid = \"use\"\nkind = \"command\"\nrun = \"true\"\n";
     let dir = tempfile::tempdir().unwrap();
-    let path = runbook(dir.path(), text);
-    let output = cutover()
-        .env_remove("SSH_AUTH_SOCK")
-        .args(["run", "--headless", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.path().join("runs"))
-        .arg(&path)
-        .env("TEST_TOKEN", "abc123")
+    let output = run_with_secret(dir.path(), text, "abc123")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
@@ -654,15 +647,8 @@ fn a_value_captured_from_an_api_that_echoes_a_token_is_a_secret_everywhere() {
         base = server.base
     );
     let dir = tempfile::tempdir().unwrap();
-    let path = runbook(dir.path(), &text);
-    let output = cutover()
-        .env_remove("SSH_AUTH_SOCK")
-        .args(["run", "--headless", "--drill", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.path().join("runs"))
-        .arg(&path)
-        .env("TEST_TOKEN", token)
+    let output = run_with_secret(dir.path(), &text, token)
+        .arg("--drill")
         .output()
         .unwrap();
     let err = stderr(&output);

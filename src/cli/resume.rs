@@ -65,7 +65,7 @@ pub fn resume(args: &ResumeArgs) -> Result<Outcome, Failure> {
         )));
     }
     let runbook = load_exact_runbook(&run_dir, &header)?;
-    let state = replay(&header, &verification.entries);
+    let state = replay(&verification.entries);
     let interrupted = decide_interrupted(args, &state, &runbook)?;
 
     // What the previous process left running (kill -9 leaves a step's group and every service

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::entry::{Body, HeaderBody};
+use super::entry::Body;
 use super::verify::report::VerifiedEntry;
 use crate::engine::events::{Decision, PolicyAction, ServiceState, StepStatus};
 
@@ -27,7 +27,7 @@ pub struct RunState {
     pub finished: bool,
 }
 
-pub fn replay(_header: &HeaderBody, entries: &[VerifiedEntry]) -> RunState {
+pub fn replay(entries: &[VerifiedEntry]) -> RunState {
     let mut state = RunState::default();
     let mut running: Option<(String, String)> = None; // (step, kind)
     for verified in entries {
@@ -150,46 +150,28 @@ mod tests {
         })
     }
 
-    fn header() -> HeaderBody {
-        let dir = tempfile::tempdir().unwrap();
-        let journal = crate::journal::test_journal::drill_journal(dir.path());
-        drop(journal);
-        let bytes = std::fs::read(dir.path().join("journal.log")).unwrap();
-        let line = std::str::from_utf8(&bytes).unwrap().lines().next().unwrap();
-        match Entry::parse(line.split('\t').next().unwrap()).unwrap().body {
-            Body::Header(header) => header,
-            _ => unreachable!(),
-        }
-    }
-
     #[test]
     fn an_operator_note_reading_service_ready_is_a_note_not_a_service() {
-        let state = replay(
-            &header(),
-            &entries(vec![
-                passed("migrate"),
-                Body::Note(NoteBody {
-                    step: Some("migrate".into()),
-                    text: "service ready".into(),
-                }),
-            ]),
-        );
+        let state = replay(&entries(vec![
+            passed("migrate"),
+            Body::Note(NoteBody {
+                step: Some("migrate".into()),
+                text: "service ready".into(),
+            }),
+        ]));
         assert!(state.services.is_empty(), "{state:?}");
         assert!(state.done.contains("migrate"));
     }
 
     #[test]
     fn a_service_is_known_by_its_own_entry() {
-        let state = replay(
-            &header(),
-            &entries(vec![
-                passed("sandbox"),
-                Body::Service(ServiceBody {
-                    step: "sandbox".into(),
-                    state: ServiceState::Ready,
-                }),
-            ]),
-        );
+        let state = replay(&entries(vec![
+            passed("sandbox"),
+            Body::Service(ServiceBody {
+                step: "sandbox".into(),
+                state: ServiceState::Ready,
+            }),
+        ]));
         assert_eq!(state.services, vec!["sandbox".to_string()]);
     }
 }
