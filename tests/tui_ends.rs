@@ -43,7 +43,9 @@ fn a_journal_write_failure_under_the_tui_exits_5_at_once_and_restores_the_termin
     let code = pane.exit_code();
     let took = started.elapsed();
     assert_eq!(code, 5, "{}", pane.screen());
-    assert!(took < Duration::from_secs(10), "took {took:?}");
+    // From Enter to the exit, the steps before the failure included: about 50 ms measured on a
+    // release build; the debug build on a loaded machine gets room, not 30 s of hanging.
+    assert!(took < Duration::from_secs(3), "took {took:?}");
     pane.assert_terminal_restored();
     assert!(
         pane.joined().contains("cannot write the journal"),
