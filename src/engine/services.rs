@@ -89,9 +89,7 @@ impl Services {
             *signalled.terminated_at.get_or_insert_with(Instant::now)
         };
         let mut running: Vec<Service> = self.running.drain(..).rev().collect();
-        for service in &running {
-            service.group.signal(libc::SIGTERM);
-        }
+        // Each stop sends its SIGTERM when first polled: all of them in the same round.
         let stops = running
             .iter_mut()
             .map(|service| terminate_group(service.group, &mut service.child, since + grace));
@@ -100,7 +98,7 @@ impl Services {
     }
 }
 
-/// The one terminate-with-grace for a child's group: SIGTERM (again, harmless if sent
+/// The one terminate-with-grace for a child's group: SIGTERM (harmless if an abort sent it
 /// already), the leader reaped as it exits (a zombie leader would make the group look alive),
 /// SIGKILL to whatever is left at `kill_at`.
 pub async fn terminate_group(
