@@ -11,11 +11,13 @@
 
 use clap::Parser;
 use cutover::cli::args::{Cli, Command};
-use cutover::cli::drive::drive_headless;
-use cutover::cli::headless_answers::HeadlessAnswers;
-use cutover::cli::run::{plan_run, prepare};
+use cutover::cli::run::start_request;
 use cutover::engine::emitter::{Emitter, InlineRecorder, RecordError};
 use cutover::engine::events::{Event, RunStatus};
+use cutover::launch::headless::drive_headless;
+use cutover::launch::headless_answers::HeadlessAnswers;
+use cutover::launch::prepare::prepare;
+use cutover::launch::start::plan_run;
 
 /// The durable consumer's interface, answered from memory.
 #[derive(Default)]
@@ -32,7 +34,7 @@ impl InlineRecorder for InMemory {
 }
 
 fn main() {
-    cutover::cli::process_setup::prepare_process();
+    cutover::launch::process_setup::prepare_process();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
@@ -54,9 +56,10 @@ fn main() {
     let Command::Run(args) = cli.command else {
         unreachable!("parsed as `cutover run`")
     };
-    let prepared = prepare(&args, false).expect("the runbook is valid");
+    let request = start_request(&args);
+    let prepared = prepare(&request, false).expect("the runbook is valid");
     let plan = plan_run(
-        &args,
+        &request,
         prepared.runbook,
         &prepared.bytes,
         prepared.mode,
@@ -64,7 +67,7 @@ fn main() {
         &[],
     )
     .expect("the run folder is created and the variables resolve");
-    let answers = HeadlessAnswers::new(&args.confirms, args.on_failure);
+    let answers = HeadlessAnswers::new(&request.answers);
     let emitter = Emitter::default().with_inline_durable(Box::new(InMemory::default()));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

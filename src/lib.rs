@@ -1,13 +1,16 @@
 //! cutover: a terminal runbook runner for production release windows.
 //!
 //! The tree follows the flow of a run: `runbook` (format, model, check) → `engine` (executes,
-//! emits events) → `journal`, `tui`, `report` (consume events) → `cli` (wires them). `exit`
-//! turns every outcome into the exit code of SPEC §1, in one place.
+//! emits events) → `journal`, `tui`, `report` (consume events) → `launch` (starts or resumes a
+//! run and wires the engine to its consumers) → `cli` (maps arguments). `exit` turns every
+//! outcome and every error into the exit code of SPEC §1, in one place.
 
 pub mod cli;
 pub mod engine;
+pub mod error_chain;
 pub mod exit;
 pub mod journal;
+pub mod launch;
 pub mod report;
 pub mod runbook;
 pub mod sandbox;

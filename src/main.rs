@@ -3,7 +3,7 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    cutover::cli::process_setup::prepare_process();
+    cutover::launch::process_setup::prepare_process();
     let cli = cutover::cli::args::Cli::parse();
     cutover::exit::exit_code(cutover::cli::dispatch::dispatch(cli))
 }

@@ -182,7 +182,7 @@ fn an_unreadable_file_is_one_clear_sentence_and_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.starts_with("cutover: cannot read runbook no/such/runbook.toml: "),
+        stderr.starts_with("cutover: failed to read the runbook no/such/runbook.toml: "),
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1);

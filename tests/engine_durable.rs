@@ -48,7 +48,9 @@ fn journal(
                 .to_string();
             seen.push(kind);
             let answer = if seen.len() == fail_at {
-                Err(RecordError("No space left on device".into()))
+                Err(RecordError::consumer(std::io::Error::other(
+                    "No space left on device",
+                )))
             } else {
                 Ok(())
             };
@@ -117,7 +119,7 @@ async fn a_failed_record_stops_the_run_before_the_next_side_effect() {
     );
     let result = engine.run().await;
     assert!(
-        matches!(result, Err(EngineError::Record(RecordError(ref m))) if m.contains("No space")),
+        matches!(result, Err(EngineError::Record(ref err)) if cutover::error_chain::error_chain(err).contains("No space")),
         "{result:?}"
     );
     assert!(dir.path().join("first").exists());

@@ -12,16 +12,20 @@ use crate::runbook::render::{JsonDiagnostic, render_text, to_json};
 pub fn check(args: &CheckArgs) -> Result<Outcome, Failure> {
     let mut results = Vec::new();
     for path in &args.runbooks {
-        results.push(read_and_check(path).map_err(|err| Failure::Input(err.to_string()))?);
+        results.push(read_and_check(path)?);
     }
     let mut stdout = std::io::stdout().lock();
     let printed = match args.format {
         CheckFormat::Text => print_text(&mut stdout, &results),
         CheckFormat::Json => print_json(&mut stdout, &results),
     };
-    printed.map_err(|err| Failure::Input(format!("cannot write the diagnostics: {err}")))?;
-    if results.iter().any(|checked| checked.error_count > 0) {
-        Err(Failure::Reported)
+    printed.map_err(|source| Failure::Stdout {
+        what: "the diagnostics",
+        source,
+    })?;
+    let errors: usize = results.iter().map(|checked| checked.error_count).sum();
+    if errors > 0 {
+        Err(Failure::RunbookErrors(errors))
     } else {
         Ok(Outcome::Done)
     }

@@ -1,16 +1,12 @@
-//! The command line: clap definitions and one file per subcommand wiring the parts together.
+//! The command line: clap definitions, and one file per subcommand mapping its arguments onto
+//! the part that does the work.
 
 pub mod args;
 pub mod check;
 pub mod dispatch;
-pub mod drive;
-pub mod headless_answers;
-pub mod interactive;
-pub mod process_setup;
 pub mod report;
 pub mod resume;
 pub mod review;
 pub mod run;
 pub mod sandbox;
-pub mod signals;
 pub mod verify;

@@ -1,59 +1,25 @@
 //! `cutover verify JOURNAL`: VALID (0), INCOMPLETE (3, warnings only) or TAMPERED (4).
 
-use std::path::Path;
-
 use super::args::{ExpectMode, TrustArgs, VerifyArgs};
 use crate::engine::events::Mode;
 use crate::exit::{Failure, Outcome};
-use crate::journal::history::load::journal_paths;
-use crate::journal::verify::allowed_signers::AllowedSigners;
-use crate::journal::verify::check::{VerifyOptions, parse_anchor, verify_bytes};
-use crate::journal::verify::report::{Verdict, Verification};
+use crate::journal::verify::check::VerifyOptions;
+use crate::journal::verify::report::Verdict;
 use crate::journal::verify::summary::summary_lines;
+use crate::journal::verify::trust::{TrustError, TrustInput, verify_journal};
 
 pub fn verify_options(
     args: &TrustArgs,
     expect_mode: Option<ExpectMode>,
-) -> Result<VerifyOptions, Failure> {
-    let allowed_signers = match &args.allowed_signers {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|err| {
-                Failure::Input(format!(
-                    "cannot read allowed signers {}: {err}",
-                    path.display()
-                ))
-            })?;
-            Some(
-                AllowedSigners::parse(&text)
-                    .map_err(|err| Failure::Input(format!("{}: {err}", path.display())))?,
-            )
-        }
-        None => None,
-    };
-    let anchors = args
-        .anchors
-        .iter()
-        .map(|a| parse_anchor(a))
-        .collect::<Result<_, _>>()
-        .map_err(Failure::Input)?;
-    let expect_mode = expect_mode.map(|mode| match mode {
-        ExpectMode::Production => Mode::Production,
-        ExpectMode::Drill => Mode::Drill,
-    });
-    Ok(VerifyOptions {
-        allowed_signers,
-        anchors,
-        expect_mode,
+) -> Result<VerifyOptions, TrustError> {
+    crate::journal::verify::trust::verify_options(&TrustInput {
+        allowed_signers: args.allowed_signers.as_deref(),
+        anchors: &args.anchors,
+        expect_mode: expect_mode.map(|mode| match mode {
+            ExpectMode::Production => Mode::Production,
+            ExpectMode::Drill => Mode::Drill,
+        }),
     })
-}
-
-/// Reads and verifies a journal.
-pub fn verify_journal(path: &Path, options: &VerifyOptions) -> Result<Verification, Failure> {
-    let (journal, run_dir) = journal_paths(path);
-    let bytes = std::fs::read(&journal).map_err(|err| {
-        Failure::Input(format!("cannot read journal {}: {err}", journal.display()))
-    })?;
-    Ok(verify_bytes(&bytes, &run_dir, options))
 }
 
 pub fn verify(args: &VerifyArgs) -> Result<Outcome, Failure> {

@@ -126,7 +126,7 @@ pub enum StepStop {
     /// An event could not be recorded: the run stops (exit 5).
     Record(RecordError),
     /// The run folder could not be written.
-    Io(String),
+    RunFolder(super::error::RunFolderWriteError),
 }
 
 impl From<RecordError> for StepStop {

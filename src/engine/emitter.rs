@@ -12,7 +12,7 @@
 //! TUI shares the engine's thread and must never wait on a disk), or called on the engine's
 //! thread (headless runs, where the engine would only wait for the answer anyway).
 
-use std::fmt;
+use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -20,17 +20,35 @@ use super::events::Event;
 use super::scrub::Scrubber;
 use super::scrub_event::scrub_event;
 
-/// Why the durable consumer could not record an event. The run stops (exit 5).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecordError(pub String);
+/// Why the durable consumer could not record an event. The run stops (exit 5). The engine does
+/// not know the journal's own error type (the journal is built on the engine, not the other way
+/// round), so the consumer's error travels as its source, shared by every ack that reports it.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("record the run in its journal")]
+    Consumer(#[source] Arc<dyn std::error::Error + Send + Sync>),
+    #[error("record the run in its journal: the journal writer stopped before answering")]
+    WriterStopped,
+    #[error("record the run in its journal: it was closed before the run ended")]
+    Closed,
+}
 
-impl fmt::Display for RecordError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl RecordError {
+    pub fn consumer(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Consumer(Arc::new(err))
     }
 }
 
-impl std::error::Error for RecordError {}
+impl PartialEq for RecordError {
+    /// The same failure: the same shared source, or the same kind without one.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Consumer(a), Self::Consumer(b)) => Arc::ptr_eq(a, b),
+            (Self::WriterStopped, Self::WriterStopped) | (Self::Closed, Self::Closed) => true,
+            _ => false,
+        }
+    }
+}
 
 /// A request to the durable consumer: record this event, then answer.
 pub struct Record {
@@ -172,9 +190,7 @@ impl Emitter {
         }
         for pending in pending {
             if let Acknowledgement::Awaited(answer) = pending.acknowledgement {
-                answer.await.map_err(|_| {
-                    RecordError("the journal writer stopped before answering".into())
-                })??;
+                answer.await.map_err(|_| RecordError::WriterStopped)??;
             }
             self.forward(&pending.event);
         }
@@ -193,7 +209,7 @@ impl Emitter {
                         event: event.clone(),
                         ack,
                     })
-                    .map_err(|_| RecordError("the journal writer has stopped".into()))?;
+                    .map_err(|_| RecordError::WriterStopped)?;
                 Ok(Acknowledgement::Awaited(answer))
             }
         }
@@ -210,6 +226,13 @@ impl Emitter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One failure, shared like the journal's first failure is: equal to itself only.
+    fn disk_full() -> RecordError {
+        static DISK_FULL: std::sync::LazyLock<RecordError> =
+            std::sync::LazyLock::new(|| RecordError::consumer(std::io::Error::other("disk full")));
+        DISK_FULL.clone()
+    }
     use crate::engine::events::Stream;
 
     fn durable_event() -> Event {
@@ -252,15 +275,9 @@ mod tests {
         let mut observer = emitter.observe();
         tokio::spawn(async move {
             let record = records.recv().await.unwrap();
-            record
-                .ack
-                .send(Err(RecordError("disk full".into())))
-                .unwrap();
+            record.ack.send(Err(disk_full())).unwrap();
         });
-        assert_eq!(
-            emitter.emit(durable_event()).await,
-            Err(RecordError("disk full".into()))
-        );
+        assert_eq!(emitter.emit(durable_event()).await, Err(disk_full()));
         assert!(observer.try_recv().is_err());
     }
 
@@ -305,13 +322,10 @@ mod tests {
         emitter.emit_deferred(durable_event()).unwrap();
         tokio::spawn(async move {
             while let Some(record) = records.recv().await {
-                let _ = record.ack.send(Err(RecordError("disk full".into())));
+                let _ = record.ack.send(Err(disk_full()));
             }
         });
-        assert_eq!(
-            emitter.emit(durable_event()).await,
-            Err(RecordError("disk full".into()))
-        );
+        assert_eq!(emitter.emit(durable_event()).await, Err(disk_full()));
     }
 
     /// An inline recorder that keeps each batch it was given, or fails every batch.
@@ -327,11 +341,7 @@ mod tests {
                 .lock()
                 .unwrap()
                 .push(events.iter().map(|e| (*e).clone()).collect());
-            if self.fail {
-                Err(RecordError("disk full".into()))
-            } else {
-                Ok(())
-            }
+            if self.fail { Err(disk_full()) } else { Ok(()) }
         }
     }
 
@@ -374,10 +384,7 @@ mod tests {
         let mut emitter = Emitter::default().with_inline_durable(Box::new(log.clone()));
         let mut observer = emitter.observe();
         emitter.emit_deferred(durable_event()).unwrap();
-        assert_eq!(
-            emitter.emit(durable_event()).await,
-            Err(RecordError("disk full".into()))
-        );
+        assert_eq!(emitter.emit(durable_event()).await, Err(disk_full()));
         assert!(observer.try_recv().is_err());
     }
 

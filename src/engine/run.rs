@@ -12,7 +12,8 @@ use tokio::time::Instant;
 
 use super::context::{Captured, RunSettings, StepContext, StepOutcome, StepStop};
 use super::control::Control;
-use super::emitter::{Emitter, RecordError};
+use super::emitter::Emitter;
+pub use super::error::EngineError;
 use super::events::{
     Decision, Event, Mode, PolicyAction, PolicySource, Prompt, RunStatus, ServiceState, StepStatus,
 };
@@ -26,30 +27,6 @@ use super::steps::http_client::LazyHttpClients;
 use super::window_clock::WindowClock;
 use crate::runbook::model::{FailurePolicy, Runbook, Step, StepAction};
 use crate::runbook::template::Scope;
-
-/// Why a run stopped without a status: it could not record (exit 5).
-#[derive(Debug)]
-pub enum EngineError {
-    Record(RecordError),
-    Io(String),
-}
-
-impl std::fmt::Display for EngineError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Record(err) => write!(f, "the journal could not record: {err}"),
-            Self::Io(message) => f.write_str(message),
-        }
-    }
-}
-
-impl std::error::Error for EngineError {}
-
-impl From<RecordError> for EngineError {
-    fn from(err: RecordError) -> Self {
-        Self::Record(err)
-    }
-}
 
 /// Everything the engine needs to run, decided by the command line.
 pub struct RunPlan {
@@ -363,7 +340,7 @@ impl Engine {
                     Some(Flow::Suspend(reason)),
                 ),
                 Err(StepStop::Record(err)) => return Err(EngineError::Record(err)),
-                Err(StepStop::Io(message)) => return Err(EngineError::Io(message)),
+                Err(StepStop::RunFolder(err)) => return Err(EngineError::RunFolder(err)),
             };
             let status = match (outcome.status_override, outcome.passed) {
                 (Some(status), _) => status,

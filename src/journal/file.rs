@@ -2,7 +2,7 @@
 //! `fdatasync` each, and keeps what checkpoints need (the running SHA-256 of every byte so far).
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,23 +16,50 @@ use super::keys::session::SessionKey;
 use super::line::{ED25519_PREFIX, SSHSIG_PREFIX, encode, format_line, signed_message};
 use super::output_sync::OutputSync;
 use super::run_lock::{LockError, lock_exclusive};
+
 use crate::engine::output_file::hex;
 
 /// Checkpoints come at least this often (LOG-FORMAT.md).
 const CHECKPOINT_EVERY_ENTRIES: u32 = 50;
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(300);
 
-/// A journal that cannot be written: the run must stop (exit 5).
-#[derive(Debug)]
-pub struct JournalError(pub String);
-
-impl std::fmt::Display for JournalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// A journal that cannot be written: the run must stop (exit 5). Messages read after
+/// "failed to"; the I/O error that caused each is its source.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("create the journal {}", path.display())]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("write the journal {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("write the journal {}: only {written} of {wanted} bytes were written (disk full?)", path.display())]
+    ShortWrite {
+        path: PathBuf,
+        written: usize,
+        wanted: usize,
+    },
+    #[error("sign the journal")]
+    Sign(#[source] super::keys::operator::KeyError),
+    #[error("sync the output file {path}")]
+    SyncOutput {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("draw a session key or id for the journal")]
+    Randomness(#[source] std::io::Error),
+    #[error("build the journal's header")]
+    Header(#[source] std::io::Error),
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
-
-impl std::error::Error for JournalError {}
 
 pub struct JournalFile {
     file: File,
@@ -90,13 +117,11 @@ impl JournalFile {
             .create_new(true)
             .mode(0o600)
             .open(&staging)
-            .map_err(|err| {
-                JournalError(format!(
-                    "cannot create the journal {}: {err}",
-                    staging.display()
-                ))
+            .map_err(|source| JournalError::Create {
+                path: staging.clone(),
+                source,
             })?;
-        lock_exclusive(&file, &path).map_err(|err| JournalError(err.to_string()))?;
+        lock_exclusive(&file, &path)?;
         let state = ChainState {
             next_seq: 0,
             prev: super::entry::ZERO_HASH.into(),
@@ -117,43 +142,15 @@ impl JournalFile {
         let publish = std::fs::hard_link(&staging, &path)
             .and_then(|()| std::fs::remove_file(&staging))
             .and_then(|()| File::open(run_dir)?.sync_all());
-        publish.map_err(|err| {
-            JournalError(format!(
-                "cannot create the journal {}: {err}",
-                path.display()
-            ))
-        })?;
+        publish.map_err(|source| JournalError::Create { path, source })?;
         Ok(journal)
-    }
-
-    /// Appends to a journal opened and locked by [`LockedJournal::open`], after `state`
-    /// (resume): the state must come from the bytes read through that same lock.
-    pub fn reopen(
-        locked: LockedJournal,
-        run_dir: &Path,
-        sid: String,
-        namespace: &'static str,
-        operator: OperatorKey,
-        session: SessionKey,
-        state: ChainState,
-    ) -> Self {
-        Self::with_state(
-            locked.file,
-            locked.path,
-            run_dir,
-            sid,
-            namespace,
-            operator,
-            session,
-            state,
-        )
     }
 
     #[expect(
         clippy::too_many_arguments,
-        reason = "the one constructor behind create and reopen; each argument is a part of the journal's state"
+        reason = "the one constructor behind create and resume; each argument is a part of the journal's state"
     )]
-    fn with_state(
+    pub(super) fn with_state(
         file: File,
         path: PathBuf,
         run_dir: &Path,
@@ -201,12 +198,12 @@ impl JournalFile {
         if !self.unsynced {
             return Ok(());
         }
-        self.file.sync_data().map_err(|err| {
-            JournalError(format!(
-                "cannot write the journal {}: {err}",
-                self.path.display()
-            ))
-        })?;
+        self.file
+            .sync_data()
+            .map_err(|source| JournalError::Write {
+                path: self.path.clone(),
+                source,
+            })?;
         self.unsynced = false;
         Ok(())
     }
@@ -289,7 +286,7 @@ impl JournalFile {
             let blob = self
                 .operator
                 .sign(self.namespace, &message)
-                .map_err(|err| JournalError(format!("cannot sign the journal: {err}")))?;
+                .map_err(JournalError::Sign)?;
             format!("{SSHSIG_PREFIX}{}", encode(&blob))
         } else {
             format!("{ED25519_PREFIX}{}", encode(&self.session.sign(&message)))
@@ -316,66 +313,24 @@ impl JournalFile {
     /// error, never retried: the bytes that did reach the file are a torn tail that verify
     /// reports and resume accounts for.
     fn write_synced(&mut self, bytes: &[u8]) -> Result<(), JournalError> {
-        let fail = |err: std::io::Error| {
-            JournalError(format!(
-                "cannot write the journal {}: {err}",
-                self.path.display()
-            ))
-        };
-        let written = self.file.write(bytes).map_err(fail)?;
+        let written = self
+            .file
+            .write(bytes)
+            .map_err(|source| JournalError::Write {
+                path: self.path.clone(),
+                source,
+            })?;
         if written != bytes.len() {
-            return Err(JournalError(format!(
-                "cannot write the journal {}: only {written} of {} bytes were written (disk full?)",
-                self.path.display(),
-                bytes.len()
-            )));
+            return Err(JournalError::ShortWrite {
+                path: self.path.clone(),
+                written,
+                wanted: bytes.len(),
+            });
         }
         self.unsynced = true;
         if self.batching {
             return Ok(());
         }
         self.sync()
-    }
-}
-
-/// An existing journal, opened for appending and locked before a byte of it was read, with
-/// every byte it held then. Nothing a resume appends is decided from bytes read before the lock:
-/// two resumes started together, or a resume racing the process that is finishing the run, see
-/// one another's entries or are refused (LOG-FORMAT.md, "One writer").
-pub struct LockedJournal {
-    file: File,
-    path: PathBuf,
-    pub bytes: Vec<u8>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ReopenError {
-    #[error(transparent)]
-    Lock(#[from] LockError),
-    #[error("read the journal {}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-impl LockedJournal {
-    pub fn open(run_dir: &Path) -> Result<Self, ReopenError> {
-        let path = run_dir.join("journal.log");
-        let read_error = |source| ReopenError::Read {
-            path: path.clone(),
-            source,
-        };
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .open(&path)
-            .map_err(read_error)?;
-        lock_exclusive(&file, &path)?;
-        let mut bytes = Vec::new();
-        // Reads from offset 0 through the locked descriptor (O_APPEND moves only writes).
-        (&file).read_to_end(&mut bytes).map_err(read_error)?;
-        Ok(Self { file, path, bytes })
     }
 }

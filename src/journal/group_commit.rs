@@ -4,7 +4,9 @@
 //! `fdatasync` for all — and nothing of a batch counts as recorded unless that sync returned.
 //! After the first failure every record fails: the run stops rather than carry on unrecorded.
 
-use super::file::JournalFile;
+use std::sync::Arc;
+
+use super::file::{JournalError, JournalFile};
 use super::record::record;
 use crate::engine::emitter::RecordError;
 use crate::engine::events::Event;
@@ -12,13 +14,13 @@ use crate::engine::events::Event;
 /// What a journal writer hands back when the run is over.
 pub struct WriterResult {
     pub journal: JournalFile,
-    pub failure: Option<String>,
+    pub failure: Option<Arc<JournalError>>,
 }
 
 /// A journal file and the first failure it met, committing batches of events.
 pub struct GroupCommit {
     journal: JournalFile,
-    failure: Option<String>,
+    failure: Option<Arc<JournalError>>,
 }
 
 impl GroupCommit {
@@ -40,7 +42,7 @@ impl GroupCommit {
         if self.failure.is_none()
             && let Err(err) = record(&mut self.journal, event)
         {
-            self.failure = Some(err.to_string());
+            self.failure = Some(Arc::new(err));
         }
     }
 
@@ -49,10 +51,10 @@ impl GroupCommit {
         if self.failure.is_none()
             && let Err(err) = self.journal.end_batch()
         {
-            self.failure = Some(err.to_string());
+            self.failure = Some(Arc::new(err));
         }
         match &self.failure {
-            Some(first) => Err(RecordError(first.clone())),
+            Some(first) => Err(RecordError::Consumer(first.clone())),
             None => Ok(()),
         }
     }

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod inline_writer;
 pub mod keys;
 pub mod line;
+pub mod open;
 pub mod output_sync;
 pub mod record;
 pub mod replay;

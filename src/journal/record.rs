@@ -197,10 +197,11 @@ fn sync(
     journal: &JournalFile,
     output: &crate::engine::events::OutputRecord,
 ) -> Result<(), JournalError> {
-    journal.outputs.sync(output).map_err(|err| {
-        JournalError(format!(
-            "cannot sync the output file {}: {err}",
-            output.path
-        ))
-    })
+    journal
+        .outputs
+        .sync(output)
+        .map_err(|source| JournalError::SyncOutput {
+            path: output.path.clone(),
+            source,
+        })
 }

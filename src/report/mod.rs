@@ -7,3 +7,4 @@ pub mod json;
 pub mod markdown;
 pub mod summary;
 pub mod words;
+pub mod write;

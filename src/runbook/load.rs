@@ -20,24 +20,13 @@ pub struct Checked {
 }
 
 /// Why a runbook could not even be read.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("read the runbook {}", path.display())]
 pub struct ReadError {
     pub path: PathBuf,
+    #[source]
     pub source: std::io::Error,
 }
-
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "cannot read runbook {}: {}",
-            self.path.display(),
-            self.source
-        )
-    }
-}
-
-impl std::error::Error for ReadError {}
 
 pub fn read_and_check(path: &Path) -> Result<Checked, ReadError> {
     let bytes = std::fs::read(path).map_err(|source| ReadError {

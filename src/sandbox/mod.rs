@@ -2,6 +2,8 @@
 //! disk, and its HTTP server.
 
 pub mod app;
+pub mod call;
+pub mod error;
 pub mod hardening;
 pub mod server;
 pub mod state;

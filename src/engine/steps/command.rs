@@ -2,6 +2,7 @@
 //! stdout line captured when asked.
 
 use crate::engine::context::{Captured, StepContext, StepOutcome, StepStop};
+use crate::engine::error::RunFolderWriteError;
 use crate::engine::events::{Event, Stream};
 use crate::engine::output_file::OutputFile;
 use crate::engine::process::{Exit, Owner, run_process};
@@ -59,7 +60,10 @@ pub async fn run_to_outcome(
 ) -> Result<(StepOutcome, Option<String>), StepStop> {
     let name = format!("{}.{}{suffix}", ctx.id(), ctx.attempt);
     let mut output = OutputFile::create(ctx.run_dir, &name)
-        .map_err(|err| StepStop::Io(format!("cannot create the output file: {err}")))?;
+        .map_err(RunFolderWriteError::new(format!(
+            "create the output file {name}"
+        )))
+        .map_err(StepStop::RunFolder)?;
     let step_id = ctx.id().to_string();
     let emitter = &*ctx.emitter;
     let mut on_output = |stream: Stream, text: std::sync::Arc<str>| {
@@ -84,10 +88,16 @@ pub async fn run_to_outcome(
     )
     .await;
     let result = result
-        .map_err(|err| StepStop::Io(format!("cannot record the output of `{step_id}`: {err}")))?;
+        .map_err(RunFolderWriteError::new(format!(
+            "record the output of `{step_id}`"
+        )))
+        .map_err(StepStop::RunFolder)?;
     let record = output
         .finish()
-        .map_err(|err| StepStop::Io(format!("cannot write the output of `{step_id}`: {err}")))?;
+        .map_err(RunFolderWriteError::new(format!(
+            "write the output of `{step_id}`"
+        )))
+        .map_err(StepStop::RunFolder)?;
     let (passed, message, exit_code) = match &result.exit {
         Exit::Code(code) if expect_exit.contains(code) => {
             (true, format!("exit {code}"), Some(*code))

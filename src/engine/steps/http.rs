@@ -313,7 +313,12 @@ pub async fn run_check(
         .client_for(check.ca_file.as_ref().map(|f| f.value.as_str()))
     {
         Ok(client) => client,
-        Err(err) => return Ok(StepOutcome::fail(err)),
+        Err(err) => {
+            return Ok(StepOutcome::fail(format!(
+                "cannot {}",
+                crate::error_chain::error_chain(&err)
+            )));
+        }
     };
     match &check.mode {
         HttpMode::Once => Ok(outcome_of(

@@ -5,19 +5,38 @@
 
 use std::collections::HashMap;
 use std::error::Error as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+/// Why a client could not be built: the step fails with this as its message. Shared (`Arc`)
+/// because the run's clients are built once and every step that needs them reports the same.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum HttpClientError {
+    #[error("read ca_file {path}")]
+    ReadCaFile {
+        path: String,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("use ca_file {path}: it holds no PEM certificate")]
+    NoCertificate { path: String },
+    #[error("set up HTTP{}: {cause}", ca_file.as_ref().map(|f| format!(" with ca_file {f}")).unwrap_or_default())]
+    Build {
+        ca_file: Option<String>,
+        cause: String,
+    },
+}
 
 /// The clients, built on first use: building them loads the system's certificate store
 /// (hundreds of files), which a runbook without HTTP steps should not pay for.
 #[derive(Default)]
 pub struct LazyHttpClients {
-    clients: std::sync::OnceLock<Result<HttpClients, String>>,
+    clients: std::sync::OnceLock<Result<HttpClients, HttpClientError>>,
     /// `ca_file` → a client that trusts it too.
     with_ca: Mutex<HashMap<String, reqwest::Client>>,
 }
 
 impl LazyHttpClients {
-    pub fn get(&self) -> Result<&HttpClients, String> {
+    pub fn get(&self) -> Result<&HttpClients, HttpClientError> {
         self.clients
             .get_or_init(HttpClients::new)
             .as_ref()
@@ -25,7 +44,7 @@ impl LazyHttpClients {
     }
 
     /// The client for a check: the run's own, or one that also trusts `ca_file`.
-    pub fn client_for(&self, ca_file: Option<&str>) -> Result<reqwest::Client, String> {
+    pub fn client_for(&self, ca_file: Option<&str>) -> Result<reqwest::Client, HttpClientError> {
         let Some(path) = ca_file else {
             return self.get().map(|clients| clients.not_following.clone());
         };
@@ -33,19 +52,24 @@ impl LazyHttpClients {
         if let Some(client) = cached.get(path) {
             return Ok(client.clone());
         }
-        let pem =
-            std::fs::read(path).map_err(|err| format!("cannot read ca_file {path}: {err}"))?;
+        let pem = std::fs::read(path).map_err(|source| HttpClientError::ReadCaFile {
+            path: path.to_string(),
+            source: Arc::new(source),
+        })?;
         let certificates = reqwest::Certificate::from_pem_bundle(&pem)
             .ok()
             .filter(|certificates| !certificates.is_empty())
-            .ok_or_else(|| format!("ca_file {path} holds no PEM certificate"))?;
+            .ok_or_else(|| HttpClientError::NoCertificate {
+                path: path.to_string(),
+            })?;
         let mut builder = builder();
         for certificate in certificates {
             builder = builder.add_root_certificate(certificate);
         }
-        let client = builder
-            .build()
-            .map_err(|err| format!("cannot set up HTTP with ca_file {path}: {}", cause_of(&err)))?;
+        let client = builder.build().map_err(|err| HttpClientError::Build {
+            ca_file: Some(path.to_string()),
+            cause: cause_of(&err),
+        })?;
         cached.insert(path.to_string(), client.clone());
         Ok(client)
     }
@@ -57,11 +81,12 @@ pub struct HttpClients {
 }
 
 impl HttpClients {
-    pub fn new() -> Result<Self, String> {
+    pub fn new() -> Result<Self, HttpClientError> {
         Ok(Self {
-            not_following: builder()
-                .build()
-                .map_err(|err| format!("cannot set up HTTP: {}", cause_of(&err)))?,
+            not_following: builder().build().map_err(|err| HttpClientError::Build {
+                ca_file: None,
+                cause: cause_of(&err),
+            })?,
         })
     }
 }

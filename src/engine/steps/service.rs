@@ -8,6 +8,7 @@ use tokio::time::Instant;
 
 use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::display::display_line;
+use crate::engine::error::RunFolderWriteError;
 use crate::engine::events::{Event, ServiceState, Stream};
 use crate::engine::output_file::OutputFile;
 use crate::engine::services::terminate_group;
@@ -49,7 +50,10 @@ pub async fn execute(
     };
     let name = format!("{}.{}.service", ctx.id(), ctx.attempt);
     let mut output = OutputFile::create(ctx.run_dir, &name)
-        .map_err(|err| StepStop::Io(format!("cannot create the service log: {err}")))?;
+        .map_err(RunFolderWriteError::new(format!(
+            "create the service log {name}"
+        )))
+        .map_err(StepStop::RunFolder)?;
     let log_path = output.path().display().to_string();
 
     // The service's output goes to its log for the whole run, scrubbed, in bounded pieces (a

@@ -33,11 +33,17 @@ pub struct LoadedRun {
     pub runbook: RunbookFile,
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    Unreadable(String),
+    #[error("read the journal {} (give a run folder or its journal.log)", journal.display())]
+    Unreadable {
+        journal: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// Not even the header verified: nothing in the file can be shown as the run.
-    Untrusted(Finding),
+    #[error("show {}: TAMPERED — {finding}; nothing in it can be shown as the run", journal.display())]
+    Untrusted { journal: PathBuf, finding: Finding },
 }
 
 /// A run folder or its `journal.log` → (journal, run folder).
@@ -54,17 +60,18 @@ pub fn journal_paths(path: &Path) -> (PathBuf, PathBuf) {
 
 pub fn load_run(path: &Path, options: &VerifyOptions) -> Result<LoadedRun, LoadError> {
     let (journal, run_dir) = journal_paths(path);
-    let bytes = std::fs::read(&journal).map_err(|err| {
-        LoadError::Unreadable(format!(
-            "cannot read journal {}: {err}; give a run folder or its journal.log",
-            journal.display()
-        ))
+    let bytes = std::fs::read(&journal).map_err(|source| LoadError::Unreadable {
+        journal: journal.clone(),
+        source,
     })?;
     let verification = verify_bytes(&bytes, &run_dir, options);
     let total_lines = memchr::memchr_iter(b'\n', &bytes).count()
         + usize::from(!bytes.is_empty() && !bytes.ends_with(b"\n"));
-    let history = build_history(&verification, total_lines)
-        .ok_or_else(|| LoadError::Untrusted(first_error(&verification)))?;
+    let history =
+        build_history(&verification, total_lines).ok_or_else(|| LoadError::Untrusted {
+            journal: journal.clone(),
+            finding: first_error(&verification),
+        })?;
     let runbook = runbook_file(&run_dir, &history.header.runbook.sha256);
     Ok(LoadedRun {
         journal,

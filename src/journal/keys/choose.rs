@@ -24,22 +24,17 @@ pub fn choose_operator_key(
         None => None,
     };
     if mode == Mode::Production {
-        return Err(agent_problem.unwrap_or_else(|| {
-            KeyError(
-                "a production run needs an operator key: start ssh-agent and `ssh-add` your Ed25519 key, or pass --key FILE"
-                    .into(),
-            )
-        }));
+        return Err(agent_problem.unwrap_or(KeyError::NoProductionKey));
     }
     let config = env("XDG_CONFIG_HOME")
         .filter(|s| !s.is_empty())
         .map(PathBuf::from)
         .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".config")))
-        .ok_or_else(|| {
-            KeyError("no $XDG_CONFIG_HOME or $HOME for the drill key: pass --key FILE".into())
-        })?;
+        .ok_or(KeyError::NoConfigDir)?;
     let key = OperatorKey::drill_key(&config)?;
-    let why = agent_problem.map(|p| format!(" ({p})")).unwrap_or_default();
+    let why = agent_problem
+        .map(|problem| format!(" (could not {})", crate::error_chain::error_chain(&problem)))
+        .unwrap_or_default();
     let notice = format!(
         "no operator key{why}: this {} is signed with the local drill key {} ({})",
         if mode == Mode::Drill {

@@ -6,7 +6,6 @@
 //! for drills and dry runs only — a local drill key under `$XDG_CONFIG_HOME/cutover/`, created on
 //! first use. cutover signs with Ed25519 keys.
 
-use std::fmt;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -15,17 +14,67 @@ use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 
 use super::random::random_bytes;
 
-/// Why no operator key could be used. Every message says what to do.
-#[derive(Debug)]
-pub struct KeyError(pub String);
+type Cause = Box<dyn std::error::Error + Send + Sync>;
 
-impl fmt::Display for KeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// Why no operator key could be used or sign. Messages read after "failed to" and say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("read the key {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("use the key {}: its permissions {mode:04o} are too open and other users could sign as you; run `chmod 600 {}`", path.display(), path.display())]
+    TooOpen { path: PathBuf, mode: u32 },
+    #[error("read the key {}: it is not an OpenSSH private key", path.display())]
+    NotOpenssh {
+        path: PathBuf,
+        #[source]
+        source: ssh_key::Error,
+    },
+    #[error("use the key {}: it is protected by a passphrase; load it into the agent with `ssh-add {}` and leave out --key", path.display(), path.display())]
+    Encrypted { path: PathBuf },
+    #[error(
+        "use the key {location}: it is {algorithm}, and cutover signs with Ed25519 keys (`ssh-keygen -t ed25519`)"
+    )]
+    NotEd25519 {
+        location: String,
+        algorithm: ssh_key::Algorithm,
+    },
+    #[error("reach the ssh-agent at {}", socket.display())]
+    AgentUnreachable {
+        socket: PathBuf,
+        #[source]
+        source: Cause,
+    },
+    #[error("list the ssh-agent's keys")]
+    AgentList(#[source] Cause),
+    #[error("find an operator key: the ssh-agent holds no key; `ssh-add` one, or pass --key FILE")]
+    AgentEmpty,
+    #[error(
+        "use the ssh-agent's first key: it is {0}, and cutover signs with Ed25519 keys; `ssh-add` an Ed25519 key first, or pass --key FILE"
+    )]
+    AgentNotEd25519(ssh_key::Algorithm),
+    #[error(
+        "find an operator key: a production run needs one; start ssh-agent and `ssh-add` your Ed25519 key, or pass --key FILE"
+    )]
+    NoProductionKey,
+    #[error(
+        "find a place for the drill key: neither $XDG_CONFIG_HOME nor $HOME is set; pass --key FILE"
+    )]
+    NoConfigDir,
+    #[error("write the drill key {}", path.display())]
+    WriteDrillKey {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("make the drill key")]
+    MakeDrillKey(#[source] Cause),
+    #[error("sign with the operator key")]
+    Sign(#[source] Cause),
 }
-
-impl std::error::Error for KeyError {}
 
 enum Signer {
     File(Box<PrivateKey>),
@@ -44,30 +93,27 @@ pub struct OperatorKey {
 impl OperatorKey {
     /// Loads an OpenSSH private key file, refusing loose permissions.
     pub fn from_file(path: &Path) -> Result<Self, KeyError> {
-        let metadata = std::fs::metadata(path)
-            .map_err(|err| KeyError(format!("cannot read key {}: {err}", path.display())))?;
+        let read_error = |source| KeyError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let metadata = std::fs::metadata(path).map_err(read_error)?;
         let mode = metadata.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(KeyError(format!(
-                "permissions {mode:04o} for key {} are too open: other users could sign as you; run `chmod 600 {}`",
-                path.display(),
-                path.display()
-            )));
+            return Err(KeyError::TooOpen {
+                path: path.to_path_buf(),
+                mode,
+            });
         }
-        let text = std::fs::read_to_string(path)
-            .map_err(|err| KeyError(format!("cannot read key {}: {err}", path.display())))?;
-        let key = PrivateKey::from_openssh(&text).map_err(|err| {
-            KeyError(format!(
-                "{} is not an OpenSSH private key: {err}",
-                path.display()
-            ))
+        let text = std::fs::read_to_string(path).map_err(read_error)?;
+        let key = PrivateKey::from_openssh(&text).map_err(|source| KeyError::NotOpenssh {
+            path: path.to_path_buf(),
+            source,
         })?;
         if key.is_encrypted() {
-            return Err(KeyError(format!(
-                "key {} is protected by a passphrase: load it into the agent with `ssh-add {}` and leave out --key",
-                path.display(),
-                path.display()
-            )));
+            return Err(KeyError::Encrypted {
+                path: path.to_path_buf(),
+            });
         }
         Self::from_private(key, "file", path.display().to_string())
     }
@@ -78,10 +124,10 @@ impl OperatorKey {
         location: String,
     ) -> Result<Self, KeyError> {
         if key.algorithm() != ssh_key::Algorithm::Ed25519 {
-            return Err(KeyError(format!(
-                "key {location} is {}; cutover signs with Ed25519 keys (`ssh-keygen -t ed25519`)",
-                key.algorithm()
-            )));
+            return Err(KeyError::NotEd25519 {
+                location,
+                algorithm: key.algorithm(),
+            });
         }
         Ok(Self {
             public: key.public_key().clone(),
@@ -94,28 +140,23 @@ impl OperatorKey {
     /// The first Ed25519 key of the ssh-agent at `socket`.
     pub fn from_agent(socket: &Path) -> Result<Self, KeyError> {
         let mut client = ssh_agent_client_rs::Client::connect(socket).map_err(|err| {
-            KeyError(format!(
-                "cannot reach the ssh-agent at {}: {err}",
-                socket.display()
-            ))
+            KeyError::AgentUnreachable {
+                socket: socket.to_path_buf(),
+                source: err.into(),
+            }
         })?;
         let identities = client
             .list_all_identities()
-            .map_err(|err| KeyError(format!("the ssh-agent did not list its keys: {err}")))?;
+            .map_err(|err| KeyError::AgentList(err.into()))?;
         let first = identities.into_iter().find_map(|identity| match identity {
             ssh_agent_client_rs::Identity::PublicKey(key) => Some(key.into_owned()),
             ssh_agent_client_rs::Identity::Certificate(_) => None,
         });
         let Some(public) = first else {
-            return Err(KeyError(
-                "the ssh-agent holds no key: `ssh-add` one, or pass --key FILE".into(),
-            ));
+            return Err(KeyError::AgentEmpty);
         };
         if public.algorithm() != ssh_key::Algorithm::Ed25519 {
-            return Err(KeyError(format!(
-                "the ssh-agent's first key is {}; cutover signs with Ed25519 keys: `ssh-add` an Ed25519 key first, or pass --key FILE",
-                public.algorithm()
-            )));
+            return Err(KeyError::AgentNotEd25519(public.algorithm()));
         }
         Ok(Self {
             public,
@@ -136,18 +177,20 @@ impl OperatorKey {
                 .recursive(true)
                 .mode(0o700)
                 .create(&dir)
-                .map_err(|err| KeyError(format!("cannot create {}: {err}", dir.display())))?;
-            let seed =
-                random_bytes::<32>().map_err(|err| KeyError(format!("no randomness: {err}")))?;
+                .map_err(|source| KeyError::WriteDrillKey {
+                    path: path.clone(),
+                    source,
+                })?;
+            let seed = random_bytes::<32>().map_err(|err| KeyError::MakeDrillKey(err.into()))?;
             let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
             let key = PrivateKey::new(
                 Ed25519Keypair::from_seed(&seed).into(),
                 format!("{user}@drill"),
             )
-            .map_err(|err| KeyError(format!("cannot make the drill key: {err}")))?;
+            .map_err(|err| KeyError::MakeDrillKey(err.into()))?;
             let text = key
                 .to_openssh(LineEnding::LF)
-                .map_err(|err| KeyError(format!("cannot encode the drill key: {err}")))?;
+                .map_err(|err| KeyError::MakeDrillKey(err.into()))?;
             publish_new_key(&dir, &path, text.as_bytes())?;
         }
         let mut key = Self::from_file(&path)?;
@@ -176,27 +219,31 @@ impl OperatorKey {
         let signature = match &self.signer {
             Signer::File(key) => key
                 .sign(namespace, HashAlg::Sha512, message)
-                .map_err(|err| KeyError(format!("cannot sign: {err}")))?,
+                .map_err(|err| KeyError::Sign(err.into()))?,
             Signer::Agent { socket } => {
                 let data = SshSig::signed_data(namespace, HashAlg::Sha512, message)
-                    .map_err(|err| KeyError(format!("cannot sign: {err}")))?;
-                let mut client = ssh_agent_client_rs::Client::connect(socket)
-                    .map_err(|err| KeyError(format!("the ssh-agent went away: {err}")))?;
+                    .map_err(|err| KeyError::Sign(err.into()))?;
+                let mut client = ssh_agent_client_rs::Client::connect(socket).map_err(|err| {
+                    KeyError::AgentUnreachable {
+                        socket: socket.clone(),
+                        source: err.into(),
+                    }
+                })?;
                 let raw = client
                     .sign(self.public.clone(), &data)
-                    .map_err(|err| KeyError(format!("the ssh-agent refused to sign: {err}")))?;
+                    .map_err(|err| KeyError::Sign(err.into()))?;
                 SshSig::new(
                     self.public.key_data().clone(),
                     namespace,
                     HashAlg::Sha512,
                     raw,
                 )
-                .map_err(|err| KeyError(format!("cannot sign: {err}")))?
+                .map_err(|err| KeyError::Sign(err.into()))?
             }
         };
         let mut blob = Vec::new();
         ssh_encoding::Encode::encode(&signature, &mut blob)
-            .map_err(|err| KeyError(format!("cannot encode the signature: {err}")))?;
+            .map_err(|err| KeyError::Sign(err.into()))?;
         Ok(blob)
     }
 }
@@ -206,8 +253,10 @@ impl OperatorKey {
 /// the other process, on `EEXIST`, discards its own and uses the winner's. Nobody can ever read
 /// a key file half written, as they could when the key was written at its final name.
 fn publish_new_key(dir: &Path, path: &Path, text: &[u8]) -> Result<(), KeyError> {
-    let write_error =
-        |err: std::io::Error| KeyError(format!("cannot write {}: {err}", path.display()));
+    let write_error = |source| KeyError::WriteDrillKey {
+        path: path.to_path_buf(),
+        source,
+    };
     let staging = tempfile::Builder::new()
         .prefix(".drill_ed25519.")
         .permissions(std::fs::Permissions::from_mode(0o600))

@@ -22,6 +22,14 @@ pub struct AllowedSigners {
     pub signers: Vec<AllowedSigner>,
 }
 
+/// A line `ssh-keygen` would not accept either; the problem says what is wrong in it.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {problem}")]
+pub struct AllowedSignersError {
+    pub line: usize,
+    pub problem: String,
+}
+
 /// Why a signer is not allowed, for the E_SIGNER message.
 pub enum Refusal {
     UnknownKey,
@@ -32,15 +40,19 @@ pub enum Refusal {
 }
 
 impl AllowedSigners {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, AllowedSignersError> {
         let mut signers = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            signers
-                .push(parse_line(line, index + 1).map_err(|e| format!("line {}: {e}", index + 1))?);
+            signers.push(
+                parse_line(line, index + 1).map_err(|problem| AllowedSignersError {
+                    line: index + 1,
+                    problem,
+                })?,
+            );
         }
         Ok(Self { signers })
     }
@@ -315,6 +327,6 @@ mod tests {
         let err = AllowedSigners::parse(&format!("ok {KEY}\nbroken\n"))
             .err()
             .unwrap();
-        assert!(err.starts_with("line 2:"), "{err}");
+        assert_eq!(err.line, 2, "{err}");
     }
 }

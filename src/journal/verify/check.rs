@@ -28,21 +28,6 @@ pub struct VerifyOptions {
     pub expect_mode: Option<Mode>,
 }
 
-/// Parses `--anchor BYTES:SHA256`.
-pub fn parse_anchor(text: &str) -> Result<(u64, String), String> {
-    let (bytes, sha) = text
-        .split_once(':')
-        .ok_or_else(|| format!("--anchor {text}: expected BYTES:SHA256"))?;
-    let bytes = bytes
-        .parse()
-        .map_err(|_| format!("--anchor {text}: `{bytes}` is not a byte count"))?;
-    let sha = sha.to_ascii_lowercase();
-    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("--anchor {text}: `{sha}` is not a SHA-256 in hex"));
-    }
-    Ok((bytes, sha))
-}
-
 /// The signer of operator-signed entries, as the last header or resume delegated it.
 struct Operator {
     key: PublicKey,

@@ -6,3 +6,4 @@ pub mod folder;
 pub mod report;
 pub mod signatures;
 pub mod summary;
+pub mod trust;

@@ -1,6 +1,7 @@
 //! `cutover review`: a past run, read-only — the verdict first, the timeline of every trusted
 //! entry, each step's attempts, output, notes and decisions.
 
+pub mod on_terminal;
 pub mod output_file;
 pub mod run_loop;
 pub mod state;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use tokio::sync::mpsc;
 
-use super::args::OnFailure;
+use super::request::Answers;
 use crate::engine::control::Control;
 use crate::engine::events::{ConfirmVia, Event, PolicyAction, Prompt};
 use crate::runbook::kinds::manual::NotesPolicy;
@@ -14,15 +14,15 @@ use crate::runbook::kinds::manual::NotesPolicy;
 pub struct HeadlessAnswers {
     /// Step id → the note given with `--confirm`.
     pub confirms: HashMap<String, Option<String>>,
-    pub on_failure: OnFailure,
+    pub on_failure: PolicyAction,
 }
 
 impl HeadlessAnswers {
     /// From `--confirm STEP[=NOTE]` (repeatable) and `--on-failure`.
-    pub fn new(confirms: &[(String, Option<String>)], on_failure: OnFailure) -> Self {
+    pub fn new(answers: &Answers) -> Self {
         Self {
-            confirms: confirms.iter().cloned().collect(),
-            on_failure,
+            confirms: answers.confirms.iter().cloned().collect(),
+            on_failure: answers.on_failure,
         }
     }
 
@@ -71,10 +71,7 @@ impl HeadlessAnswers {
                 action: PolicyAction::Abort,
             },
             Prompt::Failure { .. } => Control::Policy {
-                action: match self.on_failure {
-                    OnFailure::Abort => PolicyAction::Abort,
-                    OnFailure::Rollback => PolicyAction::Rollback,
-                },
+                action: self.on_failure,
             },
             Prompt::Wait { .. } => return None,
         })

@@ -9,12 +9,15 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum RunFolderError {
     /// The runbook's folder exists but is not private: refused, nothing written.
-    #[error("{0}")]
-    NotPrivate(String),
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
+    #[error("use {} as a run folder location: it {problem}; run folders must be private, so `chmod 700` it (as its owner), or pass another --log-dir", folder.display())]
+    NotPrivate { folder: PathBuf, problem: String },
+    #[error("create the run folder under {}", log_dir.display())]
+    Create {
+        log_dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
-
 pub struct RunFolder {
     pub dir: PathBuf,
     pub run_id: String,
@@ -28,27 +31,35 @@ impl RunFolder {
         runbook_name: &str,
         runbook_bytes: &[u8],
     ) -> Result<Self, RunFolderError> {
+        let create_error = |source| RunFolderError::Create {
+            log_dir: log_dir.to_path_buf(),
+            source,
+        };
         let started = jiff::Timestamp::now()
             .strftime("%Y%m%dT%H%M%SZ")
             .to_string();
-        let run_id = format!("{started}-{}", random_hex(4)?);
+        let run_id = format!("{started}-{}", random_hex(4).map_err(create_error)?);
         let parent = log_dir.join(runbook_name);
         DirBuilder::new()
             .recursive(true)
             .mode(0o700)
-            .create(&parent)?;
+            .create(&parent)
+            .map_err(create_error)?;
         refuse_foreign_or_open(&parent)?;
         let dir = parent.join(&run_id);
-        DirBuilder::new().mode(0o700).create(&dir)?;
-        DirBuilder::new().mode(0o700).create(dir.join("output"))?;
-        let mut copy = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(dir.join("runbook.toml"))?;
-        copy.write_all(runbook_bytes)?;
-        copy.sync_all()?;
-        std::fs::File::open(&dir)?.sync_all()?;
+        let write = || -> std::io::Result<()> {
+            DirBuilder::new().mode(0o700).create(&dir)?;
+            DirBuilder::new().mode(0o700).create(dir.join("output"))?;
+            let mut copy = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(dir.join("runbook.toml"))?;
+            copy.write_all(runbook_bytes)?;
+            copy.sync_all()?;
+            std::fs::File::open(&dir)?.sync_all()
+        };
+        write().map_err(create_error)?;
         Ok(Self {
             dir,
             run_id,
@@ -62,7 +73,10 @@ impl RunFolder {
 /// or belongs to someone else, is refused rather than used.
 fn refuse_foreign_or_open(folder: &Path) -> Result<(), RunFolderError> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::symlink_metadata(folder)?;
+    let meta = std::fs::symlink_metadata(folder).map_err(|source| RunFolderError::Create {
+        log_dir: folder.to_path_buf(),
+        source,
+    })?;
     // SAFETY: geteuid has no preconditions.
     let me = unsafe { libc::geteuid() };
     let problem = if !meta.is_dir() {
@@ -82,17 +96,17 @@ fn refuse_foreign_or_open(folder: &Path) -> Result<(), RunFolderError> {
     };
     match problem {
         None => Ok(()),
-        Some(problem) => Err(RunFolderError::NotPrivate(format!(
-            "{} {problem}: run folders must be private; `chmod 700` it (as its owner), or pass another --log-dir",
-            folder.display()
-        ))),
+        Some(problem) => Err(RunFolderError::NotPrivate {
+            folder: folder.to_path_buf(),
+            problem,
+        }),
     }
 }
 
 fn random_hex(bytes: usize) -> std::io::Result<String> {
     let mut buffer = vec![0u8; bytes];
     getrandom::fill(&mut buffer).map_err(std::io::Error::other)?;
-    Ok(super::output_file::hex(&buffer))
+    Ok(crate::engine::output_file::hex(&buffer))
 }
 
 /// Where run folders go: `--log-dir`, else `$CUTOVER_LOG_DIR`, else

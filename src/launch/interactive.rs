@@ -4,29 +4,24 @@
 use crossterm::event::EventStream;
 use tokio::sync::mpsc;
 
-use super::args::RunArgs;
-use super::drive::{engine_failure, outcome_of, report_journal};
-use super::run::{Prepared, launch, probe_builtins};
+use super::error::{SetupError, runtime};
+use super::headless::report_journal;
+use super::prepare::Prepared;
+use super::request::StartRequest;
 use super::signals::forward_signals;
+use super::start::{Launched, start};
 use crate::engine::emitter::Emitter;
-use crate::engine::events::Mode;
+use crate::engine::events::{Mode, RunStatus};
 use crate::engine::interrupt::interrupt_channel;
 use crate::engine::run::Engine;
-use crate::engine::variables::resolve_variables;
-use crate::exit::{Failure, Outcome};
+use crate::exit::Failure;
 use crate::journal::writer::spawn_writer;
+use crate::tui::colors::color_wanted;
 use crate::tui::run_loop::{Channels, main_screen, start_screen};
 use crate::tui::runbook_text::for_terminal;
 use crate::tui::start::{Missing, StartScreen};
 use crate::tui::state::{App, RunInfo, StepInfo};
 use crate::tui::terminal::TerminalGuard;
-
-/// Colour unless `NO_COLOR` is set or the terminal cannot show it.
-pub fn color_wanted(env: &dyn Fn(&str) -> Option<String>) -> bool {
-    let no_color = env("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let term = env("TERM").unwrap_or_default();
-    !no_color && term != "dumb" && !term.starts_with("vt")
-}
 
 pub fn run_info(prepared: &Prepared, run_dir: String) -> RunInfo {
     let runbook = &prepared.runbook;
@@ -85,10 +80,16 @@ fn missing_variables(
         .collect()
 }
 
-pub fn run_interactive(args: &RunArgs, prepared: Prepared) -> Result<Outcome, Failure> {
+/// Runs on the terminal: the start screen, then the run. `None` when the operator left at the
+/// start screen and nothing ran.
+pub fn run_interactive(
+    request: &StartRequest,
+    prepared: Prepared,
+    ascii: bool,
+) -> Result<Option<RunStatus>, Failure> {
     let env = |name: &str| std::env::var(name).ok();
     let color = color_wanted(&env);
-    let missing = missing_variables(&prepared, &args.vars, &env);
+    let missing = missing_variables(&prepared, &request.vars, &env);
     let word = (prepared.runbook.is_production() && prepared.mode == Mode::Production)
         .then(|| "production".to_string());
     let mut info = run_info(
@@ -99,43 +100,29 @@ pub fn run_interactive(args: &RunArgs, prepared: Prepared) -> Result<Outcome, Fa
             prepared.runbook.name.value
         ),
     );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| Failure::Input(format!("cannot start the runtime: {err}")))?;
-    runtime.block_on(async move {
-        let mut guard = TerminalGuard::enter()
-            .map_err(|err| Failure::Input(format!("cannot use the terminal: {err}")))?;
+    runtime()?.block_on(async move {
+        let mut guard = TerminalGuard::enter().map_err(SetupError::Terminal)?;
         let mut keys = EventStream::new();
-        let screen = StartScreen::new(info.clone(), missing, word, args.ascii, color);
+        let screen = StartScreen::new(info.clone(), missing, word, ascii, color);
         let typed = start_screen(&mut guard, screen, &mut keys)
             .await
-            .map_err(|err| Failure::Input(format!("the terminal failed: {err}")))?;
+            .map_err(SetupError::Terminal)?;
         let Some(typed) = typed else {
             drop(guard);
             eprintln!("cutover: left at the start screen; nothing ran");
-            return Ok(Outcome::Done);
+            return Ok(None);
         };
         // Typed at the start screen, a secret never was on a command line: it is used, masked.
-        resolve_variables(
-            &prepared.runbook,
-            &args.vars,
-            &typed,
-            &env,
-            &probe_builtins(),
-        )
-        .map_err(|problems| Failure::Input(problems.join("; ")))?;
-        let (plan, journal) = launch(args, prepared, &typed)?;
+        let Launched { plan, journal } = start(request, prepared, &typed)?;
         info.run_dir = plan.run_dir.display().to_string();
 
         let (interrupts, interrupt) = interrupt_channel();
-        forward_signals(interrupts.clone(), interrupt.clone())
-            .map_err(|err| Failure::Input(format!("cannot watch signals: {err}")))?;
+        forward_signals(interrupts.clone(), interrupt.clone()).map_err(SetupError::Signals)?;
         let (durable, writer, journal_status) = spawn_writer(journal);
         let mut emitter = Emitter::default().with_durable(durable);
         let events = emitter.observe();
         let (controls_tx, controls) = mpsc::unbounded_channel();
-        let app = App::new(info, args.ascii, color);
+        let app = App::new(info, ascii, color);
         let engine = Engine::new(plan, emitter, controls, interrupt);
         let channels = Channels {
             events,
@@ -165,6 +152,6 @@ pub fn run_interactive(args: &RunArgs, prepared: Prepared) -> Result<Outcome, Fa
             );
         }
         report_journal(writer).await;
-        status.map(outcome_of).map_err(engine_failure)
+        Ok(Some(status?))
     })
 }

@@ -1,40 +1,33 @@
-//! Running the engine to its end, headless, with the journal as its durable consumer: shared by
-//! `run` and `resume`.
+//! Running the engine to its end, headless, with the journal as its durable consumer: the one
+//! launch path shared by `run`, `resume` and the engine's benchmark.
 
 use tokio::sync::mpsc;
 
+use super::error::{SetupError, runtime};
 use super::headless_answers::HeadlessAnswers;
+use super::request::Answers;
 use super::signals::forward_signals;
+use super::start::Launched;
 use crate::engine::emitter::Emitter;
 use crate::engine::events::RunStatus;
 use crate::engine::interrupt::interrupt_channel;
-use crate::engine::run::{Engine, EngineError, RunPlan};
-use crate::exit::{Failure, Outcome};
-use crate::journal::file::JournalFile;
+use crate::engine::run::{Engine, RunPlan};
+use crate::exit::Failure;
 use crate::journal::group_commit::WriterResult;
 use crate::journal::inline_writer::InlineJournal;
 use crate::report::headless::{is_reported, print_progress};
 
-pub fn run_to_end(
-    plan: RunPlan,
-    answers: HeadlessAnswers,
-    journal: JournalFile,
-) -> Result<Outcome, Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| Failure::Input(format!("cannot start the runtime: {err}")))?;
-    runtime
-        .block_on(run_headless(plan, answers, journal))
-        .map(outcome_of)
-}
-
-pub fn outcome_of(status: RunStatus) -> Outcome {
-    match status {
-        RunStatus::Passed => Outcome::Done,
-        RunStatus::Suspended => Outcome::Suspended,
-        RunStatus::Failed | RunStatus::RolledBack | RunStatus::Aborted => Outcome::RunFailed,
-    }
+/// Runs a launched run to its end, headless: progress on stderr, prompts answered from
+/// `answers`, the journal written on the engine's own thread (see `inline_writer`).
+pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Failure> {
+    let Launched { plan, journal } = launched;
+    runtime()?.block_on(async {
+        let journal = InlineJournal::new(journal);
+        let emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
+        let status = drive_headless(plan, HeadlessAnswers::new(answers), emitter).await;
+        announce_journal(journal.finish());
+        status
+    })
 }
 
 /// Waits for the journal thread to finish, then says where the journal is and its anchor.
@@ -57,19 +50,6 @@ fn announce_journal(written: Option<WriterResult>) {
     }
 }
 
-/// Headless, the journal is written on the engine's own thread (see `inline_writer`).
-async fn run_headless(
-    plan: RunPlan,
-    answers: HeadlessAnswers,
-    journal: JournalFile,
-) -> Result<RunStatus, Failure> {
-    let journal = InlineJournal::new(journal);
-    let emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
-    let status = drive_headless(plan, answers, emitter).await;
-    announce_journal(journal.finish());
-    status
-}
-
 /// Runs the engine to its end with the headless consumers — progress lines on stderr, answers
 /// from the command line, signals — and whatever durable consumer `emitter` carries. Also the
 /// engine's own benchmark (`benches/engine_headless.rs`), which plugs in no journal.
@@ -79,8 +59,7 @@ pub async fn drive_headless(
     mut emitter: Emitter,
 ) -> Result<RunStatus, Failure> {
     let (interrupts, interrupt) = interrupt_channel();
-    forward_signals(interrupts, interrupt.clone())
-        .map_err(|err| Failure::Input(format!("cannot watch signals: {err}")))?;
+    forward_signals(interrupts, interrupt.clone()).map_err(SetupError::Signals)?;
     let progress = tokio::spawn(print_progress(
         emitter.observe_only(is_reported),
         std::io::stderr(),
@@ -88,16 +67,7 @@ pub async fn drive_headless(
     let (controls_tx, controls) = mpsc::unbounded_channel();
     let prompts = emitter.observe_only(HeadlessAnswers::wants);
     tokio::spawn(answers.serve(prompts, controls_tx));
-    let status = Engine::new(plan, emitter, controls, interrupt)
-        .run()
-        .await
-        .map_err(engine_failure);
+    let status = Engine::new(plan, emitter, controls, interrupt).run().await;
     let _ = progress.await;
-    status
-}
-
-pub fn engine_failure(err: EngineError) -> Failure {
-    Failure::JournalWrite(format!(
-        "{err}; the run stopped so that nothing goes unrecorded"
-    ))
+    Ok(status?)
 }

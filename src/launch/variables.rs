@@ -1,8 +1,14 @@
 //! The values of a run's variables: `--var`, then the variable's environment variable, then its
-//! default; plus the built-ins. Every problem is reported, not only the first.
+//! default; plus the built-ins once the run folder exists. Every problem is reported, not only
+//! the first, before anything is written.
 
 use crate::runbook::model::Runbook;
 use crate::runbook::template::Scope;
+
+/// Every problem with the variables, one sentence each.
+#[derive(Debug, thiserror::Error)]
+#[error("resolve the variables: {}", .0.join("; "))]
+pub struct VariableProblems(pub Vec<String>);
 
 /// The built-in values of one run.
 pub struct Builtins {
@@ -10,6 +16,26 @@ pub struct Builtins {
     pub run_dir: String,
     pub run_started: String,
     pub cutover: String,
+}
+
+impl Builtins {
+    /// The built-ins of a run whose folder is `run_dir`.
+    pub fn of_run(run_id: &str, run_dir: &std::path::Path, run_started: &str) -> Self {
+        Self {
+            run_id: run_id.to_string(),
+            run_dir: run_dir.display().to_string(),
+            run_started: run_started.to_string(),
+            cutover: cutover_program(),
+        }
+    }
+
+    /// Adds the built-ins to a resolved scope; they are never secret.
+    pub fn add_to(&self, scope: &mut Scope) {
+        scope.set("run.id", &self.run_id, false);
+        scope.set("run.dir", &self.run_dir, false);
+        scope.set("run.started", &self.run_started, false);
+        scope.set("cutover", &self.cutover, false);
+    }
 }
 
 /// The built-in `cutover`: this program, so that a step can call cutover itself (its sandbox).
@@ -30,8 +56,7 @@ pub fn resolve_variables(
     given: &[(String, String)],
     typed: &[(String, String)],
     environment: &dyn Fn(&str) -> Option<String>,
-    builtins: &Builtins,
-) -> Result<Scope, Vec<String>> {
+) -> Result<Scope, VariableProblems> {
     let mut problems = Vec::new();
     for (name, _) in given {
         match runbook.var(name) {
@@ -97,13 +122,9 @@ pub fn resolve_variables(
         }
         scope.set(name, value, var.secret);
     }
-    scope.set("run.id", &builtins.run_id, false);
-    scope.set("run.dir", &builtins.run_dir, false);
-    scope.set("run.started", &builtins.run_started, false);
-    scope.set("cutover", &builtins.cutover, false);
     if problems.is_empty() {
         Ok(scope)
     } else {
-        Err(problems)
+        Err(VariableProblems(problems))
     }
 }

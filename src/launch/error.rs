@@ -1,0 +1,105 @@
+//! Why a run could not start or resume. Each variant says what was refused and how to fix it;
+//! `exit.rs` alone decides which exit code each one is.
+
+use std::path::PathBuf;
+
+use super::run_folder::RunFolderError;
+use super::variables::VariableProblems;
+use crate::journal::file::JournalError;
+use crate::journal::keys::operator::KeyError;
+use crate::journal::open::ReopenError;
+use crate::runbook::load::ReadError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error(transparent)]
+    ReadRunbook(#[from] ReadError),
+    /// Its diagnostics were printed first.
+    #[error("start {}: it has errors; `cutover check {}` lists them", path.display(), path.display())]
+    InvalidRunbook { path: PathBuf },
+    #[error("start the run: --drill and --dry-run are different runs; choose one")]
+    DrillAndDryRun,
+    #[error("start the run: --inject-failure is for drills; add --drill")]
+    InjectOutsideDrill,
+    #[error(
+        "start the run: --environment {given} does not match the runbook's environment `{declared}`"
+    )]
+    EnvironmentMismatch { given: String, declared: String },
+    #[error("start {}: it is a production runbook; repeat `--environment production` to run it headless, or rehearse it with --drill", path.display())]
+    ProductionNotConfirmed { path: PathBuf },
+    #[error("start the run: {flag} {step}: the runbook has no step `{step}`")]
+    UnknownStep { flag: &'static str, step: String },
+    #[error("find where run folders go: pass --log-dir DIR or set $CUTOVER_LOG_DIR")]
+    NoLogDir,
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Variables(#[from] VariableProblems),
+    #[error(transparent)]
+    RunFolder(#[from] RunFolderError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+
+    #[error(transparent)]
+    Reopen(#[from] ReopenError),
+    #[error("resume {}: it does not verify, so nothing was appended: {finding}", journal.display())]
+    Tampered { journal: PathBuf, finding: String },
+    #[error("resume {}: the journal has no header", journal.display())]
+    NoHeader { journal: PathBuf },
+    #[error("resume {}: the run is already finished; there is nothing to resume", run_dir.display())]
+    Finished { run_dir: PathBuf },
+    #[error("read the runbook that ran, {}", path.display())]
+    ReadRunCopy {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("resume with {}: it changed since the run started (SHA-256 {recorded} in the journal, {actual} now); a run resumes only with the exact runbook that ran", path.display())]
+    RunbookChanged {
+        path: PathBuf,
+        recorded: String,
+        actual: String,
+    },
+    #[error("resume with {}: it no longer checks clean with this version of cutover", path.display())]
+    RunCopyInvalid { path: PathBuf },
+    #[error("resume: choose one of --rerun, --mark-done and --skip")]
+    SeveralDecisions,
+    #[error("resume: step `{0}` was not interrupted; there is nothing to decide")]
+    NothingToDecide(String),
+    /// Not a mistake: the run waits for the operator's decision (exit 3).
+    #[error(
+        "resume: step `{0}` was running when the run stopped and may have half-happened; choose: --rerun {0}, --mark-done {0}=EVIDENCE or --skip {0}=REASON"
+    )]
+    NeedsDecision(String),
+    #[error("resume: the interrupted step is `{interrupted}`, not `{named}`")]
+    WrongStep { interrupted: String, named: String },
+    #[error("resume: step `{0}` is required and cannot be skipped")]
+    RequiredStep(String),
+    #[error("resume: a skip needs a reason and a mark-done needs evidence")]
+    EmptyReason,
+    #[error(
+        "resume: secret `{0}` is not the value the run started with; set the same one before resuming"
+    )]
+    SecretChanged(String),
+}
+
+/// What cutover needs from the machine to run anything: not a problem of the input.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("start the async runtime")]
+    Runtime(#[source] std::io::Error),
+    #[error("watch the signals Ctrl-C, SIGTERM and SIGHUP")]
+    Signals(#[source] std::io::Error),
+    #[error("use the terminal")]
+    Terminal(#[source] std::io::Error),
+}
+
+/// The single-threaded runtime every command runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, SetupError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(SetupError::Runtime)
+}

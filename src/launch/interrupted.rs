@@ -1,0 +1,49 @@
+//! A step that was running (or had failed undecided) when the run stopped is never re-run
+//! silently: the operator says `--rerun`, `--mark-done` or `--skip`, and the decision is checked
+//! against the journal's state before anything is appended.
+
+use super::error::LaunchError;
+use crate::engine::events::Decision;
+use crate::journal::entry::DecisionBody;
+use crate::journal::replay::RunState;
+use crate::runbook::model::Runbook;
+
+pub fn decide_interrupted(
+    given: &[(String, Decision)],
+    state: &RunState,
+    runbook: &Runbook,
+) -> Result<Option<DecisionBody>, LaunchError> {
+    if given.len() > 1 {
+        return Err(LaunchError::SeveralDecisions);
+    }
+    let pending = state
+        .interrupted
+        .as_ref()
+        .or(state.undecided_failure.as_ref());
+    match (pending, given.first()) {
+        (None, None) => Ok(None),
+        (None, Some((step, _))) => Err(LaunchError::NothingToDecide(step.clone())),
+        (Some(step), None) => Err(LaunchError::NeedsDecision(step.clone())),
+        (Some(step), Some((named, _))) if named != step => Err(LaunchError::WrongStep {
+            interrupted: step.clone(),
+            named: named.clone(),
+        }),
+        (Some(step), Some((_, decision))) => {
+            let required = runbook
+                .steps()
+                .any(|(_, s)| &s.id.value == step && s.required);
+            match decision {
+                Decision::Skip { .. } if required => Err(LaunchError::RequiredStep(step.clone())),
+                Decision::Skip { reason } | Decision::MarkDone { evidence: reason }
+                    if reason.trim().is_empty() =>
+                {
+                    Err(LaunchError::EmptyReason)
+                }
+                _ => Ok(Some(DecisionBody {
+                    step: step.clone(),
+                    decision: decision.clone(),
+                })),
+            }
+        }
+    }
+}

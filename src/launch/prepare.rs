@@ -1,0 +1,134 @@
+//! Everything decided about a new run before the operator sees anything and before anything is
+//! written: the runbook checks clean, the mode follows from the flags and the runbook, the named
+//! steps exist, the operator key is chosen.
+
+use std::path::PathBuf;
+
+use super::error::LaunchError;
+use super::request::StartRequest;
+use super::run_folder::default_log_dir;
+use crate::engine::events::Mode;
+use crate::journal::identity::principal;
+use crate::journal::keys::choose::choose_operator_key;
+use crate::journal::keys::operator::OperatorKey;
+use crate::runbook::load::read_and_check;
+use crate::runbook::model::Runbook;
+use crate::runbook::render::render_text;
+
+pub struct Prepared {
+    pub runbook: Runbook,
+    /// The runbook's exact bytes: copied into the run folder and hashed into the header.
+    pub bytes: Vec<u8>,
+    pub mode: Mode,
+    pub operator: OperatorKey,
+    pub principal: String,
+    pub log_dir: PathBuf,
+}
+
+/// Loads and checks the runbook, decides the mode and chooses the operator key. `interactive`:
+/// the operator will type the environment word on the start screen instead of on the command
+/// line. A sentence about the key (the drill key stands in) is printed on stderr.
+pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, LaunchError> {
+    let checked = read_and_check(&request.runbook)?;
+    let Some(runbook) = checked.runbook else {
+        for diagnostic in &checked.diagnostics {
+            eprintln!(
+                "{}",
+                crate::terminal_text::plain(&render_text(&checked.source, diagnostic))
+            );
+        }
+        return Err(LaunchError::InvalidRunbook {
+            path: request.runbook.clone(),
+        });
+    };
+    let mode = decide_mode(request, &runbook, interactive)?;
+    check_step_names(request, &runbook)?;
+    let env = |name: &str| std::env::var(name).ok();
+    let log_dir = default_log_dir(request.log_dir.as_deref(), &env).ok_or(LaunchError::NoLogDir)?;
+    let (operator, notice) = choose_operator_key(request.key.as_deref(), mode, &env)?;
+    if let Some(notice) = notice {
+        eprintln!("cutover: {}", crate::terminal_text::plain(&notice));
+    }
+    let principal = principal(request.operator.as_deref(), operator.comment());
+    Ok(Prepared {
+        runbook,
+        // The bytes that were checked are the bytes that run: the file is read once.
+        bytes: checked.source.text.clone().into_bytes(),
+        mode,
+        operator,
+        principal,
+        log_dir,
+    })
+}
+
+fn decide_mode(
+    request: &StartRequest,
+    runbook: &Runbook,
+    interactive: bool,
+) -> Result<Mode, LaunchError> {
+    if request.drill && request.dry_run {
+        return Err(LaunchError::DrillAndDryRun);
+    }
+    // A runbook that declares itself a drill always runs as one: it can never be journaled as
+    // a production run, and it needs no operator key.
+    let drill = request.drill || runbook.environment.as_deref() == Some("drill");
+    if !request.inject_failures.is_empty() && !drill {
+        return Err(LaunchError::InjectOutsideDrill);
+    }
+    if let Some(given) = &request.environment
+        && runbook.environment.as_deref() != Some(given.as_str())
+    {
+        return Err(LaunchError::EnvironmentMismatch {
+            given: given.clone(),
+            declared: runbook
+                .environment
+                .clone()
+                .unwrap_or_else(|| "(none)".into()),
+        });
+    }
+    if drill {
+        return Ok(Mode::Drill);
+    }
+    if request.dry_run {
+        return Ok(Mode::DryRun);
+    }
+    // On a terminal the operator types the word on the start screen instead.
+    if runbook.is_production()
+        && !interactive
+        && request.environment.as_deref() != Some("production")
+    {
+        return Err(LaunchError::ProductionNotConfirmed {
+            path: request.runbook.clone(),
+        });
+    }
+    Ok(Mode::Production)
+}
+
+/// `--confirm` and `--inject-failure` must name steps that exist: a typo would silently
+/// suspend or, worse, never inject the failure a drill is about.
+fn check_step_names(request: &StartRequest, runbook: &Runbook) -> Result<(), LaunchError> {
+    let exists = |id: &str| {
+        runbook.steps().any(|(_, s)| s.id.value == id)
+            || runbook.rollback.iter().any(|s| s.id.value == id)
+    };
+    let names = request
+        .answers
+        .confirms
+        .iter()
+        .map(|(step, _)| ("--confirm", step))
+        .chain(
+            request
+                .inject_failures
+                .iter()
+                .map(|step| ("--inject-failure", step)),
+        );
+    for (flag, step) in names {
+        if !exists(step) {
+            return Err(LaunchError::UnknownStep {
+                flag,
+                step: step.clone(),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! What a person asked for, in the launch layer's own terms. The command line maps its flags
+//! here; any other front end (an attach client, a test) can do the same without clap.
+
+use std::path::PathBuf;
+
+use crate::engine::events::{Decision, PolicyAction};
+
+/// Start a new run of a runbook.
+#[derive(Clone, Debug, Default)]
+pub struct StartRequest {
+    pub runbook: PathBuf,
+    /// `--var K=V`, in the order given (the last value of a name wins).
+    pub vars: Vec<(String, String)>,
+    pub drill: bool,
+    pub dry_run: bool,
+    pub auto: bool,
+    /// The environment word repeated on the command line, to run a production runbook headless.
+    pub environment: Option<String>,
+    pub inject_failures: Vec<String>,
+    pub log_dir: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    pub operator: Option<String>,
+    pub answers: Answers,
+}
+
+/// Continue an interrupted or suspended run.
+#[derive(Clone, Debug, Default)]
+pub struct ResumeRequest {
+    /// The run folder, or its journal.
+    pub run: PathBuf,
+    /// What to do with the step that was running when the run stopped: `--rerun`,
+    /// `--mark-done` or `--skip` (more than one is refused).
+    pub decisions: Vec<(String, Decision)>,
+    pub key: Option<PathBuf>,
+    pub operator: Option<String>,
+    pub answers: Answers,
+}
+
+/// Answers given in advance, for prompts nobody is at a terminal to answer.
+#[derive(Clone, Debug)]
+pub struct Answers {
+    /// `--confirm STEP[=NOTE]`.
+    pub confirms: Vec<(String, Option<String>)>,
+    /// `--on-failure`: what a failed step with policy `ask` does.
+    pub on_failure: PolicyAction,
+}
+
+impl Default for Answers {
+    fn default() -> Self {
+        Self {
+            confirms: Vec::new(),
+            on_failure: PolicyAction::Abort,
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Continuing a run: lock the journal, then read it; verify; refuse a changed runbook; rebuild
+//! the run's state from the journal alone; record the operator's decision about a step that was
+//! running when the run stopped; stop what the previous process left running; carry on in the
+//! same journal.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::error::{LaunchError, SetupError, runtime};
+use super::interrupted::decide_interrupted;
+use super::request::ResumeRequest;
+use super::start::Launched;
+use super::variables::{Builtins, resolve_variables};
+use crate::engine::context::RunSettings;
+use crate::engine::events::{Decision, Mode};
+use crate::engine::output_file::hex;
+use crate::engine::reaper::{StoppedProcess, describe_stopped, left_behind, stop_processes};
+use crate::engine::run::{ResumePoint, RunPlan};
+use crate::engine::spawn::ProcessScope;
+use crate::journal::entry::{HeaderBody, ResumeBody};
+use crate::journal::file::JournalFile;
+use crate::journal::header::operator_ref;
+use crate::journal::history::load::journal_paths;
+use crate::journal::identity::{hostname, principal, ssh_connection, unix_user};
+use crate::journal::keys::choose::choose_operator_key;
+use crate::journal::open::LockedJournal;
+use crate::journal::replay::{RunState, replay};
+use crate::journal::secret_fingerprint;
+use crate::journal::verify::check::{VerifyOptions, verify_bytes};
+use crate::journal::verify::report::Verdict;
+use crate::runbook::load::check_bytes;
+use crate::runbook::model::Runbook;
+use crate::runbook::template::Scope;
+
+pub fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
+    let (journal_path, run_dir) = journal_paths(&request.run);
+    // Lock first, then read: every decision below comes from bytes read under the lock.
+    let locked = LockedJournal::open(&run_dir)?;
+    let verification = verify_bytes(&locked.bytes, &run_dir, &VerifyOptions::default());
+    if verification.verdict == Verdict::Tampered {
+        return Err(LaunchError::Tampered {
+            journal: journal_path,
+            finding: verification
+                .error
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        });
+    }
+    let header = verification
+        .header
+        .clone()
+        .ok_or_else(|| LaunchError::NoHeader {
+            journal: journal_path.clone(),
+        })?;
+    if verification.has_footer {
+        return Err(LaunchError::Finished { run_dir });
+    }
+    let runbook = load_exact_runbook(&run_dir, &header)?;
+    let state = replay(&verification.entries);
+    let interrupted = decide_interrupted(&request.decisions, &state, &runbook)?;
+
+    // What the previous process left running (kill -9 leaves a step's group and every service
+    // behind) is stopped before anything is re-run, skipped or restarted.
+    let stopped = stop_survivors(&header.run_id)?;
+    if !stopped.is_empty() {
+        eprintln!(
+            "cutover: stopped what the previous process of this run left running: {}",
+            describe_stopped(&stopped)
+        );
+    }
+
+    let mode = header.mode;
+    let env = |name: &str| std::env::var(name).ok();
+    let (operator, notice) = choose_operator_key(request.key.as_deref(), mode, &env)?;
+    if let Some(notice) = notice {
+        eprintln!("cutover: {}", crate::terminal_text::plain(&notice));
+    }
+    let sid = verification
+        .entries
+        .first()
+        .map(|first| first.entry.sid.clone())
+        .unwrap_or_default();
+    let scope = rebuild_scope(&runbook, &header, &state, &run_dir, &sid, &env)?;
+
+    let mut done = state.done.clone();
+    if let Some(decided) = &interrupted
+        && !matches!(decided.decision, Decision::Retry)
+    {
+        done.insert(decided.step.clone());
+    }
+    let principal = principal(request.operator.as_deref(), operator.comment());
+    let resume_body = ResumeBody {
+        operator: operator_ref(&operator, &principal),
+        host: hostname(),
+        unix_user: unix_user(),
+        ssh_connection: ssh_connection(),
+        torn: None,
+        session_key: String::new(),
+        interrupted,
+        stopped,
+    };
+    let journal = JournalFile::resume(locked, &verification, mode, operator, resume_body)?;
+    eprintln!(
+        "cutover: resuming {} — {} steps behind it{}",
+        header.run_id,
+        done.len(),
+        if state.in_rollback {
+            ", rollback in progress"
+        } else {
+            ""
+        }
+    );
+    let plan = RunPlan {
+        runbook,
+        scope,
+        run_id: header.run_id.clone(),
+        run_dir,
+        mode,
+        dry_run: mode == Mode::DryRun,
+        auto: true,
+        inject_failures: BTreeSet::new(),
+        settings: RunSettings::default(),
+        resume: Some(ResumePoint {
+            done,
+            in_rollback: state.in_rollback,
+            services: state.services.clone(),
+            attempts: state.attempts.clone(),
+        }),
+    };
+    Ok(Launched { plan, journal })
+}
+
+/// Stops every process that carries this run's scope (`engine/spawn.rs`), with its descendants.
+fn stop_survivors(run_id: &str) -> Result<Vec<StoppedProcess>, SetupError> {
+    let prefix = ProcessScope::run_prefix(run_id);
+    let survivors = left_behind(&|scope| scope.starts_with(&prefix), &BTreeSet::new(), true);
+    if survivors.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(runtime()?.block_on(stop_processes(&survivors, RunSettings::default().grace)))
+}
+
+/// The runbook that ran, byte for byte: a changed file is refused with the reason.
+fn load_exact_runbook(run_dir: &Path, header: &HeaderBody) -> Result<Runbook, LaunchError> {
+    let path = run_dir.join("runbook.toml");
+    let bytes = std::fs::read(&path).map_err(|source| LaunchError::ReadRunCopy {
+        path: path.clone(),
+        source,
+    })?;
+    let actual = hex(&Sha256::digest(&bytes));
+    if actual != header.runbook.sha256 {
+        return Err(LaunchError::RunbookChanged {
+            path,
+            recorded: header.runbook.sha256.clone(),
+            actual,
+        });
+    }
+    check_bytes(&path, bytes)
+        .runbook
+        .ok_or(LaunchError::RunCopyInvalid { path })
+}
+
+/// Variables as the run had them: non-secret values from the header, captures from the
+/// journal, secrets from the environment again — checked against the header's fingerprints.
+fn rebuild_scope(
+    runbook: &Runbook,
+    header: &HeaderBody,
+    state: &RunState,
+    run_dir: &Path,
+    sid: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Scope, LaunchError> {
+    let given: Vec<(String, String)> = header
+        .vars
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut scope = resolve_variables(runbook, &given, &[], env)?;
+    let started = header.run_id.split('-').next().unwrap_or_default();
+    Builtins::of_run(&header.run_id, run_dir, started).add_to(&mut scope);
+    for (name, expected) in &header.secrets {
+        let value = scope.get(name).map(|v| v.text.clone()).unwrap_or_default();
+        if !secret_fingerprint::matches(expected, &value, sid) {
+            return Err(LaunchError::SecretChanged(name.clone()));
+        }
+    }
+    for (name, value) in &state.captures {
+        scope.set(name, value.clone(), false);
+    }
+    Ok(scope)
+}

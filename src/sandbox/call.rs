@@ -1,0 +1,40 @@
+//! `cutover sandbox call`: one request to a running sandbox, its answer on stdout (made
+//! printable). A drill's command steps use it to reach the sandbox without curl.
+
+use std::time::Duration;
+
+use super::error::SandboxError;
+use crate::engine::steps::http_client::{HttpClients, cause_of};
+
+/// Sends the request; `Ok(true)` when the sandbox answered with a 2xx status.
+pub async fn call(
+    listen: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> Result<bool, SandboxError> {
+    let clients = HttpClients::new()?;
+    let verb = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| SandboxError::Method(method.to_string()))?;
+    let url = format!("http://{listen}{path}");
+    let mut request = clients
+        .not_following
+        .request(verb, &url)
+        .timeout(Duration::from_secs(10));
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|err| SandboxError::Unreachable {
+            url: url.clone(),
+            cause: cause_of(&err),
+        })?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    println!("{}", crate::terminal_text::plain(&text));
+    Ok(status.is_success())
+}

@@ -1,0 +1,22 @@
+//! Why the sandbox could not serve, or a call to it could not be made.
+
+use std::path::PathBuf;
+
+use crate::engine::steps::http_client::HttpClientError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("serve the sandbox on {listen} with its state in {}", state.display())]
+    Serve {
+        listen: String,
+        state: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("call the sandbox: `{0}` is not an HTTP method")]
+    Method(String),
+    #[error("reach the sandbox at {url}: {cause}")]
+    Unreachable { url: String, cause: String },
+    #[error(transparent)]
+    Client(#[from] HttpClientError),
+}
