@@ -182,3 +182,242 @@ pub fn exit_code(result: Result<Outcome, Failure>) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::engine::emitter::RecordError;
+    use crate::engine::error::RunFolderWriteError;
+    use crate::journal::keys::operator::KeyError;
+    use crate::journal::verify::report::Finding;
+    use crate::launch::variables::VariableProblems;
+
+    fn io() -> std::io::Error {
+        std::io::Error::other("boom")
+    }
+
+    fn path() -> PathBuf {
+        PathBuf::from("/runs/r")
+    }
+
+    /// Every kind of error and the code a script sees for it. A new variant fails to compile
+    /// in `code`; a changed meaning fails here.
+    #[test]
+    fn every_error_kind_has_its_exit_code() {
+        let launch = |err: LaunchError| Failure::Launch(err);
+        let cases: Vec<(Failure, u8)> = vec![
+            (
+                launch(LaunchError::ReadRunbook(ReadError {
+                    path: path(),
+                    source: io(),
+                })),
+                2,
+            ),
+            (launch(LaunchError::InvalidRunbook { path: path() }), 2),
+            (launch(LaunchError::DrillAndDryRun), 2),
+            (launch(LaunchError::InjectOutsideDrill), 2),
+            (
+                launch(LaunchError::EnvironmentMismatch {
+                    given: "staging".into(),
+                    declared: "production".into(),
+                }),
+                2,
+            ),
+            (
+                launch(LaunchError::ProductionNotConfirmed { path: path() }),
+                2,
+            ),
+            (
+                launch(LaunchError::UnknownStep {
+                    flag: "--confirm",
+                    step: "x".into(),
+                }),
+                2,
+            ),
+            (launch(LaunchError::NoLogDir), 2),
+            (launch(LaunchError::Key(KeyError::NoProductionKey)), 2),
+            (
+                launch(LaunchError::Variables(VariableProblems(vec!["x".into()]))),
+                2,
+            ),
+            (
+                launch(LaunchError::RunFolder(RunFolderError::NotPrivate {
+                    folder: path(),
+                    problem: "can be written by others (mode 777)".into(),
+                })),
+                2,
+            ),
+            (
+                launch(LaunchError::RunFolder(RunFolderError::Create {
+                    log_dir: path(),
+                    source: io(),
+                })),
+                5,
+            ),
+            (
+                launch(LaunchError::Journal(JournalError::Write {
+                    path: path(),
+                    source: io(),
+                })),
+                5,
+            ),
+            (launch(LaunchError::Setup(SetupError::Runtime(io()))), 6),
+            (
+                launch(LaunchError::Reopen(ReopenError::Lock(
+                    LockError::InProgress {
+                        run_dir: path(),
+                        holder: None,
+                    },
+                ))),
+                2,
+            ),
+            (
+                launch(LaunchError::Reopen(ReopenError::Lock(LockError::Io {
+                    path: path(),
+                    source: io(),
+                }))),
+                5,
+            ),
+            (
+                launch(LaunchError::Reopen(ReopenError::Read {
+                    path: path(),
+                    source: io(),
+                })),
+                2,
+            ),
+            (
+                launch(LaunchError::Tampered {
+                    journal: path(),
+                    finding: "E_SIG".into(),
+                }),
+                4,
+            ),
+            (launch(LaunchError::NoHeader { journal: path() }), 2),
+            (launch(LaunchError::Finished { run_dir: path() }), 2),
+            (
+                launch(LaunchError::ReadRunCopy {
+                    path: path(),
+                    source: io(),
+                }),
+                2,
+            ),
+            (
+                launch(LaunchError::RunbookChanged {
+                    path: path(),
+                    recorded: "a".into(),
+                    actual: "b".into(),
+                }),
+                2,
+            ),
+            (launch(LaunchError::RunCopyInvalid { path: path() }), 2),
+            (launch(LaunchError::SeveralDecisions), 2),
+            (launch(LaunchError::NothingToDecide("x".into())), 2),
+            (launch(LaunchError::NeedsDecision("x".into())), 3),
+            (
+                launch(LaunchError::WrongStep {
+                    interrupted: "a".into(),
+                    named: "b".into(),
+                }),
+                2,
+            ),
+            (launch(LaunchError::RequiredStep("x".into())), 2),
+            (launch(LaunchError::EmptyReason), 2),
+            (launch(LaunchError::SecretChanged("token".into())), 2),
+            (
+                Failure::Engine(EngineError::Record(RecordError::WriterStopped)),
+                5,
+            ),
+            (
+                Failure::Engine(EngineError::RunFolder(RunFolderWriteError {
+                    what: "write the output of `x`".into(),
+                    source: io(),
+                })),
+                5,
+            ),
+            (Failure::Setup(SetupError::Signals(io())), 6),
+            (Failure::Setup(SetupError::Terminal(io())), 6),
+            (
+                Failure::ReadRunbook(ReadError {
+                    path: path(),
+                    source: io(),
+                }),
+                2,
+            ),
+            (Failure::RunbookErrors(3), 2),
+            (
+                Failure::Trust(TrustError::BadAnchor {
+                    given: "x".into(),
+                    problem: "expected BYTES:SHA256",
+                }),
+                2,
+            ),
+            (
+                Failure::Load(LoadError::Unreadable {
+                    journal: path(),
+                    source: io(),
+                }),
+                2,
+            ),
+            (
+                Failure::Load(LoadError::Untrusted {
+                    journal: path(),
+                    finding: Finding {
+                        code: "E_SIG",
+                        line: Some(1),
+                        seq: Some(0),
+                        kind: None,
+                        message: "bad".into(),
+                    },
+                }),
+                4,
+            ),
+            (
+                Failure::Review(ReviewError::NeedsTerminal { run: path() }),
+                2,
+            ),
+            (Failure::Review(ReviewError::Terminal(io())), 6),
+            (
+                Failure::ReportWrite(ReportWriteError {
+                    path: path(),
+                    source: io(),
+                }),
+                2,
+            ),
+            (Failure::Sandbox(SandboxError::Method("FETCH".into())), 2),
+            (
+                Failure::Stdout {
+                    what: "the diagnostics",
+                    source: io(),
+                },
+                6,
+            ),
+        ];
+        for (failure, code) in cases {
+            assert_eq!(failure.code(), code, "{failure:?}");
+        }
+    }
+
+    #[test]
+    fn a_failure_says_what_it_failed_to_do_and_why_and_a_refusal_says_what_to_decide() {
+        let failed = Failure::Launch(LaunchError::Journal(JournalError::Write {
+            path: PathBuf::from("/runs/r/journal.log"),
+            source: std::io::Error::other("No space left on device"),
+        }));
+        assert_eq!(
+            failed.message().unwrap(),
+            "failed to write the journal /runs/r/journal.log: No space left on device"
+        );
+        let decide = Failure::Launch(LaunchError::NeedsDecision("migrate".into()));
+        assert!(
+            decide
+                .message()
+                .unwrap()
+                .starts_with("resume: step `migrate` was running when the run stopped"),
+            "{:?}",
+            decide.message()
+        );
+        assert_eq!(Failure::RunbookErrors(2).message(), None);
+    }
+}

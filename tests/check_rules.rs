@@ -189,6 +189,26 @@ fn an_unreadable_file_is_one_clear_sentence_and_exit_2() {
 }
 
 #[test]
+fn output_that_cannot_be_written_is_not_a_usage_error() {
+    // /dev/full refuses every write with ENOSPC: the machine failed, not the arguments.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["check", "runbooks/drill.toml"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(6));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("cutover: failed to write the diagnostics to standard output: "),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_bad_flag_is_a_usage_error() {
     let output = cutover()
         .args(["check", "--format", "yaml", "x.toml"])

@@ -57,7 +57,10 @@ fn a_journal_write_failure_stops_the_run_with_exit_5_and_loses_nothing_recorded(
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(5), "{stderr}");
-    assert!(stderr.contains("failed to record the run in its journal: write the journal"), "{stderr}");
+    assert!(
+        stderr.contains("failed to record the run in its journal: write the journal"),
+        "{stderr}"
+    );
     let run = support::run_dir(&logs);
     let (code, report) = verify(&run, &[]);
     assert_eq!(code, 3, "INCOMPLETE, never TAMPERED: {report}");

@@ -48,7 +48,8 @@ fn a_journal_write_failure_under_the_tui_exits_5_at_once_and_restores_the_termin
     assert!(took < Duration::from_secs(3), "took {took:?}");
     pane.assert_terminal_restored();
     assert!(
-        pane.joined().contains("failed to record the run in its journal: write the journal"),
+        pane.joined()
+            .contains("failed to record the run in its journal: write the journal"),
         "{}",
         pane.joined()
     );

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 manual confirmations, rollback on failure; every action, result and decision is appended to a \
 signed, hash-chained journal that an auditor can verify later with standard tools.",
     after_help = "Exit codes: 0 success/VALID · 1 run failed or rolled back · 2 usage error or invalid input · \
-3 suspended/INCOMPLETE · 4 TAMPERED · 5 journal write failure.\n\n\
+3 suspended/INCOMPLETE · 4 TAMPERED · 5 journal write failure · 6 cutover could not set itself up (runtime, signals, terminal).\n\n\
 Start with:  cutover check runbooks/drill.toml  then  cutover run runbooks/drill.toml"
 )]
 pub struct Cli {
