@@ -26,6 +26,7 @@ use super::steps::dispatch::{describe, execute};
 use super::steps::http_client::LazyHttpClients;
 use super::window_clock::WindowClock;
 use crate::runbook::model::{FailurePolicy, Runbook, Step, StepAction};
+use crate::runbook::template::RenderError;
 use crate::runbook::template::Scope;
 
 /// Everything the engine needs to run, decided by the command line.
@@ -421,7 +422,7 @@ impl Engine {
         &mut self,
         step: &Step,
         attempt: u32,
-        action: &Result<String, String>,
+        action: &Result<String, RenderError>,
     ) -> Result<StepOutcome, StepStop> {
         if self.simulated(step) {
             let mut outcome = StepOutcome::pass("simulated (dry run): not executed");
@@ -434,7 +435,7 @@ impl Engine {
             ));
         }
         if let Err(problem) = action {
-            return Ok(StepOutcome::fail(problem.clone()));
+            return Ok(StepOutcome::fail(problem.to_string()));
         }
         let mut ctx = self.context(step, attempt);
         execute(&step.action, &mut ctx).await

@@ -290,6 +290,19 @@ pub struct FooterBody {
     pub recovery_ms: Option<u64>,
 }
 
+/// Why a line's JSON is not an entry (E_JSON).
+#[derive(Debug, thiserror::Error)]
+pub enum EntryParseError {
+    #[error("{0}")]
+    Entry(#[source] serde_json::Error),
+    #[error("{kind} body: {source}")]
+    Body {
+        kind: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
 impl Entry {
     /// The compact JSON of the entry (no TAB or LF can occur in it).
     pub fn to_json(&self) -> String {
@@ -297,8 +310,8 @@ impl Entry {
     }
 
     /// Parses one entry's JSON strictly.
-    pub fn parse(json: &str) -> Result<Self, String> {
-        let raw: RawEntry = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    pub fn parse(json: &str) -> Result<Self, EntryParseError> {
+        let raw: RawEntry = serde_json::from_str(json).map_err(EntryParseError::Entry)?;
         let body = raw.body.get();
         let parse = |kind: &str| -> Result<Body, serde_json::Error> {
             Ok(match kind {
@@ -321,7 +334,10 @@ impl Entry {
                 }
             })
         };
-        let body = parse(&raw.kind).map_err(|e| format!("{} body: {e}", raw.kind))?;
+        let body = parse(&raw.kind).map_err(|source| EntryParseError::Body {
+            kind: raw.kind.clone(),
+            source,
+        })?;
         Ok(Self {
             v: raw.v,
             sid: raw.sid,

@@ -11,7 +11,6 @@
 //! as written; the Go action words (`end`, `range`, …) are therefore not variable names.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::ops::Range;
 
 use super::source::Span;
@@ -220,28 +219,16 @@ pub struct Rendered {
     pub display: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// Why a template cannot be filled in now: the step fails with this as its message.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum RenderError {
+    #[error("variable `{0}` has no value yet")]
     Undefined(String),
+    #[error("secret `{0}` cannot be placed in a command line; use ${env}", env = env_name(.0))]
     SecretInShell(String),
+    #[error("variable `{0}` holds a NUL byte")]
     NulByte(String),
 }
-
-impl fmt::Display for RenderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Undefined(name) => write!(f, "variable `{name}` has no value yet"),
-            Self::SecretInShell(name) => write!(
-                f,
-                "secret `{name}` cannot be placed in a command line; use ${}",
-                env_name(name)
-            ),
-            Self::NulByte(name) => write!(f, "variable `{name}` holds a NUL byte"),
-        }
-    }
-}
-
-impl std::error::Error for RenderError {}
 
 /// One variable's value.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,11 +8,12 @@ use crate::engine::output_file::OutputFile;
 use crate::engine::process::{Exit, Owner, run_process};
 use crate::engine::reaper::describe_stopped;
 use crate::runbook::kinds::command::CommandStep;
+use crate::runbook::template::RenderError;
 
 use super::resolve::{describe_process, resolve_process};
 
-pub fn describe(step: &CommandStep, ctx: &StepContext<'_>) -> Result<String, String> {
-    describe_process(&step.process, ctx.scope).map_err(|err| err.to_string())
+pub fn describe(step: &CommandStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
+    describe_process(&step.process, ctx.scope)
 }
 
 pub async fn execute(

@@ -2,10 +2,11 @@
 
 use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::runbook::model::StepAction;
+use crate::runbook::template::RenderError;
 
 /// The resolved command or request, secrets masked: shown before the step runs and journaled
 /// with its start. An error is a value that cannot be resolved yet.
-pub fn describe(action: &StepAction, ctx: &StepContext<'_>) -> Result<String, String> {
+pub fn describe(action: &StepAction, ctx: &StepContext<'_>) -> Result<String, RenderError> {
     match action {
         StepAction::Command(step) => super::command::describe(step, ctx),
         StepAction::Http(step) => super::http::describe(step, ctx.scope),

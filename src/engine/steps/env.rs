@@ -5,17 +5,15 @@ use std::collections::HashMap;
 
 use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::runbook::kinds::env::EnvStep;
-use crate::runbook::template::Quoting;
+use crate::runbook::template::{Quoting, RenderError};
 
 use super::dotenv::parse_dotenv;
 
-pub fn describe(step: &EnvStep, ctx: &StepContext<'_>) -> Result<String, String> {
+pub fn describe(step: &EnvStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
     let source = match &step.env_file {
         Some(file) => format!(
             "dotenv {}",
-            file.render(ctx.scope, Quoting::Verbatim)
-                .map_err(|e| e.to_string())?
-                .display
+            file.render(ctx.scope, Quoting::Verbatim)?.display
         ),
         None => "process environment".to_string(),
     };

@@ -170,7 +170,7 @@ pub async fn send_once(
             return Attempt {
                 status: None,
                 latency: started.elapsed(),
-                problem: Some(problem),
+                problem: Some(problem.to_string()),
                 captures: Vec::new(),
             };
         }
@@ -287,10 +287,8 @@ fn judge(
     (None, captures)
 }
 
-pub fn describe(step: &HttpStep, scope: &Scope) -> Result<String, String> {
-    prepare(&step.check, scope)
-        .map(|r| r.display)
-        .map_err(|e| e.to_string())
+pub fn describe(step: &HttpStep, scope: &Scope) -> Result<String, RenderError> {
+    prepare(&step.check, scope).map(|r| r.display)
 }
 
 pub async fn execute(step: &HttpStep, ctx: &mut StepContext<'_>) -> Result<StepOutcome, StepStop> {

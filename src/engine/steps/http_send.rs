@@ -27,6 +27,26 @@ pub struct Outgoing<'a> {
     pub follow_redirects: bool,
 }
 
+/// Why no answer came back: the check fails with this as its message.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    #[error("`{url}` is not a URL: {source}")]
+    Url {
+        url: String,
+        #[source]
+        source: url::ParseError,
+    },
+    /// The reason under reqwest's own message ("connection refused", a TLS refusal).
+    #[error("{0}")]
+    Send(String),
+    #[error("reading the body: {0}")]
+    Body(String),
+    #[error("more than {MAX_REDIRECTS} redirects")]
+    TooManyRedirects,
+    #[error("timed out after {}", human_ms(*.0))]
+    TimedOut(u64),
+}
+
 /// What came back.
 pub struct Answer {
     pub status: u16,
@@ -45,16 +65,13 @@ pub async fn exchange(
     outgoing: &Outgoing<'_>,
     keep: u64,
     deadline: Instant,
-) -> Result<Answer, String> {
+) -> Result<Answer, ExchangeError> {
     let started = Instant::now();
-    let timed_out = || {
-        format!(
-            "timed out after {}",
-            human_ms(started.elapsed().as_millis() as u64)
-        )
-    };
     let work = async {
-        let mut url = reqwest::Url::parse(outgoing.url).map_err(|err| err.to_string())?;
+        let mut url = reqwest::Url::parse(outgoing.url).map_err(|source| ExchangeError::Url {
+            url: outgoing.url.to_string(),
+            source,
+        })?;
         let mut method = outgoing.method.clone();
         let mut body = outgoing.body;
         let mut runbook_headers = true;
@@ -71,7 +88,10 @@ pub async fn exchange(
                 }
                 request = request.body(bytes.clone());
             }
-            let response = request.send().await.map_err(|err| cause_of(&err))?;
+            let response = request
+                .send()
+                .await
+                .map_err(|err| ExchangeError::Send(cause_of(&err)))?;
             let status = response.status();
             let location = response
                 .headers()
@@ -95,16 +115,16 @@ pub async fn exchange(
                 _ => return read_body(response, keep).await,
             }
         }
-        Err(format!("more than {MAX_REDIRECTS} redirects"))
+        Err(ExchangeError::TooManyRedirects)
     };
     match tokio::time::timeout_at(deadline, work).await {
         // The clients set no timeout of their own: the deadline is the only one.
         Ok(result) => result,
-        Err(_) => Err(timed_out()),
+        Err(_) => Err(ExchangeError::TimedOut(started.elapsed().as_millis() as u64)),
     }
 }
 
-async fn read_body(mut response: reqwest::Response, keep: u64) -> Result<Answer, String> {
+async fn read_body(mut response: reqwest::Response, keep: u64) -> Result<Answer, ExchangeError> {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let mut body = Vec::new();
@@ -112,7 +132,7 @@ async fn read_body(mut response: reqwest::Response, keep: u64) -> Result<Answer,
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|err| format!("reading the body: {}", cause_of(&err)))?
+        .map_err(|err| ExchangeError::Body(cause_of(&err)))?
     {
         let room = keep.saturating_sub(body.len() as u64) as usize;
         body.extend_from_slice(&chunk[..chunk.len().min(room)]);

@@ -5,18 +5,16 @@ use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::control::Control;
 use crate::engine::events::{ConfirmVia, Event, Prompt};
 use crate::runbook::kinds::manual::{ManualStep, NotesPolicy};
-use crate::runbook::template::Quoting;
+use crate::runbook::template::{Quoting, RenderError};
 
 pub struct Resolved {
     pub instructions: String,
     pub checklist: Vec<String>,
 }
 
-pub fn resolve(step: &ManualStep, ctx: &StepContext<'_>) -> Result<Resolved, String> {
+pub fn resolve(step: &ManualStep, ctx: &StepContext<'_>) -> Result<Resolved, RenderError> {
     let render = |t: &crate::runbook::template::Template| {
-        t.render(ctx.scope, Quoting::Verbatim)
-            .map(|r| r.display)
-            .map_err(|e| e.to_string())
+        t.render(ctx.scope, Quoting::Verbatim).map(|r| r.display)
     };
     Ok(Resolved {
         instructions: step
@@ -33,7 +31,7 @@ pub fn resolve(step: &ManualStep, ctx: &StepContext<'_>) -> Result<Resolved, Str
     })
 }
 
-pub fn describe(step: &ManualStep, ctx: &StepContext<'_>) -> Result<String, String> {
+pub fn describe(step: &ManualStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
     let resolved = resolve(step, ctx)?;
     // What the operator is asked, whole: the journal records it at the step's start.
     let mut parts = Vec::new();
@@ -56,7 +54,7 @@ pub async fn execute(
 ) -> Result<StepOutcome, StepStop> {
     let resolved = match resolve(step, ctx) {
         Ok(resolved) => resolved,
-        Err(err) => return Ok(StepOutcome::fail(err)),
+        Err(err) => return Ok(StepOutcome::fail(err.to_string())),
     };
     let prompt = Prompt::Manual {
         step: ctx.id().to_string(),

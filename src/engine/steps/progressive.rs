@@ -10,6 +10,7 @@ use crate::engine::events::Event;
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::progressive::{GateFailure, ProgressiveStep};
 use crate::runbook::model::FailurePolicy;
+use crate::runbook::template::RenderError;
 use crate::runbook::template::Scope;
 
 use super::command::run_to_outcome;
@@ -22,10 +23,9 @@ fn scope_at(scope: &Scope, stage: u8) -> Scope {
     scope
 }
 
-pub fn describe(step: &ProgressiveStep, scope: &Scope) -> Result<String, String> {
+pub fn describe(step: &ProgressiveStep, scope: &Scope) -> Result<String, RenderError> {
     let first = step.stages[0];
-    let display =
-        describe_process(&step.process, &scope_at(scope, first)).map_err(|e| e.to_string())?;
+    let display = describe_process(&step.process, &scope_at(scope, first))?;
     let stages: Vec<String> = step.stages.iter().map(|s| format!("{s}%")).collect();
     let gates: Vec<&str> = step.gate.iter().map(|gate| gate.name.as_str()).collect();
     Ok(format!(

@@ -17,13 +17,13 @@ use crate::engine::stream_reader::read_output;
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::service::{Readiness, ServiceStep};
 use crate::runbook::template::Quoting;
+use crate::runbook::template::RenderError;
 
 use super::resolve::{describe_process, resolve_process};
 
-pub fn describe(step: &ServiceStep, ctx: &StepContext<'_>) -> Result<String, String> {
+pub fn describe(step: &ServiceStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
     describe_process(&step.process, ctx.scope)
         .map(|display| format!("start in the background: {display}"))
-        .map_err(|e| e.to_string())
 }
 
 pub async fn execute(

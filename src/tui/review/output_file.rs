@@ -25,20 +25,35 @@ pub struct OutputView {
     starts: Vec<u64>,
 }
 
+/// Why a step's output is not shown: said in the pane where it would be.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputViewError {
+    #[error("{path}: {source}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} no longer has the SHA-256 the journal recorded: not shown")]
+    Changed { path: String },
+}
+
 impl OutputView {
     /// Opens and indexes the file; refuses one whose bytes are not those the journal recorded.
-    pub fn open(run_dir: &Path, record: &OutputRecord) -> Result<Self, String> {
+    pub fn open(run_dir: &Path, record: &OutputRecord) -> Result<Self, OutputViewError> {
         let path = run_dir.join(&record.path);
-        let file = File::open(&path).map_err(|err| format!("{}: {err}", record.path))?;
+        let unreadable = |source| OutputViewError::Unreadable {
+            path: record.path.clone(),
+            source,
+        };
+        let file = File::open(&path).map_err(unreadable)?;
         let mut reader = BufReader::with_capacity(256 * 1024, &file);
         let mut hasher = Sha256::new();
         let mut starts = vec![0u64];
         let mut offset = 0u64;
         let mut buffer = vec![0u8; 256 * 1024];
         loop {
-            let read = reader
-                .read(&mut buffer)
-                .map_err(|err| format!("{}: {err}", record.path))?;
+            let read = reader.read(&mut buffer).map_err(unreadable)?;
             if read == 0 {
                 break;
             }
@@ -49,10 +64,9 @@ impl OutputView {
             offset += read as u64;
         }
         if hex(&hasher.finalize()) != record.sha256 {
-            return Err(format!(
-                "{} no longer has the SHA-256 the journal recorded: not shown",
-                record.path
-            ));
+            return Err(OutputViewError::Changed {
+                path: record.path.clone(),
+            });
         }
         if starts.last() != Some(&offset) {
             starts.push(offset);
@@ -112,7 +126,10 @@ mod tests {
         let record = record(dir.path(), b"original\n");
         std::fs::write(dir.path().join("output/s.1.log"), b"edited\n").unwrap();
         let refused = OutputView::open(dir.path(), &record).err().unwrap();
-        assert!(refused.contains("no longer has the SHA-256"), "{refused}");
+        assert!(
+            matches!(refused, OutputViewError::Changed { .. }),
+            "{refused}"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::output_file::OutputView;
+use super::output_file::{OutputView, OutputViewError};
 use crate::engine::events::OutputRecord;
 use crate::journal::history::model::{AttemptRecord, Importance, RunHistory, TimelineEntry};
 
@@ -21,7 +21,7 @@ pub struct ReviewApp {
     pub output_scroll: usize,
     /// The output of the selected entry's attempt, opened on demand: (its record, the view or
     /// why it cannot be shown).
-    pub output: Option<(OutputRecord, Result<OutputView, String>)>,
+    pub output: Option<(OutputRecord, Result<OutputView, OutputViewError>)>,
     pub help: bool,
     /// Said once after a key that found nothing (no later failure…).
     pub message: Option<String>,

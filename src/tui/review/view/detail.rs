@@ -317,7 +317,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &ReviewApp, theme: Theme) {
         }
         Err(problem) => (
             format!(" output {} ", record.path),
-            vec![Line::from(Span::styled(problem.clone(), theme.problem()))],
+            vec![Line::from(Span::styled(
+                problem.to_string(),
+                theme.problem(),
+            ))],
         ),
     };
     let block = Block::default()
