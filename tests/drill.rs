@@ -119,7 +119,7 @@ fn a_bad_canary_fails_the_first_gate_and_the_rollback_restores_the_previous_vers
         "{stderr}"
     );
     assert!(
-        stderr.contains("rollout decision: rollback (by the runbook's policy)"),
+        stderr.contains("rollout decision: rollback (by the runbook's policy, not a person)"),
         "{stderr}"
     );
     assert!(stderr.contains("health-after-rollback passed"), "{stderr}");

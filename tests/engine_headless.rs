@@ -616,7 +616,7 @@ fn the_journal_says_a_confirmation_and_a_rollback_came_from_the_command_line() {
     );
     assert!(!journal.contains("typed"), "{journal}");
     assert!(
-        stderr(&output).contains("rollback (by --on-failure on the command line)"),
+        stderr(&output).contains("rollback (by --on-failure on the command line, not a person)"),
         "{}",
         stderr(&output)
     );

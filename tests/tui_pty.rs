@@ -92,7 +92,7 @@ fn a_failure_rolled_back_from_the_dialog() {
     let screen = pane.wait_for("b roll back");
     assert!(screen.contains("connection refused"), "{screen}");
     pane.keys(&["b"]);
-    pane.wait_for("was rolled back");
+    pane.wait_for("The run rolled back in");
     pane.keys(&["q"]);
     assert_eq!(pane.exit_code(), 1);
     pane.assert_terminal_restored();

@@ -6,10 +6,10 @@ use super::args::{ReportArgs, ReportFormat};
 use super::verify::verify_options;
 use crate::exit::{Failure, Outcome};
 use crate::journal::history::load::load_run;
+use crate::report::build::build_report;
 use crate::report::html::render_html;
 use crate::report::json::render_json;
 use crate::report::markdown::render_markdown;
-use crate::report::summary::build_report;
 use crate::report::write::write_report;
 
 pub fn report(args: &ReportArgs) -> Result<Outcome, Failure> {

@@ -4,8 +4,8 @@ use super::args::{ExpectMode, TrustArgs, VerifyArgs};
 use crate::engine::events::Mode;
 use crate::exit::{Failure, Outcome};
 use crate::journal::verify::check::VerifyOptions;
+use crate::journal::verify::facts::fact_lines;
 use crate::journal::verify::report::Verdict;
-use crate::journal::verify::summary::summary_lines;
 use crate::journal::verify::trust::{TrustError, TrustInput, verify_journal};
 
 pub fn verify_options(
@@ -44,7 +44,7 @@ pub fn verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
         out.push_str(&format!("{notice}\n"));
     }
     if verification.error.is_none() {
-        for line in summary_lines(&verification) {
+        for line in fact_lines(&verification) {
             out.push_str(&format!("{line}\n"));
         }
     }

@@ -29,6 +29,12 @@ impl Mode {
     }
 }
 
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepStatus {
@@ -52,6 +58,16 @@ impl StepStatus {
     }
 }
 
+/// The word for people: the timeline, the progress lines, the reports.
+impl std::fmt::Display for StepStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StepStatus::DoneManually => "done manually",
+            other => other.as_str(),
+        })
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RunStatus {
@@ -72,6 +88,16 @@ impl RunStatus {
             RunStatus::Aborted => "aborted",
             RunStatus::Suspended => "suspended",
         }
+    }
+}
+
+/// The word for people: "the run rolled back".
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RunStatus::RolledBack => "rolled back",
+            other => other.as_str(),
+        })
     }
 }
 
@@ -115,6 +141,34 @@ pub enum Decision {
     },
 }
 
+impl Decision {
+    /// The `choice` the journal writes.
+    pub fn choice(&self) -> &'static str {
+        match self {
+            Self::Retry => "retry",
+            Self::Skip { .. } => "skip",
+            Self::MarkDone { .. } => "mark-done",
+            Self::Rollback => "rollback",
+            Self::Abort => "abort",
+            Self::Policy { .. } => "policy",
+        }
+    }
+}
+
+/// A decision as people read it, everywhere it is shown: `skip — the backup was taken by hand`.
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Retry => f.write_str("retry"),
+            Self::Skip { reason } => write!(f, "skip — {reason}"),
+            Self::MarkDone { evidence } => write!(f, "mark done by hand — {evidence}"),
+            Self::Rollback => f.write_str("roll back"),
+            Self::Abort => f.write_str("abort"),
+            Self::Policy { action, from } => write!(f, "{action} (by {from}, not a person)"),
+        }
+    }
+}
+
 /// What a failure policy did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -154,12 +208,22 @@ pub enum PolicySource {
 }
 
 impl PolicySource {
-    /// How a person reads it: "the runbook's policy", "--on-failure on the command line".
-    pub fn describe(self) -> &'static str {
+    /// The word the journal writes.
+    pub fn as_str(self) -> &'static str {
         match self {
+            Self::Runbook => "runbook",
+            Self::CommandLine => "command-line",
+        }
+    }
+}
+
+/// How a person reads it: "the runbook's policy", "--on-failure on the command line".
+impl std::fmt::Display for PolicySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
             Self::Runbook => "the runbook's policy",
             Self::CommandLine => "--on-failure on the command line",
-        }
+        })
     }
 }
 
@@ -179,6 +243,12 @@ impl ConfirmVia {
             Self::Terminal => "terminal",
             Self::CommandLine => "command-line",
         }
+    }
+}
+
+impl std::fmt::Display for ConfirmVia {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -399,5 +469,60 @@ mod tests {
         ] {
             assert_eq!(status.as_str(), serialized(status));
         }
+        for action in [
+            PolicyAction::Continue,
+            PolicyAction::Abort,
+            PolicyAction::Rollback,
+        ] {
+            assert_eq!(action.as_str(), serialized(action));
+            assert_eq!(action.to_string(), action.as_str());
+        }
+        for source in [PolicySource::Runbook, PolicySource::CommandLine] {
+            assert_eq!(source.as_str(), serialized(source));
+        }
+        for via in [ConfirmVia::Terminal, ConfirmVia::CommandLine] {
+            assert_eq!(via.as_str(), serialized(via));
+            assert_eq!(via.to_string(), via.as_str());
+        }
+        for state in [ServiceState::Ready, ServiceState::Stopped] {
+            assert_eq!(state.as_str(), serialized(state));
+            assert_eq!(state.to_string(), state.as_str());
+        }
+        for mode in [Mode::Production, Mode::Drill, Mode::DryRun] {
+            assert_eq!(mode.to_string(), mode.as_str());
+        }
+    }
+
+    #[test]
+    fn each_decision_names_the_choice_the_journal_writes() {
+        let policy = Decision::Policy {
+            action: PolicyAction::Rollback,
+            from: PolicySource::CommandLine,
+        };
+        for decision in [
+            Decision::Retry,
+            Decision::Skip { reason: "r".into() },
+            Decision::MarkDone {
+                evidence: "e".into(),
+            },
+            Decision::Rollback,
+            Decision::Abort,
+            policy.clone(),
+        ] {
+            let json = serde_json::to_value(&decision).unwrap();
+            assert_eq!(json["choice"], decision.choice(), "{decision:?}");
+        }
+        assert_eq!(
+            policy.to_string(),
+            "rollback (by --on-failure on the command line, not a person)"
+        );
+    }
+
+    #[test]
+    fn people_read_the_statuses_in_words() {
+        assert_eq!(StepStatus::DoneManually.to_string(), "done manually");
+        assert_eq!(StepStatus::Passed.to_string(), "passed");
+        assert_eq!(RunStatus::RolledBack.to_string(), "rolled back");
+        assert_eq!(RunStatus::Aborted.to_string(), "aborted");
     }
 }

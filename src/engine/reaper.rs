@@ -42,7 +42,7 @@ impl std::fmt::Display for StoppedProcess {
 }
 
 /// Lists processes for a sentence: "PID 12 `sleep 9`, PID 13 `sh -c …`".
-pub fn describe_stopped(stopped: &[StoppedProcess]) -> String {
+pub fn stopped_list(stopped: &[StoppedProcess]) -> String {
     stopped
         .iter()
         .map(ToString::to_string)

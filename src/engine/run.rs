@@ -18,11 +18,11 @@ use super::events::{
     Decision, Event, Mode, PolicyAction, PolicySource, Prompt, RunStatus, ServiceState, StepStatus,
 };
 use super::interrupt::{Interrupt, InterruptReceiver};
-use super::reaper::{describe_stopped, left_behind, stop_processes};
+use super::reaper::{left_behind, stop_processes, stopped_list};
 use super::scrub::Scrubber;
 use super::services::Services;
 use super::spawn::ProcessScope;
-use super::steps::dispatch::{describe, execute};
+use super::steps::dispatch::{execute, shown_action};
 use super::steps::http_client::LazyHttpClients;
 use super::window_clock::WindowClock;
 use crate::runbook::model::{FailurePolicy, Runbook, Step, StepAction};
@@ -139,7 +139,7 @@ impl Engine {
                 step: String::new(),
                 message: format!(
                     "stopped what the run left running: {}",
-                    describe_stopped(&stopped)
+                    stopped_list(&stopped)
                 ),
             });
         }
@@ -299,7 +299,7 @@ impl Engine {
     async fn run_step(&mut self, step: &Step, in_rollback: bool) -> Result<Flow, EngineError> {
         let action = {
             let ctx = self.context(step, 0);
-            describe(&step.action, &ctx)
+            shown_action(&step.action, &ctx)
         };
         let action_text = action
             .clone()

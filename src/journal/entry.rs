@@ -220,11 +220,36 @@ pub struct NoteBody {
     pub text: String,
 }
 
+/// What happened to the maintenance window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WindowMark {
+    Open,
+    Close,
+    Overrun,
+}
+
+impl WindowMark {
+    /// The word the journal writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Close => "close",
+            Self::Overrun => "overrun",
+        }
+    }
+}
+
+impl std::fmt::Display for WindowMark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WindowBody {
-    /// `open`, `close` or `overrun`.
-    pub action: String,
+    pub action: WindowMark,
     pub duration_ms: Option<u64>,
     pub overrun_ms: Option<u64>,
 }
@@ -388,5 +413,14 @@ mod tests {
         assert!(Entry::parse(&duplicate).is_err());
         let body_extra = json.replacen("\"text\":", "\"extra\":1,\"text\":", 1);
         assert!(Entry::parse(&body_extra).is_err());
+    }
+
+    #[test]
+    fn a_window_mark_is_the_word_the_journal_writes() {
+        for mark in [WindowMark::Open, WindowMark::Close, WindowMark::Overrun] {
+            let json = serde_json::to_value(mark).unwrap();
+            assert_eq!(json, mark.as_str());
+            assert_eq!(mark.to_string(), mark.as_str());
+        }
     }
 }

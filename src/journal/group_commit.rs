@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
+use super::event_entries::append_event;
 use super::file::{JournalError, JournalFile};
-use super::record::record;
 use crate::engine::emitter::RecordError;
 use crate::engine::events::Event;
 
@@ -40,7 +40,7 @@ impl GroupCommit {
     /// answered by [`Self::end`], for this batch and every later one.
     pub fn record(&mut self, event: &Event) {
         if self.failure.is_none()
-            && let Err(err) = record(&mut self.journal, event)
+            && let Err(err) = append_event(&mut self.journal, event)
         {
             self.failure = Some(Arc::new(err));
         }

@@ -2,6 +2,7 @@
 //! and the replay that rebuilds a run's state for resume and review.
 
 pub mod entry;
+pub mod event_entries;
 pub mod file;
 pub mod group_commit;
 pub mod header;
@@ -12,7 +13,6 @@ pub mod keys;
 pub mod line;
 pub mod open;
 pub mod output_sync;
-pub mod record;
 pub mod replay;
 pub mod run_lock;
 pub mod secret_fingerprint;

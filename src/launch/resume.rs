@@ -16,7 +16,7 @@ use super::variables::{Builtins, resolve_variables};
 use crate::engine::context::RunSettings;
 use crate::engine::events::{Decision, Mode};
 use crate::engine::output_file::hex;
-use crate::engine::reaper::{StoppedProcess, describe_stopped, left_behind, stop_processes};
+use crate::engine::reaper::{StoppedProcess, left_behind, stop_processes, stopped_list};
 use crate::engine::run::{ResumePoint, RunPlan};
 use crate::engine::spawn::ProcessScope;
 use crate::journal::entry::{HeaderBody, ResumeBody};
@@ -68,7 +68,7 @@ pub fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
     if !stopped.is_empty() {
         eprintln!(
             "cutover: stopped what the previous process of this run left running: {}",
-            describe_stopped(&stopped)
+            stopped_list(&stopped)
         );
     }
 

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use tokio::sync::mpsc;
 
-use crate::engine::events::{ConfirmVia, Decision, Event, Prompt, RunStatus, StepStatus};
+use crate::engine::events::{ConfirmVia, Event, Prompt, StepStatus};
 use crate::runbook::duration::human_ms as seconds;
 
 /// Prints events until the channel closes. Write errors (a closed stderr) are ignored: the
@@ -58,7 +58,7 @@ pub fn format_event(event: &Event) -> Option<String> {
             ..
         } => {
             format!(
-                "cutover: {runbook} — {title} ({mode:?} run {run_id})\ncutover: run folder {run_dir}"
+                "cutover: {runbook} — {title} ({mode} run {run_id})\ncutover: run folder {run_dir}"
             )
         }
         Event::PhaseStarted { phase, title } => format!("== {phase}: {title}"),
@@ -88,12 +88,10 @@ pub fn format_event(event: &Event) -> Option<String> {
             tail,
             ..
         } => {
+            // A failure is shouted: it is the line a scrolling log must not hide.
             let word = match status {
-                StepStatus::Passed => "passed",
-                StepStatus::Failed => "FAILED",
-                StepStatus::Skipped => "skipped",
-                StepStatus::Simulated => "simulated",
-                StepStatus::DoneManually => "done manually",
+                StepStatus::Failed => "FAILED".to_string(),
+                other => other.to_string(),
             };
             let mut line = format!("   {step} {word} in {}: {message}", seconds(*duration_ms));
             for tail_line in tail {
@@ -134,7 +132,7 @@ pub fn format_event(event: &Event) -> Option<String> {
             format!("   {step} confirmed {by} ({ticked}{note})")
         }
         Event::Decided { step, decision } => {
-            format!("   {step} decision: {}", describe_decision(decision))
+            format!("   {step} decision: {}", decision)
         }
         Event::Window {
             action,
@@ -166,13 +164,7 @@ pub fn format_event(event: &Event) -> Option<String> {
             duration_ms,
             recovery_ms,
         } => {
-            let word = match status {
-                RunStatus::Passed => "passed",
-                RunStatus::Failed => "failed",
-                RunStatus::RolledBack => "rolled back",
-                RunStatus::Aborted => "aborted",
-                RunStatus::Suspended => "suspended",
-            };
+            let word = status.to_string();
             let recovery = recovery_ms
                 .map(|ms| format!(" (first failure to rollback complete: {})", seconds(ms)))
                 .unwrap_or_default();
@@ -189,17 +181,6 @@ pub fn format_event(event: &Event) -> Option<String> {
             return None;
         }
     })
-}
-
-fn describe_decision(decision: &Decision) -> String {
-    match decision {
-        Decision::Retry => "retry".into(),
-        Decision::Skip { reason } => format!("skip — {reason}"),
-        Decision::MarkDone { evidence } => format!("marked done by hand — {evidence}"),
-        Decision::Rollback => "roll back".into(),
-        Decision::Abort => "abort".into(),
-        Decision::Policy { action, from } => format!("{action} (by {})", from.describe()),
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::summary::{Report, StepPart};
+use super::build::{Report, StepPart};
 use super::words::{duration_against, verdict_words};
 use crate::runbook::duration::human_ms;
 

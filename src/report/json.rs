@@ -1,7 +1,7 @@
 //! The report as JSON: the [`Report`] struct itself, pretty-printed. Its fields are a stable,
 //! documented format (`format: "cutover-report/1"`, docs/report.md): tools may rely on them.
 
-use super::summary::Report;
+use super::build::Report;
 
 pub fn render_json(report: &Report) -> String {
     let mut text = serde_json::to_string_pretty(report).expect("a report always serializes");

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::summary::{Report, StepPart};
+use super::build::{Report, StepPart};
 use super::words::{duration_against, verdict_words};
 use crate::runbook::duration::human_ms;
 
@@ -410,7 +410,7 @@ pub fn render_markdown(report: &Report) -> String {
 fn status_cell(step: &StepPart) -> String {
     match &step.reason {
         Some(reason) => format!("**{}** — {}", step.status, escape(reason)),
-        None if step.status == "passed" => step.status.to_string(),
+        None if step.passed => step.status.to_string(),
         None => format!("**{}**", step.status),
     }
 }

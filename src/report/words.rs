@@ -1,7 +1,7 @@
 //! Sentences the Markdown and HTML reports share, so that both say the same thing. Plain
 //! text: each format escapes and dresses it its own way.
 
-use super::summary::Report;
+use super::build::{Report, RunbookFileState};
 use crate::journal::verify::report::Verdict;
 use crate::runbook::duration::{format_duration, human_ms};
 
@@ -66,14 +66,14 @@ pub fn verdict_words(report: &Report) -> VerdictWords {
              (--allowed-signers): the key fingerprints say who signed."
         },
         runbook_file: match verification.runbook_file {
-            "differs" => Some(
+            RunbookFileState::Differs => Some(
                 "runbook.toml in the run folder is not the runbook that ran (its SHA-256 differs \
                  from the header's): steps never reached cannot be listed.",
             ),
-            "missing" => Some(
+            RunbookFileState::Missing => Some(
                 "runbook.toml is missing from the run folder: steps never reached cannot be listed.",
             ),
-            _ => None,
+            RunbookFileState::Matches => None,
         },
     }
 }

@@ -372,5 +372,5 @@ fn decisions_show_as_themselves() {
         },
     });
     assert_eq!(app.rows[2].state, StepState::Done(StepStatus::Skipped));
-    assert_eq!(app.rows[2].notes, vec!["decision: skipped — later"]);
+    assert_eq!(app.rows[2].notes, vec!["decision: skip — later"]);
 }

@@ -1,8 +1,8 @@
 //! The interactive terminal interface: state updated by events and keys, pure views, and the
 //! guard that always restores the terminal.
 
+pub mod apply_event;
 pub mod colors;
-pub mod events;
 pub mod input;
 pub mod output_buffer;
 pub mod review;

@@ -6,14 +6,14 @@ use crate::engine::error::RunFolderWriteError;
 use crate::engine::events::{Event, Stream};
 use crate::engine::output_file::OutputFile;
 use crate::engine::process::{Exit, Owner, run_process};
-use crate::engine::reaper::describe_stopped;
+use crate::engine::reaper::stopped_list;
 use crate::runbook::kinds::command::CommandStep;
 use crate::runbook::template::RenderError;
 
-use super::resolve::{describe_process, resolve_process};
+use super::resolve::{resolve_process, shown_process};
 
-pub fn describe(step: &CommandStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
-    describe_process(&step.process, ctx.scope)
+pub fn shown(step: &CommandStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
+    shown_process(&step.process, ctx.scope)
 }
 
 pub async fn execute(
@@ -142,7 +142,7 @@ pub async fn run_to_outcome(
     } else {
         format!(
             "{message}; stopped what it left running: {}",
-            describe_stopped(&result.left_behind)
+            stopped_list(&result.left_behind)
         )
     };
     let outcome = StepOutcome {

@@ -6,16 +6,16 @@ use crate::runbook::template::RenderError;
 
 /// The resolved command or request, secrets masked: shown before the step runs and journaled
 /// with its start. An error is a value that cannot be resolved yet.
-pub fn describe(action: &StepAction, ctx: &StepContext<'_>) -> Result<String, RenderError> {
+pub fn shown_action(action: &StepAction, ctx: &StepContext<'_>) -> Result<String, RenderError> {
     match action {
-        StepAction::Command(step) => super::command::describe(step, ctx),
-        StepAction::Http(step) => super::http::describe(step, ctx.scope),
-        StepAction::Manual(step) => super::manual::describe(step, ctx),
-        StepAction::Env(step) => super::env::describe(step, ctx),
-        StepAction::Wait(step) => Ok(super::wait::describe(step)),
-        StepAction::Window(step) => Ok(super::window::describe(step)),
-        StepAction::Progressive(step) => super::progressive::describe(step, ctx.scope),
-        StepAction::Service(step) => super::service::describe(step, ctx),
+        StepAction::Command(step) => super::command::shown(step, ctx),
+        StepAction::Http(step) => super::http::shown(step, ctx.scope),
+        StepAction::Manual(step) => super::manual::shown(step, ctx),
+        StepAction::Env(step) => super::env::shown(step, ctx),
+        StepAction::Wait(step) => Ok(super::wait::shown(step)),
+        StepAction::Window(step) => Ok(super::window::shown(step)),
+        StepAction::Progressive(step) => super::progressive::shown(step, ctx.scope),
+        StepAction::Service(step) => super::service::shown(step, ctx),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::runbook::template::{Quoting, RenderError};
 
 use super::dotenv::parse_dotenv;
 
-pub fn describe(step: &EnvStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
+pub fn shown(step: &EnvStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
     let source = match &step.env_file {
         Some(file) => format!(
             "dotenv {}",

@@ -287,7 +287,7 @@ fn judge(
     (None, captures)
 }
 
-pub fn describe(step: &HttpStep, scope: &Scope) -> Result<String, RenderError> {
+pub fn shown(step: &HttpStep, scope: &Scope) -> Result<String, RenderError> {
     prepare(&step.check, scope).map(|r| r.display)
 }
 

@@ -31,7 +31,7 @@ pub fn resolve(step: &ManualStep, ctx: &StepContext<'_>) -> Result<Resolved, Ren
     })
 }
 
-pub fn describe(step: &ManualStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
+pub fn shown(step: &ManualStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
     let resolved = resolve(step, ctx)?;
     // What the operator is asked, whole: the journal records it at the step's start.
     let mut parts = Vec::new();

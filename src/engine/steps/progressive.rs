@@ -15,7 +15,7 @@ use crate::runbook::template::Scope;
 
 use super::command::run_to_outcome;
 use super::http::{Budget, run_check};
-use super::resolve::{describe_process, resolve_process};
+use super::resolve::{resolve_process, shown_process};
 
 fn scope_at(scope: &Scope, stage: u8) -> Scope {
     let mut scope = scope.clone();
@@ -23,9 +23,9 @@ fn scope_at(scope: &Scope, stage: u8) -> Scope {
     scope
 }
 
-pub fn describe(step: &ProgressiveStep, scope: &Scope) -> Result<String, RenderError> {
+pub fn shown(step: &ProgressiveStep, scope: &Scope) -> Result<String, RenderError> {
     let first = step.stages[0];
-    let display = describe_process(&step.process, &scope_at(scope, first))?;
+    let display = shown_process(&step.process, &scope_at(scope, first))?;
     let stages: Vec<String> = step.stages.iter().map(|s| format!("{s}%")).collect();
     let gates: Vec<&str> = step.gate.iter().map(|gate| gate.name.as_str()).collect();
     Ok(format!(

@@ -47,7 +47,7 @@ pub fn resolve_process(
 
 /// What a step's process shows before it runs and in its journaled start: the command line,
 /// secrets masked. Only the program is rendered; its environment is the executor's business.
-pub fn describe_process(spec: &ProcessSpec, scope: &Scope) -> Result<String, RenderError> {
+pub fn shown_process(spec: &ProcessSpec, scope: &Scope) -> Result<String, RenderError> {
     render_program(spec, scope).map(|(_, display)| display)
 }
 

@@ -19,10 +19,10 @@ use crate::runbook::kinds::service::{Readiness, ServiceStep};
 use crate::runbook::template::Quoting;
 use crate::runbook::template::RenderError;
 
-use super::resolve::{describe_process, resolve_process};
+use super::resolve::{resolve_process, shown_process};
 
-pub fn describe(step: &ServiceStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
-    describe_process(&step.process, ctx.scope)
+pub fn shown(step: &ServiceStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
+    shown_process(&step.process, ctx.scope)
         .map(|display| format!("start in the background: {display}"))
 }
 

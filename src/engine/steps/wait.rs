@@ -10,7 +10,7 @@ use crate::engine::events::{Decision, Event, Prompt, StepStatus};
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::wait::WaitStep;
 
-pub fn describe(step: &WaitStep) -> String {
+pub fn shown(step: &WaitStep) -> String {
     match step {
         WaitStep::For(duration) => format!("wait {}", format_duration(*duration)),
         WaitStep::Until(moment) => format!("wait until {moment}"),

@@ -5,7 +5,7 @@ use crate::engine::events::Event;
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::window::{WindowAction, WindowStep};
 
-pub fn describe(step: &WindowStep) -> String {
+pub fn shown(step: &WindowStep) -> String {
     match (step.action, step.duration) {
         (WindowAction::Open, Some(duration)) => format!(
             "open the maintenance window for {}",
@@ -39,5 +39,5 @@ pub async fn execute(
             duration_ms: step.duration.map(|d| d.as_millis() as u64),
         })
         .await?;
-    Ok(StepOutcome::pass(describe(step)))
+    Ok(StepOutcome::pass(shown(step)))
 }

@@ -1,13 +1,13 @@
 //! Folds the verified entries of a journal into its [`RunHistory`], in file order. Only what
 //! verify trusted goes in: on a TAMPERED journal, the entries before the first error.
 
-use super::describe::summary;
 use super::model::{
     AttemptRecord, ConfirmRecord, DecisionRecord, Importance, NoteRecord, PhaseRecord, RunHistory,
     Session, StageRecord, StepRecord, SuspendRecord, TimelineEntry, Trust, WindowRecord,
 };
+use super::timeline_line::timeline_line;
 use crate::engine::events::{Decision, StepStatus};
-use crate::journal::entry::Body;
+use crate::journal::entry::{Body, WindowMark};
 use crate::journal::verify::report::Verification;
 
 /// `None` when not even the header could be trusted.
@@ -150,12 +150,12 @@ pub fn build_history(verification: &Verification, total_lines: usize) -> Option<
                 }
             }
             Body::Window(window) => {
-                if window.action == "overrun" {
+                if window.action == WindowMark::Overrun {
                     importance = Importance::Failure;
                 }
                 history.windows.push(WindowRecord {
                     ts: ts.clone(),
-                    action: window.action.clone(),
+                    action: window.action,
                     duration_ms: window.duration_ms,
                     overrun_ms: window.overrun_ms,
                 });
@@ -217,7 +217,7 @@ pub fn build_history(verification: &Verification, total_lines: usize) -> Option<
             kind: entry.body.kind(),
             step: step_of(&entry.body),
             session,
-            summary: summary(&entry.body, history.who(session)),
+            words: timeline_line(&entry.body, history.who(session)),
             importance,
         });
     }

@@ -2,6 +2,6 @@
 //! a timeline, for `review` and `report`.
 
 pub mod build;
-pub mod describe;
 pub mod load;
 pub mod model;
+pub mod timeline_line;

@@ -72,7 +72,8 @@ pub struct TimelineEntry {
     pub step: Option<String>,
     /// Index into [`RunHistory::sessions`]: whose session wrote it.
     pub session: usize,
-    pub summary: String,
+    /// What happened, in words (`timeline_line`).
+    pub words: String,
     pub importance: Importance,
 }
 
@@ -157,8 +158,7 @@ pub struct NoteRecord {
 #[derive(Clone, Debug)]
 pub struct WindowRecord {
     pub ts: String,
-    /// `open`, `close` or `overrun`.
-    pub action: String,
+    pub action: crate::journal::entry::WindowMark,
     pub duration_ms: Option<u64>,
     pub overrun_ms: Option<u64>,
 }
@@ -172,7 +172,7 @@ pub struct SuspendRecord {
 
 /// Where a step ended up, decisions included: a skip is a skip, never a pass.
 #[derive(Clone, Debug, PartialEq)]
-pub enum StepOutcome {
+pub enum StepEnding {
     Passed,
     Simulated,
     Failed,
@@ -186,7 +186,7 @@ pub enum StepOutcome {
     Untrusted,
 }
 
-impl StepOutcome {
+impl StepEnding {
     /// The word used in reports and the review.
     pub fn word(&self) -> &'static str {
         match self {
@@ -204,19 +204,19 @@ impl StepOutcome {
 
 impl StepRecord {
     /// The last attempt's result, then what was decided about it.
-    pub fn outcome(&self, decisions: &[DecisionRecord]) -> StepOutcome {
+    pub fn outcome(&self, decisions: &[DecisionRecord]) -> StepEnding {
         let mut outcome = match self.attempts.last() {
             // Nothing started: at most a dangerous step's phrase was typed before the run
             // stopped. A confirmation is not a result.
-            None => StepOutcome::Interrupted,
+            None => StepEnding::Interrupted,
             Some(attempt) => match &attempt.result {
-                None => StepOutcome::Interrupted,
+                None => StepEnding::Interrupted,
                 Some((_, result)) => match result.status {
-                    StepStatus::Passed => StepOutcome::Passed,
-                    StepStatus::Simulated => StepOutcome::Simulated,
-                    StepStatus::Skipped => StepOutcome::Skipped(result.message.clone()),
-                    StepStatus::DoneManually => StepOutcome::DoneManually(result.message.clone()),
-                    StepStatus::Failed => StepOutcome::Failed,
+                    StepStatus::Passed => StepEnding::Passed,
+                    StepStatus::Simulated => StepEnding::Simulated,
+                    StepStatus::Skipped => StepEnding::Skipped(result.message.clone()),
+                    StepStatus::DoneManually => StepEnding::DoneManually(result.message.clone()),
+                    StepStatus::Failed => StepEnding::Failed,
                 },
             },
         };
@@ -227,12 +227,12 @@ impl StepRecord {
                 continue;
             }
             outcome = match &decided.decision {
-                Decision::Skip { reason } => StepOutcome::Skipped(reason.clone()),
-                Decision::MarkDone { evidence } => StepOutcome::DoneManually(evidence.clone()),
+                Decision::Skip { reason } => StepEnding::Skipped(reason.clone()),
+                Decision::MarkDone { evidence } => StepEnding::DoneManually(evidence.clone()),
                 Decision::Policy {
                     action: PolicyAction::Continue,
                     ..
-                } => StepOutcome::FailedContinued,
+                } => StepEnding::FailedContinued,
                 _ => outcome,
             };
         }
@@ -272,10 +272,10 @@ impl RunHistory {
 
     /// A step's outcome as far as the trusted entries say: on a TAMPERED journal a missing
     /// result is unknown, not proof that the process stopped.
-    pub fn outcome_of(&self, step: &StepRecord) -> StepOutcome {
+    pub fn outcome_of(&self, step: &StepRecord) -> StepEnding {
         match step.outcome(&self.decisions) {
-            StepOutcome::Interrupted if self.trust.verdict == Verdict::Tampered => {
-                StepOutcome::Untrusted
+            StepEnding::Interrupted if self.trust.verdict == Verdict::Tampered => {
+                StepEnding::Untrusted
             }
             outcome => outcome,
         }
@@ -386,7 +386,7 @@ mod tests {
         let skipped = step(vec![attempt(1, Some(StepStatus::Failed))], vec![0]);
         assert_eq!(
             skipped.outcome(&decisions),
-            StepOutcome::Skipped("not needed".into())
+            StepEnding::Skipped("not needed".into())
         );
     }
 
@@ -409,12 +409,12 @@ mod tests {
             ],
             vec![0],
         );
-        assert_eq!(retried.outcome(&decisions), StepOutcome::Passed);
+        assert_eq!(retried.outcome(&decisions), StepEnding::Passed);
         assert_eq!(retried.duration_ms(), Some(20), "both attempts count");
         let continued = step(vec![attempt(5, Some(StepStatus::Failed))], vec![1]);
-        assert_eq!(continued.outcome(&decisions), StepOutcome::FailedContinued);
+        assert_eq!(continued.outcome(&decisions), StepEnding::FailedContinued);
         let interrupted = step(vec![attempt(5, None)], vec![]);
-        assert_eq!(interrupted.outcome(&decisions), StepOutcome::Interrupted);
+        assert_eq!(interrupted.outcome(&decisions), StepEnding::Interrupted);
     }
 
     #[test]
@@ -428,6 +428,6 @@ mod tests {
             checklist: vec!["migrate prod".into()],
             via: Some(ConfirmVia::Terminal),
         });
-        assert_eq!(confirmed.outcome(&[]), StepOutcome::Interrupted);
+        assert_eq!(confirmed.outcome(&[]), StepEnding::Interrupted);
     }
 }

@@ -2,8 +2,8 @@
 
 pub mod allowed_signers;
 pub mod check;
+pub mod facts;
 pub mod folder;
 pub mod report;
 pub mod signatures;
-pub mod summary;
 pub mod trust;

@@ -8,7 +8,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme::Theme;
-use crate::engine::events::RunStatus;
 use crate::tui::state::{App, Overlay};
 
 const HELP: &[(&str, &str)] = &[
@@ -118,17 +117,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         let ended = match (&app.finished, &app.suspended) {
             (Some((status, took)), _) => Some((
                 "Run finished",
-                format!(
-                    "The run {} in {}.",
-                    match status {
-                        RunStatus::Passed => "passed",
-                        RunStatus::Failed => "failed",
-                        RunStatus::RolledBack => "was rolled back",
-                        RunStatus::Aborted => "was aborted",
-                        RunStatus::Suspended => "was suspended",
-                    },
-                    super::header::clock(*took)
-                ),
+                format!("The run {status} in {}.", super::header::clock(*took)),
             )),
             (None, Some(reason)) => Some((
                 "Run suspended",

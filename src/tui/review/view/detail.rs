@@ -10,8 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::timeline::clock_of;
 use crate::engine::steps::http_probe::ProbeSummary;
-use crate::journal::history::describe::{decision_words, status_word};
-use crate::journal::history::model::{RunHistory, StepOutcome, StepRecord};
+use crate::journal::history::model::{RunHistory, StepEnding, StepRecord};
 use crate::runbook::duration::{format_duration, human_ms};
 use crate::tui::review::state::ReviewApp;
 use crate::tui::runbook_text::for_terminal;
@@ -66,7 +65,7 @@ pub fn lines(app: &ReviewApp, theme: Theme) -> Vec<Line<'static>> {
                 }
             }
         }
-        _ => lines.push(Line::from(for_terminal(&entry.summary))),
+        _ => lines.push(Line::from(for_terminal(&entry.words))),
     }
     lines
 }
@@ -179,7 +178,7 @@ fn step_lines(
             lines.push(Line::from(format!(
                 "  stage {}%: {} — {}",
                 stage.stage.unwrap_or_default(),
-                status_word(stage.status),
+                stage.status,
                 for_terminal(&stage.message)
             )));
         }
@@ -208,7 +207,7 @@ fn step_lines(
                 lines.push(Line::from(Span::styled(
                     format!(
                         "  → {} in {}{}: {}",
-                        status_word(result.status),
+                        result.status,
                         human_ms(result.duration_ms),
                         if facts.is_empty() {
                             String::new()
@@ -226,7 +225,7 @@ fn step_lines(
                     )));
                 }
             }
-            None if outcome == StepOutcome::Untrusted => lines.push(Line::from(Span::styled(
+            None if outcome == StepEnding::Untrusted => lines.push(Line::from(Span::styled(
                 "  → no trusted result: the journal cannot be trusted after this".to_string(),
                 theme.problem(),
             ))),
@@ -266,7 +265,7 @@ fn step_lines(
             format!(
                 "decision at {}: {}{by}{}",
                 clock_of(&decided.ts),
-                for_terminal(&decision_words(&decided.decision)),
+                for_terminal(&decided.decision.to_string()),
                 if decided.on_resume {
                     " (on resume)"
                 } else {

@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &ReviewApp, theme: Theme) {
             ListItem::new(Line::from(vec![
                 Span::styled(format!("{} ", clock_of(&entry.ts)), theme.dim()),
                 Span::styled(format!("{glyph} "), style),
-                Span::styled(for_terminal(&entry.summary), text_style),
+                Span::styled(for_terminal(&entry.words), text_style),
             ]))
         })
         .collect();

@@ -1,34 +1,9 @@
 //! One line per journal entry, for the timeline of the review and the reports: what happened,
 //! in words, from the entry's body alone.
 
-use crate::engine::events::{ConfirmVia, Decision, StepStatus};
+use crate::engine::events::{ConfirmVia, Decision};
 use crate::journal::entry::Body;
 use crate::runbook::duration::human_ms;
-
-/// `passed`, `failed`, `done-manually`…, as the journal writes them.
-pub fn status_word(status: StepStatus) -> &'static str {
-    match status {
-        StepStatus::Passed => "passed",
-        StepStatus::Failed => "failed",
-        StepStatus::Skipped => "skipped",
-        StepStatus::Simulated => "simulated",
-        StepStatus::DoneManually => "done manually",
-    }
-}
-
-/// A decision as a sentence fragment: `skip — the backup was taken by hand`.
-pub fn decision_words(decision: &Decision) -> String {
-    match decision {
-        Decision::Retry => "retry".into(),
-        Decision::Skip { reason } => format!("skip — {reason}"),
-        Decision::MarkDone { evidence } => format!("mark done by hand — {evidence}"),
-        Decision::Rollback => "roll back".into(),
-        Decision::Abort => "abort".into(),
-        Decision::Policy { action, from } => {
-            format!("{action} (by {}, not a person)", from.describe())
-        }
-    }
-}
 
 /// The first line of a text, cut to `max` characters.
 pub fn first_line(text: &str, max: usize) -> String {
@@ -43,7 +18,7 @@ pub fn first_line(text: &str, max: usize) -> String {
     }
 }
 
-pub fn summary(body: &Body, who: &str) -> String {
+pub fn timeline_line(body: &Body, who: &str) -> String {
     match body {
         Body::Header(header) => format!(
             "{} run of {} started by {who} on {}",
@@ -72,7 +47,7 @@ pub fn summary(body: &Body, who: &str) -> String {
             };
             format!(
                 "{what} {} in {}: {}",
-                status_word(result.status),
+                result.status,
                 human_ms(result.duration_ms),
                 first_line(&result.message, 160)
             )
@@ -112,11 +87,7 @@ pub fn summary(body: &Body, who: &str) -> String {
                 Decision::Policy { .. } => String::new(),
                 _ => format!(" by {who}"),
             };
-            format!(
-                "{}: {}{by}",
-                decided.step,
-                decision_words(&decided.decision)
-            )
+            format!("{}: {}{by}", decided.step, decided.decision)
         }
         Body::Service(service) => format!("service {}: {}", service.step, service.state),
         Body::Note(note) => match &note.step {
@@ -163,8 +134,7 @@ pub fn summary(body: &Body, who: &str) -> String {
             if let Some(decided) = &resume.interrupted {
                 text.push_str(&format!(
                     "; interrupted step {}: {}",
-                    decided.step,
-                    decision_words(&decided.decision)
+                    decided.step, decided.decision
                 ));
             }
             text

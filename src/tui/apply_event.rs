@@ -85,7 +85,7 @@ impl App {
                 if let Some(index) = self.row_index(step) {
                     self.rows[index]
                         .notes
-                        .push(for_terminal(&format!("decision: {}", describe(decision))));
+                        .push(for_terminal(&format!("decision: {decision}")));
                     if let crate::engine::events::Decision::Skip { .. } = decision {
                         self.rows[index].state =
                             StepState::Done(crate::engine::events::StepStatus::Skipped);
@@ -214,17 +214,5 @@ impl App {
             note: None,
             problem: None,
         });
-    }
-}
-
-pub fn describe(decision: &crate::engine::events::Decision) -> String {
-    use crate::engine::events::Decision;
-    match decision {
-        Decision::Retry => "retry".into(),
-        Decision::Skip { reason } => format!("skipped — {reason}"),
-        Decision::MarkDone { evidence } => format!("marked done — {evidence}"),
-        Decision::Rollback => "roll back".into(),
-        Decision::Abort => "abort".into(),
-        Decision::Policy { action, from } => format!("{action} (by {})", from.describe()),
     }
 }

@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 
 use super::entry::{
     Body, ConfirmBody, DecisionBody, FooterBody, NoteBody, PhaseStartBody, ProbeBody, ServiceBody,
-    StepResultBody, StepStartBody, SuspendBody, WindowBody,
+    StepResultBody, StepStartBody, SuspendBody, WindowBody, WindowMark,
 };
 use super::file::{JournalError, JournalFile};
 use crate::engine::events::{Event, RunStatus, StepStatus};
+use crate::runbook::kinds::window::WindowAction;
 
-pub fn record(journal: &mut JournalFile, event: &Event) -> Result<(), JournalError> {
+pub fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(), JournalError> {
     match event {
         // The header, written when the journal was created, already says all of this.
         Event::RunStarted { .. } => Ok(()),
@@ -144,12 +145,15 @@ pub fn record(journal: &mut JournalFile, event: &Event) -> Result<(), JournalErr
             action,
             duration_ms,
         } => journal.append(Body::Window(WindowBody {
-            action: format!("{action:?}").to_lowercase(),
+            action: match action {
+                WindowAction::Open => WindowMark::Open,
+                WindowAction::Close => WindowMark::Close,
+            },
             duration_ms: *duration_ms,
             overrun_ms: None,
         })),
         Event::WindowOverrun { overrun_ms } => journal.append(Body::Window(WindowBody {
-            action: "overrun".into(),
+            action: WindowMark::Overrun,
             duration_ms: None,
             overrun_ms: Some(*overrun_ms),
         })),

@@ -8,9 +8,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::engine::events::{Decision, Mode, OutputRecord, RunStatus, StepStatus};
-use crate::journal::history::describe::decision_words;
 use crate::journal::history::load::{LoadedRun, RunbookFile};
-use crate::journal::history::model::{RunHistory, StepOutcome, StepRecord};
+use crate::journal::history::model::{RunHistory, StepEnding, StepRecord};
 use crate::journal::verify::report::Verdict;
 
 pub const FORMAT: &str = "cutover-report/1";
@@ -46,8 +45,17 @@ pub struct VerificationPart {
     pub total_lines: usize,
     /// Whether the operator keys were checked against an allowed_signers file.
     pub signers_checked: bool,
-    /// `matches`, `differs` or `missing`: the run folder's runbook.toml against the header.
-    pub runbook_file: &'static str,
+    /// The run folder's runbook.toml against the header.
+    pub runbook_file: RunbookFileState,
+}
+
+/// Whether the run folder still holds the runbook that ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunbookFileState {
+    Matches,
+    Differs,
+    Missing,
 }
 
 #[derive(Debug, Serialize)]
@@ -125,6 +133,9 @@ pub struct StepPart {
     /// `passed`, `failed`, `failed, continued`, `skipped`, `done manually`, `simulated`,
     /// `interrupted`, `unknown (untrusted)`.
     pub status: &'static str,
+    /// It passed: the reports say so plainly and dress every other ending.
+    #[serde(skip)]
+    pub passed: bool,
     /// Why it was skipped, or the evidence it was done by hand.
     pub reason: Option<String>,
     pub attempts: u32,
@@ -225,9 +236,9 @@ pub fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
             total_lines: trust.total_lines,
             signers_checked,
             runbook_file: match run.runbook {
-                RunbookFile::Matches(_) => "matches",
-                RunbookFile::Differs { .. } => "differs",
-                RunbookFile::Missing => "missing",
+                RunbookFile::Matches(_) => RunbookFileState::Matches,
+                RunbookFile::Differs { .. } => RunbookFileState::Differs,
+                RunbookFile::Missing => RunbookFileState::Missing,
             },
         },
         run: RunPart {
@@ -305,13 +316,12 @@ pub fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
             .decisions
             .iter()
             .map(|decided| {
-                let (choice, reason) = match &decided.decision {
-                    Decision::Retry => ("retry", None),
-                    Decision::Skip { reason } => ("skip", Some(reason.clone())),
-                    Decision::MarkDone { evidence } => ("mark-done", Some(evidence.clone())),
-                    Decision::Rollback => ("rollback", None),
-                    Decision::Abort => ("abort", None),
-                    Decision::Policy { action, .. } => ("policy", Some(action.to_string())),
+                let choice = decided.decision.choice();
+                let reason = match &decided.decision {
+                    Decision::Skip { reason } => Some(reason.clone()),
+                    Decision::MarkDone { evidence } => Some(evidence.clone()),
+                    Decision::Policy { action, .. } => Some(action.to_string()),
+                    Decision::Retry | Decision::Rollback | Decision::Abort => None,
                 };
                 DecisionPart {
                     at: decided.ts.clone(),
@@ -320,7 +330,7 @@ pub fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
                     reason,
                     by: (choice != "policy").then(|| decided.by.clone()),
                     on_resume: decided.on_resume,
-                    words: decision_words(&decided.decision),
+                    words: decided.decision.to_string(),
                 }
             })
             .collect(),
@@ -347,7 +357,7 @@ pub fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
             .iter()
             .map(|window| WindowPart {
                 at: window.ts.clone(),
-                action: window.action.clone(),
+                action: window.action.to_string(),
                 duration_ms: window.duration_ms,
                 overrun_ms: window.overrun_ms,
             })
@@ -358,7 +368,7 @@ pub fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
 fn step_part(history: &RunHistory, step: &StepRecord) -> StepPart {
     let outcome = history.outcome_of(step);
     let reason = match &outcome {
-        StepOutcome::Skipped(reason) | StepOutcome::DoneManually(reason) => Some(reason.clone()),
+        StepEnding::Skipped(reason) | StepEnding::DoneManually(reason) => Some(reason.clone()),
         _ => None,
     };
     let last = step.attempts.last();
@@ -372,6 +382,7 @@ fn step_part(history: &RunHistory, step: &StepRecord) -> StepPart {
         phase: step.phase.clone(),
         rollback: step.rollback,
         status: outcome.word(),
+        passed: outcome == StepEnding::Passed,
         reason,
         attempts: step.attempts.len() as u32,
         duration_ms,
