@@ -5,10 +5,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use cutover::engine::context::RunSettings;
-use cutover::engine::control::Control;
+use cutover::engine::controller::{Controller, control_channel};
 use cutover::engine::emitter::{Emitter, Record, RecordError};
 use cutover::engine::events::{Event, Mode};
-use cutover::engine::interrupt::{InterruptSender, interrupt_channel};
 use cutover::engine::run::{Engine, EngineError, RunPlan};
 use cutover::runbook::load::check_bytes;
 use cutover::runbook::template::Scope;
@@ -66,15 +65,10 @@ const RUNBOOK: &str = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[[phase]]\nid =
 [[phase.step]]\nid = \"second\"\nkind = \"command\"\nrun = \"touch second\"\n";
 
 /// An engine over `text`, run in `dir`; the returned senders keep its inputs open.
-fn engine(
-    dir: &Path,
-    text: &str,
-    emitter: Emitter,
-) -> (Engine, (InterruptSender, mpsc::UnboundedSender<Control>)) {
-    let (interrupts, interrupt) = interrupt_channel();
-    let (controls_tx, controls) = mpsc::unbounded_channel();
-    let engine = Engine::new(plan(dir, text), emitter, controls, interrupt);
-    (engine, (interrupts, controls_tx))
+fn engine(dir: &Path, text: &str, emitter: Emitter) -> (Engine, Controller) {
+    let (controller, intake) = control_channel();
+    let engine = Engine::new(plan(dir, text), emitter, intake);
+    (engine, controller)
 }
 
 fn with_cwd(text: &str, dir: &Path) -> String {
@@ -136,14 +130,10 @@ async fn the_display_sees_output_live_and_no_secret() {
     let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[[phase]]\nid = \"main\"\n\n[[phase.step]]\nid = \"talk\"\nkind = \"command\"\nrun = \"echo one; echo $CUTOVER_TOKEN\"\n";
     let mut plan = plan(dir.path(), text);
     plan.scope.set("token", "s3cr3t-value", true);
-    let (_interrupts, interrupt) = interrupt_channel();
-    let (_controls_tx, controls) = mpsc::unbounded_channel();
+    let (_controller, intake) = control_channel();
     let mut emitter = Emitter::default();
     let mut display = emitter.observe();
-    Engine::new(plan, emitter, controls, interrupt)
-        .run()
-        .await
-        .unwrap();
+    Engine::new(plan, emitter, intake).run().await.unwrap();
     let mut lines = Vec::new();
     while let Ok(event) = display.try_recv() {
         assert!(

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::events::{ConfirmVia, PolicyAction};
+use super::interrupt::Interrupt;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "control", rename_all = "kebab-case")]
@@ -44,6 +45,11 @@ pub enum Control {
     Note {
         step: Option<String>,
         text: String,
+    },
+    /// Ctrl-C, SIGTERM, SIGHUP or the TUI's own: acts on the running step, not at the next
+    /// question ([`super::controller::Controller`] routes it).
+    Interrupt {
+        interrupt: Interrupt,
     },
 }
 

@@ -3,7 +3,8 @@
 
 use tokio::sync::watch;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Interrupt {
     None,
     /// Let the running step finish and journal it, then suspend before the next one.

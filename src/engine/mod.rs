@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod control;
+pub mod controller;
 pub mod display;
 pub mod emitter;
 pub mod error;
@@ -18,4 +19,5 @@ pub mod services;
 pub mod spawn;
 pub mod steps;
 pub mod stream_reader;
+pub mod terminate;
 pub mod window_clock;

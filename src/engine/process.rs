@@ -25,6 +25,7 @@ use super::reaper::{StoppedProcess, left_behind, stop_processes};
 use super::scrub::Scrubber;
 use super::spawn::{DeathSignal, ProcessScope, spawn_in_own_group};
 use super::stream_reader::PieceReader;
+use super::terminate::{Stoppable, terminate_with_grace};
 
 /// How many display lines a failure shows.
 pub const TAIL_LINES: usize = 20;
@@ -140,7 +141,10 @@ pub async fn run_process(
 
     let far_future = Instant::now() + Duration::from_secs(86_400 * 365);
     let deadline = request.timeout.map(|t| Instant::now() + t);
-    let mut kill_at: Option<Instant> = None;
+    // Stopping the group runs beside the reading: its output keeps flowing while it gets its
+    // grace period. `stop_kill_at` is when that stop turns to SIGKILL.
+    let mut stop: Option<std::pin::Pin<Box<dyn Future<Output = bool>>>> = None;
+    let mut stop_kill_at: Option<Instant> = None;
     // Once the command has ended, its output is awaited only so long: a process that left its
     // group (`setsid … &`) and kept the pipe would otherwise hold the step forever.
     let mut release_output_at: Option<Instant> = None;
@@ -151,7 +155,19 @@ pub async fn run_process(
     let mut tail = VecDeque::with_capacity(TAIL_LINES);
     let mut last_stdout_line = None;
 
-    let mut kill_watch = interrupt.clone();
+    let kill_watch = interrupt.clone();
+    let begin_stop = |stop: &mut Option<std::pin::Pin<Box<dyn Future<Output = bool>>>>,
+                      stop_kill_at: &mut Option<Instant>| {
+        if stop_kill_at.is_none() {
+            let kill_at = Instant::now() + request.grace;
+            let mut target = group;
+            let mut kill_watch = kill_watch.clone();
+            *stop = Some(Box::pin(async move {
+                terminate_with_grace(&mut target, kill_at, kill_watch.killed()).await
+            }));
+            *stop_kill_at = Some(kill_at);
+        }
+    };
     while status.is_none() || stdout_open || stderr_open {
         let piece = tokio::select! {
             piece = stdout.next_piece(), if stdout_open => match piece {
@@ -171,14 +187,13 @@ pub async fn run_process(
             exited = child.wait(), if status.is_none() => {
                 status = Some(exited?);
                 // The command is done; anything it left running in its group goes too.
-                if group.has_members() && kill_at.is_none() {
-                    group.signal(libc::SIGTERM);
-                    kill_at = Some(Instant::now() + request.grace);
+                if group.has_members() {
+                    begin_stop(&mut stop, &mut stop_kill_at);
                 }
                 // The group is gone by the SIGKILL at the latest; its output has one more
                 // grace period to arrive.
-                let group_gone_by = kill_at.filter(|at| *at != far_future).unwrap_or_else(Instant::now);
-                release_output_at = Some(group_gone_by + request.grace);
+                let group_gone_by = stop_kill_at.unwrap_or_else(Instant::now);
+                release_output_at = Some(group_gone_by.max(Instant::now()) + request.grace);
                 None
             },
             _ = sleep_until(release_output_at.unwrap_or(far_future)), if release_output_at.is_some() && (stdout_open || stderr_open) => {
@@ -189,27 +204,17 @@ pub async fn run_process(
             },
             _ = sleep_until(deadline.unwrap_or(far_future)), if deadline.is_some() && stopped.is_none() => {
                 stopped = Some(Exit::TimedOut(request.timeout.unwrap_or_default()));
-                group.signal(libc::SIGTERM);
-                kill_at = Some(Instant::now() + request.grace);
+                begin_stop(&mut stop, &mut stop_kill_at);
                 None
             },
             _ = interrupt.aborted(), if stopped.is_none() => {
                 stopped = Some(Exit::Aborted);
-                group.signal(libc::SIGTERM);
-                kill_at = Some(Instant::now() + request.grace);
+                begin_stop(&mut stop, &mut stop_kill_at);
                 None
             },
-            _ = kill_watch.killed(), if kill_at != Some(far_future) => {
-                stopped.get_or_insert(Exit::Aborted);
-                group_killed = group.has_members();
-                group.signal(libc::SIGKILL);
-                kill_at = Some(far_future);
-                None
-            },
-            _ = sleep_until(kill_at.unwrap_or(far_future)), if kill_at.is_some() => {
-                group_killed = group.has_members();
-                group.signal(libc::SIGKILL);
-                kill_at = Some(far_future);
+            killed = async { stop.as_mut().expect("guarded").await }, if stop.is_some() => {
+                group_killed = killed;
+                stop = None;
                 None
             },
         };
@@ -287,6 +292,16 @@ impl ProcessGroup {
     pub fn has_members(self) -> bool {
         // SAFETY: signal 0 only checks that the group exists.
         unsafe { libc::kill(-self.0, 0) == 0 }
+    }
+}
+
+impl Stoppable for ProcessGroup {
+    fn signal(&mut self, signal: libc::c_int) {
+        ProcessGroup::signal(*self, signal);
+    }
+
+    fn alive(&mut self) -> bool {
+        self.has_members()
     }
 }
 

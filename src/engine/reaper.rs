@@ -17,6 +17,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::spawn::SCOPE_VAR;
+use super::terminate::{Stoppable, terminate_with_grace};
 
 /// A process that cutover stopped because it outlived its step, its service or its run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,35 +231,38 @@ fn is_gone(pid: i32) -> bool {
     reap_if_exited(pid) || proc_info(pid).is_none_or(|info| info.zombie)
 }
 
-/// Stops `pids`: SIGTERM to each (and to its process group when it leads one), then SIGKILL to
-/// whatever is left after `grace`. Returns what was stopped, for the journal.
+/// Stops `pids` with [`terminate_with_grace`]: SIGTERM to each (and to its process group when
+/// it leads one), then SIGKILL to whatever is left after `grace`. Returns what was stopped,
+/// for the journal.
 pub async fn stop_processes(pids: &[i32], grace: Duration) -> Vec<StoppedProcess> {
-    let mut stopped: Vec<StoppedProcess> = pids
-        .iter()
-        .map(|&pid| StoppedProcess {
-            pid,
-            command: command_line(pid),
-            killed: false,
-        })
-        .collect();
-    for &pid in pids {
-        signal(pid, libc::SIGTERM);
-    }
-    let deadline = tokio::time::Instant::now() + grace;
-    while stopped.iter().any(|p| !is_gone(p.pid)) && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    for process in &mut stopped {
-        if !is_gone(process.pid) {
-            signal(process.pid, libc::SIGKILL);
-            process.killed = true;
+    let mut strays = Strays(
+        pids.iter()
+            .map(|&pid| StoppedProcess {
+                pid,
+                command: command_line(pid),
+                killed: false,
+            })
+            .collect(),
+    );
+    let kill_at = tokio::time::Instant::now() + grace;
+    terminate_with_grace(&mut strays, kill_at, std::future::pending()).await;
+    strays.0
+}
+
+/// Processes found left behind, each marked when it needed SIGKILL.
+struct Strays(Vec<StoppedProcess>);
+
+impl Stoppable for Strays {
+    fn signal(&mut self, sig: libc::c_int) {
+        for process in self.0.iter_mut().filter(|p| !is_gone(p.pid)) {
+            signal(process.pid, sig);
+            process.killed |= sig == libc::SIGKILL;
         }
     }
-    let settle = tokio::time::Instant::now() + Duration::from_secs(2);
-    while stopped.iter().any(|p| !is_gone(p.pid)) && tokio::time::Instant::now() < settle {
-        tokio::time::sleep(Duration::from_millis(5)).await;
+
+    fn alive(&mut self) -> bool {
+        self.0.iter().any(|p| !is_gone(p.pid))
     }
-    stopped
 }
 
 fn signal(pid: i32, signal: libc::c_int) {

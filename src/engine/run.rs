@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::context::{Captured, RunSettings, StepContext, StepOutcome, StepStop};
 use super::control::Control;
+use super::controller::ControlIntake;
 use super::emitter::Emitter;
 pub use super::error::EngineError;
 use super::events::{
@@ -81,12 +82,11 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(
-        plan: RunPlan,
-        emitter: Emitter,
-        controls: mpsc::UnboundedReceiver<Control>,
-        interrupt: InterruptReceiver,
-    ) -> Self {
+    pub fn new(plan: RunPlan, emitter: Emitter, intake: ControlIntake) -> Self {
+        let ControlIntake {
+            answers: controls,
+            interrupt,
+        } = intake;
         let scrubber = Scrubber::new(plan.scope.secret_values());
         let mut emitter = emitter;
         emitter.scrub_with(scrubber.clone());

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 use super::interrupt::InterruptReceiver;
 use super::process::ProcessGroup;
+use super::terminate::terminate_with_grace;
 
 struct Service {
     step: String,
@@ -98,21 +99,18 @@ impl Services {
     }
 }
 
-/// The one terminate-with-grace for a child's group: SIGTERM (harmless if an abort sent it
-/// already), the leader reaped as it exits (a zombie leader would make the group look alive),
-/// SIGKILL to whatever is left at `kill_at`.
+/// Stops a child's whole group with [`terminate_with_grace`], its leader reaped as it exits (a
+/// zombie leader would make the group look alive), SIGKILL to whatever is left at `kill_at`.
 pub async fn terminate_group(
-    group: ProcessGroup,
+    mut group: ProcessGroup,
     child: &mut tokio::process::Child,
     kill_at: Instant,
 ) {
-    group.signal(libc::SIGTERM);
-    let _ = tokio::time::timeout_at(kill_at, child.wait()).await;
-    while group.has_members() && Instant::now() < kill_at {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    if group.has_members() {
-        group.signal(libc::SIGKILL);
-    }
-    let _ = child.wait().await;
+    let reap = async {
+        let _ = child.wait().await;
+    };
+    tokio::join!(
+        terminate_with_grace(&mut group, kill_at, std::future::pending()),
+        reap
+    );
 }

@@ -1,16 +1,14 @@
 //! Running the engine to its end, headless, with the journal as its durable consumer: the one
 //! launch path shared by `run`, `resume` and the engine's benchmark.
 
-use tokio::sync::mpsc;
-
 use super::error::{SetupError, runtime};
 use super::headless_answers::HeadlessAnswers;
 use super::request::Answers;
 use super::signals::forward_signals;
 use super::start::Launched;
+use crate::engine::controller::control_channel;
 use crate::engine::emitter::Emitter;
 use crate::engine::events::RunStatus;
-use crate::engine::interrupt::interrupt_channel;
 use crate::engine::run::{Engine, RunPlan};
 use crate::exit::Failure;
 use crate::journal::group_commit::WriterResult;
@@ -58,16 +56,15 @@ pub async fn drive_headless(
     answers: HeadlessAnswers,
     mut emitter: Emitter,
 ) -> Result<RunStatus, Failure> {
-    let (interrupts, interrupt) = interrupt_channel();
-    forward_signals(interrupts, interrupt.clone()).map_err(SetupError::Signals)?;
+    let (controller, intake) = control_channel();
+    forward_signals(controller.clone()).map_err(SetupError::Signals)?;
     let progress = tokio::spawn(print_progress(
         emitter.observe_only(is_reported),
         std::io::stderr(),
     ));
-    let (controls_tx, controls) = mpsc::unbounded_channel();
     let prompts = emitter.observe_only(HeadlessAnswers::wants);
-    tokio::spawn(answers.serve(prompts, controls_tx));
-    let status = Engine::new(plan, emitter, controls, interrupt).run().await;
+    tokio::spawn(answers.serve(prompts, controller));
+    let status = Engine::new(plan, emitter, intake).run().await;
     let _ = progress.await;
     Ok(status?)
 }

@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 
 use super::request::Answers;
 use crate::engine::control::Control;
+use crate::engine::controller::Controller;
 use crate::engine::events::{ConfirmVia, Event, PolicyAction, Prompt};
 use crate::runbook::kinds::manual::NotesPolicy;
 
@@ -78,15 +79,11 @@ impl HeadlessAnswers {
     }
 
     /// Reads events, answers prompts, until the run ends.
-    pub async fn serve(
-        self,
-        mut events: mpsc::UnboundedReceiver<Event>,
-        controls: mpsc::UnboundedSender<Control>,
-    ) {
+    pub async fn serve(self, mut events: mpsc::UnboundedReceiver<Event>, controller: Controller) {
         while let Some(event) = events.recv().await {
             if let Event::Waiting(prompt) = &event
                 && let Some(control) = self.answer(prompt)
-                && controls.send(control).is_err()
+                && !controller.send(control)
             {
                 return;
             }

@@ -2,7 +2,6 @@
 //! with the journal as the durable consumer. The terminal is restored before anything is printed.
 
 use crossterm::event::EventStream;
-use tokio::sync::mpsc;
 
 use super::error::{SetupError, runtime};
 use super::headless::report_journal;
@@ -10,9 +9,9 @@ use super::prepare::Prepared;
 use super::request::StartRequest;
 use super::signals::forward_signals;
 use super::start::{Launched, start};
+use crate::engine::controller::control_channel;
 use crate::engine::emitter::Emitter;
 use crate::engine::events::{Mode, RunStatus};
-use crate::engine::interrupt::interrupt_channel;
 use crate::engine::run::Engine;
 use crate::exit::Failure;
 use crate::journal::writer::spawn_writer;
@@ -116,18 +115,16 @@ pub fn run_interactive(
         let Launched { plan, journal } = start(request, prepared, &typed)?;
         info.run_dir = plan.run_dir.display().to_string();
 
-        let (interrupts, interrupt) = interrupt_channel();
-        forward_signals(interrupts.clone(), interrupt.clone()).map_err(SetupError::Signals)?;
+        let (controller, intake) = control_channel();
+        forward_signals(controller.clone()).map_err(SetupError::Signals)?;
         let (durable, writer, journal_status) = spawn_writer(journal);
         let mut emitter = Emitter::default().with_durable(durable);
         let events = emitter.observe();
-        let (controls_tx, controls) = mpsc::unbounded_channel();
         let app = App::new(info, ascii, color);
-        let engine = Engine::new(plan, emitter, controls, interrupt);
+        let engine = Engine::new(plan, emitter, intake);
         let channels = Channels {
             events,
-            controls: controls_tx,
-            interrupts,
+            controller,
             journal: journal_status,
         };
         // A run that ended in error (the journal could not be written) takes the screen down

@@ -5,25 +5,28 @@
 
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::engine::interrupt::{Interrupt, InterruptReceiver, InterruptSender};
+use crate::engine::control::Control;
+use crate::engine::controller::Controller;
+use crate::engine::interrupt::Interrupt;
 
-pub fn forward_signals(
-    interrupts: InterruptSender,
-    state: InterruptReceiver,
-) -> std::io::Result<()> {
+pub fn forward_signals(controller: Controller) -> std::io::Result<()> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     tokio::spawn(async move {
         loop {
             tokio::select! {
-                _ = interrupt.recv() => interrupts.raise(escalate(state.current())),
-                _ = terminate.recv() => interrupts.raise(escalate(state.current())),
-                _ = hangup.recv() => interrupts.raise(Interrupt::SuspendAfterStep),
+                _ = interrupt.recv() => raise(&controller, escalate(controller.interrupt())),
+                _ = terminate.recv() => raise(&controller, escalate(controller.interrupt())),
+                _ = hangup.recv() => raise(&controller, Interrupt::SuspendAfterStep),
             }
         }
     });
     Ok(())
+}
+
+fn raise(controller: &Controller, interrupt: Interrupt) {
+    controller.send(Control::Interrupt { interrupt });
 }
 
 /// The first Ctrl-C or SIGTERM aborts with grace; the next one kills.

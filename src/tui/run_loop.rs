@@ -16,8 +16,9 @@ use super::state::App;
 use super::terminal::TerminalGuard;
 use super::view::screen::draw;
 use crate::engine::control::Control;
+use crate::engine::controller::Controller;
 use crate::engine::events::Event;
-use crate::engine::interrupt::{Interrupt, InterruptSender};
+use crate::engine::interrupt::Interrupt;
 use crate::journal::writer::JournalStatus;
 
 /// At most this many frames a second.
@@ -52,8 +53,7 @@ pub async fn start_screen(
 
 pub struct Channels {
     pub events: mpsc::UnboundedReceiver<Event>,
-    pub controls: mpsc::UnboundedSender<Control>,
-    pub interrupts: InterruptSender,
+    pub controller: Controller,
     pub journal: watch::Receiver<JournalStatus>,
 }
 
@@ -95,9 +95,11 @@ pub async fn main_screen(
                     for effect in app.key(key) {
                         match effect {
                             Effect::Control(control) => {
-                                let _ = channels.controls.send(control);
+                                channels.controller.send(control);
                             }
-                            Effect::Interrupt(interrupt) => channels.interrupts.raise(interrupt),
+                            Effect::Interrupt(interrupt) => {
+                                channels.controller.send(Control::Interrupt { interrupt });
+                            }
                             Effect::Quit => return Ok(()),
                         }
                     }
@@ -109,7 +111,9 @@ pub async fn main_screen(
                 // step even if no SIGHUP ever arrives (nohup, a wrapper that ignores it): nobody
                 // is watching, so no further step may start.
                 Some(Err(_)) | None => {
-                    channels.interrupts.raise(Interrupt::SuspendAfterStep);
+                    channels.controller.send(Control::Interrupt {
+                        interrupt: Interrupt::SuspendAfterStep,
+                    });
                     return Ok(());
                 }
             },

@@ -1,0 +1,72 @@
+//! The one way into the engine: every front end (the TUI, the headless responder, the signal
+//! watch, later a client attached over a socket) sends [`Control`]s through a [`Controller`].
+//! Interrupts are controls too, but they must reach a step that is running, not wait for the
+//! next question: the controller routes them to the interrupt watch at once and queues the
+//! rest for the engine's next prompt.
+
+use tokio::sync::mpsc;
+
+use super::control::Control;
+use super::interrupt::{Interrupt, InterruptReceiver, InterruptSender, interrupt_channel};
+
+#[derive(Clone)]
+pub struct Controller {
+    answers: mpsc::UnboundedSender<Control>,
+    interrupts: InterruptSender,
+    interrupt_state: InterruptReceiver,
+}
+
+/// The engine's end: queued answers and the interrupt watch.
+pub struct ControlIntake {
+    pub answers: mpsc::UnboundedReceiver<Control>,
+    pub interrupt: InterruptReceiver,
+}
+
+pub fn control_channel() -> (Controller, ControlIntake) {
+    let (answers_tx, answers) = mpsc::unbounded_channel();
+    let (interrupts, interrupt) = interrupt_channel();
+    (
+        Controller {
+            answers: answers_tx,
+            interrupts,
+            interrupt_state: interrupt.clone(),
+        },
+        ControlIntake { answers, interrupt },
+    )
+}
+
+impl Controller {
+    /// Sends a control; false once the engine has stopped listening.
+    pub fn send(&self, control: Control) -> bool {
+        match control {
+            Control::Interrupt { interrupt } => {
+                self.interrupts.raise(interrupt);
+                true
+            }
+            other => self.answers.send(other).is_ok(),
+        }
+    }
+
+    /// The strongest interrupt raised so far: a second Ctrl-C escalates from it.
+    pub fn interrupt(&self) -> Interrupt {
+        self.interrupt_state.current()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interrupt_reaches_the_watch_at_once_and_never_queues_as_an_answer() {
+        let (controller, mut intake) = control_channel();
+        assert!(controller.send(Control::Interrupt {
+            interrupt: Interrupt::AbortNow
+        }));
+        assert_eq!(intake.interrupt.current(), Interrupt::AbortNow);
+        assert_eq!(controller.interrupt(), Interrupt::AbortNow);
+        assert!(intake.answers.try_recv().is_err());
+        assert!(controller.send(Control::Proceed));
+        assert_eq!(intake.answers.try_recv().unwrap(), Control::Proceed);
+    }
+}
