@@ -4,32 +4,13 @@ mod support;
 
 use std::time::Duration;
 
+use support::test_run::Test;
 use support::{
     Reply, assert_no_process_sleeping, cutover, key_file, processes_with, run_dir, runbook, serve,
-    unique_marker, verify,
+    signal_in_mask, unique_marker, verify, wait_until,
 };
 
 const HEAD: &str = "[runbook]\nname = \"t\"\ntitle = \"Test\"\n\n[[phase]]\nid = \"main\"\n";
-
-fn run(text: &str, extra: &[&str]) -> (std::process::Output, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = runbook(dir.path(), text);
-    let logs = dir.path().join("runs");
-    let output = cutover()
-        .arg("run")
-        .arg(&path)
-        .arg("--headless")
-        .arg("--auto")
-        .arg("--log-dir")
-        .arg(&logs)
-        .arg("--key")
-        .arg(key_file())
-        .args(extra)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (output, dir)
-}
 
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -40,23 +21,14 @@ fn a_passing_run_exits_0_and_keeps_the_runbook_and_outputs() {
     let text = format!(
         "{HEAD}\n[[phase.step]]\nid = \"hello\"\nkind = \"command\"\nrun = \"echo hello\"\n"
     );
-    let (output, dir) = run(&text, &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let run = run_dir(&dir.path().join("runs"));
-    assert_eq!(
-        std::fs::read_to_string(run.join("runbook.toml")).unwrap(),
-        text
-    );
-    assert_eq!(
-        std::fs::read_to_string(run.join("output/hello.1.log")).unwrap(),
-        "hello\n"
-    );
-    let mode = std::fs::metadata(&run).unwrap().permissions();
+    let ran = Test::run_headless(&text).stderr_has("hello passed").run();
+    assert_eq!(ran.read("runbook.toml"), text);
+    assert_eq!(ran.read("output/hello.1.log"), "hello\n");
+    let mode = std::fs::metadata(ran.run_dir()).unwrap().permissions();
     assert_eq!(
         std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
         0o700
     );
-    assert!(stderr(&output).contains("hello passed"));
 }
 
 #[test]
@@ -65,14 +37,14 @@ fn exit_codes_follow_the_expectation_and_failures_show_their_tail() {
         "{HEAD}\n[[phase.step]]\nid = \"three\"\nkind = \"command\"\nrun = \"exit 3\"\nexpect_exit = [3]\n\n\
          [[phase.step]]\nid = \"boom\"\nkind = \"command\"\nrun = \"echo first; echo last words >&2; exit 7\"\n"
     );
-    let (output, _dir) = run(&text, &[]);
-    assert_eq!(output.status.code(), Some(1));
-    let err = stderr(&output);
-    assert!(err.contains("three passed"), "{err}");
-    assert!(err.contains("boom FAILED"), "{err}");
-    assert!(err.contains("exit 7, expected 0"), "{err}");
-    assert!(err.contains("| last words"), "{err}");
-    assert!(err.contains("boom decision: abort"), "{err}");
+    Test::run_headless(&text)
+        .status(1)
+        .stderr_has("three passed")
+        .stderr_has("boom FAILED")
+        .stderr_has("exit 7, expected 0")
+        .stderr_has("| last words")
+        .stderr_has("boom decision: abort")
+        .run();
 }
 
 #[test]
@@ -81,13 +53,10 @@ fn a_timeout_stops_the_whole_process_group() {
     let text = format!(
         "{HEAD}\n[[phase.step]]\nid = \"slow\"\nkind = \"command\"\nrun = \"sleep {marker} & sleep {marker} & wait\"\ntimeout = \"500ms\"\non_failure = \"abort\"\n"
     );
-    let (output, _dir) = run(&text, &[]);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("timed out after 500ms"),
-        "{}",
-        stderr(&output)
-    );
+    Test::run_headless(&text)
+        .status(1)
+        .stderr_has("timed out after 500ms")
+        .run();
     assert_no_process_sleeping(&marker);
 }
 
@@ -96,10 +65,8 @@ fn invalid_utf8_and_a_10_mb_line_are_kept_whole_in_the_output_file() {
     let text = format!(
         "{HEAD}\n[[phase.step]]\nid = \"bytes\"\nkind = \"command\"\nrun = \"printf 'ok \\\\377\\\\376\\\\n'; head -c 10485760 /dev/zero | tr '\\\\0' x; echo\"\n"
     );
-    let (output, dir) = run(&text, &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let bytes =
-        std::fs::read(run_dir(&dir.path().join("runs")).join("output/bytes.1.log")).unwrap();
+    let ran = Test::run_headless(&text).run();
+    let bytes = std::fs::read(ran.run_dir().join("output/bytes.1.log")).unwrap();
     assert_eq!(&bytes[..6], b"ok \xff\xfe\n");
     assert_eq!(bytes.len(), 6 + 10 * 1024 * 1024 + 1);
 }
@@ -110,11 +77,8 @@ fn captures_chain_from_step_to_step_as_literal_arguments() {
         "{HEAD}\n[[phase.step]]\nid = \"make\"\nkind = \"command\"\nrun = \"echo noise; echo 'it'\\\\''s $HOME'\"\ncapture = \"value\"\n\n\
          [[phase.step]]\nid = \"use\"\nkind = \"command\"\nrun = \"test {{{{ value }}}} = \\\"$CUTOVER_VALUE\\\" && printf '[%s]' {{{{ value }}}}\"\n"
     );
-    let (output, dir) = run(&text, &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let used = std::fs::read_to_string(run_dir(&dir.path().join("runs")).join("output/use.1.log"))
-        .unwrap();
-    assert_eq!(used, "[it's $HOME]");
+    let ran = Test::run_headless(&text).run();
+    assert_eq!(ran.read("output/use.1.log"), "[it's $HOME]");
 }
 
 #[test]
@@ -130,8 +94,7 @@ fn polling_waits_until_the_server_flips_to_200() {
         "{HEAD}\n[[phase.step]]\nid = \"health\"\nkind = \"http\"\nurl = \"{}/api/health\"\nexpect_json = {{ \"/status\" = \"ok\" }}\npoll_interval = \"100ms\"\npoll_timeout = \"10s\"\n",
         server.base
     );
-    let (output, _dir) = run(&text, &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    Test::run_headless(&text).run();
     assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 4);
 }
 
@@ -145,13 +108,10 @@ fn a_refused_connection_says_so() {
     let text = format!(
         "{HEAD}\n[[phase.step]]\nid = \"down\"\nkind = \"http\"\nurl = \"http://127.0.0.1:{port}/\"\n"
     );
-    let (output, _dir) = run(&text, &[]);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("connection refused"),
-        "{}",
-        stderr(&output)
-    );
+    Test::run_headless(&text)
+        .status(1)
+        .stderr_has("connection refused")
+        .run();
 }
 
 #[test]
@@ -169,14 +129,7 @@ fn a_probe_measures_the_latency_it_was_given() {
             server.base
         )
     };
-    let (fast_enough, _dir) = run(&probe("2s"), &[]);
-    assert_eq!(
-        fast_enough.status.code(),
-        Some(0),
-        "{}",
-        stderr(&fast_enough)
-    );
-    let message = stderr(&fast_enough);
+    let message = Test::run_headless(&probe("2s")).run().stderr();
     let p50: f64 = message
         .split("p50 ")
         .nth(1)
@@ -187,9 +140,10 @@ fn a_probe_measures_the_latency_it_was_given() {
         .parse()
         .unwrap();
     assert!((55.0..1000.0).contains(&p50), "{message}");
-    let (too_slow, _dir) = run(&probe("20ms"), &[]);
-    assert_eq!(too_slow.status.code(), Some(1));
-    assert!(stderr(&too_slow).contains("p95"), "{}", stderr(&too_slow));
+    Test::run_headless(&probe("20ms"))
+        .status(1)
+        .stderr_has("p95")
+        .run();
 }
 
 #[test]
@@ -201,15 +155,12 @@ fn env_steps_read_dotenv_files() {
         "{HEAD}\n[[phase.step]]\nid = \"good\"\nkind = \"env\"\nenv_file = \"{file}\"\nrequire = [\"JWT_SECRET\"]\nmin_length = {{ JWT_SECRET = 64 }}\n\n\
          [[phase.step]]\nid = \"bad\"\nkind = \"env\"\nenv_file = \"{file}\"\nmin_length = {{ SHORT = 8 }}\nforbid = [\"JWT_SECRET\"]\n"
     );
-    let (output, _dir) = run(&text, &[]);
-    assert_eq!(output.status.code(), Some(1));
-    let err = stderr(&output);
-    assert!(err.contains("good passed"), "{err}");
-    assert!(
-        err.contains("JWT_SECRET is set and must not be; SHORT is 3 characters, needs at least 8"),
-        "{err}"
-    );
-    assert!(!err.contains("0123456789"), "values never shown: {err}");
+    Test::run_headless(&text)
+        .status(1)
+        .stderr_has("good passed")
+        .stderr_has("JWT_SECRET is set and must not be; SHORT is 3 characters, needs at least 8")
+        .stderr_lacks("0123456789")
+        .run();
 }
 
 #[test]
@@ -219,9 +170,9 @@ fn a_service_is_ready_by_pattern_and_stopped_when_the_run_ends() {
         "{HEAD}\n[[phase.step]]\nid = \"bg\"\nkind = \"service\"\nrun = \"echo starting; sleep 0.2; echo ready now; exec sleep {marker}\"\nready_pattern = \"ready\"\nready_timeout = \"5s\"\n\n\
          [[phase.step]]\nid = \"alive\"\nkind = \"command\"\nrun = \"pgrep -f 'sleep {marker}'\"\n"
     );
-    let (output, _dir) = run(&text, &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stderr(&output).contains("service bg: stopped"));
+    Test::run_headless(&text)
+        .stderr_has("service bg: stopped")
+        .run();
     assert_no_process_sleeping(&marker);
 }
 
@@ -243,15 +194,12 @@ fn a_progressive_gate_failing_at_stage_2_rolls_back() {
         server.base,
         marker.display()
     );
-    let (output, _run) = run(&text, &[]);
-    assert_eq!(output.status.code(), Some(1));
-    let err = stderr(&output);
-    assert!(err.contains("stage 10%: ok"), "{err}");
-    assert!(
-        err.contains("gate `health` failed at 50%: status 500"),
-        "{err}"
-    );
-    assert!(err.contains("run rolled back"), "{err}");
+    Test::run_headless(&text)
+        .status(1)
+        .stderr_has("stage 10%: ok")
+        .stderr_has("gate `health` failed at 50%: status 500")
+        .stderr_has("run rolled back")
+        .run();
     assert!(marker.exists());
 }
 
@@ -271,21 +219,15 @@ fn dry_run_executes_nothing_that_mutates() {
         server.base,
         server.base
     );
-    let (output, _run) = run(&text, &["--dry-run"]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    Test::run_headless(&text)
+        .args(&["--dry-run"])
+        .stderr_has("mutate simulated")
+        .stderr_has("get passed")
+        // A POST is not a read.
+        .stderr_has("post simulated")
+        .run();
     assert!(!mutated.exists(), "a simulated step ran");
     assert!(read.exists(), "a readonly step did not run");
-    assert!(stderr(&output).contains("mutate simulated"));
-    assert!(
-        stderr(&output).contains("get passed"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(
-        stderr(&output).contains("post simulated"),
-        "a POST is not a read: {}",
-        stderr(&output)
-    );
     assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
@@ -357,13 +299,10 @@ fn a_manual_step_without_confirm_suspends_with_exit_3() {
     let text = format!(
         "{HEAD}\n[[phase.step]]\nid = \"ask\"\nkind = \"manual\"\ninstructions = \"Do it\"\n"
     );
-    let (output, _dir) = run(&text, &[]);
-    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("--confirm ask"),
-        "{}",
-        stderr(&output)
-    );
+    Test::run_headless(&text)
+        .status(3)
+        .stderr_has("--confirm ask")
+        .run();
 }
 
 #[test]
@@ -371,31 +310,31 @@ fn an_injected_failure_in_a_drill_rolls_back() {
     let text = format!(
         "{HEAD}\n[[phase.step]]\nid = \"smoke\"\nkind = \"command\"\nrun = \"true\"\n\n[[rollback.step]]\nid = \"undo\"\nkind = \"command\"\nrun = \"echo undone\"\n"
     );
-    let (output, _dir) = run(
-        &text,
-        &[
+    Test::run_headless(&text)
+        .args(&[
             "--drill",
             "--inject-failure",
             "smoke",
             "--on-failure",
             "rollback",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let err = stderr(&output);
-    assert!(err.contains("failure injected for the drill"), "{err}");
-    assert!(err.contains("undo passed"), "{err}");
-    assert!(err.contains("run rolled back"), "{err}");
+        ])
+        .status(1)
+        .stderr_has("failure injected for the drill")
+        .stderr_has("undo passed")
+        .stderr_has("run rolled back")
+        .run();
 }
 
 #[test]
 fn a_production_runbook_needs_the_environment_repeated() {
     let text = "[runbook]\nname = \"p\"\ntitle = \"P\"\nenvironment = \"production\"\n\n[[phase]]\nid = \"main\"\n\n[[phase.step]]\nid = \"a\"\nkind = \"command\"\nrun = \"true\"\n";
-    let (refused, _dir) = run(text, &[]);
-    assert_eq!(refused.status.code(), Some(2));
-    assert!(stderr(&refused).contains("--environment production"));
-    let (accepted, _dir) = run(text, &["--environment", "production"]);
-    assert_eq!(accepted.status.code(), Some(0), "{}", stderr(&accepted));
+    Test::run_headless(text)
+        .status(2)
+        .stderr_has("--environment production")
+        .run();
+    Test::run_headless(text)
+        .args(&["--environment", "production"])
+        .run();
 }
 
 #[test]
@@ -454,17 +393,16 @@ fn sighup_lets_the_step_finish_then_suspends() {
         .spawn()
         .unwrap();
     let runs = dir.path().join("runs");
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !runs.exists() || std::fs::read_dir(&runs).unwrap().next().is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the run never started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    unsafe { libc::kill(child.id() as i32, libc::SIGHUP) };
-    std::thread::sleep(Duration::from_millis(200));
+    let pid = child.id();
+    // The first step is running (its loop waits for the flag) and cutover catches SIGHUP.
+    wait_until("the first step", || {
+        !processes_with(&flag.display().to_string()).is_empty()
+            && signal_in_mask(pid, "SigCgt", libc::SIGHUP)
+    });
+    unsafe { libc::kill(pid as i32, libc::SIGHUP) };
+    wait_until("the SIGHUP's delivery", || {
+        !signal_in_mask(pid, "SigPnd", libc::SIGHUP) && !signal_in_mask(pid, "ShdPnd", libc::SIGHUP)
+    });
     std::fs::write(&flag, "").unwrap();
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(3));
@@ -519,17 +457,15 @@ fn a_runbook_using_every_kind_passes_headless() {
          [[phase.step]]\nid = \"close\"\nkind = \"window\"\naction = \"close\"\n",
         base = server.base
     );
-    let (output, _dir) = run(
-        &text,
-        &[
+    let err = Test::run_headless(&text)
+        .args(&[
             "--confirm",
             "announce=posted in #release",
             "--confirm",
             "migrate",
-        ],
-    );
-    let err = stderr(&output);
-    assert_eq!(output.status.code(), Some(0), "{err}");
+        ])
+        .run()
+        .stderr();
     for step in [
         "env", "health", "announce", "open", "bg", "migrate", "rollout", "soak", "close",
     ] {
@@ -549,13 +485,10 @@ fn a_dangerous_step_without_confirm_suspends() {
     let text = format!(
         "{HEAD}\n[[phase.step]]\nid = \"drop\"\nkind = \"command\"\nrun = \"true\"\ndangerous = true\n"
     );
-    let (output, _dir) = run(&text, &[]);
-    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("step `drop` is dangerous"),
-        "{}",
-        stderr(&output)
-    );
+    Test::run_headless(&text)
+        .status(3)
+        .stderr_has("step `drop` is dangerous")
+        .run();
 }
 
 #[test]

@@ -200,7 +200,7 @@ mod tests {
         assert!(pieces.iter().all(|p| !p.is_empty()));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_read_dropped_by_select_loses_no_byte() {
         // A pipe written in parts, with a pause: the reader's future is dropped by `select!`
         // while a line is half read, as when the child's exit is seen first.

@@ -33,3 +33,30 @@ impl WindowClock {
         Some(elapsed - duration)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn an_overrun_is_reported_once_with_how_far_past_the_end_it_is() {
+        let mut clock = WindowClock::default();
+        clock.open(Duration::from_secs(45 * 60));
+        tokio::time::advance(Duration::from_secs(44 * 60)).await;
+        assert_eq!(clock.take_overrun(), None);
+        tokio::time::advance(Duration::from_secs(2 * 60)).await;
+        assert_eq!(clock.take_overrun(), Some(Duration::from_secs(60)));
+        tokio::time::advance(Duration::from_secs(60)).await;
+        assert_eq!(clock.take_overrun(), None, "reported once");
+        clock.open(Duration::from_secs(60));
+        tokio::time::advance(Duration::from_secs(61)).await;
+        assert_eq!(
+            clock.take_overrun(),
+            Some(Duration::from_secs(1)),
+            "a window opened again is watched again"
+        );
+        clock.close();
+        tokio::time::advance(Duration::from_secs(3600)).await;
+        assert_eq!(clock.take_overrun(), None, "a closed window does not overrun");
+    }
+}

@@ -6,6 +6,7 @@
 pub mod fixtures;
 pub mod postgres;
 pub mod sandbox;
+pub mod test_run;
 pub mod tmux;
 
 use std::io::{BufRead, BufReader, Write};
@@ -289,4 +290,27 @@ pub fn peak_rss_kib(mut child: std::process::Child) -> (u64, std::process::ExitS
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Waits up to 20 s for `condition`, checking every 10 ms; fails the test naming `what`.
+pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} never happened"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether process `pid` has `signal` in the mask `field` of /proc/PID/status: `SigCgt`
+/// (a handler is installed), `SigPnd` or `ShdPnd` (raised, not yet delivered).
+pub fn signal_in_mask(pid: u32, field: &str, signal: libc::c_int) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{field}:")))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (signal - 1)) != 0)
 }

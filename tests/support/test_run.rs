@@ -1,0 +1,117 @@
+//! One invocation of the binary and what is expected of it, declared then checked together
+//! (modelled on just's `Test`): `Test::run_headless(text).args(…).status(1).stderr_has(…)
+//! .run()`. A failed expectation prints the whole stderr, so no test repeats that plumbing.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{cutover, key_file, run_dir, runbook};
+
+pub struct Test {
+    dir: tempfile::TempDir,
+    args: Vec<OsString>,
+    status: i32,
+    stderr_has: Vec<String>,
+    stderr_lacks: Vec<String>,
+}
+
+/// What ran: its output, and the folder its run folders are under.
+pub struct Ran {
+    pub output: std::process::Output,
+    pub dir: tempfile::TempDir,
+}
+
+impl Test {
+    /// `cutover run RUNBOOK --headless --auto` with the test key, the runbook written from
+    /// `text` and its run folders under a fresh temporary folder. Expects exit 0 unless told.
+    pub fn run_headless(text: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = runbook(dir.path(), text);
+        let logs = dir.path().join("runs");
+        let args = [
+            OsString::from("run"),
+            path.into(),
+            "--headless".into(),
+            "--auto".into(),
+            "--log-dir".into(),
+            logs.into(),
+            "--key".into(),
+            key_file().into(),
+        ];
+        Self {
+            dir,
+            args: args.into(),
+            status: 0,
+            stderr_has: Vec::new(),
+            stderr_lacks: Vec::new(),
+        }
+    }
+
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(OsString::from));
+        self
+    }
+
+    /// The folder the runbook was written to (for files a step reads).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    pub fn status(mut self, code: i32) -> Self {
+        self.status = code;
+        self
+    }
+
+    pub fn stderr_has(mut self, text: &str) -> Self {
+        self.stderr_has.push(text.to_string());
+        self
+    }
+
+    pub fn stderr_lacks(mut self, text: &str) -> Self {
+        self.stderr_lacks.push(text.to_string());
+        self
+    }
+
+    pub fn run(self) -> Ran {
+        let output = cutover()
+            .args(&self.args)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(self.status), "{stderr}");
+        for text in &self.stderr_has {
+            assert!(
+                stderr.contains(text.as_str()),
+                "missing {text:?} in:\n{stderr}"
+            );
+        }
+        for text in &self.stderr_lacks {
+            assert!(
+                !stderr.contains(text.as_str()),
+                "{text:?} must not show in:\n{stderr}"
+            );
+        }
+        Ran {
+            output,
+            dir: self.dir,
+        }
+    }
+}
+
+impl Ran {
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// The run folder the invocation created.
+    pub fn run_dir(&self) -> PathBuf {
+        run_dir(&self.dir.path().join("runs"))
+    }
+
+    /// A file of the run folder, as text.
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.run_dir().join(relative)).unwrap()
+    }
+}
