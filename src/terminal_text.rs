@@ -15,7 +15,7 @@ use vte::{Params, Parser, Perform};
 
 /// `text` with every escape sequence, control character (LF and TAB kept) and bidi control
 /// removed. Borrows when there is nothing to remove, which is nearly always.
-pub fn plain(text: &str) -> Cow<'_, str> {
+pub(crate) fn plain(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }

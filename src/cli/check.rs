@@ -9,7 +9,7 @@ use crate::exit::{Failure, Outcome};
 use crate::runbook::load::{Checked, read_and_check};
 use crate::runbook::render::{JsonDiagnostic, render_text, to_json};
 
-pub fn check(args: &CheckArgs) -> Result<Outcome, Failure> {
+pub(crate) fn check(args: &CheckArgs) -> Result<Outcome, Failure> {
     let mut results = Vec::new();
     for path in &args.runbooks {
         results.push(read_and_check(path)?);

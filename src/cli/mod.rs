@@ -2,11 +2,11 @@
 //! the part that does the work.
 
 pub mod args;
-pub mod check;
+pub(crate) mod check;
 pub mod dispatch;
-pub mod report;
-pub mod resume;
-pub mod review;
+pub(crate) mod report;
+pub(crate) mod resume;
+pub(crate) mod review;
 pub mod run;
-pub mod sandbox;
-pub mod verify;
+pub(crate) mod sandbox;
+pub(crate) mod verify;

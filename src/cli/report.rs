@@ -12,7 +12,7 @@ use crate::report::json::render_json;
 use crate::report::markdown::render_markdown;
 use crate::report::write::write_report;
 
-pub fn report(args: &ReportArgs) -> Result<Outcome, Failure> {
+pub(crate) fn report(args: &ReportArgs) -> Result<Outcome, Failure> {
     let options = verify_options(&args.trust, None)?;
     let run = load_run(&args.run, &options)?;
     let report = build_report(&run, options.allowed_signers.is_some());

@@ -8,7 +8,7 @@ use crate::launch::headless::run_to_end;
 use crate::launch::request::ResumeRequest;
 use crate::launch::resume::resume as resume_run;
 
-pub fn resume(args: &ResumeArgs) -> Result<Outcome, Failure> {
+pub(crate) fn resume(args: &ResumeArgs) -> Result<Outcome, Failure> {
     let request = resume_request(args);
     let launched = resume_run(&request)?;
     Ok(Outcome::of_run(run_to_end(launched, &request.answers)?))

@@ -7,7 +7,7 @@ use crate::exit::{Failure, Outcome};
 use crate::journal::history::load::load_run;
 use crate::tui::review::on_terminal::review_on_terminal;
 
-pub fn review(args: &ReviewArgs) -> Result<Outcome, Failure> {
+pub(crate) fn review(args: &ReviewArgs) -> Result<Outcome, Failure> {
     let options = verify_options(&args.trust, None)?;
     let run = load_run(&args.run, &options)?;
     let verdict = run.history.trust.verdict;

@@ -9,7 +9,7 @@ use crate::sandbox::call::call;
 use crate::sandbox::error::SandboxError;
 use crate::sandbox::server::serve;
 
-pub fn sandbox(args: &SandboxArgs) -> Result<Outcome, Failure> {
+pub(crate) fn sandbox(args: &SandboxArgs) -> Result<Outcome, Failure> {
     if let Some(SandboxAction::Call { method, path, body }) = &args.action {
         let answered = runtime()?.block_on(call(&args.listen, method, path, body.as_deref()))?;
         return Ok(if answered {

@@ -8,7 +8,7 @@ use crate::journal::verify::facts::fact_lines;
 use crate::journal::verify::report::Verdict;
 use crate::journal::verify::trust::{TrustError, TrustInput, verify_journal};
 
-pub fn verify_options(
+pub(crate) fn verify_options(
     args: &TrustArgs,
     expect_mode: Option<ExpectMode>,
 ) -> Result<VerifyOptions, TrustError> {
@@ -22,7 +22,7 @@ pub fn verify_options(
     })
 }
 
-pub fn verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
+pub(crate) fn verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
     let options = verify_options(&args.trust, args.expect_mode)?;
     let verification = verify_journal(&args.journal, &options)?;
     let mut out = String::new();
@@ -53,7 +53,7 @@ pub fn verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
 }
 
 /// The exit a verdict gives, for verify, review and report alike.
-pub fn verdict_outcome(verdict: Verdict) -> Outcome {
+pub(crate) fn verdict_outcome(verdict: Verdict) -> Outcome {
     match verdict {
         Verdict::Valid => Outcome::Done,
         Verdict::Incomplete => Outcome::Suspended,

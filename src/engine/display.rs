@@ -1,11 +1,11 @@
 //! Turning raw output bytes into a line that is safe and short enough to display.
 
 /// Longest line shown; the output file keeps every byte.
-pub const MAX_DISPLAY_CHARS: usize = 4096;
+pub(crate) const MAX_DISPLAY_CHARS: usize = 4096;
 
 /// A chunk of output as shared text for displays: validated as UTF-8 at full speed, and only
 /// when that fails decoded the slow, lossy way (invalid bytes become U+FFFD).
-pub fn display_text(raw: &[u8]) -> std::sync::Arc<str> {
+pub(crate) fn display_text(raw: &[u8]) -> std::sync::Arc<str> {
     match std::str::from_utf8(raw) {
         Ok(text) => std::sync::Arc::from(text),
         Err(_) => std::sync::Arc::from(String::from_utf8_lossy(raw)),
@@ -13,7 +13,7 @@ pub fn display_text(raw: &[u8]) -> std::sync::Arc<str> {
 }
 
 /// Lossy UTF-8, line ending removed, cut to [`MAX_DISPLAY_CHARS`] with a note of what was cut.
-pub fn display_line(raw: &[u8]) -> String {
+pub(crate) fn display_line(raw: &[u8]) -> String {
     let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     let text = String::from_utf8_lossy(raw);

@@ -28,7 +28,7 @@ const WRITE_BUFFER: usize = 8 * 1024;
 /// Chunks queued for the writer thread before a writer waits (about 1 MB of 64 KB chunks).
 const QUEUED_CHUNKS: usize = 16;
 
-pub struct OutputFile {
+pub(crate) struct OutputFile {
     relative: String,
     path: PathBuf,
     sink: Sink,
@@ -62,7 +62,7 @@ impl Writer {
 impl OutputFile {
     /// Creates `run_dir/output/<name>.log`; `name` is `<step>.<attempt>` with a suffix where
     /// an attempt has several outputs (the stages of a rollout).
-    pub fn create(run_dir: &Path, name: &str) -> io::Result<Self> {
+    pub(crate) fn create(run_dir: &Path, name: &str) -> io::Result<Self> {
         let relative = format!("output/{name}.log");
         let path = run_dir.join(&relative);
         let file = std::fs::OpenOptions::new()
@@ -82,13 +82,13 @@ impl OutputFile {
         })
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Appends output bytes the caller has already scrubbed of secrets and gives up, so a
     /// flood is never copied again.
-    pub fn write_owned(&mut self, clean: Vec<u8>) -> io::Result<()> {
+    pub(crate) fn write_owned(&mut self, clean: Vec<u8>) -> io::Result<()> {
         self.bytes += clean.len() as u64;
         if self.bytes > THREADED_AFTER && matches!(self.sink, Sink::Inline(_)) {
             self.start_thread()?;
@@ -122,7 +122,7 @@ impl OutputFile {
     }
 
     /// Flushes the file to the kernel; returns what the journal records about it.
-    pub fn finish(self) -> io::Result<OutputRecord> {
+    pub(crate) fn finish(self) -> io::Result<OutputRecord> {
         let mut writer = match self.sink {
             Sink::Inline(writer) => writer,
             Sink::Threaded { chunks, worker } => {
@@ -144,7 +144,7 @@ impl OutputFile {
 
 /// Lowercase hex, as `sha256sum` prints digests. Verify formats a digest for every line of a
 /// journal, so this is a table lookup, not a `format!` per byte.
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(bytes.len() * 2);
     for byte in bytes {

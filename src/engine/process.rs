@@ -28,16 +28,16 @@ use super::stream_reader::PieceReader;
 use super::terminate::{Stoppable, terminate_with_grace};
 
 /// How many display lines a failure shows.
-pub const TAIL_LINES: usize = 20;
+pub(crate) const TAIL_LINES: usize = 20;
 
 #[derive(Clone, Debug)]
-pub enum ProgramLine {
+pub(crate) enum ProgramLine {
     Shell(String),
     Argv(Vec<String>),
 }
 
 #[derive(Clone, Debug)]
-pub struct ProcessRequest {
+pub(crate) struct ProcessRequest {
     pub program: ProgramLine,
     pub cwd: Option<PathBuf>,
     pub env: Vec<(String, String)>,
@@ -47,7 +47,7 @@ pub struct ProcessRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Exit {
+pub(crate) enum Exit {
     Code(i32),
     Signal(i32),
     TimedOut(Duration),
@@ -56,7 +56,7 @@ pub enum Exit {
 }
 
 #[derive(Debug)]
-pub struct ProcessResult {
+pub(crate) struct ProcessResult {
     pub exit: Exit,
     /// The last non-empty stdout line (for `capture`).
     pub last_stdout_line: Option<String>,
@@ -72,7 +72,7 @@ pub struct ProcessResult {
 
 /// The command for a program line: `/bin/sh -c LINE`, as system(3) runs it (no `sh` planted
 /// earlier in PATH runs instead, and no PATH search per step), or the argument vector as is.
-pub fn command_for(program: &ProgramLine) -> Command {
+pub(crate) fn command_for(program: &ProgramLine) -> Command {
     match program {
         ProgramLine::Shell(line) => {
             let mut command = Command::new("/bin/sh");
@@ -89,7 +89,7 @@ pub fn command_for(program: &ProgramLine) -> Command {
 
 /// A child's stdin: /dev/null, opened once and duplicated for each child. `Stdio::null()` opens
 /// it by path for every child, a path walk on every step of a long runbook.
-pub fn null_stdin() -> Stdio {
+pub(crate) fn null_stdin() -> Stdio {
     static DEV_NULL: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
     DEV_NULL
         .get_or_init(|| std::fs::File::open("/dev/null").ok())
@@ -100,14 +100,14 @@ pub fn null_stdin() -> Stdio {
 
 /// Who a process belongs to, so that what it leaves behind is found and stopped: its scope,
 /// and the pids of the run's services (children of cutover that are not left behind).
-pub struct Owner<'a> {
+pub(crate) struct Owner<'a> {
     pub scope: ProcessScope,
     pub services: &'a BTreeSet<i32>,
 }
 
 /// Runs the process to its end, writing its output (scrubbed) to `output` and handing each
 /// chunk, as text, to `on_output`. Then stops whatever it left behind.
-pub async fn run_process(
+pub(crate) async fn run_process(
     request: &ProcessRequest,
     owner: &Owner<'_>,
     output: &mut OutputFile,

@@ -43,7 +43,7 @@ impl std::fmt::Display for StoppedProcess {
 }
 
 /// Lists processes for a sentence: "PID 12 `sleep 9`, PID 13 `sh -c …`".
-pub fn stopped_list(stopped: &[StoppedProcess]) -> String {
+pub(crate) fn stopped_list(stopped: &[StoppedProcess]) -> String {
     stopped
         .iter()
         .map(ToString::to_string)
@@ -52,14 +52,14 @@ pub fn stopped_list(stopped: &[StoppedProcess]) -> String {
 }
 
 /// Orphans are re-parented to this process instead of init, for as long as it lives.
-pub fn become_subreaper() {
+pub(crate) fn become_subreaper() {
     // SAFETY: prctl with integer arguments only.
     let done = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } == 0;
     SUBREAPER.store(done, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// This process's children, from every thread's `children` list.
-pub fn own_children() -> BTreeSet<i32> {
+pub(crate) fn own_children() -> BTreeSet<i32> {
     let mut children = BTreeSet::new();
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return children;
@@ -95,7 +95,7 @@ fn proc_info(pid: i32) -> Option<ProcInfo> {
 }
 
 /// The scope mark in a process's environment, if it has one and can be read.
-pub fn scope_of(pid: i32) -> Option<String> {
+pub(crate) fn scope_of(pid: i32) -> Option<String> {
     let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
     let prefix = format!("{SCOPE_VAR}=");
     environ
@@ -131,7 +131,8 @@ fn all_pids() -> Vec<i32> {
 
 /// Every live process whose scope `matches`, with all of their descendants (a descendant that
 /// cleared its environment is still found through its parent). Never this process.
-pub fn processes_in_scope(matches: &dyn Fn(&str) -> bool) -> Vec<i32> {
+#[cfg(test)]
+fn processes_in_scope(matches: &dyn Fn(&str) -> bool) -> Vec<i32> {
     with_descendants(&ProcessTable::read(matches), Vec::new())
         .into_iter()
         .collect()
@@ -185,7 +186,7 @@ static SUBREAPER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool:
 /// ours — children re-parented here that are not `known` (the services' leaders) and not marked
 /// as a service's. Exited orphans are reaped on the way. The whole of /proc is read only when
 /// such a child exists, or when `always_scan` (the end of a run, a resume).
-pub fn left_behind(
+pub(crate) fn left_behind(
     scope_matches: &dyn Fn(&str) -> bool,
     known: &BTreeSet<i32>,
     always_scan: bool,
@@ -234,7 +235,7 @@ fn is_gone(pid: i32) -> bool {
 /// Stops `pids` with [`terminate_with_grace`]: SIGTERM to each (and to its process group when
 /// it leads one), then SIGKILL to whatever is left after `grace`. Returns what was stopped,
 /// for the journal.
-pub async fn stop_processes(pids: &[i32], grace: Duration) -> Vec<StoppedProcess> {
+pub(crate) async fn stop_processes(pids: &[i32], grace: Duration) -> Vec<StoppedProcess> {
     let mut strays = Strays(
         pids.iter()
             .map(|&pid| StoppedProcess {

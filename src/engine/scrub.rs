@@ -59,13 +59,13 @@ impl Scrubber {
 /// secret are held until the next piece, or the end; a piece that ends a line is passed whole
 /// when no secret spans lines, so a command's last line is never held back.
 #[derive(Debug, Default)]
-pub struct StreamScrubber {
+pub(crate) struct StreamScrubber {
     held: Vec<u8>,
 }
 
 impl StreamScrubber {
     /// What of `piece` (after what was held) can be shown and stored now, scrubbed.
-    pub fn push(&mut self, scrubber: &Scrubber, piece: Vec<u8>) -> Vec<u8> {
+    pub(crate) fn push(&mut self, scrubber: &Scrubber, piece: Vec<u8>) -> Vec<u8> {
         let Some(pattern) = &scrubber.pattern else {
             return piece;
         };
@@ -97,7 +97,7 @@ impl StreamScrubber {
     }
 
     /// What was held, at the end of the stream, scrubbed.
-    pub fn finish(&mut self, scrubber: &Scrubber) -> Vec<u8> {
+    pub(crate) fn finish(&mut self, scrubber: &Scrubber) -> Vec<u8> {
         let held = std::mem::take(&mut self.held);
         scrubber.scrub_bytes(&held).into_owned()
     }

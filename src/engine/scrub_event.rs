@@ -13,7 +13,7 @@ use super::events::{Event, Prompt};
 use super::scrub::Scrubber;
 
 /// Masks every secret in the free text an event carries.
-pub fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
+pub(crate) fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
     if scrubber.is_empty() {
         return;
     }

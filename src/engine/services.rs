@@ -101,7 +101,7 @@ impl Services {
 
 /// Stops a child's whole group with [`terminate_with_grace`], its leader reaped as it exits (a
 /// zombie leader would make the group look alive), SIGKILL to whatever is left at `kill_at`.
-pub async fn terminate_group(
+pub(crate) async fn terminate_group(
     mut group: ProcessGroup,
     child: &mut tokio::process::Child,
     kill_at: Instant,

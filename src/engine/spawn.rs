@@ -29,7 +29,7 @@ use tokio::process::{Child, Command};
 use super::process::{ProcessGroup, ProcessRequest, command_for, null_stdin};
 
 /// The environment variable that carries a process's owner.
-pub const SCOPE_VAR: &str = "CUTOVER__SCOPE";
+pub(crate) const SCOPE_VAR: &str = "CUTOVER__SCOPE";
 
 /// Who started a process: a step attempt or a service of one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,7 +56,7 @@ impl ProcessScope {
 
 /// Whether the child is told when cutover dies (see the module's opening comment).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeathSignal {
+pub(crate) enum DeathSignal {
     /// SIGTERM when cutover dies, even by SIGKILL: for services.
     Term,
     /// None: for steps, started on the fast path.
@@ -64,7 +64,7 @@ pub enum DeathSignal {
 }
 
 /// Starts `request`'s program in a new process group of its own; its pgid is its pid.
-pub fn spawn_in_own_group(
+pub(crate) fn spawn_in_own_group(
     request: &ProcessRequest,
     scope: &ProcessScope,
     death: DeathSignal,

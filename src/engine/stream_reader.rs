@@ -10,7 +10,7 @@ use super::events::Stream;
 use super::scrub::{Scrubber, StreamScrubber};
 
 /// The longest piece handed on.
-pub const MAX_PIECE: usize = 256 * 1024;
+pub(crate) const MAX_PIECE: usize = 256 * 1024;
 
 /// How many pieces may wait for the consumer: a flood waits in the pipe, not in memory.
 const QUEUED_PIECES: usize = 64;
@@ -26,7 +26,7 @@ const LARGEST_READ: usize = 64 * 1024;
 /// from); whatever follows the last line break of a read starts the next piece. Everything read
 /// is kept in the reader, not in the future that reads, so [`PieceReader::next_piece`] can be
 /// one branch of a `select!`: a branch dropped because another was ready loses no byte.
-pub struct PieceReader<R> {
+pub(crate) struct PieceReader<R> {
     stream: R,
     scrubber: Scrubber,
     scrubbing: StreamScrubber,
@@ -36,7 +36,7 @@ pub struct PieceReader<R> {
 }
 
 impl<R: AsyncRead + Unpin> PieceReader<R> {
-    pub fn new(stream: R, scrubber: &Scrubber) -> Self {
+    pub(crate) fn new(stream: R, scrubber: &Scrubber) -> Self {
         Self {
             stream,
             scrubber: scrubber.clone(),
@@ -49,7 +49,7 @@ impl<R: AsyncRead + Unpin> PieceReader<R> {
 
     /// The next scrubbed, non-empty piece; `None` once the stream has ended (or failed) and its
     /// last bytes were handed out.
-    pub async fn next_piece(&mut self) -> Option<Vec<u8>> {
+    pub(crate) async fn next_piece(&mut self) -> Option<Vec<u8>> {
         while !self.ended {
             // Exact: a growing Vec would double its capacity and read a flood in ever larger
             // bites.
@@ -91,7 +91,7 @@ impl<R: AsyncRead + Unpin> PieceReader<R> {
 /// Reads both of a child's streams on tasks of their own, for output that outlives the step
 /// that started it (a service's); the receiver yields their pieces and closes once both
 /// streams have ended. A step's own process reads its streams inline (`process.rs`).
-pub fn read_output(
+pub(crate) fn read_output(
     stdout: impl AsyncRead + Unpin + Send + 'static,
     stderr: impl AsyncRead + Unpin + Send + 'static,
     scrubber: &Scrubber,

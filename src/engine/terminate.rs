@@ -17,7 +17,7 @@ const CHECK_EVERY: Duration = Duration::from_millis(10);
 const SETTLE: Duration = Duration::from_secs(2);
 
 /// Something that can be signalled and found gone.
-pub trait Stoppable {
+pub(crate) trait Stoppable {
     /// Sends `signal` to what is still alive of it.
     fn signal(&mut self, signal: libc::c_int);
     fn alive(&mut self) -> bool;
@@ -25,7 +25,7 @@ pub trait Stoppable {
 
 /// SIGTERM, then SIGKILL at `kill_at` or when `kill_now` resolves, whichever is first.
 /// Returns whether SIGKILL was needed.
-pub async fn terminate_with_grace(
+pub(crate) async fn terminate_with_grace(
     target: &mut impl Stoppable,
     kill_at: Instant,
     kill_now: impl Future<Output = ()>,

@@ -57,6 +57,10 @@ mod tests {
         );
         clock.close();
         tokio::time::advance(Duration::from_secs(3600)).await;
-        assert_eq!(clock.take_overrun(), None, "a closed window does not overrun");
+        assert_eq!(
+            clock.take_overrun(),
+            None,
+            "a closed window does not overrun"
+        );
     }
 }

@@ -12,7 +12,7 @@ use super::file::{JournalError, JournalFile};
 use crate::engine::events::{Event, RunStatus, StepStatus};
 use crate::runbook::kinds::window::WindowAction;
 
-pub fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(), JournalError> {
+pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(), JournalError> {
     match event {
         // The header, written when the journal was created, already says all of this.
         Event::RunStarted { .. } => Ok(()),

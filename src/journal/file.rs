@@ -88,7 +88,7 @@ pub struct JournalFile {
 }
 
 /// Where an existing journal stands, as verify found it (for resume).
-pub struct ChainState {
+pub(crate) struct ChainState {
     pub next_seq: u64,
     pub prev: String,
     pub bytes: u64,

@@ -18,13 +18,13 @@ pub struct WriterResult {
 }
 
 /// A journal file and the first failure it met, committing batches of events.
-pub struct GroupCommit {
+pub(crate) struct GroupCommit {
     journal: JournalFile,
     failure: Option<Arc<JournalError>>,
 }
 
 impl GroupCommit {
-    pub fn new(journal: JournalFile) -> Self {
+    pub(crate) fn new(journal: JournalFile) -> Self {
         Self {
             journal,
             failure: None,
@@ -32,13 +32,13 @@ impl GroupCommit {
     }
 
     /// Starts a batch; [`Self::record`] adds to it, [`Self::end`] makes it durable.
-    pub fn begin(&mut self) {
+    pub(crate) fn begin(&mut self) {
         self.journal.begin_batch();
     }
 
     /// Writes one event's entries into the batch (not yet synced). A failure is kept and
     /// answered by [`Self::end`], for this batch and every later one.
-    pub fn record(&mut self, event: &Event) {
+    pub(crate) fn record(&mut self, event: &Event) {
         if self.failure.is_none()
             && let Err(err) = append_event(&mut self.journal, event)
         {
@@ -47,7 +47,7 @@ impl GroupCommit {
     }
 
     /// Syncs the batch: `Ok` only if every record of it, and of every batch before, is on disk.
-    pub fn end(&mut self) -> Result<(), RecordError> {
+    pub(crate) fn end(&mut self) -> Result<(), RecordError> {
         if self.failure.is_none()
             && let Err(err) = self.journal.end_batch()
         {
@@ -59,11 +59,11 @@ impl GroupCommit {
         }
     }
 
-    pub fn journal(&self) -> &JournalFile {
+    pub(crate) fn journal(&self) -> &JournalFile {
         &self.journal
     }
 
-    pub fn into_result(self) -> WriterResult {
+    pub(crate) fn into_result(self) -> WriterResult {
         WriterResult {
             journal: self.journal,
             failure: self.failure,

@@ -15,7 +15,7 @@ use crate::engine::output_file::hex;
 use crate::runbook::model::Runbook;
 use crate::runbook::template::Scope;
 
-pub struct HeaderInput<'a> {
+pub(crate) struct HeaderInput<'a> {
     pub run_id: &'a str,
     pub runbook: &'a Runbook,
     pub runbook_bytes: &'a [u8],
@@ -23,11 +23,10 @@ pub struct HeaderInput<'a> {
     pub operator: &'a OperatorKey,
     pub principal: &'a str,
     pub scope: &'a Scope,
-    pub sid: &'a str,
     pub session_key: String,
 }
 
-pub fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {
+pub(crate) fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {
     OperatorRef {
         principal: principal.to_string(),
         key: operator.public_openssh(),
@@ -37,7 +36,7 @@ pub fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {
 }
 
 /// The header of a new journal. Fails only when no randomness can be had for a secret's salt.
-pub fn build_header(input: &HeaderInput) -> std::io::Result<HeaderBody> {
+pub(crate) fn build_header(input: &HeaderInput) -> std::io::Result<HeaderBody> {
     let mut vars = BTreeMap::new();
     let mut secrets = BTreeMap::new();
     for var in &input.runbook.vars {

@@ -1,6 +1,6 @@
 //! Who and where: the host, the unix user and the SSH connection a run came from.
 
-pub fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     nix::unistd::gethostname()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "unknown-host".into())
@@ -9,7 +9,7 @@ pub fn hostname() -> String {
 /// The login name of the effective user, from the password database. `nix`'s `User::from_uid`
 /// uses the re-entrant `getpwuid_r`: `getpwuid` returns shared static storage, which another
 /// thread's call may overwrite while it is read.
-pub fn unix_user() -> String {
+pub(crate) fn unix_user() -> String {
     let uid = nix::unistd::Uid::effective();
     match nix::unistd::User::from_uid(uid) {
         Ok(Some(user)) => user.name,
@@ -17,7 +17,7 @@ pub fn unix_user() -> String {
     }
 }
 
-pub fn ssh_connection() -> Option<String> {
+pub(crate) fn ssh_connection() -> Option<String> {
     std::env::var("SSH_CONNECTION")
         .ok()
         .filter(|s| !s.is_empty())
@@ -25,7 +25,7 @@ pub fn ssh_connection() -> Option<String> {
 
 /// The principal recorded for the operator: `--operator`, else the key's comment, else
 /// `user@host`.
-pub fn principal(flag: Option<&str>, key_comment: &str) -> String {
+pub(crate) fn principal(flag: Option<&str>, key_comment: &str) -> String {
     flag.map(str::to_string)
         .filter(|p| !p.trim().is_empty())
         .or_else(|| Some(key_comment.trim().to_string()).filter(|c| !c.is_empty()))
@@ -33,7 +33,7 @@ pub fn principal(flag: Option<&str>, key_comment: &str) -> String {
 }
 
 /// Now, UTC, RFC 3339 with milliseconds: the writer's claim of when an entry was written.
-pub fn timestamp() -> String {
+pub(crate) fn timestamp() -> String {
     rfc3339_millis(jiff::Timestamp::now())
 }
 

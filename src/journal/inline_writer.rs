@@ -18,19 +18,19 @@ use crate::engine::events::Event;
 /// The journal as an [`InlineRecorder`]; a clone kept by the caller takes the journal back
 /// once the run is over ([`Self::finish`]).
 #[derive(Clone)]
-pub struct InlineJournal {
+pub(crate) struct InlineJournal {
     commit: Arc<Mutex<Option<GroupCommit>>>,
 }
 
 impl InlineJournal {
-    pub fn new(journal: JournalFile) -> Self {
+    pub(crate) fn new(journal: JournalFile) -> Self {
         Self {
             commit: Arc::new(Mutex::new(Some(GroupCommit::new(journal)))),
         }
     }
 
     /// The journal and its first failure, once the engine is done with it.
-    pub fn finish(&self) -> Option<WriterResult> {
+    pub(crate) fn finish(&self) -> Option<WriterResult> {
         self.commit
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

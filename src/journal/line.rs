@@ -4,11 +4,11 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-pub const SSHSIG_PREFIX: &str = "sshsig:";
-pub const ED25519_PREFIX: &str = "ed25519:";
+pub(crate) const SSHSIG_PREFIX: &str = "sshsig:";
+pub(crate) const ED25519_PREFIX: &str = "ed25519:";
 
 /// The message a signature covers: the JSON and a LF.
-pub fn signed_message(json: &str) -> Vec<u8> {
+pub(crate) fn signed_message(json: &str) -> Vec<u8> {
     let mut message = Vec::with_capacity(json.len() + 1);
     message.extend_from_slice(json.as_bytes());
     message.push(b'\n');
@@ -16,7 +16,7 @@ pub fn signed_message(json: &str) -> Vec<u8> {
 }
 
 /// A whole line, ready for one `write`.
-pub fn format_line(json: &str, signature: &str) -> Vec<u8> {
+pub(crate) fn format_line(json: &str, signature: &str) -> Vec<u8> {
     let mut line = Vec::with_capacity(json.len() + signature.len() + 2);
     line.extend_from_slice(json.as_bytes());
     line.push(b'\t');
@@ -25,13 +25,13 @@ pub fn format_line(json: &str, signature: &str) -> Vec<u8> {
     line
 }
 
-pub enum Signature {
+pub(crate) enum Signature {
     SshSig(Vec<u8>),
     Ed25519(Vec<u8>),
 }
 
 /// Decodes the signature column; `None` unless it is a known prefix and strict base64.
-pub fn parse_signature(column: &[u8]) -> Option<Signature> {
+pub(crate) fn parse_signature(column: &[u8]) -> Option<Signature> {
     let text = std::str::from_utf8(column).ok()?;
     if let Some(encoded) = text.strip_prefix(SSHSIG_PREFIX) {
         STANDARD.decode(encoded).ok().map(Signature::SshSig)
@@ -42,7 +42,7 @@ pub fn parse_signature(column: &[u8]) -> Option<Signature> {
     }
 }
 
-pub fn encode(bytes: &[u8]) -> String {
+pub(crate) fn encode(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 

@@ -2,21 +2,21 @@
 //! and the replay that rebuilds a run's state for resume and review.
 
 pub mod entry;
-pub mod event_entries;
-pub mod file;
-pub mod group_commit;
-pub mod header;
+pub(crate) mod event_entries;
+pub(crate) mod file;
+pub(crate) mod group_commit;
+pub(crate) mod header;
 pub mod history;
-pub mod identity;
-pub mod inline_writer;
+pub(crate) mod identity;
+pub(crate) mod inline_writer;
 pub mod keys;
-pub mod line;
-pub mod open;
-pub mod output_sync;
-pub mod replay;
-pub mod run_lock;
-pub mod secret_fingerprint;
+pub(crate) mod line;
+pub(crate) mod open;
+pub(crate) mod output_sync;
+pub(crate) mod replay;
+pub(crate) mod run_lock;
+pub(crate) mod secret_fingerprint;
 #[cfg(test)]
-pub mod test_journal;
+pub(crate) mod test_journal;
 pub mod verify;
-pub mod writer;
+pub(crate) mod writer;

@@ -88,7 +88,6 @@ impl JournalFile {
             operator: &operator,
             principal: run.principal,
             scope: run.scope,
-            sid: &sid,
             session_key: session.public_base64(),
         })
         .map_err(JournalError::Header)?;

@@ -8,7 +8,7 @@ use super::verify::report::VerifiedEntry;
 use crate::engine::events::{Decision, PolicyAction, ServiceState, StepStatus};
 
 #[derive(Debug, Default, PartialEq)]
-pub struct RunState {
+pub(crate) struct RunState {
     /// Steps the run has moved past (passed, skipped, marked done, simulated, failed and continued).
     pub done: BTreeSet<String>,
     /// A step that started and has no outcome: never re-run silently.
@@ -27,7 +27,7 @@ pub struct RunState {
     pub finished: bool,
 }
 
-pub fn replay(entries: &[VerifiedEntry]) -> RunState {
+pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
     let mut state = RunState::default();
     let mut running: Option<(String, String)> = None; // (step, kind)
     for verified in entries {

@@ -53,7 +53,7 @@ pub enum LockError {
 
 /// Takes the exclusive lock on an open journal without waiting, then records this process as
 /// its holder.
-pub fn lock_exclusive(file: &File, journal_path: &Path) -> Result<(), LockError> {
+pub(crate) fn lock_exclusive(file: &File, journal_path: &Path) -> Result<(), LockError> {
     let run_dir = journal_path.parent().unwrap_or(Path::new("."));
     // SAFETY: flock on a valid, open file descriptor.
     if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
@@ -76,7 +76,7 @@ pub fn lock_exclusive(file: &File, journal_path: &Path) -> Result<(), LockError>
 }
 
 /// The holder last recorded in a run folder, if its file reads.
-pub fn read_holder(run_dir: &Path) -> Option<Holder> {
+pub(crate) fn read_holder(run_dir: &Path) -> Option<Holder> {
     let bytes = std::fs::read(run_dir.join(HOLDER_FILE)).ok()?;
     serde_json::from_slice(&bytes).ok()
 }

@@ -20,7 +20,7 @@ use super::keys::random::random_bytes;
 use crate::engine::output_file::hex;
 
 /// The record of a secret's value for the header.
-pub fn fingerprint(value: &str) -> std::io::Result<String> {
+pub(crate) fn fingerprint(value: &str) -> std::io::Result<String> {
     // Neither can fail for 16 bytes of salt and the default parameters; the error type is
     // the crate's own, not std's.
     let failed = |err: argon2::password_hash::Error| std::io::Error::other(err.to_string());
@@ -32,7 +32,7 @@ pub fn fingerprint(value: &str) -> std::io::Result<String> {
 }
 
 /// Whether `value` is the secret the header recorded (`sid` checks records of older journals).
-pub fn matches(recorded: &str, value: &str, sid: &str) -> bool {
+pub(crate) fn matches(recorded: &str, value: &str, sid: &str) -> bool {
     if recorded.starts_with("$argon2") {
         return PasswordHash::new(recorded).is_ok_and(|hash| {
             Argon2::default()

@@ -15,7 +15,7 @@ const RUNBOOK: &str = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[[phase]]\nid =
     [[phase.step]]\nid = \"s\"\nkind = \"command\"\nrun = \"true\"\n";
 
 /// Creates `dir/journal.log` (and `dir/output/`), signed with a drill key made in `dir`.
-pub fn drill_journal(dir: &Path) -> JournalFile {
+pub(crate) fn drill_journal(dir: &Path) -> JournalFile {
     std::fs::create_dir_all(dir.join("output")).unwrap();
     std::fs::write(dir.join("runbook.toml"), RUNBOOK).unwrap();
     let runbook = check_bytes(Path::new("t.toml"), RUNBOOK.as_bytes().to_vec())
@@ -32,7 +32,6 @@ pub fn drill_journal(dir: &Path) -> JournalFile {
         operator: &operator,
         principal: "tester",
         scope: &Scope::default(),
-        sid: &sid,
         session_key: session.public_base64(),
     })
     .unwrap();

@@ -13,7 +13,7 @@ use crate::engine::emitter::{DurableSender, Record};
 
 /// What the header shows of the journal: entries written and the last anchor.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct JournalStatus {
+pub(crate) struct JournalStatus {
     pub entries: u64,
     pub anchor: Option<String>,
 }
@@ -30,7 +30,7 @@ impl JournalStatus {
 /// Records written under one sync at the most.
 const MAX_BATCH: usize = 64;
 
-pub fn spawn_writer(
+pub(crate) fn spawn_writer(
     journal: JournalFile,
 ) -> (
     DurableSender,

@@ -97,7 +97,7 @@ pub enum SetupError {
 }
 
 /// The single-threaded runtime every command runs on.
-pub fn runtime() -> Result<tokio::runtime::Runtime, SetupError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, SetupError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -22,7 +22,7 @@ use crate::tui::start::{Missing, StartScreen};
 use crate::tui::state::{App, RunInfo, StepInfo};
 use crate::tui::terminal::TerminalGuard;
 
-pub fn run_info(prepared: &Prepared, run_dir: String) -> RunInfo {
+pub(crate) fn run_info(prepared: &Prepared, run_dir: String) -> RunInfo {
     let runbook = &prepared.runbook;
     let step = |phase: &str, step: &crate::runbook::model::Step, rollback: bool| StepInfo {
         id: step.id.value.clone(),
@@ -30,7 +30,6 @@ pub fn run_info(prepared: &Prepared, run_dir: String) -> RunInfo {
         phase: for_terminal(phase),
         kind: step.kind_name().to_string(),
         description: step.description.clone(),
-        required: step.required,
         rollback,
     };
     let mut steps: Vec<StepInfo> = runbook
@@ -81,7 +80,7 @@ fn missing_variables(
 
 /// Runs on the terminal: the start screen, then the run. `None` when the operator left at the
 /// start screen and nothing ran.
-pub fn run_interactive(
+pub(crate) fn run_interactive(
     request: &StartRequest,
     prepared: Prepared,
     ascii: bool,

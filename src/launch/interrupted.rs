@@ -8,7 +8,7 @@ use crate::journal::entry::DecisionBody;
 use crate::journal::replay::RunState;
 use crate::runbook::model::Runbook;
 
-pub fn decide_interrupted(
+pub(crate) fn decide_interrupted(
     given: &[(String, Decision)],
     state: &RunState,
     runbook: &Runbook,

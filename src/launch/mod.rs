@@ -2,16 +2,16 @@
 //! and driven to its end. A request (what a person asked for) becomes a prepared run, a run
 //! folder and a journal that owns its chain and its lock, then the engine with its consumers.
 
-pub mod error;
+pub(crate) mod error;
 pub mod headless;
 pub mod headless_answers;
-pub mod interactive;
-pub mod interrupted;
+pub(crate) mod interactive;
+pub(crate) mod interrupted;
 pub mod prepare;
 pub mod process_setup;
-pub mod request;
-pub mod resume;
-pub mod run_folder;
-pub mod signals;
+pub(crate) mod request;
+pub(crate) mod resume;
+pub(crate) mod run_folder;
+pub(crate) mod signals;
 pub mod start;
-pub mod variables;
+pub(crate) mod variables;

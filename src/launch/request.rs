@@ -25,7 +25,7 @@ pub struct StartRequest {
 
 /// Continue an interrupted or suspended run.
 #[derive(Clone, Debug, Default)]
-pub struct ResumeRequest {
+pub(crate) struct ResumeRequest {
     /// The run folder, or its journal.
     pub run: PathBuf,
     /// What to do with the step that was running when the run stopped: `--rerun`,

@@ -34,7 +34,7 @@ use crate::runbook::load::check_bytes;
 use crate::runbook::model::Runbook;
 use crate::runbook::template::Scope;
 
-pub fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
+pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
     let (journal_path, run_dir) = journal_paths(&request.run);
     // Lock first, then read: every decision below comes from bytes read under the lock.
     let locked = LockedJournal::open(&run_dir)?;

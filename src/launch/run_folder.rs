@@ -18,7 +18,7 @@ pub enum RunFolderError {
         source: std::io::Error,
     },
 }
-pub struct RunFolder {
+pub(crate) struct RunFolder {
     pub dir: PathBuf,
     pub run_id: String,
     pub started: String,
@@ -26,7 +26,7 @@ pub struct RunFolder {
 
 impl RunFolder {
     /// Creates a new run folder for `runbook_name` under `log_dir`.
-    pub fn create(
+    pub(crate) fn create(
         log_dir: &Path,
         runbook_name: &str,
         runbook_bytes: &[u8],
@@ -111,7 +111,7 @@ fn random_hex(bytes: usize) -> std::io::Result<String> {
 
 /// Where run folders go: `--log-dir`, else `$CUTOVER_LOG_DIR`, else
 /// `$XDG_STATE_HOME/cutover/runs`, else `~/.local/state/cutover/runs`.
-pub fn default_log_dir(
+pub(crate) fn default_log_dir(
     flag: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<PathBuf> {

@@ -9,7 +9,7 @@ use crate::engine::control::Control;
 use crate::engine::controller::Controller;
 use crate::engine::interrupt::Interrupt;
 
-pub fn forward_signals(controller: Controller) -> std::io::Result<()> {
+pub(crate) fn forward_signals(controller: Controller) -> std::io::Result<()> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;

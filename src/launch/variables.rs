@@ -11,7 +11,7 @@ use crate::runbook::template::Scope;
 pub struct VariableProblems(pub Vec<String>);
 
 /// The built-in values of one run.
-pub struct Builtins {
+pub(crate) struct Builtins {
     pub run_id: String,
     pub run_dir: String,
     pub run_started: String,
@@ -20,7 +20,7 @@ pub struct Builtins {
 
 impl Builtins {
     /// The built-ins of a run whose folder is `run_dir`.
-    pub fn of_run(run_id: &str, run_dir: &std::path::Path, run_started: &str) -> Self {
+    pub(crate) fn of_run(run_id: &str, run_dir: &std::path::Path, run_started: &str) -> Self {
         Self {
             run_id: run_id.to_string(),
             run_dir: run_dir.display().to_string(),
@@ -30,7 +30,7 @@ impl Builtins {
     }
 
     /// Adds the built-ins to a resolved scope; they are never secret.
-    pub fn add_to(&self, scope: &mut Scope) {
+    pub(crate) fn add_to(&self, scope: &mut Scope) {
         scope.set("run.id", &self.run_id, false);
         scope.set("run.dir", &self.run_dir, false);
         scope.set("run.started", &self.run_started, false);
@@ -39,19 +39,19 @@ impl Builtins {
 }
 
 /// The built-in `cutover`: this program, so that a step can call cutover itself (its sandbox).
-pub fn cutover_program() -> String {
+pub(crate) fn cutover_program() -> String {
     std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "cutover".into())
 }
 
 /// The shortest secret cutover accepts.
-pub const MIN_SECRET_CHARS: usize = 8;
+pub(crate) const MIN_SECRET_CHARS: usize = 8;
 
 /// Resolves every variable: `--var` values (`given`), then values the operator typed at the
 /// start screen (`typed`: never on a command line, so secrets may come this way), then the
 /// environment, then defaults.
-pub fn resolve_variables(
+pub(crate) fn resolve_variables(
     runbook: &Runbook,
     given: &[(String, String)],
     typed: &[(String, String)],

@@ -12,10 +12,10 @@ use crate::journal::history::load::{LoadedRun, RunbookFile};
 use crate::journal::history::model::{RunHistory, StepEnding, StepRecord};
 use crate::journal::verify::report::Verdict;
 
-pub const FORMAT: &str = "cutover-report/1";
+pub(crate) const FORMAT: &str = "cutover-report/1";
 
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub format: &'static str,
     pub verification: VerificationPart,
     pub run: RunPart,
@@ -33,7 +33,7 @@ pub struct Report {
 }
 
 #[derive(Debug, Serialize)]
-pub struct VerificationPart {
+pub(crate) struct VerificationPart {
     pub verdict: Verdict,
     /// `E_CODE: line N (seq S, kind K): what is wrong`.
     pub error: Option<String>,
@@ -52,21 +52,21 @@ pub struct VerificationPart {
 /// Whether the run folder still holds the runbook that ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum RunbookFileState {
+pub(crate) enum RunbookFileState {
     Matches,
     Differs,
     Missing,
 }
 
 #[derive(Debug, Serialize)]
-pub struct RunbookPart {
+pub(crate) struct RunbookPart {
     pub name: String,
     pub title: String,
     pub sha256: String,
 }
 
 #[derive(Debug, Serialize)]
-pub struct OperatorPart {
+pub(crate) struct OperatorPart {
     pub principal: String,
     pub fingerprint: String,
     /// `agent`, `file` or `drill-key`.
@@ -74,7 +74,7 @@ pub struct OperatorPart {
 }
 
 #[derive(Debug, Serialize)]
-pub struct RunPart {
+pub(crate) struct RunPart {
     pub run_id: String,
     pub runbook: RunbookPart,
     pub mode: Mode,
@@ -98,7 +98,7 @@ pub struct RunPart {
 }
 
 #[derive(Debug, Serialize)]
-pub struct SessionPart {
+pub(crate) struct SessionPart {
     pub started: String,
     pub principal: String,
     pub fingerprint: String,
@@ -111,7 +111,7 @@ pub struct SessionPart {
 }
 
 #[derive(Debug, Serialize)]
-pub struct PhasePart {
+pub(crate) struct PhasePart {
     pub id: String,
     pub title: String,
     pub started: String,
@@ -124,7 +124,7 @@ pub struct PhasePart {
 }
 
 #[derive(Debug, Serialize)]
-pub struct StepPart {
+pub(crate) struct StepPart {
     pub id: String,
     pub title: String,
     pub kind: String,
@@ -155,7 +155,7 @@ pub struct StepPart {
 }
 
 #[derive(Debug, Serialize)]
-pub struct NotReached {
+pub(crate) struct NotReached {
     pub id: String,
     pub title: String,
     pub phase: Option<String>,
@@ -163,7 +163,7 @@ pub struct NotReached {
 }
 
 #[derive(Debug, Serialize)]
-pub struct DecisionPart {
+pub(crate) struct DecisionPart {
     pub at: String,
     pub step: String,
     /// `retry`, `skip`, `mark-done`, `rollback`, `abort` or `policy`.
@@ -178,7 +178,7 @@ pub struct DecisionPart {
 }
 
 #[derive(Debug, Serialize)]
-pub struct FailurePart {
+pub(crate) struct FailurePart {
     pub at: String,
     pub step: String,
     pub attempt: u32,
@@ -192,7 +192,7 @@ pub struct FailurePart {
 }
 
 #[derive(Debug, Serialize)]
-pub struct NotePart {
+pub(crate) struct NotePart {
     pub at: String,
     pub step: Option<String>,
     pub by: String,
@@ -200,7 +200,7 @@ pub struct NotePart {
 }
 
 #[derive(Debug, Serialize)]
-pub struct WindowPart {
+pub(crate) struct WindowPart {
     pub at: String,
     pub action: String,
     pub duration_ms: Option<u64>,
@@ -208,7 +208,7 @@ pub struct WindowPart {
 }
 
 #[derive(Debug, Serialize)]
-pub struct DrillPart {
+pub(crate) struct DrillPart {
     pub first_failure_at: Option<String>,
     pub rolled_back: bool,
     /// From the first failure to the end of the rollback.
@@ -219,7 +219,7 @@ fn over(duration: Option<u64>, expected: Option<u64>) -> Option<bool> {
     Some(duration? > expected?)
 }
 
-pub fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
+pub(crate) fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
     let history = &run.history;
     let header = &history.header;
     let trust = &history.trust;

@@ -10,7 +10,10 @@ use crate::runbook::duration::human_ms as seconds;
 
 /// Prints events until the channel closes. Write errors (a closed stderr) are ignored: the
 /// journal, not this display, is the record.
-pub async fn print_progress(mut events: mpsc::UnboundedReceiver<Event>, mut out: impl Write) {
+pub(crate) async fn print_progress(
+    mut events: mpsc::UnboundedReceiver<Event>,
+    mut out: impl Write,
+) {
     let mut text = String::new();
     while let Some(event) = events.recv().await {
         // Everything already queued goes out in one write (a step's end and the next one's
@@ -39,7 +42,7 @@ fn push_line(text: &mut String, event: &Event) {
 
 /// Whether the progress lines can say anything of an event: not of live output, progress or
 /// probe measurements, so the reporter is not handed a copy of each.
-pub fn is_reported(event: &Event) -> bool {
+pub(crate) fn is_reported(event: &Event) -> bool {
     !matches!(
         event,
         Event::Output { .. } | Event::Progress { .. } | Event::Probe { .. }
@@ -47,7 +50,7 @@ pub fn is_reported(event: &Event) -> bool {
 }
 
 /// The line(s) for one event, or `None` for events not shown headless (live output, progress).
-pub fn format_event(event: &Event) -> Option<String> {
+pub(crate) fn format_event(event: &Event) -> Option<String> {
     Some(match event {
         Event::RunStarted {
             run_id,

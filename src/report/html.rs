@@ -10,7 +10,7 @@ use crate::runbook::duration::human_ms;
 
 const STYLESHEET: &str = include_str!("../../assets/report.css");
 
-pub fn render_html(report: &Report) -> String {
+pub(crate) fn render_html(report: &Report) -> String {
     let run = &report.run;
     let words = verdict_words(report);
     let page = html! {

@@ -3,7 +3,7 @@
 
 use super::build::Report;
 
-pub fn render_json(report: &Report) -> String {
+pub(crate) fn render_json(report: &Report) -> String {
     let mut text = serde_json::to_string_pretty(report).expect("a report always serializes");
     text.push('\n');
     text

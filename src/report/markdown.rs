@@ -10,7 +10,7 @@ use super::words::{duration_against, verdict_words};
 use crate::runbook::duration::human_ms;
 
 /// Free text made inert: Markdown's active characters escaped, line breaks flattened.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -42,7 +42,7 @@ fn longest_backtick_run(text: &str) -> usize {
 }
 
 /// An inline code span that holds any text.
-pub fn code(text: &str) -> String {
+pub(crate) fn code(text: &str) -> String {
     let flat: String = text
         .chars()
         .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
@@ -58,7 +58,7 @@ pub fn code(text: &str) -> String {
 }
 
 /// A fenced code block that holds any lines.
-pub fn block(lines: &[String]) -> String {
+pub(crate) fn block(lines: &[String]) -> String {
     let text: String = lines
         .iter()
         .map(|line| {
@@ -72,7 +72,7 @@ pub fn block(lines: &[String]) -> String {
     format!("{fence}text\n{text}\n{fence}\n")
 }
 
-pub fn render_markdown(report: &Report) -> String {
+pub(crate) fn render_markdown(report: &Report) -> String {
     let mut out = String::new();
     let run = &report.run;
     let verification = &report.verification;

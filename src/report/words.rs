@@ -7,7 +7,7 @@ use crate::runbook::duration::{format_duration, human_ms};
 
 /// `12.3s`, `12.3s (planned 10s, over)`, `—` when not measured. The plan is written as the
 /// runbook wrote it.
-pub fn duration_against(duration: Option<u64>, expected: Option<u64>) -> String {
+pub(crate) fn duration_against(duration: Option<u64>, expected: Option<u64>) -> String {
     let planned = |ms: u64| format_duration(std::time::Duration::from_millis(ms));
     match (duration, expected) {
         (None, _) => "—".into(),
@@ -20,7 +20,7 @@ pub fn duration_against(duration: Option<u64>, expected: Option<u64>) -> String 
 }
 
 /// What the verdict means for whoever reads the report.
-pub struct VerdictWords {
+pub(crate) struct VerdictWords {
     /// `VALID`, `INCOMPLETE`, `TAMPERED`.
     pub headline: &'static str,
     pub meaning: String,
@@ -33,7 +33,7 @@ pub struct VerdictWords {
     pub runbook_file: Option<&'static str>,
 }
 
-pub fn verdict_words(report: &Report) -> VerdictWords {
+pub(crate) fn verdict_words(report: &Report) -> VerdictWords {
     let verification = &report.verification;
     let meaning = match verification.verdict {
         Verdict::Valid => {

@@ -13,7 +13,7 @@ pub struct ReportWriteError {
 
 /// Writes `text` to `path`, or to stdout without one. A closed pipe (`| head`) is the reader's
 /// choice, not a failure of the report.
-pub fn write_report(path: Option<&Path>, text: &str) -> Result<(), ReportWriteError> {
+pub(crate) fn write_report(path: Option<&Path>, text: &str) -> Result<(), ReportWriteError> {
     match path {
         Some(path) => write_private(path, text.as_bytes()).map_err(|source| ReportWriteError {
             path: path.to_path_buf(),

@@ -11,11 +11,11 @@ use super::suggest::did_you_mean;
 use super::template::{Quoting, Scope, env_name};
 
 /// Names every runbook can use without declaring them.
-pub const BUILTINS: [&str; 4] = ["run.id", "run.dir", "run.started", "cutover"];
+pub(crate) const BUILTINS: [&str; 4] = ["run.id", "run.dir", "run.started", "cutover"];
 /// Defined only in the `run` of a `progressive` step.
-pub const STAGE: &str = "stage";
+pub(crate) const STAGE: &str = "stage";
 
-pub fn check_runbook(runbook: &Runbook, diags: &mut Diagnostics) {
+pub(crate) fn check_runbook(runbook: &Runbook, diags: &mut Diagnostics) {
     check_exported_names(runbook, diags);
     let captures = check_captures(runbook, diags);
     let url_scope = default_scope(runbook);

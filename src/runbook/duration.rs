@@ -20,7 +20,7 @@ const UNITS: [&str; 4] = ["h", "m", "s", "ms"];
 
 /// What is wrong with a duration, said after "`timeout` is not a duration: ".
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum DurationError {
+pub(crate) enum DurationError {
     #[error("empty duration")]
     Empty,
     #[error("expected a number at `{0}`")]
@@ -36,7 +36,7 @@ pub enum DurationError {
 }
 
 /// Parses a runbook duration, or says what is wrong with it.
-pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     check_shape(text)?;
     PARSER
         .parse_unsigned_duration(text)
@@ -77,13 +77,13 @@ fn check_shape(text: &str) -> Result<(), DurationError> {
 
 /// Formats a duration the way runbooks write it (`1h30m`, `90s` becomes `1m30s`, `200ms`).
 /// Below a millisecond is not a runbook's business: it is dropped.
-pub fn format_duration(duration: Duration) -> String {
+pub(crate) fn format_duration(duration: Duration) -> String {
     let whole_ms = Duration::from_millis(duration.as_millis().min(u64::MAX as u128) as u64);
     PRINTER.unsigned_duration_to_string(&whole_ms)
 }
 
 /// A measured duration for people: `0.04s`, `12.3s` under a minute; `2m5s` beyond.
-pub fn human_ms(ms: u64) -> String {
+pub(crate) fn human_ms(ms: u64) -> String {
     match ms {
         0..100 => format!("{:.2}s", ms as f64 / 1000.0),
         100..60_000 => format!("{:.1}s", ms as f64 / 1000.0),

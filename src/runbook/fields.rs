@@ -19,7 +19,7 @@ use super::source::{Located, SourceFile, Span};
 use super::suggest::did_you_mean;
 use super::template::Template;
 
-pub type Value<'i> = Spanned<DeValue<'i>>;
+pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
 pub struct TableReader<'a, 'i, 'd> {
     table: &'a DeTable<'i>,

@@ -1,16 +1,16 @@
 //! Runbooks: the TOML format, its model, templating, and the diagnostics of `cutover check`.
 
-pub mod check;
-pub mod diagnostic;
-pub mod duration;
-pub mod fields;
-pub mod kinds;
+pub(crate) mod check;
+pub(crate) mod diagnostic;
+pub(crate) mod duration;
+pub(crate) mod fields;
+pub(crate) mod kinds;
 pub mod load;
 pub mod model;
-pub mod names;
-pub mod parse;
+pub(crate) mod names;
+pub(crate) mod parse;
 pub mod render;
-pub mod source;
-pub mod step;
-pub mod suggest;
+pub(crate) mod source;
+pub(crate) mod step;
+pub(crate) mod suggest;
 pub mod template;

@@ -4,21 +4,21 @@
 use super::diagnostic::Diagnostics;
 use super::source::Located;
 
-pub fn is_id(text: &str) -> bool {
+pub(crate) fn is_id(text: &str) -> bool {
     !text.is_empty()
         && text
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-pub fn is_var_name(text: &str) -> bool {
+pub(crate) fn is_var_name(text: &str) -> bool {
     let mut bytes = text.bytes();
     matches!(bytes.next(), Some(b) if b.is_ascii_lowercase())
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 /// The id with every character outside `[a-z0-9-]` replaced, to suggest in a hint.
-pub fn suggest_id(text: &str) -> String {
+pub(crate) fn suggest_id(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars() {
         match c {
@@ -31,7 +31,7 @@ pub fn suggest_id(text: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
-pub fn check_id(diags: &mut Diagnostics, id: &Located<String>, what: &str) {
+pub(crate) fn check_id(diags: &mut Diagnostics, id: &Located<String>, what: &str) {
     if is_id(&id.value) {
         return;
     }
@@ -45,13 +45,13 @@ pub fn check_id(diags: &mut Diagnostics, id: &Located<String>, what: &str) {
     }
 }
 
-pub fn is_env_var_name(name: &str) -> bool {
+pub(crate) fn is_env_var_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-pub fn check_env_name(diags: &mut Diagnostics, name: &Located<String>) {
+pub(crate) fn check_env_name(diags: &mut Diagnostics, name: &Located<String>) {
     if !is_env_var_name(&name.value) {
         diags
             .error(

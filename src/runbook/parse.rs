@@ -15,7 +15,7 @@ use super::template::GO_TEMPLATE_WORDS;
 
 /// Parses a runbook file. The runbook is returned when its structure could be read, even with
 /// errors in `diags`, so that the semantic rules of `check` still run over what was understood.
-pub fn parse_document(source: &SourceFile, diags: &mut Diagnostics) -> Option<Runbook> {
+pub(crate) fn parse_document(source: &SourceFile, diags: &mut Diagnostics) -> Option<Runbook> {
     if let Some(at) = source.invalid_utf8_at {
         diags
             .error(at..at + 1, "the file is not valid UTF-8")

@@ -5,7 +5,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// A byte range in the source text.
-pub type Span = Range<usize>;
+pub(crate) type Span = Range<usize>;
 
 /// A value together with where it was written, so a later rule can point at it.
 #[derive(Clone, Debug, PartialEq)]

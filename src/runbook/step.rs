@@ -17,7 +17,7 @@ use super::source::{Located, SourceFile, Span};
 use super::suggest::did_you_mean;
 use super::template::Template;
 
-pub const KINDS: [&str; 8] = [
+pub(crate) const KINDS: [&str; 8] = [
     "command",
     "http",
     "manual",
@@ -30,7 +30,7 @@ pub const KINDS: [&str; 8] = [
 
 /// Reads a step table. Returns `None` when the step is too broken to run; its problems are in
 /// `diags`. The id is returned either way so duplicate ids are still found.
-pub fn parse_step(
+pub(crate) fn parse_step(
     table: &DeTable,
     table_span: Span,
     source: &SourceFile,

@@ -1,7 +1,10 @@
 //! "Did you mean …?" for misspelt keys, kinds and choices.
 
 /// The known word closest to `typed`, when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(typed: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(
+    typed: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let typed_lower = typed.to_ascii_lowercase();
     known
         .into_iter()

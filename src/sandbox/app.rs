@@ -7,7 +7,7 @@ use super::state::{Assessment, Canary, Fault, Features, State};
 
 /// A request as the sandbox needs it.
 #[derive(Default)]
-pub struct Request {
+pub(crate) struct Request {
     pub method: String,
     pub path: String,
     pub authorization: Option<String>,
@@ -16,7 +16,7 @@ pub struct Request {
     pub body: Vec<u8>,
 }
 
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub content_type: &'static str,
     pub body: String,
@@ -52,8 +52,7 @@ impl Response {
     }
 }
 
-pub const ADMIN_TOKEN: &str = "sandbox-admin-token";
-pub const USER_TOKEN: &str = "sandbox-user-token";
+pub(crate) const ADMIN_TOKEN: &str = "sandbox-admin-token";
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -97,7 +96,7 @@ const SIGNIN_PAGE: &str = r#"<!doctype html>
 
 /// Handles a request against the state, served by `version` (the stable one or the canary);
 /// returns the response and whether the state changed.
-pub fn handle(request: &Request, state: &mut State, version: &str) -> (Response, bool) {
+pub(crate) fn handle(request: &Request, state: &mut State, version: &str) -> (Response, bool) {
     let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
     let path = request.path.split('?').next().unwrap_or_default();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -326,6 +325,9 @@ fn set_features(state: &mut State, changes: Value) -> (Response, bool) {
 
 #[cfg(test)]
 mod tests {
+    /// A token that is not the admin's: what a regular user of the application holds.
+    const USER_TOKEN: &str = "sandbox-user-token";
+
     use super::*;
 
     fn get(path: &str) -> Request {

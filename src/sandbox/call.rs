@@ -7,7 +7,7 @@ use super::error::SandboxError;
 use crate::engine::steps::http_client::{HttpClients, cause_of};
 
 /// Sends the request; `Ok(true)` when the sandbox answered with a 2xx status.
-pub async fn call(
+pub(crate) async fn call(
     listen: &str,
     method: &str,
     path: &str,

@@ -11,18 +11,18 @@ use flate2::write::GzEncoder;
 use super::state::Features;
 
 /// Answers smaller than this are not worth compressing (Express's `compression` default).
-pub const COMPRESSION_THRESHOLD: usize = 1024;
+pub(crate) const COMPRESSION_THRESHOLD: usize = 1024;
 
 /// What the client said that changes how the answer is dressed.
 #[derive(Clone, Debug, Default)]
-pub struct ClientHints {
+pub(crate) struct ClientHints {
     pub origin: Option<String>,
     pub accept_encoding: Option<String>,
 }
 
 /// A response ready for the wire.
 #[derive(Debug)]
-pub struct Outgoing {
+pub(crate) struct Outgoing {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
@@ -41,7 +41,7 @@ const SECURITY_HEADERS: &[(&str, &str)] = &[
     ("x-dns-prefetch-control", "off"),
 ];
 
-pub fn dress(mut outgoing: Outgoing, client: &ClientHints, features: &Features) -> Outgoing {
+pub(crate) fn dress(mut outgoing: Outgoing, client: &ClientHints, features: &Features) -> Outgoing {
     if features.security_headers {
         for (name, value) in SECURITY_HEADERS {
             outgoing.headers.push((name, (*value).to_string()));

@@ -1,10 +1,10 @@
 //! The stand-in application that drills run against (SPEC §7): its endpoints, its state on
 //! disk, and its HTTP server.
 
-pub mod app;
-pub mod call;
-pub mod error;
-pub mod hardening;
-pub mod server;
-pub mod state;
-pub mod traffic;
+pub(crate) mod app;
+pub(crate) mod call;
+pub(crate) mod error;
+pub(crate) mod hardening;
+pub(crate) mod server;
+pub(crate) mod state;
+pub(crate) mod traffic;

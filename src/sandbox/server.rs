@@ -32,7 +32,7 @@ struct Shared {
     traffic: Mutex<Traffic>,
 }
 
-pub async fn serve(listen: &str, state_dir: PathBuf) -> std::io::Result<()> {
+pub(crate) async fn serve(listen: &str, state_dir: PathBuf) -> std::io::Result<()> {
     let store = Store::open(&state_dir)?;
     let listener = TcpListener::bind(listen).await?;
     let address: SocketAddr = listener.local_addr()?;

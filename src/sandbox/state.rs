@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Canary {
+pub(crate) struct Canary {
     pub version: String,
     /// Percent of traffic on the canary.
     pub weight: u8,
@@ -17,7 +17,7 @@ pub struct Canary {
 /// A fault injected for a drill, on one path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Fault {
+pub(crate) struct Fault {
     pub path: String,
     /// Answer with this status instead.
     #[serde(default)]
@@ -36,7 +36,7 @@ pub struct Fault {
 /// checklist asks of it. Secure by default; a drill turns one off to see its check fail.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Features {
+pub(crate) struct Features {
     /// Helmet's headers (nosniff, frame options, HSTS, CSP, referrer policy).
     pub security_headers: bool,
     /// The one origin CORS allows; `*` is the misconfiguration the checklist looks for.
@@ -59,13 +59,13 @@ impl Default for Features {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Assessment {
+pub(crate) struct Assessment {
     pub submitted_ms: u64,
     pub polls: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct State {
+pub(crate) struct State {
     pub version: String,
     pub canary: Option<Canary>,
     pub maintenance: bool,
@@ -94,13 +94,13 @@ impl Default for State {
     }
 }
 
-pub struct Store {
+pub(crate) struct Store {
     path: PathBuf,
 }
 
 impl Store {
     /// Opens (and creates, with a default state) `dir/state.json`.
-    pub fn open(dir: &Path) -> std::io::Result<Self> {
+    pub(crate) fn open(dir: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let store = Self {
             path: dir.join("state.json"),
@@ -111,14 +111,14 @@ impl Store {
         Ok(store)
     }
 
-    pub fn load(&self) -> std::io::Result<State> {
+    pub(crate) fn load(&self) -> std::io::Result<State> {
         let bytes = std::fs::read(&self.path)?;
         serde_json::from_slice(&bytes)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     }
 
     /// Writes the whole state to a temporary file and renames it into place.
-    pub fn save(&self, state: &State) -> std::io::Result<()> {
+    pub(crate) fn save(&self, state: &State) -> std::io::Result<()> {
         let temporary = self.path.with_extension("json.tmp");
         std::fs::write(
             &temporary,

@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 use super::state::{Fault, State};
 
 /// How long the rate limit counts requests before it starts again.
-pub const RATE_WINDOW: Duration = Duration::from_secs(10);
+pub(crate) const RATE_WINDOW: Duration = Duration::from_secs(10);
 
 /// The counters that live as long as the process (not in the state file: a restore must not
 /// bring back an old rate-limit window).
 #[derive(Default)]
-pub struct Traffic {
+pub(crate) struct Traffic {
     /// Requests per path since the canary last changed, to route its share.
     canary_counts: HashMap<String, u64>,
     canary_seen: Option<(String, u8)>,
@@ -25,7 +25,7 @@ pub struct Traffic {
 
 /// What the traffic layer decided for a request.
 #[derive(Debug, PartialEq)]
-pub enum Routing {
+pub(crate) enum Routing {
     /// The application answers, as this version.
     Serve { version: String },
     /// Answered here, before the application: a limit or an injected fault.
@@ -38,7 +38,7 @@ pub enum Routing {
 }
 
 /// The latency a fault adds before anything is answered.
-pub fn injected_latency(state: &State, path: &str, version: &str) -> Option<Duration> {
+pub(crate) fn injected_latency(state: &State, path: &str, version: &str) -> Option<Duration> {
     matching_fault(state, path, version)
         .and_then(|fault| fault.latency_ms)
         .map(Duration::from_millis)
@@ -53,7 +53,7 @@ fn matching_fault<'a>(state: &'a State, path: &str, version: &str) -> Option<&'a
 impl Traffic {
     /// Which version serves this request. The canary gets its weight of the requests to each
     /// path, the first one included: the first health check after a deploy sees the canary.
-    pub fn route(&mut self, state: &State, path: &str) -> String {
+    pub(crate) fn route(&mut self, state: &State, path: &str) -> String {
         let Some(canary) = &state.canary else {
             self.canary_seen = None;
             self.canary_counts.clear();
@@ -75,7 +75,7 @@ impl Traffic {
     }
 
     /// Routes the request, then applies the rate limit and the drill's faults.
-    pub fn admit(&mut self, state: &State, path: &str, now: Instant) -> Routing {
+    pub(crate) fn admit(&mut self, state: &State, path: &str, now: Instant) -> Routing {
         let version = self.route(state, path);
         if let Some(limit) = state.features.rate_limit
             && (path.starts_with("/auth/") || path.starts_with("/api/auth/"))

@@ -8,7 +8,7 @@ use super::runbook_text::{for_terminal, lines_for_terminal};
 use super::state::{App, Question, StepState};
 
 impl App {
-    pub fn apply(&mut self, event: &Event) {
+    pub(crate) fn apply(&mut self, event: &Event) {
         match event {
             Event::StepStarted {
                 step,

@@ -10,14 +10,13 @@ use crate::engine::events::{Decision, Event, Mode, Prompt, StepStatus, Stream};
 use crate::engine::interrupt::Interrupt;
 use crate::runbook::kinds::manual::NotesPolicy;
 
-pub fn info() -> RunInfo {
-    let step = |id: &str, kind: &str, required: bool, rollback: bool| StepInfo {
+pub(super) fn info() -> RunInfo {
+    let step = |id: &str, kind: &str, rollback: bool| StepInfo {
         id: id.into(),
         title: format!("Step {id}"),
         phase: "main".into(),
         kind: kind.into(),
         description: String::new(),
-        required,
         rollback,
     };
     RunInfo {
@@ -31,10 +30,10 @@ pub fn info() -> RunInfo {
         run_dir: "/runs/nexus/1".into(),
         expected: None,
         steps: vec![
-            step("backup", "command", true, false),
-            step("announce", "manual", false, false),
-            step("migrate", "command", false, false),
-            step("restore", "command", false, true),
+            step("backup", "command", false),
+            step("announce", "manual", false),
+            step("migrate", "command", false),
+            step("restore", "command", true),
         ],
     }
 }

@@ -13,7 +13,7 @@ use super::text_entry::{Purpose, TextEntry};
 
 /// What the run loop must do after a key.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Effect {
+pub(crate) enum Effect {
     Control(Control),
     Interrupt(Interrupt),
     Quit,
@@ -23,7 +23,7 @@ pub enum Effect {
 const PAGE: usize = 10;
 
 impl App {
-    pub fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    pub(crate) fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && key.code == KeyCode::Char('c') {
             if self.finished.is_some() || self.suspended.is_some() {

@@ -9,14 +9,14 @@ use ratatui::text::{Line, Span};
 use super::sanitize::Sanitizer;
 
 /// Lines kept per step for scrolling back.
-pub const MAX_LINES: usize = 5_000;
+pub(crate) const MAX_LINES: usize = 5_000;
 /// Characters of one line shown; longer lines are cut (the file keeps them whole).
-pub const MAX_LINE_CHARS: usize = 1_000;
+pub(crate) const MAX_LINE_CHARS: usize = 1_000;
 /// Bytes of one line kept: enough for [`MAX_LINE_CHARS`] characters and their colour codes.
 const MAX_LINE_BYTES: usize = 8 * 1024;
 
 #[derive(Default)]
-pub struct OutputBuffer {
+pub(crate) struct OutputBuffer {
     lines: VecDeque<String>,
     partial: String,
     /// Lines dropped from the front to stay within [`MAX_LINES`].
@@ -24,7 +24,7 @@ pub struct OutputBuffer {
 }
 
 impl OutputBuffer {
-    pub fn push(&mut self, text: &str) {
+    pub(crate) fn push(&mut self, text: &str) {
         let mut segments = text.split('\n');
         let last = segments.next_back().unwrap_or_default();
         let complete: Vec<&str> = segments.collect();
@@ -59,16 +59,16 @@ impl OutputBuffer {
     }
 
     /// Every line, the partial one last.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.lines.len() + usize::from(!self.partial.is_empty())
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// `height` lines ending `from_bottom` lines above the last one, sanitized for display.
-    pub fn window(&self, height: usize, from_bottom: usize) -> Vec<Line<'static>> {
+    pub(crate) fn window(&self, height: usize, from_bottom: usize) -> Vec<Line<'static>> {
         let total = self.len();
         let end = total.saturating_sub(from_bottom);
         let start = end.saturating_sub(height);

@@ -29,7 +29,7 @@ const CLOCK: Duration = Duration::from_secs(1);
 const BURST: usize = 64;
 
 /// Shows the start screen until the operator starts (returns the typed variables) or leaves.
-pub async fn start_screen(
+pub(crate) async fn start_screen(
     guard: &mut TerminalGuard,
     mut screen: StartScreen,
     keys: &mut EventStream,
@@ -51,7 +51,7 @@ pub async fn start_screen(
     }
 }
 
-pub struct Channels {
+pub(crate) struct Channels {
     pub events: mpsc::UnboundedReceiver<Event>,
     pub controller: Controller,
     pub journal: watch::Receiver<JournalStatus>,
@@ -59,7 +59,7 @@ pub struct Channels {
 
 /// Runs the main screen until the operator leaves after the run ended, or the terminal goes
 /// away (the engine then carries on alone and suspends before its next step).
-pub async fn main_screen(
+pub(crate) async fn main_screen(
     guard: &mut TerminalGuard,
     mut app: App,
     mut channels: Channels,

@@ -6,7 +6,7 @@
 
 /// One line for the screen: line breaks and tabs become spaces; other control characters and
 /// the invisible characters terminals measure differently are dropped.
-pub fn for_terminal(text: &str) -> String {
+pub(crate) fn for_terminal(text: &str) -> String {
     text.chars()
         .map(|c| {
             if matches!(c, '\n' | '\r' | '\t') {
@@ -30,7 +30,7 @@ fn shown(c: char) -> bool {
 }
 
 /// Text whose line breaks matter (instructions): each line made fit for the screen.
-pub fn lines_for_terminal(text: &str) -> String {
+pub(crate) fn lines_for_terminal(text: &str) -> String {
     text.lines()
         .map(for_terminal)
         .collect::<Vec<_>>()
@@ -38,7 +38,7 @@ pub fn lines_for_terminal(text: &str) -> String {
 }
 
 /// A description as paragraphs: lines joined with spaces, blank lines kept as breaks.
-pub fn paragraphs(text: &str) -> Vec<String> {
+pub(crate) fn paragraphs(text: &str) -> Vec<String> {
     let mut paragraphs = Vec::new();
     let mut current: Vec<&str> = Vec::new();
     for line in text.lines() {

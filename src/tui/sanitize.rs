@@ -12,7 +12,7 @@ const TAB: usize = 8;
 
 /// Turns a stream of output bytes into styled lines. Keeps its parser and style between calls,
 /// so a sequence split across two chunks is still understood.
-pub struct Sanitizer {
+pub(crate) struct Sanitizer {
     parser: Parser,
     state: Lines,
 }
@@ -42,14 +42,14 @@ impl Default for Sanitizer {
 
 impl Sanitizer {
     /// Feeds bytes; returns the lines they completed.
-    pub fn feed(&mut self, bytes: &[u8]) -> Vec<Line<'static>> {
+    pub(crate) fn feed(&mut self, bytes: &[u8]) -> Vec<Line<'static>> {
         self.parser.advance(&mut self.state, bytes);
         std::mem::take(&mut self.state.finished)
     }
 
     /// One line on its own, sanitized (a carriage return inside it rewrites it, as on a
     /// terminal).
-    pub fn line(raw: &str) -> Line<'static> {
+    pub(crate) fn line(raw: &str) -> Line<'static> {
         let mut sanitizer = Self::default();
         let mut lines = sanitizer.feed(raw.as_bytes());
         lines.extend(sanitizer.partial());
@@ -57,7 +57,7 @@ impl Sanitizer {
     }
 
     /// The line being written (no line break yet), for display.
-    pub fn partial(&self) -> Option<Line<'static>> {
+    pub(crate) fn partial(&self) -> Option<Line<'static>> {
         let mut spans = self.state.spans.clone();
         if !self.state.text.is_empty() {
             spans.push(Span::styled(self.state.text.clone(), self.state.style));

@@ -15,14 +15,14 @@ use super::text_entry::{Purpose, TextEntry};
 use super::view::theme::Theme;
 
 /// A variable the operator must give.
-pub struct Missing {
+pub(crate) struct Missing {
     pub name: String,
     pub description: String,
     pub secret: bool,
     pub pattern: Option<regex::Regex>,
 }
 
-pub struct StartScreen {
+pub(crate) struct StartScreen {
     pub info: RunInfo,
     pub missing: Vec<Missing>,
     pub values: Vec<(String, String)>,
@@ -34,14 +34,14 @@ pub struct StartScreen {
     pub color: bool,
 }
 
-pub enum StartOutcome {
+pub(crate) enum StartOutcome {
     Continue,
     Start(Vec<(String, String)>),
     Cancel,
 }
 
 impl StartScreen {
-    pub fn new(
+    pub(crate) fn new(
         info: RunInfo,
         missing: Vec<Missing>,
         word: Option<String>,
@@ -69,7 +69,7 @@ impl StartScreen {
         }
     }
 
-    pub fn key(&mut self, key: KeyEvent) -> StartOutcome {
+    pub(crate) fn key(&mut self, key: KeyEvent) -> StartOutcome {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if key.code == KeyCode::Esc || (ctrl && key.code == KeyCode::Char('c')) {
             return StartOutcome::Cancel;
@@ -109,7 +109,7 @@ impl StartScreen {
         }
     }
 
-    pub fn draw(&self, frame: &mut Frame) {
+    pub(crate) fn draw(&self, frame: &mut Frame) {
         let theme = Theme {
             ascii: self.ascii,
             color: self.color,

@@ -10,7 +10,7 @@ use super::text_entry::TextEntry;
 
 /// What the start screen and the header know before the engine says anything.
 #[derive(Clone, Debug)]
-pub struct RunInfo {
+pub(crate) struct RunInfo {
     pub title: String,
     pub runbook: String,
     pub description: String,
@@ -24,25 +24,24 @@ pub struct RunInfo {
 }
 
 #[derive(Clone, Debug)]
-pub struct StepInfo {
+pub(crate) struct StepInfo {
     pub id: String,
     pub title: String,
     pub phase: String,
     pub kind: String,
     pub description: String,
-    pub required: bool,
     pub rollback: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StepState {
+pub(crate) enum StepState {
     Pending,
     Running,
     Waiting,
     Done(StepStatus),
 }
 
-pub struct StepRow {
+pub(crate) struct StepRow {
     pub info: StepInfo,
     pub state: StepState,
     pub attempt: u32,
@@ -59,7 +58,7 @@ pub struct StepRow {
 }
 
 /// The question on screen and the operator's partial answer.
-pub struct Question {
+pub(crate) struct Question {
     pub prompt: Prompt,
     /// Ticked checklist items (manual steps).
     pub ticked: Vec<bool>,
@@ -73,7 +72,7 @@ pub struct Question {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Overlay {
+pub(crate) enum Overlay {
     None,
     Help,
     /// `q`: suspend the run here?
@@ -82,7 +81,7 @@ pub enum Overlay {
     ConfirmInterrupt,
 }
 
-pub struct App {
+pub(crate) struct App {
     pub info: RunInfo,
     pub rows: Vec<StepRow>,
     pub outputs: HashMap<String, OutputBuffer>,
@@ -109,7 +108,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(info: RunInfo, ascii: bool, color: bool) -> Self {
+    pub(crate) fn new(info: RunInfo, ascii: bool, color: bool) -> Self {
         let rows = info
             .steps
             .iter()
@@ -150,22 +149,22 @@ impl App {
         }
     }
 
-    pub fn row_index(&self, step: &str) -> Option<usize> {
+    pub(crate) fn row_index(&self, step: &str) -> Option<usize> {
         // A step id is unique in the runbook; rollback steps are listed after the main flow.
         self.rows.iter().position(|row| row.info.id == step)
     }
 
-    pub fn selected_row(&self) -> Option<&StepRow> {
+    pub(crate) fn selected_row(&self) -> Option<&StepRow> {
         self.rows.get(self.selected)
     }
 
     /// The run is over (ended or suspended) and the operator asked to leave.
-    pub fn should_leave(&self) -> bool {
+    pub(crate) fn should_leave(&self) -> bool {
         self.leaving && (self.finished.is_some() || self.suspended.is_some())
     }
 
     /// Whether a step is running right now (the operator may not quit in the middle of one).
-    pub fn step_running(&self) -> bool {
+    pub(crate) fn step_running(&self) -> bool {
         self.rows.iter().any(|row| row.state == StepState::Running)
     }
 }

@@ -12,14 +12,14 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+pub(crate) type Tui = Terminal<CrosstermBackend<Stdout>>;
 
-pub struct TerminalGuard {
+pub(crate) struct TerminalGuard {
     pub terminal: Tui,
 }
 
 impl TerminalGuard {
-    pub fn enter() -> io::Result<Self> {
+    pub(crate) fn enter() -> io::Result<Self> {
         install_panic_hook();
         enable_raw_mode()?;
         let mut stdout = io::stdout();
@@ -39,7 +39,7 @@ impl Drop for TerminalGuard {
 }
 
 /// Best effort, in the order that leaves a usable shell even if one step fails.
-pub fn restore() {
+pub(crate) fn restore() {
     let _ = disable_raw_mode();
     let mut stdout = io::stdout();
     let _ = execute!(stdout, LeaveAlternateScreen, Show);

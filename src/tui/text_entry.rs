@@ -5,7 +5,7 @@
 use ratatui_textarea::TextArea;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Purpose {
+pub(crate) enum Purpose {
     Note,
     SkipReason,
     Evidence,
@@ -14,34 +14,34 @@ pub enum Purpose {
     Variable,
 }
 
-pub struct TextEntry {
+pub(crate) struct TextEntry {
     pub purpose: Purpose,
     pub area: TextArea<'static>,
 }
 
 impl TextEntry {
-    pub fn new(purpose: Purpose) -> Self {
+    pub(crate) fn new(purpose: Purpose) -> Self {
         Self {
             purpose,
             area: TextArea::default(),
         }
     }
 
-    pub fn masked(purpose: Purpose) -> Self {
+    pub(crate) fn masked(purpose: Purpose) -> Self {
         let mut area = TextArea::default();
         area.set_mask_char('•');
         Self { purpose, area }
     }
 
-    pub fn single_line(&self) -> bool {
+    pub(crate) fn single_line(&self) -> bool {
         matches!(self.purpose, Purpose::Phrase | Purpose::Variable)
     }
 
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.area.lines().join("\n")
     }
 
-    pub fn title(&self) -> &'static str {
+    pub(crate) fn title(&self) -> &'static str {
         match self.purpose {
             Purpose::Note => "Note",
             Purpose::SkipReason => "Why skip this step?",

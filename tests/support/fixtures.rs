@@ -10,7 +10,7 @@ use std::process::Command;
 /// A checkout of the application as the readiness checklist wants it: `.env.production`
 /// ignored by git, never committed, mode 0600, with real-looking values; a multi-stage
 /// Dockerfile; a production compose file with a health check; a README.
-pub fn readiness_app(dir: &Path) -> PathBuf {
+pub(crate) fn readiness_app(dir: &Path) -> PathBuf {
     let app = dir.join("app");
     std::fs::create_dir_all(&app).unwrap();
     let git = |args: &[&str]| {
@@ -54,7 +54,7 @@ pub fn readiness_app(dir: &Path) -> PathBuf {
 }
 
 /// The production host of `nexus-prod-deploy.toml`.
-pub struct ProdHost {
+pub(crate) struct ProdHost {
     pub compose_dir: PathBuf,
     pub env_file: PathBuf,
     /// Put first on `PATH`: holds the recording `docker`.
@@ -64,7 +64,7 @@ pub struct ProdHost {
 }
 
 impl ProdHost {
-    pub fn new(dir: &Path) -> Self {
+    pub(crate) fn new(dir: &Path) -> Self {
         let compose_dir = dir.join("srv-nexus");
         let bin_dir = dir.join("bin");
         std::fs::create_dir_all(&compose_dir).unwrap();
@@ -111,7 +111,7 @@ impl ProdHost {
     }
 
     /// `PATH` with the recording `docker` first.
-    pub fn path_env(&self) -> String {
+    pub(crate) fn path_env(&self) -> String {
         format!(
             "{}:{}",
             self.bin_dir.display(),
@@ -119,7 +119,7 @@ impl ProdHost {
         )
     }
 
-    pub fn docker_calls(&self) -> Vec<String> {
+    pub(crate) fn docker_calls(&self) -> Vec<String> {
         std::fs::read_to_string(&self.docker_log)
             .unwrap_or_default()
             .lines()
@@ -129,7 +129,7 @@ impl ProdHost {
 }
 
 /// The ids of a runbook's manual steps, in order, with the length of their checklists.
-pub fn manual_steps(runbook: &Path) -> Vec<(String, usize)> {
+pub(crate) fn manual_steps(runbook: &Path) -> Vec<(String, usize)> {
     let checked = cutover::runbook::load::read_and_check(runbook).unwrap();
     let runbook = checked.runbook.expect("the runbook checks");
     runbook

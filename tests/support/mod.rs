@@ -3,11 +3,11 @@
 
 #![allow(dead_code)]
 
-pub mod fixtures;
-pub mod postgres;
-pub mod sandbox;
-pub mod test_run;
-pub mod tmux;
+pub(crate) mod fixtures;
+pub(crate) mod postgres;
+pub(crate) mod sandbox;
+pub(crate) mod test_run;
+pub(crate) mod tmux;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-pub fn cutover() -> assert_cmd::Command {
+pub(crate) fn cutover() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("cutover").expect("binary built");
     cmd.env_remove("CUTOVER_LOG_DIR")
         .env_remove("SSH_AUTH_SOCK")
@@ -27,7 +27,7 @@ pub fn cutover() -> assert_cmd::Command {
 /// An Ed25519 operator key file (0600) shared by the tests of one binary. It lives in Cargo's
 /// scratch folder under `target/`, named after the test binary, so that every run of that binary
 /// reuses it instead of leaving a new folder in /tmp behind each time.
-pub fn key_file() -> PathBuf {
+pub(crate) fn key_file() -> PathBuf {
     static KEY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     KEY.get_or_init(|| {
         let binary = std::env::current_exe().expect("test binary path");
@@ -43,7 +43,7 @@ pub fn key_file() -> PathBuf {
 
 /// `cutover run RUNBOOK --headless --drill --auto` with the test key, its run folders under
 /// `logs`: the command most binary tests start from (add flags, then assert).
-pub fn headless_drill(runbook: &Path, logs: &Path) -> assert_cmd::Command {
+pub(crate) fn headless_drill(runbook: &Path, logs: &Path) -> assert_cmd::Command {
     let mut cmd = cutover();
     cmd.args(["run", "--headless", "--drill", "--auto", "--key"])
         .arg(key_file())
@@ -55,7 +55,7 @@ pub fn headless_drill(runbook: &Path, logs: &Path) -> assert_cmd::Command {
 
 /// The same drill started in the background, its output discarded: for tests that signal,
 /// kill or measure the process while it runs.
-pub fn spawn_headless_drill(runbook: &Path, logs: &Path) -> std::process::Child {
+pub(crate) fn spawn_headless_drill(runbook: &Path, logs: &Path) -> std::process::Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
         .args(["run", "--headless", "--drill", "--auto", "--key"])
         .arg(key_file())
@@ -71,7 +71,7 @@ pub fn spawn_headless_drill(runbook: &Path, logs: &Path) -> std::process::Child 
 }
 
 /// A scripted answer: status, body, and how long to wait before answering.
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub body: String,
     pub delay: Duration,
@@ -82,7 +82,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn new(status: u16, body: &str) -> Self {
+    pub(crate) fn new(status: u16, body: &str) -> Self {
         Self {
             status,
             body: body.into(),
@@ -92,27 +92,27 @@ impl Reply {
         }
     }
 
-    pub fn redirect(status: u16, location: &str) -> Self {
+    pub(crate) fn redirect(status: u16, location: &str) -> Self {
         let mut reply = Self::new(status, "");
         reply.headers.push(("Location".into(), location.into()));
         reply
     }
 
-    pub fn delayed(mut self, delay: Duration) -> Self {
+    pub(crate) fn delayed(mut self, delay: Duration) -> Self {
         self.delay = delay;
         self
     }
 }
 
 /// A loopback HTTP/1.1 server; `answer(n, path)` is called for the n-th request (from 0).
-pub struct TestServer {
+pub(crate) struct TestServer {
     pub base: String,
     pub hits: Arc<AtomicUsize>,
     /// The head (request line and headers) of every request received, in order.
     pub requests: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
-pub fn serve(answer: impl Fn(usize, &str) -> Reply + Send + Sync + 'static) -> TestServer {
+pub(crate) fn serve(answer: impl Fn(usize, &str) -> Reply + Send + Sync + 'static) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let hits = Arc::new(AtomicUsize::new(0));
@@ -193,14 +193,14 @@ pub fn serve(answer: impl Fn(usize, &str) -> Reply + Send + Sync + 'static) -> T
 }
 
 /// Writes a runbook into `dir` and returns its path.
-pub fn runbook(dir: &Path, text: &str) -> PathBuf {
+pub(crate) fn runbook(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("runbook.toml");
     std::fs::write(&path, text).unwrap();
     path
 }
 
 /// The single run folder created under `log_dir`.
-pub fn run_dir(log_dir: &Path) -> PathBuf {
+pub(crate) fn run_dir(log_dir: &Path) -> PathBuf {
     let runbook_dirs: Vec<_> = std::fs::read_dir(log_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -215,7 +215,7 @@ pub fn run_dir(log_dir: &Path) -> PathBuf {
 }
 
 /// Runs `cutover verify RUN EXTRA…`: its exit code and what it printed on stdout.
-pub fn verify(run: &Path, extra: &[&str]) -> (i32, String) {
+pub(crate) fn verify(run: &Path, extra: &[&str]) -> (i32, String) {
     let output = cutover()
         .arg("verify")
         .arg(run)
@@ -229,7 +229,7 @@ pub fn verify(run: &Path, extra: &[&str]) -> (i32, String) {
 }
 
 /// Processes whose command line contains `marker`.
-pub fn processes_with(marker: &str) -> Vec<String> {
+pub(crate) fn processes_with(marker: &str) -> Vec<String> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
@@ -246,7 +246,7 @@ pub fn processes_with(marker: &str) -> Vec<String> {
 }
 
 /// Fails the test if any process still runs `sleep MARKER`.
-pub fn assert_no_process_sleeping(marker: &str) {
+pub(crate) fn assert_no_process_sleeping(marker: &str) {
     assert_eq!(
         processes_with(&format!("sleep {marker}")),
         Vec::<String>::new(),
@@ -256,7 +256,7 @@ pub fn assert_no_process_sleeping(marker: &str) {
 
 /// A number unlikely to appear in any other process's command line, and never the same twice
 /// in one test binary (tests run side by side: two tmux servers must not share a socket).
-pub fn unique_marker() -> String {
+pub(crate) fn unique_marker() -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -271,7 +271,7 @@ pub fn unique_marker() -> String {
 }
 
 /// The peak resident memory of a process, in KiB, polled until it ends.
-pub fn peak_rss_kib(mut child: std::process::Child) -> (u64, std::process::ExitStatus) {
+pub(crate) fn peak_rss_kib(mut child: std::process::Child) -> (u64, std::process::ExitStatus) {
     let status_file = format!("/proc/{}/status", child.id());
     let mut peak = 0;
     loop {
@@ -293,7 +293,7 @@ pub fn peak_rss_kib(mut child: std::process::Child) -> (u64, std::process::ExitS
 }
 
 /// Waits up to 20 s for `condition`, checking every 10 ms; fails the test naming `what`.
-pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while !condition() {
         assert!(
@@ -306,7 +306,7 @@ pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
 
 /// Whether process `pid` has `signal` in the mask `field` of /proc/PID/status: `SigCgt`
 /// (a handler is installed), `SigPnd` or `ShdPnd` (raised, not yet delivered).
-pub fn signal_in_mask(pid: u32, field: &str, signal: libc::c_int) -> bool {
+pub(crate) fn signal_in_mask(pid: u32, field: &str, signal: libc::c_int) -> bool {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()

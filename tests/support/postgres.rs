@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Command;
 
-pub struct Postgres {
+pub(crate) struct Postgres {
     pub bin_dir: PathBuf,
     pub socket_dir: PathBuf,
     pub port: u16,
@@ -38,7 +38,7 @@ fn is_root() -> bool {
 
 impl Postgres {
     /// Starts a server, or returns why it cannot (no server binaries on this machine).
-    pub fn start() -> Result<Self, String> {
+    pub(crate) fn start() -> Result<Self, String> {
         let bin_dir = server_bin_dir()
             .ok_or("no PostgreSQL server under /usr/lib/postgresql (apt-get install postgresql)")?;
         let dir = tempfile::tempdir().unwrap();
@@ -123,7 +123,7 @@ impl Postgres {
 
     /// The environment a client needs: the server's binaries first on PATH, and libpq's
     /// connection variables.
-    pub fn client_env(&self, database: &str) -> Vec<(String, String)> {
+    pub(crate) fn client_env(&self, database: &str) -> Vec<(String, String)> {
         vec![
             (
                 "PATH".into(),
@@ -141,7 +141,7 @@ impl Postgres {
     }
 
     /// Runs SQL with psql; returns its unaligned, tuples-only output.
-    pub fn psql(&self, database: &str, sql: &str) -> String {
+    pub(crate) fn psql(&self, database: &str, sql: &str) -> String {
         let output = Command::new(self.bin_dir.join("psql"))
             .envs(self.client_env(database))
             .args(["-v", "ON_ERROR_STOP=1", "-tA", "-c", sql])

@@ -4,13 +4,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub struct Sandbox {
+pub(crate) struct Sandbox {
     pub port: u16,
     pub base: String,
     child: Child,
 }
 
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -20,7 +20,7 @@ pub fn free_port() -> u16 {
 
 impl Sandbox {
     /// Starts a sandbox with its state in `state_dir` and waits until it answers.
-    pub fn start(state_dir: &Path) -> Self {
+    pub(crate) fn start(state_dir: &Path) -> Self {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let child = Command::new(assert_cmd::cargo::cargo_bin("cutover"))
@@ -44,7 +44,7 @@ impl Sandbox {
     }
 
     /// `cutover sandbox call …` against this sandbox.
-    pub fn call(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn call(&self, args: &[&str]) -> std::process::Output {
         super::cutover()
             .args([
                 "sandbox",

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::{cutover, key_file, run_dir, runbook};
 
-pub struct Test {
+pub(crate) struct Test {
     dir: tempfile::TempDir,
     args: Vec<OsString>,
     status: i32,
@@ -17,7 +17,7 @@ pub struct Test {
 }
 
 /// What ran: its output, and the folder its run folders are under.
-pub struct Ran {
+pub(crate) struct Ran {
     pub output: std::process::Output,
     pub dir: tempfile::TempDir,
 }
@@ -25,7 +25,7 @@ pub struct Ran {
 impl Test {
     /// `cutover run RUNBOOK --headless --auto` with the test key, the runbook written from
     /// `text` and its run folders under a fresh temporary folder. Expects exit 0 unless told.
-    pub fn run_headless(text: &str) -> Self {
+    pub(crate) fn run_headless(text: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let path = runbook(dir.path(), text);
         let logs = dir.path().join("runs");
@@ -48,32 +48,32 @@ impl Test {
         }
     }
 
-    pub fn args(mut self, args: &[&str]) -> Self {
+    pub(crate) fn args(mut self, args: &[&str]) -> Self {
         self.args.extend(args.iter().map(OsString::from));
         self
     }
 
     /// The folder the runbook was written to (for files a step reads).
-    pub fn dir(&self) -> &std::path::Path {
+    pub(crate) fn dir(&self) -> &std::path::Path {
         self.dir.path()
     }
 
-    pub fn status(mut self, code: i32) -> Self {
+    pub(crate) fn status(mut self, code: i32) -> Self {
         self.status = code;
         self
     }
 
-    pub fn stderr_has(mut self, text: &str) -> Self {
+    pub(crate) fn stderr_has(mut self, text: &str) -> Self {
         self.stderr_has.push(text.to_string());
         self
     }
 
-    pub fn stderr_lacks(mut self, text: &str) -> Self {
+    pub(crate) fn stderr_lacks(mut self, text: &str) -> Self {
         self.stderr_lacks.push(text.to_string());
         self
     }
 
-    pub fn run(self) -> Ran {
+    pub(crate) fn run(self) -> Ran {
         let output = cutover()
             .args(&self.args)
             .timeout(Duration::from_secs(60))
@@ -101,17 +101,17 @@ impl Test {
 }
 
 impl Ran {
-    pub fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.output.stderr).into_owned()
     }
 
     /// The run folder the invocation created.
-    pub fn run_dir(&self) -> PathBuf {
+    pub(crate) fn run_dir(&self) -> PathBuf {
         run_dir(&self.dir.path().join("runs"))
     }
 
     /// A file of the run folder, as text.
-    pub fn read(&self, relative: &str) -> String {
+    pub(crate) fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.run_dir().join(relative)).unwrap()
     }
 }

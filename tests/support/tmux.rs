@@ -5,14 +5,14 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-pub struct Pane {
+pub(crate) struct Pane {
     socket: String,
 }
 
 impl Pane {
     /// Starts `command` in a `width`x`height` terminal. When it ends, the pane prints its exit
     /// code and the terminal's settings (`stty -a`) and stays open for inspection.
-    pub fn start(command: &str, width: u16, height: u16) -> Self {
+    pub(crate) fn start(command: &str, width: u16, height: u16) -> Self {
         let socket = format!(
             "cutover-test-{}-{}",
             std::process::id(),
@@ -56,17 +56,17 @@ impl Pane {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
-    pub fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "test"])
     }
 
     /// The screen with wrapped lines joined.
-    pub fn joined(&self) -> String {
+    pub(crate) fn joined(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-J", "-t", "test"])
     }
 
     /// Waits until `text` is on screen; returns the screen.
-    pub fn wait_for(&self, text: &str) -> String {
+    pub(crate) fn wait_for(&self, text: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let screen = self.screen();
@@ -82,7 +82,7 @@ impl Pane {
     }
 
     /// Waits until `text` is no longer on screen (an overlay closed).
-    pub fn wait_until_gone(&self, text: &str) {
+    pub(crate) fn wait_until_gone(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let screen = self.screen();
@@ -97,25 +97,25 @@ impl Pane {
         }
     }
 
-    pub fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         for key in keys {
             self.tmux(&["send-keys", "-t", "test", key]);
         }
     }
 
     /// Types text literally.
-    pub fn type_text(&self, text: &str) {
+    pub(crate) fn type_text(&self, text: &str) {
         self.tmux(&["send-keys", "-t", "test", "-l", text]);
     }
 
-    pub fn format(&self, format: &str) -> String {
+    pub(crate) fn format(&self, format: &str) -> String {
         self.tmux(&["display", "-p", "-t", "test", format])
             .trim()
             .to_string()
     }
 
     /// After the program ended: raw mode off, main screen back, cursor shown.
-    pub fn assert_terminal_restored(&self) {
+    pub(crate) fn assert_terminal_restored(&self) {
         self.wait_for("EXIT=");
         // `stty -a` prints after the exit code: wait for it too, not just for `EXIT=`.
         self.wait_for("speed ");
@@ -138,7 +138,7 @@ impl Pane {
         assert_eq!(self.format("#{cursor_flag}"), "1", "cursor hidden");
     }
 
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         let screen = self.wait_for("EXIT=");
         screen
             .split("EXIT=")
@@ -152,7 +152,7 @@ impl Pane {
     }
 
     /// Ends the session: the program in it gets SIGHUP, as when an SSH link drops.
-    pub fn hang_up(&self) {
+    pub(crate) fn hang_up(&self) {
         self.tmux(&["kill-server"]);
     }
 }

@@ -12,11 +12,11 @@ use crate::runbook::template::RenderError;
 
 use super::resolve::{resolve_process, shown_process};
 
-pub fn shown(step: &CommandStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
+pub(crate) fn shown(step: &CommandStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
     shown_process(&step.process, ctx.scope)
 }
 
-pub async fn execute(
+pub(crate) async fn execute(
     step: &CommandStep,
     ctx: &mut StepContext<'_>,
 ) -> Result<StepOutcome, StepStop> {
@@ -53,7 +53,7 @@ pub async fn execute(
 /// Runs a resolved process with the step's output file and live output events, and judges its
 /// exit code; also returns the last non-empty stdout line. Shared by `command` and the stages
 /// of `progressive`.
-pub async fn run_to_outcome(
+pub(crate) async fn run_to_outcome(
     request: &crate::engine::process::ProcessRequest,
     ctx: &mut StepContext<'_>,
     expect_exit: &[i32],

@@ -6,7 +6,10 @@ use crate::runbook::template::RenderError;
 
 /// The resolved command or request, secrets masked: shown before the step runs and journaled
 /// with its start. An error is a value that cannot be resolved yet.
-pub fn shown_action(action: &StepAction, ctx: &StepContext<'_>) -> Result<String, RenderError> {
+pub(crate) fn shown_action(
+    action: &StepAction,
+    ctx: &StepContext<'_>,
+) -> Result<String, RenderError> {
     match action {
         StepAction::Command(step) => super::command::shown(step, ctx),
         StepAction::Http(step) => super::http::shown(step, ctx.scope),
@@ -19,7 +22,7 @@ pub fn shown_action(action: &StepAction, ctx: &StepContext<'_>) -> Result<String
     }
 }
 
-pub async fn execute(
+pub(crate) async fn execute(
     action: &StepAction,
     ctx: &mut StepContext<'_>,
 ) -> Result<StepOutcome, StepStop> {

@@ -2,7 +2,7 @@
 //! `#` comments, single quotes literal, double quotes with `\n`, `\"` and `\\` escapes.
 
 /// Parses a dotenv text into pairs, or says which line is wrong.
-pub fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, String> {
     let mut pairs = Vec::new();
     let mut lines = text.lines().enumerate();
     while let Some((index, line)) = lines.next() {

@@ -9,7 +9,7 @@ use crate::runbook::template::{Quoting, RenderError};
 
 use super::dotenv::parse_dotenv;
 
-pub fn shown(step: &EnvStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
+pub(crate) fn shown(step: &EnvStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
     let source = match &step.env_file {
         Some(file) => format!(
             "dotenv {}",
@@ -26,7 +26,10 @@ pub fn shown(step: &EnvStep, ctx: &StepContext<'_>) -> Result<String, RenderErro
     ))
 }
 
-pub async fn execute(step: &EnvStep, ctx: &mut StepContext<'_>) -> Result<StepOutcome, StepStop> {
+pub(crate) async fn execute(
+    step: &EnvStep,
+    ctx: &mut StepContext<'_>,
+) -> Result<StepOutcome, StepStop> {
     let variables: HashMap<String, String> = match &step.env_file {
         Some(file) => {
             let path = match file.render(ctx.scope, Quoting::Verbatim) {
@@ -54,7 +57,7 @@ pub async fn execute(step: &EnvStep, ctx: &mut StepContext<'_>) -> Result<StepOu
 }
 
 /// Checks every rule; the message lists every failure, by name only.
-pub fn judge(step: &EnvStep, variables: &HashMap<String, String>) -> StepOutcome {
+pub(crate) fn judge(step: &EnvStep, variables: &HashMap<String, String>) -> StepOutcome {
     let mut problems = Vec::new();
     for name in &step.require {
         if variables.get(&name.value).is_none_or(|v| v.is_empty()) {

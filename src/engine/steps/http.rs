@@ -15,7 +15,7 @@ use super::http_send::{Outgoing, exchange};
 
 /// A check with every template rendered.
 #[derive(Clone)]
-pub struct PreparedRequest {
+pub(crate) struct PreparedRequest {
     method: reqwest::Method,
     url: String,
     headers: Vec<(String, String)>,
@@ -28,7 +28,7 @@ pub struct PreparedRequest {
     pub display: String,
 }
 
-pub fn prepare(check: &HttpCheck, scope: &Scope) -> Result<PreparedRequest, RenderError> {
+pub(crate) fn prepare(check: &HttpCheck, scope: &Scope) -> Result<PreparedRequest, RenderError> {
     let url = check.url.render(scope, Quoting::Verbatim)?;
     let mut headers = Vec::new();
     for (name, value) in &check.headers {
@@ -106,7 +106,7 @@ fn render_json(value: &serde_json::Value, scope: &Scope) -> Result<serde_json::V
 }
 
 /// The result of one request against the expectations.
-pub struct Attempt {
+pub(crate) struct Attempt {
     pub status: Option<u16>,
     pub latency: Duration,
     /// `None` when every expectation held.
@@ -117,7 +117,7 @@ pub struct Attempt {
 /// How long a check may take: each request at most `per_request`, and the whole check (a poll,
 /// a probe) ends by `until` — the step's `timeout` bounds the step, not each request in it.
 #[derive(Clone, Copy, Debug)]
-pub struct Budget {
+pub(crate) struct Budget {
     pub per_request: Duration,
     pub until: Option<Instant>,
 }
@@ -125,7 +125,7 @@ pub struct Budget {
 impl Budget {
     /// A step's or gate's `timeout` bounds it whole and each request in it; without one, each
     /// request gets the run's default and the check has no end of its own.
-    pub fn of(timeout: Option<Duration>, default_per_request: Duration) -> Self {
+    pub(crate) fn of(timeout: Option<Duration>, default_per_request: Duration) -> Self {
         Self {
             per_request: timeout.unwrap_or(default_per_request),
             until: timeout.map(|t| Instant::now() + t),
@@ -133,7 +133,7 @@ impl Budget {
     }
 
     /// When a request started now must end.
-    pub fn request_deadline(&self, also_by: Option<Instant>) -> Instant {
+    pub(crate) fn request_deadline(&self, also_by: Option<Instant>) -> Instant {
         let mut deadline = Instant::now() + self.per_request;
         for limit in [self.until, also_by].into_iter().flatten() {
             deadline = deadline.min(limit);
@@ -141,13 +141,13 @@ impl Budget {
         deadline
     }
 
-    pub fn over(&self) -> bool {
+    pub(crate) fn over(&self) -> bool {
         self.until.is_some_and(|until| Instant::now() >= until)
     }
 }
 
 /// Sends the request once (following redirects if asked) and judges the answer.
-pub async fn send_once(
+pub(crate) async fn send_once(
     check: &HttpCheck,
     request: &PreparedRequest,
     client: &reqwest::Client,
@@ -287,17 +287,20 @@ fn judge(
     (None, captures)
 }
 
-pub fn shown(step: &HttpStep, scope: &Scope) -> Result<String, RenderError> {
+pub(crate) fn shown(step: &HttpStep, scope: &Scope) -> Result<String, RenderError> {
     prepare(&step.check, scope).map(|r| r.display)
 }
 
-pub async fn execute(step: &HttpStep, ctx: &mut StepContext<'_>) -> Result<StepOutcome, StepStop> {
+pub(crate) async fn execute(
+    step: &HttpStep,
+    ctx: &mut StepContext<'_>,
+) -> Result<StepOutcome, StepStop> {
     let budget = Budget::of(ctx.step.timeout, ctx.settings.http_timeout);
     run_check(&step.check, ctx, budget).await
 }
 
 /// Runs a check in its mode (once, poll, probe); shared with progressive gates.
-pub async fn run_check(
+pub(crate) async fn run_check(
     check: &HttpCheck,
     ctx: &mut StepContext<'_>,
     budget: Budget,

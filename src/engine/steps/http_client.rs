@@ -101,7 +101,7 @@ fn builder() -> reqwest::ClientBuilder {
 
 /// The real reason a request failed: reqwest's own message hides it ("error sending request"),
 /// its sources say "connection refused" or "invalid peer certificate: UnknownIssuer".
-pub fn cause_of(err: &reqwest::Error) -> String {
+pub(crate) fn cause_of(err: &reqwest::Error) -> String {
     if err.is_timeout() {
         return "timed out".into();
     }

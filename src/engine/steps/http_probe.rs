@@ -10,7 +10,7 @@ use crate::engine::events::Event;
 use crate::runbook::duration::{format_duration, human_ms};
 use crate::runbook::kinds::http::{HttpCheck, Probe};
 
-pub async fn probe_run(
+pub(crate) async fn probe_run(
     check: &HttpCheck,
     probe: &Probe,
     request: &PreparedRequest,
@@ -95,7 +95,7 @@ pub async fn probe_run(
 
 /// Latency percentiles (nearest rank) and error rate of a probe.
 #[derive(Debug, PartialEq)]
-pub struct ProbeSummary {
+pub(crate) struct ProbeSummary {
     pub samples: usize,
     pub p50: f64,
     pub p95: f64,
@@ -104,7 +104,7 @@ pub struct ProbeSummary {
 }
 
 impl ProbeSummary {
-    pub fn of(latencies_ms: &[f64], errors: u32) -> Self {
+    pub(crate) fn of(latencies_ms: &[f64], errors: u32) -> Self {
         let mut sorted = latencies_ms.to_vec();
         sorted.sort_by(f64::total_cmp);
         let rank = |p: f64| {

@@ -19,7 +19,7 @@ use crate::runbook::duration::human_ms;
 const MAX_REDIRECTS: usize = 10;
 
 /// What is sent: the runbook's request, rendered.
-pub struct Outgoing<'a> {
+pub(crate) struct Outgoing<'a> {
     pub method: reqwest::Method,
     pub url: &'a str,
     pub headers: &'a [(String, String)],
@@ -29,7 +29,7 @@ pub struct Outgoing<'a> {
 
 /// Why no answer came back: the check fails with this as its message.
 #[derive(Debug, thiserror::Error)]
-pub enum ExchangeError {
+pub(crate) enum ExchangeError {
     #[error("`{url}` is not a URL: {source}")]
     Url {
         url: String,
@@ -48,7 +48,7 @@ pub enum ExchangeError {
 }
 
 /// What came back.
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
     /// The first `max_body` bytes of the body, or none when nothing inspects it.
@@ -60,7 +60,7 @@ pub struct Answer {
 
 /// Sends `outgoing` with `client` (which must not follow redirects itself), keeping at most
 /// `keep` bytes of the final body, and gives up at `deadline`.
-pub async fn exchange(
+pub(crate) async fn exchange(
     client: &reqwest::Client,
     outgoing: &Outgoing<'_>,
     keep: u64,

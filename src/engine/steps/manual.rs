@@ -7,12 +7,12 @@ use crate::engine::events::{ConfirmVia, Event, Prompt};
 use crate::runbook::kinds::manual::{ManualStep, NotesPolicy};
 use crate::runbook::template::{Quoting, RenderError};
 
-pub struct Resolved {
+pub(crate) struct Resolved {
     pub instructions: String,
     pub checklist: Vec<String>,
 }
 
-pub fn resolve(step: &ManualStep, ctx: &StepContext<'_>) -> Result<Resolved, RenderError> {
+pub(crate) fn resolve(step: &ManualStep, ctx: &StepContext<'_>) -> Result<Resolved, RenderError> {
     let render = |t: &crate::runbook::template::Template| {
         t.render(ctx.scope, Quoting::Verbatim).map(|r| r.display)
     };
@@ -31,7 +31,7 @@ pub fn resolve(step: &ManualStep, ctx: &StepContext<'_>) -> Result<Resolved, Ren
     })
 }
 
-pub fn shown(step: &ManualStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
+pub(crate) fn shown(step: &ManualStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
     let resolved = resolve(step, ctx)?;
     // What the operator is asked, whole: the journal records it at the step's start.
     let mut parts = Vec::new();
@@ -48,7 +48,7 @@ pub fn shown(step: &ManualStep, ctx: &StepContext<'_>) -> Result<String, RenderE
     })
 }
 
-pub async fn execute(
+pub(crate) async fn execute(
     step: &ManualStep,
     ctx: &mut StepContext<'_>,
 ) -> Result<StepOutcome, StepStop> {

@@ -1,16 +1,16 @@
 //! One executor per step kind, plus what they share (resolving, HTTP clients, dotenv).
 
-pub mod command;
-pub mod dispatch;
-pub mod dotenv;
-pub mod env;
-pub mod http;
-pub mod http_client;
-pub mod http_probe;
-pub mod http_send;
-pub mod manual;
-pub mod progressive;
-pub mod resolve;
-pub mod service;
-pub mod wait;
-pub mod window;
+pub(crate) mod command;
+pub(crate) mod dispatch;
+pub(crate) mod dotenv;
+pub(crate) mod env;
+pub(crate) mod http;
+pub(crate) mod http_client;
+pub(crate) mod http_probe;
+pub(crate) mod http_send;
+pub(crate) mod manual;
+pub(crate) mod progressive;
+pub(crate) mod resolve;
+pub(crate) mod service;
+pub(crate) mod wait;
+pub(crate) mod window;

@@ -23,7 +23,7 @@ fn scope_at(scope: &Scope, stage: u8) -> Scope {
     scope
 }
 
-pub fn shown(step: &ProgressiveStep, scope: &Scope) -> Result<String, RenderError> {
+pub(crate) fn shown(step: &ProgressiveStep, scope: &Scope) -> Result<String, RenderError> {
     let first = step.stages[0];
     let display = shown_process(&step.process, &scope_at(scope, first))?;
     let stages: Vec<String> = step.stages.iter().map(|s| format!("{s}%")).collect();
@@ -37,7 +37,7 @@ pub fn shown(step: &ProgressiveStep, scope: &Scope) -> Result<String, RenderErro
     ))
 }
 
-pub async fn execute(
+pub(crate) async fn execute(
     step: &ProgressiveStep,
     ctx: &mut StepContext<'_>,
 ) -> Result<StepOutcome, StepStop> {

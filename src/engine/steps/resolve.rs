@@ -7,12 +7,12 @@ use crate::engine::process::{ProcessRequest, ProgramLine};
 use crate::runbook::kinds::command::{ProcessSpec, Program};
 use crate::runbook::template::{Quoting, RenderError, Scope};
 
-pub struct ResolvedProcess {
+pub(crate) struct ResolvedProcess {
     pub request: ProcessRequest,
     pub display: String,
 }
 
-pub fn resolve_process(
+pub(crate) fn resolve_process(
     spec: &ProcessSpec,
     scope: &Scope,
     grace: std::time::Duration,
@@ -47,7 +47,7 @@ pub fn resolve_process(
 
 /// What a step's process shows before it runs and in its journaled start: the command line,
 /// secrets masked. Only the program is rendered; its environment is the executor's business.
-pub fn shown_process(spec: &ProcessSpec, scope: &Scope) -> Result<String, RenderError> {
+pub(crate) fn shown_process(spec: &ProcessSpec, scope: &Scope) -> Result<String, RenderError> {
     render_program(spec, scope).map(|(_, display)| display)
 }
 

@@ -21,12 +21,12 @@ use crate::runbook::template::RenderError;
 
 use super::resolve::{resolve_process, shown_process};
 
-pub fn shown(step: &ServiceStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
+pub(crate) fn shown(step: &ServiceStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
     shown_process(&step.process, ctx.scope)
         .map(|display| format!("start in the background: {display}"))
 }
 
-pub async fn execute(
+pub(crate) async fn execute(
     step: &ServiceStep,
     ctx: &mut StepContext<'_>,
 ) -> Result<StepOutcome, StepStop> {

@@ -10,7 +10,7 @@ use crate::engine::events::{Decision, Event, Prompt, StepStatus};
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::wait::WaitStep;
 
-pub fn shown(step: &WaitStep) -> String {
+pub(crate) fn shown(step: &WaitStep) -> String {
     match step {
         WaitStep::For(duration) => format!("wait {}", format_duration(*duration)),
         WaitStep::Until(moment) => format!("wait until {moment}"),
@@ -27,7 +27,10 @@ fn remaining(step: &WaitStep) -> Duration {
     }
 }
 
-pub async fn execute(step: &WaitStep, ctx: &mut StepContext<'_>) -> Result<StepOutcome, StepStop> {
+pub(crate) async fn execute(
+    step: &WaitStep,
+    ctx: &mut StepContext<'_>,
+) -> Result<StepOutcome, StepStop> {
     let total = remaining(step);
     let end = Instant::now() + total;
     ctx.emitter.show(Event::Waiting(Prompt::Wait {

@@ -5,7 +5,7 @@ use crate::engine::events::Event;
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::window::{WindowAction, WindowStep};
 
-pub fn shown(step: &WindowStep) -> String {
+pub(crate) fn shown(step: &WindowStep) -> String {
     match (step.action, step.duration) {
         (WindowAction::Open, Some(duration)) => format!(
             "open the maintenance window for {}",
@@ -16,7 +16,7 @@ pub fn shown(step: &WindowStep) -> String {
     }
 }
 
-pub async fn execute(
+pub(crate) async fn execute(
     step: &WindowStep,
     ctx: &mut StepContext<'_>,
 ) -> Result<StepOutcome, StepStop> {

@@ -11,7 +11,7 @@ use crate::journal::entry::{Body, WindowMark};
 use crate::journal::verify::report::Verification;
 
 /// `None` when not even the header could be trusted.
-pub fn build_history(verification: &Verification, total_lines: usize) -> Option<RunHistory> {
+pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> Option<RunHistory> {
     let header = verification.header.clone()?;
     let first = verification.entries.first()?;
     let mut history = RunHistory {

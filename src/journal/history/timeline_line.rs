@@ -6,7 +6,7 @@ use crate::journal::entry::Body;
 use crate::runbook::duration::human_ms;
 
 /// The first line of a text, cut to `max` characters.
-pub fn first_line(text: &str, max: usize) -> String {
+pub(crate) fn first_line(text: &str, max: usize) -> String {
     let line = text.lines().next().unwrap_or_default();
     let more = text.lines().nth(1).is_some();
     if line.chars().count() > max {
@@ -18,7 +18,7 @@ pub fn first_line(text: &str, max: usize) -> String {
     }
 }
 
-pub fn timeline_line(body: &Body, who: &str) -> String {
+pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
     match body {
         Body::Header(header) => format!(
             "{} run of {} started by {who} on {}",

@@ -7,7 +7,7 @@ use crate::engine::events::Mode;
 
 /// `--key FILE`, else the ssh-agent's first key, else — drills and dry runs only — the local
 /// drill key. Returns the key and, when the drill key stands in, a sentence to show.
-pub fn choose_operator_key(
+pub(crate) fn choose_operator_key(
     key_flag: Option<&Path>,
     mode: Mode,
     env: &dyn Fn(&str) -> Option<String>,

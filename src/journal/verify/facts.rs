@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::report::{Verdict, Verification};
 use crate::journal::entry::Body;
 
-pub fn fact_lines(verification: &Verification) -> Vec<String> {
+pub(crate) fn fact_lines(verification: &Verification) -> Vec<String> {
     let mut lines = Vec::new();
     let Some(header) = &verification.header else {
         return lines;

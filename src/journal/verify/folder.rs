@@ -11,7 +11,7 @@ use crate::engine::output_file::hex;
 use crate::journal::entry::{Body, HeaderBody};
 
 /// `runbook.toml` beside the journal must be the bytes the header names (E_RUNBOOK).
-pub fn check_runbook(run_dir: &Path, header: &HeaderBody) -> Option<Finding> {
+pub(crate) fn check_runbook(run_dir: &Path, header: &HeaderBody) -> Option<Finding> {
     let path = run_dir.join("runbook.toml");
     let problem = match std::fs::read(&path) {
         Err(err) => format!(
@@ -39,7 +39,7 @@ pub fn check_runbook(run_dir: &Path, header: &HeaderBody) -> Option<Finding> {
 
 /// What is in the run folder that the journal does not account for. Not evidence of tampering
 /// (a copy may be renamed; a file may be dropped in `output/` by hand), but worth a look.
-pub fn folder_notices(
+pub(crate) fn folder_notices(
     run_dir: &Path,
     header: &HeaderBody,
     entries: &[VerifiedEntry],

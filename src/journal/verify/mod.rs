@@ -2,8 +2,8 @@
 
 pub mod allowed_signers;
 pub mod check;
-pub mod facts;
-pub mod folder;
+pub(crate) mod facts;
+pub(crate) mod folder;
 pub mod report;
-pub mod signatures;
-pub mod trust;
+pub(crate) mod signatures;
+pub(crate) mod trust;

@@ -34,7 +34,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha512};
 
 /// A session signature collected during the structural pass.
-pub struct PendingSignature {
+pub(crate) struct PendingSignature {
     pub line: usize,
     pub seq: u64,
     pub kind: &'static str,
@@ -50,7 +50,7 @@ const BATCH: usize = 256;
 
 /// An operator's SSHSIG whose signer, principal and namespace were already checked in file
 /// order; only the cryptography is left, for the workers.
-pub struct PendingOperatorSignature {
+pub(crate) struct PendingOperatorSignature {
     pub line: usize,
     pub seq: u64,
     pub kind: &'static str,
@@ -63,7 +63,7 @@ pub struct PendingOperatorSignature {
 
 /// A signature that does not verify, and where it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BadSignature {
+pub(crate) struct BadSignature {
     pub line: usize,
     pub seq: u64,
     pub kind: &'static str,
@@ -82,14 +82,14 @@ enum Job {
 }
 
 /// Verifies signatures as they are handed over, on every core.
-pub struct SignatureChecker {
+pub(crate) struct SignatureChecker {
     jobs: mpsc::Sender<Job>,
     workers: Vec<JoinHandle<Option<BadSignature>>>,
     batch: Batch,
 }
 
 impl SignatureChecker {
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 8);
@@ -125,7 +125,7 @@ impl SignatureChecker {
     }
 
     /// Hands over one signature; a full batch (or one whose session ends) goes to the workers.
-    pub fn push(&mut self, pending: PendingSignature) {
+    pub(crate) fn push(&mut self, pending: PendingSignature) {
         if self.batch.first().is_some_and(|p| p.key != pending.key) {
             self.send();
         }
@@ -136,7 +136,7 @@ impl SignatureChecker {
     }
 
     /// Hands over an operator signature, checked by a worker as it comes.
-    pub fn push_operator(&mut self, pending: PendingOperatorSignature) {
+    pub(crate) fn push_operator(&mut self, pending: PendingOperatorSignature) {
         self.hand_over(Job::Operator(Box::new(pending)));
     }
 
@@ -152,7 +152,7 @@ impl SignatureChecker {
     }
 
     /// Waits for every batch; the first bad signature in journal order, if any.
-    pub fn finish(self) -> Option<BadSignature> {
+    pub(crate) fn finish(self) -> Option<BadSignature> {
         let Self {
             jobs,
             workers,

@@ -38,13 +38,13 @@ pub enum TrustError {
 }
 
 /// `--allowed-signers`, `--anchor` and `--expect-mode` as given.
-pub struct TrustInput<'a> {
+pub(crate) struct TrustInput<'a> {
     pub allowed_signers: Option<&'a Path>,
     pub anchors: &'a [String],
     pub expect_mode: Option<Mode>,
 }
 
-pub fn verify_options(input: &TrustInput<'_>) -> Result<VerifyOptions, TrustError> {
+pub(crate) fn verify_options(input: &TrustInput<'_>) -> Result<VerifyOptions, TrustError> {
     let allowed_signers = match input.allowed_signers {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|source| TrustError::ReadSigners {
@@ -73,7 +73,7 @@ pub fn verify_options(input: &TrustInput<'_>) -> Result<VerifyOptions, TrustErro
 }
 
 /// Parses `--anchor BYTES:SHA256`.
-pub fn parse_anchor(text: &str) -> Result<(u64, String), TrustError> {
+pub(crate) fn parse_anchor(text: &str) -> Result<(u64, String), TrustError> {
     let bad = |problem| TrustError::BadAnchor {
         given: text.to_string(),
         problem,
@@ -92,7 +92,10 @@ pub fn parse_anchor(text: &str) -> Result<(u64, String), TrustError> {
 }
 
 /// Reads and verifies a journal (a run folder or its `journal.log`).
-pub fn verify_journal(path: &Path, options: &VerifyOptions) -> Result<Verification, TrustError> {
+pub(crate) fn verify_journal(
+    path: &Path,
+    options: &VerifyOptions,
+) -> Result<Verification, TrustError> {
     let (journal, run_dir) = journal_paths(path);
     let bytes = std::fs::read(&journal).map_err(|source| TrustError::ReadJournal {
         path: journal.clone(),

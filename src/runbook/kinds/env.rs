@@ -88,7 +88,7 @@ impl EnvStep {
 }
 
 /// Reports a regex that does not compile, with the regex crate's own explanation.
-pub fn invalid_regex(
+pub(crate) fn invalid_regex(
     fields: &mut TableReader,
     span: super::super::source::Span,
     err: &regex::Error,

@@ -40,7 +40,7 @@ pub struct HttpCheck {
 }
 
 /// Bodies are inspected up to this many bytes unless `max_body` says otherwise.
-pub const DEFAULT_MAX_BODY: u64 = 16 << 20;
+pub(crate) const DEFAULT_MAX_BODY: u64 = 16 << 20;
 
 #[derive(Clone, Debug)]
 pub enum HttpBody {

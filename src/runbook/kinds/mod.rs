@@ -1,10 +1,10 @@
 //! One file per step kind: its fields, how they are read from TOML, and what they mean.
 
-pub mod command;
-pub mod env;
-pub mod http;
-pub mod manual;
-pub mod progressive;
-pub mod service;
-pub mod wait;
-pub mod window;
+pub(crate) mod command;
+pub(crate) mod env;
+pub(crate) mod http;
+pub(crate) mod manual;
+pub(crate) mod progressive;
+pub(crate) mod service;
+pub(crate) mod wait;
+pub(crate) mod window;

@@ -18,7 +18,11 @@ pub enum ReviewError {
     Terminal(#[source] std::io::Error),
 }
 
-pub fn review_on_terminal(run: LoadedRun, given: &Path, ascii: bool) -> Result<(), ReviewError> {
+pub(crate) fn review_on_terminal(
+    run: LoadedRun,
+    given: &Path,
+    ascii: bool,
+) -> Result<(), ReviewError> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(ReviewError::NeedsTerminal {
             run: given.to_path_buf(),

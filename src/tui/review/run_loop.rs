@@ -9,7 +9,7 @@ use super::state::{ReviewAction, ReviewApp};
 use super::view::screen::draw;
 use crate::tui::terminal::TerminalGuard;
 
-pub fn review_loop(guard: &mut TerminalGuard, mut app: ReviewApp) -> io::Result<()> {
+pub(crate) fn review_loop(guard: &mut TerminalGuard, mut app: ReviewApp) -> io::Result<()> {
     loop {
         app.load_output();
         guard.terminal.draw(|frame| draw(frame, &app))?;

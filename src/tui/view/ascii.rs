@@ -4,7 +4,7 @@
 
 use ratatui::buffer::Buffer;
 
-pub fn asciify(buffer: &mut Buffer) {
+pub(crate) fn asciify(buffer: &mut Buffer) {
     for cell in buffer.content.iter_mut() {
         let symbol = cell.symbol();
         if symbol.is_ascii() {

@@ -12,7 +12,7 @@ use crate::engine::steps::http_probe::ProbeSummary;
 use crate::tui::runbook_text::{for_terminal, paragraphs};
 use crate::tui::state::{App, StepState};
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let Some(row) = app.selected_row() else {
         return;
     };

@@ -9,7 +9,7 @@ use super::theme::Theme;
 use crate::engine::events::Prompt;
 use crate::tui::state::{App, Overlay};
 
-pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     if app.overlay != Overlay::None {
         return match app.overlay {
             Overlay::ConfirmQuit => vec![("y", "suspend here"), ("n", "keep going")],
@@ -86,7 +86,7 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     keys
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut spans = Vec::new();
     for (index, (key, action)) in keys(app).into_iter().enumerate() {
         if index > 0 {

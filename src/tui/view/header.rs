@@ -12,7 +12,7 @@ use super::theme::Theme;
 use crate::runbook::duration::format_duration;
 use crate::tui::state::App;
 
-pub fn clock(duration: Duration) -> String {
+pub(crate) fn clock(duration: Duration) -> String {
     let seconds = duration.as_secs();
     format!(
         "{:02}:{:02}:{:02}",
@@ -22,7 +22,7 @@ pub fn clock(duration: Duration) -> String {
     )
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Instant, theme: Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, now: Instant, theme: Theme) {
     let (badge, badge_style) = theme.badge(app.info.mode);
     let sep = theme.separator();
     let elapsed = now.saturating_duration_since(app.started);

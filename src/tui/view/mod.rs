@@ -1,14 +1,14 @@
 //! Pure render functions: state in, cells out. Snapshot-tested with ratatui's TestBackend.
 
-pub mod ascii;
-pub mod detail;
-pub mod footer;
-pub mod header;
-pub mod overlay;
-pub mod question;
-pub mod screen;
-pub mod steps;
-pub mod theme;
+pub(crate) mod ascii;
+pub(crate) mod detail;
+pub(crate) mod footer;
+pub(crate) mod header;
+pub(crate) mod overlay;
+pub(crate) mod question;
+pub(crate) mod screen;
+pub(crate) mod steps;
+pub(crate) mod theme;
 
 #[cfg(test)]
 mod snapshots_test;

@@ -13,7 +13,7 @@ use crate::runbook::kinds::manual::NotesPolicy;
 use crate::tui::state::{App, Question};
 
 /// Rows the question needs at `width` columns, its lines wrapped (for the layout).
-pub fn height(app: &App, width: u16, theme: Theme) -> u16 {
+pub(crate) fn height(app: &App, width: u16, theme: Theme) -> u16 {
     let Some(question) = &app.question else {
         return 0;
     };
@@ -33,7 +33,7 @@ pub fn height(app: &App, width: u16, theme: Theme) -> u16 {
     (text + entry + 2) as u16
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let Some(question) = &app.question else {
         return;
     };
@@ -70,7 +70,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
 }
 
-pub fn render_entry(
+pub(crate) fn render_entry(
     frame: &mut Frame,
     area: Rect,
     entry: &crate::tui::text_entry::TextEntry,

@@ -10,7 +10,7 @@ use super::theme::Theme;
 use super::{detail, footer, header, overlay, question, steps};
 use crate::tui::state::App;
 
-pub fn draw(frame: &mut Frame, app: &App, now: Instant) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, now: Instant) {
     let theme = Theme {
         ascii: app.ascii,
         color: app.color,

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
 use super::theme::Theme;
 use crate::tui::state::App;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut items = Vec::new();
     let mut phase = String::new();
     let mut selected_item = 0;

@@ -7,13 +7,13 @@ use crate::engine::events::{Mode, StepStatus};
 use crate::tui::state::StepState;
 
 #[derive(Clone, Copy)]
-pub struct Theme {
+pub(crate) struct Theme {
     pub ascii: bool,
     pub color: bool,
 }
 
 impl Theme {
-    pub fn glyph(&self, state: StepState) -> &'static str {
+    pub(crate) fn glyph(&self, state: StepState) -> &'static str {
         match (state, self.ascii) {
             (StepState::Pending, false) => "·",
             (StepState::Pending, true) => ".",
@@ -32,7 +32,7 @@ impl Theme {
         }
     }
 
-    pub fn state_style(&self, state: StepState) -> Style {
+    pub(crate) fn state_style(&self, state: StepState) -> Style {
         if !self.color {
             return match state {
                 StepState::Running | StepState::Waiting => {
@@ -57,7 +57,7 @@ impl Theme {
         }
     }
 
-    pub fn badge(&self, mode: Mode) -> (&'static str, Style) {
+    pub(crate) fn badge(&self, mode: Mode) -> (&'static str, Style) {
         let (text, color) = match mode {
             Mode::Production => (" PRODUCTION ", Color::Red),
             Mode::Drill => (" DRILL ", Color::Yellow),
@@ -74,7 +74,7 @@ impl Theme {
         (text, style)
     }
 
-    pub fn accent(&self) -> Style {
+    pub(crate) fn accent(&self) -> Style {
         if self.color {
             Style::default().fg(Color::Cyan)
         } else {
@@ -82,7 +82,7 @@ impl Theme {
         }
     }
 
-    pub fn problem(&self) -> Style {
+    pub(crate) fn problem(&self) -> Style {
         if self.color {
             Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
         } else {
@@ -90,7 +90,7 @@ impl Theme {
         }
     }
 
-    pub fn dim(&self) -> Style {
+    pub(crate) fn dim(&self) -> Style {
         if self.color {
             Style::default().fg(Color::DarkGray)
         } else {
@@ -98,13 +98,13 @@ impl Theme {
         }
     }
 
-    pub fn separator(&self) -> &'static str {
+    pub(crate) fn separator(&self) -> &'static str {
         if self.ascii { " | " } else { " · " }
     }
 
     /// `[x]` and `[ ]` in every mode: ballot-box glyphs have an ambiguous width and shift the
     /// layout on some terminals.
-    pub fn checkbox(&self, ticked: bool) -> &'static str {
+    pub(crate) fn checkbox(&self, ticked: bool) -> &'static str {
         if ticked { "[x]" } else { "[ ]" }
     }
 }

@@ -25,7 +25,7 @@ fn verdict_style(verdict: Verdict, theme: Theme) -> Style {
     bold.bg(color).fg(Color::Black)
 }
 
-pub fn lines(app: &ReviewApp, theme: Theme) -> Vec<Line<'static>> {
+pub(crate) fn lines(app: &ReviewApp, theme: Theme) -> Vec<Line<'static>> {
     let history = &app.history;
     let trust = &history.trust;
     let header = &history.header;
@@ -81,14 +81,14 @@ pub fn lines(app: &ReviewApp, theme: Theme) -> Vec<Line<'static>> {
     lines
 }
 
-pub fn height(app: &ReviewApp, width: u16, theme: Theme) -> u16 {
+pub(crate) fn height(app: &ReviewApp, width: u16, theme: Theme) -> u16 {
     Paragraph::new(lines(app, theme))
         .wrap(Wrap { trim: false })
         .line_count(width.max(1))
         .min(7) as u16
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &ReviewApp, theme: Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &ReviewApp, theme: Theme) {
     frame.render_widget(
         Paragraph::new(lines(app, theme)).wrap(Wrap { trim: false }),
         area,

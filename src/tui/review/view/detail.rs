@@ -20,7 +20,7 @@ fn bold(text: String) -> Span<'static> {
     Span::styled(text, Style::default().add_modifier(Modifier::BOLD))
 }
 
-pub fn lines(app: &ReviewApp, theme: Theme) -> Vec<Line<'static>> {
+pub(crate) fn lines(app: &ReviewApp, theme: Theme) -> Vec<Line<'static>> {
     let history = &app.history;
     let Some(entry) = app.selected_entry() else {
         return Vec::new();
@@ -286,7 +286,7 @@ fn step_lines(
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &ReviewApp, theme: Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &ReviewApp, theme: Theme) {
     let text = lines(app, theme);
     let Some((record, view)) = &app.output else {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), area);

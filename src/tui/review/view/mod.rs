@@ -1,6 +1,6 @@
 //! Pure render functions of the review (the output pane reads the lines it shows from disk).
 
-pub mod banner;
-pub mod detail;
+pub(crate) mod banner;
+pub(crate) mod detail;
 pub mod screen;
-pub mod timeline;
+pub(crate) mod timeline;

@@ -15,7 +15,7 @@ use crate::tui::runbook_text::for_terminal;
 use crate::tui::view::theme::Theme;
 
 /// `22:51:29` from `2026-11-22T22:51:29.123Z`.
-pub fn clock_of(ts: &str) -> &str {
+pub(crate) fn clock_of(ts: &str) -> &str {
     ts.get(11..19).unwrap_or(ts)
 }
 
@@ -29,7 +29,7 @@ fn mark(importance: Importance, theme: Theme) -> (&'static str, Style) {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &ReviewApp, theme: Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &ReviewApp, theme: Theme) {
     let history = &app.history;
     let mut items: Vec<ListItem> = history
         .timeline
