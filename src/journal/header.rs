@@ -1,6 +1,6 @@
 //! The header: what the run is (runbook and its SHA-256, mode), who runs it (principal, key,
 //! host, unix user, SSH connection), with which values (non-secret variables; for secrets only
-//! an HMAC keyed by the session id), and the session key it delegates to.
+//! a salted Argon2id hash), and the session key it delegates to.
 
 use std::collections::BTreeMap;
 
@@ -15,15 +15,14 @@ use crate::engine::output_file::hex;
 use crate::runbook::model::Runbook;
 use crate::runbook::template::Scope;
 
-pub(crate) struct HeaderInput<'a> {
+/// What a new journal's header says about its run.
+pub(crate) struct RunFacts<'a> {
     pub run_id: &'a str,
     pub runbook: &'a Runbook,
     pub runbook_bytes: &'a [u8],
     pub mode: Mode,
-    pub operator: &'a OperatorKey,
     pub principal: &'a str,
     pub scope: &'a Scope,
-    pub session_key: String,
 }
 
 pub(crate) fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {
@@ -36,7 +35,11 @@ pub(crate) fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorR
 }
 
 /// The header of a new journal. Fails only when no randomness can be had for a secret's salt.
-pub(crate) fn build_header(input: &HeaderInput) -> std::io::Result<HeaderBody> {
+pub(crate) fn build_header(
+    input: &RunFacts<'_>,
+    operator: &OperatorKey,
+    session_key: String,
+) -> std::io::Result<HeaderBody> {
     let mut vars = BTreeMap::new();
     let mut secrets = BTreeMap::new();
     for var in &input.runbook.vars {
@@ -60,14 +63,14 @@ pub(crate) fn build_header(input: &HeaderInput) -> std::io::Result<HeaderBody> {
         },
         mode: input.mode,
         namespace: namespace_for(input.mode).into(),
-        operator: operator_ref(input.operator, input.principal),
+        operator: operator_ref(operator, input.principal),
         host: hostname(),
         unix_user: unix_user(),
         ssh_connection: ssh_connection(),
         tool_version: concat!("cutover ", env!("CARGO_PKG_VERSION")).into(),
         vars,
         secrets,
-        session_key: input.session_key.clone(),
+        session_key,
         expected_ms: input
             .runbook
             .expected_duration

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::entry::{Body, ResumeBody, TornFragment, namespace_for};
 use super::file::{ChainState, JournalError, JournalFile};
-use super::header::{HeaderInput, build_header};
+use super::header::{RunFacts, build_header};
 use super::keys::operator::OperatorKey;
 use super::keys::random::random_bytes;
 use super::keys::session::SessionKey;
@@ -19,19 +19,6 @@ use super::run_lock::{LockError, lock_exclusive};
 use super::verify::report::Verification;
 use crate::engine::events::Mode;
 use crate::engine::output_file::hex;
-use crate::runbook::model::Runbook;
-use crate::runbook::template::Scope;
-
-/// What a new journal's header says about its run.
-pub struct JournalStart<'a> {
-    pub run_dir: &'a Path,
-    pub run_id: &'a str,
-    pub runbook: &'a Runbook,
-    pub runbook_bytes: &'a [u8],
-    pub mode: Mode,
-    pub principal: &'a str,
-    pub scope: &'a Scope,
-}
 
 /// An existing journal, opened for appending and locked before a byte of it was read, with
 /// every byte it held then. Nothing a resume appends is decided from bytes read before the lock:
@@ -77,22 +64,17 @@ impl LockedJournal {
 
 impl JournalFile {
     /// Creates the journal of a new run, its header signed by `operator`.
-    pub fn start(run: &JournalStart<'_>, operator: OperatorKey) -> Result<Self, JournalError> {
+    pub(crate) fn start(
+        run_dir: &Path,
+        run: &RunFacts<'_>,
+        operator: OperatorKey,
+    ) -> Result<Self, JournalError> {
         let sid = hex(&random_bytes::<16>().map_err(JournalError::Randomness)?);
         let session = SessionKey::generate().map_err(JournalError::Randomness)?;
-        let header = build_header(&HeaderInput {
-            run_id: run.run_id,
-            runbook: run.runbook,
-            runbook_bytes: run.runbook_bytes,
-            mode: run.mode,
-            operator: &operator,
-            principal: run.principal,
-            scope: run.scope,
-            session_key: session.public_base64(),
-        })
-        .map_err(JournalError::Header)?;
+        let header =
+            build_header(run, &operator, session.public_base64()).map_err(JournalError::Header)?;
         Self::create(
-            run.run_dir,
+            run_dir,
             sid,
             namespace_for(run.mode),
             operator,

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::entry::namespace_for;
 use super::file::JournalFile;
-use super::header::{HeaderInput, build_header};
+use super::header::{RunFacts, build_header};
 use super::keys::operator::OperatorKey;
 use super::keys::session::SessionKey;
 use crate::engine::events::Mode;
@@ -24,16 +24,18 @@ pub(crate) fn drill_journal(dir: &Path) -> JournalFile {
     let operator = OperatorKey::drill_key(&dir.join("config")).unwrap();
     let session = SessionKey::generate().unwrap();
     let sid = "0".repeat(32);
-    let header = build_header(&HeaderInput {
-        run_id: "test",
-        runbook: &runbook,
-        runbook_bytes: RUNBOOK.as_bytes(),
-        mode: Mode::Drill,
-        operator: &operator,
-        principal: "tester",
-        scope: &Scope::default(),
-        session_key: session.public_base64(),
-    })
+    let header = build_header(
+        &RunFacts {
+            run_id: "test",
+            runbook: &runbook,
+            runbook_bytes: RUNBOOK.as_bytes(),
+            mode: Mode::Drill,
+            principal: "tester",
+            scope: &Scope::default(),
+        },
+        &operator,
+        session.public_base64(),
+    )
     .unwrap();
     JournalFile::create(
         dir,

@@ -14,7 +14,7 @@ use crate::engine::context::RunSettings;
 use crate::engine::events::Mode;
 use crate::engine::run::RunPlan;
 use crate::journal::file::JournalFile;
-use crate::journal::open::JournalStart;
+use crate::journal::header::RunFacts;
 use crate::runbook::model::Runbook;
 
 /// A run ready for the engine: its plan and the journal that records it.
@@ -40,8 +40,8 @@ pub fn start(
     } = prepared;
     let plan = plan_run(request, runbook, &bytes, mode, &log_dir, typed)?;
     let journal = JournalFile::start(
-        &JournalStart {
-            run_dir: &plan.run_dir,
+        &plan.run_dir,
+        &RunFacts {
             run_id: &plan.run_id,
             runbook: &plan.runbook,
             runbook_bytes: &bytes,

@@ -7,6 +7,7 @@ pub(crate) mod header;
 pub(crate) mod overlay;
 pub(crate) mod question;
 pub(crate) mod screen;
+pub(crate) mod side_list;
 pub(crate) mod steps;
 pub(crate) mod theme;
 

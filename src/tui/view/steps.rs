@@ -2,10 +2,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
+use ratatui::widgets::ListItem;
 
+use super::side_list::render_side_list;
 use super::theme::Theme;
 use crate::tui::state::App;
 
@@ -36,12 +37,5 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Span::styled(row.info.title.clone(), style),
         ])));
     }
-    let block = Block::default()
-        .borders(Borders::RIGHT)
-        .border_style(theme.dim());
-    let list = List::new(items)
-        .block(block)
-        .highlight_style(Style::default().add_modifier(Modifier::REVERSED));
-    let mut state = ListState::default().with_selected(Some(selected_item));
-    frame.render_stateful_widget(list, area, &mut state);
+    render_side_list(frame, area, items, selected_item, theme);
 }

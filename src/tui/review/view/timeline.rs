@@ -6,12 +6,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
+use ratatui::widgets::ListItem;
 
 use crate::journal::history::model::Importance;
 use crate::journal::verify::report::Verdict;
 use crate::tui::review::state::ReviewApp;
 use crate::tui::runbook_text::for_terminal;
+use crate::tui::view::side_list::render_side_list;
 use crate::tui::view::theme::Theme;
 
 /// `22:51:29` from `2026-11-22T22:51:29.123Z`.
@@ -58,12 +59,5 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &ReviewApp, theme: Them
             theme.problem().add_modifier(Modifier::REVERSED),
         ))));
     }
-    let block = Block::default()
-        .borders(Borders::RIGHT)
-        .border_style(theme.dim());
-    let list = List::new(items)
-        .block(block)
-        .highlight_style(Style::default().add_modifier(Modifier::REVERSED));
-    let mut state = ListState::default().with_selected(Some(app.selected));
-    frame.render_stateful_widget(list, area, &mut state);
+    render_side_list(frame, area, items, app.selected, theme);
 }
