@@ -71,7 +71,7 @@ impl Run {
     fn line_of(&self, kind: &str) -> usize {
         self.lines()
             .iter()
-            .position(|l| parse_entry(l).is_some_and(|e| e.body.kind() == kind))
+            .position(|l| parse_entry(l).is_some_and(|e| e.body.kind().as_str() == kind))
             .unwrap()
             + 1
     }

@@ -613,10 +613,10 @@ fn the_review_jumps_between_failures_and_decisions_and_says_when_there_is_none()
     app.key(KeyEvent::from(KeyCode::Char('f')));
     let failure = app.selected_entry().unwrap().clone();
     assert_eq!(failure.step.as_deref(), Some("smoke"));
-    assert_eq!(failure.kind, "step_result");
+    assert_eq!(failure.kind.as_str(), "step_result");
     app.key(KeyEvent::from(KeyCode::Char('d')));
     let decision = app.selected_entry().unwrap();
-    assert_eq!(decision.kind, "decision");
+    assert_eq!(decision.kind.as_str(), "decision");
     assert!(decision.line > failure.line);
     app.key(KeyEvent::from(KeyCode::Char('F')));
     assert_eq!(app.selected_entry().unwrap().line, failure.line);

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::runbook::kinds::window::WindowAction;
+use crate::runbook::model::StepKind;
 
 /// How the run was started; decides the journal's mode and signing namespace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -330,7 +331,7 @@ pub enum Event {
     StepStarted {
         step: String,
         title: String,
-        kind: String,
+        kind: StepKind,
         attempt: u32,
         /// The resolved command or request, secrets masked.
         action: String,

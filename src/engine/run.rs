@@ -322,7 +322,7 @@ impl Engine {
                 .emit(Event::StepStarted {
                     step: step.id.value.clone(),
                     title: step.title.clone(),
-                    kind: step.kind_name().into(),
+                    kind: step.kind(),
                     attempt,
                     action: action_text.clone(),
                     rollback: in_rollback,

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::runbook::model::StepKind;
+
 use crate::engine::events::{
     ConfirmVia, Decision, Mode, OutputRecord, RunStatus, ServiceState, StepStatus,
 };
@@ -66,23 +68,87 @@ pub enum Body {
     Footer(FooterBody),
 }
 
-impl Body {
-    pub fn kind(&self) -> &'static str {
+/// An entry's `kind`, the word that says which body it carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    Header,
+    PhaseStart,
+    StepStart,
+    StepResult,
+    Probe,
+    Confirm,
+    Decision,
+    Note,
+    Service,
+    Window,
+    Checkpoint,
+    Suspend,
+    Resume,
+    Footer,
+}
+
+impl EntryKind {
+    pub const ALL: [EntryKind; 14] = [
+        Self::Header,
+        Self::PhaseStart,
+        Self::StepStart,
+        Self::StepResult,
+        Self::Probe,
+        Self::Confirm,
+        Self::Decision,
+        Self::Note,
+        Self::Service,
+        Self::Window,
+        Self::Checkpoint,
+        Self::Suspend,
+        Self::Resume,
+        Self::Footer,
+    ];
+
+    /// The word the journal writes.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Self::Header(_) => "header",
-            Self::PhaseStart(_) => "phase_start",
-            Self::StepStart(_) => "step_start",
-            Self::StepResult(_) => "step_result",
-            Self::Probe(_) => "probe",
-            Self::Confirm(_) => "confirm",
-            Self::Decision(_) => "decision",
-            Self::Note(_) => "note",
-            Self::Service(_) => "service",
-            Self::Window(_) => "window",
-            Self::Checkpoint(_) => "checkpoint",
-            Self::Suspend(_) => "suspend",
-            Self::Resume(_) => "resume",
-            Self::Footer(_) => "footer",
+            Self::Header => "header",
+            Self::PhaseStart => "phase_start",
+            Self::StepStart => "step_start",
+            Self::StepResult => "step_result",
+            Self::Probe => "probe",
+            Self::Confirm => "confirm",
+            Self::Decision => "decision",
+            Self::Note => "note",
+            Self::Service => "service",
+            Self::Window => "window",
+            Self::Checkpoint => "checkpoint",
+            Self::Suspend => "suspend",
+            Self::Resume => "resume",
+            Self::Footer => "footer",
+        }
+    }
+}
+
+impl std::fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Body {
+    pub fn kind(&self) -> EntryKind {
+        match self {
+            Self::Header(_) => EntryKind::Header,
+            Self::PhaseStart(_) => EntryKind::PhaseStart,
+            Self::StepStart(_) => EntryKind::StepStart,
+            Self::StepResult(_) => EntryKind::StepResult,
+            Self::Probe(_) => EntryKind::Probe,
+            Self::Confirm(_) => EntryKind::Confirm,
+            Self::Decision(_) => EntryKind::Decision,
+            Self::Note(_) => EntryKind::Note,
+            Self::Service(_) => EntryKind::Service,
+            Self::Window(_) => EntryKind::Window,
+            Self::Checkpoint(_) => EntryKind::Checkpoint,
+            Self::Suspend(_) => EntryKind::Suspend,
+            Self::Resume(_) => EntryKind::Resume,
+            Self::Footer(_) => EntryKind::Footer,
         }
     }
 
@@ -151,7 +217,7 @@ pub struct PhaseStartBody {
 pub struct StepStartBody {
     pub step: String,
     pub title: String,
-    pub kind: String,
+    pub kind: StepKind,
     pub attempt: u32,
     /// The resolved command or request, secrets masked.
     pub action: String,
@@ -421,6 +487,19 @@ mod tests {
             let json = serde_json::to_value(mark).unwrap();
             assert_eq!(json, mark.as_str());
             assert_eq!(mark.to_string(), mark.as_str());
+        }
+    }
+
+    #[test]
+    fn every_entry_kind_is_a_word_the_parser_knows() {
+        for kind in EntryKind::ALL {
+            let line = format!(
+                r#"{{"v":1,"sid":"s","seq":0,"prev":"p","ts":"t","kind":"{kind}","body":{{}}}}"#
+            );
+            match Entry::parse(&line) {
+                Err(EntryParseError::Body { kind: said, .. }) => assert_eq!(said, kind.as_str()),
+                other => panic!("{kind}: {other:?}"),
+            }
         }
     }
 }

@@ -40,7 +40,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
         } => journal.append(Body::StepStart(StepStartBody {
             step: step.clone(),
             title: title.clone(),
-            kind: kind.clone(),
+            kind: *kind,
             attempt: *attempt,
             action: action.clone(),
             rollback: *rollback,

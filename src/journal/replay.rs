@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::entry::Body;
 use super::verify::report::VerifiedEntry;
 use crate::engine::events::{Decision, PolicyAction, ServiceState, StepStatus};
+use crate::runbook::model::StepKind;
 
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct RunState {
@@ -29,11 +30,11 @@ pub(crate) struct RunState {
 
 pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
     let mut state = RunState::default();
-    let mut running: Option<(String, String)> = None; // (step, kind)
+    let mut running: Option<(String, StepKind)> = None;
     for verified in entries {
         match &verified.entry.body {
             Body::StepStart(start) => {
-                running = Some((start.step.clone(), start.kind.clone()));
+                running = Some((start.step.clone(), start.kind));
                 let last = state.attempts.entry(start.step.clone()).or_default();
                 *last = (*last).max(start.attempt);
                 if start.rollback {
@@ -102,7 +103,7 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
     // A manual step waiting for its operator has a start and no result, but it did nothing:
     // asking again is safe. Anything else that started and did not finish is interrupted.
     if let Some((step, kind)) = running
-        && kind != "manual"
+        && kind != StepKind::Manual
     {
         state.interrupted = Some(step);
     }

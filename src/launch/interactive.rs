@@ -28,7 +28,7 @@ pub(crate) fn run_info(prepared: &Prepared, run_dir: String) -> RunInfo {
         id: step.id.value.clone(),
         title: for_terminal(&step.title),
         phase: for_terminal(phase),
-        kind: step.kind_name().to_string(),
+        kind: step.kind(),
         description: step.description.clone(),
         rollback,
     };

@@ -328,7 +328,8 @@ pub(crate) fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
                     step: decided.step.clone(),
                     choice,
                     reason,
-                    by: (choice != "policy").then(|| decided.by.clone()),
+                    by: (!matches!(decided.decision, Decision::Policy { .. }))
+                        .then(|| decided.by.clone()),
                     on_resume: decided.on_resume,
                     words: decided.decision.to_string(),
                 }
@@ -378,7 +379,7 @@ fn step_part(history: &RunHistory, step: &StepRecord) -> StepPart {
     StepPart {
         id: step.id.clone(),
         title: step.title.clone(),
-        kind: step.kind.clone(),
+        kind: step.kind.map(|kind| kind.to_string()).unwrap_or_default(),
         phase: step.phase.clone(),
         rollback: step.rollback,
         status: outcome.word(),

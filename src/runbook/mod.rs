@@ -1,6 +1,7 @@
 //! Runbooks: the TOML format, its model, templating, and the diagnostics of `cutover check`.
 
 pub(crate) mod check;
+pub(crate) mod check_output;
 pub(crate) mod diagnostic;
 pub(crate) mod duration;
 pub(crate) mod fields;

@@ -108,8 +108,59 @@ pub struct Step {
 }
 
 impl Step {
-    pub fn kind_name(&self) -> &'static str {
-        self.action.kind_name()
+    pub fn kind(&self) -> StepKind {
+        self.action.kind()
+    }
+}
+
+/// A step's kind, as the runbook writes it (`kind = "command"`) and the journal records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    Command,
+    Http,
+    Manual,
+    Env,
+    Wait,
+    Window,
+    Progressive,
+    Service,
+}
+
+impl StepKind {
+    pub const ALL: [StepKind; 8] = [
+        Self::Command,
+        Self::Http,
+        Self::Manual,
+        Self::Env,
+        Self::Wait,
+        Self::Window,
+        Self::Progressive,
+        Self::Service,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Command => "command",
+            Self::Http => "http",
+            Self::Manual => "manual",
+            Self::Env => "env",
+            Self::Wait => "wait",
+            Self::Window => "window",
+            Self::Progressive => "progressive",
+            Self::Service => "service",
+        }
+    }
+
+    /// It runs a process whose command line is shown before it runs.
+    pub fn runs_a_command(self) -> bool {
+        matches!(self, Self::Command | Self::Service | Self::Progressive)
+    }
+}
+
+impl std::fmt::Display for StepKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -127,16 +178,16 @@ pub enum StepAction {
 }
 
 impl StepAction {
-    pub fn kind_name(&self) -> &'static str {
+    pub fn kind(&self) -> StepKind {
         match self {
-            Self::Command(_) => "command",
-            Self::Http(_) => "http",
-            Self::Manual(_) => "manual",
-            Self::Env(_) => "env",
-            Self::Wait(_) => "wait",
-            Self::Window(_) => "window",
-            Self::Progressive(_) => "progressive",
-            Self::Service(_) => "service",
+            Self::Command(_) => StepKind::Command,
+            Self::Http(_) => StepKind::Http,
+            Self::Manual(_) => StepKind::Manual,
+            Self::Env(_) => StepKind::Env,
+            Self::Wait(_) => StepKind::Wait,
+            Self::Window(_) => StepKind::Window,
+            Self::Progressive(_) => StepKind::Progressive,
+            Self::Service(_) => StepKind::Service,
         }
     }
 

@@ -9,13 +9,14 @@ use crate::engine::control::Control;
 use crate::engine::events::{Decision, Event, Mode, Prompt, StepStatus, Stream};
 use crate::engine::interrupt::Interrupt;
 use crate::runbook::kinds::manual::NotesPolicy;
+use crate::runbook::model::StepKind;
 
 pub(super) fn info() -> RunInfo {
-    let step = |id: &str, kind: &str, rollback: bool| StepInfo {
+    let step = |id: &str, kind: StepKind, rollback: bool| StepInfo {
         id: id.into(),
         title: format!("Step {id}"),
         phase: "main".into(),
-        kind: kind.into(),
+        kind,
         description: String::new(),
         rollback,
     };
@@ -30,10 +31,10 @@ pub(super) fn info() -> RunInfo {
         run_dir: "/runs/nexus/1".into(),
         expected: None,
         steps: vec![
-            step("backup", "command", false),
-            step("announce", "manual", false),
-            step("migrate", "command", false),
-            step("restore", "command", true),
+            step("backup", StepKind::Command, false),
+            step("announce", StepKind::Manual, false),
+            step("migrate", StepKind::Command, false),
+            step("restore", StepKind::Command, true),
         ],
     }
 }
@@ -259,7 +260,7 @@ fn q_asks_before_suspending_and_never_interrupts_a_running_step() {
     app.apply(&Event::StepStarted {
         step: "backup".into(),
         title: "b".into(),
-        kind: "command".into(),
+        kind: StepKind::Command,
         attempt: 1,
         action: "pg_dump".into(),
         rollback: false,
@@ -305,7 +306,7 @@ fn ctrl_c_asks_then_aborts_the_step() {
     app.apply(&Event::StepStarted {
         step: "migrate".into(),
         title: "m".into(),
-        kind: "command".into(),
+        kind: StepKind::Command,
         attempt: 1,
         action: "x".into(),
         rollback: false,
@@ -329,7 +330,7 @@ fn output_follows_the_tail_and_scrolls_back() {
     app.apply(&Event::StepStarted {
         step: "backup".into(),
         title: "b".into(),
-        kind: "command".into(),
+        kind: StepKind::Command,
         attempt: 1,
         action: "x".into(),
         rollback: false,

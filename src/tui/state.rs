@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::engine::events::{Mode, Prompt, RunStatus, StepStatus};
+use crate::runbook::model::StepKind;
 
 use super::output_buffer::OutputBuffer;
 use super::text_entry::TextEntry;
@@ -28,7 +29,7 @@ pub(crate) struct StepInfo {
     pub id: String,
     pub title: String,
     pub phase: String,
-    pub kind: String,
+    pub kind: StepKind,
     pub description: String,
     pub rollback: bool,
 }

@@ -63,7 +63,7 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
             Body::StepStart(start) => {
                 let step = step_mut(&mut history.steps, &start.step);
                 step.title = start.title.clone();
-                step.kind = start.kind.clone();
+                step.kind = Some(start.kind);
                 step.rollback = start.rollback;
                 if step.attempts.is_empty() {
                     step.phase = if start.rollback { None } else { phase.clone() };
@@ -247,7 +247,7 @@ fn step_mut<'a>(steps: &'a mut Vec<StepRecord>, id: &str) -> &'a mut StepRecord 
             steps.push(StepRecord {
                 id: id.to_string(),
                 title: id.to_string(),
-                kind: String::new(),
+                kind: None,
                 rollback: false,
                 phase: None,
                 attempts: Vec::new(),

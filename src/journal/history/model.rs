@@ -6,7 +6,7 @@
 
 use crate::engine::events::{ConfirmVia, Decision, PolicyAction, StepStatus};
 use crate::journal::entry::{
-    FooterBody, HeaderBody, OperatorRef, ProbeBody, StepResultBody, TornFragment,
+    EntryKind, FooterBody, HeaderBody, OperatorRef, ProbeBody, StepResultBody, TornFragment,
 };
 use crate::journal::verify::report::{Finding, Verdict};
 
@@ -68,7 +68,7 @@ pub struct TimelineEntry {
     pub line: usize,
     pub seq: u64,
     pub ts: String,
-    pub kind: &'static str,
+    pub kind: EntryKind,
     pub step: Option<String>,
     /// Index into [`RunHistory::sessions`]: whose session wrote it.
     pub session: usize,
@@ -91,7 +91,8 @@ pub struct PhaseRecord {
 pub struct StepRecord {
     pub id: String,
     pub title: String,
-    pub kind: String,
+    /// `None` until its start is read (a decision can name a step first).
+    pub kind: Option<crate::runbook::model::StepKind>,
     pub rollback: bool,
     /// The phase it ran in; `None` in the rollback section.
     pub phase: Option<String>,
@@ -304,8 +305,8 @@ impl RunHistory {
             .timeline
             .iter()
             .rev()
-            .find(|e| e.kind != "checkpoint")
-            .is_some_and(|e| e.kind == "suspend");
+            .find(|e| e.kind != EntryKind::Checkpoint)
+            .is_some_and(|e| e.kind == EntryKind::Suspend);
         if suspended_last {
             "suspended"
         } else {
@@ -354,7 +355,7 @@ mod tests {
         StepRecord {
             id: "s".into(),
             title: "S".into(),
-            kind: "command".into(),
+            kind: Some(crate::runbook::model::StepKind::Command),
             rollback: false,
             phase: None,
             attempts,

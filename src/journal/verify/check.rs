@@ -315,7 +315,7 @@ impl State<'_> {
             .map_err(|_| at("E_GARBAGE", None, None, "the JSON is not UTF-8".into()))?;
         let entry = Entry::parse(json)
             .map_err(|e| at("E_GARBAGE", None, None, format!("not a journal entry: {e}")))?;
-        let (seq, kind) = (Some(entry.seq), Some(entry.body.kind()));
+        let (seq, kind) = (Some(entry.seq), Some(entry.body.kind().as_str()));
         let at = |code, message: String| finding(code, Some(line.number), seq, kind, message);
         // E_FORMAT: strict base64 after a known prefix.
         let signature = line::parse_signature(columns[1]).ok_or_else(|| {
@@ -393,7 +393,7 @@ impl State<'_> {
                 self.signatures.push(super::signatures::PendingSignature {
                     line: line.number,
                     seq: entry.seq,
-                    kind: entry.body.kind(),
+                    kind: entry.body.kind().as_str(),
                     key,
                     message,
                     signature,
@@ -622,7 +622,7 @@ impl State<'_> {
             .push_operator(super::signatures::PendingOperatorSignature {
                 line: line_number,
                 seq: entry.seq,
-                kind: entry.body.kind(),
+                kind: entry.body.kind().as_str(),
                 key: signer_key.clone(),
                 namespace: header.namespace.clone(),
                 message: message.to_vec(),

@@ -1,12 +1,41 @@
-//! The summary verify prints: what the journal is, who signed it, how the run ended, and the
-//! anchor to paste into the change ticket.
+//! What verify prints: the verdict, the first error and where trust ends, warnings and
+//! notices, then what the journal is, who signed it, how the run ended, and the anchor to
+//! paste into the change ticket.
 
 use std::collections::BTreeSet;
 
 use super::report::{Verdict, Verification};
 use crate::journal::entry::Body;
 
-pub(crate) fn fact_lines(verification: &Verification) -> Vec<String> {
+/// The whole text `cutover verify` prints (not yet made printable).
+pub(crate) fn verification_text(verification: &Verification) -> String {
+    let mut out = String::new();
+    out.push_str(verification.verdict.word());
+    out.push('\n');
+    if let Some(error) = &verification.error {
+        out.push_str(&format!("{error}\n"));
+        if let Some(last) = verification.entries.last() {
+            out.push_str(&format!(
+                "trusted: lines 1 to {} (up to seq {})\n",
+                last.line, last.entry.seq
+            ));
+        }
+    }
+    for warning in &verification.warnings {
+        out.push_str(&format!("{warning}\n"));
+    }
+    for notice in &verification.notices {
+        out.push_str(&format!("{notice}\n"));
+    }
+    if verification.error.is_none() {
+        for line in fact_lines(verification) {
+            out.push_str(&format!("{line}\n"));
+        }
+    }
+    out
+}
+
+fn fact_lines(verification: &Verification) -> Vec<String> {
     let mut lines = Vec::new();
     let Some(header) = &verification.header else {
         return lines;

@@ -36,10 +36,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         top.push(Line::from(paragraph));
     }
     if !row.action.is_empty() {
-        let prompt = if row.info.kind == "command"
-            || row.info.kind == "service"
-            || row.info.kind == "progressive"
-        {
+        let prompt = if row.info.kind.runs_a_command() {
             "$ "
         } else {
             ""

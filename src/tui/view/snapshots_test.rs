@@ -20,7 +20,7 @@ fn started(step: &str, action: &str, rollback: bool) -> Event {
     Event::StepStarted {
         step: step.into(),
         title: step.into(),
-        kind: "command".into(),
+        kind: crate::runbook::model::StepKind::Command,
         attempt: 1,
         action: action.into(),
         rollback,

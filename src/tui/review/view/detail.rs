@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::timeline::clock_of;
 use crate::engine::steps::http_probe::ProbeSummary;
+use crate::journal::entry::EntryKind;
 use crate::journal::history::model::{RunHistory, StepEnding, StepRecord};
 use crate::runbook::duration::{format_duration, human_ms};
 use crate::tui::review::state::ReviewApp;
@@ -41,8 +42,8 @@ pub(crate) fn lines(app: &ReviewApp, theme: Theme) -> Vec<Line<'static>> {
         return lines;
     }
     match entry.kind {
-        "header" => header_lines(&mut lines, history),
-        "resume" => {
+        EntryKind::Header => header_lines(&mut lines, history),
+        EntryKind::Resume => {
             if let Some(session) = history.sessions.get(entry.session) {
                 lines.push(Line::from(format!(
                     "resumed by {} — key {} ({}) on {} as {}{}",
@@ -135,7 +136,11 @@ fn step_lines(
     lines.push(Line::from(vec![
         bold(for_terminal(&step.title)),
         Span::styled(
-            format!("  [{} {}] {place}", step.kind, step.id),
+            format!(
+                "  [{} {}] {place}",
+                step.kind.map_or("?", |kind| kind.as_str()),
+                step.id
+            ),
             theme.dim(),
         ),
     ]));
