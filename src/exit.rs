@@ -112,6 +112,7 @@ impl Failure {
                 | LaunchError::ProductionNotConfirmed { .. }
                 | LaunchError::UnknownStep { .. }
                 | LaunchError::NoLogDir
+                | LaunchError::LogDir { .. }
                 | LaunchError::Key(_)
                 | LaunchError::Variables(_)
                 | LaunchError::RunFolder(RunFolderError::NotPrivate { .. })
@@ -237,6 +238,13 @@ mod tests {
                 2,
             ),
             (launch(LaunchError::NoLogDir), 2),
+            (
+                launch(LaunchError::LogDir {
+                    path: path(),
+                    source: io(),
+                }),
+                2,
+            ),
             (launch(LaunchError::Key(KeyError::NoProductionKey)), 2),
             (
                 launch(LaunchError::Variables(VariableProblems(vec!["x".into()]))),

@@ -608,3 +608,79 @@ fn a_value_captured_from_an_api_that_echoes_a_token_is_a_secret_everywhere() {
     );
     assert!(!journal.contains("\"captures\":{\"session\""), "{journal}");
 }
+
+#[test]
+fn run_paths_are_absolute_and_a_resumed_run_reports_the_whole_run_duration() {
+    let dir = tempfile::tempdir().unwrap();
+    // The second step runs from `/`: a relative `{{ run.dir }}` would touch the wrong file.
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"gate\"\nkind = \"manual\"\ninstructions = \"Go.\"\n\n\
+         [[phase.step]]\nid = \"mark\"\nkind = \"command\"\ncwd = \"/\"\nrun = \"touch {{{{ run.dir }}}}/marker\"\n"
+    );
+    runbook(dir.path(), &text);
+    let started = std::time::Instant::now();
+    let first = cutover()
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "runbook.toml",
+            "--headless",
+            "--auto",
+            "--log-dir",
+            "runs",
+            "--key",
+        ])
+        .arg(key_file())
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(3), "{}", stderr(&first));
+    let run = run_dir(&dir.path().join("runs"));
+    let relative = run.strip_prefix(dir.path()).unwrap().to_path_buf();
+    assert!(relative.is_relative());
+    std::thread::sleep(Duration::from_millis(1200));
+    let resumed = cutover()
+        .current_dir(dir.path())
+        .arg("resume")
+        .arg(&relative)
+        .args(["--confirm", "gate", "--key"])
+        .arg(key_file())
+        .output()
+        .unwrap();
+    let err = stderr(&resumed);
+    assert_eq!(resumed.status.code(), Some(0), "{err}");
+    assert!(run.join("marker").exists(), "{err}");
+    let took: f64 = err
+        .split("run passed in ")
+        .nth(1)
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no duration in {err}"));
+    let whole = started.elapsed().as_secs_f64();
+    assert!(
+        took >= 1.2 && took <= whole + 0.1,
+        "{took} s of {whole} s: {err}"
+    );
+}
+
+#[test]
+fn a_runbook_without_an_environment_that_has_no_key_says_why_it_is_production() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = runbook(
+        dir.path(),
+        &format!("{HEAD}\n[[phase.step]]\nid = \"a\"\nkind = \"command\"\nrun = \"true\"\n"),
+    );
+    let output = cutover()
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .args(["run", "--headless", "--log-dir"])
+        .arg(dir.path().join("runs"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("a runbook runs as production unless it says `environment = \"drill\"`"),
+        "{err}"
+    );
+    assert!(!dir.path().join("runs").exists(), "nothing was started");
+}

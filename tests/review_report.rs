@@ -683,3 +683,29 @@ fn the_review_in_a_real_terminal_shows_the_verdict_jumps_and_restores_the_termin
     assert_eq!(pane.exit_code(), 4, "review exits with verify's code");
     pane.assert_terminal_restored();
 }
+
+#[test]
+fn every_report_shows_what_the_steps_captured() {
+    let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[[phase]]\nid = \"main\"\n\n\
+                [[phase.step]]\nid = \"version\"\nkind = \"command\"\nrun = \"echo noise; echo v2.4.1\"\ncapture = \"deployed\"\n";
+    let ran = support::test_run::Test::run_headless(text).run();
+    let run = ran.run_dir();
+    let report = |format: &str| {
+        let output = cutover()
+            .args(["report", "--format", format])
+            .arg(&run)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let markdown = report("md");
+    assert!(markdown.contains("## Captured values"), "{markdown}");
+    assert!(
+        markdown.contains("- `version`: `deployed` = `v2.4.1`"),
+        "{markdown}"
+    );
+    let json: Value = serde_json::from_str(&report("json")).unwrap();
+    assert_eq!(json["steps"][0]["captures"]["deployed"], "v2.4.1");
+    assert!(report("html").contains("Captured values"));
+}

@@ -58,6 +58,9 @@ pub struct ResumePoint {
     pub services: Vec<String>,
     /// The last attempt number journaled for each step; attempts continue after it.
     pub attempts: std::collections::BTreeMap<String, u32>,
+    /// How long ago the run started (its header's time): the run's duration counts from
+    /// there, not from the resume.
+    pub since_start: std::time::Duration,
 }
 
 /// What to do after a step.
@@ -88,6 +91,12 @@ impl Engine {
             interrupt,
         } = intake;
         let scrubber = Scrubber::new(plan.scope.secret_values());
+        // A resumed run's duration is the run's, not only the resumed part's.
+        let started = plan
+            .resume
+            .as_ref()
+            .and_then(|resume| Instant::now().checked_sub(resume.since_start))
+            .unwrap_or_else(Instant::now);
         let mut emitter = emitter;
         emitter.scrub_with(scrubber.clone());
         Self {
@@ -99,7 +108,7 @@ impl Engine {
             services: Services::default(),
             window: WindowClock::default(),
             scrubber,
-            started: Instant::now(),
+            started,
             first_failure: None,
         }
     }

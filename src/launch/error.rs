@@ -31,6 +31,12 @@ pub enum LaunchError {
     UnknownStep { flag: &'static str, step: String },
     #[error("find where run folders go: pass --log-dir DIR or set $CUTOVER_LOG_DIR")]
     NoLogDir,
+    #[error("make {} an absolute path", path.display())]
+    LogDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Key(#[from] KeyError),
     #[error(transparent)]

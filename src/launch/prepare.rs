@@ -45,6 +45,11 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
     check_step_names(request, &runbook)?;
     let env = |name: &str| std::env::var(name).ok();
     let log_dir = default_log_dir(request.log_dir.as_deref(), &env).ok_or(LaunchError::NoLogDir)?;
+    // `{{ run.dir }}` must name the folder from any step's own `cwd`.
+    let log_dir = std::path::absolute(&log_dir).map_err(|source| LaunchError::LogDir {
+        path: log_dir.clone(),
+        source,
+    })?;
     let (operator, notice) = choose_operator_key(request.key.as_deref(), mode, &env)?;
     if let Some(notice) = notice {
         eprintln!("cutover: {}", crate::terminal_text::plain(&notice));

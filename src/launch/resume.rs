@@ -35,7 +35,12 @@ use crate::runbook::model::Runbook;
 use crate::runbook::template::Scope;
 
 pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
-    let (journal_path, run_dir) = journal_paths(&request.run);
+    // `{{ run.dir }}` must name the folder from any step's own `cwd`: `resume runs/x/y` too.
+    let given = std::path::absolute(&request.run).map_err(|source| LaunchError::LogDir {
+        path: request.run.clone(),
+        source,
+    })?;
+    let (journal_path, run_dir) = journal_paths(&given);
     // Lock first, then read: every decision below comes from bytes read under the lock.
     let locked = LockedJournal::open(&run_dir)?;
     let verification = verify_bytes(&locked.bytes, &run_dir, &VerifyOptions::default());
@@ -83,6 +88,13 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
         .first()
         .map(|first| first.entry.sid.clone())
         .unwrap_or_default();
+    // Verify checked the header's `ts`; a clock that went backwards counts as no time.
+    let since_start = verification
+        .entries
+        .first()
+        .and_then(|first| first.entry.ts.parse::<jiff::Timestamp>().ok())
+        .and_then(|started| std::time::Duration::try_from(jiff::Timestamp::now() - started).ok())
+        .unwrap_or_default();
     let scope = rebuild_scope(&runbook, &header, &state, &run_dir, &sid, &env)?;
 
     let mut done = state.done.clone();
@@ -128,6 +140,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
             in_rollback: state.in_rollback,
             services: state.services.clone(),
             attempts: state.attempts.clone(),
+            since_start,
         }),
     };
     Ok(Launched { plan, journal })

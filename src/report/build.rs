@@ -148,6 +148,8 @@ pub(crate) struct StepPart {
     pub http_status: Option<u16>,
     pub message: Option<String>,
     pub output: Option<OutputRecord>,
+    /// What the last attempt captured, as the journal holds it.
+    pub captures: std::collections::BTreeMap<String, String>,
     /// Who confirmed it (a manual step's checklist, a dangerous step's phrase).
     pub confirmed_by: Vec<String>,
     pub checklist: Vec<String>,
@@ -394,6 +396,7 @@ fn step_part(history: &RunHistory, step: &StepRecord) -> StepPart {
         http_status: result.and_then(|r| r.http_status),
         message: result.map(|r| r.message.clone()),
         output: result.and_then(|r| r.output.clone()),
+        captures: result.map(|r| r.captures.clone()).unwrap_or_default(),
         confirmed_by: step
             .confirmations
             .iter()

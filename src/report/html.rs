@@ -73,6 +73,16 @@ pub(crate) fn render_html(report: &Report) -> String {
                             }
                         }
                     }
+                    @if report.steps.iter().any(|step| !step.captures.is_empty()) {
+                        h2 { "Captured values" }
+                        ul {
+                            @for step in &report.steps {
+                                @for (name, value) in &step.captures {
+                                    li { code { (step.id) } ": " code { (name) } " = " code { (value) } }
+                                }
+                            }
+                        }
+                    }
                     @if !report.notes.is_empty() {
                         h2 { "Notes" }
                         ul {

@@ -386,6 +386,29 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         out.push('\n');
     }
 
+    let captured: Vec<_> = report
+        .steps
+        .iter()
+        .flat_map(|step| {
+            step.captures
+                .iter()
+                .map(move |(name, value)| (step, name, value))
+        })
+        .collect();
+    if !captured.is_empty() {
+        let _ = writeln!(out, "## Captured values\n");
+        for (step, name, value) in captured {
+            let _ = writeln!(
+                out,
+                "- {}: {} = {}",
+                code(&step.id),
+                code(name),
+                code(value)
+            );
+        }
+        out.push('\n');
+    }
+
     if !report.notes.is_empty() {
         let _ = writeln!(out, "## Notes\n");
         for note in &report.notes {

@@ -57,7 +57,7 @@ pub enum KeyError {
     )]
     AgentNotEd25519(ssh_key::Algorithm),
     #[error(
-        "find an operator key: a production run needs one; start ssh-agent and `ssh-add` your Ed25519 key, or pass --key FILE"
+        "find an operator key: a production run needs one (a runbook runs as production unless it says `environment = \"drill\"` or the run is started with --drill or --dry-run); start ssh-agent and `ssh-add` your Ed25519 key, or pass --key FILE"
     )]
     NoProductionKey,
     #[error(
