@@ -83,6 +83,10 @@ rule! {
     every_problem_of_a_file_at_once => "several-problems-at-once",
     field_errors_do_not_hide_template_errors => "field-and-template-errors",
     nesting_past_the_limit_points_at_its_line => "too-deep",
+    a_condition_naming_no_step_is_an_error => "when-unknown-step",
+    a_condition_on_a_later_step_is_an_error => "when-later-step",
+    a_condition_with_a_misspelt_status_and_variable_is_an_error => "when-bad-names",
+    a_condition_that_is_not_cel_is_an_error => "when-syntax",
 }
 
 #[test]

@@ -684,3 +684,84 @@ fn a_runbook_without_an_environment_that_has_no_key_says_why_it_is_production() 
     );
     assert!(!dir.path().join("runs").exists(), "nothing was started");
 }
+
+#[test]
+fn conditions_decide_steps_and_phases_and_the_journal_says_how() {
+    let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[vars.release]\ndefault = \"v2\"\n\n\
+        [[phase]]\nid = \"main\"\n\n\
+        [[phase.step]]\nid = \"probe\"\nkind = \"command\"\nrun = \"exit 3\"\non_failure = \"continue\"\n\n\
+        [[phase.step]]\nid = \"fix\"\nkind = \"command\"\nrun = \"echo fixing\"\nwhen = \"steps.probe.status == 'failed' && steps.probe.exit == 3\"\n\n\
+        [[phase.step]]\nid = \"only-on-v1\"\nkind = \"command\"\nrun = \"echo v1\"\nwhen = \"release == 'v1'\"\n\n\
+        [[phase.step]]\nid = \"not-a-boolean\"\nkind = \"command\"\nrun = \"echo never\"\nwhen = \"release\"\non_failure = \"continue\"\n\n\
+        [[phase]]\nid = \"legacy\"\nwhen = \"release == 'v1'\"\n\n\
+        [[phase.step]]\nid = \"old-a\"\nkind = \"command\"\nrun = \"echo a\"\n\n\
+        [[phase.step]]\nid = \"old-b\"\nkind = \"command\"\nrun = \"echo b\"\n\n\
+        [[phase]]\nid = \"last\"\n\n[[phase.step]]\nid = \"end\"\nkind = \"command\"\nrun = \"true\"\n";
+    let ran = Test::run_headless(text)
+        .stderr_has("fix passed")
+        .stderr_has("only-on-v1 not applicable: condition `release == 'v1'` is false")
+        .stderr_has("not-a-boolean: condition `release` failed: `when` gave the string \"v2\", not true or false")
+        .stderr_has("old-a not applicable: phase legacy's condition `release == 'v1'` is false")
+        .stderr_has("old-b not applicable: phase legacy's condition")
+        .stderr_has("end passed")
+        .stderr_lacks("echo v1")
+        .run();
+    let journal = ran.read("journal.log");
+    let conditions: Vec<&str> = journal
+        .lines()
+        .filter(|line| line.contains(r#""kind":"condition""#))
+        .collect();
+    assert_eq!(conditions.len(), 5, "{journal}");
+    assert!(conditions[0].contains(r#""step":"fix","expression":"steps.probe.status == 'failed' && steps.probe.exit == 3","value":true"#), "{}", conditions[0]);
+    assert!(
+        conditions[1]
+            .contains(r#""step":"only-on-v1","expression":"release == 'v1'","value":false"#),
+        "{}",
+        conditions[1]
+    );
+    assert!(
+        conditions[2].contains(r#""value":null,"error":"#),
+        "{}",
+        conditions[2]
+    );
+    assert!(
+        conditions[3].contains(r#""step":"old-a","phase":"legacy""#),
+        "{}",
+        conditions[3]
+    );
+    assert!(
+        !ran.run_dir().join("output/only-on-v1.1.log").exists(),
+        "it never ran"
+    );
+    assert_eq!(verify(&ran.run_dir(), &[]).0, 0);
+    let report = cutover()
+        .args(["report", "--format", "json"])
+        .arg(ran.run_dir())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let status_of = |id: &str| {
+        report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .map(|s| s["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status_of("only-on-v1").as_deref(), Some("not applicable"));
+    assert_eq!(status_of("old-b").as_deref(), Some("not applicable"));
+    assert_eq!(status_of("fix").as_deref(), Some("passed"));
+}
+
+#[test]
+fn a_dry_run_evaluates_conditions_too() {
+    let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[vars.release]\ndefault = \"v2\"\n\n\
+        [[phase]]\nid = \"main\"\n\n\
+        [[phase.step]]\nid = \"v1-only\"\nkind = \"command\"\nrun = \"true\"\nwhen = \"release == 'v1'\"\n\n\
+        [[phase.step]]\nid = \"v2-only\"\nkind = \"command\"\nrun = \"true\"\nwhen = \"release == 'v2'\"\n";
+    Test::run_headless(text)
+        .args(&["--dry-run"])
+        .stderr_has("v1-only not applicable")
+        .stderr_has("v2-only simulated")
+        .run();
+}

@@ -250,6 +250,8 @@ fn redactions() -> insta::Settings {
     // A measured duration, also when a narrow column cut its unit off.
     // (Not a version: `cutover 0.1.0`, `v2.0.0` stay.)
     settings.add_filter(r"(^|[ (])\d+\.\d+s?([^.\d]|$)", "$1[secs]$2");
+    // A duration as wide as `0.04s` or `12.3s` leaves as much padding before the column rule.
+    settings.add_filter(r"\[secs\] *│", "[secs] │");
     settings.add_filter(r"first \d+", "first [n]");
     settings.add_filter(r"offset \d+", "offset [n]");
     settings

@@ -407,6 +407,16 @@ pub enum Event {
         step: String,
         state: ServiceState,
     },
+    /// A `when` condition was evaluated before a step: `value` false means the step is not
+    /// applicable and does not run; no value means it could not be evaluated (`error`).
+    Condition {
+        step: String,
+        /// Set when the condition is its phase's.
+        phase: Option<String>,
+        expression: String,
+        value: Option<bool>,
+        error: Option<String>,
+    },
     /// A note the operator typed.
     Noted {
         step: Option<String>,

@@ -1,6 +1,7 @@
 //! The engine: executes a runbook and emits events; knows no terminal and no file format.
 //! Its consumers (journal, TUI, headless reporter) send controls back.
 
+pub(crate) mod condition;
 pub mod context;
 pub mod control;
 pub mod controller;

@@ -3,13 +3,14 @@
 //! through the step's policy or the operator's choice, and the rollback section when chosen.
 //! Every side effect is preceded by its intent and followed by its outcome, both durable.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::condition::{StepFact, evaluate};
 use super::context::{Captured, RunSettings, StepContext, StepOutcome, StepStop};
 use super::control::Control;
 use super::controller::ControlIntake;
@@ -26,6 +27,7 @@ use super::spawn::ProcessScope;
 use super::steps::dispatch::{execute, shown_action};
 use super::steps::http_client::LazyHttpClients;
 use super::window_clock::WindowClock;
+use crate::runbook::condition::Condition;
 use crate::runbook::model::{FailurePolicy, Runbook, Step, StepAction};
 use crate::runbook::template::RenderError;
 use crate::runbook::template::Scope;
@@ -61,6 +63,15 @@ pub struct ResumePoint {
     /// How long ago the run started (its header's time): the run's duration counts from
     /// there, not from the resume.
     pub since_start: std::time::Duration,
+    /// What each step that ended did, as journaled, for `when` conditions.
+    pub facts: BTreeMap<String, StepFact>,
+}
+
+/// What a `when` condition said.
+enum Evaluated {
+    Holds,
+    False,
+    Failed(String),
 }
 
 /// What to do after a step.
@@ -82,6 +93,8 @@ pub struct Engine {
     scrubber: Scrubber,
     started: Instant,
     first_failure: Option<Instant>,
+    /// What each step that ended did, for `when` conditions.
+    facts: BTreeMap<String, StepFact>,
 }
 
 impl Engine {
@@ -91,6 +104,11 @@ impl Engine {
             interrupt,
         } = intake;
         let scrubber = Scrubber::new(plan.scope.secret_values());
+        let plan_facts = plan
+            .resume
+            .as_ref()
+            .map(|resume| resume.facts.clone())
+            .unwrap_or_default();
         // A resumed run's duration is the run's, not only the resumed part's.
         let started = plan
             .resume
@@ -110,6 +128,7 @@ impl Engine {
             scrubber,
             started,
             first_failure: None,
+            facts: plan_facts,
         }
     }
 
@@ -200,6 +219,36 @@ impl Engine {
             if !remaining {
                 continue;
             }
+            let pending: Vec<&Step> = phase
+                .steps
+                .iter()
+                .filter(|step| !resume.done.contains(&step.id.value))
+                .collect();
+            if let (Some(when), Some(first)) = (&phase.when, pending.first()) {
+                match self
+                    .evaluate_condition(when, first, Some(&phase.id.value))
+                    .await?
+                {
+                    Evaluated::Holds => {}
+                    Evaluated::False => {
+                        for step in &pending[1..] {
+                            self.not_applicable(when, step, Some(&phase.id.value))
+                                .await?;
+                        }
+                        continue;
+                    }
+                    Evaluated::Failed(message) => {
+                        match self.condition_failed(first, &message, false).await? {
+                            Flow::Next => continue,
+                            Flow::Rollback => return self.rollback().await,
+                            Flow::Abort => return Ok(RunStatus::Aborted),
+                            Flow::Suspend(reason) => {
+                                return self.suspend(reason, Some(first)).await;
+                            }
+                        }
+                    }
+                }
+            }
             let phase_started = Instant::now();
             self.emitter
                 .emit(Event::PhaseStarted {
@@ -228,7 +277,7 @@ impl Engine {
                     Interrupt::None => {}
                 }
                 self.report_overrun().await?;
-                match self.run_step(step, false).await? {
+                match self.run_step_when(step, false).await? {
                     Flow::Next => {}
                     Flow::Rollback => return self.rollback().await,
                     Flow::Abort => return Ok(RunStatus::Aborted),
@@ -256,7 +305,7 @@ impl Engine {
             .map(|r| r.done.clone())
             .unwrap_or_default();
         for step in steps.iter().filter(|step| !done.contains(&step.id.value)) {
-            match self.run_step(step, true).await? {
+            match self.run_step_when(step, true).await? {
                 Flow::Next => {}
                 Flow::Rollback | Flow::Abort => return Ok(RunStatus::Aborted),
                 Flow::Suspend(reason) => return self.suspend(reason, Some(step)).await,
@@ -290,7 +339,107 @@ impl Engine {
         Ok(())
     }
 
+    /// A step behind its `when` condition: not applicable when it is false, failed when it
+    /// cannot be evaluated, run when it holds.
+    async fn run_step_when(&mut self, step: &Step, in_rollback: bool) -> Result<Flow, EngineError> {
+        let Some(when) = &step.when else {
+            return self.run_step(step, in_rollback).await;
+        };
+        match self.evaluate_condition(when, step, None).await? {
+            Evaluated::Holds => self.run_step(step, in_rollback).await,
+            Evaluated::False => Ok(Flow::Next),
+            Evaluated::Failed(message) => self.condition_failed(step, &message, in_rollback).await,
+        }
+    }
+
+    /// Evaluates a condition before `step` and journals it with its value. A false one makes
+    /// `step` not applicable (the caller does the same for the rest of a phase).
+    async fn evaluate_condition(
+        &mut self,
+        when: &Condition,
+        step: &Step,
+        phase: Option<&str>,
+    ) -> Result<Evaluated, EngineError> {
+        let value = evaluate(when, &self.plan.runbook, &self.plan.scope, &self.facts);
+        self.emitter
+            .emit(Event::Condition {
+                step: step.id.value.clone(),
+                phase: phase.map(str::to_string),
+                expression: when.text.value.clone(),
+                value: value.as_ref().ok().copied(),
+                error: value.as_ref().err().cloned(),
+            })
+            .await?;
+        Ok(match value {
+            Ok(true) => Evaluated::Holds,
+            Ok(false) => {
+                self.facts
+                    .insert(step.id.value.clone(), StepFact::not_applicable());
+                Evaluated::False
+            }
+            Err(message) => Evaluated::Failed(message),
+        })
+    }
+
+    /// Journals `step` as not applicable under a false condition already evaluated.
+    async fn not_applicable(
+        &mut self,
+        when: &Condition,
+        step: &Step,
+        phase: Option<&str>,
+    ) -> Result<(), EngineError> {
+        self.emitter
+            .emit(Event::Condition {
+                step: step.id.value.clone(),
+                phase: phase.map(str::to_string),
+                expression: when.text.value.clone(),
+                value: Some(false),
+                error: None,
+            })
+            .await?;
+        self.facts
+            .insert(step.id.value.clone(), StepFact::not_applicable());
+        Ok(())
+    }
+
+    /// A condition that could not be evaluated is the step's failure, under its policy.
+    async fn condition_failed(
+        &mut self,
+        step: &Step,
+        message: &str,
+        in_rollback: bool,
+    ) -> Result<Flow, EngineError> {
+        self.first_failure.get_or_insert_with(Instant::now);
+        loop {
+            match self
+                .after_failure(step, step.on_failure, message, in_rollback)
+                .await?
+            {
+                AfterFailure::Retry => {
+                    if let Some(when) = &step.when {
+                        match self.evaluate_condition(when, step, None).await? {
+                            Evaluated::Holds => return self.run_step(step, in_rollback).await,
+                            Evaluated::False => return Ok(Flow::Next),
+                            Evaluated::Failed(_) => continue,
+                        }
+                    }
+                    return self.run_step(step, in_rollback).await;
+                }
+                AfterFailure::Flow(flow) => return Ok(flow),
+            }
+        }
+    }
+
     async fn decide(&mut self, step: &Step, decision: Decision) -> Result<(), EngineError> {
+        let ended = match &decision {
+            Decision::Skip { .. } => Some("skipped"),
+            Decision::MarkDone { .. } => Some("done-manually"),
+            _ => None,
+        };
+        if let Some(status) = ended {
+            self.facts
+                .insert(step.id.value.clone(), StepFact { status, exit: None });
+        }
         self.emitter
             .emit(Event::Decided {
                 step: step.id.value.clone(),
@@ -396,6 +545,13 @@ impl Engine {
                     },
                 })?;
             }
+            self.facts.insert(
+                step.id.value.clone(),
+                StepFact {
+                    status: status.as_str(),
+                    exit: outcome.exit_code,
+                },
+            );
             if let Some(flow) = stop {
                 if matches!(flow, Flow::Abort) {
                     self.decide(step, Decision::Abort).await?;

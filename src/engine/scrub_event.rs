@@ -36,7 +36,7 @@ pub(crate) fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
             scrub(action);
         }
         Event::Progress { message, .. } | Event::Stage { message, .. } => scrub(message),
-        Event::Probe { error, .. } => {
+        Event::Condition { error, .. } | Event::Probe { error, .. } => {
             if let Some(error) = error {
                 scrub(error);
             }

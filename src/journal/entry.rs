@@ -60,6 +60,7 @@ pub enum Body {
     Confirm(ConfirmBody),
     Decision(DecisionBody),
     Note(NoteBody),
+    Condition(ConditionBody),
     Service(ServiceBody),
     Window(WindowBody),
     Checkpoint(CheckpointBody),
@@ -79,6 +80,7 @@ pub enum EntryKind {
     Confirm,
     Decision,
     Note,
+    Condition,
     Service,
     Window,
     Checkpoint,
@@ -88,7 +90,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 14] = [
+    pub const ALL: [EntryKind; 15] = [
         Self::Header,
         Self::PhaseStart,
         Self::StepStart,
@@ -97,6 +99,7 @@ impl EntryKind {
         Self::Confirm,
         Self::Decision,
         Self::Note,
+        Self::Condition,
         Self::Service,
         Self::Window,
         Self::Checkpoint,
@@ -116,6 +119,7 @@ impl EntryKind {
             Self::Confirm => "confirm",
             Self::Decision => "decision",
             Self::Note => "note",
+            Self::Condition => "condition",
             Self::Service => "service",
             Self::Window => "window",
             Self::Checkpoint => "checkpoint",
@@ -143,6 +147,7 @@ impl Body {
             Self::Confirm(_) => EntryKind::Confirm,
             Self::Decision(_) => EntryKind::Decision,
             Self::Note(_) => EntryKind::Note,
+            Self::Condition(_) => EntryKind::Condition,
             Self::Service(_) => EntryKind::Service,
             Self::Window(_) => EntryKind::Window,
             Self::Checkpoint(_) => EntryKind::Checkpoint,
@@ -277,6 +282,21 @@ pub struct ServiceBody {
 pub struct DecisionBody {
     pub step: String,
     pub decision: Decision,
+}
+
+/// A `when` condition and what it was, before the step it decides (not applicable when false).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionBody {
+    pub step: String,
+    /// The phase whose condition it is, when it is a phase's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    pub expression: String,
+    /// `null` when it could not be evaluated.
+    pub value: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -414,6 +434,7 @@ impl Entry {
                 "confirm" => Body::Confirm(serde_json::from_str(body)?),
                 "decision" => Body::Decision(serde_json::from_str(body)?),
                 "note" => Body::Note(serde_json::from_str(body)?),
+                "condition" => Body::Condition(serde_json::from_str(body)?),
                 "service" => Body::Service(serde_json::from_str(body)?),
                 "window" => Body::Window(serde_json::from_str(body)?),
                 "checkpoint" => Body::Checkpoint(serde_json::from_str(body)?),

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::entry::{
-    Body, ConfirmBody, DecisionBody, FooterBody, NoteBody, PhaseStartBody, ProbeBody, ServiceBody,
-    StepResultBody, StepStartBody, SuspendBody, WindowBody, WindowMark,
+    Body, ConditionBody, ConfirmBody, DecisionBody, FooterBody, NoteBody, PhaseStartBody,
+    ProbeBody, ServiceBody, StepResultBody, StepStartBody, SuspendBody, WindowBody, WindowMark,
 };
 use super::file::{JournalError, JournalFile};
 use crate::engine::events::{Event, RunStatus, StepStatus};
@@ -189,6 +189,19 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
                 recovery_ms: *recovery_ms,
             }))
         }
+        Event::Condition {
+            step,
+            phase,
+            expression,
+            value,
+            error,
+        } => journal.append(Body::Condition(ConditionBody {
+            step: step.clone(),
+            phase: phase.clone(),
+            expression: expression.clone(),
+            value: *value,
+            error: error.clone(),
+        })),
         Event::Noted { step, text } => journal.append(Body::Note(NoteBody {
             step: step.clone(),
             text: text.clone(),

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::entry::Body;
 use super::verify::report::VerifiedEntry;
+use crate::engine::condition::StepFact;
 use crate::engine::events::{Decision, PolicyAction, ServiceState, StepStatus};
 use crate::runbook::model::StepKind;
 
@@ -25,7 +26,15 @@ pub(crate) struct RunState {
     /// The last attempt number of each step that started: a resumed step continues from it,
     /// so no attempt (nor its output file) is ever recorded twice.
     pub attempts: BTreeMap<String, u32>,
+    /// What each step that ended did, for the `when` conditions still to come.
+    pub facts: BTreeMap<String, StepFact>,
     pub finished: bool,
+}
+
+fn ended(state: &mut RunState, step: &str, status: &'static str, exit: Option<i32>) {
+    state
+        .facts
+        .insert(step.to_string(), StepFact { status, exit });
 }
 
 pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
@@ -45,6 +54,12 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
             }
             Body::StepResult(result) if result.stage.is_none() => {
                 running = None;
+                ended(
+                    &mut state,
+                    &result.step,
+                    result.status.as_str(),
+                    result.exit_code,
+                );
                 match result.status {
                     StepStatus::Failed => state.undecided_failure = Some(result.step.clone()),
                     _ => {
@@ -58,7 +73,12 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
                 let step = decision.step.clone();
                 state.undecided_failure = None;
                 match &decision.decision {
-                    Decision::Skip { .. } | Decision::MarkDone { .. } => {
+                    Decision::Skip { .. } => {
+                        ended(&mut state, &step, "skipped", None);
+                        state.done.insert(step);
+                    }
+                    Decision::MarkDone { .. } => {
+                        ended(&mut state, &step, "done-manually", None);
                         state.done.insert(step);
                     }
                     Decision::Policy {
@@ -86,6 +106,11 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
                 }
                 running = None;
                 state.undecided_failure = None;
+            }
+            // A step whose condition was false is behind the run: a resume does not ask again.
+            Body::Condition(condition) if condition.value == Some(false) => {
+                ended(&mut state, &condition.step, "not-applicable", None);
+                state.done.insert(condition.step.clone());
             }
             Body::Suspend(suspend) => state.suspended_before = suspend.next_step.clone(),
             // A service is known by its own entry, never by a note's text: an operator's note

@@ -141,6 +141,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
             services: state.services.clone(),
             attempts: state.attempts.clone(),
             since_start,
+            facts: state.facts.clone(),
         }),
     };
     Ok(Launched { plan, journal })

@@ -372,6 +372,7 @@ fn step_part(history: &RunHistory, step: &StepRecord) -> StepPart {
     let outcome = history.outcome_of(step);
     let reason = match &outcome {
         StepEnding::Skipped(reason) | StepEnding::DoneManually(reason) => Some(reason.clone()),
+        StepEnding::NotApplicable(expression) => Some(format!("`{expression}` is false")),
         _ => None,
     };
     let last = step.attempts.last();

@@ -137,6 +137,28 @@ pub(crate) fn format_event(event: &Event) -> Option<String> {
         Event::Decided { step, decision } => {
             format!("   {step} decision: {}", decision)
         }
+        Event::Condition {
+            step,
+            phase,
+            expression,
+            value,
+            error,
+        } => {
+            let whose = match phase {
+                Some(phase) => format!("phase {phase}'s condition"),
+                None => "condition".to_string(),
+            };
+            match (value, error) {
+                (Some(true), _) => return None,
+                (Some(false), _) => {
+                    format!("   {step} not applicable: {whose} `{expression}` is false")
+                }
+                (None, error) => format!(
+                    "   {step}: {whose} `{expression}` failed: {}",
+                    error.as_deref().unwrap_or("no value")
+                ),
+            }
+        }
         Event::Window {
             action,
             duration_ms,

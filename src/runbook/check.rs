@@ -17,6 +17,7 @@ pub(crate) const STAGE: &str = "stage";
 
 pub(crate) fn check_runbook(runbook: &Runbook, diags: &mut Diagnostics) {
     check_exported_names(runbook, diags);
+    super::check_conditions::check_conditions(runbook, diags);
     let captures = check_captures(runbook, diags);
     let url_scope = default_scope(runbook);
     check_secret_captures_in_commands(runbook, diags);

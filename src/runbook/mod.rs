@@ -1,7 +1,9 @@
 //! Runbooks: the TOML format, its model, templating, and the diagnostics of `cutover check`.
 
 pub(crate) mod check;
+pub(crate) mod check_conditions;
 pub(crate) mod check_output;
+pub(crate) mod condition;
 pub(crate) mod diagnostic;
 pub(crate) mod duration;
 pub(crate) mod fields;

@@ -68,6 +68,8 @@ pub struct Phase {
     pub title: String,
     pub description: String,
     pub expected_duration: Option<Duration>,
+    /// Its steps run only when this holds; otherwise each is journaled as not applicable.
+    pub when: Option<super::condition::Condition>,
     pub steps: Vec<Step>,
 }
 
@@ -104,6 +106,8 @@ pub struct Step {
     pub expected_duration: Option<Duration>,
     /// Where `kind = "…"` was written.
     pub kind_span: Span,
+    /// It runs only when this holds; otherwise it is journaled as not applicable.
+    pub when: Option<super::condition::Condition>,
     pub action: StepAction,
 }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use regex::Regex;
 use toml::de::{DeTable, DeValue};
 
+use super::condition::Condition;
 use super::diagnostic::Diagnostics;
 use super::fields::{TableReader, Value};
 use super::model::{Phase, Runbook, Step, VarDef};
@@ -271,6 +272,9 @@ fn parse_phases(
             .string("description")
             .map_or_else(String::new, |d| d.value);
         let expected_duration = fields.duration("expected_duration").map(|d| d.value);
+        let when = fields
+            .string("when")
+            .and_then(|text| Condition::parse(text, fields.diags));
         let step_items = fields.array("step");
         let anchor = fields.anchor();
         let what = fields.what.clone();
@@ -287,6 +291,7 @@ fn parse_phases(
                 id,
                 description,
                 expected_duration,
+                when,
                 steps,
             });
         }

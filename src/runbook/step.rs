@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use toml::de::DeTable;
 
+use super::condition::Condition;
 use super::diagnostic::Diagnostics;
 use super::fields::TableReader;
 use super::kinds::{
@@ -91,6 +92,9 @@ pub(crate) fn parse_step(
     }
     let readonly = fields.bool("readonly");
     let expected_duration = fields.duration("expected_duration").map(|d| d.value);
+    let when = fields
+        .string("when")
+        .and_then(|text| Condition::parse(text, fields.diags));
 
     let kind = fields.required_string("kind");
     let action = match &kind {
@@ -123,6 +127,7 @@ pub(crate) fn parse_step(
             readonly: readonly.unwrap_or_else(|| readonly_by_default(&action)),
             expected_duration,
             kind_span: kind.span,
+            when,
             action,
         }),
         _ => None,

@@ -81,6 +81,26 @@ impl App {
                     row.progress = None;
                 }
             }
+            Event::Condition {
+                step,
+                expression,
+                value,
+                error,
+                ..
+            } => {
+                if let Some(index) = self.row_index(step) {
+                    let row = &mut self.rows[index];
+                    match (value, error) {
+                        (Some(false), _) => {
+                            row.state = StepState::NotApplicable;
+                            row.message =
+                                for_terminal(&format!("not applicable: `{expression}` is false"));
+                        }
+                        (None, Some(error)) => row.notes.push(for_terminal(error)),
+                        _ => {}
+                    }
+                }
+            }
             Event::Decided { step, decision } => {
                 if let Some(index) = self.row_index(step) {
                     self.rows[index]

@@ -374,3 +374,20 @@ fn decisions_show_as_themselves() {
     assert_eq!(app.rows[2].state, StepState::Done(StepStatus::Skipped));
     assert_eq!(app.rows[2].notes, vec!["decision: skip — later"]);
 }
+
+#[test]
+fn a_step_whose_condition_is_false_shows_as_not_applicable() {
+    let mut app = app();
+    app.apply(&Event::Condition {
+        step: "migrate".into(),
+        phase: None,
+        expression: "release == 'v1'".into(),
+        value: Some(false),
+        error: None,
+    });
+    assert_eq!(app.rows[2].state, StepState::NotApplicable);
+    assert_eq!(
+        app.rows[2].message,
+        "not applicable: `release == 'v1'` is false"
+    );
+}

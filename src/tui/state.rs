@@ -40,6 +40,8 @@ pub(crate) enum StepState {
     Running,
     Waiting,
     Done(StepStatus),
+    /// Its `when` condition was false: it did not run, by the runbook.
+    NotApplicable,
 }
 
 pub(crate) struct StepRow {

@@ -136,6 +136,19 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
             }
             // A service's state belongs to the timeline only.
             Body::Service(_) => {}
+            Body::Condition(condition) => {
+                if condition.value == Some(false) {
+                    step_mut(&mut history.steps, &condition.step).not_applicable =
+                        Some(condition.expression.clone());
+                } else if condition.value.is_none() {
+                    importance = Importance::Failure;
+                }
+                if let Some(phase) = &condition.phase
+                    && condition.value == Some(false)
+                {
+                    step_mut(&mut history.steps, &condition.step).phase = Some(phase.clone());
+                }
+            }
             Body::Note(note) => {
                 let index = history.notes.len();
                 history.notes.push(NoteRecord {
@@ -254,6 +267,7 @@ fn step_mut<'a>(steps: &'a mut Vec<StepRecord>, id: &str) -> &'a mut StepRecord 
                 confirmations: Vec::new(),
                 decisions: Vec::new(),
                 notes: Vec::new(),
+                not_applicable: None,
             });
             steps.len() - 1
         }
@@ -269,6 +283,7 @@ fn step_of(body: &Body) -> Option<String> {
         Body::Confirm(b) => Some(b.step.clone()),
         Body::Decision(b) => Some(b.step.clone()),
         Body::Note(b) => b.step.clone(),
+        Body::Condition(b) => Some(b.step.clone()),
         Body::Suspend(b) => b.next_step.clone(),
         Body::Resume(b) => b.interrupted.as_ref().map(|d| d.step.clone()),
         _ => None,

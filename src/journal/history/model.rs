@@ -98,6 +98,8 @@ pub struct StepRecord {
     pub phase: Option<String>,
     pub attempts: Vec<AttemptRecord>,
     pub confirmations: Vec<ConfirmRecord>,
+    /// The `when` condition that was false, when it did not run because of one.
+    pub not_applicable: Option<String>,
     /// Indices into [`RunHistory::decisions`].
     pub decisions: Vec<usize>,
     /// Indices into [`RunHistory::notes`].
@@ -181,6 +183,8 @@ pub enum StepEnding {
     FailedContinued,
     Skipped(String),
     DoneManually(String),
+    /// Its `when` condition (given) was false: it did not run, by the runbook, not a person.
+    NotApplicable(String),
     /// Started, no result: the process stopped while it ran.
     Interrupted,
     /// No result among the trusted entries of a TAMPERED journal: what followed is unknown.
@@ -196,6 +200,7 @@ impl StepEnding {
             Self::Failed => "failed",
             Self::FailedContinued => "failed, continued",
             Self::Skipped(_) => "skipped",
+            Self::NotApplicable(_) => "not applicable",
             Self::DoneManually(_) => "done manually",
             Self::Interrupted => "interrupted",
             Self::Untrusted => "unknown (untrusted)",
@@ -207,6 +212,9 @@ impl StepRecord {
     /// The last attempt's result, then what was decided about it.
     pub fn outcome(&self, decisions: &[DecisionRecord]) -> StepEnding {
         let mut outcome = match self.attempts.last() {
+            None if self.not_applicable.is_some() => {
+                StepEnding::NotApplicable(self.not_applicable.clone().unwrap_or_default())
+            }
             // Nothing started: at most a dangerous step's phrase was typed before the run
             // stopped. A confirmation is not a result.
             None => StepEnding::Interrupted,
@@ -362,6 +370,7 @@ mod tests {
             confirmations: vec![],
             decisions,
             notes: vec![],
+            not_applicable: None,
         }
     }
 

@@ -90,6 +90,28 @@ pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
             format!("{}: {}{by}", decided.step, decided.decision)
         }
         Body::Service(service) => format!("service {}: {}", service.step, service.state),
+        Body::Condition(condition) => {
+            let whose = match &condition.phase {
+                Some(phase) => format!("phase {phase}'s condition"),
+                None => "condition".to_string(),
+            };
+            match (condition.value, &condition.error) {
+                (Some(true), _) => format!(
+                    "{}: {whose} `{}` holds",
+                    condition.step, condition.expression
+                ),
+                (Some(false), _) => format!(
+                    "{}: not applicable, {whose} `{}` is false",
+                    condition.step, condition.expression
+                ),
+                (None, error) => format!(
+                    "{}: {whose} `{}` failed: {}",
+                    condition.step,
+                    condition.expression,
+                    error.as_deref().unwrap_or("no value")
+                ),
+            }
+        }
         Body::Note(note) => match &note.step {
             Some(step) => format!("note on {step} by {who}: {}", first_line(&note.text, 160)),
             None => format!("note by {who}: {}", first_line(&note.text, 160)),

@@ -29,6 +29,8 @@ impl Theme {
             (StepState::Done(StepStatus::Simulated), _) => "~",
             (StepState::Done(StepStatus::DoneManually), false) => "✎",
             (StepState::Done(StepStatus::DoneManually), true) => "m",
+            (StepState::NotApplicable, false) => "–",
+            (StepState::NotApplicable, true) => "_",
         }
     }
 
@@ -42,7 +44,7 @@ impl Theme {
             };
         }
         match state {
-            StepState::Pending => Style::default().fg(Color::DarkGray),
+            StepState::Pending | StepState::NotApplicable => Style::default().fg(Color::DarkGray),
             StepState::Running => Style::default()
                 .fg(Color::Yellow)
                 .add_modifier(Modifier::BOLD),

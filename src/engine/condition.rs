@@ -1,0 +1,160 @@
+//! Evaluating a `when` condition against what the run knows now: its variables, the status
+//! and exit code of every step so far, the values captured, the run's own facts. A condition
+//! that is not `true` or `false`, or cannot be evaluated, is an error the step fails with:
+//! never a silent "false".
+
+use std::collections::{BTreeMap, HashMap};
+
+use cel::{Context, Program, Value};
+
+use crate::runbook::condition::Condition;
+use crate::runbook::model::Runbook;
+use crate::runbook::template::Scope;
+
+/// What a condition can know of a step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepFact {
+    /// `passed`, `failed`, `skipped`, `simulated`, `done-manually`, `not-applicable`.
+    pub status: &'static str,
+    pub exit: Option<i32>,
+}
+
+impl StepFact {
+    pub fn not_applicable() -> Self {
+        Self {
+            status: "not-applicable",
+            exit: None,
+        }
+    }
+}
+
+/// Evaluates `condition`. `facts` holds the steps that have ended; every other step of the
+/// runbook reads as `pending`.
+pub(crate) fn evaluate(
+    condition: &Condition,
+    runbook: &Runbook,
+    scope: &Scope,
+    facts: &BTreeMap<String, StepFact>,
+) -> Result<bool, String> {
+    let program = Program::compile(&condition.cel).map_err(|err| err.to_string())?;
+    let mut context = Context::default();
+    for var in &runbook.vars {
+        let name = &var.name.value;
+        let value = scope.get(name).map_or("", |v| v.text.as_str());
+        context.add_variable_from_value(name.clone(), value.to_string());
+    }
+    let steps: HashMap<String, Value> = runbook
+        .steps()
+        .map(|(_, step)| step)
+        .chain(&runbook.rollback)
+        .map(|step| {
+            let fact = facts.get(&step.id.value);
+            let mut fields: HashMap<String, Value> = HashMap::new();
+            fields.insert(
+                "status".into(),
+                fact.map_or("pending", |f| f.status).to_string().into(),
+            );
+            fields.insert(
+                "exit".into(),
+                fact.and_then(|f| f.exit)
+                    .map_or(Value::Null, |code| Value::Int(code.into())),
+            );
+            (step.id.value.clone(), fields.into())
+        })
+        .collect();
+    context.add_variable_from_value("steps", steps);
+    let captures: HashMap<String, Value> = runbook
+        .steps()
+        .map(|(_, step)| step)
+        .chain(&runbook.rollback)
+        .flat_map(|step| step.action.captures())
+        .filter_map(|name| {
+            let value = scope.get(&name.value)?;
+            Some((name.value.clone(), value.text.clone().into()))
+        })
+        .collect();
+    context.add_variable_from_value("captures", captures);
+    let run: HashMap<String, Value> = ["id", "dir", "started"]
+        .into_iter()
+        .map(|field| {
+            let value = scope
+                .get(&format!("run.{field}"))
+                .map_or(String::new(), |v| v.text.clone());
+            (field.to_string(), value.into())
+        })
+        .collect();
+    context.add_variable_from_value("run", run);
+    match program.execute(&context) {
+        Ok(Value::Bool(value)) => Ok(value),
+        Ok(other) => Err(format!("`when` gave {}, not true or false", shown(&other))),
+        Err(err) => Err(format!("`when` could not be evaluated: {err}")),
+    }
+}
+
+fn shown(value: &Value) -> String {
+    match value {
+        Value::String(text) => format!("the string {text:?}"),
+        Value::Int(n) => format!("the number {n}"),
+        Value::Null => "null".into(),
+        other => format!("{:?}", other.type_of()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::diagnostic::Diagnostics;
+    use crate::runbook::load::check_bytes;
+    use crate::runbook::source::Located;
+
+    const RUNBOOK: &str = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[vars.release]\ndefault = \"v2\"\n\n\
+        [[phase]]\nid = \"main\"\n\n[[phase.step]]\nid = \"drain-node\"\nkind = \"command\"\nrun = \"true\"\n\n\
+        [[phase.step]]\nid = \"after\"\nkind = \"command\"\nrun = \"true\"\n";
+
+    fn eval(text: &str, facts: &BTreeMap<String, StepFact>) -> Result<bool, String> {
+        let runbook = check_bytes(std::path::Path::new("t.toml"), RUNBOOK.as_bytes().to_vec())
+            .runbook
+            .unwrap();
+        let mut scope = Scope::default();
+        scope.set("release", "v2", false);
+        let condition = Condition::parse(
+            Located::new(text.to_string(), 0..1),
+            &mut Diagnostics::default(),
+        )
+        .unwrap();
+        evaluate(&condition, &runbook, &scope, facts)
+    }
+
+    #[test]
+    fn conditions_read_variables_and_what_earlier_steps_did() {
+        let mut facts = BTreeMap::new();
+        assert_eq!(
+            eval(r#"steps.drain-node.status == "pending""#, &facts),
+            Ok(true)
+        );
+        facts.insert(
+            "drain-node".to_string(),
+            StepFact {
+                status: "failed",
+                exit: Some(3),
+            },
+        );
+        assert_eq!(
+            eval(r#"steps.drain-node.status == "failed""#, &facts),
+            Ok(true)
+        );
+        assert_eq!(eval("steps.drain-node.exit == 3", &facts), Ok(true));
+        assert_eq!(eval(r#"release == "v2""#, &facts), Ok(true));
+        assert_eq!(eval(r#"release != "v2""#, &facts), Ok(false));
+        assert_eq!(eval("release.startsWith('v')", &facts), Ok(true));
+    }
+
+    #[test]
+    fn what_is_not_a_boolean_is_an_error_not_false() {
+        let facts = BTreeMap::new();
+        let err = eval("release", &facts).unwrap_err();
+        assert!(err.contains("not true or false"), "{err}");
+        let err = eval("steps.after.exit > 0", &facts).unwrap_err();
+        assert!(err.contains("could not be evaluated"), "{err}");
+    }
+}
