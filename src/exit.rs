@@ -98,7 +98,7 @@ impl Failure {
     pub fn code(&self) -> u8 {
         match self {
             Self::Launch(err) => match err {
-                LaunchError::NeedsDecision(_) => SUSPENDED,
+                LaunchError::NeedsDecision { .. } => SUSPENDED,
                 LaunchError::Tampered { .. } => TAMPERED,
                 LaunchError::Journal(_)
                 | LaunchError::RunFolder(RunFolderError::Create { .. })
@@ -124,6 +124,7 @@ impl Failure {
                 | LaunchError::RunbookChanged { .. }
                 | LaunchError::RunCopyInvalid { .. }
                 | LaunchError::SeveralDecisions
+                | LaunchError::NothingToRollBack
                 | LaunchError::NothingToDecide(_)
                 | LaunchError::WrongStep { .. }
                 | LaunchError::RequiredStep(_)
@@ -153,7 +154,7 @@ impl Failure {
                 "failed to {}; the run stopped so that nothing goes unrecorded",
                 error_chain(err)
             )),
-            Self::Launch(LaunchError::NeedsDecision(_))
+            Self::Launch(LaunchError::NeedsDecision { .. })
             | Self::Launch(LaunchError::Reopen(ReopenError::Lock(LockError::InProgress {
                 ..
             }))) => Some(error_chain(self)),
@@ -322,7 +323,14 @@ mod tests {
             (launch(LaunchError::RunCopyInvalid { path: path() }), 2),
             (launch(LaunchError::SeveralDecisions), 2),
             (launch(LaunchError::NothingToDecide("x".into())), 2),
-            (launch(LaunchError::NeedsDecision("x".into())), 3),
+            (
+                launch(LaunchError::NeedsDecision {
+                    step: "x".into(),
+                    failed: false,
+                }),
+                3,
+            ),
+            (launch(LaunchError::NothingToRollBack), 2),
             (
                 launch(LaunchError::WrongStep {
                     interrupted: "a".into(),
@@ -417,7 +425,10 @@ mod tests {
             failed.message().unwrap(),
             "failed to write the journal /runs/r/journal.log: No space left on device"
         );
-        let decide = Failure::Launch(LaunchError::NeedsDecision("migrate".into()));
+        let decide = Failure::Launch(LaunchError::NeedsDecision {
+            step: "migrate".into(),
+            failed: false,
+        });
         assert!(
             decide
                 .message()

@@ -765,3 +765,51 @@ fn a_dry_run_evaluates_conditions_too() {
         .stderr_has("v2-only simulated")
         .run();
 }
+
+#[test]
+fn a_failure_can_suspend_the_run_and_resume_rolls_it_back() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"migrate\"\nkind = \"command\"\nrun = \"exit 4\"\n\n\
+         [[phase.step]]\nid = \"after\"\nkind = \"command\"\nrun = \"echo never\"\n\n\
+         [[rollback.step]]\nid = \"restore\"\nkind = \"command\"\nrun = \"echo restored\"\n"
+    );
+    let ran = Test::run_headless(&text)
+        .args(&["--on-failure", "suspend"])
+        .status(3)
+        .stderr_has("step `migrate` failed (exit 4, expected 0); decide with `cutover resume RUN`")
+        .stderr_lacks("restore")
+        .run();
+    let run = ran.run_dir();
+    // Without a decision, resume says what to choose and appends nothing.
+    let undecided = cutover()
+        .arg("resume")
+        .arg(&run)
+        .arg("--key")
+        .arg(key_file())
+        .output()
+        .unwrap();
+    assert_eq!(undecided.status.code(), Some(3));
+    assert!(
+        stderr(&undecided).contains("step `migrate` failed and nobody has decided what follows"),
+        "{}",
+        stderr(&undecided)
+    );
+    let rolled_back = cutover()
+        .arg("resume")
+        .arg(&run)
+        .args(["--rollback", "--key"])
+        .arg(key_file())
+        .output()
+        .unwrap();
+    let err = stderr(&rolled_back);
+    assert_eq!(rolled_back.status.code(), Some(1), "{err}");
+    assert!(err.contains("restore passed"), "{err}");
+    assert!(err.contains("run rolled back"), "{err}");
+    assert!(!err.contains("after passed"), "{err}");
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    assert!(
+        journal.contains(r#""interrupted":{"step":"migrate","decision":{"choice":"rollback"}}"#),
+        "{journal}"
+    );
+    assert_eq!(verify(&run, &[]).0, 0);
+}

@@ -119,6 +119,8 @@ pub struct RunArgs {
 pub enum OnFailure {
     Abort,
     Rollback,
+    /// Stop resumable at the failure: `cutover resume` decides.
+    Suspend,
 }
 
 #[derive(clap::Args, Debug)]
@@ -140,6 +142,9 @@ pub struct ResumeArgs {
     /// What a failed step with policy `ask` does when nobody can be asked.
     #[arg(long, value_enum, default_value_t = OnFailure::Abort)]
     pub on_failure: OnFailure,
+    /// Roll back a run that stopped at a failure (or was suspended): run its rollback section.
+    #[arg(long, conflicts_with_all = ["rerun", "mark_done", "skip"])]
+    pub rollback: bool,
     /// Sign the resume entry with this OpenSSH private key instead of the ssh-agent's first key.
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,

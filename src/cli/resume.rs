@@ -38,6 +38,7 @@ fn resume_request(args: &ResumeArgs) -> ResumeRequest {
     ResumeRequest {
         run: args.run.clone(),
         decisions: rerun.chain(mark_done).chain(skip).collect(),
+        rollback: args.rollback,
         key: args.key.clone(),
         operator: args.operator.clone(),
         answers: answers(&args.confirms, args.on_failure),

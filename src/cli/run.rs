@@ -4,12 +4,11 @@
 use std::io::IsTerminal;
 
 use super::args::{OnFailure, RunArgs};
-use crate::engine::events::PolicyAction;
 use crate::exit::{Failure, Outcome};
 use crate::launch::headless::run_to_end;
 use crate::launch::interactive::run_interactive;
 use crate::launch::prepare::prepare;
-use crate::launch::request::{Answers, StartRequest};
+use crate::launch::request::{Answers, FailureAnswer, StartRequest};
 use crate::launch::start::start;
 
 pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
@@ -45,8 +44,9 @@ pub fn answers(confirms: &[(String, Option<String>)], on_failure: OnFailure) -> 
     Answers {
         confirms: confirms.to_vec(),
         on_failure: match on_failure {
-            OnFailure::Abort => PolicyAction::Abort,
-            OnFailure::Rollback => PolicyAction::Rollback,
+            OnFailure::Abort => FailureAnswer::Abort,
+            OnFailure::Rollback => FailureAnswer::Rollback,
+            OnFailure::Suspend => FailureAnswer::Suspend,
         },
     }
 }

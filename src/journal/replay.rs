@@ -101,6 +101,7 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
                         Decision::Skip { .. } | Decision::MarkDone { .. } => {
                             state.done.insert(decided.step.clone());
                         }
+                        Decision::Rollback => state.in_rollback = true,
                         _ => {}
                     }
                 }

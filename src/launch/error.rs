@@ -75,10 +75,12 @@ pub enum LaunchError {
     #[error("resume: step `{0}` was not interrupted; there is nothing to decide")]
     NothingToDecide(String),
     /// Not a mistake: the run waits for the operator's decision (exit 3).
+    #[error("resume: step `{step}` {}; choose: --rerun {step}, --mark-done {step}=EVIDENCE, --skip {step}=REASON or --rollback", if *failed { "failed and nobody has decided what follows" } else { "was running when the run stopped and may have half-happened" })]
+    NeedsDecision { step: String, failed: bool },
     #[error(
-        "resume: step `{0}` was running when the run stopped and may have half-happened; choose: --rerun {0}, --mark-done {0}=EVIDENCE or --skip {0}=REASON"
+        "resume --rollback: there is no failed, interrupted or suspended step to roll back from (or the rollback already started)"
     )]
-    NeedsDecision(String),
+    NothingToRollBack,
     #[error("resume: the interrupted step is `{interrupted}`, not `{named}`")]
     WrongStep { interrupted: String, named: String },
     #[error("resume: step `{0}` is required and cannot be skipped")]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use tokio::sync::mpsc;
 
-use super::request::Answers;
+use super::request::{Answers, FailureAnswer};
 use crate::engine::control::Control;
 use crate::engine::controller::Controller;
 use crate::engine::events::{ConfirmVia, Event, PolicyAction, Prompt};
@@ -15,7 +15,7 @@ use crate::runbook::kinds::manual::NotesPolicy;
 pub struct HeadlessAnswers {
     /// Step id → the note given with `--confirm`.
     pub confirms: HashMap<String, Option<String>>,
-    pub on_failure: PolicyAction,
+    pub on_failure: FailureAnswer,
 }
 
 impl HeadlessAnswers {
@@ -66,13 +66,23 @@ impl HeadlessAnswers {
             },
             // Headless, nobody chooses: the command line's policy does, and is journaled as a
             // policy, never as a person's choice. A failing rollback step aborts.
+            Prompt::Failure { step, message, .. } if self.on_failure == FailureAnswer::Suspend => {
+                Control::Suspend {
+                    reason: format!(
+                        "step `{step}` failed ({message}); decide with `cutover resume RUN` and --rerun {step}, --skip {step}=REASON, --mark-done {step}=EVIDENCE or --rollback"
+                    ),
+                }
+            }
             Prompt::Failure {
                 in_rollback: true, ..
             } => Control::Policy {
                 action: PolicyAction::Abort,
             },
             Prompt::Failure { .. } => Control::Policy {
-                action: self.on_failure,
+                action: match self.on_failure {
+                    FailureAnswer::Rollback => PolicyAction::Rollback,
+                    FailureAnswer::Abort | FailureAnswer::Suspend => PolicyAction::Abort,
+                },
             },
             Prompt::Wait { .. } => return None,
         })

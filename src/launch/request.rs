@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::engine::events::{Decision, PolicyAction};
+use crate::engine::events::Decision;
 
 /// Start a new run of a runbook.
 #[derive(Clone, Debug, Default)]
@@ -31,6 +31,8 @@ pub(crate) struct ResumeRequest {
     /// What to do with the step that was running when the run stopped: `--rerun`,
     /// `--mark-done` or `--skip` (more than one is refused).
     pub decisions: Vec<(String, Decision)>,
+    /// `--rollback`: roll back from the failed (or suspended) step instead.
+    pub rollback: bool,
     pub key: Option<PathBuf>,
     pub operator: Option<String>,
     pub answers: Answers,
@@ -42,14 +44,23 @@ pub struct Answers {
     /// `--confirm STEP[=NOTE]`.
     pub confirms: Vec<(String, Option<String>)>,
     /// `--on-failure`: what a failed step with policy `ask` does.
-    pub on_failure: PolicyAction,
+    pub on_failure: FailureAnswer,
+}
+
+/// The answer given in advance to a failure nobody is there to decide on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureAnswer {
+    Abort,
+    Rollback,
+    /// Stop resumable: `cutover resume` decides later.
+    Suspend,
 }
 
 impl Default for Answers {
     fn default() -> Self {
         Self {
             confirms: Vec::new(),
-            on_failure: PolicyAction::Abort,
+            on_failure: FailureAnswer::Abort,
         }
     }
 }

@@ -65,7 +65,10 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
     }
     let runbook = load_exact_runbook(&run_dir, &header)?;
     let state = replay(&verification.entries);
-    let interrupted = decide_interrupted(&request.decisions, &state, &runbook)?;
+    let interrupted = decide_interrupted(&request.decisions, request.rollback, &state, &runbook)?;
+    let rolls_back = interrupted
+        .as_ref()
+        .is_some_and(|decided| decided.decision == Decision::Rollback);
 
     // What the previous process left running (kill -9 leaves a step's group and every service
     // behind) is stopped before anything is re-run, skipped or restarted.
@@ -99,7 +102,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
 
     let mut done = state.done.clone();
     if let Some(decided) = &interrupted
-        && !matches!(decided.decision, Decision::Retry)
+        && !matches!(decided.decision, Decision::Retry | Decision::Rollback)
     {
         done.insert(decided.step.clone());
     }
@@ -119,7 +122,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
         "cutover: resuming {} — {} steps behind it{}",
         header.run_id,
         done.len(),
-        if state.in_rollback {
+        if state.in_rollback || rolls_back {
             ", rollback in progress"
         } else {
             ""
@@ -137,7 +140,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
         settings: RunSettings::default(),
         resume: Some(ResumePoint {
             done,
-            in_rollback: state.in_rollback,
+            in_rollback: state.in_rollback || rolls_back,
             services: state.services.clone(),
             attempts: state.attempts.clone(),
             since_start,
