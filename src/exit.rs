@@ -112,6 +112,7 @@ impl Failure {
                 | LaunchError::ProductionNotConfirmed { .. }
                 | LaunchError::UnknownStep { .. }
                 | LaunchError::NoLogDir
+                | LaunchError::CannotFail(_)
                 | LaunchError::LogDir { .. }
                 | LaunchError::Key(_)
                 | LaunchError::Variables(_)
@@ -239,6 +240,7 @@ mod tests {
                 2,
             ),
             (launch(LaunchError::NoLogDir), 2),
+            (launch(LaunchError::CannotFail("x".into())), 2),
             (
                 launch(LaunchError::LogDir {
                     path: path(),

@@ -813,3 +813,27 @@ fn a_failure_can_suspend_the_run_and_resume_rolls_it_back() {
     );
     assert_eq!(verify(&run, &[]).0, 0);
 }
+
+#[test]
+fn a_manual_verification_can_fail_into_the_rollback() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"check-replica\"\nkind = \"manual\"\ninstructions = \"Is the replica streaming?\"\ncan_fail = true\non_failure = \"rollback\"\n\n\
+         [[phase.step]]\nid = \"after\"\nkind = \"command\"\nrun = \"echo never\"\n\n\
+         [[rollback.step]]\nid = \"restore\"\nkind = \"command\"\nrun = \"true\"\n"
+    );
+    let ran = Test::run_headless(&text)
+        .args(&["--fail", "check-replica=replica still lagging"])
+        .status(1)
+        .stderr_has("check-replica FAILED")
+        .stderr_has("reported not done by --fail on the command line: replica still lagging")
+        .stderr_has("restore passed")
+        .stderr_lacks("after passed")
+        .run();
+    assert_eq!(verify(&ran.run_dir(), &[]).0, 0);
+    // Only a manual step that can fail takes --fail.
+    Test::run_headless(&text)
+        .args(&["--fail", "after=nope"])
+        .status(2)
+        .stderr_has("`after` is not one")
+        .run();
+}

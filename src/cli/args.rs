@@ -92,6 +92,9 @@ pub struct RunArgs {
     /// Answer a manual or dangerous step headless: --confirm STEP[=NOTE] (repeatable).
     #[arg(long = "confirm", value_name = "STEP[=NOTE]", value_parser = parse_step_note)]
     pub confirms: Vec<(String, Option<String>)>,
+    /// Answer a manual step that can fail as not done: --fail STEP=NOTE (repeatable).
+    #[arg(long = "fail", value_name = "STEP=NOTE", value_parser = parse_key_value)]
+    pub fails: Vec<(String, String)>,
     /// What a failed step with policy `ask` does when nobody can be asked.
     #[arg(long, value_enum, default_value_t = OnFailure::Abort)]
     pub on_failure: OnFailure,
@@ -139,6 +142,9 @@ pub struct ResumeArgs {
     /// Skip an interrupted step, with the reason.
     #[arg(long, value_name = "STEP=REASON", value_parser = parse_key_value)]
     pub skip: Option<(String, String)>,
+    /// Answer a manual step that can fail as not done: --fail STEP=NOTE (repeatable).
+    #[arg(long = "fail", value_name = "STEP=NOTE", value_parser = parse_key_value)]
+    pub fails: Vec<(String, String)>,
     /// What a failed step with policy `ask` does when nobody can be asked.
     #[arg(long, value_enum, default_value_t = OnFailure::Abort)]
     pub on_failure: OnFailure,

@@ -36,13 +36,18 @@ pub fn start_request(args: &RunArgs) -> StartRequest {
         log_dir: args.log_dir.clone(),
         key: args.key.clone(),
         operator: args.operator.clone(),
-        answers: answers(&args.confirms, args.on_failure),
+        answers: answers(&args.confirms, &args.fails, args.on_failure),
     }
 }
 
-pub fn answers(confirms: &[(String, Option<String>)], on_failure: OnFailure) -> Answers {
+pub fn answers(
+    confirms: &[(String, Option<String>)],
+    fails: &[(String, String)],
+    on_failure: OnFailure,
+) -> Answers {
     Answers {
         confirms: confirms.to_vec(),
+        fails: fails.to_vec(),
         on_failure: match on_failure {
             OnFailure::Abort => FailureAnswer::Abort,
             OnFailure::Rollback => FailureAnswer::Rollback,

@@ -24,6 +24,11 @@ pub enum Control {
         note: Option<String>,
         via: ConfirmVia,
     },
+    /// A manual step that `can_fail` did not work, with what happened (the note).
+    NotDone {
+        note: String,
+        via: ConfirmVia,
+    },
     /// A failure answered by a policy given in advance (`--on-failure`), not by a person.
     Policy {
         action: PolicyAction,

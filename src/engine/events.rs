@@ -294,6 +294,9 @@ pub enum Prompt {
         instructions: String,
         checklist: Vec<String>,
         notes: crate::runbook::kinds::manual::NotesPolicy,
+        /// The operator may report that it did not work.
+        #[serde(default)]
+        can_fail: bool,
     },
     /// A failed step with policy `ask`.
     Failure {

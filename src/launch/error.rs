@@ -29,6 +29,10 @@ pub enum LaunchError {
     ProductionNotConfirmed { path: PathBuf },
     #[error("start the run: {flag} {step}: the runbook has no step `{step}`")]
     UnknownStep { flag: &'static str, step: String },
+    #[error(
+        "start the run: --fail {0}=NOTE answers a manual step with `can_fail = true`, and `{0}` is not one"
+    )]
+    CannotFail(String),
     #[error("find where run folders go: pass --log-dir DIR or set $CUTOVER_LOG_DIR")]
     NoLogDir,
     #[error("make {} an absolute path", path.display())]

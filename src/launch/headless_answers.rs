@@ -16,6 +16,8 @@ pub struct HeadlessAnswers {
     /// Step id → the note given with `--confirm`.
     pub confirms: HashMap<String, Option<String>>,
     pub on_failure: FailureAnswer,
+    /// Step id → what did not work, from `--fail STEP=NOTE`.
+    pub fails: HashMap<String, String>,
 }
 
 impl HeadlessAnswers {
@@ -24,6 +26,7 @@ impl HeadlessAnswers {
         Self {
             confirms: answers.confirms.iter().cloned().collect(),
             on_failure: answers.on_failure,
+            fails: answers.fails.iter().cloned().collect(),
         }
     }
 
@@ -42,6 +45,14 @@ impl HeadlessAnswers {
                     via: ConfirmVia::CommandLine,
                 },
                 None => suspend(step, "is dangerous"),
+            },
+            Prompt::Manual {
+                step,
+                can_fail: true,
+                ..
+            } if self.fails.contains_key(step) => Control::NotDone {
+                note: self.fails[step].clone(),
+                via: ConfirmVia::CommandLine,
             },
             Prompt::Manual {
                 step,

@@ -12,7 +12,7 @@ use crate::journal::identity::principal;
 use crate::journal::keys::choose::choose_operator_key;
 use crate::journal::keys::operator::OperatorKey;
 use crate::runbook::load::read_and_check;
-use crate::runbook::model::Runbook;
+use crate::runbook::model::{Runbook, StepAction};
 use crate::runbook::render::render_text;
 
 pub struct Prepared {
@@ -126,6 +126,13 @@ fn check_step_names(request: &StartRequest, runbook: &Runbook) -> Result<(), Lau
                 .inject_failures
                 .iter()
                 .map(|step| ("--inject-failure", step)),
+        )
+        .chain(
+            request
+                .answers
+                .fails
+                .iter()
+                .map(|(step, _)| ("--fail", step)),
         );
     for (flag, step) in names {
         if !exists(step) {
@@ -133,6 +140,19 @@ fn check_step_names(request: &StartRequest, runbook: &Runbook) -> Result<(), Lau
                 flag,
                 step: step.clone(),
             });
+        }
+    }
+    // `--fail` answers only a manual step the runbook lets fail.
+    for (step, _) in &request.answers.fails {
+        let can_fail = runbook
+            .steps()
+            .map(|(_, s)| s)
+            .chain(&runbook.rollback)
+            .any(|s| {
+                &s.id.value == step && matches!(&s.action, StepAction::Manual(m) if m.can_fail)
+            });
+        if !can_fail {
+            return Err(LaunchError::CannotFail(step.clone()));
         }
     }
     Ok(())

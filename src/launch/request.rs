@@ -45,6 +45,8 @@ pub struct Answers {
     pub confirms: Vec<(String, Option<String>)>,
     /// `--on-failure`: what a failed step with policy `ask` does.
     pub on_failure: FailureAnswer,
+    /// `--fail STEP=NOTE`: a manual step that can fail did not work.
+    pub fails: Vec<(String, String)>,
 }
 
 /// The answer given in advance to a failure nobody is there to decide on.
@@ -61,6 +63,7 @@ impl Default for Answers {
         Self {
             confirms: Vec::new(),
             on_failure: FailureAnswer::Abort,
+            fails: Vec::new(),
         }
     }
 }

@@ -179,11 +179,13 @@ impl App {
                 instructions,
                 checklist,
                 notes,
+                can_fail,
             } => Prompt::Manual {
                 step,
                 instructions: lines_for_terminal(&instructions),
                 checklist: checklist.iter().map(|item| for_terminal(item)).collect(),
                 notes,
+                can_fail,
             },
             Prompt::Failure {
                 step,

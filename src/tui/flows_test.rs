@@ -63,6 +63,7 @@ fn manual_prompt(notes: NotesPolicy) -> Event {
         instructions: "Post in #release".into(),
         checklist: vec!["posted".into(), "acknowledged".into()],
         notes,
+        can_fail: true,
     })
 }
 
@@ -130,6 +131,7 @@ fn a_required_note_must_be_written() {
         instructions: "Do it".into(),
         checklist: vec![],
         notes: NotesPolicy::Required,
+        can_fail: false,
     }));
     assert!(press(&mut app, KeyCode::Enter).is_empty());
     assert!(
@@ -389,5 +391,22 @@ fn a_step_whose_condition_is_false_shows_as_not_applicable() {
     assert_eq!(
         app.rows[2].message,
         "not applicable: `release == 'v1'` is false"
+    );
+}
+
+#[test]
+fn a_manual_step_that_can_fail_is_reported_not_done_with_what_went_wrong() {
+    let mut app = app();
+    app.apply(&manual_prompt(NotesPolicy::Optional));
+    assert!(press(&mut app, KeyCode::Char('f')).is_empty());
+    // An empty answer says nothing: refused.
+    assert!(ctrl(&mut app, 'd').is_empty());
+    type_text(&mut app, "replica still lagging");
+    assert_eq!(
+        ctrl(&mut app, 'd'),
+        vec![Effect::Control(Control::NotDone {
+            note: "replica still lagging".into(),
+            via: crate::engine::events::ConfirmVia::Terminal,
+        })]
     );
 }

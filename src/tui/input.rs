@@ -181,6 +181,13 @@ impl App {
                 question.entry = None;
                 vec![Effect::Control(Control::MarkDone { evidence: text })]
             }
+            Purpose::FailNote => {
+                question.entry = None;
+                vec![Effect::Control(Control::NotDone {
+                    note: text,
+                    via: ConfirmVia::Terminal,
+                })]
+            }
             Purpose::Variable => Vec::new(),
         }
     }
@@ -193,12 +200,19 @@ impl App {
             (Prompt::Run { .. }, KeyCode::Enter) => Some(vec![Effect::Control(Control::Proceed)]),
             (
                 Prompt::Manual {
-                    checklist, notes, ..
+                    checklist,
+                    notes,
+                    can_fail,
+                    ..
                 },
                 code,
             ) => {
-                let (count, notes) = (checklist.len(), *notes);
+                let (count, notes, can_fail) = (checklist.len(), *notes, *can_fail);
                 match code {
+                    KeyCode::Char('f') if can_fail => {
+                        question.entry = Some(TextEntry::new(Purpose::FailNote));
+                        Some(Vec::new())
+                    }
                     KeyCode::Char(' ') if count > 0 => {
                         question.ticked[question.cursor] = !question.ticked[question.cursor];
                         Some(Vec::new())

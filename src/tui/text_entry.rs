@@ -9,6 +9,8 @@ pub(crate) enum Purpose {
     Note,
     SkipReason,
     Evidence,
+    /// What went wrong, for a manual step reported as not done.
+    FailNote,
     Phrase,
     /// A value for a required variable on the start screen; masked when secret.
     Variable,
@@ -46,6 +48,7 @@ impl TextEntry {
             Purpose::Note => "Note",
             Purpose::SkipReason => "Why skip this step?",
             Purpose::Evidence => "Evidence that it was done by hand",
+            Purpose::FailNote => "What did not work?",
             Purpose::Phrase => "Type the confirmation phrase",
             Purpose::Variable => "Value",
         }

@@ -61,6 +61,7 @@ pub(crate) async fn execute(
         instructions: resolved.instructions.clone(),
         checklist: resolved.checklist.clone(),
         notes: step.notes,
+        can_fail: step.can_fail,
     };
     loop {
         match ctx.ask(prompt.clone()).await? {
@@ -98,6 +99,16 @@ pub(crate) async fn execute(
                     ConfirmVia::Terminal => "confirmed by the operator",
                     ConfirmVia::CommandLine => {
                         "confirmed in advance by --confirm on the command line"
+                    }
+                }));
+            }
+            Some(Control::NotDone { note, via }) if step.can_fail && !note.trim().is_empty() => {
+                return Ok(StepOutcome::fail(match via {
+                    ConfirmVia::Terminal => {
+                        format!("the operator reported it did not work: {note}")
+                    }
+                    ConfirmVia::CommandLine => {
+                        format!("reported not done by --fail on the command line: {note}")
                     }
                 }));
             }

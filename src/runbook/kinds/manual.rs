@@ -1,5 +1,6 @@
 //! `kind = "manual"`: the operator does something by hand, ticks every checklist item and
-//! confirms, with a note when the step asks for one.
+//! confirms, with a note when the step asks for one — or, when the step `can_fail`, reports
+//! with a note that it did not work, and the step fails into its `on_failure`.
 
 use super::super::fields::TableReader;
 use super::super::model::TemplateUse;
@@ -18,6 +19,8 @@ pub struct ManualStep {
     pub instructions: Option<Template>,
     pub checklist: Vec<Template>,
     pub notes: NotesPolicy,
+    /// The operator may answer "it did not work" (with a note): the step fails.
+    pub can_fail: bool,
 }
 
 impl ManualStep {
@@ -41,6 +44,7 @@ impl ManualStep {
                 ],
             )
             .unwrap_or(NotesPolicy::Optional);
+        let can_fail = fields.bool("can_fail").unwrap_or(false);
         if instructions.is_none() && checklist.is_empty() && !fields.has("instructions") {
             fields.missing(
                 "instructions",
@@ -52,6 +56,7 @@ impl ManualStep {
             instructions,
             checklist,
             notes,
+            can_fail,
         })
     }
 

@@ -40,13 +40,26 @@ pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     let mut keys: Vec<(&'static str, &'static str)> = match app.question.as_ref().map(|q| &q.prompt)
     {
         Some(Prompt::Run { .. }) => vec![("Enter", "run")],
-        Some(Prompt::Manual { checklist, .. }) if !checklist.is_empty() => vec![
-            ("Space", "tick"),
-            ("↑↓", "move"),
-            ("n", "note"),
-            ("Enter", "confirm"),
-        ],
-        Some(Prompt::Manual { .. }) => vec![("n", "note"), ("Enter", "confirm")],
+        Some(Prompt::Manual {
+            checklist,
+            can_fail,
+            ..
+        }) => {
+            let mut keys = if checklist.is_empty() {
+                vec![("n", "note"), ("Enter", "confirm")]
+            } else {
+                vec![
+                    ("Space", "tick"),
+                    ("↑↓", "move"),
+                    ("n", "note"),
+                    ("Enter", "confirm"),
+                ]
+            };
+            if *can_fail {
+                keys.push(("f", "it did not work"));
+            }
+            keys
+        }
         Some(Prompt::Failure {
             can_skip,
             in_rollback,

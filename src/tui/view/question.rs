@@ -124,6 +124,7 @@ fn body(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
             instructions,
             checklist,
             notes,
+            ..
         } => {
             let mut lines: Vec<Line<'static>> = instructions
                 .lines()

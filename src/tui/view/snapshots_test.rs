@@ -79,6 +79,7 @@ fn manual() -> App {
             "On-call acknowledged".into(),
         ],
         notes: NotesPolicy::Optional,
+        can_fail: false,
     }));
     app.key(crossterm::event::KeyEvent::from(
         crossterm::event::KeyCode::Char(' '),
