@@ -108,6 +108,8 @@ impl Failure {
                 | LaunchError::InvalidRunbook { .. }
                 | LaunchError::DrillAndDryRun
                 | LaunchError::InjectOutsideDrill
+                | LaunchError::TimeScaleOutsideDrill
+                | LaunchError::BadTimeScale(_)
                 | LaunchError::EnvironmentMismatch { .. }
                 | LaunchError::ProductionNotConfirmed { .. }
                 | LaunchError::UnknownStep { .. }
@@ -221,6 +223,8 @@ mod tests {
             (launch(LaunchError::InvalidRunbook { path: path() }), 2),
             (launch(LaunchError::DrillAndDryRun), 2),
             (launch(LaunchError::InjectOutsideDrill), 2),
+            (launch(LaunchError::TimeScaleOutsideDrill), 2),
+            (launch(LaunchError::BadTimeScale(0.0)), 2),
             (
                 launch(LaunchError::EnvironmentMismatch {
                     given: "staging".into(),

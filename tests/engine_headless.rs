@@ -837,3 +837,65 @@ fn a_manual_verification_can_fail_into_the_rollback() {
         .stderr_has("`after` is not one")
         .run();
 }
+
+#[test]
+fn a_command_waits_until_it_passes_and_a_drill_compresses_the_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let flag = dir.path().join("replica-caught-up");
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"lag\"\nkind = \"command\"\nrun = \"test -e {}\"\npoll_interval = \"1m\"\npoll_timeout = \"10m\"\n",
+        flag.display()
+    );
+    let writer = {
+        let flag = flag.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            std::fs::write(flag, "").unwrap();
+        })
+    };
+    let started = std::time::Instant::now();
+    // A 10-minute poll every minute, at time scale 0.001: every 60 ms for 0.6 s.
+    let ran = Test::run_headless(&text)
+        .args(&["--drill", "--time-scale", "0.001"])
+        .stderr_has("lag passed")
+        .stderr_has("exit 1, expected 0 ×")
+        .stderr_has(", then exit 0")
+        .run();
+    writer.join().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let journal = ran.read("journal.log");
+    assert_eq!(
+        journal.matches(r#""kind":"step_result""#).count(),
+        1,
+        "one result for every try: {journal}"
+    );
+    assert!(journal.contains(r#""time_scale":0.001"#), "{journal}");
+    let outputs: Vec<_> = std::fs::read_dir(ran.run_dir().join("output"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(
+        outputs.len(),
+        1,
+        "only the last try's output is kept: {outputs:?}"
+    );
+    assert_eq!(verify(&ran.run_dir(), &[]).0, 0);
+}
+
+#[test]
+fn a_poll_that_never_passes_gives_up_at_its_timeout_and_time_scale_is_for_drills() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"lag\"\nkind = \"command\"\nrun = \"exit 1\"\npoll_interval = \"1m\"\npoll_timeout = \"10m\"\non_failure = \"abort\"\n"
+    );
+    Test::run_headless(&text)
+        .args(&["--drill", "--time-scale", "0.0005"])
+        .status(1)
+        .stderr_has("lag FAILED")
+        .stderr_has("tries, poll_timeout 10m at time scale 0.0005): exit 1, expected 0 ×")
+        .run();
+    Test::run_headless(&text)
+        .args(&["--time-scale", "0.5"])
+        .status(2)
+        .stderr_has("--time-scale is for drills")
+        .run();
+}

@@ -98,6 +98,10 @@ pub struct RunArgs {
     /// What a failed step with policy `ask` does when nobody can be asked.
     #[arg(long, value_enum, default_value_t = OnFailure::Abort)]
     pub on_failure: OnFailure,
+    /// Drills only: multiply every wait, bake, poll interval and timeout and retry delay by
+    /// FACTOR (0.01 makes an hour 36 s); journaled in the header.
+    #[arg(long, value_name = "FACTOR")]
+    pub time_scale: Option<f64>,
     /// Drills only: make this step fail as if its check failed (repeatable).
     #[arg(long = "inject-failure", value_name = "STEP")]
     pub inject_failures: Vec<String>,

@@ -33,6 +33,7 @@ pub fn start_request(args: &RunArgs) -> StartRequest {
         auto: args.auto,
         environment: args.environment.clone(),
         inject_failures: args.inject_failures.clone(),
+        time_scale: args.time_scale,
         log_dir: args.log_dir.clone(),
         key: args.key.clone(),
         operator: args.operator.clone(),

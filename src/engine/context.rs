@@ -20,6 +20,19 @@ pub struct RunSettings {
     pub grace: Duration,
     /// Default per-request timeout of http checks.
     pub http_timeout: Duration,
+    /// Drills only: every wait, bake, poll interval and timeout, and retry delay is
+    /// multiplied by it (`--time-scale`), so that a rehearsal need not wait out real hours.
+    pub time_scale: f64,
+}
+
+impl RunSettings {
+    /// `duration` as this run waits it.
+    pub fn scaled(&self, duration: Duration) -> Duration {
+        if self.time_scale == 1.0 {
+            return duration;
+        }
+        Duration::try_from_secs_f64(duration.as_secs_f64() * self.time_scale).unwrap_or(duration)
+    }
 }
 
 impl Default for RunSettings {
@@ -27,6 +40,7 @@ impl Default for RunSettings {
         Self {
             grace: Duration::from_secs(5),
             http_timeout: Duration::from_secs(10),
+            time_scale: 1.0,
         }
     }
 }

@@ -565,7 +565,7 @@ impl Engine {
             if retries_left > 0 {
                 retries_left -= 1;
                 tokio::select! {
-                    _ = tokio::time::sleep(step.retry_delay) => continue,
+                    _ = tokio::time::sleep(self.plan.settings.scaled(step.retry_delay)) => continue,
                     _ = self.interrupt.aborted() => {
                         self.decide(step, Decision::Abort).await?;
                         return Ok(Flow::Abort);

@@ -202,12 +202,16 @@ pub struct HeaderBody {
     pub tool_version: String,
     /// Non-secret variables and their values.
     pub vars: BTreeMap<String, String>,
-    /// For each secret: HMAC-SHA256 of its value keyed by the session id (hex), so a later
-    /// run can prove it used the same secret without the journal holding it.
+    /// For each secret: a salted Argon2id hash of its value (PHC string; journals before it
+    /// hold an HMAC-SHA256 keyed by the session id), so that a resume can prove it uses the
+    /// same secret without the journal holding it.
     pub secrets: BTreeMap<String, String>,
     /// Base64 of the 32-byte Ed25519 session public key that signs the other entries.
     pub session_key: String,
     pub expected_ms: Option<u64>,
+    /// A drill's `--time-scale`: every wait, bake, poll and retry delay was multiplied by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_scale: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

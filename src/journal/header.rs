@@ -23,6 +23,8 @@ pub(crate) struct RunFacts<'a> {
     pub mode: Mode,
     pub principal: &'a str,
     pub scope: &'a Scope,
+    /// A drill's time scale, when it is not 1.
+    pub time_scale: Option<f64>,
 }
 
 pub(crate) fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {
@@ -75,5 +77,6 @@ pub(crate) fn build_header(
             .runbook
             .expected_duration
             .map(|d| d.as_millis() as u64),
+        time_scale: input.time_scale,
     })
 }

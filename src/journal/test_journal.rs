@@ -32,6 +32,7 @@ pub(crate) fn drill_journal(dir: &Path) -> JournalFile {
             mode: Mode::Drill,
             principal: "tester",
             scope: &Scope::default(),
+            time_scale: None,
         },
         &operator,
         session.public_base64(),

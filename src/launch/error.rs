@@ -21,6 +21,10 @@ pub enum LaunchError {
     DrillAndDryRun,
     #[error("start the run: --inject-failure is for drills; add --drill")]
     InjectOutsideDrill,
+    #[error("start the run: --time-scale is for drills (a production wait is real); add --drill")]
+    TimeScaleOutsideDrill,
+    #[error("start the run: --time-scale {0} is not a factor above 0 (0.01 makes an hour 36 s)")]
+    BadTimeScale(f64),
     #[error(
         "start the run: --environment {given} does not match the runbook's environment `{declared}`"
     )]

@@ -91,6 +91,14 @@ fn decide_mode(
                 .unwrap_or_else(|| "(none)".into()),
         });
     }
+    if let Some(scale) = request.time_scale {
+        if !drill {
+            return Err(LaunchError::TimeScaleOutsideDrill);
+        }
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(LaunchError::BadTimeScale(scale));
+        }
+    }
     if drill {
         return Ok(Mode::Drill);
     }

@@ -17,6 +17,8 @@ pub struct StartRequest {
     /// The environment word repeated on the command line, to run a production runbook headless.
     pub environment: Option<String>,
     pub inject_failures: Vec<String>,
+    /// Drills only: multiply every wait, bake, poll and retry delay by it.
+    pub time_scale: Option<f64>,
     pub log_dir: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub operator: Option<String>,

@@ -137,7 +137,11 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
         dry_run: mode == Mode::DryRun,
         auto: true,
         inject_failures: BTreeSet::new(),
-        settings: RunSettings::default(),
+        // A drill resumes at the time scale it started with.
+        settings: RunSettings {
+            time_scale: header.time_scale.unwrap_or(1.0),
+            ..RunSettings::default()
+        },
         resume: Some(ResumePoint {
             done,
             in_rollback: state.in_rollback || rolls_back,

@@ -48,6 +48,7 @@ pub fn start(
             mode: plan.mode,
             principal: &principal,
             scope: &plan.scope,
+            time_scale: (plan.settings.time_scale != 1.0).then_some(plan.settings.time_scale),
         },
         operator,
     )?;
@@ -81,7 +82,10 @@ pub fn plan_run(
             .iter()
             .cloned()
             .collect::<BTreeSet<_>>(),
-        settings: RunSettings::default(),
+        settings: RunSettings {
+            time_scale: request.time_scale.unwrap_or(1.0),
+            ..RunSettings::default()
+        },
         resume: None,
     })
 }

@@ -13,7 +13,15 @@ use crate::runbook::template::RenderError;
 use super::resolve::{resolve_process, shown_process};
 
 pub(crate) fn shown(step: &CommandStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
-    shown_process(&step.process, ctx.scope)
+    let shown = shown_process(&step.process, ctx.scope)?;
+    Ok(match step.poll {
+        None => shown,
+        Some(poll) => format!(
+            "{shown}   (until it passes: every {}, for at most {})",
+            crate::runbook::duration::format_duration(poll.interval),
+            crate::runbook::duration::format_duration(poll.timeout)
+        ),
+    })
 }
 
 pub(crate) async fn execute(
@@ -29,8 +37,12 @@ pub(crate) async fn execute(
         Ok(resolved) => resolved,
         Err(err) => return Ok(StepOutcome::fail(err.to_string())),
     };
-    let (mut outcome, last_stdout_line) =
-        run_to_outcome(&resolved.request, ctx, &step.expect_exit, "").await?;
+    let (mut outcome, last_stdout_line) = match step.poll {
+        None => run_to_outcome(&resolved.request, ctx, &step.expect_exit, "").await?,
+        Some(poll) => {
+            super::command_poll::poll_until_passed(&resolved.request, ctx, step, poll).await?
+        }
+    };
     if outcome.passed
         && let Some(name) = &step.capture
     {

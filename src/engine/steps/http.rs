@@ -329,6 +329,8 @@ pub(crate) async fn run_check(
             interval,
             timeout: poll_timeout,
         } => {
+            let interval = &ctx.settings.scaled(*interval);
+            let poll_timeout = &ctx.settings.scaled(*poll_timeout);
             let started = Instant::now();
             let give_up = budget.until.map_or(started + *poll_timeout, |until| {
                 until.min(started + *poll_timeout)

@@ -1,6 +1,7 @@
 //! One executor per step kind, plus what they share (resolving, HTTP clients, dotenv).
 
 pub(crate) mod command;
+pub(crate) mod command_poll;
 pub(crate) mod dispatch;
 pub(crate) mod dotenv;
 pub(crate) mod env;

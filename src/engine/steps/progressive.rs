@@ -70,7 +70,7 @@ pub(crate) async fn execute(
             outcome.tail = ran.tail;
             return Ok(outcome);
         }
-        bake(step.bake, stage, ctx).await?;
+        bake(ctx.settings.scaled(step.bake), stage, ctx).await?;
         let mut failure = None;
         for gate in &step.gate {
             let budget = Budget::of(gate.timeout, ctx.settings.http_timeout);

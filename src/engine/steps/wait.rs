@@ -31,7 +31,20 @@ pub(crate) async fn execute(
     step: &WaitStep,
     ctx: &mut StepContext<'_>,
 ) -> Result<StepOutcome, StepStop> {
-    let total = remaining(step);
+    // A drill's time scale shortens a wait `for`; a wait `until` a moment is a moment.
+    let total = match step {
+        WaitStep::For(duration) => ctx.settings.scaled(*duration),
+        WaitStep::Until(_) => remaining(step),
+    };
+    let waited = match step {
+        WaitStep::For(duration) if ctx.settings.time_scale != 1.0 => format!(
+            "waited {} at time scale {} ({})",
+            format_duration(*duration),
+            ctx.settings.time_scale,
+            format_duration(total)
+        ),
+        _ => format!("waited {}", format_duration(total)),
+    };
     let end = Instant::now() + total;
     ctx.emitter.show(Event::Waiting(Prompt::Wait {
         step: ctx.id().to_string(),
@@ -40,7 +53,7 @@ pub(crate) async fn execute(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
-            _ = sleep_until(end) => return Ok(StepOutcome::pass(format!("waited {}", format_duration(total)))),
+            _ = sleep_until(end) => return Ok(StepOutcome::pass(waited)),
             _ = tick.tick() => {
                 let left = end.saturating_duration_since(Instant::now());
                 ctx.progress(format!("{} left", format_duration(Duration::from_secs(left.as_secs()))));
@@ -63,7 +76,7 @@ pub(crate) async fn execute(
                 // Nobody can answer (headless): the wait simply runs out.
                 None => {
                     sleep_until(end).await;
-                    return Ok(StepOutcome::pass(format!("waited {}", format_duration(total))));
+                    return Ok(StepOutcome::pass(waited));
                 }
             },
         }

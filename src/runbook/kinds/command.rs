@@ -82,6 +82,16 @@ pub struct CommandStep {
     pub expect_exit: Vec<i32>,
     /// Variable set from the last line of stdout.
     pub capture: Option<Located<String>>,
+    /// Run again until it passes: `poll_interval` apart, for at most `poll_timeout`.
+    pub poll: Option<Poll>,
+}
+
+/// Waiting on a condition a command checks (a replica caught up, a file appeared): hours
+/// are fine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Poll {
+    pub interval: std::time::Duration,
+    pub timeout: std::time::Duration,
 }
 
 impl CommandStep {
@@ -89,10 +99,27 @@ impl CommandStep {
         let process = ProcessSpec::parse(fields);
         let expect_exit = parse_expect_exit(fields);
         let capture = fields.string("capture");
+        let interval = fields.duration("poll_interval");
+        let timeout = fields.duration("poll_timeout");
+        let poll = match (interval, timeout) {
+            (Some(interval), Some(timeout)) => Some(Poll {
+                interval: interval.value,
+                timeout: timeout.value,
+            }),
+            (None, None) => None,
+            (Some(given), None) | (None, Some(given)) => {
+                fields
+                    .diags
+                    .error(given.span, "`poll_interval` and `poll_timeout` go together")
+                    .with_hint("run until it passes, this often, for at most this long: `poll_interval = \"30s\"`, `poll_timeout = \"2h\"`");
+                None
+            }
+        };
         Some(Self {
             process: process?,
             expect_exit: expect_exit?,
             capture,
+            poll,
         })
     }
 
