@@ -115,6 +115,9 @@ impl Failure {
                 | LaunchError::UnknownStep { .. }
                 | LaunchError::NoLogDir
                 | LaunchError::CannotFail(_)
+                | LaunchError::NoSuchInput(_)
+                | LaunchError::SecretInput(_)
+                | LaunchError::BadInput { .. }
                 | LaunchError::LogDir { .. }
                 | LaunchError::Key(_)
                 | LaunchError::Variables(_)
@@ -245,6 +248,15 @@ mod tests {
             ),
             (launch(LaunchError::NoLogDir), 2),
             (launch(LaunchError::CannotFail("x".into())), 2),
+            (launch(LaunchError::NoSuchInput("x".into())), 2),
+            (launch(LaunchError::SecretInput("x".into())), 2),
+            (
+                launch(LaunchError::BadInput {
+                    variable: "x".into(),
+                    problem: "p".into(),
+                }),
+                2,
+            ),
             (
                 launch(LaunchError::LogDir {
                     path: path(),

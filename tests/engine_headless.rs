@@ -899,3 +899,50 @@ fn a_poll_that_never_passes_gives_up_at_its_timeout_and_time_scale_is_for_drills
         .stderr_has("--time-scale is for drills")
         .run();
 }
+
+#[test]
+fn an_input_chooses_a_branch_and_is_journaled_as_who_gave_it() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"strategy\"\nkind = \"input\"\nprompt = \"How do we rebuild the replica?\"\nvariable = \"strategy\"\noptions = [\"rsync\", \"basebackup\"]\n\n\
+         [[phase.step]]\nid = \"rsync\"\nkind = \"command\"\nrun = \"echo rsync\"\nwhen = \"strategy == 'rsync'\"\n\n\
+         [[phase.step]]\nid = \"basebackup\"\nkind = \"command\"\nrun = \"echo {{{{ strategy }}}}\"\nwhen = \"strategy == 'basebackup'\"\n"
+    );
+    let ran = Test::run_headless(&text)
+        .args(&["--input", "strategy=basebackup"])
+        .stderr_has("strategy: strategy = basebackup (by --input on the command line)")
+        .stderr_has("rsync not applicable")
+        .stderr_has("basebackup passed")
+        .run();
+    assert_eq!(ran.read("output/basebackup.1.log"), "basebackup\n");
+    let journal = ran.read("journal.log");
+    assert!(
+        journal.contains(r#""kind":"input","body":{"step":"strategy","variable":"strategy","value":"basebackup","by":"command-line"}"#),
+        "{journal}"
+    );
+    assert_eq!(verify(&ran.run_dir(), &[]).0, 0);
+    // Nobody answered and nobody can: the run waits, resumable.
+    Test::run_headless(&text)
+        .status(3)
+        .stderr_has("step `strategy` needs an answer: --input strategy=VALUE")
+        .run();
+    // An answer the input does not accept is refused before anything starts.
+    Test::run_headless(&text)
+        .args(&["--input", "strategy=dd"])
+        .status(2)
+        .stderr_has("--input strategy: answer one of: rsync, basebackup")
+        .run();
+}
+
+#[test]
+fn an_unanswered_input_takes_its_default_at_the_deadline() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"strategy\"\nkind = \"input\"\nprompt = \"Strategy?\"\nvariable = \"strategy\"\noptions = [\"rsync\", \"basebackup\"]\ndefault = \"rsync\"\ndeadline = \"1h\"\n\n\
+         [[phase.step]]\nid = \"rsync\"\nkind = \"command\"\nrun = \"true\"\nwhen = \"strategy == 'rsync'\"\n"
+    );
+    let ran = Test::run_headless(&text)
+        .args(&["--drill", "--time-scale", "0.0001"])
+        .stderr_has("strategy = rsync (by the runbook's default when the deadline passed)")
+        .stderr_has("rsync passed")
+        .run();
+    assert!(ran.read("journal.log").contains(r#""by":"deadline""#));
+}

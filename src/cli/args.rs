@@ -92,6 +92,9 @@ pub struct RunArgs {
     /// Answer a manual or dangerous step headless: --confirm STEP[=NOTE] (repeatable).
     #[arg(long = "confirm", value_name = "STEP[=NOTE]", value_parser = parse_step_note)]
     pub confirms: Vec<(String, Option<String>)>,
+    /// Answer an input step in advance: --input NAME=VALUE (repeatable; not for secrets).
+    #[arg(long = "input", value_name = "NAME=VALUE", value_parser = parse_key_value)]
+    pub inputs: Vec<(String, String)>,
     /// Answer a manual step that can fail as not done: --fail STEP=NOTE (repeatable).
     #[arg(long = "fail", value_name = "STEP=NOTE", value_parser = parse_key_value)]
     pub fails: Vec<(String, String)>,
@@ -146,6 +149,9 @@ pub struct ResumeArgs {
     /// Skip an interrupted step, with the reason.
     #[arg(long, value_name = "STEP=REASON", value_parser = parse_key_value)]
     pub skip: Option<(String, String)>,
+    /// Answer an input step in advance: --input NAME=VALUE (repeatable; not for secrets).
+    #[arg(long = "input", value_name = "NAME=VALUE", value_parser = parse_key_value)]
+    pub inputs: Vec<(String, String)>,
     /// Answer a manual step that can fail as not done: --fail STEP=NOTE (repeatable).
     #[arg(long = "fail", value_name = "STEP=NOTE", value_parser = parse_key_value)]
     pub fails: Vec<(String, String)>,

@@ -37,18 +37,20 @@ pub fn start_request(args: &RunArgs) -> StartRequest {
         log_dir: args.log_dir.clone(),
         key: args.key.clone(),
         operator: args.operator.clone(),
-        answers: answers(&args.confirms, &args.fails, args.on_failure),
+        answers: answers(&args.confirms, &args.fails, &args.inputs, args.on_failure),
     }
 }
 
 pub fn answers(
     confirms: &[(String, Option<String>)],
     fails: &[(String, String)],
+    inputs: &[(String, String)],
     on_failure: OnFailure,
 ) -> Answers {
     Answers {
         confirms: confirms.to_vec(),
         fails: fails.to_vec(),
+        inputs: inputs.to_vec(),
         on_failure: match on_failure {
             OnFailure::Abort => FailureAnswer::Abort,
             OnFailure::Rollback => FailureAnswer::Rollback,

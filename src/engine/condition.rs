@@ -73,6 +73,10 @@ pub(crate) fn evaluate(
             Some((name.value.clone(), value.text.clone().into()))
         })
         .collect();
+    // What steps set (captures, inputs' answers) is also readable by its name.
+    for (name, value) in &captures {
+        context.add_variable_from_value(name.clone(), value.clone());
+    }
     context.add_variable_from_value("captures", captures);
     let run: HashMap<String, Value> = ["id", "dir", "started"]
         .into_iter()

@@ -24,6 +24,11 @@ pub enum Control {
         note: Option<String>,
         via: ConfirmVia,
     },
+    /// An input step's answer.
+    Input {
+        value: String,
+        via: ConfirmVia,
+    },
     /// A manual step that `can_fail` did not work, with what happened (the note).
     NotDone {
         note: String,

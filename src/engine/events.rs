@@ -253,6 +253,39 @@ impl std::fmt::Display for ConfirmVia {
     }
 }
 
+/// Who gave an input's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputSource {
+    /// The operator typed or chose it at the terminal.
+    Terminal,
+    /// `--input NAME=VALUE` on a headless command line.
+    CommandLine,
+    /// Nobody answered before the step's deadline: the runbook's default.
+    Deadline,
+}
+
+impl InputSource {
+    /// The word the journal writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Terminal => "terminal",
+            Self::CommandLine => "command-line",
+            Self::Deadline => "deadline",
+        }
+    }
+}
+
+impl std::fmt::Display for InputSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Terminal => "at the terminal",
+            Self::CommandLine => "by --input on the command line",
+            Self::Deadline => "by the runbook's default when the deadline passed",
+        })
+    }
+}
+
 /// A service's state, journaled as its own entry kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -307,6 +340,20 @@ pub enum Prompt {
     },
     /// A wait the operator may skip.
     Wait { step: String, seconds: u64 },
+    /// An input step: a value for `variable`.
+    Input {
+        step: String,
+        variable: String,
+        question: String,
+        /// The answers allowed, when it is a choice.
+        options: Vec<String>,
+        /// The pattern an answer must match, shown to the operator.
+        pattern: Option<String>,
+        default: Option<String>,
+        secret: bool,
+        /// Seconds until the default is taken (or the step fails) without an answer.
+        deadline_s: Option<u64>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -419,6 +466,13 @@ pub enum Event {
         expression: String,
         value: Option<bool>,
         error: Option<String>,
+    },
+    /// An input step was answered. The value is absent when the input is secret.
+    Answered {
+        step: String,
+        variable: String,
+        value: Option<String>,
+        by: InputSource,
     },
     /// A note the operator typed.
     Noted {

@@ -36,6 +36,11 @@ pub(crate) fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
             scrub(action);
         }
         Event::Progress { message, .. } | Event::Stage { message, .. } => scrub(message),
+        Event::Answered { value, .. } => {
+            if let Some(value) = value {
+                scrub(value);
+            }
+        }
         Event::Condition { error, .. } | Event::Probe { error, .. } => {
             if let Some(error) = error {
                 scrub(error);
@@ -93,6 +98,18 @@ fn scrub_prompt(prompt: &mut Prompt, scrub: &dyn Fn(&mut String)) {
         }
         Prompt::Failure { message, .. } => scrub(message),
         Prompt::Wait { .. } => {}
+        Prompt::Input {
+            question,
+            options,
+            default,
+            ..
+        } => {
+            scrub(question);
+            options.iter_mut().for_each(scrub);
+            if let Some(default) = default {
+                scrub(default);
+            }
+        }
     }
 }
 

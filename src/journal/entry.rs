@@ -61,6 +61,7 @@ pub enum Body {
     Decision(DecisionBody),
     Note(NoteBody),
     Condition(ConditionBody),
+    Input(InputBody),
     Service(ServiceBody),
     Window(WindowBody),
     Checkpoint(CheckpointBody),
@@ -81,6 +82,7 @@ pub enum EntryKind {
     Decision,
     Note,
     Condition,
+    Input,
     Service,
     Window,
     Checkpoint,
@@ -90,7 +92,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 15] = [
+    pub const ALL: [EntryKind; 16] = [
         Self::Header,
         Self::PhaseStart,
         Self::StepStart,
@@ -100,6 +102,7 @@ impl EntryKind {
         Self::Decision,
         Self::Note,
         Self::Condition,
+        Self::Input,
         Self::Service,
         Self::Window,
         Self::Checkpoint,
@@ -120,6 +123,7 @@ impl EntryKind {
             Self::Decision => "decision",
             Self::Note => "note",
             Self::Condition => "condition",
+            Self::Input => "input",
             Self::Service => "service",
             Self::Window => "window",
             Self::Checkpoint => "checkpoint",
@@ -148,6 +152,7 @@ impl Body {
             Self::Decision(_) => EntryKind::Decision,
             Self::Note(_) => EntryKind::Note,
             Self::Condition(_) => EntryKind::Condition,
+            Self::Input(_) => EntryKind::Input,
             Self::Service(_) => EntryKind::Service,
             Self::Window(_) => EntryKind::Window,
             Self::Checkpoint(_) => EntryKind::Checkpoint,
@@ -286,6 +291,18 @@ pub struct ServiceBody {
 pub struct DecisionBody {
     pub step: String,
     pub decision: Decision,
+}
+
+/// An input step's answer, and who gave it; a secret's value is never journaled.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputBody {
+    pub step: String,
+    pub variable: String,
+    /// Absent when the input is secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    pub by: crate::engine::events::InputSource,
 }
 
 /// A `when` condition and what it was, before the step it decides (not applicable when false).
@@ -439,6 +456,7 @@ impl Entry {
                 "decision" => Body::Decision(serde_json::from_str(body)?),
                 "note" => Body::Note(serde_json::from_str(body)?),
                 "condition" => Body::Condition(serde_json::from_str(body)?),
+                "input" => Body::Input(serde_json::from_str(body)?),
                 "service" => Body::Service(serde_json::from_str(body)?),
                 "window" => Body::Window(serde_json::from_str(body)?),
                 "checkpoint" => Body::Checkpoint(serde_json::from_str(body)?),

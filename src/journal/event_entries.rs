@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use super::entry::{
-    Body, ConditionBody, ConfirmBody, DecisionBody, FooterBody, NoteBody, PhaseStartBody,
-    ProbeBody, ServiceBody, StepResultBody, StepStartBody, SuspendBody, WindowBody, WindowMark,
+    Body, ConditionBody, ConfirmBody, DecisionBody, FooterBody, InputBody, NoteBody,
+    PhaseStartBody, ProbeBody, ServiceBody, StepResultBody, StepStartBody, SuspendBody, WindowBody,
+    WindowMark,
 };
 use super::file::{JournalError, JournalFile};
 use crate::engine::events::{Event, RunStatus, StepStatus};
@@ -201,6 +202,17 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             expression: expression.clone(),
             value: *value,
             error: error.clone(),
+        })),
+        Event::Answered {
+            step,
+            variable,
+            value,
+            by,
+        } => journal.append(Body::Input(InputBody {
+            step: step.clone(),
+            variable: variable.clone(),
+            value: value.clone(),
+            by: *by,
         })),
         Event::Noted { step, text } => journal.append(Body::Note(NoteBody {
             step: step.clone(),

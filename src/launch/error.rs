@@ -37,6 +37,16 @@ pub enum LaunchError {
         "start the run: --fail {0}=NOTE answers a manual step with `can_fail = true`, and `{0}` is not one"
     )]
     CannotFail(String),
+    #[error(
+        "start the run: --input {0}=VALUE answers an input step's variable, and no input step sets `{0}`"
+    )]
+    NoSuchInput(String),
+    #[error(
+        "start the run: `{0}` is a secret input: it is typed at the terminal, never given on a command line where `ps` shows it"
+    )]
+    SecretInput(String),
+    #[error("start the run: --input {variable}: {problem}")]
+    BadInput { variable: String, problem: String },
     #[error("find where run folders go: pass --log-dir DIR or set $CUTOVER_LOG_DIR")]
     NoLogDir,
     #[error("make {} an absolute path", path.display())]

@@ -18,6 +18,8 @@ pub struct HeadlessAnswers {
     pub on_failure: FailureAnswer,
     /// Step id → what did not work, from `--fail STEP=NOTE`.
     pub fails: HashMap<String, String>,
+    /// Variable → value, from `--input NAME=VALUE`.
+    pub inputs: HashMap<String, String>,
 }
 
 impl HeadlessAnswers {
@@ -27,6 +29,7 @@ impl HeadlessAnswers {
             confirms: answers.confirms.iter().cloned().collect(),
             on_failure: answers.on_failure,
             fails: answers.fails.iter().cloned().collect(),
+            inputs: answers.inputs.iter().cloned().collect(),
         }
     }
 
@@ -38,6 +41,22 @@ impl HeadlessAnswers {
     pub fn answer(&self, prompt: &Prompt) -> Option<Control> {
         Some(match prompt {
             Prompt::Run { .. } => Control::Proceed,
+            Prompt::Input {
+                step,
+                variable,
+                deadline_s,
+                ..
+            } => match self.inputs.get(variable) {
+                Some(value) => Control::Input {
+                    value: value.clone(),
+                    via: ConfirmVia::CommandLine,
+                },
+                // The deadline will take the default (or fail the step): nothing to say.
+                None if deadline_s.is_some() => return None,
+                None => Control::Suspend {
+                    reason: format!("step `{step}` needs an answer: --input {variable}=VALUE"),
+                },
+            },
             Prompt::Phrase { step, phrase, .. } => match self.confirms.get(step) {
                 Some(note) => Control::Phrase {
                     text: phrase.clone(),

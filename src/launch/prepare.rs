@@ -150,6 +150,40 @@ fn check_step_names(request: &StartRequest, runbook: &Runbook) -> Result<(), Lau
             });
         }
     }
+    // `--input` answers an input step's variable, never a secret one (it would show in `ps`).
+    for (variable, _) in &request.answers.inputs {
+        let input = runbook
+            .steps()
+            .map(|(_, s)| s)
+            .chain(&runbook.rollback)
+            .find_map(|s| match &s.action {
+                StepAction::Input(input) if input.variable.value == *variable => Some(input),
+                _ => None,
+            });
+        match input {
+            None => return Err(LaunchError::NoSuchInput(variable.clone())),
+            Some(input) if input.secret => {
+                return Err(LaunchError::SecretInput(variable.clone()));
+            }
+            Some(input) => {
+                if let Some(problem) = input.refuses(
+                    &request
+                        .answers
+                        .inputs
+                        .iter()
+                        .rev()
+                        .find(|(n, _)| n == variable)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default(),
+                ) {
+                    return Err(LaunchError::BadInput {
+                        variable: variable.clone(),
+                        problem,
+                    });
+                }
+            }
+        }
+    }
     // `--fail` answers only a manual step the runbook lets fail.
     for (step, _) in &request.answers.fails {
         let can_fail = runbook

@@ -49,6 +49,8 @@ pub struct Answers {
     pub on_failure: FailureAnswer,
     /// `--fail STEP=NOTE`: a manual step that can fail did not work.
     pub fails: Vec<(String, String)>,
+    /// `--input NAME=VALUE`: an input step's answer given in advance.
+    pub inputs: Vec<(String, String)>,
 }
 
 /// The answer given in advance to a failure nobody is there to decide on.
@@ -66,6 +68,7 @@ impl Default for Answers {
             confirms: Vec::new(),
             on_failure: FailureAnswer::Abort,
             fails: Vec::new(),
+            inputs: Vec::new(),
         }
     }
 }

@@ -137,6 +137,18 @@ pub(crate) fn format_event(event: &Event) -> Option<String> {
         Event::Decided { step, decision } => {
             format!("   {step} decision: {}", decision)
         }
+        Event::Answered {
+            step,
+            variable,
+            value,
+            by,
+        } => format!(
+            "   {step}: {variable} = {} ({by})",
+            value.as_deref().unwrap_or("*** (secret)")
+        ),
+        Event::Waiting(Prompt::Input { step, variable, .. }) => {
+            format!("   {step} asks for {variable}")
+        }
         Event::Condition {
             step,
             phase,

@@ -60,11 +60,13 @@ struct Context<'a> {
 impl Context<'_> {
     /// Checks a condition evaluated just before the step at `position`.
     fn check(&self, when: &Condition, position: usize, diags: &mut Diagnostics) {
+        // Variables, and what steps set (captures, inputs' answers), by name.
         let vars: Vec<&str> = self
             .runbook
             .vars
             .iter()
             .map(|var| var.name.value.as_str())
+            .chain(self.captures.iter().copied())
             .collect();
         for name in when.names() {
             if ROOTS.contains(&name.as_str()) || vars.contains(&name.as_str()) {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use regex::Regex;
 
 use super::kinds::{
-    command::CommandStep, env::EnvStep, http::HttpStep, manual::ManualStep,
+    command::CommandStep, env::EnvStep, http::HttpStep, input::InputStep, manual::ManualStep,
     progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep, window::WindowStep,
 };
 use super::source::{Located, Span};
@@ -129,10 +129,11 @@ pub enum StepKind {
     Window,
     Progressive,
     Service,
+    Input,
 }
 
 impl StepKind {
-    pub const ALL: [StepKind; 8] = [
+    pub const ALL: [StepKind; 9] = [
         Self::Command,
         Self::Http,
         Self::Manual,
@@ -141,6 +142,7 @@ impl StepKind {
         Self::Window,
         Self::Progressive,
         Self::Service,
+        Self::Input,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -153,6 +155,7 @@ impl StepKind {
             Self::Window => "window",
             Self::Progressive => "progressive",
             Self::Service => "service",
+            Self::Input => "input",
         }
     }
 
@@ -179,6 +182,7 @@ pub enum StepAction {
     Window(WindowStep),
     Progressive(ProgressiveStep),
     Service(ServiceStep),
+    Input(InputStep),
 }
 
 impl StepAction {
@@ -192,6 +196,7 @@ impl StepAction {
             Self::Window(_) => StepKind::Window,
             Self::Progressive(_) => StepKind::Progressive,
             Self::Service(_) => StepKind::Service,
+            Self::Input(_) => StepKind::Input,
         }
     }
 
@@ -206,6 +211,7 @@ impl StepAction {
             Self::Wait(_) | Self::Window(_) => Vec::new(),
             Self::Progressive(step) => step.templates(),
             Self::Service(step) => step.templates(),
+            Self::Input(step) => step.templates(),
         }
     }
 
@@ -213,6 +219,8 @@ impl StepAction {
     pub fn captures(&self) -> Vec<&Located<String>> {
         match self {
             Self::Command(step) => step.capture.iter().collect(),
+            // An input's answer is a value the run did not have before, like a capture.
+            Self::Input(step) => vec![&step.variable],
             Self::Http(step) => step.check.capture.iter().map(|c| &c.name).collect(),
             _ => Vec::new(),
         }

@@ -9,7 +9,7 @@ use super::condition::Condition;
 use super::diagnostic::Diagnostics;
 use super::fields::TableReader;
 use super::kinds::{
-    command::CommandStep, env::EnvStep, http::HttpStep, manual::ManualStep,
+    command::CommandStep, env::EnvStep, http::HttpStep, input::InputStep, manual::ManualStep,
     progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep, window::WindowStep,
 };
 use super::model::{FailurePolicy, Step, StepAction};
@@ -18,7 +18,7 @@ use super::source::{Located, SourceFile, Span};
 use super::suggest::did_you_mean;
 use super::template::Template;
 
-pub(crate) const KINDS: [&str; 8] = [
+pub(crate) const KINDS: [&str; 9] = [
     "command",
     "http",
     "manual",
@@ -27,6 +27,7 @@ pub(crate) const KINDS: [&str; 8] = [
     "window",
     "progressive",
     "service",
+    "input",
 ];
 
 /// Reads a step table. Returns `None` when the step is too broken to run; its problems are in
@@ -145,6 +146,7 @@ fn parse_action(fields: &mut TableReader, kind: &Located<String>) -> Option<Step
         "window" => StepAction::Window(WindowStep::parse(fields)?),
         "progressive" => StepAction::Progressive(ProgressiveStep::parse(fields)?),
         "service" => StepAction::Service(ServiceStep::parse(fields)?),
+        "input" => StepAction::Input(InputStep::parse(fields)?),
         unknown => {
             let diag = fields
                 .diags
@@ -186,7 +188,8 @@ fn readonly_by_default(action: &StepAction) -> bool {
         StepAction::Env(_)
         | StepAction::Wait(_)
         | StepAction::Window(_)
-        | StepAction::Manual(_) => true,
+        | StepAction::Manual(_)
+        | StepAction::Input(_) => true,
         _ => false,
     }
 }

@@ -101,6 +101,20 @@ impl App {
                     }
                 }
             }
+            Event::Answered {
+                step,
+                variable,
+                value,
+                by,
+            } => {
+                if let Some(index) = self.row_index(step) {
+                    let shown = value.as_deref().unwrap_or("***");
+                    self.rows[index]
+                        .notes
+                        .push(for_terminal(&format!("{variable} = {shown} ({by})")));
+                }
+                self.question = None;
+            }
             Event::Decided { step, decision } => {
                 if let Some(index) = self.row_index(step) {
                     self.rows[index]
@@ -198,6 +212,25 @@ impl App {
                 can_skip,
                 in_rollback,
             },
+            Prompt::Input {
+                step,
+                variable,
+                question,
+                options,
+                pattern,
+                default,
+                secret,
+                deadline_s,
+            } => Prompt::Input {
+                step,
+                variable,
+                question: lines_for_terminal(&question),
+                options: options.iter().map(|o| for_terminal(o)).collect(),
+                pattern: pattern.map(|p| for_terminal(&p)),
+                default: default.map(|d| for_terminal(&d)),
+                secret,
+                deadline_s,
+            },
             other => other,
         };
         let step = match &prompt {
@@ -205,7 +238,8 @@ impl App {
             | Prompt::Phrase { step, .. }
             | Prompt::Manual { step, .. }
             | Prompt::Failure { step, .. }
-            | Prompt::Wait { step, .. } => step.clone(),
+            | Prompt::Wait { step, .. }
+            | Prompt::Input { step, .. } => step.clone(),
         };
         if let Some(index) = self.row_index(&step) {
             // The resolved command is shown before the operator says go.
@@ -226,8 +260,19 @@ impl App {
             Prompt::Manual { checklist, .. } => checklist.len(),
             _ => 0,
         };
-        let entry = matches!(prompt, Prompt::Phrase { .. })
-            .then(|| super::text_entry::TextEntry::new(super::text_entry::Purpose::Phrase));
+        let entry = match &prompt {
+            Prompt::Phrase { .. } => Some(super::text_entry::TextEntry::new(
+                super::text_entry::Purpose::Phrase,
+            )),
+            // A secret answer is masked as it is typed.
+            Prompt::Input { secret: true, .. } => Some(super::text_entry::TextEntry::masked(
+                super::text_entry::Purpose::Answer,
+            )),
+            Prompt::Input { .. } => Some(super::text_entry::TextEntry::new(
+                super::text_entry::Purpose::Answer,
+            )),
+            _ => None,
+        };
         self.question = Some(Question {
             prompt,
             ticked: vec![false; checklist],

@@ -410,3 +410,33 @@ fn a_manual_step_that_can_fail_is_reported_not_done_with_what_went_wrong() {
         })]
     );
 }
+
+#[test]
+fn an_input_is_answered_with_one_of_its_options() {
+    let mut app = app();
+    app.apply(&Event::Waiting(Prompt::Input {
+        step: "migrate".into(),
+        variable: "strategy".into(),
+        question: "How?".into(),
+        options: vec!["rsync".into(), "basebackup".into()],
+        pattern: None,
+        default: None,
+        secret: false,
+        deadline_s: None,
+    }));
+    type_text(&mut app, "dd");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(
+        app.question.as_ref().unwrap().problem.as_deref(),
+        Some("answer one of: rsync, basebackup")
+    );
+    press(&mut app, KeyCode::Esc);
+    type_text(&mut app, "rsync");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Effect::Control(Control::Input {
+            value: "rsync".into(),
+            via: crate::engine::events::ConfirmVia::Terminal,
+        })]
+    );
+}

@@ -118,6 +118,10 @@ impl App {
             if entry.purpose == Purpose::Phrase {
                 // The phrase box is the question itself: Esc leaves it empty, not closed.
                 *entry = TextEntry::new(Purpose::Phrase);
+            } else if entry.purpose == Purpose::Answer {
+                // So is an input's answer (its mask, if any, stays).
+                entry.area.select_all();
+                entry.area.cut();
             } else if self.free_note.take().is_none()
                 && let Some(question) = &mut self.question
             {
@@ -185,6 +189,32 @@ impl App {
                 question.entry = None;
                 vec![Effect::Control(Control::NotDone {
                     note: text,
+                    via: ConfirmVia::Terminal,
+                })]
+            }
+            Purpose::Answer => {
+                let Prompt::Input {
+                    options, pattern, ..
+                } = &question.prompt
+                else {
+                    return Vec::new();
+                };
+                let refused = if !options.is_empty() && !options.contains(&text) {
+                    Some(format!("answer one of: {}", options.join(", ")))
+                } else {
+                    pattern
+                        .as_deref()
+                        .and_then(|p| regex::Regex::new(p).ok())
+                        .filter(|p| !p.is_match(&text))
+                        .map(|p| format!("the answer must match `{}`", p.as_str()))
+                };
+                if let Some(problem) = refused {
+                    question.problem = Some(problem);
+                    return Vec::new();
+                }
+                question.entry = None;
+                vec![Effect::Control(Control::Input {
+                    value: text,
                     via: ConfirmVia::Terminal,
                 })]
             }

@@ -14,6 +14,8 @@ pub(crate) enum Purpose {
     Phrase,
     /// A value for a required variable on the start screen; masked when secret.
     Variable,
+    /// The answer to an input step; masked when secret.
+    Answer,
 }
 
 pub(crate) struct TextEntry {
@@ -36,7 +38,10 @@ impl TextEntry {
     }
 
     pub(crate) fn single_line(&self) -> bool {
-        matches!(self.purpose, Purpose::Phrase | Purpose::Variable)
+        matches!(
+            self.purpose,
+            Purpose::Phrase | Purpose::Variable | Purpose::Answer
+        )
     }
 
     pub(crate) fn text(&self) -> String {
@@ -51,6 +56,7 @@ impl TextEntry {
             Purpose::FailNote => "What did not work?",
             Purpose::Phrase => "Type the confirmation phrase",
             Purpose::Variable => "Value",
+            Purpose::Answer => "Answer",
         }
     }
 }

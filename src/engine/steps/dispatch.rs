@@ -17,6 +17,7 @@ pub(crate) fn shown_action(
         StepAction::Env(step) => super::env::shown(step, ctx),
         StepAction::Wait(step) => Ok(super::wait::shown(step)),
         StepAction::Window(step) => Ok(super::window::shown(step)),
+        StepAction::Input(step) => super::input::shown(step, ctx),
         StepAction::Progressive(step) => super::progressive::shown(step, ctx.scope),
         StepAction::Service(step) => super::service::shown(step, ctx),
     }
@@ -33,6 +34,7 @@ pub(crate) async fn execute(
         StepAction::Env(step) => super::env::execute(step, ctx).await,
         StepAction::Wait(step) => super::wait::execute(step, ctx).await,
         StepAction::Window(step) => super::window::execute(step, ctx).await,
+        StepAction::Input(step) => super::input::execute(step, ctx).await,
         StepAction::Progressive(step) => super::progressive::execute(step, ctx).await,
         StepAction::Service(step) => super::service::execute(step, ctx).await,
     }

@@ -9,6 +9,7 @@ pub(crate) mod http;
 pub(crate) mod http_client;
 pub(crate) mod http_probe;
 pub(crate) mod http_send;
+pub(crate) mod input;
 pub(crate) mod manual;
 pub(crate) mod progressive;
 pub(crate) mod resolve;

@@ -136,6 +136,8 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
             }
             // A service's state belongs to the timeline only.
             Body::Service(_) => {}
+            // An answer is kept in the timeline (and, when not secret, in the result's captures).
+            Body::Input(_) => {}
             Body::Condition(condition) => {
                 if condition.value == Some(false) {
                     step_mut(&mut history.steps, &condition.step).not_applicable =
@@ -284,6 +286,7 @@ fn step_of(body: &Body) -> Option<String> {
         Body::Decision(b) => Some(b.step.clone()),
         Body::Note(b) => b.step.clone(),
         Body::Condition(b) => Some(b.step.clone()),
+        Body::Input(b) => Some(b.step.clone()),
         Body::Suspend(b) => b.next_step.clone(),
         Body::Resume(b) => b.interrupted.as_ref().map(|d| d.step.clone()),
         _ => None,

@@ -90,6 +90,13 @@ pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
             format!("{}: {}{by}", decided.step, decided.decision)
         }
         Body::Service(service) => format!("service {}: {}", service.step, service.state),
+        Body::Input(input) => format!(
+            "{}: {} = {} ({}, {who})",
+            input.step,
+            input.variable,
+            input.value.as_deref().unwrap_or("*** (secret)"),
+            input.by
+        ),
         Body::Condition(condition) => {
             let whose = match &condition.phase {
                 Some(phase) => format!("phase {phase}'s condition"),

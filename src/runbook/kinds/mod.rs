@@ -3,6 +3,7 @@
 pub(crate) mod command;
 pub(crate) mod env;
 pub(crate) mod http;
+pub(crate) mod input;
 pub(crate) mod manual;
 pub(crate) mod progressive;
 pub(crate) mod service;

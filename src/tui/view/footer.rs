@@ -77,7 +77,7 @@ pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             keys
         }
         Some(Prompt::Wait { .. }) => vec![("s", "skip")],
-        Some(Prompt::Phrase { .. }) | None => Vec::new(),
+        Some(Prompt::Phrase { .. } | Prompt::Input { .. }) | None => Vec::new(),
     };
     if !matches!(
         app.question.as_ref().map(|q| &q.prompt),

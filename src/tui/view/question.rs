@@ -108,6 +108,46 @@ fn body(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
             format!(" Run {step}? "),
             vec![Line::from("Press Enter to run the command shown above.")],
         ),
+        Prompt::Input {
+            step,
+            variable,
+            question,
+            options,
+            pattern,
+            default,
+            deadline_s,
+            ..
+        } => {
+            let mut lines: Vec<Line<'static>> = question
+                .lines()
+                .map(|line| Line::from(line.to_string()))
+                .collect();
+            if !options.is_empty() {
+                lines.push(Line::from(format!(
+                    "Answer one of: {}",
+                    options.join(" · ")
+                )));
+            }
+            if let Some(pattern) = pattern {
+                lines.push(Line::from(format!("The answer must match `{pattern}`.")));
+            }
+            if let Some(default) = default {
+                let when = deadline_s.map_or(String::new(), |s| {
+                    format!(
+                        " (taken if nobody answers within {})",
+                        crate::runbook::duration::format_duration(std::time::Duration::from_secs(
+                            s
+                        ))
+                    )
+                });
+                lines.push(Line::from(format!("Default: {default}{when}")));
+            }
+            lines.push(Line::from(Span::styled(
+                format!("The answer becomes `{variable}`; Enter gives it."),
+                theme.dim(),
+            )));
+            (format!(" {step} asks "), lines)
+        }
         Prompt::Phrase { step, phrase, .. } => (
             format!(" {step} is dangerous "),
             vec![Line::from(vec![
