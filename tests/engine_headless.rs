@@ -946,3 +946,34 @@ fn an_unanswered_input_takes_its_default_at_the_deadline() {
         .run();
     assert!(ran.read("journal.log").contains(r#""by":"deadline""#));
 }
+
+#[test]
+fn a_rollback_undoes_what_was_done_and_only_that_in_reverse_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("undo.log");
+    let log = log.display();
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"a\"\nkind = \"command\"\nrun = \"true\"\nundo = \"echo undo-a >> {log}\"\n\n\
+         [[phase.step]]\nid = \"b\"\nkind = \"command\"\nrun = \"true\"\nwhen = \"1 == 2\"\nundo = \"echo undo-b >> {log}\"\n\n\
+         [[phase.step]]\nid = \"c\"\nkind = \"command\"\nrun = \"true\"\nundo = \"echo undo-c >> {log}\"\n\n\
+         [[phase.step]]\nid = \"d\"\nkind = \"command\"\nrun = \"exit 1\"\non_failure = \"rollback\"\nundo = \"echo undo-d >> {log}\"\n\n\
+         [[rollback.step]]\nid = \"restore\"\nkind = \"command\"\nrun = \"echo restore >> {log}\"\n"
+    );
+    let ran = Test::run_headless(&text)
+        .status(1)
+        .stderr_has("c:undo passed")
+        .stderr_has("a:undo passed")
+        .stderr_has("run rolled back")
+        .run();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("undo.log")).unwrap(),
+        "undo-c\nundo-a\nrestore\n",
+        "b never ran and d failed: neither is undone"
+    );
+    let journal = ran.read("journal.log");
+    assert!(
+        journal.contains(r#""step":"c:undo","title":"Undo: c","kind":"command""#),
+        "{journal}"
+    );
+    assert_eq!(verify(&ran.run_dir(), &[]).0, 0);
+}

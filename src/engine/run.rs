@@ -28,6 +28,7 @@ use super::steps::dispatch::{execute, shown_action};
 use super::steps::http_client::LazyHttpClients;
 use super::window_clock::WindowClock;
 use crate::runbook::condition::Condition;
+use crate::runbook::kinds::command::{CommandStep, ProcessSpec, Program};
 use crate::runbook::model::{FailurePolicy, Runbook, Step, StepAction};
 use crate::runbook::template::RenderError;
 use crate::runbook::template::Scope;
@@ -65,6 +66,43 @@ pub struct ResumePoint {
     pub since_start: std::time::Duration,
     /// What each step that ended did, as journaled, for `when` conditions.
     pub facts: BTreeMap<String, StepFact>,
+}
+
+/// The step that undoes `step`: its `undo` command line, run where the step ran (the same
+/// `cwd` and `env` for a command step), journaled under `<id>:undo` in the rollback.
+fn undo_of(step: &Step) -> Step {
+    let undo = step.undo.clone().expect("only steps with an undo");
+    let (cwd, env) = match &step.action {
+        StepAction::Command(command) => (command.process.cwd.clone(), command.process.env.clone()),
+        _ => (None, Vec::new()),
+    };
+    let mut id = step.id.clone();
+    id.value = Step::undo_id(&step.id.value);
+    Step {
+        id,
+        title: format!("Undo: {}", step.title),
+        description: String::new(),
+        retries: 0,
+        on_failure: FailurePolicy::Ask,
+        required: false,
+        confirm: false,
+        dangerous: false,
+        readonly: false,
+        expected_duration: None,
+        when: None,
+        undo: None,
+        action: StepAction::Command(CommandStep {
+            process: ProcessSpec {
+                program: Program::Shell(undo),
+                cwd,
+                env,
+            },
+            expect_exit: vec![0],
+            capture: None,
+            poll: None,
+        }),
+        ..step.clone()
+    }
 }
 
 /// What a `when` condition said.
@@ -297,7 +335,9 @@ impl Engine {
     }
 
     async fn rollback(&mut self) -> Result<RunStatus, EngineError> {
-        let steps = self.plan.runbook.rollback.clone();
+        // First undo what was done, in reverse order, then the runbook's rollback section.
+        let mut steps = self.undo_steps();
+        steps.extend(self.plan.runbook.rollback.iter().cloned());
         let done = self
             .plan
             .resume
@@ -312,6 +352,26 @@ impl Engine {
             }
         }
         Ok(RunStatus::RolledBack)
+    }
+
+    /// The undo of every main-flow step that completed and says how to undo itself, last
+    /// first: only what was done is undone.
+    fn undo_steps(&self) -> Vec<Step> {
+        let completed = |step: &Step| {
+            self.facts
+                .get(&step.id.value)
+                .is_some_and(|fact| matches!(fact.status, "passed" | "done-manually"))
+        };
+        let mut undos: Vec<Step> = self
+            .plan
+            .runbook
+            .steps()
+            .map(|(_, step)| step)
+            .filter(|step| step.undo.is_some() && completed(step))
+            .map(undo_of)
+            .collect();
+        undos.reverse();
+        undos
     }
 
     async fn suspend(

@@ -139,7 +139,7 @@ fn check_step_templates(
     url_scope: &Scope,
     diags: &mut Diagnostics,
 ) {
-    for usage in step.action.templates() {
+    for usage in step.templates() {
         for (name, span) in usage.template.references() {
             check_reference(runbook, step, usage, name, span, visible, captures, diags);
         }

@@ -108,12 +108,28 @@ pub struct Step {
     pub kind_span: Span,
     /// It runs only when this holds; otherwise it is journaled as not applicable.
     pub when: Option<super::condition::Condition>,
+    /// A shell command that reverses what the step did, run on rollback when the step had
+    /// completed (in reverse order, before the `[[rollback.step]]` section).
+    pub undo: Option<Template>,
     pub action: StepAction,
 }
 
 impl Step {
     pub fn kind(&self) -> StepKind {
         self.action.kind()
+    }
+
+    /// Every template of the step: its action's, and its `undo` command line.
+    pub fn templates(&self) -> Vec<TemplateUse<'_>> {
+        let mut uses = self.action.templates();
+        uses.extend(self.undo.iter().map(TemplateUse::shell));
+        uses
+    }
+
+    /// The id of the step that undoes `id` (`:` is never in a runbook's ids, so it is never
+    /// one of theirs).
+    pub fn undo_id(id: &str) -> String {
+        format!("{id}:undo")
     }
 }
 

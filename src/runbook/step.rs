@@ -96,6 +96,7 @@ pub(crate) fn parse_step(
     let when = fields
         .string("when")
         .and_then(|text| Condition::parse(text, fields.diags));
+    let undo = fields.template("undo");
 
     let kind = fields.required_string("kind");
     let action = match &kind {
@@ -129,6 +130,7 @@ pub(crate) fn parse_step(
             expected_duration,
             kind_span: kind.span,
             when,
+            undo,
             action,
         }),
         _ => None,

@@ -5,17 +5,39 @@ use std::time::{Duration, Instant};
 use crate::engine::events::{Event, Prompt};
 
 use super::runbook_text::{for_terminal, lines_for_terminal};
-use super::state::{App, Question, StepState};
+use super::state::{App, Question, StepInfo, StepRow, StepState};
 
 impl App {
     pub(crate) fn apply(&mut self, event: &Event) {
         match event {
             Event::StepStarted {
                 step,
+                title,
+                kind,
                 attempt,
                 action,
-                ..
+                rollback,
             } => {
+                // A step the runbook does not list (the undo of a step, on rollback) gets its
+                // row when it starts, before the rollback section's own steps.
+                if self.row_index(step).is_none() {
+                    let at = self
+                        .rows
+                        .iter()
+                        .position(|row| row.info.rollback && row.state == StepState::Pending)
+                        .unwrap_or(self.rows.len());
+                    self.rows.insert(
+                        at,
+                        StepRow::pending(StepInfo {
+                            id: step.clone(),
+                            title: for_terminal(title),
+                            phase: "rollback".into(),
+                            kind: *kind,
+                            description: String::new(),
+                            rollback: *rollback,
+                        }),
+                    );
+                }
                 if let Some(index) = self.row_index(step) {
                     let row = &mut self.rows[index];
                     row.state = StepState::Running;

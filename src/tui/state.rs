@@ -60,6 +60,24 @@ pub(crate) struct StepRow {
     pub notes: Vec<String>,
 }
 
+impl StepRow {
+    pub(crate) fn pending(info: StepInfo) -> Self {
+        Self {
+            info,
+            state: StepState::Pending,
+            attempt: 0,
+            action: String::new(),
+            message: String::new(),
+            duration: None,
+            progress: None,
+            stages: Vec::new(),
+            probe: Vec::new(),
+            probe_errors: 0,
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// The question on screen and the operator's partial answer.
 pub(crate) struct Question {
     pub prompt: Prompt,
@@ -112,23 +130,7 @@ pub(crate) struct App {
 
 impl App {
     pub(crate) fn new(info: RunInfo, ascii: bool, color: bool) -> Self {
-        let rows = info
-            .steps
-            .iter()
-            .map(|step| StepRow {
-                info: step.clone(),
-                state: StepState::Pending,
-                attempt: 0,
-                action: String::new(),
-                message: String::new(),
-                duration: None,
-                progress: None,
-                stages: Vec::new(),
-                probe: Vec::new(),
-                probe_errors: 0,
-                notes: Vec::new(),
-            })
-            .collect();
+        let rows = info.steps.iter().cloned().map(StepRow::pending).collect();
         Self {
             info,
             rows,
