@@ -104,7 +104,7 @@ fn every_fixture_has_a_test() {
 }
 
 #[test]
-fn a_placeholder_in_a_title_is_a_warning_and_the_runbook_still_passes() {
+fn a_placeholder_in_a_title_is_checked_like_any_other_and_passes() {
     let output = cutover()
         .args(["check", "tests/check/placeholder-in-title.toml"])
         .output()

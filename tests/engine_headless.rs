@@ -977,3 +977,23 @@ fn a_rollback_undoes_what_was_done_and_only_that_in_reverse_order() {
     );
     assert_eq!(verify(&ran.run_dir(), &[]).0, 0);
 }
+
+#[test]
+fn titles_and_confirmation_phrases_are_filled_in_when_the_step_runs() {
+    let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[vars.instance]\ndefault = \"db-7\"\n\n[[phase]]\nid = \"main\"\n\n\
+        [[phase.step]]\nid = \"drop\"\ntitle = \"Delete {{ instance }}\"\nkind = \"command\"\nrun = \"true\"\ndangerous = true\nconfirm_phrase = \"{{ instance }}\"\n";
+    let ran = Test::run_headless(text)
+        .args(&["--confirm", "drop"])
+        .stderr_has("Delete db-7")
+        .stderr_has("drop passed")
+        .run();
+    let journal = ran.read("journal.log");
+    assert!(journal.contains(r#""title":"Delete db-7""#), "{journal}");
+    // The phrase confirmed is the one filled in.
+    assert!(
+        journal.contains(
+            r#""body":{"step":"drop","note":null,"checklist":["db-7"],"via":"command-line"}"#
+        ),
+        "{journal}"
+    );
+}

@@ -30,8 +30,8 @@ use super::window_clock::WindowClock;
 use crate::runbook::condition::Condition;
 use crate::runbook::kinds::command::{CommandStep, ProcessSpec, Program};
 use crate::runbook::model::{FailurePolicy, Runbook, Step, StepAction};
-use crate::runbook::template::RenderError;
 use crate::runbook::template::Scope;
+use crate::runbook::template::{Quoting, RenderError, Template};
 
 /// Everything the engine needs to run, decided by the command line.
 pub struct RunPlan {
@@ -91,6 +91,7 @@ fn undo_of(step: &Step) -> Step {
         expected_duration: None,
         when: None,
         undo: None,
+        texts: Vec::new(),
         action: StepAction::Command(CommandStep {
             process: ProcessSpec {
                 program: Program::Shell(undo),
@@ -354,6 +355,14 @@ impl Engine {
         Ok(RunStatus::RolledBack)
     }
 
+    /// A title or a confirmation phrase with its placeholders filled in from the run's values
+    /// (secrets masked); as written if one has no value yet.
+    fn filled(&self, text: &str) -> String {
+        Template::literal_parse(text)
+            .render(&self.plan.scope, Quoting::Verbatim)
+            .map_or_else(|_| text.to_string(), |rendered| rendered.display)
+    }
+
     /// The undo of every main-flow step that completed and says how to undo itself, last
     /// first: only what was done is undone.
     fn undo_steps(&self) -> Vec<Step> {
@@ -539,7 +548,7 @@ impl Engine {
             self.emitter
                 .emit(Event::StepStarted {
                     step: step.id.value.clone(),
-                    title: step.title.clone(),
+                    title: self.filled(&step.title),
                     kind: step.kind(),
                     attempt,
                     action: action_text.clone(),
@@ -676,10 +685,12 @@ impl Engine {
         if !step_is_automated(step) {
             return Ok(None);
         }
+        // "Type the instance's name to delete it": the phrase is filled in now.
+        let phrase = self.filled(&step.confirm_phrase);
         let prompt = if step.dangerous {
             Prompt::Phrase {
                 step: step.id.value.clone(),
-                phrase: step.confirm_phrase.clone(),
+                phrase: phrase.clone(),
                 command: action.into(),
             }
         } else if !self.plan.auto || step.confirm {
@@ -694,9 +705,7 @@ impl Engine {
             self.emitter.emit(Event::Waiting(prompt.clone())).await?;
             match super::control::next_answer(&mut self.controls, &mut self.emitter).await? {
                 Some(Control::Proceed) if !step.dangerous => return Ok(None),
-                Some(Control::Phrase { text, note, via })
-                    if step.dangerous && text == step.confirm_phrase =>
-                {
+                Some(Control::Phrase { text, note, via }) if step.dangerous && text == phrase => {
                     // The phrase is what was confirmed; `via` says whether a person typed it
                     // or `--confirm` gave it in advance.
                     self.emitter

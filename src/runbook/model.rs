@@ -111,6 +111,8 @@ pub struct Step {
     /// A shell command that reverses what the step did, run on rollback when the step had
     /// completed (in reverse order, before the `[[rollback.step]]` section).
     pub undo: Option<Template>,
+    /// The title, description and confirmation phrase as templates, for `check`.
+    pub texts: Vec<Template>,
     pub action: StepAction,
 }
 
@@ -123,6 +125,7 @@ impl Step {
     pub fn templates(&self) -> Vec<TemplateUse<'_>> {
         let mut uses = self.action.templates();
         uses.extend(self.undo.iter().map(TemplateUse::shell));
+        uses.extend(self.texts.iter().map(TemplateUse::text));
         uses
     }
 

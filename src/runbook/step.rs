@@ -52,9 +52,13 @@ pub(crate) fn parse_step(
     }
     let title = fields.string("title");
     let description = fields.string("description");
-    for text in title.iter().chain(&description) {
-        warn_unfilled_placeholders(fields.diags, text);
-    }
+    // Titles, descriptions and confirmation phrases are filled in when the step runs
+    // ("type the instance name to delete it"); their placeholders are checked like any other.
+    let mut texts: Vec<Template> = title
+        .iter()
+        .chain(&description)
+        .filter_map(|text| parse_text(fields.diags, text))
+        .collect();
     let title = title.map(|t| t.value);
     let description = description.map_or_else(String::new, |d| d.value);
     let timeout = fields.duration("timeout").map(|d| d.value);
@@ -79,6 +83,11 @@ pub(crate) fn parse_step(
     let confirm = fields.bool("confirm").unwrap_or(false);
     let dangerous = fields.bool("dangerous").unwrap_or(false);
     let confirm_phrase = fields.string("confirm_phrase");
+    texts.extend(
+        confirm_phrase
+            .iter()
+            .filter_map(|text| parse_text(fields.diags, text)),
+    );
     if let Some(phrase) = &confirm_phrase {
         if phrase.value.trim().is_empty() {
             fields
@@ -131,6 +140,7 @@ pub(crate) fn parse_step(
             kind_span: kind.span,
             when,
             undo,
+            texts,
             action,
         }),
         _ => None,
@@ -164,17 +174,13 @@ fn parse_action(fields: &mut TableReader, kind: &Located<String>) -> Option<Step
 
 /// Titles and descriptions are shown before the run knows its variables, so they are never
 /// filled in: a `{{ name }}` there would reach the screen and the journal as written.
-fn warn_unfilled_placeholders(diags: &mut Diagnostics, text: &Located<String>) {
-    let Ok(template) = Template::parse(&text.value, text.span.clone(), None) else {
-        return;
-    };
-    if let Some((name, _)) = template.references().next() {
-        diags
-            .warning(
-                text.span.clone(),
-                format!("`{{{{ {name} }}}}` is shown as written: titles and descriptions are not filled in"),
-            )
-            .with_hint("name the value in words here, and use the placeholder in `run`, `url` or `instructions`");
+fn parse_text(diags: &mut Diagnostics, text: &Located<String>) -> Option<Template> {
+    match Template::parse(&text.value, text.span.clone(), None) {
+        Ok(template) => Some(template),
+        Err(err) => {
+            diags.error(text.span.clone(), err.message);
+            None
+        }
     }
 }
 

@@ -40,6 +40,8 @@ impl App {
                 }
                 if let Some(index) = self.row_index(step) {
                     let row = &mut self.rows[index];
+                    // The title as filled in when the step started.
+                    row.info.title = for_terminal(title);
                     row.state = StepState::Running;
                     row.attempt = *attempt;
                     row.action = action.clone();
