@@ -997,3 +997,16 @@ fn titles_and_confirmation_phrases_are_filled_in_when_the_step_runs() {
         "{journal}"
     );
 }
+
+#[test]
+fn several_names_capture_as_many_last_lines_in_order() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"image\"\nkind = \"command\"\nrun = \"echo pulling; echo v2.4.1; echo; echo sha256:abc\"\ncapture = [\"version\", \"digest\"]\n\n\
+         [[phase.step]]\nid = \"use\"\nkind = \"command\"\nrun = \"printf '%s@%s' {{{{ version }}}} {{{{ digest }}}}\"\n\n\
+         [[phase.step]]\nid = \"too-few\"\nkind = \"command\"\nrun = \"echo only-one\"\ncapture = [\"a\", \"b\"]\non_failure = \"continue\"\n"
+    );
+    let ran = Test::run_headless(&text)
+        .stderr_has("printed 1 non-empty line(s) on stdout, not the 2 to capture as a, b")
+        .run();
+    assert_eq!(ran.read("output/use.1.log"), "v2.4.1@sha256:abc");
+}

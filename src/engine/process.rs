@@ -55,11 +55,15 @@ pub(crate) enum Exit {
     SpawnFailed(String),
 }
 
+/// How many lines of stdout `capture` can name at most.
+pub(crate) const MAX_CAPTURED_LINES: usize = 16;
+
 #[derive(Debug)]
 pub(crate) struct ProcessResult {
     pub exit: Exit,
     /// The last non-empty stdout line (for `capture`).
-    pub last_stdout_line: Option<String>,
+    /// The last non-empty lines of stdout (at most [`MAX_CAPTURED_LINES`]), oldest first.
+    pub last_stdout_lines: Vec<String>,
     pub tail: Vec<String>,
     /// After the command ended and its group was gone, something outside the group (a
     /// process started with `setsid`) still held its output open; reading stopped.
@@ -124,7 +128,7 @@ pub(crate) async fn run_process(
             };
             return Ok(ProcessResult {
                 exit: Exit::SpawnFailed(format!("cannot start `{what}`: {err}")),
-                last_stdout_line: None,
+                last_stdout_lines: Vec::new(),
                 tail: Vec::new(),
                 output_held_open: false,
                 group_killed: false,
@@ -153,7 +157,7 @@ pub(crate) async fn run_process(
     let mut group_killed = false;
     let mut status = None;
     let mut tail = VecDeque::with_capacity(TAIL_LINES);
-    let mut last_stdout_line = None;
+    let mut last_stdout_lines: VecDeque<String> = VecDeque::new();
 
     let kill_watch = interrupt.clone();
     let begin_stop = |stop: &mut Option<std::pin::Pin<Box<dyn Future<Output = bool>>>>,
@@ -220,10 +224,15 @@ pub(crate) async fn run_process(
         };
         if let Some((stream, clean)) = piece {
             let last_lines = last_lines(&clean, TAIL_LINES);
-            if stream == Stream::Stdout
-                && let Some(last) = last_lines.iter().rev().find(|l| !l.trim().is_empty())
-            {
-                last_stdout_line = Some(last.clone());
+            if stream == Stream::Stdout {
+                // The last non-empty lines of stdout, for `capture` (several names take as
+                // many lines).
+                for line in last_lines.iter().filter(|l| !l.trim().is_empty()) {
+                    if last_stdout_lines.len() == MAX_CAPTURED_LINES {
+                        last_stdout_lines.pop_front();
+                    }
+                    last_stdout_lines.push_back(line.clone());
+                }
             }
             for line in last_lines {
                 if tail.len() == TAIL_LINES {
@@ -257,7 +266,7 @@ pub(crate) async fn run_process(
     });
     Ok(ProcessResult {
         exit,
-        last_stdout_line,
+        last_stdout_lines: last_stdout_lines.into(),
         tail: tail.into_iter().collect(),
         output_held_open,
         group_killed,
@@ -359,7 +368,10 @@ mod tests {
         assert!(took < Duration::from_secs(5), "the step waited {took:?}");
         assert_eq!(result.exit, Exit::Code(0));
         assert!(result.output_held_open);
-        assert_eq!(result.last_stdout_line.as_deref(), Some("started"));
+        assert_eq!(
+            result.last_stdout_lines.last().map(String::as_str),
+            Some("started")
+        );
     }
 
     #[tokio::test]

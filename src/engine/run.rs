@@ -99,7 +99,7 @@ fn undo_of(step: &Step) -> Step {
                 env,
             },
             expect_exit: vec![0],
-            capture: None,
+            capture: Vec::new(),
             poll: None,
         }),
         ..step.clone()

@@ -37,25 +37,31 @@ pub(crate) async fn execute(
         Ok(resolved) => resolved,
         Err(err) => return Ok(StepOutcome::fail(err.to_string())),
     };
-    let (mut outcome, last_stdout_line) = match step.poll {
+    let (mut outcome, last_lines) = match step.poll {
         None => run_to_outcome(&resolved.request, ctx, &step.expect_exit, "").await?,
         Some(poll) => {
             super::command_poll::poll_until_passed(&resolved.request, ctx, step, poll).await?
         }
     };
-    if outcome.passed
-        && let Some(name) = &step.capture
-    {
-        match last_stdout_line {
-            Some(value) => outcome.captures.push(Captured {
-                name: name.value.clone(),
-                value: value.trim().to_string(),
-                secret: false,
-            }),
-            None => {
-                outcome.passed = false;
-                outcome.message =
-                    format!("printed nothing on stdout to capture as `{}`", name.value);
+    if outcome.passed && !step.capture.is_empty() {
+        // One name takes the last line; several take as many lines, in order.
+        let wanted = step.capture.len();
+        if last_lines.len() < wanted {
+            outcome.passed = false;
+            let names: Vec<&str> = step.capture.iter().map(|n| n.value.as_str()).collect();
+            outcome.message = format!(
+                "printed {} non-empty line(s) on stdout, not the {wanted} to capture as {}",
+                last_lines.len(),
+                names.join(", ")
+            );
+        } else {
+            let lines = &last_lines[last_lines.len() - wanted..];
+            for (name, value) in step.capture.iter().zip(lines) {
+                outcome.captures.push(Captured {
+                    name: name.value.clone(),
+                    value: value.trim().to_string(),
+                    secret: false,
+                });
             }
         }
     }
@@ -63,14 +69,14 @@ pub(crate) async fn execute(
 }
 
 /// Runs a resolved process with the step's output file and live output events, and judges its
-/// exit code; also returns the last non-empty stdout line. Shared by `command` and the stages
+/// exit code; also returns the last non-empty stdout lines. Shared by `command` and the stages
 /// of `progressive`.
 pub(crate) async fn run_to_outcome(
     request: &crate::engine::process::ProcessRequest,
     ctx: &mut StepContext<'_>,
     expect_exit: &[i32],
     suffix: &str,
-) -> Result<(StepOutcome, Option<String>), StepStop> {
+) -> Result<(StepOutcome, Vec<String>), StepStop> {
     let name = format!("{}.{}{suffix}", ctx.id(), ctx.attempt);
     let mut output = OutputFile::create(ctx.run_dir, &name)
         .map_err(RunFolderWriteError::new(format!(
@@ -165,7 +171,7 @@ pub(crate) async fn run_to_outcome(
         tail: result.tail,
         ..StepOutcome::default()
     };
-    Ok((outcome, result.last_stdout_line))
+    Ok((outcome, result.last_stdout_lines))
 }
 
 fn list(codes: &[i32]) -> String {

@@ -20,7 +20,7 @@ pub(crate) async fn poll_until_passed(
     ctx: &mut StepContext<'_>,
     step: &CommandStep,
     poll: Poll,
-) -> Result<(StepOutcome, Option<String>), StepStop> {
+) -> Result<(StepOutcome, Vec<String>), StepStop> {
     // A drill's time scale shortens both; the messages say the runbook's figures.
     let (interval, timeout) = (
         ctx.settings.scaled(poll.interval),

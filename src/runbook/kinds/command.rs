@@ -80,8 +80,9 @@ pub struct CommandStep {
     pub process: ProcessSpec,
     /// Exit codes that count as success; `[0]` unless written.
     pub expect_exit: Vec<i32>,
-    /// Variable set from the last line of stdout.
-    pub capture: Option<Located<String>>,
+    /// Variables set from the last lines of stdout: one name takes the last line, several
+    /// take as many lines, in order.
+    pub capture: Vec<Located<String>>,
     /// Run again until it passes: `poll_interval` apart, for at most `poll_timeout`.
     pub poll: Option<Poll>,
 }
@@ -98,7 +99,28 @@ impl CommandStep {
     pub fn parse(fields: &mut TableReader) -> Option<Self> {
         let process = ProcessSpec::parse(fields);
         let expect_exit = parse_expect_exit(fields);
-        let capture = fields.string("capture");
+        let capture = if fields.has("capture")
+            && fields
+                .raw("capture")
+                .is_some_and(|v| matches!(v.get_ref(), toml::de::DeValue::Array(_)))
+        {
+            let names = fields.string_list("capture");
+            if names.len() > crate::engine::process::MAX_CAPTURED_LINES {
+                let span = fields
+                    .key_span("capture")
+                    .unwrap_or_else(|| fields.anchor());
+                fields.diags.error(
+                    span,
+                    format!(
+                        "`capture` names at most {} lines",
+                        crate::engine::process::MAX_CAPTURED_LINES
+                    ),
+                );
+            }
+            names
+        } else {
+            fields.string("capture").into_iter().collect()
+        };
         let interval = fields.duration("poll_interval");
         let timeout = fields.duration("poll_timeout");
         let poll = match (interval, timeout) {
