@@ -211,3 +211,40 @@ fn sighup_in_the_middle_of_a_step_finishes_it_suspends_and_resume_completes() {
     );
     assert_eq!(verify(&run, &[]).0, 0);
 }
+
+#[test]
+fn an_input_chooses_the_branch_and_the_other_shows_as_not_applicable() {
+    let setup = Setup::new(
+        "[runbook]\nname = \"branch\"\ntitle = \"Branch\"\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"strategy\"\nkind = \"input\"\nprompt = \"How do we rebuild the replica?\"\nvariable = \"strategy\"\noptions = [\"rsync\", \"basebackup\"]\n\n\
+         [[phase.step]]\nid = \"rsync\"\ntitle = \"Rebuild with rsync\"\nkind = \"command\"\nrun = \"echo rsync\"\nwhen = \"strategy == 'rsync'\"\n\n\
+         [[phase.step]]\nid = \"basebackup\"\ntitle = \"Rebuild with {{ strategy }}\"\nkind = \"command\"\nrun = \"echo base\"\nwhen = \"strategy == 'basebackup'\"\n",
+    );
+    let pane = started(&setup, "--auto");
+    pane.wait_for("How do we rebuild the replica?");
+    let screen = pane.wait_for("Answer one of: rsync · basebackup");
+    assert!(screen.contains("strategy asks"), "{screen}");
+    pane.type_text("dd");
+    pane.keys(&["Enter"]);
+    pane.wait_for("answer one of: rsync, basebackup");
+    pane.keys(&["Escape"]);
+    pane.type_text("basebackup");
+    pane.keys(&["Enter"]);
+    pane.wait_for("Run finished");
+    let screen = pane.screen();
+    assert!(screen.contains("Rebuild with basebackup"), "{screen}");
+    pane.keys(&["q"]);
+    assert_eq!(pane.exit_code(), 0);
+    pane.assert_terminal_restored();
+    let run = setup.run_dir();
+    assert_eq!(verify(&run, &[]).0, 0);
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    assert!(
+        journal.contains(r#""variable":"strategy","value":"basebackup","by":"terminal""#),
+        "{journal}"
+    );
+    assert!(
+        journal.contains(r#""step":"rsync","expression":"strategy == 'rsync'","value":false"#),
+        "{journal}"
+    );
+}
