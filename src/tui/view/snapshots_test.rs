@@ -169,6 +169,30 @@ fn about_to_run() -> App {
     app
 }
 
+/// An input step asking for a choice, a step before it not applicable.
+fn input_asked() -> App {
+    let mut app = running();
+    app.apply(&result("backup", StepStatus::Passed, "exit 0"));
+    app.apply(&Event::Condition {
+        step: "announce".into(),
+        phase: None,
+        expression: "release.startsWith('v1.')".into(),
+        value: Some(false),
+        error: None,
+    });
+    app.apply(&Event::Waiting(Prompt::Input {
+        step: "migrate".into(),
+        variable: "strategy".into(),
+        question: "How do we migrate?\nThe online path keeps the site up.".into(),
+        options: vec!["online".into(), "offline".into()],
+        pattern: None,
+        default: Some("offline".into()),
+        secret: false,
+        deadline_s: Some(900),
+    }));
+    app
+}
+
 macro_rules! screens {
     ($($name:ident => $state:expr,)*) => {$(
         #[test]
@@ -187,6 +211,7 @@ screens! {
     failure_dialog => failure(),
     rollback_running => rollback(),
     run_finished => finished(),
+    input_with_a_step_not_applicable => input_asked(),
 }
 
 #[test]
