@@ -146,7 +146,11 @@ impl Failure {
             | Self::Load(LoadError::Unreadable { .. })
             | Self::Review(ReviewError::NeedsTerminal { .. })
             | Self::ReportWrite(_)
-            | Self::Sandbox(_) => USAGE,
+            | Self::Sandbox(SandboxError::Serve { .. })
+            | Self::Sandbox(SandboxError::Method(_))
+            | Self::Sandbox(SandboxError::Unreachable { .. })
+            | Self::Sandbox(SandboxError::Client(_)) => USAGE,
+            Self::Sandbox(SandboxError::Stdout(_)) => SETUP,
         }
     }
 
@@ -420,6 +424,7 @@ mod tests {
                 2,
             ),
             (Failure::Sandbox(SandboxError::Method("FETCH".into())), 2),
+            (Failure::Sandbox(SandboxError::Stdout(io())), 6),
             (
                 Failure::Stdout {
                     what: "the diagnostics",

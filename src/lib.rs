@@ -14,5 +14,6 @@ pub mod launch;
 pub(crate) mod report;
 pub mod runbook;
 pub(crate) mod sandbox;
+pub(crate) mod stdout;
 pub(crate) mod terminal_text;
 pub mod tui;

@@ -1010,3 +1010,28 @@ fn several_names_capture_as_many_last_lines_in_order() {
         .run();
     assert_eq!(ran.read("output/use.1.log"), "v2.4.1@sha256:abc");
 }
+
+#[test]
+fn a_verdict_that_cannot_be_written_is_an_error_not_a_panic() {
+    let ran = Test::run_headless(&format!(
+        "{HEAD}\n[[phase.step]]\nid = \"a\"\nkind = \"command\"\nrun = \"true\"\n"
+    ))
+    .run();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+        .arg("verify")
+        .arg(ran.run_dir())
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(6), "{err}");
+    assert!(
+        err.starts_with("cutover: failed to write the verdict to standard output"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -15,10 +15,14 @@ pub(crate) fn check(args: &CheckArgs) -> Result<Outcome, Failure> {
         CheckFormat::Text => print_text(&mut stdout, &results),
         CheckFormat::Json => print_json(&mut stdout, &results),
     };
-    printed.map_err(|source| Failure::Stdout {
-        what: "the diagnostics",
-        source,
-    })?;
+    // A closed pipe (`| head`) is the reader's choice; the exit code still says the verdict.
+    match printed {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.map_err(|source| Failure::Stdout {
+            what: "the diagnostics",
+            source,
+        })?,
+    }
     let errors: usize = results.iter().map(|checked| checked.error_count).sum();
     if errors > 0 {
         Err(Failure::RunbookErrors(errors))

@@ -24,9 +24,12 @@ pub(crate) fn verify_options(
 pub(crate) fn verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
     let options = verify_options(&args.trust, args.expect_mode)?;
     let verification = verify_journal(&args.journal, &options)?;
-    print!(
-        "{}",
-        crate::terminal_text::plain(&verification_text(&verification))
-    );
+    crate::stdout::write_stdout(&crate::terminal_text::plain(&verification_text(
+        &verification,
+    )))
+    .map_err(|source| Failure::Stdout {
+        what: "the verdict",
+        source,
+    })?;
     Ok(Outcome::of_verdict(verification.verdict))
 }

@@ -35,6 +35,7 @@ pub(crate) async fn call(
         })?;
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    println!("{}", crate::terminal_text::plain(&text));
+    crate::stdout::write_stdout(&format!("{}\n", crate::terminal_text::plain(&text)))
+        .map_err(SandboxError::Stdout)?;
     Ok(status.is_success())
 }

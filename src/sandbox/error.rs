@@ -19,4 +19,6 @@ pub enum SandboxError {
     Unreachable { url: String, cause: String },
     #[error(transparent)]
     Client(#[from] HttpClientError),
+    #[error("write the sandbox's answer to standard output")]
+    Stdout(#[source] std::io::Error),
 }
