@@ -145,12 +145,13 @@ impl Failure {
             | Self::Trust(_)
             | Self::Load(LoadError::Unreadable { .. })
             | Self::Review(ReviewError::NeedsTerminal { .. })
-            | Self::ReportWrite(_)
+            | Self::ReportWrite(ReportWriteError::File { .. })
             | Self::Sandbox(SandboxError::Serve { .. })
             | Self::Sandbox(SandboxError::Method(_))
             | Self::Sandbox(SandboxError::Unreachable { .. })
             | Self::Sandbox(SandboxError::Client(_)) => USAGE,
-            Self::Sandbox(SandboxError::Stdout(_)) => SETUP,
+            Self::Sandbox(SandboxError::Stdout(_))
+            | Self::ReportWrite(ReportWriteError::Stdout(_)) => SETUP,
         }
     }
 
@@ -417,12 +418,13 @@ mod tests {
             ),
             (Failure::Review(ReviewError::Terminal(io())), 6),
             (
-                Failure::ReportWrite(ReportWriteError {
+                Failure::ReportWrite(ReportWriteError::File {
                     path: path(),
                     source: io(),
                 }),
                 2,
             ),
+            (Failure::ReportWrite(ReportWriteError::Stdout(io())), 6),
             (Failure::Sandbox(SandboxError::Method("FETCH".into())), 2),
             (Failure::Sandbox(SandboxError::Stdout(io())), 6),
             (

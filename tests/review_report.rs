@@ -711,3 +711,26 @@ fn every_report_shows_what_the_steps_captured() {
     assert_eq!(json["steps"][0]["captures"]["deployed"], "v2.4.1");
     assert!(report("html").contains("Captured values"));
 }
+
+#[test]
+fn a_report_that_cannot_be_written_is_never_lost_in_silence() {
+    let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[[phase]]\nid = \"main\"\n\n\
+                [[phase.step]]\nid = \"a\"\nkind = \"command\"\nrun = \"true\"\n";
+    let ran = support::test_run::Test::run_headless(text).run();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+        .arg("report")
+        .arg(ran.run_dir())
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(6), "{err}");
+    assert!(
+        err.starts_with("cutover: failed to write the report to standard output"),
+        "{err}"
+    );
+}

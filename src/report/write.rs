@@ -4,28 +4,28 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
-#[error("write the report to {}", path.display())]
-pub struct ReportWriteError {
-    pub path: PathBuf,
-    #[source]
-    pub source: std::io::Error,
+pub enum ReportWriteError {
+    #[error("write the report to {}", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("write the report to standard output")]
+    Stdout(#[source] std::io::Error),
 }
 
 /// Writes `text` to `path`, or to stdout without one. A closed pipe (`| head`) is the reader's
-/// choice, not a failure of the report.
+/// choice, not a failure of the report; a full disk is (a report silently lost would lie).
 pub(crate) fn write_report(path: Option<&Path>, text: &str) -> Result<(), ReportWriteError> {
     match path {
-        Some(path) => write_private(path, text.as_bytes()).map_err(|source| ReportWriteError {
-            path: path.to_path_buf(),
-            source,
-        }),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            let _ = stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush());
-            Ok(())
+        Some(path) => {
+            write_private(path, text.as_bytes()).map_err(|source| ReportWriteError::File {
+                path: path.to_path_buf(),
+                source,
+            })
         }
+        None => crate::stdout::write_stdout(text).map_err(ReportWriteError::Stdout),
     }
 }
 
