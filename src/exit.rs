@@ -2,6 +2,7 @@
 //! command. Every error keeps its type up to here; `Failure::code` is the single match that
 //! decides what each kind means to a script.
 
+use crate::stdout::say;
 use std::process::ExitCode;
 
 use crate::engine::error::EngineError;
@@ -189,7 +190,7 @@ pub fn exit_code(result: Result<Outcome, Failure>) -> ExitCode {
         Ok(Outcome::Tampered) => ExitCode::from(4),
         Err(failure) => {
             if let Some(message) = failure.message() {
-                eprintln!("cutover: {}", crate::terminal_text::plain(&message));
+                say!("cutover: {}", crate::terminal_text::plain(&message));
             }
             ExitCode::from(failure.code())
         }

@@ -1035,3 +1035,29 @@ fn a_verdict_that_cannot_be_written_is_an_error_not_a_panic() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn a_run_whose_stderr_is_full_still_runs_to_its_end_and_journals_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = runbook(
+        dir.path(),
+        &format!("{HEAD}\n[[phase.step]]\nid = \"a\"\nkind = \"command\"\nrun = \"echo done\"\n"),
+    );
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+        .env_remove("SSH_AUTH_SOCK")
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .args(["run", "--headless", "--auto", "--drill", "--log-dir"])
+        .arg(dir.path().join("runs"))
+        .arg(&path)
+        .stderr(full)
+        .status()
+        .unwrap();
+    // The messages are best effort; the run and its journal are not.
+    assert_eq!(status.code(), Some(0));
+    let run = run_dir(&dir.path().join("runs"));
+    assert_eq!(verify(&run, &[]).0, 0);
+}

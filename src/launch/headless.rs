@@ -14,6 +14,7 @@ use crate::exit::Failure;
 use crate::journal::group_commit::WriterResult;
 use crate::journal::inline_writer::InlineJournal;
 use crate::report::headless::{is_reported, print_progress};
+use crate::stdout::say;
 
 /// Runs a launched run to its end, headless: progress on stderr, prompts answered from
 /// `answers`, the journal written on the engine's own thread (see `inline_writer`).
@@ -40,7 +41,7 @@ pub async fn report_journal(writer: std::thread::JoinHandle<WriterResult>) {
 fn announce_journal(written: Option<WriterResult>) {
     if let Some(written) = written {
         let anchor = written.journal.last_anchor.as_deref().unwrap_or("none yet");
-        eprintln!(
+        say!(
             "cutover: journal {} — {} entries; anchor {anchor}",
             written.journal.path().display(),
             written.journal.entries()

@@ -1,6 +1,7 @@
 //! `cutover run` on a terminal: the start screen, then the engine and the TUI side by side,
 //! with the journal as the durable consumer. The terminal is restored before anything is printed.
 
+use crate::stdout::say;
 use crossterm::event::EventStream;
 
 use super::error::{SetupError, runtime};
@@ -107,7 +108,7 @@ pub(crate) fn run_interactive(
             .map_err(SetupError::Terminal)?;
         let Some(typed) = typed else {
             drop(guard);
-            eprintln!("cutover: left at the start screen; nothing ran");
+            say!("cutover: left at the start screen; nothing ran");
             return Ok(None);
         };
         // Typed at the start screen, a secret never was on a command line: it is used, masked.
@@ -143,9 +144,7 @@ pub(crate) fn run_interactive(
         };
         drop(guard);
         if let Err(err) = screen {
-            eprintln!(
-                "cutover: the terminal went away ({err}); the run carried on and is journaled"
-            );
+            say!("cutover: the terminal went away ({err}); the run carried on and is journaled");
         }
         report_journal(writer).await;
         Ok(Some(status?))

@@ -2,6 +2,7 @@
 //! written: the runbook checks clean, the mode follows from the flags and the runbook, the named
 //! steps exist, the operator key is chosen.
 
+use crate::stdout::say;
 use std::path::PathBuf;
 
 use super::error::LaunchError;
@@ -32,7 +33,7 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
     let checked = read_and_check(&request.runbook)?;
     let Some(runbook) = checked.runbook else {
         for diagnostic in &checked.diagnostics {
-            eprintln!(
+            say!(
                 "{}",
                 crate::terminal_text::plain(&render_text(&checked.source, diagnostic))
             );
@@ -52,7 +53,7 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
     })?;
     let (operator, notice) = choose_operator_key(request.key.as_deref(), mode, &env)?;
     if let Some(notice) = notice {
-        eprintln!("cutover: {}", crate::terminal_text::plain(&notice));
+        say!("cutover: {}", crate::terminal_text::plain(&notice));
     }
     let principal = principal(request.operator.as_deref(), operator.comment());
     Ok(Prepared {

@@ -3,6 +3,7 @@
 //! running when the run stopped; stop what the previous process left running; carry on in the
 //! same journal.
 
+use crate::stdout::say;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -74,7 +75,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
     // behind) is stopped before anything is re-run, skipped or restarted.
     let stopped = stop_survivors(&header.run_id)?;
     if !stopped.is_empty() {
-        eprintln!(
+        say!(
             "cutover: stopped what the previous process of this run left running: {}",
             stopped_list(&stopped)
         );
@@ -84,7 +85,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
     let env = |name: &str| std::env::var(name).ok();
     let (operator, notice) = choose_operator_key(request.key.as_deref(), mode, &env)?;
     if let Some(notice) = notice {
-        eprintln!("cutover: {}", crate::terminal_text::plain(&notice));
+        say!("cutover: {}", crate::terminal_text::plain(&notice));
     }
     let sid = verification
         .entries
@@ -118,7 +119,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
         stopped,
     };
     let journal = JournalFile::resume(locked, &verification, mode, operator, resume_body)?;
-    eprintln!(
+    say!(
         "cutover: resuming {} — {} steps behind it{}",
         header.run_id,
         done.len(),

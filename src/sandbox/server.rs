@@ -36,10 +36,11 @@ pub(crate) async fn serve(listen: &str, state_dir: PathBuf) -> std::io::Result<(
     let store = Store::open(&state_dir)?;
     let listener = TcpListener::bind(listen).await?;
     let address: SocketAddr = listener.local_addr()?;
-    println!(
-        "sandbox listening on http://{address} (state in {})",
+    // Best effort: a sandbox whose stdout is gone still serves the drill.
+    let _ = crate::stdout::write_stdout(&format!(
+        "sandbox listening on http://{address} (state in {})\n",
         state_dir.display()
-    );
+    ));
     let shared = Arc::new(Shared {
         store,
         traffic: Mutex::new(Traffic::default()),
@@ -181,11 +182,11 @@ fn log(method: &str, path: &str, started: Instant, response: &Response, version:
         .filter(|v| !v.is_empty())
         .map(|v| format!(" ({v})"))
         .unwrap_or_default();
-    println!(
-        "{method} {path} {} {}ms{served}",
+    let _ = crate::stdout::write_stdout(&format!(
+        "{method} {path} {} {}ms{served}\n",
         response.status,
         started.elapsed().as_millis()
-    );
+    ));
 }
 
 /// The application's answer as it goes out, before hardening.
