@@ -1061,3 +1061,19 @@ fn a_run_whose_stderr_is_full_still_runs_to_its_end_and_journals_it() {
     let run = run_dir(&dir.path().join("runs"));
     assert_eq!(verify(&run, &[]).0, 0);
 }
+
+#[test]
+fn a_rollback_step_can_depend_on_what_the_main_flow_did() {
+    let text = format!(
+        "{HEAD}\n[[phase.step]]\nid = \"rsync-standbys\"\nkind = \"command\"\nrun = \"true\"\n\n\
+         [[phase.step]]\nid = \"upgrade\"\nkind = \"command\"\nrun = \"exit 1\"\non_failure = \"rollback\"\n\n\
+         [[rollback.step]]\nid = \"restore-standbys\"\nkind = \"command\"\nrun = \"echo restoring\"\nwhen = \"steps.rsync-standbys.status == 'passed'\"\n\n\
+         [[rollback.step]]\nid = \"restore-primary\"\nkind = \"command\"\nrun = \"echo restoring\"\nwhen = \"steps.upgrade.status == 'passed'\"\n"
+    );
+    Test::run_headless(&text)
+        .status(1)
+        .stderr_has("restore-standbys passed")
+        .stderr_has("restore-primary not applicable")
+        .stderr_has("run rolled back")
+        .run();
+}
