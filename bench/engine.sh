@@ -25,12 +25,7 @@ export XDG_CONFIG_HOME="$work/config"   # the drill key lives here
 unset SSH_AUTH_SOCK
 
 # 1. Per-step overhead.
-{
-    printf '[runbook]\nname = "two-hundred"\ntitle = "200 steps"\n\n[[phase]]\nid = "main"\n\n'
-    for n in $(seq 0 199); do
-        printf '[[phase.step]]\nid = "step-%d"\nkind = "command"\nrun = "echo step %d"\n\n' "$n" "$n"
-    done
-} >"$work/200.toml"
+write_steps_runbook 200 >"$work/200.toml"
 # Each iteration gets a fresh folder; deleting the previous one first would make ext4's inode
 # allocator scan recently deleted inodes and measure the benchmark instead of cutover.
 # `next_dir` names a new folder without forking (`$(…)` inside the timed command would, and a

@@ -19,12 +19,7 @@ trap 'rm -rf "$work"' EXIT
 export XDG_CONFIG_HOME="$work/config"   # the drill key lives here
 unset SSH_AUTH_SOCK
 
-{
-    printf '[runbook]\nname = "two-hundred"\ntitle = "200 steps"\n\n[[phase]]\nid = "main"\n\n'
-    for n in $(seq 0 199); do
-        printf '[[phase.step]]\nid = "step-%d"\nkind = "command"\nrun = "echo step %d"\n\n' "$n" "$n"
-    done
-} >"$work/200.toml"
+write_steps_runbook 200 >"$work/200.toml"
 cat >"$work/baseline.sh" <<'SH'
 #!/usr/bin/env bash
 # The do-it-by-hand baseline: run each command, append a line to a log, sync the log.

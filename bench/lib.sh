@@ -51,3 +51,13 @@ paired_medians() {
     done
     echo "${medians[*]}"
 }
+
+# write_steps_runbook N: a runbook of N `echo step K` command steps in one phase, on stdout:
+# what the per-step benchmarks run.
+write_steps_runbook() {
+    local n=$1 k
+    printf '[runbook]\nname = "two-hundred"\ntitle = "%d steps"\n\n[[phase]]\nid = "main"\n\n' "$n"
+    for k in $(seq 0 $((n - 1))); do
+        printf '[[phase.step]]\nid = "step-%d"\nkind = "command"\nrun = "echo step %d"\n\n' "$k" "$k"
+    done
+}

@@ -15,12 +15,7 @@ work=$(mktemp -d -p /dev/shm)
 trap 'rm -rf "$work"' EXIT
 export XDG_CONFIG_HOME="$work/config"
 unset SSH_AUTH_SOCK
-{
-    printf '[runbook]\nname = "two-hundred"\ntitle = "200 steps"\n\n[[phase]]\nid = "main"\n\n'
-    for n in $(seq 0 199); do
-        printf '[[phase.step]]\nid = "step-%d"\nkind = "command"\nrun = "echo step %d"\n\n' "$n" "$n"
-    done
-} >"$work/200.toml"
+write_steps_runbook 200 >"$work/200.toml"
 next_dir() { dir="$work/runs-${EPOCHREALTIME/./}"; }
 run_after() { next_dir; "$after" run "$work/200.toml" --headless --drill --auto --log-dir "$dir"; }
 run_before() { next_dir; "$before" run "$work/200.toml" --headless --drill --auto --log-dir "$dir"; }

@@ -1017,10 +1017,7 @@ fn a_verdict_that_cannot_be_written_is_an_error_not_a_panic() {
         "{HEAD}\n[[phase.step]]\nid = \"a\"\nkind = \"command\"\nrun = \"true\"\n"
     ))
     .run();
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .unwrap();
+    let full = support::dev_full();
     let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
         .arg("verify")
         .arg(ran.run_dir())
@@ -1043,10 +1040,7 @@ fn a_run_whose_stderr_is_full_still_runs_to_its_end_and_journals_it() {
         dir.path(),
         &format!("{HEAD}\n[[phase.step]]\nid = \"a\"\nkind = \"command\"\nrun = \"echo done\"\n"),
     );
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .unwrap();
+    let full = support::dev_full();
     let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
         .env_remove("SSH_AUTH_SOCK")
         .env("XDG_CONFIG_HOME", dir.path().join("config"))

@@ -717,10 +717,7 @@ fn a_report_that_cannot_be_written_is_never_lost_in_silence() {
     let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[[phase]]\nid = \"main\"\n\n\
                 [[phase.step]]\nid = \"a\"\nkind = \"command\"\nrun = \"true\"\n";
     let ran = support::test_run::Test::run_headless(text).run();
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .unwrap();
+    let full = support::dev_full();
     let output = Command::new(assert_cmd::cargo::cargo_bin("cutover"))
         .arg("report")
         .arg(ran.run_dir())

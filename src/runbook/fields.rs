@@ -339,6 +339,34 @@ impl<'a, 'i, 'd> TableReader<'a, 'i, 'd> {
     }
 
     /// Reports every key of the table that no parser asked for.
+    /// A string value compiled as a regular expression; one that does not compile is reported.
+    pub fn regex(&mut self, key: &'static str) -> Option<Located<regex::Regex>> {
+        let pattern = self.string(key)?;
+        match regex::Regex::new(&pattern.value) {
+            Ok(regex) => Some(Located::new(regex, pattern.span)),
+            Err(err) => {
+                self.invalid_regex(pattern.span, &err);
+                None
+            }
+        }
+    }
+
+    /// Reports a regex that does not compile, with the regex crate's own explanation.
+    pub(crate) fn invalid_regex(&mut self, span: Span, err: &regex::Error) {
+        let detail = match err {
+            regex::Error::Syntax(text) => {
+                let last = text.lines().last().unwrap_or(text).trim();
+                last.strip_prefix("error: ").unwrap_or(last).to_string()
+            }
+            other => other.to_string(),
+        };
+        self.diags
+            .error(span, format!("invalid regular expression: {detail}"))
+            .with_hint(
+                "the syntax is the Rust `regex` crate's (no look-around or back-references)",
+            );
+    }
+
     pub fn finish(self) {
         for (key, _) in self.table.iter() {
             let name = key.get_ref().as_ref();

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use regex::Regex;
 use toml::de::{DeTable, DeValue};
 
 use super::condition::Condition;
@@ -173,16 +172,7 @@ fn parse_vars(table: &DeTable, source: &SourceFile, diags: &mut Diagnostics) -> 
         if let Some(env) = &env {
             check_env_name(fields.diags, env);
         }
-        let pattern =
-            fields
-                .string("pattern")
-                .and_then(|pattern| match Regex::new(&pattern.value) {
-                    Ok(regex) => Some(Located::new(regex, pattern.span)),
-                    Err(err) => {
-                        super::kinds::env::invalid_regex(&mut fields, pattern.span, &err);
-                        None
-                    }
-                });
+        let pattern = fields.regex("pattern");
         fields.finish();
         if let Some(default) = &default {
             if secret {

@@ -314,3 +314,11 @@ pub(crate) fn signal_in_mask(pid: u32, field: &str, signal: libc::c_int) -> bool
         .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
         .is_some_and(|mask| mask & (1 << (signal - 1)) != 0)
 }
+
+/// `/dev/full` opened for writing: every write fails with ENOSPC, as on a full disk.
+pub(crate) fn dev_full() -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full exists on Linux")
+}

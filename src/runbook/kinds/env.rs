@@ -51,7 +51,7 @@ impl EnvStep {
                 };
                 match Regex::new(&pattern.source) {
                     Ok(regex) => matches.push((name, Located::new(regex, pattern.span))),
-                    Err(err) => invalid_regex(fields, pattern.span, &err),
+                    Err(err) => fields.invalid_regex(pattern.span, &err),
                 }
             }
         }
@@ -85,23 +85,4 @@ impl EnvStep {
     pub fn templates(&self) -> Vec<TemplateUse<'_>> {
         self.env_file.iter().map(TemplateUse::text).collect()
     }
-}
-
-/// Reports a regex that does not compile, with the regex crate's own explanation.
-pub(crate) fn invalid_regex(
-    fields: &mut TableReader,
-    span: super::super::source::Span,
-    err: &regex::Error,
-) {
-    let detail = match err {
-        regex::Error::Syntax(text) => {
-            let last = text.lines().last().unwrap_or(text).trim();
-            last.strip_prefix("error: ").unwrap_or(last).to_string()
-        }
-        other => other.to_string(),
-    };
-    fields
-        .diags
-        .error(span, format!("invalid regular expression: {detail}"))
-        .with_hint("the syntax is the Rust `regex` crate's (no look-around or back-references)");
 }

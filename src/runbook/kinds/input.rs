@@ -37,16 +37,7 @@ impl InputStep {
             .into_iter()
             .map(|option| option.value)
             .collect();
-        let pattern =
-            fields
-                .string("pattern")
-                .and_then(|pattern| match Regex::new(&pattern.value) {
-                    Ok(regex) => Some(Located::new(regex, pattern.span)),
-                    Err(err) => {
-                        super::env::invalid_regex(fields, pattern.span, &err);
-                        None
-                    }
-                });
+        let pattern = fields.regex("pattern");
         let default = fields.string("default");
         let secret = fields.bool("secret").unwrap_or(false);
         let deadline = fields.duration("deadline").map(|d| d.value);

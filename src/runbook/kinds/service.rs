@@ -10,7 +10,6 @@ use super::super::model::TemplateUse;
 use super::super::source::Located;
 use super::super::template::Template;
 use super::command::ProcessSpec;
-use super::env::invalid_regex;
 
 #[derive(Clone, Debug)]
 pub enum Readiness {
@@ -42,7 +41,7 @@ impl ServiceStep {
             (None, Some(pattern)) => match Regex::new(&pattern.value) {
                 Ok(regex) => Readiness::Pattern(Located::new(regex, pattern.span)),
                 Err(err) => {
-                    invalid_regex(fields, pattern.span, &err);
+                    fields.invalid_regex(pattern.span, &err);
                     return None;
                 }
             },
