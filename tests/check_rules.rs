@@ -87,6 +87,7 @@ rule! {
     a_condition_on_a_later_step_is_an_error => "when-later-step",
     a_condition_with_a_misspelt_status_and_variable_is_an_error => "when-bad-names",
     a_condition_that_is_not_cel_is_an_error => "when-syntax",
+    a_condition_reading_a_value_before_it_is_set_is_an_error => "when-reads-too-early",
 }
 
 #[test]

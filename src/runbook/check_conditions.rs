@@ -22,17 +22,24 @@ pub(crate) fn check_conditions(runbook: &Runbook, diags: &mut Diagnostics) {
         .enumerate()
         .map(|(index, step)| (step.id.value.as_str(), index))
         .collect();
-    let captures: Vec<&str> = runbook
+    // Each captured (or input) name, with the position of the first step that sets it.
+    let mut captured_at: HashMap<&str, usize> = HashMap::new();
+    for (index, step) in runbook
         .steps()
         .map(|(_, step)| step)
         .chain(&runbook.rollback)
-        .flat_map(|step| step.action.captures())
-        .map(|name| name.value.as_str())
-        .collect();
+        .enumerate()
+    {
+        for name in step.action.captures() {
+            captured_at.entry(name.value.as_str()).or_insert(index);
+        }
+    }
+    let captures: Vec<&str> = captured_at.keys().copied().collect();
     let context = Context {
         runbook,
         order: &order,
         captures: &captures,
+        captured_at: &captured_at,
     };
     for phase in &runbook.phases {
         if let (Some(when), Some(first)) = (&phase.when, phase.steps.first()) {
@@ -55,6 +62,7 @@ struct Context<'a> {
     runbook: &'a Runbook,
     order: &'a HashMap<&'a str, usize>,
     captures: &'a [&'a str],
+    captured_at: &'a HashMap<&'a str, usize>,
 }
 
 impl Context<'_> {
@@ -68,6 +76,28 @@ impl Context<'_> {
             .map(|var| var.name.value.as_str())
             .chain(self.captures.iter().copied())
             .collect();
+        // A value a step sets exists only after that step: read before it, the condition
+        // would fail at run time.
+        let read_too_early = |name: &str| {
+            self.captured_at
+                .get(name)
+                .is_some_and(|&set_at| set_at >= position)
+        };
+        for name in when
+            .names()
+            .into_iter()
+            .chain(when.captures_named())
+            .filter(|name| read_too_early(name))
+        {
+            diags
+                .error(
+                    when.span(),
+                    format!("`when` reads `{name}`, which no step before it has set"),
+                )
+                .with_hint(
+                    "a captured or asked value exists from the step after the one that sets it",
+                );
+        }
         for name in when.names() {
             if ROOTS.contains(&name.as_str()) || vars.contains(&name.as_str()) {
                 continue;
