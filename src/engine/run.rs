@@ -358,6 +358,10 @@ impl Engine {
     /// A title or a confirmation phrase with its placeholders filled in from the run's values
     /// (secrets masked); as written if one has no value yet.
     fn filled(&self, text: &str) -> String {
+        // Most titles hold no placeholder: no template to build for them.
+        if !text.contains("{{") {
+            return text.to_string();
+        }
         Template::literal_parse(text)
             .render(&self.plan.scope, Quoting::Verbatim)
             .map_or_else(|_| text.to_string(), |rendered| rendered.display)
@@ -686,7 +690,11 @@ impl Engine {
             return Ok(None);
         }
         // "Type the instance's name to delete it": the phrase is filled in now.
-        let phrase = self.filled(&step.confirm_phrase);
+        let phrase = if step.dangerous {
+            self.filled(&step.confirm_phrase)
+        } else {
+            String::new()
+        };
         let prompt = if step.dangerous {
             Prompt::Phrase {
                 step: step.id.value.clone(),
