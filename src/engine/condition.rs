@@ -7,24 +7,45 @@ use std::collections::{BTreeMap, HashMap};
 
 use cel::{Context, Program, Value};
 
+use super::events::StepStatus;
 use crate::runbook::condition::Condition;
 use crate::runbook::model::Runbook;
 use crate::runbook::template::Scope;
 
-/// What a condition can know of a step.
+/// What a condition, and a rollback's undo, can know of a step that ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepFact {
-    /// `passed`, `failed`, `skipped`, `simulated`, `done-manually`, `not-applicable`.
-    pub status: &'static str,
+    /// How it ended; `None` when its condition was false (not applicable).
+    pub status: Option<StepStatus>,
     pub exit: Option<i32>,
 }
 
 impl StepFact {
+    pub fn ended(status: StepStatus, exit: Option<i32>) -> Self {
+        Self {
+            status: Some(status),
+            exit,
+        }
+    }
+
     pub fn not_applicable() -> Self {
         Self {
-            status: "not-applicable",
+            status: None,
             exit: None,
         }
+    }
+
+    /// The word a condition compares: the journal's, or `not-applicable`.
+    pub fn word(&self) -> &'static str {
+        self.status.map_or("not-applicable", StepStatus::as_str)
+    }
+
+    /// It did what it does (and so has something to undo).
+    pub fn completed(&self) -> bool {
+        matches!(
+            self.status,
+            Some(StepStatus::Passed | StepStatus::DoneManually)
+        )
     }
 }
 
@@ -52,7 +73,7 @@ pub(crate) fn evaluate(
             let mut fields: HashMap<String, Value> = HashMap::new();
             fields.insert(
                 "status".into(),
-                fact.map_or("pending", |f| f.status).to_string().into(),
+                fact.map_or("pending", StepFact::word).to_string().into(),
             );
             fields.insert(
                 "exit".into(),
@@ -138,10 +159,7 @@ mod tests {
         );
         facts.insert(
             "drain-node".to_string(),
-            StepFact {
-                status: "failed",
-                exit: Some(3),
-            },
+            StepFact::ended(StepStatus::Failed, Some(3)),
         );
         assert_eq!(
             eval(r#"steps.drain-node.status == "failed""#, &facts),

@@ -10,12 +10,16 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::condition::{StepFact, evaluate};
+use super::condition::StepFact;
 use super::context::{Captured, RunSettings, StepContext, StepOutcome, StepStop};
 use super::control::Control;
 use super::controller::ControlIntake;
 use super::emitter::Emitter;
 pub use super::error::EngineError;
+use conditions::Evaluated;
+
+mod conditions;
+mod undo;
 use super::events::{
     Decision, Event, Mode, PolicyAction, PolicySource, Prompt, RunStatus, ServiceState, StepStatus,
 };
@@ -27,8 +31,6 @@ use super::spawn::ProcessScope;
 use super::steps::dispatch::{execute, shown_action};
 use super::steps::http_client::LazyHttpClients;
 use super::window_clock::WindowClock;
-use crate::runbook::condition::Condition;
-use crate::runbook::kinds::command::{CommandStep, ProcessSpec, Program};
 use crate::runbook::model::{FailurePolicy, Runbook, Step, StepAction};
 use crate::runbook::template::Scope;
 use crate::runbook::template::{Quoting, RenderError, Template};
@@ -66,51 +68,6 @@ pub struct ResumePoint {
     pub since_start: std::time::Duration,
     /// What each step that ended did, as journaled, for `when` conditions.
     pub facts: BTreeMap<String, StepFact>,
-}
-
-/// The step that undoes `step`: its `undo` command line, run where the step ran (the same
-/// `cwd` and `env` for a command step), journaled under `<id>:undo` in the rollback.
-fn undo_of(step: &Step) -> Step {
-    let undo = step.undo.clone().expect("only steps with an undo");
-    let (cwd, env) = match &step.action {
-        StepAction::Command(command) => (command.process.cwd.clone(), command.process.env.clone()),
-        _ => (None, Vec::new()),
-    };
-    let mut id = step.id.clone();
-    id.value = Step::undo_id(&step.id.value);
-    Step {
-        id,
-        title: format!("Undo: {}", step.title),
-        description: String::new(),
-        retries: 0,
-        on_failure: FailurePolicy::Ask,
-        required: false,
-        confirm: false,
-        dangerous: false,
-        readonly: false,
-        expected_duration: None,
-        when: None,
-        undo: None,
-        texts: Vec::new(),
-        action: StepAction::Command(CommandStep {
-            process: ProcessSpec {
-                program: Program::Shell(undo),
-                cwd,
-                env,
-            },
-            expect_exit: vec![0],
-            capture: Vec::new(),
-            poll: None,
-        }),
-        ..step.clone()
-    }
-}
-
-/// What a `when` condition said.
-enum Evaluated {
-    Holds,
-    False,
-    Failed(String),
 }
 
 /// What to do after a step.
@@ -367,26 +324,6 @@ impl Engine {
             .map_or_else(|_| text.to_string(), |rendered| rendered.display)
     }
 
-    /// The undo of every main-flow step that completed and says how to undo itself, last
-    /// first: only what was done is undone.
-    fn undo_steps(&self) -> Vec<Step> {
-        let completed = |step: &Step| {
-            self.facts
-                .get(&step.id.value)
-                .is_some_and(|fact| matches!(fact.status, "passed" | "done-manually"))
-        };
-        let mut undos: Vec<Step> = self
-            .plan
-            .runbook
-            .steps()
-            .map(|(_, step)| step)
-            .filter(|step| step.undo.is_some() && completed(step))
-            .map(undo_of)
-            .collect();
-        undos.reverse();
-        undos
-    }
-
     async fn suspend(
         &mut self,
         reason: String,
@@ -412,106 +349,15 @@ impl Engine {
         Ok(())
     }
 
-    /// A step behind its `when` condition: not applicable when it is false, failed when it
-    /// cannot be evaluated, run when it holds.
-    async fn run_step_when(&mut self, step: &Step, in_rollback: bool) -> Result<Flow, EngineError> {
-        let Some(when) = &step.when else {
-            return self.run_step(step, in_rollback).await;
-        };
-        match self.evaluate_condition(when, step, None).await? {
-            Evaluated::Holds => self.run_step(step, in_rollback).await,
-            Evaluated::False => Ok(Flow::Next),
-            Evaluated::Failed(message) => self.condition_failed(step, &message, in_rollback).await,
-        }
-    }
-
-    /// Evaluates a condition before `step` and journals it with its value. A false one makes
-    /// `step` not applicable (the caller does the same for the rest of a phase).
-    async fn evaluate_condition(
-        &mut self,
-        when: &Condition,
-        step: &Step,
-        phase: Option<&str>,
-    ) -> Result<Evaluated, EngineError> {
-        let value = evaluate(when, &self.plan.runbook, &self.plan.scope, &self.facts);
-        self.emitter
-            .emit(Event::Condition {
-                step: step.id.value.clone(),
-                phase: phase.map(str::to_string),
-                expression: when.text.value.clone(),
-                value: value.as_ref().ok().copied(),
-                error: value.as_ref().err().cloned(),
-            })
-            .await?;
-        Ok(match value {
-            Ok(true) => Evaluated::Holds,
-            Ok(false) => {
-                self.facts
-                    .insert(step.id.value.clone(), StepFact::not_applicable());
-                Evaluated::False
-            }
-            Err(message) => Evaluated::Failed(message),
-        })
-    }
-
-    /// Journals `step` as not applicable under a false condition already evaluated.
-    async fn not_applicable(
-        &mut self,
-        when: &Condition,
-        step: &Step,
-        phase: Option<&str>,
-    ) -> Result<(), EngineError> {
-        self.emitter
-            .emit(Event::Condition {
-                step: step.id.value.clone(),
-                phase: phase.map(str::to_string),
-                expression: when.text.value.clone(),
-                value: Some(false),
-                error: None,
-            })
-            .await?;
-        self.facts
-            .insert(step.id.value.clone(), StepFact::not_applicable());
-        Ok(())
-    }
-
-    /// A condition that could not be evaluated is the step's failure, under its policy.
-    async fn condition_failed(
-        &mut self,
-        step: &Step,
-        message: &str,
-        in_rollback: bool,
-    ) -> Result<Flow, EngineError> {
-        self.first_failure.get_or_insert_with(Instant::now);
-        loop {
-            match self
-                .after_failure(step, step.on_failure, message, in_rollback)
-                .await?
-            {
-                AfterFailure::Retry => {
-                    if let Some(when) = &step.when {
-                        match self.evaluate_condition(when, step, None).await? {
-                            Evaluated::Holds => return self.run_step(step, in_rollback).await,
-                            Evaluated::False => return Ok(Flow::Next),
-                            Evaluated::Failed(_) => continue,
-                        }
-                    }
-                    return self.run_step(step, in_rollback).await;
-                }
-                AfterFailure::Flow(flow) => return Ok(flow),
-            }
-        }
-    }
-
     async fn decide(&mut self, step: &Step, decision: Decision) -> Result<(), EngineError> {
         let ended = match &decision {
-            Decision::Skip { .. } => Some("skipped"),
-            Decision::MarkDone { .. } => Some("done-manually"),
+            Decision::Skip { .. } => Some(StepStatus::Skipped),
+            Decision::MarkDone { .. } => Some(StepStatus::DoneManually),
             _ => None,
         };
         if let Some(status) = ended {
             self.facts
-                .insert(step.id.value.clone(), StepFact { status, exit: None });
+                .insert(step.id.value.clone(), StepFact::ended(status, None));
         }
         self.emitter
             .emit(Event::Decided {
@@ -620,10 +466,7 @@ impl Engine {
             }
             self.facts.insert(
                 step.id.value.clone(),
-                StepFact {
-                    status: status.as_str(),
-                    exit: outcome.exit_code,
-                },
+                StepFact::ended(status, outcome.exit_code),
             );
             if let Some(flow) = stop {
                 if matches!(flow, Flow::Abort) {

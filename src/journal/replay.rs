@@ -31,10 +31,8 @@ pub(crate) struct RunState {
     pub finished: bool,
 }
 
-fn ended(state: &mut RunState, step: &str, status: &'static str, exit: Option<i32>) {
-    state
-        .facts
-        .insert(step.to_string(), StepFact { status, exit });
+fn ended(state: &mut RunState, step: &str, fact: StepFact) {
+    state.facts.insert(step.to_string(), fact);
 }
 
 pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
@@ -57,8 +55,7 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
                 ended(
                     &mut state,
                     &result.step,
-                    result.status.as_str(),
-                    result.exit_code,
+                    StepFact::ended(result.status, result.exit_code),
                 );
                 match result.status {
                     StepStatus::Failed => state.undecided_failure = Some(result.step.clone()),
@@ -74,11 +71,19 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
                 state.undecided_failure = None;
                 match &decision.decision {
                     Decision::Skip { .. } => {
-                        ended(&mut state, &step, "skipped", None);
+                        ended(
+                            &mut state,
+                            &step,
+                            StepFact::ended(StepStatus::Skipped, None),
+                        );
                         state.done.insert(step);
                     }
                     Decision::MarkDone { .. } => {
-                        ended(&mut state, &step, "done-manually", None);
+                        ended(
+                            &mut state,
+                            &step,
+                            StepFact::ended(StepStatus::DoneManually, None),
+                        );
                         state.done.insert(step);
                     }
                     Decision::Policy {
@@ -110,7 +115,7 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
             }
             // A step whose condition was false is behind the run: a resume does not ask again.
             Body::Condition(condition) if condition.value == Some(false) => {
-                ended(&mut state, &condition.step, "not-applicable", None);
+                ended(&mut state, &condition.step, StepFact::not_applicable());
                 state.done.insert(condition.step.clone());
             }
             Body::Suspend(suspend) => state.suspended_before = suspend.next_step.clone(),

@@ -15,8 +15,9 @@ use regex::Regex;
 use super::diagnostic::Diagnostics;
 use super::source::{Located, Span};
 
-/// The words `steps.<id>.status` can be (the journal's, plus the two no result has).
-pub(crate) const STATUS_WORDS: [&str; 8] = [
+/// The words `steps.<id>.status` can be: the journal's, `not-applicable`, and `pending` for
+/// a step that has not ended.
+pub(crate) const STATUS_WORDS: [&str; 7] = [
     "passed",
     "failed",
     "skipped",
@@ -24,7 +25,6 @@ pub(crate) const STATUS_WORDS: [&str; 8] = [
     "done-manually",
     "not-applicable",
     "pending",
-    "running",
 ];
 
 #[derive(Clone, Debug, PartialEq)]

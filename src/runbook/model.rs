@@ -152,18 +152,6 @@ pub enum StepKind {
 }
 
 impl StepKind {
-    pub const ALL: [StepKind; 9] = [
-        Self::Command,
-        Self::Http,
-        Self::Manual,
-        Self::Env,
-        Self::Wait,
-        Self::Window,
-        Self::Progressive,
-        Self::Service,
-        Self::Input,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Command => "command",
