@@ -152,7 +152,7 @@ fn check_step_names(request: &StartRequest, runbook: &Runbook) -> Result<(), Lau
         }
     }
     // `--input` answers an input step's variable, never a secret one (it would show in `ps`).
-    for (variable, _) in &request.answers.inputs {
+    for (variable, value) in &request.answers.inputs {
         let input = runbook
             .steps()
             .map(|(_, s)| s)
@@ -167,16 +167,7 @@ fn check_step_names(request: &StartRequest, runbook: &Runbook) -> Result<(), Lau
                 return Err(LaunchError::SecretInput(variable.clone()));
             }
             Some(input) => {
-                if let Some(problem) = input.refuses(
-                    &request
-                        .answers
-                        .inputs
-                        .iter()
-                        .rev()
-                        .find(|(n, _)| n == variable)
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default(),
-                ) {
+                if let Some(problem) = input.refuses(value) {
                     return Err(LaunchError::BadInput {
                         variable: variable.clone(),
                         problem,
