@@ -121,6 +121,7 @@ impl Failure {
                 | LaunchError::BadInput { .. }
                 | LaunchError::LogDir { .. }
                 | LaunchError::Key(_)
+                | LaunchError::Hosts(_)
                 | LaunchError::Variables(_)
                 | LaunchError::RunFolder(RunFolderError::NotPrivate { .. })
                 | LaunchError::Reopen(ReopenError::Lock(LockError::InProgress { .. }))

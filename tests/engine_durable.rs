@@ -27,6 +27,7 @@ fn plan(dir: &Path, text: &str) -> RunPlan {
         inject_failures: BTreeSet::new(),
         settings: RunSettings::default(),
         resume: None,
+        hosts: Default::default(),
     }
 }
 

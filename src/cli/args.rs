@@ -105,6 +105,13 @@ pub struct RunArgs {
     /// FACTOR (0.01 makes an hour 36 s); journaled in the header.
     #[arg(long, value_name = "FACTOR")]
     pub time_scale: Option<f64>,
+    /// Run a host group on these hosts instead of the runbook's: --hosts web=web-7,web-8
+    /// (repeatable).
+    #[arg(long = "hosts", value_name = "GROUP=HOST,…", value_parser = parse_group)]
+    pub hosts: Vec<(String, Vec<String>)>,
+    /// Only these hosts, in every group: --limit web-1,web-2 (journaled in the header).
+    #[arg(long, value_name = "HOST,…", value_delimiter = ',')]
+    pub limit: Vec<String>,
     /// Drills only: make this step fail as if its check failed (repeatable).
     #[arg(long = "inject-failure", value_name = "STEP")]
     pub inject_failures: Vec<String>,
@@ -281,6 +288,20 @@ fn parse_key_value(text: &str) -> Result<(String, String), String> {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
         _ => Err(format!("expected KEY=VALUE, got `{text}`")),
     }
+}
+
+fn parse_group(text: &str) -> Result<(String, Vec<String>), String> {
+    let (group, hosts) = parse_key_value(text)?;
+    let hosts: Vec<String> = hosts
+        .split(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
+        .collect();
+    if hosts.is_empty() {
+        return Err(format!("expected GROUP=HOST,…, got `{text}`"));
+    }
+    Ok((group, hosts))
 }
 
 fn parse_step_note(text: &str) -> Result<(String, Option<String>), String> {

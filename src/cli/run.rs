@@ -34,6 +34,8 @@ pub fn start_request(args: &RunArgs) -> StartRequest {
         environment: args.environment.clone(),
         inject_failures: args.inject_failures.clone(),
         time_scale: args.time_scale,
+        hosts: args.hosts.clone(),
+        limit: args.limit.clone(),
         log_dir: args.log_dir.clone(),
         key: args.key.clone(),
         operator: args.operator.clone(),

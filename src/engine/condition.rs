@@ -56,6 +56,7 @@ pub(crate) fn evaluate(
     runbook: &Runbook,
     scope: &Scope,
     facts: &BTreeMap<String, StepFact>,
+    host: Option<&str>,
 ) -> Result<bool, String> {
     let program = Program::compile(&condition.cel).map_err(|err| err.to_string())?;
     let mut context = Context::default();
@@ -64,26 +65,11 @@ pub(crate) fn evaluate(
         let value = scope.get(name).map_or("", |v| v.text.as_str());
         context.add_variable_from_value(name.clone(), value.to_string());
     }
-    let steps: HashMap<String, Value> = runbook
-        .steps()
-        .map(|(_, step)| step)
-        .chain(&runbook.rollback)
-        .map(|step| {
-            let fact = facts.get(&step.id.value);
-            let mut fields: HashMap<String, Value> = HashMap::new();
-            fields.insert(
-                "status".into(),
-                fact.map_or("pending", StepFact::word).to_string().into(),
-            );
-            fields.insert(
-                "exit".into(),
-                fact.and_then(|f| f.exit)
-                    .map_or(Value::Null, |code| Value::Int(code.into())),
-            );
-            (step.id.value.clone(), fields.into())
-        })
-        .collect();
+    let steps = step_values(runbook, facts, host);
     context.add_variable_from_value("steps", steps);
+    if let Some(host) = host {
+        context.add_variable_from_value(crate::runbook::check::HOST, host.to_string());
+    }
     let captures: HashMap<String, Value> = runbook
         .steps()
         .map(|(_, step)| step)
@@ -114,6 +100,58 @@ pub(crate) fn evaluate(
         Ok(other) => Err(format!("`when` gave {}, not true or false", shown(&other))),
         Err(err) => Err(format!("`when` could not be evaluated: {err}")),
     }
+}
+
+/// `steps.<id>` for every step. A step of a rolling phase is also there under its runbook id:
+/// for the host whose turn it is, that host's turn; elsewhere, all the turns at once (failed
+/// if one failed, else as the last one that ended, pending before any has).
+fn step_values(
+    runbook: &Runbook,
+    facts: &BTreeMap<String, StepFact>,
+    host: Option<&str>,
+) -> HashMap<String, Value> {
+    let value = |fact: Option<&StepFact>| -> Value {
+        let mut fields: HashMap<String, Value> = HashMap::new();
+        fields.insert(
+            "status".into(),
+            fact.map_or("pending", StepFact::word).to_string().into(),
+        );
+        fields.insert(
+            "exit".into(),
+            fact.and_then(|f| f.exit)
+                .map_or(Value::Null, |code| Value::Int(code.into())),
+        );
+        fields.into()
+    };
+    let mut values = HashMap::new();
+    let mut turns: BTreeMap<&str, Option<&StepFact>> = BTreeMap::new();
+    let mut own_turns: BTreeMap<&str, Option<&StepFact>> = BTreeMap::new();
+    for step in runbook
+        .steps()
+        .map(|(_, step)| step)
+        .chain(&runbook.rollback)
+    {
+        let fact = facts.get(&step.id.value);
+        values.insert(step.id.value.clone(), value(fact));
+        let Some(turn) = &step.placement.turn else {
+            continue;
+        };
+        if Some(turn.host.as_str()) == host {
+            own_turns.insert(&turn.step, fact);
+        }
+        let seen = turns.entry(&turn.step).or_insert(None);
+        let failed = |f: &&StepFact| f.status == Some(StepStatus::Failed);
+        if fact.is_some() && !seen.is_some_and(|s| failed(&s)) {
+            *seen = fact;
+        }
+    }
+    for (base, fact) in turns {
+        values.insert(base.to_string(), value(fact));
+    }
+    for (base, fact) in own_turns {
+        values.insert(base.to_string(), value(fact));
+    }
+    values
 }
 
 fn shown(value: &Value) -> String {
@@ -147,7 +185,7 @@ mod tests {
             &mut Diagnostics::default(),
         )
         .unwrap();
-        evaluate(&condition, &runbook, &scope, facts)
+        evaluate(&condition, &runbook, &scope, facts, None)
     }
 
     #[test]

@@ -59,6 +59,7 @@ pub struct StepContext<'a> {
     pub http: &'a super::steps::http_client::LazyHttpClients,
     pub services: &'a mut super::services::Services,
     pub window: &'a mut super::window_clock::WindowClock,
+    pub(crate) hosts: &'a mut super::ssh::run_hosts::RunHosts,
 }
 
 impl StepContext<'_> {
@@ -69,6 +70,14 @@ impl StepContext<'_> {
     /// The scope every process of this attempt carries (`engine/spawn.rs`).
     pub fn process_scope(&self) -> super::spawn::ProcessScope {
         super::spawn::ProcessScope::step(self.run_id, self.id(), self.attempt)
+    }
+
+    /// The pids of the run's processes that live across steps (services, ssh connections):
+    /// never what a step left behind.
+    pub fn long_lived_pids(&self) -> std::collections::BTreeSet<i32> {
+        let mut pids = self.services.pids();
+        pids.extend(self.hosts.connections.pids());
+        pids
     }
 
     /// Shows progress (countdowns, stages); never journaled.

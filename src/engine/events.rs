@@ -59,6 +59,40 @@ impl StepStatus {
     }
 }
 
+/// What became of one host of a step run over ssh.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostStatus {
+    Passed,
+    Failed,
+    /// ssh could not reach it (exit 255): a failed host.
+    Unreachable,
+    /// Not run: it failed at an earlier step of the run (within `max_fail`) and left the run.
+    Excluded,
+}
+
+impl HostStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::Unreachable => "unreachable",
+            Self::Excluded => "excluded",
+        }
+    }
+
+    /// It counts against `max_fail`.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Self::Failed | Self::Unreachable)
+    }
+}
+
+impl std::fmt::Display for HostStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The word for people: the timeline, the progress lines, the reports.
 impl std::fmt::Display for StepStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -434,6 +468,17 @@ pub enum Event {
         tail: Vec<String>,
         /// Variables the step captured (never secrets).
         captures: Vec<(String, String)>,
+    },
+    /// One host of a step run over ssh (or one host's turn through a rolling phase) ended.
+    HostResult {
+        step: String,
+        attempt: u32,
+        host: String,
+        status: HostStatus,
+        exit_code: Option<i32>,
+        duration_ms: u64,
+        message: String,
+        output: Option<OutputRecord>,
     },
     Waiting(Prompt),
     Confirmed {

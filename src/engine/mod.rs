@@ -18,6 +18,7 @@ pub(crate) mod scrub;
 pub(crate) mod scrub_event;
 pub(crate) mod services;
 pub(crate) mod spawn;
+pub(crate) mod ssh;
 pub(crate) mod steps;
 pub(crate) mod stream_reader;
 pub(crate) mod terminate;

@@ -107,6 +107,10 @@ pub(crate) fn null_stdin() -> Stdio {
 pub(crate) struct Owner<'a> {
     pub scope: ProcessScope,
     pub services: &'a BTreeSet<i32>,
+    /// Look for what the process left behind when it ends. Off for processes run side by
+    /// side (a step on several hosts): each would take the others for strays; their step
+    /// sweeps once they have all ended.
+    pub sweep: bool,
 }
 
 /// Runs the process to its end, writing its output (scrubbed) to `output` and handing each
@@ -251,7 +255,11 @@ pub(crate) async fn run_process(
     // Whatever is still alive now left the group, ignored SIGTERM, or hides from the group's
     // signal: it carries the step's scope, or was re-parented to cutover.
     let scope = owner.scope.as_str();
-    let left = left_behind(&|s| s == scope, owner.services, false);
+    let left = if owner.sweep {
+        left_behind(&|s| s == scope, owner.services, false)
+    } else {
+        Vec::new()
+    };
     let left_behind = if left.is_empty() {
         Vec::new()
     } else if interrupt.current() == Interrupt::KillNow {
@@ -336,6 +344,7 @@ mod tests {
         let owner = Owner {
             scope: ProcessScope::step("test-run", "step", 1),
             services: &BTreeSet::new(),
+            sweep: true,
         };
         let result = run_process(
             &request,

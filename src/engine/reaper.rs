@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::spawn::SCOPE_VAR;
+use super::spawn::{ProcessScope, SCOPE_VAR};
 use super::terminate::{Stoppable, terminate_with_grace};
 
 /// A process that cutover stopped because it outlived its step, its service or its run.
@@ -201,7 +201,7 @@ pub(crate) fn left_behind(
         .into_iter()
         .filter(|pid| !known.contains(pid))
         .filter(|&pid| !reap_if_exited(pid))
-        .filter(|&pid| scope_of(pid).is_none_or(|scope| !scope.contains("/service/")))
+        .filter(|&pid| scope_of(pid).is_none_or(|scope| !ProcessScope::outlives_steps(&scope)))
         .collect();
     if orphans.is_empty() && !always_scan {
         return Vec::new();

@@ -19,6 +19,7 @@ pub use super::error::EngineError;
 use conditions::Evaluated;
 
 mod conditions;
+mod rolling;
 mod undo;
 use super::events::{
     Decision, Event, Mode, PolicyAction, PolicySource, Prompt, RunStatus, ServiceState, StepStatus,
@@ -28,6 +29,7 @@ use super::reaper::{left_behind, stop_processes, stopped_list};
 use super::scrub::Scrubber;
 use super::services::Services;
 use super::spawn::ProcessScope;
+use super::ssh::run_hosts::RunHosts;
 use super::steps::dispatch::{execute, shown_action};
 use super::steps::http_client::LazyHttpClients;
 use super::window_clock::WindowClock;
@@ -49,6 +51,8 @@ pub struct RunPlan {
     pub settings: RunSettings,
     /// Where a resumed run picks up; `None` for a new run.
     pub resume: Option<ResumePoint>,
+    /// The run's host groups (the runbook's steps are already placed on them).
+    pub hosts: crate::runbook::rolling::HostPlan,
 }
 
 /// What a resumed run already has behind it (rebuilt from the journal).
@@ -68,6 +72,10 @@ pub struct ResumePoint {
     pub since_start: std::time::Duration,
     /// What each step that ended did, as journaled, for `when` conditions.
     pub facts: BTreeMap<String, StepFact>,
+    /// For each step run on hosts, the hosts it passed on.
+    pub hosts_passed: BTreeMap<String, BTreeSet<String>>,
+    /// Hosts out of the run (failed within `max_fail`), with the step they failed at.
+    pub hosts_excluded: BTreeMap<String, String>,
 }
 
 /// What to do after a step.
@@ -91,6 +99,8 @@ pub struct Engine {
     first_failure: Option<Instant>,
     /// What each step that ended did, for `when` conditions.
     facts: BTreeMap<String, StepFact>,
+    /// The run's ssh connections, and what each host has done so far.
+    hosts: RunHosts,
 }
 
 impl Engine {
@@ -113,6 +123,11 @@ impl Engine {
             .unwrap_or_else(Instant::now);
         let mut emitter = emitter;
         emitter.scrub_with(scrubber.clone());
+        let mut hosts = RunHosts::new(plan.runbook.ssh_command.clone());
+        if let Some(resume) = &plan.resume {
+            hosts.passed = resume.hosts_passed.clone();
+            hosts.excluded = resume.hosts_excluded.clone();
+        }
         Self {
             http: LazyHttpClients::default(),
             plan,
@@ -125,6 +140,7 @@ impl Engine {
             started,
             first_failure: None,
             facts: plan_facts,
+            hosts,
         }
     }
 
@@ -133,6 +149,7 @@ impl Engine {
         let watcher = self.services.watch_interrupts(self.interrupt.clone());
         let result = self.run_phases().await;
         watcher.abort();
+        self.hosts.connections.close_all().await;
         // Drills measure from the first failure to the end of the rollback, not of the cleanup.
         let recovery = self.first_failure.map(|first| first.elapsed());
         // Whatever is still being committed is on disk before services are stopped.
@@ -220,7 +237,9 @@ impl Engine {
                 .iter()
                 .filter(|step| !resume.done.contains(&step.id.value))
                 .collect();
-            if let (Some(when), Some(first)) = (&phase.when, pending.first()) {
+            // A rolling phase decides its condition per host, at each host's first turn.
+            let rolling = phase.for_each.is_some();
+            if let (Some(when), Some(first), false) = (&phase.when, pending.first(), rolling) {
                 match self
                     .evaluate_condition(when, first, Some(&phase.id.value))
                     .await?
@@ -252,6 +271,7 @@ impl Engine {
                     title: phase.title.clone(),
                 })
                 .await?;
+            let mut phase_hosts = rolling::PhaseHosts::default();
             for step in &phase.steps {
                 let restart_service = resume.services.contains(&step.id.value);
                 if resume.done.contains(&step.id.value) && !restart_service {
@@ -273,6 +293,16 @@ impl Engine {
                     Interrupt::None => {}
                 }
                 self.report_overrun().await?;
+                match self.enter_turn(phase, step, &mut phase_hosts).await? {
+                    rolling::Gate::Run => {}
+                    rolling::Gate::NotApplicable => continue,
+                    rolling::Gate::Flow(Flow::Next) => continue,
+                    rolling::Gate::Flow(Flow::Rollback) => return self.rollback().await,
+                    rolling::Gate::Flow(Flow::Abort) => return Ok(RunStatus::Aborted),
+                    rolling::Gate::Flow(Flow::Suspend(reason)) => {
+                        return self.suspend(reason, Some(step)).await;
+                    }
+                }
                 match self.run_step_when(step, false).await? {
                     Flow::Next => {}
                     Flow::Rollback => return self.rollback().await,
@@ -468,6 +498,17 @@ impl Engine {
                 step.id.value.clone(),
                 StepFact::ended(status, outcome.exit_code),
             );
+            if !matches!(stop, Some(Flow::Suspend(_))) {
+                self.turn_ended(
+                    step,
+                    attempt,
+                    status,
+                    outcome.exit_code,
+                    started.elapsed().as_millis() as u64,
+                    &outcome.message,
+                )
+                .await?;
+            }
             if let Some(flow) = stop {
                 if matches!(flow, Flow::Abort) {
                     self.decide(step, Decision::Abort).await?;
@@ -487,6 +528,9 @@ impl Engine {
                         return Ok(Flow::Abort);
                     }
                 }
+            }
+            if !in_rollback && let Some(flow) = self.tolerate_turn_failure(step).await? {
+                return Ok(flow);
             }
             let policy = outcome.policy_override.unwrap_or(step.on_failure);
             match self
@@ -716,6 +760,7 @@ impl Engine {
             http: &self.http,
             services: &mut self.services,
             window: &mut self.window,
+            hosts: &mut self.hosts,
         }
     }
 }

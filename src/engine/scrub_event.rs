@@ -35,7 +35,9 @@ pub(crate) fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
             scrub(title);
             scrub(action);
         }
-        Event::Progress { message, .. } | Event::Stage { message, .. } => scrub(message),
+        Event::Progress { message, .. }
+        | Event::Stage { message, .. }
+        | Event::HostResult { message, .. } => scrub(message),
         Event::Answered { value, .. } => {
             if let Some(value) = value {
                 scrub(value);

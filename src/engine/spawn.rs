@@ -44,6 +44,17 @@ impl ProcessScope {
         Self(format!("{run_id}/service/{step}"))
     }
 
+    /// The ssh connection a run keeps to one host, reused by its steps.
+    pub fn connection(run_id: &str, host: &str) -> Self {
+        Self(format!("{run_id}/connection/{host}"))
+    }
+
+    /// A scope whose processes live across steps (a service, an ssh connection): never what a
+    /// step left behind.
+    pub fn outlives_steps(scope: &str) -> bool {
+        scope.contains("/service/") || scope.contains("/connection/")
+    }
+
     /// Every process of a run carries a scope under this prefix.
     pub fn run_prefix(run_id: &str) -> String {
         format!("{run_id}/")

@@ -61,6 +61,7 @@ pub enum Body {
     Decision(DecisionBody),
     Note(NoteBody),
     Condition(ConditionBody),
+    Host(HostBody),
     Input(InputBody),
     Service(ServiceBody),
     Window(WindowBody),
@@ -82,6 +83,7 @@ pub enum EntryKind {
     Decision,
     Note,
     Condition,
+    Host,
     Input,
     Service,
     Window,
@@ -92,7 +94,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 16] = [
+    pub const ALL: [EntryKind; 17] = [
         Self::Header,
         Self::PhaseStart,
         Self::StepStart,
@@ -102,6 +104,7 @@ impl EntryKind {
         Self::Decision,
         Self::Note,
         Self::Condition,
+        Self::Host,
         Self::Input,
         Self::Service,
         Self::Window,
@@ -123,6 +126,7 @@ impl EntryKind {
             Self::Decision => "decision",
             Self::Note => "note",
             Self::Condition => "condition",
+            Self::Host => "host",
             Self::Input => "input",
             Self::Service => "service",
             Self::Window => "window",
@@ -152,6 +156,7 @@ impl Body {
             Self::Decision(_) => EntryKind::Decision,
             Self::Note(_) => EntryKind::Note,
             Self::Condition(_) => EntryKind::Condition,
+            Self::Host(_) => EntryKind::Host,
             Self::Input(_) => EntryKind::Input,
             Self::Service(_) => EntryKind::Service,
             Self::Window(_) => EntryKind::Window,
@@ -217,6 +222,13 @@ pub struct HeaderBody {
     /// A drill's `--time-scale`: every wait, bake, poll and retry delay was multiplied by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_scale: Option<f64>,
+    /// The run's host groups (after `--hosts` and `--limit`): a resume places the runbook's
+    /// steps on the same hosts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hosts: BTreeMap<String, Vec<String>>,
+    /// How OpenSSH was called, when the run has hosts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ssh_command: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -318,6 +330,21 @@ pub struct ConditionBody {
     pub value: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// One host's fate in a step run over ssh, or in its turn through a rolling phase.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostBody {
+    pub step: String,
+    pub attempt: u32,
+    pub host: String,
+    pub status: crate::engine::events::HostStatus,
+    pub exit_code: Option<i32>,
+    pub duration_ms: u64,
+    pub message: String,
+    /// The host's own output file (a rolling phase's turn has the step's).
+    pub output: Option<OutputRecord>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -456,6 +483,7 @@ impl Entry {
                 "decision" => Body::Decision(serde_json::from_str(body)?),
                 "note" => Body::Note(serde_json::from_str(body)?),
                 "condition" => Body::Condition(serde_json::from_str(body)?),
+                "host" => Body::Host(serde_json::from_str(body)?),
                 "input" => Body::Input(serde_json::from_str(body)?),
                 "service" => Body::Service(serde_json::from_str(body)?),
                 "window" => Body::Window(serde_json::from_str(body)?),

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::entry::{
-    Body, ConditionBody, ConfirmBody, DecisionBody, FooterBody, InputBody, NoteBody,
+    Body, ConditionBody, ConfirmBody, DecisionBody, FooterBody, HostBody, InputBody, NoteBody,
     PhaseStartBody, ProbeBody, ServiceBody, StepResultBody, StepStartBody, SuspendBody, WindowBody,
     WindowMark,
 };
@@ -202,6 +202,25 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             expression: expression.clone(),
             value: *value,
             error: error.clone(),
+        })),
+        Event::HostResult {
+            step,
+            attempt,
+            host,
+            status,
+            exit_code,
+            duration_ms,
+            message,
+            output,
+        } => journal.append(Body::Host(HostBody {
+            step: step.clone(),
+            attempt: *attempt,
+            host: host.clone(),
+            status: *status,
+            exit_code: *exit_code,
+            duration_ms: *duration_ms,
+            message: message.clone(),
+            output: output.clone(),
         })),
         Event::Answered {
             step,

@@ -25,6 +25,8 @@ pub(crate) struct RunFacts<'a> {
     pub scope: &'a Scope,
     /// A drill's time scale, when it is not 1.
     pub time_scale: Option<f64>,
+    /// The run's host groups, after `--hosts` and `--limit`.
+    pub hosts: &'a crate::runbook::rolling::HostPlan,
 }
 
 pub(crate) fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {
@@ -78,5 +80,11 @@ pub(crate) fn build_header(
             .expected_duration
             .map(|d| d.as_millis() as u64),
         time_scale: input.time_scale,
+        hosts: input.hosts.clone(),
+        ssh_command: if input.hosts.is_empty() {
+            Vec::new()
+        } else {
+            input.runbook.ssh_command.clone()
+        },
     })
 }

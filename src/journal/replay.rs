@@ -28,7 +28,23 @@ pub(crate) struct RunState {
     pub attempts: BTreeMap<String, u32>,
     /// What each step that ended did, for the `when` conditions still to come.
     pub facts: BTreeMap<String, StepFact>,
+    /// For each step run on hosts, the hosts it passed on: a resume runs only the others.
+    pub hosts_passed: BTreeMap<String, BTreeSet<String>>,
+    /// Hosts that left the run by failing within `max_fail`, with the step they failed at.
+    pub hosts_excluded: BTreeMap<String, String>,
     pub finished: bool,
+}
+
+/// Hosts that failed a step whose outcome is not known yet: they leave the run if the step
+/// goes on anyway (it passed within `max_fail`, or its failure was let through).
+fn exclude_failed(
+    state: &mut RunState,
+    failed: &mut BTreeMap<String, BTreeSet<String>>,
+    step: &str,
+) {
+    for host in failed.remove(step).unwrap_or_default() {
+        state.hosts_excluded.insert(host, step.to_string());
+    }
 }
 
 fn ended(state: &mut RunState, step: &str, fact: StepFact) {
@@ -38,8 +54,22 @@ fn ended(state: &mut RunState, step: &str, fact: StepFact) {
 pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
     let mut state = RunState::default();
     let mut running: Option<(String, StepKind)> = None;
+    let mut failed_hosts: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for verified in entries {
         match &verified.entry.body {
+            Body::Host(host) => {
+                let failed = failed_hosts.entry(host.step.clone()).or_default();
+                if host.status == crate::engine::events::HostStatus::Passed {
+                    failed.remove(&host.host);
+                    state
+                        .hosts_passed
+                        .entry(host.step.clone())
+                        .or_default()
+                        .insert(host.host.clone());
+                } else if host.status.is_failure() {
+                    failed.insert(host.host.clone());
+                }
+            }
             Body::StepStart(start) => {
                 running = Some((start.step.clone(), start.kind));
                 let last = state.attempts.entry(start.step.clone()).or_default();
@@ -60,6 +90,7 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
                 match result.status {
                     StepStatus::Failed => state.undecided_failure = Some(result.step.clone()),
                     _ => {
+                        exclude_failed(&mut state, &mut failed_hosts, &result.step);
                         state.done.insert(result.step.clone());
                         state.captures.extend(result.captures.clone());
                     }
@@ -90,6 +121,7 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
                         action: PolicyAction::Continue,
                         ..
                     } => {
+                        exclude_failed(&mut state, &mut failed_hosts, &step);
                         state.done.insert(step);
                     }
                     Decision::Rollback

@@ -33,6 +33,7 @@ pub(crate) fn drill_journal(dir: &Path) -> JournalFile {
             principal: "tester",
             scope: &Scope::default(),
             time_scale: None,
+            hosts: &Default::default(),
         },
         &operator,
         session.public_base64(),

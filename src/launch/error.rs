@@ -56,6 +56,8 @@ pub enum LaunchError {
         source: std::io::Error,
     },
     #[error(transparent)]
+    Hosts(#[from] super::hosts::HostsError),
+    #[error(transparent)]
     Key(#[from] KeyError),
     #[error(transparent)]
     Variables(#[from] VariableProblems),

@@ -5,6 +5,7 @@
 pub(crate) mod error;
 pub mod headless;
 pub mod headless_answers;
+pub(crate) mod hosts;
 pub(crate) mod interactive;
 pub(crate) mod interrupted;
 pub mod prepare;

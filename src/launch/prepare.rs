@@ -6,6 +6,7 @@ use crate::stdout::say;
 use std::path::PathBuf;
 
 use super::error::LaunchError;
+use super::hosts::resolve_hosts;
 use super::request::StartRequest;
 use super::run_folder::default_log_dir;
 use crate::engine::events::Mode;
@@ -15,9 +16,13 @@ use crate::journal::keys::operator::OperatorKey;
 use crate::runbook::load::read_and_check;
 use crate::runbook::model::{Runbook, StepAction};
 use crate::runbook::render::render_text;
+use crate::runbook::rolling::{HostPlan, place_on_hosts};
 
 pub struct Prepared {
+    /// Its steps placed on the run's hosts (`runbook/rolling.rs`).
     pub runbook: Runbook,
+    /// The run's host groups, for the header.
+    pub hosts: HostPlan,
     /// The runbook's exact bytes: copied into the run folder and hashed into the header.
     pub bytes: Vec<u8>,
     pub mode: Mode,
@@ -43,6 +48,8 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
         });
     };
     let mode = decide_mode(request, &runbook, interactive)?;
+    let hosts = resolve_hosts(&runbook, &request.hosts, &request.limit)?;
+    let runbook = place_on_hosts(&runbook, &hosts);
     check_step_names(request, &runbook)?;
     let env = |name: &str| std::env::var(name).ok();
     let log_dir = default_log_dir(request.log_dir.as_deref(), &env).ok_or(LaunchError::NoLogDir)?;
@@ -58,6 +65,7 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
     let principal = principal(request.operator.as_deref(), operator.comment());
     Ok(Prepared {
         runbook,
+        hosts,
         // The bytes that were checked are the bytes that run: the file is read once.
         bytes: checked.source.text.clone().into_bytes(),
         mode,

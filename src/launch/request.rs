@@ -19,6 +19,10 @@ pub struct StartRequest {
     pub inject_failures: Vec<String>,
     /// Drills only: multiply every wait, bake, poll and retry delay by it.
     pub time_scale: Option<f64>,
+    /// `--hosts GROUP=a,b`: a group's hosts for this run instead of the runbook's.
+    pub hosts: Vec<(String, Vec<String>)>,
+    /// `--limit HOST,…`: only these hosts, in every group.
+    pub limit: Vec<String>,
     pub log_dir: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub operator: Option<String>,

@@ -65,6 +65,8 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
         return Err(LaunchError::Finished { run_dir });
     }
     let runbook = load_exact_runbook(&run_dir, &header)?;
+    // The steps go on the hosts the run started with, whatever the runbook's groups say now.
+    let runbook = crate::runbook::rolling::place_on_hosts(&runbook, &header.hosts);
     let state = replay(&verification.entries);
     let interrupted = decide_interrupted(&request.decisions, request.rollback, &state, &runbook)?;
     let rolls_back = interrupted
@@ -143,7 +145,10 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
             time_scale: header.time_scale.unwrap_or(1.0),
             ..RunSettings::default()
         },
+        hosts: header.hosts.clone(),
         resume: Some(ResumePoint {
+            hosts_passed: state.hosts_passed.clone(),
+            hosts_excluded: state.hosts_excluded.clone(),
             done,
             in_rollback: state.in_rollback || rolls_back,
             services: state.services.clone(),

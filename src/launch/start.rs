@@ -32,6 +32,7 @@ pub fn start(
 ) -> Result<Launched, LaunchError> {
     let Prepared {
         runbook,
+        hosts,
         bytes,
         mode,
         operator,
@@ -39,6 +40,7 @@ pub fn start(
         log_dir,
     } = prepared;
     let plan = plan_run(request, runbook, &bytes, mode, &log_dir, typed)?;
+    let plan = RunPlan { hosts, ..plan };
     let journal = JournalFile::start(
         &plan.run_dir,
         &RunFacts {
@@ -49,6 +51,7 @@ pub fn start(
             principal: &principal,
             scope: &plan.scope,
             time_scale: (plan.settings.time_scale != 1.0).then_some(plan.settings.time_scale),
+            hosts: &plan.hosts,
         },
         operator,
     )?;
@@ -87,5 +90,6 @@ pub fn plan_run(
             ..RunSettings::default()
         },
         resume: None,
+        hosts: Default::default(),
     })
 }

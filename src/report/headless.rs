@@ -65,6 +65,13 @@ pub(crate) fn format_event(event: &Event) -> Option<String> {
             )
         }
         Event::PhaseStarted { phase, title } => format!("== {phase}: {title}"),
+        Event::HostResult {
+            step,
+            host,
+            status,
+            message,
+            ..
+        } => format!("   {step} on {host}: {status} — {message}"),
         Event::StepStarted {
             step,
             title,

@@ -14,6 +14,8 @@ use super::template::{Quoting, Scope, env_name};
 pub(crate) const BUILTINS: [&str; 4] = ["run.id", "run.dir", "run.started", "cutover"];
 /// Defined only in the `run` of a `progressive` step.
 pub(crate) const STAGE: &str = "stage";
+/// The current host: in a rolling phase, and in a step run on hosts (`on`).
+pub(crate) const HOST: &str = "host";
 
 pub(crate) fn check_runbook(runbook: &Runbook, diags: &mut Diagnostics) {
     check_exported_names(runbook, diags);
@@ -21,11 +23,17 @@ pub(crate) fn check_runbook(runbook: &Runbook, diags: &mut Diagnostics) {
     let captures = check_captures(runbook, diags);
     let url_scope = default_scope(runbook);
     check_secret_captures_in_commands(runbook, diags);
+    super::check_hosts::check_hosts(runbook, diags);
 
     // Main flow in order: a capture is visible from the step after the one that sets it.
     let mut visible: HashMap<&str, &str> = HashMap::new();
-    for (_, step) in runbook.steps() {
-        check_step_templates(runbook, step, &visible, &captures, &url_scope, diags);
+    for (phase, step) in runbook.steps() {
+        let has_host = phase.for_each.is_some() || step.on.is_some();
+        let context = Visible {
+            names: &visible,
+            has_host,
+        };
+        check_step_templates(runbook, step, &context, &captures, &url_scope, diags);
         for name in step.action.captures() {
             visible.insert(&name.value, &step.id.value);
         }
@@ -33,7 +41,11 @@ pub(crate) fn check_runbook(runbook: &Runbook, diags: &mut Diagnostics) {
     // A rollback can start after any step, so it may name any capture of the main flow; the
     // engine refuses to render one that was not captured yet in this run.
     for step in &runbook.rollback {
-        check_step_templates(runbook, step, &visible, &captures, &url_scope, diags);
+        let context = Visible {
+            names: &visible,
+            has_host: step.on.is_some(),
+        };
+        check_step_templates(runbook, step, &context, &captures, &url_scope, diags);
         for name in step.action.captures() {
             visible.insert(&name.value, &step.id.value);
         }
@@ -131,10 +143,18 @@ fn check_captures<'r>(
     first_capture
 }
 
+/// What a step's templates may name besides the runbook's variables.
+struct Visible<'a, 'r> {
+    /// Captures of earlier steps, with the step that sets each.
+    names: &'a HashMap<&'r str, &'r str>,
+    /// `{{ host }}` has a value here.
+    has_host: bool,
+}
+
 fn check_step_templates(
     runbook: &Runbook,
     step: &Step,
-    visible: &HashMap<&str, &str>,
+    visible: &Visible,
     captures: &HashMap<&str, &Located<String>>,
     url_scope: &Scope,
     diags: &mut Diagnostics,
@@ -169,10 +189,21 @@ fn check_reference(
     usage: TemplateUse,
     name: &str,
     span: Span,
-    visible: &HashMap<&str, &str>,
+    visible: &Visible,
     captures: &HashMap<&str, &Located<String>>,
     diags: &mut Diagnostics,
 ) {
+    if name == HOST && runbook.var(HOST).is_none() {
+        if !visible.has_host {
+            diags
+                .error(
+                    span,
+                    "`{{ host }}` has a value only where a step runs per host",
+                )
+                .with_hint("use it in a `for_each` phase, or in a step with `on = \"GROUP\"`");
+        }
+        return;
+    }
     if name == STAGE {
         if !usage.has_stage {
             diags
@@ -195,7 +226,7 @@ fn check_reference(
         }
         return;
     }
-    if BUILTINS.contains(&name) || visible.contains_key(name) {
+    if BUILTINS.contains(&name) || visible.names.contains_key(name) {
         return;
     }
     if let Some(capturer) = captures.get(name) {
@@ -217,7 +248,7 @@ fn check_reference(
         .iter()
         .map(|var| var.name.value.as_str())
         .chain(BUILTINS)
-        .chain(visible.keys().copied());
+        .chain(visible.names.keys().copied());
     let diag = diags.error(span, format!("undefined variable `{name}`"));
     match did_you_mean(name, known) {
         Some(close) => diag.with_hint(format!("did you mean `{close}`?")),

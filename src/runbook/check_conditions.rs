@@ -42,18 +42,20 @@ pub(crate) fn check_conditions(runbook: &Runbook, diags: &mut Diagnostics) {
         captured_at: &captured_at,
     };
     for phase in &runbook.phases {
+        // In a rolling phase, a condition is evaluated for each host, and `host` names it.
+        let has_host = phase.for_each.is_some();
         if let (Some(when), Some(first)) = (&phase.when, phase.steps.first()) {
-            context.check(when, order[first.id.value.as_str()], diags);
+            context.check(when, order[first.id.value.as_str()], has_host, diags);
         }
         for step in &phase.steps {
             if let Some(when) = &step.when {
-                context.check(when, order[step.id.value.as_str()], diags);
+                context.check(when, order[step.id.value.as_str()], has_host, diags);
             }
         }
     }
     for step in &runbook.rollback {
         if let Some(when) = &step.when {
-            context.check(when, order[step.id.value.as_str()], diags);
+            context.check(when, order[step.id.value.as_str()], false, diags);
         }
     }
 }
@@ -67,7 +69,7 @@ struct Context<'a> {
 
 impl Context<'_> {
     /// Checks a condition evaluated just before the step at `position`.
-    fn check(&self, when: &Condition, position: usize, diags: &mut Diagnostics) {
+    fn check(&self, when: &Condition, position: usize, has_host: bool, diags: &mut Diagnostics) {
         // Variables, and what steps set (captures, inputs' answers), by name.
         let vars: Vec<&str> = self
             .runbook
@@ -75,6 +77,7 @@ impl Context<'_> {
             .iter()
             .map(|var| var.name.value.as_str())
             .chain(self.captures.iter().copied())
+            .chain(has_host.then_some(super::check::HOST))
             .collect();
         // A value a step sets exists only after that step: read before it, the condition
         // would fail at run time.

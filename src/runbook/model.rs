@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
+use super::hosts::{HostGroup, HostTarget, MaxFail, Serial};
 use super::kinds::{
     command::CommandStep, env::EnvStep, http::HttpStep, input::InputStep, manual::ManualStep,
     progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep, window::WindowStep,
@@ -24,6 +25,10 @@ pub struct Runbook {
     pub vars: Vec<VarDef>,
     pub phases: Vec<Phase>,
     pub rollback: Vec<Step>,
+    /// `[hosts]`: groups of host names as OpenSSH knows them.
+    pub hosts: Vec<HostGroup>,
+    /// How OpenSSH is called (`[runbook] ssh_command`), `["ssh"]` unless the runbook says.
+    pub ssh_command: Vec<String>,
 }
 
 impl Runbook {
@@ -44,6 +49,10 @@ impl Runbook {
 
     pub fn var(&self, name: &str) -> Option<&VarDef> {
         self.vars.iter().find(|var| var.name.value == name)
+    }
+
+    pub fn host_group(&self, name: &str) -> Option<&HostGroup> {
+        self.hosts.iter().find(|group| group.name.value == name)
     }
 }
 
@@ -70,6 +79,12 @@ pub struct Phase {
     pub expected_duration: Option<Duration>,
     /// Its steps run only when this holds; otherwise each is journaled as not applicable.
     pub when: Option<super::condition::Condition>,
+    /// A rolling phase: its steps run for each host of this group, batch by batch.
+    pub for_each: Option<Located<String>>,
+    /// The batches of a rolling phase (one host at a time unless the runbook says).
+    pub serial: Serial,
+    /// How many hosts of a batch may fail while the rolling goes on.
+    pub max_fail: MaxFail,
     pub steps: Vec<Step>,
 }
 
@@ -113,7 +128,38 @@ pub struct Step {
     pub undo: Option<Template>,
     /// The title, description and confirmation phrase as templates, for `check`.
     pub texts: Vec<Template>,
+    /// Where the command runs over ssh, as written (`on`); without it, locally.
+    pub on: Option<HostTarget>,
+    /// The waves of a step run on several hosts (every host at once unless the runbook says).
+    pub serial: Serial,
+    /// How many hosts of a wave may fail while the step goes on.
+    pub max_fail: MaxFail,
+    /// Filled in when the run's hosts are known (see `runbook/rolling.rs`).
+    pub placement: Placement,
     pub action: StepAction,
+}
+
+/// Where a step of a planned run goes: the hosts its command runs on, and, for a step of a
+/// rolling phase, which host's turn it is.
+#[derive(Clone, Debug, Default)]
+pub struct Placement {
+    /// The hosts the command runs on over ssh; `None`: locally.
+    pub remote: Option<Vec<String>>,
+    /// The step is one host's turn through a rolling phase.
+    pub turn: Option<HostTurn>,
+}
+
+/// One host's turn through a step of a rolling phase (`for_each`), journaled as
+/// `<step>@<host>`.
+#[derive(Clone, Debug)]
+pub struct HostTurn {
+    /// The step's id as the runbook writes it.
+    pub step: String,
+    pub phase: String,
+    pub host: String,
+    /// Which batch of the phase (0-based), and how many of its hosts may fail.
+    pub batch: usize,
+    pub allowed_failures: usize,
 }
 
 impl Step {
@@ -133,6 +179,22 @@ impl Step {
     /// one of theirs).
     pub fn undo_id(id: &str) -> String {
         format!("{id}:undo")
+    }
+
+    /// It undoes another step (its id is that step's [`Step::undo_id`]).
+    pub fn is_undo(&self) -> bool {
+        self.id.value.ends_with(":undo")
+    }
+
+    /// The id of one host's turn through a step of a rolling phase (`@` is never in a
+    /// runbook's ids either).
+    pub fn turn_id(id: &str, host: &str) -> String {
+        format!("{id}@{host}")
+    }
+
+    /// The host this step is the turn of, if it is one.
+    pub fn host(&self) -> Option<&str> {
+        self.placement.turn.as_ref().map(|turn| turn.host.as_str())
     }
 }
 

@@ -7,6 +7,7 @@ use toml::de::{DeTable, DeValue};
 use super::condition::Condition;
 use super::diagnostic::Diagnostics;
 use super::fields::{TableReader, Value};
+use super::hosts::{Serial, parse_host_groups, parse_max_fail, parse_serial};
 use super::model::{Phase, Runbook, Step, VarDef};
 use super::names::{check_env_name, check_id, is_var_name};
 use super::source::{Located, SourceFile, Span};
@@ -44,6 +45,7 @@ pub(crate) fn parse_document(source: &SourceFile, diags: &mut Diagnostics) -> Op
     let vars = top.table("vars");
     let phases = top.array("phase");
     let rollback = top.table("rollback");
+    let hosts = top.table("hosts");
     top.finish();
 
     let (runbook_table, runbook_span) = match meta {
@@ -80,6 +82,7 @@ pub(crate) fn parse_document(source: &SourceFile, diags: &mut Diagnostics) -> Op
     let description = meta_fields
         .string("description")
         .map_or_else(String::new, |d| d.value);
+    let ssh_command = parse_ssh_command(&mut meta_fields);
     meta_fields.finish();
 
     if phases.is_none_or(|items| items.is_empty()) {
@@ -97,6 +100,7 @@ pub(crate) fn parse_document(source: &SourceFile, diags: &mut Diagnostics) -> Op
     let rollback = rollback.map_or_else(Vec::new, |(table, span)| {
         parse_rollback(table, span, source, diags, &mut ids)
     });
+    let hosts = hosts.map_or_else(Vec::new, |(table, _)| parse_host_groups(table, diags));
 
     let name = name?;
     Some(Runbook {
@@ -108,7 +112,29 @@ pub(crate) fn parse_document(source: &SourceFile, diags: &mut Diagnostics) -> Op
         vars,
         phases,
         rollback,
+        hosts,
+        ssh_command,
     })
+}
+
+/// `ssh_command = ["ssh", "-F", "ops/ssh_config"]`: the program and its first arguments.
+fn parse_ssh_command(fields: &mut TableReader) -> Vec<String> {
+    let has = fields.has("ssh_command");
+    let command = fields.string_list("ssh_command");
+    if has && command.is_empty() {
+        let span = fields
+            .key_span("ssh_command")
+            .unwrap_or_else(|| fields.anchor());
+        fields
+            .diags
+            .error(span, "`ssh_command` must name at least the program")
+            .with_hint("e.g. `ssh_command = [\"ssh\", \"-F\", \"ops/ssh_config\"]`");
+    }
+    if command.is_empty() {
+        vec!["ssh".to_string()]
+    } else {
+        command.into_iter().map(|part| part.value).collect()
+    }
 }
 
 /// Step ids are unique across the whole runbook (rollback included): the journal, `--confirm`
@@ -265,6 +291,22 @@ fn parse_phases(
         let when = fields
             .string("when")
             .and_then(|text| Condition::parse(text, fields.diags));
+        let for_each = fields.string("for_each");
+        let serial = parse_serial(&mut fields);
+        let max_fail = parse_max_fail(&mut fields);
+        if for_each.is_none() {
+            for (key, span) in [
+                ("serial", serial.as_ref().map(|s| s.span.clone())),
+                ("max_fail", max_fail.as_ref().map(|m| m.span.clone())),
+            ] {
+                if let Some(span) = span {
+                    fields
+                        .diags
+                        .error(span, format!("`{key}` of a phase needs `for_each`"))
+                        .with_hint("add `for_each = \"GROUP\"` to roll the phase host by host");
+                }
+            }
+        }
         let step_items = fields.array("step");
         let anchor = fields.anchor();
         let what = fields.what.clone();
@@ -282,6 +324,9 @@ fn parse_phases(
                 description,
                 expected_duration,
                 when,
+                for_each,
+                serial: serial.map_or_else(Serial::one_at_a_time, |s| s.value),
+                max_fail: max_fail.map(|m| m.value).unwrap_or_default(),
                 steps,
             });
         }

@@ -8,6 +8,7 @@ use toml::de::DeTable;
 use super::condition::Condition;
 use super::diagnostic::Diagnostics;
 use super::fields::TableReader;
+use super::hosts::{parse_max_fail, parse_on, parse_serial};
 use super::kinds::{
     command::CommandStep, env::EnvStep, http::HttpStep, input::InputStep, manual::ManualStep,
     progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep, window::WindowStep,
@@ -106,6 +107,22 @@ pub(crate) fn parse_step(
         .string("when")
         .and_then(|text| Condition::parse(text, fields.diags));
     let undo = fields.template("undo");
+    let on = parse_on(&mut fields);
+    let serial = parse_serial(&mut fields);
+    let max_fail = parse_max_fail(&mut fields);
+    if on.is_none() {
+        for (key, span) in [
+            ("serial", serial.as_ref().map(|s| s.span.clone())),
+            ("max_fail", max_fail.as_ref().map(|m| m.span.clone())),
+        ] {
+            if let Some(span) = span {
+                fields
+                    .diags
+                    .error(span, format!("`{key}` of a step needs `on`"))
+                    .with_hint("`on = \"GROUP\"` runs the step's command on each host of a group");
+            }
+        }
+    }
 
     let kind = fields.required_string("kind");
     let action = match &kind {
@@ -141,6 +158,10 @@ pub(crate) fn parse_step(
             when,
             undo,
             texts,
+            on,
+            serial: serial.map(|s| s.value).unwrap_or_default(),
+            max_fail: max_fail.map(|m| m.value).unwrap_or_default(),
+            placement: Default::default(),
             action,
         }),
         _ => None,

@@ -54,6 +54,22 @@ impl App {
                 }
                 self.question = None;
             }
+            Event::HostResult {
+                step,
+                host,
+                status,
+                message,
+                ..
+            } => {
+                if let Some(index) = self.row_index(step) {
+                    let hosts = &mut self.rows[index].hosts;
+                    let entry = (for_terminal(host), *status, for_terminal(message));
+                    match hosts.iter_mut().find(|(known, _, _)| *known == entry.0) {
+                        Some(known) => *known = entry,
+                        None => hosts.push(entry),
+                    }
+                }
+            }
             Event::Output { step, text, .. } => {
                 self.outputs.entry(step.clone()).or_default().push(text);
             }

@@ -58,6 +58,8 @@ pub(crate) struct StepRow {
     pub probe: Vec<f64>,
     pub probe_errors: u32,
     pub notes: Vec<String>,
+    /// Each host's latest fate, for a step run over ssh: host, status, message.
+    pub hosts: Vec<(String, crate::engine::events::HostStatus, String)>,
 }
 
 impl StepRow {
@@ -69,6 +71,7 @@ impl StepRow {
             action: String::new(),
             message: String::new(),
             duration: None,
+            hosts: Vec::new(),
             progress: None,
             stages: Vec::new(),
             probe: Vec::new(),

@@ -6,6 +6,7 @@
 pub(crate) mod fixtures;
 pub(crate) mod postgres;
 pub(crate) mod sandbox;
+pub(crate) mod sshd;
 pub(crate) mod test_run;
 pub(crate) mod tmux;
 

@@ -26,6 +26,12 @@ impl Engine {
         step: &Step,
         in_rollback: bool,
     ) -> Result<Flow, EngineError> {
+        // A host's turn (or its undo) sees its own host as `{{ host }}`.
+        if let Some(host) = step.host() {
+            self.plan
+                .scope
+                .set(crate::runbook::check::HOST, host.to_string(), false);
+        }
         let Some(when) = &step.when else {
             return self.run_step(step, in_rollback).await;
         };
@@ -44,7 +50,13 @@ impl Engine {
         step: &Step,
         phase: Option<&str>,
     ) -> Result<Evaluated, EngineError> {
-        let value = evaluate(when, &self.plan.runbook, &self.plan.scope, &self.facts);
+        let value = evaluate(
+            when,
+            &self.plan.runbook,
+            &self.plan.scope,
+            &self.facts,
+            step.host(),
+        );
         self.emitter
             .emit(Event::Condition {
                 step: step.id.value.clone(),

@@ -20,8 +20,31 @@ impl Engine {
             .runbook
             .steps()
             .map(|(_, step)| step)
-            .filter(|step| step.undo.is_some() && completed(step))
-            .map(undo_of)
+            .filter(|step| step.undo.is_some())
+            .filter_map(|step| {
+                let Some(hosts) = &step.placement.remote else {
+                    return completed(step).then(|| undo_of(step));
+                };
+                // On hosts, the undo runs where the step passed, whatever the step's outcome
+                // as a whole: a step that stopped at its third wave is undone on the first two.
+                let passed = self.hosts.passed.get(&step.id.value);
+                let done: Vec<String> = hosts
+                    .iter()
+                    .filter(|host| {
+                        passed.is_some_and(|p| p.contains(*host))
+                            || (step.host() == Some(host.as_str()) && completed(step))
+                    })
+                    .cloned()
+                    .collect();
+                if done.is_empty() {
+                    return None;
+                }
+                let mut done = done;
+                done.reverse();
+                let mut undo = undo_of(step);
+                undo.placement.remote = Some(done);
+                Some(undo)
+            })
             .collect();
         undos.reverse();
         undos
@@ -38,7 +61,15 @@ fn undo_of(step: &Step) -> Step {
     };
     let mut id = step.id.clone();
     id.value = Step::undo_id(&step.id.value);
+    let mut serial = step.serial.clone();
+    // Undo goes host by host, last host first.
+    if let Some(hosts) = &step.placement.remote
+        && hosts.len() > 1
+    {
+        serial = crate::runbook::hosts::Serial::one_at_a_time();
+    }
     Step {
+        serial,
         id,
         title: format!("Undo: {}", step.title),
         description: String::new(),

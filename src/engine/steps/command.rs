@@ -11,9 +11,29 @@ use crate::runbook::kinds::command::CommandStep;
 use crate::runbook::template::RenderError;
 
 use super::resolve::{resolve_process, shown_process};
+use crate::engine::ssh::remote_command::{SshInvocation, over_ssh};
 
 pub(crate) fn shown(step: &CommandStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {
-    let shown = shown_process(&step.process, ctx.scope)?;
+    let shown = match &ctx.step.placement.remote {
+        None => shown_process(&step.process, ctx.scope)?,
+        Some(hosts) if ctx.step.host().is_some() => {
+            format!(
+                "on {}: {}",
+                hosts.join(", "),
+                shown_process(&step.process, ctx.scope)?
+            )
+        }
+        Some(hosts) => {
+            // One line for every host: the host's name stands where it goes.
+            let mut scope = ctx.scope.clone();
+            scope.set(crate::runbook::check::HOST, "HOST", false);
+            format!(
+                "on {} (HOST each of them): {}",
+                hosts.join(", "),
+                shown_process(&step.process, &scope)?
+            )
+        }
+    };
     Ok(match step.poll {
         None => shown,
         Some(poll) => format!(
@@ -28,6 +48,16 @@ pub(crate) async fn execute(
     step: &CommandStep,
     ctx: &mut StepContext<'_>,
 ) -> Result<StepOutcome, StepStop> {
+    let one_host = match (&ctx.step.placement.remote, ctx.step.host()) {
+        (None, _) => None,
+        // One host's turn through a rolling phase: one ssh, polled and captured like a
+        // local command.
+        (Some(hosts), Some(turn)) if hosts.len() == 1 && hosts[0] == turn => Some(turn),
+        (Some(hosts), _) => {
+            let hosts = hosts.clone();
+            return super::fan_out::run_on_hosts(step, ctx, &hosts).await;
+        }
+    };
     let resolved = match resolve_process(
         &step.process,
         ctx.scope,
@@ -36,6 +66,32 @@ pub(crate) async fn execute(
     ) {
         Ok(resolved) => resolved,
         Err(err) => return Ok(StepOutcome::fail(err.to_string())),
+    };
+    let resolved = match one_host {
+        None => resolved,
+        Some(host) => {
+            let host = host.to_string();
+            let sockets = ctx
+                .hosts
+                .connections
+                .sockets_for(
+                    &ctx.hosts.ssh_command,
+                    ctx.run_id,
+                    std::slice::from_ref(&host),
+                )
+                .await;
+            let ssh = SshInvocation {
+                ssh_command: &ctx.hosts.ssh_command,
+                socket: sockets.get(&host).map(|p| p.as_path()),
+            };
+            match over_ssh(&step.process, ctx.scope, &resolved.request, &ssh, &host) {
+                Ok(request) => super::resolve::ResolvedProcess {
+                    request,
+                    display: resolved.display,
+                },
+                Err(err) => return Ok(StepOutcome::fail(err.to_string())),
+            }
+        }
     };
     let (mut outcome, last_lines) = match step.poll {
         None => run_to_outcome(&resolved.request, ctx, &step.expect_exit, "").await?,
@@ -92,10 +148,11 @@ pub(crate) async fn run_to_outcome(
             text,
         })
     };
-    let services = ctx.services.pids();
+    let services = ctx.long_lived_pids();
     let owner = Owner {
         scope: ctx.process_scope(),
         services: &services,
+        sweep: true,
     };
     let result = run_process(
         request,

@@ -5,6 +5,7 @@ pub(crate) mod command_poll;
 pub(crate) mod dispatch;
 pub(crate) mod dotenv;
 pub(crate) mod env;
+pub(crate) mod fan_out;
 pub(crate) mod http;
 pub(crate) mod http_client;
 pub(crate) mod http_probe;

@@ -77,6 +77,7 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
                     result: None,
                     stages: Vec::new(),
                     probes: Vec::new(),
+                    hosts: Vec::new(),
                 });
             }
             Body::StepResult(result) => {
@@ -105,6 +106,15 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
                 let step = step_mut(&mut history.steps, &probe.step);
                 if let Some(attempt) = step.attempts.last_mut() {
                     attempt.probes.push(probe.clone());
+                }
+            }
+            Body::Host(host) => {
+                if host.status.is_failure() {
+                    importance = Importance::Failure;
+                }
+                let step = step_mut(&mut history.steps, &host.step);
+                if let Some(attempt) = step.attempts.last_mut() {
+                    attempt.hosts.push(host.clone());
                 }
             }
             Body::Confirm(confirm) => {
@@ -286,6 +296,7 @@ fn step_of(body: &Body) -> Option<String> {
         Body::Decision(b) => Some(b.step.clone()),
         Body::Note(b) => b.step.clone(),
         Body::Condition(b) => Some(b.step.clone()),
+        Body::Host(b) => Some(b.step.clone()),
         Body::Input(b) => Some(b.step.clone()),
         Body::Suspend(b) => b.next_step.clone(),
         Body::Resume(b) => b.interrupted.as_ref().map(|d| d.step.clone()),

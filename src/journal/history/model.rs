@@ -118,6 +118,8 @@ pub struct AttemptRecord {
     /// Each stage's result of a progressive rollout.
     pub stages: Vec<StageRecord>,
     pub probes: Vec<ProbeBody>,
+    /// Each host's fate, for a step run over ssh or a rolling phase's turn.
+    pub hosts: Vec<crate::journal::entry::HostBody>,
 }
 
 #[derive(Clone, Debug)]
@@ -335,6 +337,7 @@ mod tests {
             started: String::new(),
             session: 0,
             action: String::new(),
+            hosts: Vec::new(),
             result: status.map(|status| {
                 (
                     String::new(),

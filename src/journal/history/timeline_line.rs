@@ -52,6 +52,19 @@ pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
                 first_line(&result.message, 160)
             )
         }
+        Body::Host(host) => {
+            let exit = host
+                .exit_code
+                .map_or_else(String::new, |code| format!(" (exit {code})"));
+            format!(
+                "{} on {}: {}{exit} in {}: {}",
+                host.step,
+                host.host,
+                host.status,
+                human_ms(host.duration_ms),
+                first_line(&host.message, 160)
+            )
+        }
         Body::Probe(probe) => {
             let outcome = match (&probe.error, probe.status) {
                 (Some(error), _) => format!("error: {error}"),

@@ -59,6 +59,18 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ProbeSummary::of(&row.probe, row.probe_errors)
         )));
     }
+    // Hosts × status: one line per host of a step run over ssh.
+    for (host, status, message) in &row.hosts {
+        let style = if status.is_failure() {
+            theme.state_style(StepState::Done(crate::engine::events::StepStatus::Failed))
+        } else {
+            theme.dim()
+        };
+        top.push(Line::from(vec![
+            Span::styled(format!("  {host:<16} {:<11}", status.as_str()), style),
+            Span::styled(message.clone(), theme.dim()),
+        ]));
+    }
     if let Some(progress) = &row.progress
         && row.state == StepState::Running
     {
