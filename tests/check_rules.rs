@@ -88,6 +88,8 @@ rule! {
     a_condition_with_a_misspelt_status_and_variable_is_an_error => "when-bad-names",
     a_condition_that_is_not_cel_is_an_error => "when-syntax",
     a_condition_reading_a_value_before_it_is_set_is_an_error => "when-reads-too-early",
+    host_groups_must_exist => "hosts-unknown-group",
+    hosts_where_they_cannot_be => "hosts-misplaced",
 }
 
 #[test]

@@ -276,3 +276,82 @@ fn values_reach_the_host_exactly_as_given_whatever_their_quotes() {
         "it's \"quoted\" $HOME `id` ;&|"
     );
 }
+
+#[test]
+fn within_max_fail_a_failed_host_leaves_the_rolling_phase_and_the_others_go_on() {
+    let Some(sshd) = sshd_or_skip(5) else { return };
+    let scratch = sshd.scratch();
+    std::fs::write(scratch.join("broken-node-2"), "").unwrap();
+    let runbook = rolling(&sshd, &scratch).replace(
+        "for_each = \"nodes\"\n",
+        "for_each = \"nodes\"\nserial = 5\nmax_fail = 1\n",
+    );
+    let ran = Test::run_headless(&runbook).run();
+    for n in [1, 3, 4, 5] {
+        assert!(exists(&scratch, &format!("upgraded-node-{n}")));
+    }
+    assert!(!exists(&scratch, "upgraded-node-2"));
+    let journal = ran.read("journal.log");
+    assert!(
+        journal.contains(
+            "\"step\":\"upgrade@node-2\",\"decision\":{\"choice\":\"policy\",\"action\":\"continue\",\"from\":\"runbook\"}"
+        ),
+        "the runbook's max_fail let it through: {journal}"
+    );
+    let (code, out) = verify(&ran.run_dir(), &[]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_phase_condition_is_decided_for_each_host() {
+    let Some(sshd) = sshd_or_skip(3) else { return };
+    let scratch = sshd.scratch();
+    let runbook = format!(
+        "{}[[phase]]\nid = \"roll\"\nfor_each = \"nodes\"\nwhen = 'host != \"node-2\"'\n\n\
+         [[phase.step]]\nid = \"touch\"\nkind = \"command\"\non = \"{{{{ host }}}}\"\n\
+         run = \"touch {dir}/touched-{{{{ host }}}}\"\n",
+        header(&sshd).replace(", \"node-4\", \"node-5\"", ""),
+        dir = scratch.display()
+    );
+    let ran = Test::run_headless(&runbook).run();
+    assert!(exists(&scratch, "touched-node-1") && exists(&scratch, "touched-node-3"));
+    assert!(!exists(&scratch, "touched-node-2"));
+    assert!(
+        ran.read("journal.log").contains(
+            "\"kind\":\"condition\",\"body\":{\"step\":\"touch@node-2\",\"phase\":\"roll\""
+        )
+    );
+}
+
+#[test]
+fn hosts_and_limit_choose_the_hosts_and_the_header_keeps_them_for_resume() {
+    let Some(sshd) = sshd_or_skip(5) else { return };
+    let scratch = sshd.scratch();
+    let ran = Test::run_headless(&rolling(&sshd, &scratch))
+        .args(&[
+            "--hosts",
+            "nodes=node-4,node-5,node-1",
+            "--limit",
+            "node-5,node-1",
+        ])
+        .run();
+    assert!(exists(&scratch, "upgraded-node-5") && exists(&scratch, "upgraded-node-1"));
+    for n in 2..=4 {
+        assert!(!exists(&scratch, &format!("staged-node-{n}")));
+    }
+    let journal = ran.read("journal.log");
+    assert!(
+        journal.contains("\"hosts\":{\"nodes\":[\"node-5\",\"node-1\"]}"),
+        "the header says which hosts ran, in order"
+    );
+    Test::run_headless(&rolling(&sshd, &scratch))
+        .args(&["--hosts", "nodez=node-1"])
+        .status(2)
+        .stderr_has("no host group `nodez`")
+        .run();
+    Test::run_headless(&rolling(&sshd, &scratch))
+        .args(&["--limit", "node-9"])
+        .status(2)
+        .stderr_has("--limit node-9: no group of this run has that host")
+        .run();
+}

@@ -150,10 +150,44 @@ pub(crate) struct StepPart {
     pub output: Option<OutputRecord>,
     /// What the last attempt captured, as the journal holds it.
     pub captures: std::collections::BTreeMap<String, String>,
+    /// Each host's latest fate, for a step run on hosts or a host's turn.
+    pub hosts: Vec<HostPart>,
     /// Who confirmed it (a manual step's checklist, a dangerous step's phrase).
     pub confirmed_by: Vec<String>,
     pub checklist: Vec<String>,
     pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct HostPart {
+    pub host: String,
+    /// `passed`, `failed`, `unreachable` or `excluded`.
+    pub status: String,
+    pub attempt: u32,
+    pub exit_code: Option<i32>,
+    pub message: String,
+    pub output: Option<OutputRecord>,
+}
+
+/// The latest entry for each host over every attempt: a retry reruns only the hosts that did
+/// not pass, so a host's fate may come from an earlier attempt.
+fn host_parts(step: &crate::journal::history::model::StepRecord) -> Vec<HostPart> {
+    let mut parts: Vec<HostPart> = Vec::new();
+    for host in step.attempts.iter().flat_map(|attempt| &attempt.hosts) {
+        let part = HostPart {
+            host: host.host.clone(),
+            status: host.status.to_string(),
+            attempt: host.attempt,
+            exit_code: host.exit_code,
+            message: host.message.clone(),
+            output: host.output.clone(),
+        };
+        match parts.iter_mut().find(|known| known.host == part.host) {
+            Some(known) => *known = part,
+            None => parts.push(part),
+        }
+    }
+    parts
 }
 
 #[derive(Debug, Serialize)]
@@ -398,6 +432,7 @@ fn step_part(history: &RunHistory, step: &StepRecord) -> StepPart {
         message: result.map(|r| r.message.clone()),
         output: result.and_then(|r| r.output.clone()),
         captures: result.map(|r| r.captures.clone()).unwrap_or_default(),
+        hosts: host_parts(step),
         confirmed_by: step
             .confirmations
             .iter()

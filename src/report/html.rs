@@ -73,6 +73,25 @@ pub(crate) fn render_html(report: &Report) -> String {
                             }
                         }
                     }
+                    @if report.steps.iter().any(|step| !step.hosts.is_empty()) {
+                        h2 { "Hosts" }
+                        table {
+                            thead { tr { th { "Step" } th { "Host" } th { "Fate" } th { "Exit" } th { "What happened" } } }
+                            tbody {
+                                @for step in report.steps.iter().filter(|step| !step.hosts.is_empty()) {
+                                    @for host in &step.hosts {
+                                        tr {
+                                            td { code { (step.id) } }
+                                            td { code { (host.host) } }
+                                            td { (host.status) }
+                                            td { @if let Some(code) = host.exit_code { (code) } }
+                                            td { (host.message) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                     @if report.steps.iter().any(|step| !step.captures.is_empty()) {
                         h2 { "Captured values" }
                         ul {

@@ -386,6 +386,26 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         out.push('\n');
     }
 
+    if report.steps.iter().any(|step| !step.hosts.is_empty()) {
+        let _ = writeln!(out, "## Hosts\n");
+        let _ = writeln!(out, "| Step | Host | Fate | Exit | What happened |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for step in report.steps.iter().filter(|step| !step.hosts.is_empty()) {
+            for host in &step.hosts {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    code(&step.id),
+                    code(&host.host),
+                    escape(&host.status),
+                    host.exit_code.map_or_else(String::new, |c| c.to_string()),
+                    escape(&host.message)
+                );
+            }
+        }
+        out.push('\n');
+    }
+
     let captured: Vec<_> = report
         .steps
         .iter()

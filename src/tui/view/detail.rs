@@ -67,7 +67,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             theme.dim()
         };
         top.push(Line::from(vec![
-            Span::styled(format!("  {host:<16} {:<11}", status.as_str()), style),
+            Span::styled(format!("  {host:<16} {:<12}", status.as_str()), style),
             Span::styled(message.clone(), theme.dim()),
         ]));
     }

@@ -4,7 +4,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::screen::draw;
-use crate::engine::events::{Event, Prompt, RunStatus, StepStatus, Stream};
+use crate::engine::events::{Event, HostStatus, Prompt, RunStatus, StepStatus, Stream};
 use crate::runbook::kinds::manual::NotesPolicy;
 use crate::tui::flows_test::info;
 use crate::tui::state::App;
@@ -193,6 +193,41 @@ fn input_asked() -> App {
     app
 }
 
+/// A step on three hosts: one passed, one failed, one still running; each line says whose.
+fn on_hosts() -> App {
+    let mut app = App::new(info(), false, false);
+    app.apply(&started(
+        "backup",
+        "on web-1, web-2, web-3 (HOST each of them): systemctl restart nexus",
+        false,
+    ));
+    for (host, status, message) in [
+        ("web-1", HostStatus::Passed, "exit 0"),
+        (
+            "web-2",
+            HostStatus::Unreachable,
+            "ssh could not reach it or lost it (exit 255)",
+        ),
+    ] {
+        app.apply(&Event::HostResult {
+            step: "backup".into(),
+            attempt: 1,
+            host: host.into(),
+            status,
+            exit_code: None,
+            duration_ms: 120,
+            message: message.into(),
+            output: None,
+        });
+    }
+    app.apply(&Event::Output {
+        step: "backup".into(),
+        stream: Stream::Stdout,
+        text: "web-1 | restarted\nweb-3 | waiting for the socket\n".into(),
+    });
+    app
+}
+
 macro_rules! screens {
     ($($name:ident => $state:expr,)*) => {$(
         #[test]
@@ -212,6 +247,7 @@ screens! {
     rollback_running => rollback(),
     run_finished => finished(),
     input_with_a_step_not_applicable => input_asked(),
+    a_step_on_hosts => on_hosts(),
 }
 
 #[test]

@@ -187,6 +187,22 @@ fn step_lines(
                 for_terminal(&stage.message)
             )));
         }
+        for host in &attempt.hosts {
+            let style = if host.status.is_failure() {
+                theme.problem()
+            } else {
+                Style::default()
+            };
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  {} {}: {}",
+                    for_terminal(&host.host),
+                    host.status,
+                    for_terminal(&host.message)
+                ),
+                style,
+            )));
+        }
         if !attempt.probes.is_empty() {
             let latencies: Vec<f64> = attempt.probes.iter().map(|p| p.latency_ms).collect();
             let errors = attempt.probes.iter().filter(|p| p.error.is_some()).count() as u32;
