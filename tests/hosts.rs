@@ -50,7 +50,9 @@ fn a_step_on_a_group_runs_on_every_host_in_waves_over_one_connection_per_host() 
         header(&sshd),
         dir = scratch.display()
     );
-    let ran = Test::run_headless(&runbook).run();
+    // The run's shared connections live under its own temporary folder, to be looked for.
+    let tmp = tempfile::tempdir().unwrap();
+    let ran = Test::run_headless(&runbook).env("TMPDIR", tmp.path()).run();
     for n in 1..=5 {
         let text = std::fs::read_to_string(scratch.join(format!("stamp-node-{n}"))).unwrap();
         assert_eq!(
@@ -78,11 +80,13 @@ fn a_step_on_a_group_runs_on_every_host_in_waves_over_one_connection_per_host() 
     assert_eq!(sshd.logins() - logins_before, 5, "connections are reused");
     let (code, out) = verify(&ran.run_dir(), &[]);
     assert_eq!(code, 0, "{out}");
-    assert!(
-        processes_with(&sshd.marker()).is_empty(),
-        "no ssh outlives the run: {:?}",
-        processes_with(&sshd.marker())
-    );
+    for marker in [sshd.marker(), tmp.path().display().to_string()] {
+        assert!(
+            processes_with(&marker).is_empty(),
+            "no ssh, and no shared connection, outlives the run: {:?}",
+            processes_with(&marker)
+        );
+    }
 }
 
 #[test]

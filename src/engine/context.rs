@@ -67,16 +67,20 @@ impl StepContext<'_> {
         &self.step.id.value
     }
 
-    /// The scope every process of this attempt carries (`engine/spawn.rs`).
-    pub fn process_scope(&self) -> super::spawn::ProcessScope {
-        super::spawn::ProcessScope::step(self.run_id, self.id(), self.attempt)
+    /// The scope every process of this attempt carries (`engine/spawn.rs`); an ssh to a host
+    /// carries the host's connection scope instead.
+    pub fn process_scope(&self, remote_host: Option<&str>) -> super::spawn::ProcessScope {
+        match remote_host {
+            Some(host) => super::spawn::ProcessScope::connection(self.run_id, host),
+            None => super::spawn::ProcessScope::step(self.run_id, self.id(), self.attempt),
+        }
     }
 
     /// The pids of the run's processes that live across steps (services, ssh connections):
     /// never what a step left behind.
     pub fn long_lived_pids(&self) -> std::collections::BTreeSet<i32> {
         let mut pids = self.services.pids();
-        pids.extend(self.hosts.connections.pids());
+        pids.extend(self.hosts.connections.master_pids());
         pids
     }
 

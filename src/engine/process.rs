@@ -44,6 +44,9 @@ pub(crate) struct ProcessRequest {
     pub timeout: Option<Duration>,
     /// Between SIGTERM and SIGKILL.
     pub grace: Duration,
+    /// The program is ssh to this host: its processes carry the host's connection scope, so
+    /// that the shared connection it may leave open is not taken for a stray.
+    pub remote_host: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,10 +106,11 @@ pub(crate) fn null_stdin() -> Stdio {
 }
 
 /// Who a process belongs to, so that what it leaves behind is found and stopped: its scope,
-/// and the pids of the run's services (children of cutover that are not left behind).
+/// and the run's long-lived children (services, ssh connections), which are not left behind.
+/// Asked for when the process has ended: an ssh may have just left a connection open.
 pub(crate) struct Owner<'a> {
     pub scope: ProcessScope,
-    pub services: &'a BTreeSet<i32>,
+    pub long_lived: &'a dyn Fn() -> BTreeSet<i32>,
     /// Look for what the process left behind when it ends. Off for processes run side by
     /// side (a step on several hosts): each would take the others for strays; their step
     /// sweeps once they have all ended.
@@ -256,7 +260,7 @@ pub(crate) async fn run_process(
     // signal: it carries the step's scope, or was re-parented to cutover.
     let scope = owner.scope.as_str();
     let left = if owner.sweep {
-        left_behind(&|s| s == scope, owner.services, false)
+        left_behind(&|s| s == scope, &(owner.long_lived)(), false)
     } else {
         Vec::new()
     };
@@ -339,11 +343,12 @@ mod tests {
             env: Vec::new(),
             timeout: None,
             grace: Duration::from_millis(300),
+            remote_host: None,
         };
         let started = std::time::Instant::now();
         let owner = Owner {
             scope: ProcessScope::step("test-run", "step", 1),
-            services: &BTreeSet::new(),
+            long_lived: &BTreeSet::new,
             sweep: true,
         };
         let result = run_process(

@@ -149,7 +149,8 @@ impl Engine {
         let watcher = self.services.watch_interrupts(self.interrupt.clone());
         let result = self.run_phases().await;
         watcher.abort();
-        self.hosts.connections.close_all().await;
+        let grace = self.plan.settings.grace;
+        self.hosts.connections.close_all(grace).await;
         // Drills measure from the first failure to the end of the rollback, not of the cleanup.
         let recovery = self.first_failure.map(|first| first.elapsed());
         // Whatever is still being committed is on disk before services are stopped.

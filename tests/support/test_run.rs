@@ -11,6 +11,7 @@ use super::{cutover, key_file, run_dir, runbook};
 pub(crate) struct Test {
     dir: tempfile::TempDir,
     args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
     status: i32,
     stderr_has: Vec<String>,
     stderr_lacks: Vec<String>,
@@ -42,6 +43,7 @@ impl Test {
         Self {
             dir,
             args: args.into(),
+            env: Vec::new(),
             status: 0,
             stderr_has: Vec::new(),
             stderr_lacks: Vec::new(),
@@ -50,6 +52,11 @@ impl Test {
 
     pub(crate) fn args(mut self, args: &[&str]) -> Self {
         self.args.extend(args.iter().map(OsString::from));
+        self
+    }
+
+    pub(crate) fn env(mut self, name: &str, value: impl Into<OsString>) -> Self {
+        self.env.push((name.into(), value.into()));
         self
     }
 
@@ -76,6 +83,7 @@ impl Test {
     pub(crate) fn run(self) -> Ran {
         let output = cutover()
             .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .timeout(Duration::from_secs(60))
             .output()
             .unwrap();

@@ -1,204 +1,92 @@
 //! One ssh connection per host for the whole run, reused by every step that runs there
-//! (OpenSSH's connection sharing: `ControlMaster`). A fan-out of twenty steps over ten hosts
-//! then pays ten handshakes, not two hundred.
+//! (OpenSSH's connection sharing). A fan-out of twenty steps over ten hosts then pays ten
+//! handshakes, not two hundred.
 //!
-//! cutover starts each master itself (`ssh -M -N`, in the foreground, its own process group)
-//! rather than letting the first command's ssh fork one (`ControlPersist`): a forked master
-//! would be a process the step left behind, and stopped with it. A master is a child of
-//! cutover with a scope of its own (`<run>/connection/<host>`), so sweeps pass it by and the
-//! run's end, or a resume after a crash, stops it. Its sockets live in a private temporary
-//! folder: a socket path must stay under 108 bytes, which a run folder's path need not.
-//!
-//! A master that cannot connect simply exits; the step's own ssh then connects by itself and
-//! fails with OpenSSH's own words (exit 255), which is what the operator needs to read.
+//! The first ssh to a host becomes its master (`ControlMaster=auto`) and, when its command
+//! ends, leaves the connection open in the background (`ControlPersist`): the first step pays
+//! exactly the handshake a plain `ssh host command` pays, and later steps none. The master
+//! detaches into a session of its own, so it outlives the step's process group. It cannot be
+//! known by its scope mark: OpenSSH rewrites its process title over its environment. It is
+//! known by its title instead, which names its control socket, in this run's private folder:
+//! sweeps after a step pass it by, and the run's end closes every one. `ControlPersist` is
+//! bounded, so a master outlives a crashed cutover by minutes at most.
+//! The sockets live in a private temporary folder: a socket path must stay under 108 bytes,
+//! which a run folder's path need not.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio::process::Child;
+use crate::engine::reaper::{own_children, stop_processes};
 
-use crate::engine::process::{ProcessGroup, ProcessRequest, ProgramLine};
-use crate::engine::spawn::{DeathSignal, ProcessScope, spawn_in_own_group};
+/// How long a connection stays open with no step using it.
+pub(crate) const PERSIST: &str = "15m";
 
-/// How long a new connection may take before the step's ssh goes ahead without it.
-const CONNECT_WAIT: Duration = Duration::from_secs(30);
-
+#[derive(Default)]
 pub(crate) struct SshConnections {
     /// Private (0700) folder for the control sockets; removed when the run ends.
     sockets: Option<tempfile::TempDir>,
-    masters: Mutex<BTreeMap<String, Master>>,
-    next: std::sync::atomic::AtomicUsize,
-}
-
-struct Master {
-    socket: PathBuf,
-    /// `None` when it could not connect: its socket never appears.
-    child: Option<Child>,
-    group: Option<ProcessGroup>,
-}
-
-impl Default for SshConnections {
-    fn default() -> Self {
-        Self {
-            sockets: None,
-            masters: Mutex::new(BTreeMap::new()),
-            next: std::sync::atomic::AtomicUsize::new(0),
-        }
-    }
+    paths: BTreeMap<String, PathBuf>,
 }
 
 impl SshConnections {
-    /// The control socket of each of `hosts`, their masters started (all at once, and given
-    /// until they are ready) the first time a host is named. A host without a socket (no
-    /// private folder could be made) is left out: its ssh connects by itself.
-    pub(crate) async fn sockets_for(
-        &mut self,
-        ssh_command: &[String],
-        run_id: &str,
-        hosts: &[String],
-    ) -> BTreeMap<String, PathBuf> {
+    /// The control socket for `host`; `None` when no private folder can be made (every ssh
+    /// then connects by itself).
+    pub(crate) fn socket_for(&mut self, host: &str) -> Option<PathBuf> {
         if self.sockets.is_none() {
             self.sockets = tempfile::Builder::new()
                 .prefix("cutover-ssh-")
                 .tempdir()
                 .ok();
         }
-        let Some(folder) = self.sockets.as_ref().map(|dir| dir.path().to_path_buf()) else {
-            return BTreeMap::new();
+        let folder = self.sockets.as_ref()?.path().to_path_buf();
+        let next = self.paths.len();
+        Some(
+            self.paths
+                .entry(host.to_string())
+                .or_insert_with(|| folder.join(format!("h{next}")))
+                .clone(),
+        )
+    }
+
+    /// The masters among cutover's children (they were re-parented here when the ssh that
+    /// started them ended): not strays.
+    pub(crate) fn master_pids(&self) -> BTreeSet<i32> {
+        match &self.sockets {
+            None => BTreeSet::new(),
+            Some(folder) => with_socket_in(own_children(), folder.path()),
+        }
+    }
+
+    /// Closes every connection of the run: its masters get SIGTERM (SIGKILL after `grace`).
+    pub(crate) async fn close_all(&mut self, grace: Duration) {
+        let Some(folder) = self.sockets.take() else {
+            return;
         };
-        let mut starting = Vec::new();
-        for host in hosts {
-            if self.lock().contains_key(host) {
-                continue;
-            }
-            let index = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let socket = folder.join(format!("h{index}"));
-            let request = ProcessRequest {
-                program: ProgramLine::Argv(master_argv(ssh_command, &socket, host)),
-                cwd: None,
-                env: Vec::new(),
-                timeout: None,
-                grace: Duration::from_secs(1),
-            };
-            let scope = ProcessScope::connection(run_id, host);
-            let spawned = spawn_in_own_group(&request, &scope, DeathSignal::Term);
-            let child = spawned.ok().map(|(mut child, group)| {
-                // Nothing reads a master's output: it writes only errors, which the step's
-                // own ssh repeats.
-                drop(child.stdout.take());
-                drop(child.stderr.take());
-                (child, group)
-            });
-            starting.push((host.clone(), socket, child));
-        }
-        let waits = starting.iter_mut().map(|(_, socket, child)| async move {
-            match child {
-                Some((child, group)) => {
-                    let ready = wait_until_ready(child, socket).await;
-                    if !ready {
-                        // Too slow, or gone: the step's ssh connects by itself.
-                        group.signal(libc::SIGKILL);
-                        let _ = child.wait().await;
-                    }
-                    ready
-                }
-                None => false,
-            }
-        });
-        let ready = futures_util::future::join_all(waits).await;
-        for ((host, socket, child), ready) in starting.into_iter().zip(ready) {
-            let (child, group) = match child {
-                Some((child, group)) if ready => (Some(child), Some(group)),
-                _ => (None, None),
-            };
-            self.lock().insert(
-                host,
-                Master {
-                    socket,
-                    child,
-                    group,
-                },
-            );
-        }
-        let masters = self.lock();
-        hosts
-            .iter()
-            .filter_map(|host| Some((host.clone(), masters.get(host)?.socket.clone())))
-            .collect()
-    }
-
-    /// The pids of the masters alive: children of cutover that no step left behind.
-    pub(crate) fn pids(&self) -> Vec<i32> {
-        self.lock()
-            .values()
-            .filter(|master| master.child.is_some())
-            .filter_map(|master| master.group.map(|group| group.0))
-            .collect()
-    }
-
-    /// Closes every connection (SIGTERM to each master's group, then waits for it).
-    pub(crate) async fn close_all(&mut self) {
-        let masters: Vec<Master> = std::mem::take(&mut *self.lock()).into_values().collect();
-        for mut master in masters {
-            if let (Some(mut child), Some(group)) = (master.child.take(), master.group) {
-                group.signal(libc::SIGTERM);
-                if tokio::time::timeout(Duration::from_secs(2), child.wait())
-                    .await
-                    .is_err()
-                {
-                    group.signal(libc::SIGKILL);
-                    let _ = child.wait().await;
-                }
-            }
-        }
-        self.sockets = None;
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Master>> {
-        self.masters
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        let everyone = std::fs::read_dir("/proc")
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let masters: Vec<i32> = with_socket_in(everyone, folder.path())
+            .into_iter()
+            .collect();
+        stop_processes(&masters, grace).await;
+        self.paths.clear();
     }
 }
 
-/// `ssh … -M -N`: a master that runs no command and lives until it is stopped.
-fn master_argv(ssh_command: &[String], socket: &Path, host: &str) -> Vec<String> {
-    let mut argv = ssh_command.to_vec();
-    argv.extend(
-        [
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "ControlMaster=yes",
-            "-o",
-            "ControlPersist=no",
-            "-o",
-        ]
-        .map(String::from),
-    );
-    argv.push(format!("ControlPath={}", socket.display()));
-    argv.extend(["-N", "--", host].map(String::from));
-    argv
-}
-
-/// Waits for the master's socket to appear; false when the master exited first (it could not
-/// connect) or took longer than [`CONNECT_WAIT`].
-async fn wait_until_ready(child: &mut Child, socket: &Path) -> bool {
-    let deadline = tokio::time::Instant::now() + CONNECT_WAIT;
-    let mut pause = Duration::from_millis(2);
-    loop {
-        if socket.exists() {
-            return true;
-        }
-        if matches!(child.try_wait(), Ok(Some(_)) | Err(_)) {
-            return false;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(50));
-    }
+/// The processes among `pids` whose command line names a socket in `folder`: ssh masters,
+/// whose title reads `ssh: FOLDER/h3 [mux]`.
+fn with_socket_in(pids: BTreeSet<i32>, folder: &std::path::Path) -> BTreeSet<i32> {
+    let needle = format!("{}/", folder.display());
+    pids.into_iter()
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains(&needle))
+        })
+        .collect()
 }

@@ -66,7 +66,9 @@ pub(crate) fn over_ssh(
     let mut argv = ssh.ssh_command.to_vec();
     argv.extend(["-o", "BatchMode=yes"].map(String::from));
     if let Some(socket) = ssh.socket {
-        argv.extend(["-o", "ControlMaster=no", "-o"].map(String::from));
+        argv.extend(["-o", "ControlMaster=auto", "-o"].map(String::from));
+        argv.push(format!("ControlPersist={}", super::connections::PERSIST));
+        argv.push("-o".into());
         argv.push(format!("ControlPath={}", socket.display()));
     }
     argv.extend(["--".to_string(), host.to_string()]);
@@ -78,6 +80,7 @@ pub(crate) fn over_ssh(
         env: Vec::new(),
         timeout: local.timeout,
         grace: local.grace,
+        remote_host: Some(host.to_string()),
     })
 }
 

@@ -71,18 +71,10 @@ pub(crate) async fn execute(
         None => resolved,
         Some(host) => {
             let host = host.to_string();
-            let sockets = ctx
-                .hosts
-                .connections
-                .sockets_for(
-                    &ctx.hosts.ssh_command,
-                    ctx.run_id,
-                    std::slice::from_ref(&host),
-                )
-                .await;
+            let socket = ctx.hosts.connections.socket_for(&host);
             let ssh = SshInvocation {
                 ssh_command: &ctx.hosts.ssh_command,
-                socket: sockets.get(&host).map(|p| p.as_path()),
+                socket: socket.as_deref(),
             };
             match over_ssh(&step.process, ctx.scope, &resolved.request, &ssh, &host) {
                 Ok(request) => super::resolve::ResolvedProcess {
@@ -148,10 +140,15 @@ pub(crate) async fn run_to_outcome(
             text,
         })
     };
-    let services = ctx.long_lived_pids();
+    let (services, hosts) = (&*ctx.services, &*ctx.hosts);
+    let long_lived = || {
+        let mut pids = services.pids();
+        pids.extend(hosts.connections.master_pids());
+        pids
+    };
     let owner = Owner {
-        scope: ctx.process_scope(),
-        services: &services,
+        scope: ctx.process_scope(request.remote_host.as_deref()),
+        long_lived: &long_lived,
         sweep: true,
     };
     let result = run_process(

@@ -23,7 +23,6 @@ use crate::engine::spawn::ProcessScope;
 use crate::engine::ssh::remote_command::{SshInvocation, over_ssh};
 use crate::runbook::check::HOST;
 use crate::runbook::kinds::command::CommandStep;
-use crate::runbook::model::Step;
 
 use super::resolve::resolve_process;
 
@@ -184,12 +183,6 @@ async fn run_wave(
 > {
     let id = ctx.id().to_string();
     let attempt = ctx.attempt;
-    let sockets = ctx
-        .hosts
-        .connections
-        .sockets_for(&ctx.hosts.ssh_command, ctx.run_id, wave)
-        .await;
-    let known = ctx.long_lived_pids();
     let (chunks, mut chunk_intake) = mpsc::unbounded_channel::<(usize, Stream, Arc<str>)>();
     let mut runs = FuturesUnordered::new();
     let mut ends = Vec::new();
@@ -198,9 +191,10 @@ async fn run_wave(
         scope.set(HOST, host.clone(), false);
         let request = resolve_process(&step.process, &scope, ctx.settings.grace, ctx.step.timeout)
             .and_then(|resolved| {
+                let socket = ctx.hosts.connections.socket_for(host);
                 let ssh = SshInvocation {
                     ssh_command: &ctx.hosts.ssh_command,
-                    socket: sockets.get(host).map(|p| p.as_path()),
+                    socket: socket.as_deref(),
                 };
                 over_ssh(&step.process, &scope, &resolved.request, &ssh, host)
             });
@@ -223,13 +217,12 @@ async fn run_wave(
                 "create the output file {name}"
             )))
             .map_err(StepStop::RunFolder)?;
-        let scope = ProcessScope::step(ctx.run_id, &Step::turn_id(&id, host), attempt);
+        let scope = ProcessScope::connection(ctx.run_id, host);
         let interrupt = ctx.interrupt.clone();
         let chunks = chunks.clone();
-        let known = &known;
         let scrubber = ctx.scrubber;
         runs.push(run_host(
-            index, request, scope, known, output, scrubber, interrupt, chunks,
+            index, request, scope, output, scrubber, interrupt, chunks,
         ));
     }
     drop(chunks);
@@ -269,9 +262,10 @@ async fn run_wave(
             text: shown.into(),
         });
     }
-    // One sweep for the whole wave, once every one of its processes has ended.
-    let prefix = format!("{}/step/{id}@", ctx.run_id);
-    let left = left_behind(&|s| s.starts_with(&prefix), &known, false);
+    // One sweep for the whole wave, once every one of its processes has ended: an ssh leaves
+    // nothing behind but its shared connection, which carries the host's connection scope.
+    let own = ctx.process_scope(None);
+    let left = left_behind(&|s| s == own.as_str(), &ctx.long_lived_pids(), false);
     let strays = if left.is_empty() {
         Vec::new()
     } else {
@@ -280,15 +274,10 @@ async fn run_wave(
     Ok((ends, aborted, strays))
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one host's process and everything it borrows from its wave"
-)]
 async fn run_host(
     index: usize,
     request: ProcessRequest,
     scope: ProcessScope,
-    known: &BTreeSet<i32>,
     mut output: OutputFile,
     scrubber: &crate::engine::scrub::Scrubber,
     mut interrupt: crate::engine::interrupt::InterruptReceiver,
@@ -297,7 +286,7 @@ async fn run_host(
     let started = Instant::now();
     let owner = Owner {
         scope,
-        services: known,
+        long_lived: &BTreeSet::new,
         sweep: false,
     };
     let mut on_output = |stream: Stream, text: Arc<str>| {

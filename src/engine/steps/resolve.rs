@@ -40,6 +40,7 @@ pub(crate) fn resolve_process(
             env,
             timeout,
             grace,
+            remote_host: None,
         },
         display,
     })
