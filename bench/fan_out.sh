@@ -87,9 +87,15 @@ xargs_ssh() {
     printf '%s\n' $hosts | xargs -P 10 -I{} ssh -F "$work/ssh_config" -o BatchMode=yes {} uptime
 }
 cutover_run >/dev/null 2>&1   # warm
-if [ -n "${FAN_OUT_TRACE:-}" ]; then time cutover_run > /dev/null 2>&1; time cutover_run 2>&1 | tail -3; for j in "$work"/runs/fleet/*/journal.log; do cut -f1 "$j" | python3 -c "import sys,json
-for l in sys.stdin:
-  e=json.loads(l); print(e[\"ts\"], e[\"kind\"], e[\"body\"].get(\"host\",\"\"), e[\"body\"].get(\"duration_ms\",\"\"))"; done; time xargs_ssh > /dev/null; exit 0; fi
+# FAN_OUT_TRACE=1: four single runs, each with the CPU time the whole machine spent (ssh,
+# sshd and cutover alike), to tell waiting from working.
+if [ -n "${FAN_OUT_TRACE:-}" ]; then
+    cpu() { awk '/^cpu /{print $2+$3+$4+$6+$7+$8}' /proc/stat; }
+    for what in cutover_run xargs_ssh cutover_run xargs_ssh; do
+        a=$(cpu); t=$(time_ms $what); b=$(cpu); echo "$what wall ${t} ms, machine cpu $(( (b - a) * 10 )) ms"
+    done
+    exit 0
+fi
 read -r cutover_ms xargs_ms < <(paired_medians 21 cutover_run xargs_ssh)
 echo "20 hosts, serial 10, one step running uptime (paired medians of 21)"
 echo "cutover run (journaled, drill)  median ${cutover_ms} ms"

@@ -49,6 +49,40 @@ impl SshConnections {
         )
     }
 
+    /// Opens the connections of `hosts` in the background (`ssh -N`, which leaves the master
+    /// and returns), so that a step's next wave finds them open instead of waiting for its
+    /// handshakes after the wave before has ended. A connection that cannot be opened is left
+    /// to the step's own ssh, which fails with OpenSSH's words.
+    pub(crate) fn open_ahead(&mut self, ssh_command: &[String], hosts: &[String]) {
+        for host in hosts {
+            let Some(socket) = self.socket_for(host) else {
+                return;
+            };
+            if socket.exists() {
+                continue;
+            }
+            let mut argv = ssh_command.iter();
+            let Some(program) = argv.next() else {
+                return;
+            };
+            let mut command = tokio::process::Command::new(program);
+            command
+                .args(argv)
+                .args(["-o", "BatchMode=yes", "-o", "ControlMaster=auto", "-o"])
+                .arg(format!("ControlPersist={PERSIST}"))
+                .arg("-o")
+                .arg(format!("ControlPath={}", socket.display()))
+                .args(["-N", "--", host])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .process_group(0);
+            // Not waited for: it ends by itself once the master is up (or cannot be), and
+            // the runtime reaps it.
+            let _ = command.spawn();
+        }
+    }
+
     /// The masters among cutover's children (they were re-parented here when the ssh that
     /// started them ended): not strays.
     pub(crate) fn master_pids(&self) -> BTreeSet<i32> {

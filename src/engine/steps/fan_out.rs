@@ -76,6 +76,12 @@ pub(crate) async fn run_on_hosts(
     let mut strays = Vec::new();
     let waves = ctx.step.serial.batches(&to_run);
     for (index, wave) in waves.iter().enumerate() {
+        // The next wave's logins happen while this one runs: its hosts are only connected
+        // to, nothing runs there before this wave is judged.
+        if let Some(next) = waves.get(index + 1) {
+            let ssh_command = ctx.hosts.ssh_command.clone();
+            ctx.hosts.connections.open_ahead(&ssh_command, next);
+        }
         let wave_ends = run_wave(step, ctx, wave).await?;
         aborted |= wave_ends.1;
         strays.extend(wave_ends.2);
