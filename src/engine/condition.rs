@@ -62,8 +62,14 @@ pub(crate) fn evaluate(
     let mut context = Context::default();
     for var in &runbook.vars {
         let name = &var.name.value;
-        let value = scope.get(name).map_or("", |v| v.text.as_str());
-        context.add_variable_from_value(name.clone(), value.to_string());
+        match scope.get(name).and_then(|v| v.items.clone()) {
+            // A list variable is a CEL list: `'web-2' in nodes`, `nodes.size() > 3`.
+            Some(items) => context.add_variable_from_value(name.clone(), items),
+            None => {
+                let value = scope.get(name).map_or("", |v| v.text.as_str());
+                context.add_variable_from_value(name.clone(), value.to_string());
+            }
+        }
     }
     let steps = step_values(runbook, facts, host);
     context.add_variable_from_value("steps", steps);

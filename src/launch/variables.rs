@@ -107,6 +107,7 @@ pub(crate) fn resolve_variables(
             continue;
         }
         if let Some(pattern) = &var.pattern
+            && !var.list
             && !pattern.value.is_match(&value)
         {
             let shown = if var.secret {
@@ -118,6 +119,25 @@ pub(crate) fn resolve_variables(
                 "variable `{name}` = `{shown}` does not match `{}`",
                 pattern.value.as_str()
             ));
+            continue;
+        }
+        if var.list {
+            let items: Vec<String> = value
+                .split(crate::runbook::template::LIST_SEPARATOR)
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(str::to_string)
+                .collect();
+            if let Some(pattern) = &var.pattern
+                && let Some(bad) = items.iter().find(|item| !pattern.value.is_match(item))
+            {
+                problems.push(format!(
+                    "variable `{name}`: item `{bad}` does not match `{}`",
+                    pattern.value.as_str()
+                ));
+                continue;
+            }
+            scope.set_list(name, items, var.secret);
             continue;
         }
         scope.set(name, value, var.secret);

@@ -216,6 +216,26 @@ fn check_reference(
         return;
     }
     if let Some(var) = runbook.var(name) {
+        let whole_argument = usage.template.sole_placeholder() == Some(name);
+        if var.list && !usage.shell {
+            diags
+                .warning(
+                    span.clone(),
+                    format!(
+                        "`{name}` is a list: here it becomes one text, its items joined by commas"
+                    ),
+                )
+                .with_hint(
+                    "a list is meant for a command line, where each item is a word of its own",
+                );
+        } else if var.list && usage.is_argv && !whole_argument {
+            diags
+                .warning(
+                    span.clone(),
+                    format!("`{name}` is a list: inside a longer argument it becomes one text, its items joined by commas"),
+                )
+                .with_hint(format!("give it an argument of its own, `\"{{{{ {name} }}}}\"`, to get one argument per item"));
+        }
         if var.secret && usage.shell {
             diags
                 .error(

@@ -69,6 +69,8 @@ pub struct VarDef {
     pub env: Option<String>,
     /// Masked everywhere, never journaled, scrubbed from output.
     pub secret: bool,
+    /// A list (`default = ["a", "b"]`): `default` holds its items joined by commas.
+    pub list: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -320,6 +322,8 @@ pub struct TemplateUse<'a> {
     pub has_stage: bool,
     /// Must be a URL once rendered.
     pub is_url: bool,
+    /// One item of `argv`: a list that is the whole item becomes several arguments.
+    pub is_argv: bool,
 }
 
 impl<'a> TemplateUse<'a> {
@@ -329,6 +333,7 @@ impl<'a> TemplateUse<'a> {
             shell: false,
             has_stage: false,
             is_url: false,
+            is_argv: false,
         }
     }
 
@@ -336,6 +341,13 @@ impl<'a> TemplateUse<'a> {
         Self {
             shell: true,
             ..Self::text(template)
+        }
+    }
+
+    pub fn argv(template: &'a Template) -> Self {
+        Self {
+            is_argv: true,
+            ..Self::shell(template)
         }
     }
 

@@ -12,7 +12,7 @@ use super::model::{Phase, Runbook, Step, VarDef};
 use super::names::{check_env_name, check_id, is_var_name};
 use super::source::{Located, SourceFile, Span};
 use super::step::parse_step;
-use super::template::GO_TEMPLATE_WORDS;
+use super::template::{GO_TEMPLATE_WORDS, LIST_SEPARATOR};
 
 /// Parses a runbook file. The runbook is returned when its structure could be read, even with
 /// errors in `diags`, so that the semantic rules of `check` still run over what was understood.
@@ -191,7 +191,10 @@ fn parse_vars(table: &DeTable, source: &SourceFile, diags: &mut Diagnostics) -> 
         let description = fields
             .string("description")
             .map_or_else(String::new, |d| d.value);
-        let default = scalar_text(&mut fields, "default");
+        let (default, list) = match fields.raw("default").map(|v| v.get_ref()) {
+            Some(DeValue::Array(_)) => (list_text(&mut fields), true),
+            _ => (scalar_text(&mut fields, "default"), false),
+        };
         let required = fields.bool("required").unwrap_or(false);
         let secret = fields.bool("secret").unwrap_or(false);
         let env = fields.string("env");
@@ -206,7 +209,10 @@ fn parse_vars(table: &DeTable, source: &SourceFile, diags: &mut Diagnostics) -> 
                     .error(default.span.clone(), format!("secret `{}` has its value written in the runbook", name.value))
                     .with_hint("remove `default`; take the value from the environment with `env = \"NAME\"`");
             } else if let Some(pattern) = &pattern
-                && !pattern.value.is_match(&default.value)
+                && default
+                    .value
+                    .split(if list { LIST_SEPARATOR } else { '\0' })
+                    .any(|item| !pattern.value.is_match(item))
             {
                 diags.error(
                     default.span.clone(),
@@ -226,9 +232,33 @@ fn parse_vars(table: &DeTable, source: &SourceFile, diags: &mut Diagnostics) -> 
             pattern,
             env: env.map(|e| e.value),
             secret,
+            list,
         });
     }
     vars
+}
+
+/// A list default, `["web-1", "web-2"]`: its items joined by commas, each checked to be a
+/// non-empty string without a comma (the comma separates items in `--var` and the header).
+fn list_text(fields: &mut TableReader) -> Option<Located<String>> {
+    let value = fields.raw("default")?;
+    let items = fields.string_list("default");
+    let mut ok = true;
+    for item in &items {
+        if item.value.is_empty() || item.value.contains(LIST_SEPARATOR) {
+            fields.diags.error(
+                item.span.clone(),
+                "a list's items are non-empty and hold no comma (commas separate them in `--var NAME=a,b`)",
+            );
+            ok = false;
+        }
+    }
+    let text = items
+        .iter()
+        .map(|item| item.value.as_str())
+        .collect::<Vec<_>>()
+        .join(&LIST_SEPARATOR.to_string());
+    ok.then(|| Located::new(text, value.span()))
 }
 
 /// A default may be written as a string, a number or a boolean; it is used as text.

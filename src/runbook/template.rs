@@ -106,6 +106,15 @@ impl Template {
             .collect()
     }
 
+    /// The name of the one placeholder that is the whole template (`"{{ nodes }}"`), if so:
+    /// in `argv`, a list there becomes several arguments.
+    pub fn sole_placeholder(&self) -> Option<&str> {
+        match self.pieces.as_slice() {
+            [Piece::Placeholder { name, .. }] => Some(name),
+            _ => None,
+        }
+    }
+
     pub fn has_placeholders(&self) -> bool {
         self.pieces
             .iter()
@@ -133,15 +142,15 @@ impl Template {
                             return Err(RenderError::SecretInShell(name.clone()));
                         }
                         Quoting::Shell => {
-                            let quoted = shlex::try_quote(&value.text)
-                                .map_err(|_| RenderError::NulByte(name.clone()))?;
+                            let quoted = shell_words(value)
+                                .ok_or_else(|| RenderError::NulByte(name.clone()))?;
                             text.push_str(&quoted);
                         }
                     }
                     if value.secret {
                         display.push_str(SECRET_MASK);
                     } else if quoting == Quoting::Shell {
-                        display.push_str(&shlex::try_quote(&value.text).unwrap_or_default());
+                        display.push_str(&shell_words(value).unwrap_or_default());
                     } else {
                         display.push_str(&value.text);
                     }
@@ -149,6 +158,22 @@ impl Template {
             }
         }
         Ok(Rendered { text, display })
+    }
+}
+
+/// A value as shell words: one quoted word, or for a list one quoted word per item, separated
+/// by spaces (an empty list is no word at all). `None` when a value holds a NUL byte.
+fn shell_words(value: &Value) -> Option<String> {
+    let quote = |text: &str| shlex::try_quote(text).ok().map(|q| q.into_owned());
+    match &value.items {
+        None => quote(&value.text),
+        Some(items) => Some(
+            items
+                .iter()
+                .map(|item| quote(item))
+                .collect::<Option<Vec<_>>>()?
+                .join(" "),
+        ),
     }
 }
 
@@ -233,9 +258,16 @@ pub enum RenderError {
 /// One variable's value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Value {
+    /// A list's text is its items joined with commas (how `--var` gives one, and how the
+    /// header and `$CUTOVER_<NAME>` hold it).
     pub text: String,
     pub secret: bool,
+    /// The items of a list variable.
+    pub items: Option<Vec<String>>,
 }
+
+/// What separates a list's items in its text form.
+pub const LIST_SEPARATOR: char = ',';
 
 /// The variables visible to a step: declared ones, built-ins and captures so far.
 #[derive(Clone, Debug, Default)]
@@ -250,6 +282,20 @@ impl Scope {
             Value {
                 text: text.into(),
                 secret,
+                items: None,
+            },
+        );
+    }
+
+    /// Sets a list variable: in a shell command line each item is a word of its own.
+    pub fn set_list(&mut self, name: &str, items: Vec<String>, secret: bool) {
+        let text = items.join(&LIST_SEPARATOR.to_string());
+        self.values.insert(
+            name.to_string(),
+            Value {
+                text,
+                secret,
+                items: Some(items),
             },
         );
     }

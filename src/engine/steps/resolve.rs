@@ -63,6 +63,22 @@ fn render_program(spec: &ProcessSpec, scope: &Scope) -> Result<(ProgramLine, Str
             let mut texts = Vec::new();
             let mut shown = Vec::new();
             for item in argv {
+                // `"{{ nodes }}"` as a whole item: a list becomes one argument per item.
+                if let Some(items) = item
+                    .sole_placeholder()
+                    .and_then(|name| scope.get(name))
+                    .filter(|value| !value.secret)
+                    .and_then(|value| value.items.as_ref())
+                {
+                    for each in items {
+                        shown.push(
+                            shlex::try_quote(each)
+                                .map_or_else(|_| each.clone(), |q| q.into_owned()),
+                        );
+                        texts.push(each.clone());
+                    }
+                    continue;
+                }
                 let rendered = item.render(scope, Quoting::Verbatim)?;
                 if rendered.text != rendered.display {
                     // A secret inside argv would show in `ps`, exactly like one inside `run`.

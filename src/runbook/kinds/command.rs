@@ -67,7 +67,7 @@ impl ProcessSpec {
     pub fn templates(&self) -> Vec<TemplateUse<'_>> {
         let mut uses: Vec<TemplateUse> = match &self.program {
             Program::Shell(run) => vec![TemplateUse::shell(run)],
-            Program::Argv(argv) => argv.iter().map(TemplateUse::shell).collect(),
+            Program::Argv(argv) => argv.iter().map(TemplateUse::argv).collect(),
         };
         uses.extend(self.cwd.iter().map(TemplateUse::text));
         uses.extend(self.env.iter().map(|(_, value)| TemplateUse::text(value)));
