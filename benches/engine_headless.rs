@@ -62,6 +62,7 @@ fn main() {
         &request,
         prepared.runbook,
         &prepared.bytes,
+        &prepared.included,
         prepared.mode,
         &prepared.log_dir,
         &[],

@@ -90,6 +90,7 @@ rule! {
     a_condition_reading_a_value_before_it_is_set_is_an_error => "when-reads-too-early",
     host_groups_must_exist => "hosts-unknown-group",
     hosts_where_they_cannot_be => "hosts-misplaced",
+    includes_that_cannot_be_read_or_mix_text_and_placeholders => "include-problems",
 }
 
 #[test]

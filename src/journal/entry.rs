@@ -176,6 +176,18 @@ impl Body {
     }
 }
 
+/// A file the runbook includes, as the run folder keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncludeRef {
+    /// The path as the runbook writes it.
+    pub path: String,
+    /// Its copy in the run folder (`includes/1-drain.toml`).
+    pub file: String,
+    /// SHA-256 of its exact bytes.
+    pub sha256: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunbookRef {
@@ -229,6 +241,9 @@ pub struct HeaderBody {
     /// How OpenSSH was called, when the run has hosts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ssh_command: Vec<String>,
+    /// Every file the runbook includes, copied into the run folder; verify checks each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub includes: Vec<IncludeRef>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

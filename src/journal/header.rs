@@ -27,6 +27,8 @@ pub(crate) struct RunFacts<'a> {
     pub time_scale: Option<f64>,
     /// The run's host groups, after `--hosts` and `--limit`.
     pub hosts: &'a crate::runbook::rolling::HostPlan,
+    /// The included files, as the run folder keeps them.
+    pub includes: Vec<super::entry::IncludeRef>,
 }
 
 pub(crate) fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {
@@ -81,6 +83,7 @@ pub(crate) fn build_header(
             .map(|d| d.as_millis() as u64),
         time_scale: input.time_scale,
         hosts: input.hosts.clone(),
+        includes: input.includes.clone(),
         ssh_command: if input.hosts.is_empty() {
             Vec::new()
         } else {

@@ -34,6 +34,7 @@ pub(crate) fn drill_journal(dir: &Path) -> JournalFile {
             scope: &Scope::default(),
             time_scale: None,
             hosts: &Default::default(),
+            includes: Vec::new(),
         },
         &operator,
         session.public_base64(),

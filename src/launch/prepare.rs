@@ -25,6 +25,8 @@ pub struct Prepared {
     pub hosts: HostPlan,
     /// The runbook's exact bytes: copied into the run folder and hashed into the header.
     pub bytes: Vec<u8>,
+    /// The files it includes, likewise.
+    pub included: Vec<crate::runbook::include::IncludedFile>,
     pub mode: Mode,
     pub operator: OperatorKey,
     pub principal: String,
@@ -40,7 +42,10 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
         for diagnostic in &checked.diagnostics {
             say!(
                 "{}",
-                crate::terminal_text::plain(&render_text(&checked.source, diagnostic))
+                crate::terminal_text::plain(&render_text(
+                    checked.source_of(&diagnostic.span),
+                    diagnostic
+                ))
             );
         }
         return Err(LaunchError::InvalidRunbook {
@@ -68,6 +73,7 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
         hosts,
         // The bytes that were checked are the bytes that run: the file is read once.
         bytes: checked.source.text.clone().into_bytes(),
+        included: checked.included.clone(),
         mode,
         operator,
         principal,

@@ -31,7 +31,8 @@ use crate::journal::replay::{RunState, replay};
 use crate::journal::secret_fingerprint;
 use crate::journal::verify::check::{VerifyOptions, verify_bytes};
 use crate::journal::verify::report::Verdict;
-use crate::runbook::load::check_bytes;
+use crate::runbook::include::from_run_folder;
+use crate::runbook::load::check_bytes_with;
 use crate::runbook::model::Runbook;
 use crate::runbook::template::Scope;
 
@@ -185,7 +186,12 @@ fn load_exact_runbook(run_dir: &Path, header: &HeaderBody) -> Result<Runbook, La
             actual,
         });
     }
-    check_bytes(&path, bytes)
+    let copies = header
+        .includes
+        .iter()
+        .map(|i| (i.path.clone(), run_dir.join(&i.file), i.sha256.clone()))
+        .collect();
+    check_bytes_with(&path, bytes, &from_run_folder(copies))
         .runbook
         .ok_or(LaunchError::RunCopyInvalid { path })
 }

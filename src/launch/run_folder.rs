@@ -6,6 +6,9 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::journal::entry::IncludeRef;
+use crate::runbook::include::IncludedFile;
+
 #[derive(Debug, thiserror::Error)]
 pub enum RunFolderError {
     /// The runbook's folder exists but is not private: refused, nothing written.
@@ -30,6 +33,7 @@ impl RunFolder {
         log_dir: &Path,
         runbook_name: &str,
         runbook_bytes: &[u8],
+        included: &[IncludedFile],
     ) -> Result<Self, RunFolderError> {
         let create_error = |source| RunFolderError::Create {
             log_dir: log_dir.to_path_buf(),
@@ -57,6 +61,19 @@ impl RunFolder {
                 .open(dir.join("runbook.toml"))?;
             copy.write_all(runbook_bytes)?;
             copy.sync_all()?;
+            if !included.is_empty() {
+                DirBuilder::new().mode(0o700).create(dir.join("includes"))?;
+                for (file, reference) in included.iter().zip(include_refs(included)) {
+                    let mut copy = OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(0o600)
+                        .open(dir.join(&reference.file))?;
+                    copy.write_all(&file.bytes)?;
+                    copy.sync_all()?;
+                }
+                std::fs::File::open(dir.join("includes"))?.sync_all()?;
+            }
             std::fs::File::open(&dir)?.sync_all()
         };
         write().map_err(create_error)?;
@@ -66,6 +83,27 @@ impl RunFolder {
             started,
         })
     }
+}
+
+/// Where the run folder keeps each included file, and its SHA-256, for the header:
+/// `includes/<n>-<file name>`, numbered so that two files of one name never meet.
+pub(crate) fn include_refs(included: &[IncludedFile]) -> Vec<IncludeRef> {
+    use sha2::{Digest, Sha256};
+    included
+        .iter()
+        .enumerate()
+        .map(|(index, file)| {
+            let name = Path::new(&file.written)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "include.toml".into());
+            IncludeRef {
+                path: file.written.clone(),
+                file: format!("includes/{}-{name}", index + 1),
+                sha256: crate::engine::output_file::hex(&Sha256::digest(&file.bytes)),
+            }
+        })
+        .collect()
 }
 
 /// The runbook's folder holds every run of it: another user who can write there could plant a

@@ -34,12 +34,13 @@ pub fn start(
         runbook,
         hosts,
         bytes,
+        included,
         mode,
         operator,
         principal,
         log_dir,
     } = prepared;
-    let plan = plan_run(request, runbook, &bytes, mode, &log_dir, typed)?;
+    let plan = plan_run(request, runbook, &bytes, &included, mode, &log_dir, typed)?;
     let plan = RunPlan { hosts, ..plan };
     let journal = JournalFile::start(
         &plan.run_dir,
@@ -52,6 +53,7 @@ pub fn start(
             scope: &plan.scope,
             time_scale: (plan.settings.time_scale != 1.0).then_some(plan.settings.time_scale),
             hosts: &plan.hosts,
+            includes: super::run_folder::include_refs(&included),
         },
         operator,
     )?;
@@ -64,13 +66,14 @@ pub fn plan_run(
     request: &StartRequest,
     runbook: Runbook,
     bytes: &[u8],
+    included: &[crate::runbook::include::IncludedFile],
     mode: Mode,
     log_dir: &Path,
     typed: &[(String, String)],
 ) -> Result<RunPlan, LaunchError> {
     let env = |name: &str| std::env::var(name).ok();
     let mut scope = resolve_variables(&runbook, &request.vars, typed, &env)?;
-    let folder = RunFolder::create(log_dir, &runbook.name.value, bytes)?;
+    let folder = RunFolder::create(log_dir, &runbook.name.value, bytes, included)?;
     Builtins::of_run(&folder.run_id, &folder.dir, &folder.started).add_to(&mut scope);
     Ok(RunPlan {
         runbook,

@@ -69,6 +69,9 @@ pub(crate) fn resolve_variables(
         }
     }
     let mut scope = Scope::default();
+    for (name, value) in &runbook.constants {
+        scope.set(name, value.clone(), false);
+    }
     for var in &runbook.vars {
         let name = &var.name.value;
         let value = given

@@ -246,7 +246,10 @@ fn check_reference(
         }
         return;
     }
-    if BUILTINS.contains(&name) || visible.names.contains_key(name) {
+    if BUILTINS.contains(&name)
+        || visible.names.contains_key(name)
+        || runbook.constants.contains_key(name)
+    {
         return;
     }
     if let Some(capturer) = captures.get(name) {

@@ -12,7 +12,7 @@ pub(crate) fn print_text(out: &mut impl Write, results: &[Checked]) -> std::io::
     for checked in results {
         for diagnostic in &checked.diagnostics {
             // The diagnostic quotes the file: escape bytes in it must not reach the terminal.
-            let text = render_text(&checked.source, diagnostic);
+            let text = render_text(checked.source_of(&diagnostic.span), diagnostic);
             writeln!(out, "{}", crate::terminal_text::plain(&text))?;
         }
         let path = checked.source.path.display().to_string();
@@ -77,7 +77,7 @@ pub(crate) fn print_json(out: &mut impl Write, results: &[Checked]) -> std::io::
                 diagnostics: checked
                     .diagnostics
                     .iter()
-                    .map(|d| to_json(&checked.source, d))
+                    .map(|d| to_json(checked.source_of(&d.span), d))
                     .collect(),
             })
             .collect(),

@@ -9,6 +9,7 @@ pub(crate) mod diagnostic;
 pub(crate) mod duration;
 pub(crate) mod fields;
 pub mod hosts;
+pub mod include;
 pub(crate) mod kinds;
 pub mod load;
 pub mod model;

@@ -29,6 +29,9 @@ pub struct Runbook {
     pub hosts: Vec<HostGroup>,
     /// How OpenSSH is called (`[runbook] ssh_command`), `["ssh"]` unless the runbook says.
     pub ssh_command: Vec<String>,
+    /// Values of included blocks' parameters, by the name their placeholders now use
+    /// (`<include id>.<parameter>`): set in every run's scope, never asked for.
+    pub constants: std::collections::BTreeMap<String, String>,
 }
 
 impl Runbook {

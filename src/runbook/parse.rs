@@ -8,6 +8,7 @@ use super::condition::Condition;
 use super::diagnostic::Diagnostics;
 use super::fields::{TableReader, Value};
 use super::hosts::{Serial, parse_host_groups, parse_max_fail, parse_serial};
+use super::include::{Includes, include_steps};
 use super::model::{Phase, Runbook, Step, VarDef};
 use super::names::{check_env_name, check_id, is_var_name};
 use super::source::{Located, SourceFile, Span};
@@ -16,7 +17,11 @@ use super::template::{GO_TEMPLATE_WORDS, LIST_SEPARATOR};
 
 /// Parses a runbook file. The runbook is returned when its structure could be read, even with
 /// errors in `diags`, so that the semantic rules of `check` still run over what was understood.
-pub(crate) fn parse_document(source: &SourceFile, diags: &mut Diagnostics) -> Option<Runbook> {
+pub(crate) fn parse_document(
+    source: &SourceFile,
+    diags: &mut Diagnostics,
+    includes: &mut Includes,
+) -> Option<Runbook> {
     if let Some(at) = source.invalid_utf8_at {
         diags
             .error(at..at + 1, "the file is not valid UTF-8")
@@ -95,10 +100,10 @@ pub(crate) fn parse_document(source: &SourceFile, diags: &mut Diagnostics) -> Op
     }
     let vars = vars.map_or_else(Vec::new, |(table, _)| parse_vars(table, source, diags));
     let phases = phases.map_or_else(Vec::new, |items| {
-        parse_phases(items, source, diags, &mut ids)
+        parse_phases(items, source, diags, &mut ids, includes)
     });
     let rollback = rollback.map_or_else(Vec::new, |(table, span)| {
-        parse_rollback(table, span, source, diags, &mut ids)
+        parse_rollback(table, span, source, diags, &mut ids, includes)
     });
     let hosts = hosts.map_or_else(Vec::new, |(table, _)| parse_host_groups(table, diags));
 
@@ -114,6 +119,7 @@ pub(crate) fn parse_document(source: &SourceFile, diags: &mut Diagnostics) -> Op
         rollback,
         hosts,
         ssh_command,
+        constants: includes.constants.clone(),
     })
 }
 
@@ -282,6 +288,7 @@ fn parse_phases(
     source: &SourceFile,
     diags: &mut Diagnostics,
     ids: &mut IdRegistry,
+    includes: &mut Includes,
 ) -> Vec<Phase> {
     let mut phases = Vec::new();
     let mut phase_ids: HashMap<String, Span> = HashMap::new();
@@ -341,7 +348,7 @@ fn parse_phases(
         let anchor = fields.anchor();
         let what = fields.what.clone();
         fields.finish();
-        let steps = parse_steps(step_items.unwrap_or(&[]), source, diags, ids);
+        let steps = parse_steps(step_items.unwrap_or(&[]), source, diags, ids, includes);
         if step_items.is_none_or(|items| items.is_empty()) {
             diags
                 .error(anchor, format!("{what} has no step"))
@@ -370,11 +377,12 @@ fn parse_rollback(
     source: &SourceFile,
     diags: &mut Diagnostics,
     ids: &mut IdRegistry,
+    includes: &mut Includes,
 ) -> Vec<Step> {
     let mut fields = TableReader::new(table, span, "`[rollback]`", source, diags);
     let items = fields.array("step");
     fields.finish();
-    parse_steps(items.unwrap_or(&[]), source, diags, ids)
+    parse_steps(items.unwrap_or(&[]), source, diags, ids, includes)
 }
 
 fn parse_steps(
@@ -382,6 +390,7 @@ fn parse_steps(
     source: &SourceFile,
     diags: &mut Diagnostics,
     ids: &mut IdRegistry,
+    includes: &mut Includes,
 ) -> Vec<Step> {
     let mut steps = Vec::new();
     for item in items {
@@ -392,6 +401,14 @@ fn parse_steps(
             );
             continue;
         };
+        if table.contains_key("include") {
+            let (_, block) = include_steps(table, item.span(), source, diags, includes);
+            for step in &block {
+                ids.claim(&step.id, diags, source);
+            }
+            steps.extend(block);
+            continue;
+        }
         let (id, step) = parse_step(table, item.span(), source, diags);
         if let Some(id) = &id {
             ids.claim(id, diags, source);

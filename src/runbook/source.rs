@@ -28,6 +28,10 @@ pub struct SourceFile {
     /// Present when the file was not valid UTF-8: the offset of the first bad byte
     /// (the text is then the lossy decoding, kept so the position can still be shown).
     pub invalid_utf8_at: Option<usize>,
+    /// Where its first byte is in the runbook's one offset space: 0 for the runbook, past
+    /// the end of every file before it for an included file, so that a span alone says
+    /// which file it is in (as rustc's source map does).
+    pub base: usize,
     line_starts: Vec<usize>,
 }
 
@@ -54,12 +58,31 @@ impl SourceFile {
             path: path.to_path_buf(),
             text,
             invalid_utf8_at,
+            base: 0,
             line_starts,
         }
     }
 
+    /// The same file placed at `base` in the offset space.
+    pub fn at_base(mut self, base: usize) -> Self {
+        self.base = base;
+        self.invalid_utf8_at = self.invalid_utf8_at.map(|at| at + base);
+        self
+    }
+
+    /// The offset just past its last byte.
+    pub fn end(&self) -> usize {
+        self.base + self.text.len()
+    }
+
+    /// The span lies in this file.
+    pub fn holds(&self, span: &Span) -> bool {
+        self.base <= span.start && span.start <= self.end()
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.saturating_sub(self.base);
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let column = self.text[self.line_starts[line]..offset].chars().count() + 1;
@@ -79,9 +102,13 @@ impl SourceFile {
 
     /// The source text a span covers.
     pub fn slice(&self, span: &Span) -> &str {
-        let start = self.floor_char_boundary(span.start.min(self.text.len()));
+        let (start, end) = (
+            span.start.saturating_sub(self.base),
+            span.end.saturating_sub(self.base),
+        );
+        let start = self.floor_char_boundary(start.min(self.text.len()));
         let end = self
-            .floor_char_boundary(span.end.min(self.text.len()))
+            .floor_char_boundary(end.min(self.text.len()))
             .max(start);
         &self.text[start..end]
     }

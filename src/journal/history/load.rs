@@ -11,7 +11,6 @@ use super::model::RunHistory;
 use crate::engine::output_file::hex;
 use crate::journal::verify::check::{VerifyOptions, verify_bytes};
 use crate::journal::verify::report::{Finding, Verification};
-use crate::runbook::load::check_bytes;
 use crate::runbook::model::Runbook;
 
 /// What the run folder's `runbook.toml` says about the runbook that ran.
@@ -72,7 +71,7 @@ pub fn load_run(path: &Path, options: &VerifyOptions) -> Result<LoadedRun, LoadE
             journal: journal.clone(),
             finding: first_error(&verification),
         })?;
-    let runbook = runbook_file(&run_dir, &history.header.runbook.sha256);
+    let runbook = runbook_file(&run_dir, &history.header);
     Ok(LoadedRun {
         journal,
         run_dir,
@@ -91,16 +90,23 @@ fn first_error(verification: &Verification) -> Finding {
     })
 }
 
-fn runbook_file(run_dir: &Path, expected: &str) -> RunbookFile {
+fn runbook_file(run_dir: &Path, header: &crate::journal::entry::HeaderBody) -> RunbookFile {
+    let expected = &header.runbook.sha256;
     let path = run_dir.join("runbook.toml");
     let Ok(bytes) = std::fs::read(&path) else {
         return RunbookFile::Missing;
     };
     let actual = hex(&Sha256::digest(&bytes));
-    if actual != expected {
+    if &actual != expected {
         return RunbookFile::Differs { actual };
     }
-    match check_bytes(&path, bytes).runbook {
+    let copies = header
+        .includes
+        .iter()
+        .map(|i| (i.path.clone(), run_dir.join(&i.file), i.sha256.clone()))
+        .collect();
+    let loader = crate::runbook::include::from_run_folder(copies);
+    match crate::runbook::load::check_bytes_with(&path, bytes, &loader).runbook {
         Some(runbook) => RunbookFile::Matches(Box::new(runbook)),
         // The bytes that ran no longer check (a newer cutover is stricter): the journal still
         // stands on its own.

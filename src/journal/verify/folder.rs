@@ -10,8 +10,44 @@ use super::report::{Finding, VerifiedEntry};
 use crate::engine::output_file::hex;
 use crate::journal::entry::{Body, HeaderBody};
 
-/// `runbook.toml` beside the journal must be the bytes the header names (E_RUNBOOK).
+/// `runbook.toml` beside the journal, and every file it included, must be the bytes the
+/// header names (E_RUNBOOK).
 pub(crate) fn check_runbook(run_dir: &Path, header: &HeaderBody) -> Option<Finding> {
+    check_runbook_file(run_dir, header).or_else(|| {
+        header
+            .includes
+            .iter()
+            .find_map(|include| check_included(run_dir, include))
+    })
+}
+
+fn check_included(run_dir: &Path, include: &crate::journal::entry::IncludeRef) -> Option<Finding> {
+    let problem = match std::fs::read(run_dir.join(&include.file)) {
+        Err(err) => format!(
+            "{}, the copy of the included `{}`, cannot be read ({err}): a file that ran is not here",
+            include.file, include.path
+        ),
+        Ok(bytes) => {
+            let actual = hex(&Sha256::digest(&bytes));
+            if actual == include.sha256 {
+                return None;
+            }
+            format!(
+                "{} (the included `{}`) has SHA-256 {actual}; the header recorded {}: it is not the file that ran",
+                include.file, include.path, include.sha256
+            )
+        }
+    };
+    Some(finding(
+        "E_RUNBOOK",
+        Some(1),
+        Some(0),
+        Some("header"),
+        problem,
+    ))
+}
+
+fn check_runbook_file(run_dir: &Path, header: &HeaderBody) -> Option<Finding> {
     let path = run_dir.join("runbook.toml");
     let problem = match std::fs::read(&path) {
         Err(err) => format!(
