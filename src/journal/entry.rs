@@ -52,7 +52,8 @@ struct RawEntry<'a> {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
 pub enum Body {
-    Header(HeaderBody),
+    // Boxed: the header is the one large body, and a journal holds one.
+    Header(Box<HeaderBody>),
     PhaseStart(PhaseStartBody),
     StepStart(StepStartBody),
     StepResult(StepResultBody),

@@ -138,7 +138,7 @@ impl JournalFile {
             session,
             state,
         );
-        journal.append(Body::Header(header))?;
+        journal.append(Body::Header(Box::new(header)))?;
         let publish = std::fs::hard_link(&staging, &path)
             .and_then(|()| std::fs::remove_file(&staging))
             .and_then(|()| File::open(run_dir)?.sync_all());

@@ -339,7 +339,7 @@ impl State<'_> {
         if let Body::Header(header) = &entry.body {
             self.check_mode(header, &signature)
                 .map_err(|m| at("E_MODE", m))?;
-            self.header = Some(header.clone());
+            self.header = Some((**header).clone());
             self.sid = entry.sid.clone();
         }
         // E_SESSION, E_SEQ, E_CHAIN.
