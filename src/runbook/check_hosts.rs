@@ -76,7 +76,14 @@ fn check_step(runbook: &Runbook, step: &Step, in_rolling_phase: bool, diags: &mu
             .with_hint("use a `command` step, or remove `on`");
         return;
     };
-    if matches!(on, HostTarget::Current(_)) {
+    let hosts = match on {
+        HostTarget::Current(_) => return,
+        HostTarget::List(hosts) => hosts.len(),
+        HostTarget::Group(group) => runbook
+            .host_group(&group.value)
+            .map_or(0, |g| g.hosts.len()),
+    };
+    if hosts <= 1 {
         return;
     }
     if !command.capture.is_empty() {

@@ -197,6 +197,20 @@ impl Step {
         format!("{id}@{host}")
     }
 
+    /// The one host this step's command runs on through a single ssh, run, polled and
+    /// captured like a local command: a rolling phase's turn on its own host, or a step on
+    /// one host that polls or captures. `None`: locally, or across its hosts (`fan_out.rs`).
+    pub fn single_remote_host(&self) -> Option<&str> {
+        let [host] = self.placement.remote.as_deref()? else {
+            return None;
+        };
+        let one_answer = match &self.action {
+            StepAction::Command(command) => command.poll.is_some() || !command.capture.is_empty(),
+            _ => false,
+        };
+        (self.host() == Some(host.as_str()) || one_answer).then_some(host.as_str())
+    }
+
     /// The host this step is the turn of, if it is one.
     pub fn host(&self) -> Option<&str> {
         self.placement.turn.as_ref().map(|turn| turn.host.as_str())

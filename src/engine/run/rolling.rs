@@ -130,18 +130,13 @@ impl Engine {
         duration_ms: u64,
         message: &str,
     ) -> Result<(), EngineError> {
-        let Some(host) = step.host() else {
+        // A step across its hosts journals each itself; a local turn, or a single ssh, here.
+        let Some(host) = step
+            .single_remote_host()
+            .or_else(|| step.host().filter(|_| step.placement.remote.is_none()))
+        else {
             return Ok(());
         };
-        // A step on a group inside the phase journals its own hosts.
-        if step
-            .placement
-            .remote
-            .as_ref()
-            .is_some_and(|hosts| hosts.as_slice() != [host.to_string()])
-        {
-            return Ok(());
-        }
         let status = match status {
             StepStatus::Passed => HostStatus::Passed,
             StepStatus::Failed if exit_code == Some(255) && step.placement.remote.is_some() => {

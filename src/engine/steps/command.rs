@@ -48,12 +48,18 @@ pub(crate) async fn execute(
     step: &CommandStep,
     ctx: &mut StepContext<'_>,
 ) -> Result<StepOutcome, StepStop> {
-    let one_host = match (&ctx.step.placement.remote, ctx.step.host()) {
+    let one_host = match (&ctx.step.placement.remote, ctx.step.single_remote_host()) {
         (None, _) => None,
-        // One host's turn through a rolling phase: one ssh, polled and captured like a
-        // local command.
-        (Some(hosts), Some(turn)) if hosts.len() == 1 && hosts[0] == turn => Some(turn),
-        (Some(hosts), _) => {
+        (Some(_), Some(host)) => Some(host),
+        (Some(hosts), None) if step.poll.is_some() || !step.capture.is_empty() => {
+            // `--hosts` gave the group more hosts than `check` saw: whose answer would count?
+            return Ok(StepOutcome::fail(format!(
+                "it polls or captures, which needs one host, and runs on {}: {}",
+                hosts.len(),
+                hosts.join(", ")
+            )));
+        }
+        (Some(hosts), None) => {
             let hosts = hosts.clone();
             return super::fan_out::run_on_hosts(step, ctx, &hosts).await;
         }
