@@ -168,9 +168,9 @@ fn check_step_templates(
                 diags
                     .warning(
                         span,
-                        format!("`{{{{ {name} }}}}` is already quoted for the shell"),
+                        format!("`{{{{ {name} }}}}` is inside quotes, and cutover already quotes it for the shell"),
                     )
-                    .with_hint("remove the surrounding quotes, or they become part of the value");
+                    .with_hint("close the quotes before it (`-m \"done: \"{{ x }}`), or its quotes become part of the value");
             }
         }
         if usage.is_url {

@@ -88,22 +88,35 @@ impl Template {
         }
     }
 
-    /// Placeholders written between quotes, such as `"{{ x }}"` inside a `run` string: the value is
-    /// already quoted for the shell, so the extra quotes become part of the argument.
+    /// Placeholders written inside shell quotes, such as `"{{ x }}"` or `-m "done: {{ x }}"`
+    /// in a `run` string: the value is already quoted for the shell, so inside quotes its own
+    /// quotes become characters of the argument (`it's` would arrive as `'it'\''s'`).
     pub fn quoted_placeholders(&self) -> Vec<(String, Span)> {
-        let bytes = self.source.as_bytes();
-        self.pieces
-            .iter()
-            .filter_map(|piece| match piece {
-                Piece::Placeholder { name, at } if at.start > 0 && at.end < bytes.len() => {
-                    let before = bytes[at.start - 1];
-                    let after = bytes[at.end];
-                    (before == after && (before == b'"' || before == b'\''))
-                        .then(|| (name.clone(), self.file_span(at)))
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        let mut found = Vec::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(text) => {
+                    for c in text.chars() {
+                        match (quote, c) {
+                            (_, _) if escaped => escaped = false,
+                            (Some('\''), '\'') => quote = None,
+                            (Some('\''), _) => {}
+                            (_, '\\') => escaped = true,
+                            (Some('"'), '"') => quote = None,
+                            (None, '\'' | '"') => quote = Some(c),
+                            _ => {}
+                        }
+                    }
                 }
-                _ => None,
-            })
-            .collect()
+                Piece::Placeholder { name, at } if quote.is_some() => {
+                    found.push((name.clone(), self.file_span(at)));
+                }
+                Piece::Placeholder { .. } => {}
+            }
+        }
+        found
     }
 
     /// The name of the one placeholder that is the whole template (`"{{ nodes }}"`), if so:
