@@ -9,14 +9,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use support::sshd::{Sshd, sshd_or_skip};
-use support::{cutover, key_file, run_dir, verify};
-
-fn executable(path: &Path, text: &str) {
-    std::fs::write(path, text).unwrap();
-    let mut permissions = std::fs::metadata(path).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-    std::fs::set_permissions(path, permissions).unwrap();
-}
+use support::{cutover, executable, key_file, run_dir, verify};
 
 /// The folder of stand-ins, first on PATH (locally, and on the nodes through `node_path`).
 /// `ssh` among them calls the real one with the test server's config.

@@ -18,11 +18,7 @@ fn stand_ins(dir: &Path, sshd: &Sshd) -> PathBuf {
     std::fs::create_dir_all(&state).unwrap();
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    std::fs::write(
-        bin.join("ssh"),
-        format!("#!/bin/sh\nexec /usr/bin/ssh -F {} \"$@\"\n", sshd.marker()),
-    )
-    .unwrap();
+    sshd.ssh_in(&bin);
     let patronictl = bin.join("patronictl");
     std::fs::write(
         &patronictl,
@@ -52,7 +48,7 @@ esac
         format!("#!/bin/sh\necho \"$@\" >> {}/consul.log\n", state.display()),
     )
     .unwrap();
-    for program in [&patronictl, &consul, &bin.join("ssh")] {
+    for program in [&patronictl, &consul] {
         let mut permissions = std::fs::metadata(program).unwrap().permissions();
         std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
         std::fs::set_permissions(program, permissions).unwrap();

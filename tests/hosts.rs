@@ -12,7 +12,7 @@ use std::path::Path;
 
 use support::sshd::{Sshd, sshd_or_skip};
 use support::test_run::Test;
-use support::{cutover, key_file, processes_with, verify};
+use support::{cutover, processes_with, verify};
 
 fn header(sshd: &Sshd) -> String {
     format!(
@@ -241,20 +241,7 @@ fn resume_after_a_fix_continues_the_rolling_phase_with_the_hosts_not_done() {
         .run();
     assert!(!exists(&scratch, "staged-node-4"));
     std::fs::remove_file(scratch.join("broken-node-3")).unwrap();
-    let resumed = cutover()
-        .arg("resume")
-        .arg(ran.run_dir())
-        .args(["--rerun", "upgrade@node-3", "--key"])
-        .arg(key_file())
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    assert_eq!(
-        resumed.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
+    ran.resume(&["--rerun", "upgrade@node-3"], 0);
     for n in 1..=5 {
         let upgraded = std::fs::read_to_string(scratch.join(format!("upgraded-node-{n}"))).unwrap();
         assert_eq!(upgraded, "x\n", "node-{n} upgraded exactly once");

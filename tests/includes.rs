@@ -5,7 +5,7 @@
 mod support;
 
 use support::test_run::Test;
-use support::{cutover, key_file, verify};
+use support::{cutover, verify};
 
 const BLOCK: &str = r#"# Restart one service, checking it comes back.
 [[step]]
@@ -120,19 +120,7 @@ fn resume_runs_the_block_that_ran_not_the_file_as_it_is_now() {
     let ran = test.args(&["--on-failure", "suspend"]).status(3).run();
     std::fs::write(&block_path, BLOCK.replace("stop %s", "halt %s")).unwrap();
     std::fs::write(&gate_file, "").unwrap();
-    let resumed = cutover()
-        .arg("resume")
-        .arg(ran.run_dir())
-        .args(["--rerun", "web-start", "--key"])
-        .arg(key_file())
-        .output()
-        .unwrap();
-    assert_eq!(
-        resumed.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
+    ran.resume(&["--rerun", "web-start"], 0);
     assert_eq!(
         ran.read("log"),
         "stop nginx\nstart nginx\nstop it's the api\nstart it's the api\n"

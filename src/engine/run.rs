@@ -19,11 +19,10 @@ pub use super::error::EngineError;
 use conditions::Evaluated;
 
 mod conditions;
+mod decisions;
 mod rolling;
 mod undo;
-use super::events::{
-    Decision, Event, Mode, PolicyAction, PolicySource, Prompt, RunStatus, ServiceState, StepStatus,
-};
+use super::events::{Decision, Event, Mode, RunStatus, ServiceState, StepStatus};
 use super::interrupt::{Interrupt, InterruptReceiver};
 use super::reaper::{left_behind, stop_processes, stopped_list};
 use super::scrub::Scrubber;
@@ -33,7 +32,7 @@ use super::ssh::run_hosts::RunHosts;
 use super::steps::dispatch::{execute, shown_action};
 use super::steps::http_client::LazyHttpClients;
 use super::window_clock::WindowClock;
-use crate::runbook::model::{FailurePolicy, Runbook, Step, StepAction};
+use crate::runbook::model::{Runbook, Step, StepAction};
 use crate::runbook::template::Scope;
 use crate::runbook::template::{Quoting, RenderError, Template};
 
@@ -565,166 +564,6 @@ impl Engine {
         }
         let mut ctx = self.context(step, attempt);
         execute(&step.action, &mut ctx).await
-    }
-
-    /// Before an automated step: Enter (unless `--auto`), or the typed phrase for a dangerous
-    /// step. Returns the flow when the operator did not say go.
-    async fn confirm_before(
-        &mut self,
-        step: &Step,
-        action: &str,
-    ) -> Result<Option<Flow>, EngineError> {
-        if !step_is_automated(step) {
-            return Ok(None);
-        }
-        // "Type the instance's name to delete it": the phrase is filled in now.
-        let phrase = if step.dangerous {
-            self.filled(&step.confirm_phrase)
-        } else {
-            String::new()
-        };
-        let prompt = if step.dangerous {
-            Prompt::Phrase {
-                step: step.id.value.clone(),
-                phrase: phrase.clone(),
-                command: action.into(),
-            }
-        } else if !self.plan.auto || step.confirm {
-            Prompt::Run {
-                step: step.id.value.clone(),
-                command: action.into(),
-            }
-        } else {
-            return Ok(None);
-        };
-        loop {
-            self.emitter.emit(Event::Waiting(prompt.clone())).await?;
-            match super::control::next_answer(&mut self.controls, &mut self.emitter).await? {
-                Some(Control::Proceed) if !step.dangerous => return Ok(None),
-                Some(Control::Phrase { text, note, via }) if step.dangerous && text == phrase => {
-                    // The phrase is what was confirmed; `via` says whether a person typed it
-                    // or `--confirm` gave it in advance.
-                    self.emitter
-                        .emit(Event::Confirmed {
-                            step: step.id.value.clone(),
-                            note: note.filter(|n| !n.trim().is_empty()),
-                            checklist: vec![text],
-                            via,
-                        })
-                        .await?;
-                    return Ok(None);
-                }
-                Some(Control::Abort) => {
-                    self.decide(step, Decision::Abort).await?;
-                    return Ok(Some(Flow::Abort));
-                }
-                Some(Control::Suspend { reason }) => return Ok(Some(Flow::Suspend(reason))),
-                Some(_) => continue,
-                None => {
-                    return Ok(Some(Flow::Suspend(format!(
-                        "step `{}` needs an operator",
-                        step.id.value
-                    ))));
-                }
-            }
-        }
-    }
-
-    async fn after_failure(
-        &mut self,
-        step: &Step,
-        policy: FailurePolicy,
-        message: &str,
-        in_rollback: bool,
-    ) -> Result<AfterFailure, EngineError> {
-        match policy {
-            FailurePolicy::Continue => {
-                self.decide(
-                    step,
-                    Decision::Policy {
-                        action: PolicyAction::Continue,
-                        from: PolicySource::Runbook,
-                    },
-                )
-                .await?;
-                return Ok(AfterFailure::Flow(Flow::Next));
-            }
-            FailurePolicy::Abort => {
-                self.decide(
-                    step,
-                    Decision::Policy {
-                        action: PolicyAction::Abort,
-                        from: PolicySource::Runbook,
-                    },
-                )
-                .await?;
-                return Ok(AfterFailure::Flow(Flow::Abort));
-            }
-            FailurePolicy::Rollback if !in_rollback => {
-                self.decide(
-                    step,
-                    Decision::Policy {
-                        action: PolicyAction::Rollback,
-                        from: PolicySource::Runbook,
-                    },
-                )
-                .await?;
-                return Ok(AfterFailure::Flow(Flow::Rollback));
-            }
-            FailurePolicy::Rollback | FailurePolicy::Ask => {}
-        }
-        let prompt = Prompt::Failure {
-            step: step.id.value.clone(),
-            message: self.scrubber.scrub_text(message),
-            can_skip: !step.required,
-            in_rollback,
-        };
-        loop {
-            self.emitter.emit(Event::Waiting(prompt.clone())).await?;
-            let decision = match super::control::next_answer(&mut self.controls, &mut self.emitter)
-                .await?
-            {
-                Some(Control::Retry) => Decision::Retry,
-                Some(Control::Skip { reason }) if !step.required && !reason.trim().is_empty() => {
-                    Decision::Skip { reason }
-                }
-                Some(Control::MarkDone { evidence })
-                    if !in_rollback && !evidence.trim().is_empty() =>
-                {
-                    Decision::MarkDone { evidence }
-                }
-                Some(Control::Rollback) if !in_rollback => Decision::Rollback,
-                Some(Control::Policy { action }) => Decision::Policy {
-                    action: match action {
-                        PolicyAction::Rollback if !in_rollback => PolicyAction::Rollback,
-                        PolicyAction::Continue if !step.required => PolicyAction::Continue,
-                        _ => PolicyAction::Abort,
-                    },
-                    from: PolicySource::CommandLine,
-                },
-                Some(Control::Abort) | None => Decision::Abort,
-                Some(Control::Suspend { reason }) => {
-                    return Ok(AfterFailure::Flow(Flow::Suspend(reason)));
-                }
-                Some(_) => continue,
-            };
-            let after = match &decision {
-                Decision::Retry => AfterFailure::Retry,
-                Decision::Skip { .. } | Decision::MarkDone { .. } => AfterFailure::Flow(Flow::Next),
-                Decision::Rollback
-                | Decision::Policy {
-                    action: PolicyAction::Rollback,
-                    ..
-                } => AfterFailure::Flow(Flow::Rollback),
-                Decision::Policy {
-                    action: PolicyAction::Continue,
-                    ..
-                } => AfterFailure::Flow(Flow::Next),
-                _ => AfterFailure::Flow(Flow::Abort),
-            };
-            self.decide(step, decision).await?;
-            return Ok(after);
-        }
     }
 
     /// Sets captured values as variables. A value is secret if the runbook says so or if it

@@ -238,6 +238,24 @@ pub(crate) fn parse_max_fail(fields: &mut TableReader) -> Option<Located<MaxFail
     Some(Located::new(MaxFail(size), value.span()))
 }
 
+/// `serial` or `max_fail` (at `spans`) where no hosts are: an error each, `message` with
+/// `{key}` for the key's name.
+pub(crate) fn batches_without_hosts(
+    fields: &mut TableReader,
+    spans: [Option<Span>; 2],
+    message: &str,
+    hint: &str,
+) {
+    for (key, span) in ["serial", "max_fail"].into_iter().zip(spans) {
+        if let Some(span) = span {
+            fields
+                .diags
+                .error(span, message.replace("{key}", key))
+                .with_hint(hint);
+        }
+    }
+}
+
 /// One size: an integer of at least `least`, or a string `"N%"` with N in least..=100.
 fn batch_size(
     fields: &mut TableReader,

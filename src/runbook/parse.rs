@@ -7,7 +7,9 @@ use toml::de::{DeTable, DeValue};
 use super::condition::Condition;
 use super::diagnostic::Diagnostics;
 use super::fields::{TableReader, Value};
-use super::hosts::{Serial, parse_host_groups, parse_max_fail, parse_serial};
+use super::hosts::{
+    Serial, batches_without_hosts, parse_host_groups, parse_max_fail, parse_serial,
+};
 use super::include::{Includes, include_steps};
 use super::model::{Phase, Runbook, Step, VarDef};
 use super::names::{check_env_name, check_id, is_var_name};
@@ -332,17 +334,15 @@ fn parse_phases(
         let serial = parse_serial(&mut fields);
         let max_fail = parse_max_fail(&mut fields);
         if for_each.is_none() {
-            for (key, span) in [
-                ("serial", serial.as_ref().map(|s| s.span.clone())),
-                ("max_fail", max_fail.as_ref().map(|m| m.span.clone())),
-            ] {
-                if let Some(span) = span {
-                    fields
-                        .diags
-                        .error(span, format!("`{key}` of a phase needs `for_each`"))
-                        .with_hint("add `for_each = \"GROUP\"` to roll the phase host by host");
-                }
-            }
+            batches_without_hosts(
+                &mut fields,
+                [
+                    serial.as_ref().map(|s| s.span.clone()),
+                    max_fail.as_ref().map(|m| m.span.clone()),
+                ],
+                "`{key}` of a phase needs `for_each`",
+                "add `for_each = \"GROUP\"` to roll the phase host by host",
+            );
         }
         let step_items = fields.array("step");
         let anchor = fields.anchor();

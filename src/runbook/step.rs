@@ -8,7 +8,7 @@ use toml::de::DeTable;
 use super::condition::Condition;
 use super::diagnostic::Diagnostics;
 use super::fields::TableReader;
-use super::hosts::{parse_max_fail, parse_on, parse_serial};
+use super::hosts::{batches_without_hosts, parse_max_fail, parse_on, parse_serial};
 use super::kinds::{
     command::CommandStep, env::EnvStep, http::HttpStep, input::InputStep, manual::ManualStep,
     progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep, window::WindowStep,
@@ -111,17 +111,15 @@ pub(crate) fn parse_step(
     let serial = parse_serial(&mut fields);
     let max_fail = parse_max_fail(&mut fields);
     if on.is_none() {
-        for (key, span) in [
-            ("serial", serial.as_ref().map(|s| s.span.clone())),
-            ("max_fail", max_fail.as_ref().map(|m| m.span.clone())),
-        ] {
-            if let Some(span) = span {
-                fields
-                    .diags
-                    .error(span, format!("`{key}` of a step needs `on`"))
-                    .with_hint("`on = \"GROUP\"` runs the step's command on each host of a group");
-            }
-        }
+        batches_without_hosts(
+            &mut fields,
+            [
+                serial.as_ref().map(|s| s.span.clone()),
+                max_fail.as_ref().map(|m| m.span.clone()),
+            ],
+            "`{key}` of a step needs `on`",
+            "`on = \"GROUP\"` runs the step's command on each host of a group",
+        );
     }
 
     let kind = fields.required_string("kind");

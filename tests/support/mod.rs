@@ -323,3 +323,11 @@ pub(crate) fn dev_full() -> std::fs::File {
         .open("/dev/full")
         .expect("/dev/full exists on Linux")
 }
+
+/// Writes an executable script (0755): a stand-in for a program a runbook calls.
+pub(crate) fn executable(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    let mut permissions = std::fs::metadata(path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(path, permissions).unwrap();
+}

@@ -161,6 +161,18 @@ impl Sshd {
         self.config.display().to_string()
     }
 
+    /// Puts an `ssh` in `bin` that calls the real one with this server's client config: with
+    /// `bin` first on PATH, a runbook's plain `ssh` reaches this server's aliases.
+    pub(crate) fn ssh_in(&self, bin: &Path) {
+        super::executable(
+            &bin.join("ssh"),
+            &format!(
+                "#!/bin/sh\nexec /usr/bin/ssh -F {} \"$@\"\n",
+                self.config.display()
+            ),
+        );
+    }
+
     /// A folder the test may use for marker files the remote commands write.
     pub(crate) fn scratch(&self) -> PathBuf {
         let scratch = self.dir.path().join("scratch");

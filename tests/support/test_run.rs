@@ -118,6 +118,26 @@ impl Ran {
         run_dir(&self.dir.path().join("runs"))
     }
 
+    /// `cutover resume RUN --key KEY ARGS…` on this run; it must exit `status`.
+    pub(crate) fn resume(&self, args: &[&str], status: i32) -> std::process::Output {
+        let output = cutover()
+            .arg("resume")
+            .arg(self.run_dir())
+            .arg("--key")
+            .arg(key_file())
+            .args(args)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(status),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
     /// A file of the run folder, as text.
     pub(crate) fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.run_dir().join(relative)).unwrap()

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::{Engine, Flow};
 use crate::engine::condition::StepFact;
 use crate::engine::error::EngineError;
-use crate::engine::events::{Decision, Event, HostStatus, PolicyAction, PolicySource, StepStatus};
+use crate::engine::events::{Event, HostStatus, PolicyAction, StepStatus};
 use crate::runbook::check::HOST;
 use crate::runbook::model::{HostTurn, Phase, Step};
 
@@ -108,14 +108,7 @@ impl Engine {
         self.hosts
             .excluded
             .insert(turn.host.clone(), step.id.value.clone());
-        self.decide(
-            step,
-            Decision::Policy {
-                action: PolicyAction::Continue,
-                from: PolicySource::Runbook,
-            },
-        )
-        .await?;
+        self.runbook_decides(step, PolicyAction::Continue).await?;
         Ok(Some(Flow::Next))
     }
 

@@ -13,64 +13,39 @@ use crate::journal::entry::{Body, HeaderBody};
 /// `runbook.toml` beside the journal, and every file it included, must be the bytes the
 /// header names (E_RUNBOOK).
 pub(crate) fn check_runbook(run_dir: &Path, header: &HeaderBody) -> Option<Finding> {
-    check_runbook_file(run_dir, header).or_else(|| {
-        header
-            .includes
-            .iter()
-            .find_map(|include| check_included(run_dir, include))
-    })
+    let runbook = (
+        "runbook.toml".to_string(),
+        "runbook.toml".to_string(),
+        header.runbook.sha256.clone(),
+    );
+    let included = header.includes.iter().map(|include| {
+        (
+            include.file.clone(),
+            format!("{} (the included `{}`)", include.file, include.path),
+            include.sha256.clone(),
+        )
+    });
+    std::iter::once(runbook)
+        .chain(included)
+        .find_map(|(file, named, recorded)| differs(run_dir, &file, &named, &recorded))
+        .map(|problem| finding("E_RUNBOOK", Some(1), Some(0), Some("header"), problem))
 }
 
-fn check_included(run_dir: &Path, include: &crate::journal::entry::IncludeRef) -> Option<Finding> {
-    let problem = match std::fs::read(run_dir.join(&include.file)) {
-        Err(err) => format!(
-            "{}, the copy of the included `{}`, cannot be read ({err}): a file that ran is not here",
-            include.file, include.path
-        ),
+/// Why the run folder's `file` (as `named`) is not the bytes with SHA-256 `recorded`.
+fn differs(run_dir: &Path, file: &str, named: &str, recorded: &str) -> Option<String> {
+    match std::fs::read(run_dir.join(file)) {
+        Err(err) => Some(format!(
+            "{named} beside the journal cannot be read ({err}): a file that ran is not here"
+        )),
         Ok(bytes) => {
             let actual = hex(&Sha256::digest(&bytes));
-            if actual == include.sha256 {
-                return None;
-            }
-            format!(
-                "{} (the included `{}`) has SHA-256 {actual}; the header recorded {}: it is not the file that ran",
-                include.file, include.path, include.sha256
-            )
+            (actual != recorded).then(|| {
+                format!(
+                    "{named} has SHA-256 {actual}; the header recorded {recorded}: it is not the file that ran"
+                )
+            })
         }
-    };
-    Some(finding(
-        "E_RUNBOOK",
-        Some(1),
-        Some(0),
-        Some("header"),
-        problem,
-    ))
-}
-
-fn check_runbook_file(run_dir: &Path, header: &HeaderBody) -> Option<Finding> {
-    let path = run_dir.join("runbook.toml");
-    let problem = match std::fs::read(&path) {
-        Err(err) => format!(
-            "runbook.toml beside the journal cannot be read ({err}): the runbook that ran is not here"
-        ),
-        Ok(bytes) => {
-            let actual = hex(&Sha256::digest(&bytes));
-            if actual == header.runbook.sha256 {
-                return None;
-            }
-            format!(
-                "runbook.toml has SHA-256 {actual}; the header recorded {}: it is not the runbook that ran",
-                header.runbook.sha256
-            )
-        }
-    };
-    Some(finding(
-        "E_RUNBOOK",
-        Some(1),
-        Some(0),
-        Some("header"),
-        problem,
-    ))
+    }
 }
 
 /// What is in the run folder that the journal does not account for. Not evidence of tampering
