@@ -19,6 +19,9 @@ use std::time::Duration;
 
 use crate::engine::reaper::{own_children, stop_processes};
 
+/// How long a login opened ahead may take before its wave goes without it.
+const OPEN_WAIT: Duration = Duration::from_secs(30);
+
 /// How long a connection stays open with no step using it.
 pub(crate) const PERSIST: &str = "15m";
 
@@ -27,6 +30,8 @@ pub(crate) struct SshConnections {
     /// Private (0700) folder for the control sockets; removed when the run ends.
     sockets: Option<tempfile::TempDir>,
     paths: BTreeMap<String, PathBuf>,
+    /// Logins opened ahead and not yet done, by host.
+    opening: BTreeMap<String, tokio::process::Child>,
 }
 
 impl SshConnections {
@@ -50,9 +55,10 @@ impl SshConnections {
     }
 
     /// Opens the connections of `hosts` in the background (`ssh -N`, which leaves the master
-    /// and returns), so that a step's next wave finds them open instead of waiting for its
-    /// handshakes after the wave before has ended. A connection that cannot be opened is left
-    /// to the step's own ssh, which fails with OpenSSH's words.
+    /// and returns): a wave's host that ended frees its place for the next wave's login, so
+    /// that the next wave finds its connections open when it starts, while nothing runs on
+    /// its hosts before the wave is judged. A connection that cannot be opened is left to
+    /// the step's own ssh, which fails with OpenSSH's words.
     pub(crate) fn open_ahead(&mut self, ssh_command: &[String], hosts: &[String]) {
         for host in hosts {
             let Some(socket) = self.socket_for(host) else {
@@ -77,10 +83,29 @@ impl SshConnections {
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .process_group(0);
-            // Not waited for: it ends by itself once the master is up (or cannot be), and
-            // the runtime reaps it.
-            let _ = command.spawn();
+            // It ends by itself once the master is up (or cannot be); the wave that needs the
+            // host waits for that first (`opened`).
+            if let Ok(child) = command.spawn() {
+                self.opening.insert(host.clone(), child);
+            }
         }
+    }
+
+    /// Waits for the logins opened ahead for `hosts` to be done, so that their steps use those
+    /// connections rather than racing them with logins of their own. One that takes longer
+    /// than a login may is stopped; its host's ssh then connects by itself.
+    pub(crate) async fn opened(&mut self, hosts: &[String]) {
+        let mut waiting: Vec<tokio::process::Child> = hosts
+            .iter()
+            .filter_map(|host| self.opening.remove(host))
+            .collect();
+        let waits = waiting.iter_mut().map(|child| async move {
+            if tokio::time::timeout(OPEN_WAIT, child.wait()).await.is_err() {
+                let _ = child.start_kill();
+                let _ = child.wait().await;
+            }
+        });
+        futures_util::future::join_all(waits).await;
     }
 
     /// The masters among cutover's children (they were re-parented here when the ssh that
@@ -108,6 +133,10 @@ impl SshConnections {
         let masters: Vec<i32> = with_socket_in(everyone, folder.path())
             .into_iter()
             .collect();
+        for (_, mut child) in std::mem::take(&mut self.opening) {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
         stop_processes(&masters, grace).await;
         self.paths.clear();
     }

@@ -76,13 +76,9 @@ pub(crate) async fn run_on_hosts(
     let mut strays = Vec::new();
     let waves = ctx.step.serial.batches(&to_run);
     for (index, wave) in waves.iter().enumerate() {
-        // The next wave's logins happen while this one runs: its hosts are only connected
-        // to, nothing runs there before this wave is judged.
-        if let Some(next) = waves.get(index + 1) {
-            let ssh_command = ctx.hosts.ssh_command.clone();
-            ctx.hosts.connections.open_ahead(&ssh_command, next);
-        }
-        let wave_ends = run_wave(step, ctx, wave).await?;
+        let next = waves.get(index + 1).map_or(&[][..], Vec::as_slice);
+        ctx.hosts.connections.opened(wave).await;
+        let wave_ends = run_wave(step, ctx, wave, next).await?;
         aborted |= wave_ends.1;
         strays.extend(wave_ends.2);
         let failed = wave_ends.0.iter().filter(|e| e.status.is_failure()).count();
@@ -179,6 +175,7 @@ async fn run_wave(
     step: &CommandStep,
     ctx: &mut StepContext<'_>,
     wave: &[String],
+    next_wave: &[String],
 ) -> Result<
     (
         Vec<HostEnd>,
@@ -256,6 +253,13 @@ async fn run_wave(
                 let end = judge(&wave[index], &result, &step.expect_exit);
                 emit_end(ctx, &end, Some(record), took).await?;
                 ends.push(end);
+                // Its place goes to a login of the next wave (as many at once as this one).
+                if let Some(host) = next_wave.get(ends.len() - 1) {
+                    let ssh_command = ctx.hosts.ssh_command.clone();
+                    ctx.hosts
+                        .connections
+                        .open_ahead(&ssh_command, std::slice::from_ref(host));
+                }
             }
         }
     }
