@@ -64,6 +64,18 @@ fn check_step(runbook: &Runbook, step: &Step, in_rolling_phase: bool, diags: &mu
             span.clone()
         }
     };
+    // On a host, `env` travels on ssh's command line, which `ps` shows on both ends.
+    if let StepAction::Command(command) = &step.action {
+        for (_, value) in &command.process.env {
+            for (name, at) in value.references() {
+                if runbook.var(name).is_some_and(|var| var.secret) {
+                    diags
+                        .error(at, format!("secret `{name}` cannot go to a host in `env`: it would travel on ssh's command line, which `ps` shows on both ends"))
+                        .with_hint("keep the secret in a file on the host, or fetch it there");
+                }
+            }
+        }
+    }
     let StepAction::Command(command) = &step.action else {
         diags
             .error(
