@@ -122,6 +122,7 @@ impl Failure {
                 | LaunchError::LogDir { .. }
                 | LaunchError::Key(_)
                 | LaunchError::Hosts(_)
+                | LaunchError::ReleaseLock(_)
                 | LaunchError::Variables(_)
                 | LaunchError::RunFolder(RunFolderError::NotPrivate { .. })
                 | LaunchError::Reopen(ReopenError::Lock(LockError::InProgress { .. }))

@@ -112,6 +112,10 @@ pub struct RunArgs {
     /// Only these hosts, in every group: --limit web-1,web-2 (journaled in the header).
     #[arg(long, value_name = "HOST,…", value_delimiter = ',')]
     pub limit: Vec<String>,
+    /// Take the release lock from an unfinished run whose engine is gone (never from a live
+    /// one); the reason is journaled.
+    #[arg(long, value_name = "REASON")]
+    pub break_lock: Option<String>,
     /// Drills only: make this step fail as if its check failed (repeatable).
     #[arg(long = "inject-failure", value_name = "STEP")]
     pub inject_failures: Vec<String>,

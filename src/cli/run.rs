@@ -36,6 +36,7 @@ pub fn start_request(args: &RunArgs) -> StartRequest {
         time_scale: args.time_scale,
         hosts: args.hosts.clone(),
         limit: args.limit.clone(),
+        break_lock: args.break_lock.clone(),
         log_dir: args.log_dir.clone(),
         key: args.key.clone(),
         operator: args.operator.clone(),

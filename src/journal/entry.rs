@@ -177,6 +177,24 @@ impl Body {
     }
 }
 
+/// The release lock a production run holds (`[runbook] lock`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseLockRef {
+    pub name: String,
+    /// Present when `--break-lock` took it from an unfinished run whose engine was gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broken: Option<BrokenLock>,
+}
+
+/// A release lock taken from an unfinished run, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokenLock {
+    pub run_id: String,
+    pub reason: String,
+}
+
 /// A file the runbook includes, as the run folder keeps it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -245,6 +263,9 @@ pub struct HeaderBody {
     /// Every file the runbook includes, copied into the run folder; verify checks each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub includes: Vec<IncludeRef>,
+    /// The release lock a production run holds; drills and dry runs take none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_lock: Option<ReleaseLockRef>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -29,6 +29,7 @@ pub(crate) struct RunFacts<'a> {
     pub hosts: &'a crate::runbook::rolling::HostPlan,
     /// The included files, as the run folder keeps them.
     pub includes: Vec<super::entry::IncludeRef>,
+    pub release_lock: Option<super::entry::ReleaseLockRef>,
 }
 
 pub(crate) fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {
@@ -84,6 +85,7 @@ pub(crate) fn build_header(
         time_scale: input.time_scale,
         hosts: input.hosts.clone(),
         includes: input.includes.clone(),
+        release_lock: input.release_lock.clone(),
         ssh_command: if input.hosts.is_empty() {
             Vec::new()
         } else {

@@ -35,6 +35,7 @@ pub(crate) fn drill_journal(dir: &Path) -> JournalFile {
             time_scale: None,
             hosts: &Default::default(),
             includes: Vec::new(),
+            release_lock: None,
         },
         &operator,
         session.public_base64(),

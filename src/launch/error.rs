@@ -58,6 +58,8 @@ pub enum LaunchError {
     #[error(transparent)]
     Hosts(#[from] super::hosts::HostsError),
     #[error(transparent)]
+    ReleaseLock(#[from] super::release_lock::ReleaseLockError),
+    #[error(transparent)]
     Key(#[from] KeyError),
     #[error(transparent)]
     Variables(#[from] VariableProblems),

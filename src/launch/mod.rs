@@ -10,6 +10,7 @@ pub(crate) mod interactive;
 pub(crate) mod interrupted;
 pub mod prepare;
 pub mod process_setup;
+pub(crate) mod release_lock;
 pub(crate) mod request;
 pub(crate) mod resume;
 pub(crate) mod run_folder;

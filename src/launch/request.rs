@@ -23,6 +23,8 @@ pub struct StartRequest {
     pub hosts: Vec<(String, Vec<String>)>,
     /// `--limit HOST,…`: only these hosts, in every group.
     pub limit: Vec<String>,
+    /// `--break-lock REASON`: take the release lock from an unfinished run whose engine is gone.
+    pub break_lock: Option<String>,
     pub log_dir: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub operator: Option<String>,

@@ -7,12 +7,14 @@ use std::path::Path;
 
 use super::error::LaunchError;
 use super::prepare::Prepared;
+use super::release_lock::acquire;
 use super::request::StartRequest;
 use super::run_folder::RunFolder;
 use super::variables::{Builtins, resolve_variables};
 use crate::engine::context::RunSettings;
 use crate::engine::events::Mode;
 use crate::engine::run::RunPlan;
+use crate::journal::entry::ReleaseLockRef;
 use crate::journal::file::JournalFile;
 use crate::journal::header::RunFacts;
 use crate::runbook::model::Runbook;
@@ -40,7 +42,22 @@ pub fn start(
         principal,
         log_dir,
     } = prepared;
-    let plan = plan_run(request, runbook, &bytes, &included, mode, &log_dir, typed)?;
+    // Variables first: a typo leaves nothing behind, not even a lock folder.
+    let scope = resolve_run_variables(request, &runbook, typed)?;
+    // A production run holds its release's lock from before its folder exists.
+    let lock = match mode {
+        Mode::Production => Some(acquire(
+            &log_dir,
+            &runbook.lock,
+            request.break_lock.as_deref(),
+        )?),
+        Mode::Drill | Mode::DryRun => None,
+    };
+    let release_lock = lock.as_ref().map(|lock| ReleaseLockRef {
+        name: runbook.lock.clone(),
+        broken: lock.broken.clone(),
+    });
+    let plan = plan_with_scope(request, runbook, scope, &bytes, &included, mode, &log_dir)?;
     let plan = RunPlan { hosts, ..plan };
     let journal = JournalFile::start(
         &plan.run_dir,
@@ -54,9 +71,13 @@ pub fn start(
             time_scale: (plan.settings.time_scale != 1.0).then_some(plan.settings.time_scale),
             hosts: &plan.hosts,
             includes: super::run_folder::include_refs(&included),
+            release_lock,
         },
         operator,
     )?;
+    if let Some(lock) = lock {
+        lock.record(&plan.run_id, &plan.run_dir, &principal)?;
+    }
     Ok(Launched { plan, journal })
 }
 
@@ -71,8 +92,31 @@ pub fn plan_run(
     log_dir: &Path,
     typed: &[(String, String)],
 ) -> Result<RunPlan, LaunchError> {
+    let scope = resolve_run_variables(request, &runbook, typed)?;
+    plan_with_scope(request, runbook, scope, bytes, included, mode, log_dir)
+}
+
+/// The variables of a new run: `--var`, what was typed at the start screen, the environment,
+/// the defaults.
+fn resolve_run_variables(
+    request: &StartRequest,
+    runbook: &Runbook,
+    typed: &[(String, String)],
+) -> Result<crate::runbook::template::Scope, LaunchError> {
     let env = |name: &str| std::env::var(name).ok();
-    let mut scope = resolve_variables(&runbook, &request.vars, typed, &env)?;
+    Ok(resolve_variables(runbook, &request.vars, typed, &env)?)
+}
+
+/// Creates the run folder for variables already resolved.
+fn plan_with_scope(
+    request: &StartRequest,
+    runbook: Runbook,
+    mut scope: crate::runbook::template::Scope,
+    bytes: &[u8],
+    included: &[crate::runbook::include::IncludedFile],
+    mode: Mode,
+    log_dir: &Path,
+) -> Result<RunPlan, LaunchError> {
     let folder = RunFolder::create(log_dir, &runbook.name.value, bytes, included)?;
     Builtins::of_run(&folder.run_id, &folder.dir, &folder.started).add_to(&mut scope);
     Ok(RunPlan {

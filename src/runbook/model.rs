@@ -27,6 +27,8 @@ pub struct Runbook {
     pub rollback: Vec<Step>,
     /// `[hosts]`: groups of host names as OpenSSH knows them.
     pub hosts: Vec<HostGroup>,
+    /// The release lock its production runs hold (`[runbook] lock`, default its name).
+    pub lock: String,
     /// How OpenSSH is called (`[runbook] ssh_command`), `["ssh"]` unless the runbook says.
     pub ssh_command: Vec<String>,
     /// Values of included blocks' parameters, by the name their placeholders now use

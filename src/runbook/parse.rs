@@ -90,6 +90,10 @@ pub(crate) fn parse_document(
         .string("description")
         .map_or_else(String::new, |d| d.value);
     let ssh_command = parse_ssh_command(&mut meta_fields);
+    let lock = meta_fields.string("lock");
+    if let Some(lock) = &lock {
+        check_id(meta_fields.diags, lock, "release lock");
+    }
     meta_fields.finish();
 
     if phases.is_none_or(|items| items.is_empty()) {
@@ -110,7 +114,9 @@ pub(crate) fn parse_document(
     let hosts = hosts.map_or_else(Vec::new, |(table, _)| parse_host_groups(table, diags));
 
     let name = name?;
+    let lock = lock.map_or_else(|| name.value.clone(), |l| l.value);
     Some(Runbook {
+        lock,
         title: title.map_or_else(|| name.value.clone(), |t| t.value),
         name,
         environment: environment.map(|e| e.value),

@@ -200,11 +200,12 @@ pub(crate) fn runbook(dir: &Path, text: &str) -> PathBuf {
     path
 }
 
-/// The single run folder created under `log_dir`.
+/// The single run folder created under `log_dir` (beside `.locks/`, the release locks).
 pub(crate) fn run_dir(log_dir: &Path) -> PathBuf {
     let runbook_dirs: Vec<_> = std::fs::read_dir(log_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|path| !path.file_name().unwrap().to_string_lossy().starts_with('.'))
         .collect();
     assert_eq!(runbook_dirs.len(), 1);
     let runs: Vec<_> = std::fs::read_dir(&runbook_dirs[0])
