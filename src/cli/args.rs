@@ -42,6 +42,12 @@ cutover resume RUN --mark-done migrate='migration applied, see ticket OPS-12'")]
 cutover check runbooks/*.toml\n  \
 cutover check --format json runbooks/drill.toml | jq '.files[].diagnostics'")]
     Check(CheckArgs),
+    /// List the runs under the log dir that are live, suspended or interrupted, and how to
+    /// continue each (read from their journals, not verified: `verify` says what to trust).
+    #[command(
+        after_help = "Examples:\n  cutover ls\n  cutover ls --all --format json | jq '.runs[] | select(.state == \"interrupted\")'"
+    )]
+    Ls(LsArgs),
     /// Verify a journal: signatures, hash chain, checkpoints and output files.
     #[command(after_help = "Examples:\n  \
 cutover verify RUN/journal.log\n  \
@@ -185,6 +191,19 @@ pub struct CheckArgs {
     /// One or more runbook files.
     #[arg(required = true)]
     pub runbooks: Vec<PathBuf>,
+    /// `text` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LsArgs {
+    /// Where run folders are (default $CUTOVER_LOG_DIR, else $XDG_STATE_HOME/cutover/runs).
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+    /// Finished runs too.
+    #[arg(long)]
+    pub all: bool,
     /// `text` for people, `json` for tools.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,

@@ -2,6 +2,7 @@
 
 use super::args::{Cli, Command};
 use super::check::check;
+use super::ls::ls;
 use super::report::report;
 use super::resume::resume;
 use super::review::review;
@@ -16,6 +17,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Run(args) => run(&args),
         Command::Resume(args) => resume(&args),
         Command::Verify(args) => verify(&args),
+        Command::Ls(args) => ls(&args),
         Command::Review(args) => review(&args),
         Command::Report(args) => report(&args),
         Command::Sandbox(args) => sandbox(&args),

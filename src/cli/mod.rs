@@ -4,6 +4,7 @@
 pub mod args;
 pub(crate) mod check;
 pub mod dispatch;
+pub(crate) mod ls;
 pub(crate) mod report;
 pub(crate) mod resume;
 pub(crate) mod review;

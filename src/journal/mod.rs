@@ -11,6 +11,8 @@ pub(crate) mod identity;
 pub(crate) mod inline_writer;
 pub mod keys;
 pub(crate) mod line;
+pub(crate) mod listing;
+pub(crate) mod listing_output;
 pub(crate) mod open;
 pub(crate) mod output_sync;
 pub(crate) mod replay;

@@ -75,6 +75,16 @@ pub(crate) fn lock_exclusive(file: &File, journal_path: &Path) -> Result<(), Loc
     })
 }
 
+/// An engine holds this journal now: a shared lock on it cannot be had. (The shared lock, when
+/// it can, is let go at once.)
+pub(crate) fn engine_holds(journal: &Path) -> bool {
+    let Ok(file) = File::open(journal) else {
+        return false;
+    };
+    // SAFETY: flock on a valid, open file descriptor; released when `file` is dropped.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) != 0 }
+}
+
 /// The holder last recorded in a run folder, if its file reads.
 pub(crate) fn read_holder(run_dir: &Path) -> Option<Holder> {
     let bytes = std::fs::read(run_dir.join(HOLDER_FILE)).ok()?;

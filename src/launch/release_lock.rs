@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::journal::entry::{BrokenLock, EntryKind};
 use crate::journal::identity::{hostname, timestamp};
+use crate::journal::run_lock::engine_holds;
 
 /// Who holds a release lock, as its file says.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,14 +169,9 @@ impl ReleaseLock {
 /// with a footer) or is not there any more.
 fn holder_state(run_dir: &Path) -> Option<HolderState> {
     let journal = run_dir.join("journal.log");
-    let file = File::open(&journal).ok()?;
-    // SAFETY: flock on a valid, open file descriptor, released at once.
-    let busy = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) } != 0;
-    if busy {
+    if engine_holds(&journal) {
         return Some(HolderState::Live);
     }
-    // SAFETY: as above.
-    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
     let text = std::fs::read_to_string(&journal).ok()?;
     let ended = text
         .lines()

@@ -1,0 +1,124 @@
+//! `cutover ls`: the runs under a log dir and what each is doing now — live (an engine holds
+//! its journal), suspended, interrupted (no engine, no footer), or finished — with the step it
+//! is at and the command that continues it. A listing reads the journals without verifying
+//! them: it says where to look; `cutover verify` says what can be trusted.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::entry::{Body, Entry};
+use super::run_lock::{Holder, engine_holds, read_holder};
+
+/// One run as `cutover ls` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct ListedRun {
+    pub run_id: String,
+    pub runbook: String,
+    pub run_dir: PathBuf,
+    /// `production`, `drill`, `dry-run`.
+    pub mode: String,
+    pub operator: String,
+    /// When it started (its header's time).
+    pub started: String,
+    /// `live`, `suspended`, `interrupted` or `finished`.
+    pub state: &'static str,
+    /// The step running or next (suspended), when there is one.
+    pub step: Option<String>,
+    /// The time of the journal's last entry: what it has been doing since.
+    pub since: String,
+    /// Why it was suspended; how it finished.
+    pub detail: Option<String>,
+    /// The process that runs it, when it is live.
+    pub engine: Option<Holder>,
+    /// The command that continues it, when one does.
+    pub continue_with: Option<String>,
+}
+
+/// Every run under `log_dir`, oldest first, finished ones only if `all`.
+pub(crate) fn list_runs(log_dir: &Path, all: bool) -> Vec<ListedRun> {
+    let mut runs = Vec::new();
+    for runbook_dir in sorted_dirs(log_dir) {
+        for run_dir in sorted_dirs(&runbook_dir) {
+            if let Some(run) = listed(&run_dir)
+                && (all || run.state != "finished")
+            {
+                runs.push(run);
+            }
+        }
+    }
+    runs.sort_by(|a, b| a.started.cmp(&b.started));
+    runs
+}
+
+/// The folders of `dir`, by name, leaving out `.locks` and the like.
+fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+fn listed(run_dir: &Path) -> Option<ListedRun> {
+    let journal = run_dir.join("journal.log");
+    let text = std::fs::read_to_string(&journal).ok()?;
+    let entries: Vec<Entry> = text
+        .lines()
+        .filter_map(|line| Entry::parse(line.split('\t').next()?).ok())
+        .collect();
+    let Body::Header(header) = &entries.first()?.body else {
+        return None;
+    };
+    let live = engine_holds(&journal);
+    let mut step = None;
+    let mut detail = None;
+    let mut state = if live { "live" } else { "interrupted" };
+    for entry in &entries {
+        match &entry.body {
+            Body::StepStart(start) => step = Some(start.step.clone()),
+            Body::StepResult(result) if result.stage.is_none() => step = None,
+            Body::Suspend(suspend) if !live => {
+                state = "suspended";
+                step = suspend.next_step.clone();
+                detail = Some(suspend.reason.clone());
+            }
+            Body::Resume(_) => {
+                state = if live { "live" } else { "interrupted" };
+                detail = None;
+            }
+            Body::Footer(footer) => {
+                state = "finished";
+                step = None;
+                detail = Some(footer.status.to_string());
+            }
+            _ => {}
+        }
+    }
+    let run_dir = std::path::absolute(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
+    let continue_with = match state {
+        "suspended" | "interrupted" => Some(format!("cutover resume {}", run_dir.display())),
+        _ => None,
+    };
+    Some(ListedRun {
+        run_id: header.run_id.clone(),
+        runbook: header.runbook.name.clone(),
+        mode: header.mode.as_str().to_string(),
+        operator: header.operator.principal.clone(),
+        started: entries[0].ts.clone(),
+        state,
+        step,
+        since: entries.last().map(|e| e.ts.clone()).unwrap_or_default(),
+        detail,
+        engine: live.then(|| read_holder(&run_dir)).flatten(),
+        continue_with,
+        run_dir,
+    })
+}
