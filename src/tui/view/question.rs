@@ -10,7 +10,21 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::theme::Theme;
 use crate::engine::events::Prompt;
 use crate::runbook::kinds::manual::NotesPolicy;
+use crate::runbook::model::StepKind;
 use crate::tui::state::{App, Question};
+
+/// What Enter starts, said for the step's kind: not every step has a command to run.
+fn what_enter_does(kind: Option<StepKind>) -> &'static str {
+    match kind {
+        Some(StepKind::Http) => "send the request shown above",
+        Some(StepKind::Env) => "check the environment as shown above",
+        Some(StepKind::Wait) => "start the wait shown above",
+        Some(StepKind::Window) => "mark the maintenance window as shown above",
+        Some(StepKind::Progressive) => "start the rollout shown above",
+        Some(StepKind::Service) => "start the service shown above",
+        _ => "run the command shown above",
+    }
+}
 
 /// Rows the question needs at `width` columns, its lines wrapped (for the layout).
 pub(crate) fn height(app: &App, width: u16, theme: Theme) -> u16 {
@@ -18,7 +32,7 @@ pub(crate) fn height(app: &App, width: u16, theme: Theme) -> u16 {
         return 0;
     };
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    let (_, mut lines) = body(question, theme);
+    let (_, mut lines) = body(app, question, theme);
     if let Some(problem) = &question.problem {
         lines.push(Line::from(problem.clone()));
     }
@@ -37,7 +51,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let Some(question) = &app.question else {
         return;
     };
-    let (title, mut lines) = body(question, theme);
+    let (title, mut lines) = body(app, question, theme);
     if let Some(problem) = &question.problem {
         lines.push(Line::from(Span::styled(problem.clone(), theme.problem())));
     }
@@ -102,12 +116,18 @@ pub(crate) fn render_entry(
     frame.render_widget(&area_widget, area);
 }
 
-fn body(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
+fn body(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
     match &question.prompt {
-        Prompt::Run { step, .. } => (
-            format!(" Run {step}? "),
-            vec![Line::from("Press Enter to run the command shown above.")],
-        ),
+        Prompt::Run { step, .. } => {
+            let kind = app.row_index(step).map(|index| app.rows[index].info.kind);
+            (
+                format!(" Run {step}? "),
+                vec![Line::from(format!(
+                    "Press Enter to {}.",
+                    what_enter_does(kind)
+                ))],
+            )
+        }
         Prompt::Input {
             step,
             variable,

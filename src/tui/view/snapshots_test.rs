@@ -193,6 +193,28 @@ fn input_asked() -> App {
     app
 }
 
+/// Waiting for Enter before an http check: the prompt says what Enter does for that kind.
+fn about_to_check() -> App {
+    let mut info = info();
+    info.steps.insert(
+        1,
+        crate::tui::state::StepInfo {
+            id: "health".into(),
+            title: "Step health".into(),
+            phase: "main".into(),
+            kind: crate::runbook::model::StepKind::Http,
+            description: String::new(),
+            rollback: false,
+        },
+    );
+    let mut app = App::new(info, false, false);
+    app.apply(&Event::Waiting(Prompt::Run {
+        step: "health".into(),
+        command: "GET http://127.0.0.1:8080/api/health → 200".into(),
+    }));
+    app
+}
+
 /// A step on three hosts: one passed, one failed, one still running; each line says whose.
 fn on_hosts() -> App {
     let mut app = App::new(info(), false, false);
@@ -248,6 +270,7 @@ screens! {
     run_finished => finished(),
     input_with_a_step_not_applicable => input_asked(),
     a_step_on_hosts => on_hosts(),
+    about_to_send_a_request => about_to_check(),
 }
 
 #[test]
