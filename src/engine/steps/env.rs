@@ -17,13 +17,27 @@ pub(crate) fn shown(step: &EnvStep, ctx: &StepContext<'_>) -> Result<String, Ren
         ),
         None => "process environment".to_string(),
     };
-    Ok(format!(
-        "check {source}: require {} · forbid {} · min_length {} · matches {}",
-        step.require.len(),
-        step.forbid.len(),
-        step.min_length.len(),
-        step.matches.len()
-    ))
+    let names = |items: &mut dyn Iterator<Item = &str>| items.collect::<Vec<_>>().join(", ");
+    let mut rules = Vec::new();
+    if !step.require.is_empty() {
+        rules.push(format!(
+            "set: {}",
+            names(&mut step.require.iter().map(|n| n.value.as_str()))
+        ));
+    }
+    if !step.forbid.is_empty() {
+        rules.push(format!(
+            "unset: {}",
+            names(&mut step.forbid.iter().map(|n| n.value.as_str()))
+        ));
+    }
+    for (name, min) in &step.min_length {
+        rules.push(format!("{} at least {min} characters", name.value));
+    }
+    for (name, regex) in &step.matches {
+        rules.push(format!("{} matches `{}`", name.value, regex.value.as_str()));
+    }
+    Ok(format!("check {source} · {}", rules.join(" · ")))
 }
 
 pub(crate) async fn execute(
@@ -59,17 +73,30 @@ pub(crate) async fn execute(
 /// Checks every rule; the message lists every failure, by name only.
 pub(crate) fn judge(step: &EnvStep, variables: &HashMap<String, String>) -> StepOutcome {
     let mut problems = Vec::new();
+    // The names whose every rule held, in the order the runbook gives them.
+    let mut passed: Vec<&str> = Vec::new();
     for name in &step.require {
-        if variables.get(&name.value).is_none_or(|v| v.is_empty()) {
+        let ok = variables.get(&name.value).is_some_and(|v| !v.is_empty());
+        held(&mut passed, &name.value, ok);
+        if !ok {
             problems.push(format!("{} is not set", name.value));
         }
     }
     for name in &step.forbid {
-        if variables.contains_key(&name.value) {
+        let ok = !variables.contains_key(&name.value);
+        held(&mut passed, &name.value, ok);
+        if !ok {
             problems.push(format!("{} is set and must not be", name.value));
         }
     }
     for (name, min) in &step.min_length {
+        held(
+            &mut passed,
+            &name.value,
+            variables
+                .get(&name.value)
+                .is_some_and(|value| value.chars().count() >= *min),
+        );
         match variables.get(&name.value) {
             Some(value) if value.chars().count() >= *min => {}
             Some(value) => problems.push(format!(
@@ -84,6 +111,13 @@ pub(crate) fn judge(step: &EnvStep, variables: &HashMap<String, String>) -> Step
         }
     }
     for (name, regex) in &step.matches {
+        held(
+            &mut passed,
+            &name.value,
+            variables
+                .get(&name.value)
+                .is_some_and(|value| regex.value.is_match(value)),
+        );
         match variables.get(&name.value) {
             Some(value) if regex.value.is_match(value) => {}
             Some(_) => problems.push(format!(
@@ -100,9 +134,70 @@ pub(crate) fn judge(step: &EnvStep, variables: &HashMap<String, String>) -> Step
     }
     let checked =
         step.require.len() + step.forbid.len() + step.min_length.len() + step.matches.len();
+    // A name that failed one rule is not among those that passed, even if another held.
+    let failed: Vec<&str> = problems
+        .iter()
+        .filter_map(|problem| problem.split(' ').next())
+        .collect();
+    passed.retain(|name| !failed.contains(name));
     if problems.is_empty() {
-        StepOutcome::pass(format!("{checked} checks passed"))
-    } else {
+        StepOutcome::pass(format!("{checked} checks passed: {}", passed.join(", ")))
+    } else if passed.is_empty() {
         StepOutcome::fail(problems.join("; "))
+    } else {
+        StepOutcome::fail(format!(
+            "{}; passed: {}",
+            problems.join("; "),
+            passed.join(", ")
+        ))
+    }
+}
+
+/// Notes `name` among those that passed when its rule held.
+fn held<'a>(passed: &mut Vec<&'a str>, name: &'a str, ok: bool) {
+    if ok && !passed.contains(&name) {
+        passed.push(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::source::Located;
+
+    fn name(text: &str) -> Located<String> {
+        Located::new(text.to_string(), 0..0)
+    }
+
+    #[test]
+    fn the_result_names_what_passed_and_what_did_not() {
+        let step = EnvStep {
+            require: vec![name("DATABASE_URL"), name("JWT_SECRET")],
+            forbid: vec![name("SKIP_AUTH")],
+            min_length: vec![(name("JWT_SECRET"), 32)],
+            matches: Vec::new(),
+            env_file: None,
+        };
+        let mut variables = HashMap::from([
+            ("DATABASE_URL".to_string(), "postgres://db".to_string()),
+            ("JWT_SECRET".to_string(), "short".to_string()),
+        ]);
+        let failed = judge(&step, &variables);
+        assert!(!failed.passed);
+        assert_eq!(
+            failed.message,
+            "JWT_SECRET is 5 characters, needs at least 32; passed: DATABASE_URL, SKIP_AUTH"
+        );
+        variables.insert("JWT_SECRET".into(), "x".repeat(32));
+        let passed = judge(&step, &variables);
+        assert!(passed.passed);
+        assert_eq!(
+            passed.message,
+            "4 checks passed: DATABASE_URL, JWT_SECRET, SKIP_AUTH"
+        );
+        assert!(
+            !passed.message.contains(&"x".repeat(32)),
+            "values are never shown"
+        );
     }
 }
