@@ -136,14 +136,49 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     } else {
         frame.render_widget(Paragraph::new(top).wrap(Wrap { trim: false }), top_area);
     }
-    render_output(frame, output_area, app, &row.info.id, theme);
+    // Until this step starts, the step that ended before it keeps its output in view: a step
+    // that passes does not take what it printed away with it while the next waits for Enter.
+    let not_started = matches!(row.state, StepState::Pending | StepState::Waiting);
+    let shown_output = match app.outputs.get(&row.info.id) {
+        Some(output) if !output.is_empty() => OutputOf::Own(&row.info.id),
+        _ if !not_started => OutputOf::Own(&row.info.id),
+        _ => match previous_with_output(app) {
+            Some(previous) => OutputOf::Previous(previous),
+            None => OutputOf::Own(&row.info.id),
+        },
+    };
+    render_output(frame, output_area, app, shown_output, theme);
     frame.render_widget(
         Paragraph::new(bottom).wrap(Wrap { trim: false }),
         bottom_area,
     );
 }
 
-fn render_output(frame: &mut Frame, area: Rect, app: &App, step: &str, theme: Theme) {
+/// Whose output the output pane shows.
+enum OutputOf<'a> {
+    Own(&'a str),
+    /// The step that ended just before the selected one, which has none yet.
+    Previous(&'a str),
+}
+
+/// The last step before the selected one that ended (steps not reached or not applicable
+/// passed over), when it printed something.
+fn previous_with_output(app: &App) -> Option<&str> {
+    let previous = app.rows[..app.selected.min(app.rows.len())]
+        .iter()
+        .rev()
+        .find(|row| matches!(row.state, StepState::Done(_)))?;
+    let printed = app
+        .outputs
+        .get(&previous.info.id)
+        .is_some_and(|output| !output.is_empty());
+    printed.then_some(previous.info.id.as_str())
+}
+
+fn render_output(frame: &mut Frame, area: Rect, app: &App, shown: OutputOf<'_>, theme: Theme) {
+    let step = match shown {
+        OutputOf::Own(step) | OutputOf::Previous(step) => step,
+    };
     let inner_height = area.height.saturating_sub(1) as usize;
     let (lines, total) = match app.outputs.get(step) {
         Some(buffer) => {
@@ -153,10 +188,14 @@ fn render_output(frame: &mut Frame, area: Rect, app: &App, step: &str, theme: Th
         }
         None => (Vec::new(), (0, 0)),
     };
+    let whose = match shown {
+        OutputOf::Own(_) => String::new(),
+        OutputOf::Previous(step) => format!(" of {step}, which ended"),
+    };
     let title = match total {
         (0, _) => " output ".to_string(),
-        (count, 0) => format!(" output ({count} lines) "),
-        (count, up) => format!(" output ({count} lines, {up} up — End follows) "),
+        (count, 0) => format!(" output{whose} ({count} lines) "),
+        (count, up) => format!(" output{whose} ({count} lines, {up} up — End follows) "),
     };
     let block = Block::default()
         .borders(Borders::TOP)

@@ -193,6 +193,17 @@ fn input_asked() -> App {
     app
 }
 
+/// The step before passed and the next waits for Enter: what the first printed stays in view.
+fn after_a_step_passed() -> App {
+    let mut app = running();
+    app.apply(&result("backup", StepStatus::Passed, "exit 0"));
+    app.apply(&Event::Waiting(Prompt::Run {
+        step: "migrate".into(),
+        command: "npx prisma migrate deploy".into(),
+    }));
+    app
+}
+
 /// Waiting for Enter before an http check: the prompt says what Enter does for that kind.
 fn about_to_check() -> App {
     let mut info = info();
@@ -271,6 +282,7 @@ screens! {
     input_with_a_step_not_applicable => input_asked(),
     a_step_on_hosts => on_hosts(),
     about_to_send_a_request => about_to_check(),
+    the_output_of_a_step_that_passed_stays_in_view => after_a_step_passed(),
 }
 
 #[test]
