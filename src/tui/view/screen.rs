@@ -22,7 +22,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, now: Instant) {
     ])
     .areas(frame.area());
     header::render(frame, header_area, app, now, theme);
-    let list_width = (body.width / 3).clamp(22, 40);
+    let list_width = list_width(app, body.width);
     let [list_area, right] =
         Layout::horizontal([Constraint::Length(list_width), Constraint::Min(30)]).areas(body);
     steps::render(frame, list_area, app, theme);
@@ -42,4 +42,27 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, now: Instant) {
     if app.ascii {
         super::ascii::asciify(frame.buffer_mut());
     }
+}
+
+/// The step list's width: a third of the screen (22 to 40 columns), wider — up to half the
+/// screen, never leaving the detail under 30 columns — when titles need it and no step is
+/// running, so that titles can be read whole while nothing prints.
+fn list_width(app: &App, width: u16) -> u16 {
+    let third = (width / 3).clamp(22, 40);
+    let running = app
+        .rows
+        .iter()
+        .any(|row| row.state == crate::tui::state::StepState::Running);
+    if running {
+        return third;
+    }
+    // A row is its marker and glyph (3 columns), its title, and the border.
+    let longest = app
+        .rows
+        .iter()
+        .map(|row| row.info.title.chars().count() as u16 + 4)
+        .max()
+        .unwrap_or(0);
+    let widest = (width / 2).min(width.saturating_sub(30));
+    longest.clamp(third, widest.max(third))
 }

@@ -193,6 +193,19 @@ fn input_asked() -> App {
     app
 }
 
+/// Long titles while nothing runs: the list widens to show them whole.
+fn long_titles() -> App {
+    let mut info = info();
+    info.steps[0].title = "Démarrer la sandbox locale sur le port 8080".into();
+    info.steps[1].title = "Annoncer la fenêtre de maintenance dans #release".into();
+    let mut app = App::new(info, false, false);
+    app.apply(&Event::Waiting(Prompt::Run {
+        step: "backup".into(),
+        command: "cutover sandbox --listen 127.0.0.1:8080".into(),
+    }));
+    app
+}
+
 /// The step before passed and the next waits for Enter: what the first printed stays in view.
 fn after_a_step_passed() -> App {
     let mut app = running();
@@ -283,6 +296,7 @@ screens! {
     a_step_on_hosts => on_hosts(),
     about_to_send_a_request => about_to_check(),
     the_output_of_a_step_that_passed_stays_in_view => after_a_step_passed(),
+    long_titles_widen_the_list_while_nothing_runs => long_titles(),
 }
 
 #[test]
