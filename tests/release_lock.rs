@@ -49,6 +49,28 @@ fn run(dir: &Path, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// A production run of `path` in the background, its step sleeping `sleep` seconds.
+fn spawn_release(dir: &Path, path: &Path, sleep: &str) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .env("SLEEP", sleep)
+        .env_remove("SSH_AUTH_SOCK")
+        .arg("run")
+        .arg(path)
+        .args([
+            "--headless",
+            "--auto",
+            "--environment",
+            "production",
+            "--key",
+        ])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.join("runs"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -111,24 +133,7 @@ fn a_suspended_release_holds_its_lock_until_it_is_resumed_or_the_lock_is_broken(
 fn the_lock_of_a_live_run_cannot_be_broken() {
     let dir = tempfile::tempdir().unwrap();
     let path = support::runbook(dir.path(), RUNBOOK);
-    let mut live = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .env("SLEEP", "30")
-        .env_remove("SSH_AUTH_SOCK")
-        .arg("run")
-        .arg(&path)
-        .args([
-            "--headless",
-            "--auto",
-            "--environment",
-            "production",
-            "--key",
-        ])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.path().join("runs"))
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut live = spawn_release(dir.path(), &path, "30");
     wait_until("the first run holds the lock", || {
         std::fs::read_to_string(dir.path().join("runs/.locks/release.lock"))
             .is_ok_and(|text| text.contains("run_id"))
@@ -152,26 +157,10 @@ fn two_releases_started_at_once_never_both_run() {
     for trial in 0..10 {
         let dir = tempfile::tempdir().unwrap();
         let path = support::runbook(dir.path(), RUNBOOK);
-        let start = || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
-                .env_remove("SSH_AUTH_SOCK")
-                .arg("run")
-                .arg(&path)
-                .args([
-                    "--headless",
-                    "--auto",
-                    "--environment",
-                    "production",
-                    "--key",
-                ])
-                .arg(key_file())
-                .arg("--log-dir")
-                .arg(dir.path().join("runs"))
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap()
-        };
-        let (mut a, mut b) = (start(), start());
+        let (mut a, mut b) = (
+            spawn_release(dir.path(), &path, "0"),
+            spawn_release(dir.path(), &path, "0"),
+        );
         let codes = [a.wait().unwrap().code(), b.wait().unwrap().code()];
         let mut sorted = codes;
         sorted.sort();
