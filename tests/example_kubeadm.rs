@@ -9,7 +9,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use support::sshd::{Sshd, sshd_or_skip};
-use support::{cutover, executable, key_file, run_dir, verify};
+use support::{example_drill, executable, run_dir, verify};
 
 /// The folder of stand-ins, first on PATH (locally, and on the nodes through `node_path`).
 /// `ssh` among them calls the real one with the test server's config.
@@ -67,26 +67,13 @@ exit 0
 
 fn drill(dir: &Path, sshd: &Sshd, extra: &[&str]) -> (std::process::Output, PathBuf) {
     let bin = stand_ins(dir, sshd);
-    let runbook =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks/examples/kubeadm-upgrade.toml");
-    let node_path = format!("{}:/usr/bin:/bin", bin.display());
-    let output = cutover()
-        .env(
-            "PATH",
-            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
-        )
-        .args(["run", "--drill", "--headless", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.join("runs"))
-        .arg(&runbook)
+    let output = example_drill("kubeadm-upgrade.toml", dir, &bin)
         .args([
             "--hosts",
             "control_plane=node-1",
             "--hosts",
             "workers=node-2,node-3,node-4",
         ])
-        .args(["--var", &format!("node_path={node_path}")])
         .args(["--confirm", "backup-confirmed", "--confirm", "apply"])
         .args(["--time-scale", "0.001"])
         .args(extra)

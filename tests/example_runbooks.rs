@@ -8,7 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use support::sshd::{Sshd, sshd_or_skip};
-use support::{cutover, key_file, run_dir, verify};
+use support::{cutover, example_drill, run_dir, verify};
 
 /// Stand-ins for `patronictl` and `consul` that keep the replica's state in `state/`: the
 /// replica catches up by itself when `state/recovers` exists, or two checks after a reinit.
@@ -61,25 +61,10 @@ esac
 fn drill(dir: &Path, extra: &[&str]) -> Option<(std::process::Output, PathBuf)> {
     let sshd = sshd_or_skip(1)?;
     let bin = stand_ins(dir, &sshd);
-    let runbook =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks/examples/unhealthy-replica.toml");
-    let output = cutover()
-        .env(
-            "PATH",
-            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
-        )
-        .args(["run", "--drill", "--headless", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.join("runs"))
-        .arg(&runbook)
+    let output = example_drill("unhealthy-replica.toml", dir, &bin)
         // Ten minutes of lag polling and three hours of waiting take a fraction of a second.
         .args(["--time-scale", "0.0002", "--input", "member=pg-replica-2"])
         .args(["--hosts", "patroni=node-1"])
-        .args([
-            "--var",
-            &format!("node_path={}:/usr/bin:/bin", bin.display()),
-        ])
         .args(extra)
         .output()
         .unwrap();

@@ -40,18 +40,13 @@ fn ls(logs: &Path, extra: &[&str]) -> String {
 }
 
 fn spawn_run(dir: &Path, sleep: &str) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .env("SLEEP", sleep)
-        .env_remove("SSH_AUTH_SOCK")
-        .arg("run")
-        .arg(support::runbook(dir, RUNBOOK))
-        .args(["--headless", "--auto", "--drill", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.join("runs"))
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
+    let runbook = support::runbook(dir, RUNBOOK);
+    support::spawn_headless(
+        &runbook,
+        &dir.join("runs"),
+        &["--drill"],
+        &[("SLEEP", sleep)],
+    )
 }
 
 #[test]

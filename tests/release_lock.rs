@@ -51,24 +51,12 @@ fn run(dir: &Path, extra: &[&str]) -> std::process::Output {
 
 /// A production run of `path` in the background, its step sleeping `sleep` seconds.
 fn spawn_release(dir: &Path, path: &Path, sleep: &str) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .env("SLEEP", sleep)
-        .env_remove("SSH_AUTH_SOCK")
-        .arg("run")
-        .arg(path)
-        .args([
-            "--headless",
-            "--auto",
-            "--environment",
-            "production",
-            "--key",
-        ])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.join("runs"))
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
+    support::spawn_headless(
+        path,
+        &dir.join("runs"),
+        &["--environment", "production"],
+        &[("SLEEP", sleep)],
+    )
 }
 
 fn stderr(output: &std::process::Output) -> String {

@@ -10,6 +10,30 @@ use serde::Serialize;
 use super::entry::{Body, Entry};
 use super::run_lock::{Holder, engine_holds, read_holder};
 
+/// What a run is doing now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum RunState {
+    /// An engine holds its journal.
+    Live,
+    /// It stopped waiting for an operator; `cutover resume` continues it.
+    Suspended,
+    /// No engine and no footer: its process died.
+    Interrupted,
+    Finished,
+}
+
+impl RunState {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Suspended => "suspended",
+            Self::Interrupted => "interrupted",
+            Self::Finished => "finished",
+        }
+    }
+}
+
 /// One run as `cutover ls` shows it.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct ListedRun {
@@ -21,8 +45,7 @@ pub(crate) struct ListedRun {
     pub operator: String,
     /// When it started (its header's time).
     pub started: String,
-    /// `live`, `suspended`, `interrupted` or `finished`.
-    pub state: &'static str,
+    pub state: RunState,
     /// The step running or next (suspended), when there is one.
     pub step: Option<String>,
     /// The time of the journal's last entry: what it has been doing since.
@@ -41,7 +64,7 @@ pub(crate) fn list_runs(log_dir: &Path, all: bool) -> Vec<ListedRun> {
     for runbook_dir in sorted_dirs(log_dir) {
         for run_dir in sorted_dirs(&runbook_dir) {
             if let Some(run) = listed(&run_dir)
-                && (all || run.state != "finished")
+                && (all || run.state != RunState::Finished)
             {
                 runs.push(run);
             }
@@ -80,22 +103,27 @@ fn listed(run_dir: &Path) -> Option<ListedRun> {
     let live = engine_holds(&journal);
     let mut step = None;
     let mut detail = None;
-    let mut state = if live { "live" } else { "interrupted" };
+    let running = if live {
+        RunState::Live
+    } else {
+        RunState::Interrupted
+    };
+    let mut state = running;
     for entry in &entries {
         match &entry.body {
             Body::StepStart(start) => step = Some(start.step.clone()),
             Body::StepResult(result) if result.stage.is_none() => step = None,
             Body::Suspend(suspend) if !live => {
-                state = "suspended";
+                state = RunState::Suspended;
                 step = suspend.next_step.clone();
                 detail = Some(suspend.reason.clone());
             }
             Body::Resume(_) => {
-                state = if live { "live" } else { "interrupted" };
+                state = running;
                 detail = None;
             }
             Body::Footer(footer) => {
-                state = "finished";
+                state = RunState::Finished;
                 step = None;
                 detail = Some(footer.status.to_string());
             }
@@ -104,7 +132,9 @@ fn listed(run_dir: &Path) -> Option<ListedRun> {
     }
     let run_dir = std::path::absolute(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
     let continue_with = match state {
-        "suspended" | "interrupted" => Some(format!("cutover resume {}", run_dir.display())),
+        RunState::Suspended | RunState::Interrupted => {
+            Some(format!("cutover resume {}", run_dir.display()))
+        }
         _ => None,
     };
     Some(ListedRun {

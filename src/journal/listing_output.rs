@@ -23,7 +23,12 @@ pub(crate) fn listing_text(runs: &[ListedRun]) -> String {
         let _ = writeln!(
             out,
             "{} {} {} {}{step}{detail}, since {}, operator {}",
-            run.state, run.runbook, run.run_id, run.mode, run.since, run.operator
+            run.state.as_str(),
+            run.runbook,
+            run.run_id,
+            run.mode,
+            run.since,
+            run.operator
         );
         match (&run.engine, &run.continue_with) {
             (Some(engine), _) => {

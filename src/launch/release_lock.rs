@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::journal::entry::{BrokenLock, EntryKind};
+use crate::journal::entry::{Body, BrokenLock, Entry};
 use crate::journal::identity::{hostname, timestamp};
 use crate::journal::run_lock::engine_holds;
 
@@ -177,7 +177,7 @@ fn holder_state(run_dir: &Path) -> Option<HolderState> {
         .lines()
         .last()
         .and_then(|line| line.split('\t').next())
-        .and_then(|json| serde_json::from_str::<serde_json::Value>(json).ok())
-        .is_some_and(|entry| entry["kind"] == EntryKind::Footer.as_str());
+        .and_then(|json| Entry::parse(json).ok())
+        .is_some_and(|entry| matches!(entry.body, Body::Footer(_)));
     (!ended).then_some(HolderState::Unfinished)
 }

@@ -54,15 +54,46 @@ pub(crate) fn headless_drill(runbook: &Path, logs: &Path) -> assert_cmd::Command
     cmd
 }
 
+/// A drill of `runbooks/examples/NAME` with the stand-ins in `bin` first on PATH, here and
+/// (through the runbooks' `node_path`) on the hosts: add flags, then `.output()`.
+pub(crate) fn example_drill(name: &str, dir: &Path, bin: &Path) -> assert_cmd::Command {
+    let runbook = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("runbooks/examples")
+        .join(name);
+    let mut cmd = headless_drill(&runbook, &dir.join("runs"));
+    cmd.env(
+        "PATH",
+        format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+    )
+    .args([
+        "--var",
+        &format!("node_path={}:/usr/bin:/bin", bin.display()),
+    ]);
+    cmd
+}
+
 /// The same drill started in the background, its output discarded: for tests that signal,
 /// kill or measure the process while it runs.
 pub(crate) fn spawn_headless_drill(runbook: &Path, logs: &Path) -> std::process::Child {
+    spawn_headless(runbook, logs, &["--drill"], &[])
+}
+
+/// `cutover run RUNBOOK --headless --auto` with the test key, `args` and `env` added, started
+/// in the background with its output discarded.
+pub(crate) fn spawn_headless(
+    runbook: &Path,
+    logs: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
-        .args(["run", "--headless", "--drill", "--auto", "--key"])
+        .args(["run", "--headless", "--auto", "--key"])
         .arg(key_file())
         .arg("--log-dir")
         .arg(logs)
         .arg(runbook)
+        .args(args)
+        .envs(env.iter().copied())
         .env_remove("SSH_AUTH_SOCK")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

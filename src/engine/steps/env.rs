@@ -70,78 +70,70 @@ pub(crate) async fn execute(
     Ok(judge(step, &variables))
 }
 
-/// Checks every rule; the message lists every failure, by name only.
+/// Checks every rule; the message lists every failure, and the names that passed, by name
+/// only.
 pub(crate) fn judge(step: &EnvStep, variables: &HashMap<String, String>) -> StepOutcome {
-    let mut problems = Vec::new();
-    // The names whose every rule held, in the order the runbook gives them.
-    let mut passed: Vec<&str> = Vec::new();
+    // Each rule's name and, when it did not hold, why.
+    let mut rules: Vec<(&str, Option<String>)> = Vec::new();
     for name in &step.require {
-        let ok = variables.get(&name.value).is_some_and(|v| !v.is_empty());
-        held(&mut passed, &name.value, ok);
-        if !ok {
-            problems.push(format!("{} is not set", name.value));
-        }
+        let problem = variables
+            .get(&name.value)
+            .is_none_or(|v| v.is_empty())
+            .then(|| format!("{} is not set", name.value));
+        rules.push((&name.value, problem));
     }
     for name in &step.forbid {
-        let ok = !variables.contains_key(&name.value);
-        held(&mut passed, &name.value, ok);
-        if !ok {
-            problems.push(format!("{} is set and must not be", name.value));
-        }
+        let problem = variables
+            .contains_key(&name.value)
+            .then(|| format!("{} is set and must not be", name.value));
+        rules.push((&name.value, problem));
     }
     for (name, min) in &step.min_length {
-        held(
-            &mut passed,
-            &name.value,
-            variables
-                .get(&name.value)
-                .is_some_and(|value| value.chars().count() >= *min),
-        );
-        match variables.get(&name.value) {
-            Some(value) if value.chars().count() >= *min => {}
-            Some(value) => problems.push(format!(
+        let problem = match variables.get(&name.value) {
+            Some(value) if value.chars().count() >= *min => None,
+            Some(value) => Some(format!(
                 "{} is {} characters, needs at least {min}",
                 name.value,
                 value.chars().count()
             )),
-            None => problems.push(format!(
+            None => Some(format!(
                 "{} is not set (needs at least {min} characters)",
                 name.value
             )),
-        }
+        };
+        rules.push((&name.value, problem));
     }
     for (name, regex) in &step.matches {
-        held(
-            &mut passed,
-            &name.value,
-            variables
-                .get(&name.value)
-                .is_some_and(|value| regex.value.is_match(value)),
-        );
-        match variables.get(&name.value) {
-            Some(value) if regex.value.is_match(value) => {}
-            Some(_) => problems.push(format!(
+        let problem = match variables.get(&name.value) {
+            Some(value) if regex.value.is_match(value) => None,
+            Some(_) => Some(format!(
                 "{} does not match `{}`",
                 name.value,
                 regex.value.as_str()
             )),
-            None => problems.push(format!(
+            None => Some(format!(
                 "{} is not set (must match `{}`)",
                 name.value,
                 regex.value.as_str()
             )),
+        };
+        rules.push((&name.value, problem));
+    }
+    let problems: Vec<&str> = rules.iter().filter_map(|(_, p)| p.as_deref()).collect();
+    // A name passed when every one of its rules held; in the order the runbook gives them.
+    let mut passed: Vec<&str> = Vec::new();
+    for (name, _) in &rules {
+        let every_rule_held = rules.iter().all(|(n, p)| n != name || p.is_none());
+        if every_rule_held && !passed.contains(name) {
+            passed.push(name);
         }
     }
-    let checked =
-        step.require.len() + step.forbid.len() + step.min_length.len() + step.matches.len();
-    // A name that failed one rule is not among those that passed, even if another held.
-    let failed: Vec<&str> = problems
-        .iter()
-        .filter_map(|problem| problem.split(' ').next())
-        .collect();
-    passed.retain(|name| !failed.contains(name));
     if problems.is_empty() {
-        StepOutcome::pass(format!("{checked} checks passed: {}", passed.join(", ")))
+        StepOutcome::pass(format!(
+            "{} checks passed: {}",
+            rules.len(),
+            passed.join(", ")
+        ))
     } else if passed.is_empty() {
         StepOutcome::fail(problems.join("; "))
     } else {
@@ -150,13 +142,6 @@ pub(crate) fn judge(step: &EnvStep, variables: &HashMap<String, String>) -> Step
             problems.join("; "),
             passed.join(", ")
         ))
-    }
-}
-
-/// Notes `name` among those that passed when its rule held.
-fn held<'a>(passed: &mut Vec<&'a str>, name: &'a str, ok: bool) {
-    if ok && !passed.contains(&name) {
-        passed.push(name);
     }
 }
 

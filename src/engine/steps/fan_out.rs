@@ -78,12 +78,16 @@ pub(crate) async fn run_on_hosts(
     for (index, wave) in waves.iter().enumerate() {
         let next = waves.get(index + 1).map_or(&[][..], Vec::as_slice);
         ctx.hosts.connections.opened(wave).await;
-        let wave_ends = run_wave(step, ctx, wave, next).await?;
-        aborted |= wave_ends.1;
-        strays.extend(wave_ends.2);
-        let failed = wave_ends.0.iter().filter(|e| e.status.is_failure()).count();
+        let wave_end = run_wave(step, ctx, wave, next).await?;
+        aborted |= wave_end.aborted;
+        strays.extend(wave_end.strays);
+        let failed = wave_end
+            .hosts
+            .iter()
+            .filter(|e| e.status.is_failure())
+            .count();
         let allowed = ctx.step.max_fail.allowed(wave.len());
-        ends.extend(wave_ends.0);
+        ends.extend(wave_end.hosts);
         if aborted {
             break;
         }
@@ -114,15 +118,15 @@ pub(crate) async fn run_on_hosts(
             .collect(),
         ..StepOutcome::default()
     };
+    let earlier = hosts.iter().filter(|h| passed_before.contains(*h)).count();
     let mut message = format!(
         "passed on {} of {} host(s)",
-        passed.len() + passed_before.iter().filter(|h| hosts.contains(h)).count(),
+        passed.len() + earlier,
         hosts.len()
     );
-    if !passed_before.is_empty() {
+    if earlier > 0 {
         message.push_str(&format!(
-            " ({} in an earlier attempt, not run again)",
-            passed_before.iter().filter(|h| hosts.contains(h)).count()
+            " ({earlier} in an earlier attempt, not run again)"
         ));
     }
     if !failures.is_empty() {
@@ -169,21 +173,22 @@ pub(crate) async fn run_on_hosts(
     Ok(outcome)
 }
 
-/// Runs one wave, all its hosts at once; journals each host's end as it comes. Returns the
-/// ends, whether the run was aborted, and what the wave left running (stopped).
+/// How one wave ended.
+struct WaveEnd {
+    hosts: Vec<HostEnd>,
+    /// The operator stopped the run while it ran.
+    aborted: bool,
+    /// What it left running, stopped.
+    strays: Vec<crate::engine::reaper::StoppedProcess>,
+}
+
+/// Runs one wave, all its hosts at once; journals each host's end as it comes.
 async fn run_wave(
     step: &CommandStep,
     ctx: &mut StepContext<'_>,
     wave: &[String],
     next_wave: &[String],
-) -> Result<
-    (
-        Vec<HostEnd>,
-        bool,
-        Vec<crate::engine::reaper::StoppedProcess>,
-    ),
-    StepStop,
-> {
+) -> Result<WaveEnd, StepStop> {
     let id = ctx.id().to_string();
     let attempt = ctx.attempt;
     let (chunks, mut chunk_intake) = mpsc::unbounded_channel::<(usize, Stream, Arc<str>)>();
@@ -281,7 +286,11 @@ async fn run_wave(
     } else {
         stop_processes(&left, ctx.settings.grace).await
     };
-    Ok((ends, aborted, strays))
+    Ok(WaveEnd {
+        hosts: ends,
+        aborted,
+        strays,
+    })
 }
 
 async fn run_host(
