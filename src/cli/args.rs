@@ -287,6 +287,10 @@ pub struct SandboxArgs {
     /// Folder holding the sandbox state (a backup step copies it, a rollback restores it).
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// Synthetic users: this many requests a second to /api/health, counted in /metrics like
+    /// any other (so that a metric gate has traffic to judge).
+    #[arg(long, value_name = "PER_SECOND", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub traffic: u32,
     #[command(subcommand)]
     pub action: Option<SandboxAction>,
 }

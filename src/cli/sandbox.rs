@@ -24,7 +24,7 @@ pub(crate) fn sandbox(args: &SandboxArgs) -> Result<Outcome, Failure> {
         .unwrap_or_else(|| PathBuf::from("sandbox-state"));
     runtime()?.block_on(async {
         tokio::select! {
-            served = serve(&args.listen, state.clone()) => served.map_err(|source| SandboxError::Serve {
+            served = serve(&args.listen, state.clone(), args.traffic) => served.map_err(|source| SandboxError::Serve {
                 listen: args.listen.clone(),
                 state: state.clone(),
                 source,

@@ -446,6 +446,8 @@ pub enum Event {
         message: String,
         output: Option<OutputRecord>,
     },
+    /// One sample of a metric gate, with its verdict.
+    MetricSample(Box<super::metric_sample::MetricSample>),
     /// One measurement of an SLO probe.
     Probe {
         step: String,

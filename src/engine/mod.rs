@@ -10,6 +10,7 @@ pub mod emitter;
 pub(crate) mod error;
 pub mod events;
 pub mod interrupt;
+pub mod metric_sample;
 pub(crate) mod output_file;
 pub(crate) mod process;
 pub(crate) mod reaper;

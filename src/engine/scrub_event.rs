@@ -43,6 +43,13 @@ pub(crate) fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
                 scrub(value);
             }
         }
+        Event::MetricSample(sample) => {
+            scrub(&mut sample.query);
+            scrub(&mut sample.reason);
+            if let Some(query) = &mut sample.baseline_query {
+                scrub(query);
+            }
+        }
         Event::Condition { error, .. } | Event::Probe { error, .. } => {
             if let Some(error) = error {
                 scrub(error);

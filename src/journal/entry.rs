@@ -11,6 +11,7 @@ use crate::runbook::model::StepKind;
 use crate::engine::events::{
     ConfirmVia, Decision, Mode, OutputRecord, RunStatus, ServiceState, StepStatus,
 };
+use crate::engine::metric_sample::MetricSample;
 
 pub const FORMAT_VERSION: u32 = 1;
 pub const ZERO_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -58,6 +59,8 @@ pub enum Body {
     StepStart(StepStartBody),
     StepResult(StepResultBody),
     Probe(ProbeBody),
+    /// A metric gate's sample; the body is the event's, field for field.
+    Metric(Box<MetricSample>),
     Confirm(ConfirmBody),
     Decision(DecisionBody),
     Note(NoteBody),
@@ -80,6 +83,7 @@ pub enum EntryKind {
     StepStart,
     StepResult,
     Probe,
+    Metric,
     Confirm,
     Decision,
     Note,
@@ -95,12 +99,13 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 17] = [
+    pub const ALL: [EntryKind; 18] = [
         Self::Header,
         Self::PhaseStart,
         Self::StepStart,
         Self::StepResult,
         Self::Probe,
+        Self::Metric,
         Self::Confirm,
         Self::Decision,
         Self::Note,
@@ -123,6 +128,7 @@ impl EntryKind {
             Self::StepStart => "step_start",
             Self::StepResult => "step_result",
             Self::Probe => "probe",
+            Self::Metric => "metric",
             Self::Confirm => "confirm",
             Self::Decision => "decision",
             Self::Note => "note",
@@ -153,6 +159,7 @@ impl Body {
             Self::StepStart(_) => EntryKind::StepStart,
             Self::StepResult(_) => EntryKind::StepResult,
             Self::Probe(_) => EntryKind::Probe,
+            Self::Metric(_) => EntryKind::Metric,
             Self::Confirm(_) => EntryKind::Confirm,
             Self::Decision(_) => EntryKind::Decision,
             Self::Note(_) => EntryKind::Note,
@@ -516,6 +523,7 @@ impl Entry {
                 "step_start" => Body::StepStart(serde_json::from_str(body)?),
                 "step_result" => Body::StepResult(serde_json::from_str(body)?),
                 "probe" => Body::Probe(serde_json::from_str(body)?),
+                "metric" => Body::Metric(serde_json::from_str(body)?),
                 "confirm" => Body::Confirm(serde_json::from_str(body)?),
                 "decision" => Body::Decision(serde_json::from_str(body)?),
                 "note" => Body::Note(serde_json::from_str(body)?),

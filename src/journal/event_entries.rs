@@ -121,6 +121,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             status: *status,
             error: error.clone(),
         })),
+        Event::MetricSample(sample) => journal.append(Body::Metric(sample.clone())),
         Event::Confirmed {
             step,
             note,

@@ -152,6 +152,8 @@ pub(crate) struct StepPart {
     pub captures: std::collections::BTreeMap<String, String>,
     /// Each host's latest fate, for a step run on hosts or a host's turn.
     pub hosts: Vec<HostPart>,
+    /// Every metric gate's samples, counted pass / fail / inconclusive.
+    pub gates: Vec<super::gates::GatePart>,
     /// Who confirmed it (a manual step's checklist, a dangerous step's phrase).
     pub confirmed_by: Vec<String>,
     pub checklist: Vec<String>,
@@ -433,6 +435,7 @@ fn step_part(history: &RunHistory, step: &StepRecord) -> StepPart {
         output: result.and_then(|r| r.output.clone()),
         captures: result.map(|r| r.captures.clone()).unwrap_or_default(),
         hosts: host_parts(step),
+        gates: super::gates::gate_parts(step),
         confirmed_by: step
             .confirmations
             .iter()

@@ -214,6 +214,17 @@ pub(crate) fn format_event(event: &Event) -> Option<String> {
                 .unwrap_or_default();
             format!("cutover: run {word} in {}{recovery}", seconds(*duration_ms))
         }
+        Event::MetricSample(sample) => {
+            let place = match (&sample.gate, sample.stage) {
+                (Some(gate), Some(stage)) => format!(" gate {gate} at {stage}%"),
+                (Some(gate), None) => format!(" gate {gate}"),
+                _ => String::new(),
+            };
+            format!(
+                "   {}{place} sample {}: {} — {}",
+                sample.step, sample.sample, sample.verdict, sample.reason
+            )
+        }
         Event::Waiting(Prompt::Manual { step, .. }) => {
             format!("   {step} waits for the operator")
         }

@@ -5,6 +5,7 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::build::{Report, StepPart};
+use super::gates::reasons_text;
 use super::words::{duration_against, verdict_words};
 use crate::runbook::duration::human_ms;
 
@@ -87,6 +88,36 @@ pub(crate) fn render_html(report: &Report) -> String {
                                             td { @if let Some(code) = host.exit_code { (code) } }
                                             td { (host.message) }
                                         }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if report.steps.iter().any(|step| !step.gates.is_empty()) {
+                        h2 { "Metric gates" }
+                        table {
+                            thead { tr { th { "Step" } th { "Gate" } th { "Attempt" } th { "Pass" } th { "Fail" } th { "Inconclusive" } th { "Why inconclusive" } } }
+                            tbody {
+                                @for step in &report.steps {
+                                    @for gate in &step.gates {
+                                        tr {
+                                            td { code { (step.id) } }
+                                            td { (gate.label) }
+                                            td { (gate.attempt) }
+                                            td { (gate.passed) }
+                                            td { (gate.failed) }
+                                            td { (gate.inconclusive) }
+                                            td { (reasons_text(gate)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        ol {
+                            @for step in &report.steps {
+                                @for gate in &step.gates {
+                                    @for sample in &gate.samples {
+                                        li { code { (step.id) } " " (gate.label) " #" (sample.sample) ": " strong { (sample.verdict.as_str()) } " — " (sample.reason) " (query " code { (sample.query) } ")" }
                                     }
                                 }
                             }

@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 use super::build::{Report, StepPart};
+use super::gates::reasons_text;
 use super::words::{duration_against, verdict_words};
 use crate::runbook::duration::human_ms;
 
@@ -401,6 +402,48 @@ pub(crate) fn render_markdown(report: &Report) -> String {
                     host.exit_code.map_or_else(String::new, |c| c.to_string()),
                     escape(&host.message)
                 );
+            }
+        }
+        out.push('\n');
+    }
+
+    if report.steps.iter().any(|step| !step.gates.is_empty()) {
+        let _ = writeln!(out, "## Metric gates\n");
+        let _ = writeln!(
+            out,
+            "| Step | Gate | Attempt | Pass | Fail | Inconclusive | Why inconclusive |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+        for step in &report.steps {
+            for gate in &step.gates {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    code(&step.id),
+                    escape(&gate.label),
+                    gate.attempt,
+                    gate.passed,
+                    gate.failed,
+                    gate.inconclusive,
+                    escape(&reasons_text(gate))
+                );
+            }
+        }
+        let _ = writeln!(out, "\nEvery sample:\n");
+        for step in &report.steps {
+            for gate in &step.gates {
+                for sample in &gate.samples {
+                    let _ = writeln!(
+                        out,
+                        "- {} {} #{}: **{}** — {} (query {})",
+                        code(&step.id),
+                        escape(&gate.label),
+                        sample.sample,
+                        sample.verdict,
+                        escape(&sample.reason),
+                        code(&sample.query)
+                    );
+                }
             }
         }
         out.push('\n');

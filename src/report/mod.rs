@@ -2,6 +2,7 @@
 //! JSON reports of a past run.
 
 pub(crate) mod build;
+pub(crate) mod gates;
 pub(crate) mod headless;
 pub(crate) mod html;
 pub(crate) mod json;

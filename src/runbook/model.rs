@@ -9,7 +9,8 @@ use regex::Regex;
 use super::hosts::{HostGroup, HostTarget, MaxFail, Serial};
 use super::kinds::{
     command::CommandStep, env::EnvStep, http::HttpStep, input::InputStep, manual::ManualStep,
-    progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep, window::WindowStep,
+    metric::MetricStep, progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep,
+    window::WindowStep,
 };
 use super::source::{Located, Span};
 use super::template::Template;
@@ -232,6 +233,7 @@ pub enum StepKind {
     Progressive,
     Service,
     Input,
+    Metric,
 }
 
 impl StepKind {
@@ -246,6 +248,7 @@ impl StepKind {
             Self::Progressive => "progressive",
             Self::Service => "service",
             Self::Input => "input",
+            Self::Metric => "metric",
         }
     }
 
@@ -273,6 +276,7 @@ pub enum StepAction {
     Progressive(ProgressiveStep),
     Service(ServiceStep),
     Input(InputStep),
+    Metric(Box<MetricStep>),
 }
 
 impl StepAction {
@@ -287,6 +291,7 @@ impl StepAction {
             Self::Progressive(_) => StepKind::Progressive,
             Self::Service(_) => StepKind::Service,
             Self::Input(_) => StepKind::Input,
+            Self::Metric(_) => StepKind::Metric,
         }
     }
 
@@ -302,6 +307,7 @@ impl StepAction {
             Self::Progressive(step) => step.templates(),
             Self::Service(step) => step.templates(),
             Self::Input(step) => step.templates(),
+            Self::Metric(step) => step.check.templates(false),
         }
     }
 

@@ -11,7 +11,8 @@ use super::fields::TableReader;
 use super::hosts::{batches_without_hosts, parse_max_fail, parse_on, parse_serial};
 use super::kinds::{
     command::CommandStep, env::EnvStep, http::HttpStep, input::InputStep, manual::ManualStep,
-    progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep, window::WindowStep,
+    metric::MetricStep, progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep,
+    window::WindowStep,
 };
 use super::model::{FailurePolicy, Step, StepAction};
 use super::names::check_id;
@@ -19,7 +20,7 @@ use super::source::{Located, SourceFile, Span};
 use super::suggest::did_you_mean;
 use super::template::Template;
 
-pub(crate) const KINDS: [&str; 9] = [
+pub(crate) const KINDS: [&str; 10] = [
     "command",
     "http",
     "manual",
@@ -29,6 +30,7 @@ pub(crate) const KINDS: [&str; 9] = [
     "progressive",
     "service",
     "input",
+    "metric",
 ];
 
 /// Reads a step table. Returns `None` when the step is too broken to run; its problems are in
@@ -178,6 +180,7 @@ fn parse_action(fields: &mut TableReader, kind: &Located<String>) -> Option<Step
         "progressive" => StepAction::Progressive(ProgressiveStep::parse(fields)?),
         "service" => StepAction::Service(ServiceStep::parse(fields)?),
         "input" => StepAction::Input(InputStep::parse(fields)?),
+        "metric" => StepAction::Metric(Box::new(MetricStep::parse(fields)?)),
         unknown => {
             let diag = fields
                 .diags
@@ -216,7 +219,8 @@ fn readonly_by_default(action: &StepAction) -> bool {
         | StepAction::Wait(_)
         | StepAction::Window(_)
         | StepAction::Manual(_)
-        | StepAction::Input(_) => true,
+        | StepAction::Input(_)
+        | StepAction::Metric(_) => true,
         _ => false,
     }
 }

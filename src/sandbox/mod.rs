@@ -5,6 +5,8 @@ pub(crate) mod app;
 pub(crate) mod call;
 pub(crate) mod error;
 pub(crate) mod hardening;
+pub(crate) mod metrics;
 pub(crate) mod server;
 pub(crate) mod state;
+pub(crate) mod synthetic_users;
 pub(crate) mod traffic;

@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -20,19 +20,23 @@ use tokio::sync::Mutex;
 
 use super::app::{Request, Response, handle};
 use super::hardening::{ClientHints, Outgoing, dress};
+use super::metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, SandboxMetrics, route_of};
 use super::state::{Features, Store};
+use super::synthetic_users::synthetic_users;
 use super::traffic::{Routing, Traffic, injected_latency};
 
 /// Request bodies larger than this are refused.
 const MAX_BODY: usize = 1024 * 1024;
 
-struct Shared {
+pub(crate) struct Shared {
     store: Store,
     /// Serializes read-modify-write of the state file, and holds the traffic counters.
     traffic: Mutex<Traffic>,
+    metrics: SandboxMetrics,
 }
 
-pub(crate) async fn serve(listen: &str, state_dir: PathBuf) -> std::io::Result<()> {
+/// Serves until the task is dropped; `traffic` requests per second of synthetic users, if any.
+pub(crate) async fn serve(listen: &str, state_dir: PathBuf, traffic: u32) -> std::io::Result<()> {
     let store = Store::open(&state_dir)?;
     let listener = TcpListener::bind(listen).await?;
     let address: SocketAddr = listener.local_addr()?;
@@ -44,7 +48,11 @@ pub(crate) async fn serve(listen: &str, state_dir: PathBuf) -> std::io::Result<(
     let shared = Arc::new(Shared {
         store,
         traffic: Mutex::new(Traffic::default()),
+        metrics: SandboxMetrics::default(),
     });
+    if traffic > 0 {
+        tokio::spawn(synthetic_users(shared.clone(), traffic));
+    }
     loop {
         let (stream, _) = listener.accept().await?;
         let shared = shared.clone();
@@ -74,6 +82,13 @@ async fn answer(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
+    if path == "/metrics" {
+        return Ok(reply(Outgoing {
+            status: 200,
+            headers: vec![("content-type", METRICS_CONTENT_TYPE.to_string())],
+            body: shared.metrics.exposition().into_bytes(),
+        }));
+    }
     let (authorization, cookie, role_header) =
         (header("authorization"), header("cookie"), header("x-role"));
     let hints = ClientHints {
@@ -96,7 +111,7 @@ async fn answer(
         role_header,
         body,
     };
-    let (response, headers, features, version) = respond(&request, &shared).await;
+    let (response, headers, features, version) = answer_measured(&request, &shared).await;
     log(
         &request.method,
         &request.path,
@@ -107,21 +122,41 @@ async fn answer(
     Ok(reply(dress(plain(response, headers), &hints, &features)))
 }
 
-/// The answer, the headers the traffic layer adds, the features to dress it with, and the
-/// version that served it.
-async fn respond(
-    request: &Request,
-    shared: &Shared,
-) -> (Response, Vec<(&'static str, String)>, Features, String) {
+/// What [`respond`] gives: the answer, the headers the traffic layer adds, the features to
+/// dress it with, and the version that served it.
+type Responded = (Response, Vec<(&'static str, String)>, Features, String);
+
+/// The answer, delayed by any injected latency on its own — never while holding the state
+/// lock, so that a slow canary is slow for each request and not a queue for all of them —
+/// and counted in the metrics (the application's routes, not the drill's control ones).
+pub(crate) async fn answer_measured(request: &Request, shared: &Shared) -> Responded {
+    let started = Instant::now();
+    let (responded, latency) = respond(request, shared).await;
+    if let Some(latency) = latency {
+        tokio::time::sleep(latency).await;
+    }
+    let bare = request.path.split('?').next().unwrap_or_default();
+    if !bare.starts_with("/_sandbox/") {
+        shared.metrics.observe(
+            &responded.3,
+            route_of(bare),
+            responded.0.status,
+            started.elapsed().as_secs_f64(),
+        );
+    }
+    responded
+}
+
+/// The answer, decided under the state lock, and the latency a fault adds to it.
+async fn respond(request: &Request, shared: &Shared) -> (Responded, Option<Duration>) {
     let mut traffic = shared.traffic.lock().await;
     let mut state = match shared.store.load() {
         Ok(state) => state,
         Err(err) => {
+            let failed = json_error(500, &format!("cannot read the sandbox state: {err}"));
             return (
-                json_error(500, &format!("cannot read the sandbox state: {err}")),
-                Vec::new(),
-                Features::default(),
-                String::new(),
+                (failed, Vec::new(), Features::default(), String::new()),
+                None,
             );
         }
     };
@@ -143,17 +178,15 @@ async fn respond(
     let version = match &routing {
         Routing::Serve { version } | Routing::Refuse { version, .. } => version.clone(),
     };
-    if let Some(latency) = injected_latency(&state, &bare, &version) {
-        tokio::time::sleep(latency).await;
-    }
+    let latency = injected_latency(&state, &bare, &version);
     let (status, message, retry_after) = match routing {
         Routing::Serve { .. } => {
             let (response, changed) = handle(request, &mut state, &version);
             if changed && let Err(err) = shared.store.save(&state) {
                 let failed = json_error(500, &format!("cannot write the sandbox state: {err}"));
-                return (failed, Vec::new(), features, version);
+                return ((failed, Vec::new(), features, version), latency);
             }
-            return (response, Vec::new(), features, version);
+            return ((response, Vec::new(), features, version), latency);
         }
         Routing::Refuse {
             status,
@@ -165,7 +198,10 @@ async fn respond(
     let headers = retry_after
         .map(|seconds| vec![("retry-after", seconds.to_string())])
         .unwrap_or_default();
-    (json_error(status, message), headers, features, version)
+    (
+        (json_error(status, message), headers, features, version),
+        latency,
+    )
 }
 
 fn json_error(status: u16, message: &str) -> Response {

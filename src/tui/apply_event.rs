@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use crate::engine::events::{Event, Prompt};
 
 use super::runbook_text::{for_terminal, lines_for_terminal};
-use super::state::{App, Question, StepInfo, StepRow, StepState};
+use super::state::{App, MetricSeries, Question, StepInfo, StepRow, StepState};
 
 impl App {
     pub(crate) fn apply(&mut self, event: &Event) {
@@ -68,6 +68,30 @@ impl App {
                         Some(known) => *known = entry,
                         None => hosts.push(entry),
                     }
+                }
+            }
+            Event::MetricSample(sample) => {
+                if let Some(index) = self.row_index(&sample.step) {
+                    let label = match (&sample.gate, sample.stage) {
+                        (Some(gate), Some(stage)) => format!("{gate} at {stage}%"),
+                        (Some(gate), None) => gate.clone(),
+                        _ => "samples".to_string(),
+                    };
+                    let label = for_terminal(&label);
+                    let series = &mut self.rows[index].metrics;
+                    let at = match series.iter().position(|s| s.label == label) {
+                        Some(at) => at,
+                        None => {
+                            series.push(MetricSeries {
+                                label,
+                                verdicts: Vec::new(),
+                                last: String::new(),
+                            });
+                            series.len() - 1
+                        }
+                    };
+                    series[at].verdicts.push(sample.verdict);
+                    series[at].last = for_terminal(&sample.reason);
                 }
             }
             Event::Output { step, text, .. } => {

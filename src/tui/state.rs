@@ -57,6 +57,8 @@ pub(crate) struct StepRow {
     pub stages: Vec<String>,
     pub probe: Vec<f64>,
     pub probe_errors: u32,
+    /// Each metric gate's samples so far: the gate (and stage), the verdicts, the last reason.
+    pub metrics: Vec<MetricSeries>,
     pub notes: Vec<String>,
     /// Each host's latest fate, for a step run over ssh: host, status, message.
     pub hosts: Vec<(String, crate::engine::events::HostStatus, String)>,
@@ -76,9 +78,17 @@ impl StepRow {
             stages: Vec::new(),
             probe: Vec::new(),
             probe_errors: 0,
+            metrics: Vec::new(),
             notes: Vec::new(),
         }
     }
+}
+
+/// The samples of one metric gate, as the detail pane draws them.
+pub(crate) struct MetricSeries {
+    pub label: String,
+    pub verdicts: Vec<crate::engine::metric_sample::SampleVerdict>,
+    pub last: String,
 }
 
 /// The question on screen and the operator's partial answer.

@@ -5,6 +5,7 @@
 
 pub(crate) mod fixtures;
 pub(crate) mod postgres;
+pub(crate) mod prometheus;
 pub(crate) mod sandbox;
 pub(crate) mod sshd;
 pub(crate) mod test_run;

@@ -21,11 +21,17 @@ pub(crate) fn free_port() -> u16 {
 impl Sandbox {
     /// Starts a sandbox with its state in `state_dir` and waits until it answers.
     pub(crate) fn start(state_dir: &Path) -> Self {
+        Self::start_with_traffic(state_dir, 0)
+    }
+
+    /// A sandbox whose synthetic users send `per_second` requests a second.
+    pub(crate) fn start_with_traffic(state_dir: &Path, per_second: u32) -> Self {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let child = Command::new(assert_cmd::cargo::cargo_bin("cutover"))
             .args(["sandbox", "--listen", &listen, "--state"])
             .arg(state_dir)
+            .args(["--traffic", &per_second.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

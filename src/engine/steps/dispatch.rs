@@ -20,6 +20,7 @@ pub(crate) fn shown_action(
         StepAction::Input(step) => super::input::shown(step, ctx),
         StepAction::Progressive(step) => super::progressive::shown(step, ctx.scope),
         StepAction::Service(step) => super::service::shown(step, ctx),
+        StepAction::Metric(step) => super::metric::shown(&step.check, ctx.scope),
     }
 }
 
@@ -37,5 +38,6 @@ pub(crate) async fn execute(
         StepAction::Input(step) => super::input::execute(step, ctx).await,
         StepAction::Progressive(step) => super::progressive::execute(step, ctx).await,
         StepAction::Service(step) => super::service::execute(step, ctx).await,
+        StepAction::Metric(step) => super::metric::execute(step, ctx).await,
     }
 }

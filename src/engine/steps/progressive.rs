@@ -8,13 +8,15 @@ use tokio::time::{Instant, sleep_until};
 use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::events::Event;
 use crate::runbook::duration::format_duration;
-use crate::runbook::kinds::progressive::{GateFailure, ProgressiveStep};
+use crate::runbook::kinds::progressive::{GateFailure, GateKind, ProgressiveStep};
 use crate::runbook::model::FailurePolicy;
 use crate::runbook::template::RenderError;
 use crate::runbook::template::Scope;
 
 use super::command::run_to_outcome;
 use super::http::{Budget, run_check};
+use super::metric::{GatePlace, run_gate};
+use super::metric_verdict::GateVerdict;
 use super::resolve::{resolve_process, shown_process};
 
 fn scope_at(scope: &Scope, stage: u8) -> Scope {
@@ -73,18 +75,38 @@ pub(crate) async fn execute(
         bake(ctx.settings.scaled(step.bake), stage, ctx).await?;
         let mut failure = None;
         for gate in &step.gate {
-            let budget = Budget::of(gate.timeout, ctx.settings.http_timeout);
-            let result = run_check(&gate.check, ctx, budget).await?;
-            if !result.passed {
-                failure = Some(format!(
-                    "gate `{}` failed at {stage}%: {}",
-                    gate.name, result.message
+            let (passed, message, inconclusive) = match &gate.check {
+                GateKind::Http { check, timeout } => {
+                    let budget = Budget::of(*timeout, ctx.settings.http_timeout);
+                    let result = run_check(check, ctx, budget).await?;
+                    (result.passed, result.message, false)
+                }
+                GateKind::Metric(check) => {
+                    let place = GatePlace {
+                        gate: Some(gate.name.clone()),
+                        stage: Some(stage),
+                    };
+                    let run = run_gate(check, ctx, &scope, place).await?;
+                    let inconclusive = run.verdict == GateVerdict::Inconclusive;
+                    (run.verdict == GateVerdict::Pass, run.message, inconclusive)
+                }
+            };
+            if !passed {
+                let word = if inconclusive {
+                    "was inconclusive"
+                } else {
+                    "failed"
+                };
+                failure = Some((
+                    format!("gate `{}` {word} at {stage}%: {message}", gate.name),
+                    inconclusive,
                 ));
                 break;
             }
         }
         let message = failure
-            .clone()
+            .as_ref()
+            .map(|(message, _)| message.clone())
             .unwrap_or_else(|| format!("stage {stage}%: every gate passed ({})", step.gate.len()));
         ctx.emitter
             .emit(Event::Stage {
@@ -97,9 +119,11 @@ pub(crate) async fn execute(
                 output: ran.output,
             })
             .await?;
-        if let Some(failure) = failure {
+        if let Some((failure, inconclusive)) = failure {
             let mut outcome = StepOutcome::fail(failure);
+            // Missing data is not a failure to roll back on: a person looks at the numbers.
             outcome.policy_override = Some(match step.on_gate_failure {
+                _ if inconclusive => FailurePolicy::Ask,
                 GateFailure::Rollback => FailurePolicy::Rollback,
                 GateFailure::Ask => FailurePolicy::Ask,
             });

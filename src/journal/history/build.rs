@@ -7,6 +7,7 @@ use super::model::{
 };
 use super::timeline_line::timeline_line;
 use crate::engine::events::{Decision, StepStatus};
+use crate::engine::metric_sample::SampleVerdict;
 use crate::journal::entry::{Body, WindowMark};
 use crate::journal::verify::report::Verification;
 
@@ -77,6 +78,7 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
                     result: None,
                     stages: Vec::new(),
                     probes: Vec::new(),
+                    metrics: Vec::new(),
                     hosts: Vec::new(),
                 });
             }
@@ -106,6 +108,15 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
                 let step = step_mut(&mut history.steps, &probe.step);
                 if let Some(attempt) = step.attempts.last_mut() {
                     attempt.probes.push(probe.clone());
+                }
+            }
+            Body::Metric(sample) => {
+                if sample.verdict != SampleVerdict::Pass {
+                    importance = Importance::Failure;
+                }
+                let step = step_mut(&mut history.steps, &sample.step);
+                if let Some(attempt) = step.attempts.last_mut() {
+                    attempt.metrics.push((**sample).clone());
                 }
             }
             Body::Host(host) => {
@@ -292,6 +303,7 @@ fn step_of(body: &Body) -> Option<String> {
         Body::StepStart(b) => Some(b.step.clone()),
         Body::StepResult(b) => Some(b.step.clone()),
         Body::Probe(b) => Some(b.step.clone()),
+        Body::Metric(b) => Some(b.step.clone()),
         Body::Confirm(b) => Some(b.step.clone()),
         Body::Decision(b) => Some(b.step.clone()),
         Body::Note(b) => b.step.clone(),

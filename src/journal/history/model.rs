@@ -118,6 +118,8 @@ pub struct AttemptRecord {
     /// Each stage's result of a progressive rollout.
     pub stages: Vec<StageRecord>,
     pub probes: Vec<ProbeBody>,
+    /// Every sample of the step's metric gates, in order.
+    pub metrics: Vec<crate::engine::metric_sample::MetricSample>,
     /// Each host's fate, for a step run over ssh or a rolling phase's turn.
     pub hosts: Vec<crate::journal::entry::HostBody>,
 }
@@ -359,6 +361,7 @@ mod tests {
             }),
             stages: vec![],
             probes: vec![],
+            metrics: vec![],
         }
     }
 

@@ -65,6 +65,20 @@ pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
                 first_line(&host.message, 160)
             )
         }
+        Body::Metric(sample) => {
+            let place = match (&sample.gate, sample.stage) {
+                (Some(gate), Some(stage)) => format!(" gate {gate} at {stage}%"),
+                (Some(gate), None) => format!(" gate {gate}"),
+                _ => String::new(),
+            };
+            format!(
+                "{}{place} sample {}: {} — {}",
+                sample.step,
+                sample.sample,
+                sample.verdict,
+                first_line(&sample.reason, 160)
+            )
+        }
         Body::Probe(probe) => {
             let outcome = match (&probe.error, probe.status) {
                 (Some(error), _) => format!("error: {error}"),

@@ -5,6 +5,7 @@ pub(crate) mod env;
 pub(crate) mod http;
 pub(crate) mod input;
 pub(crate) mod manual;
+pub(crate) mod metric;
 pub(crate) mod progressive;
 pub(crate) mod service;
 pub(crate) mod wait;

@@ -9,6 +9,7 @@ use super::super::fields::TableReader;
 use super::super::model::TemplateUse;
 use super::command::ProcessSpec;
 use super::http::HttpCheck;
+use super::metric::MetricCheck;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -20,9 +21,18 @@ pub enum GateFailure {
 #[derive(Clone, Debug)]
 pub struct GateCheck {
     pub name: String,
-    pub check: HttpCheck,
-    /// Per request; 10 s when not written.
-    pub timeout: Option<Duration>,
+    pub check: GateKind,
+}
+
+/// What a gate asks: an http check (the default), or the monitoring (`kind = "metric"`).
+#[derive(Clone, Debug)]
+pub enum GateKind {
+    Http {
+        check: Box<HttpCheck>,
+        /// Per request; 10 s when not written.
+        timeout: Option<Duration>,
+    },
+    Metric(Box<MetricCheck>),
 }
 
 #[derive(Clone, Debug)]
@@ -69,7 +79,12 @@ impl ProgressiveStep {
                 usage
             })
             .collect();
-        uses.extend(self.gate.iter().flat_map(|gate| gate.check.templates()));
+        for gate in &self.gate {
+            match &gate.check {
+                GateKind::Http { check, .. } => uses.extend(check.templates()),
+                GateKind::Metric(check) => uses.extend(check.templates(true)),
+            }
+        }
         uses
     }
 }
@@ -132,7 +147,7 @@ fn parse_gate(fields: &mut TableReader) -> Option<Vec<GateCheck>> {
             fields
                 .diags
                 .error(fields.anchor(), format!("{what} is a progressive rollout without a `gate`"))
-                .with_hint("add at least one `[[phase.step.gate]]` http check; a rollout nobody checks is not progressive");
+                .with_hint("add at least one `[[phase.step.gate]]` (an http check, or `kind = \"metric\"`); a rollout nobody checks is not progressive");
         }
         return None;
     };
@@ -140,14 +155,14 @@ fn parse_gate(fields: &mut TableReader) -> Option<Vec<GateCheck>> {
         let span = fields.key_span("gate").unwrap_or_else(|| fields.anchor());
         fields
             .diags
-            .error(span, "`gate` must hold at least one http check");
+            .error(span, "`gate` must hold at least one check");
         return None;
     }
     let mut gates = Vec::new();
     let mut ok = true;
     for (index, item) in items.iter().enumerate() {
         let DeValue::Table(table) = item.get_ref() else {
-            fields.type_error("each gate", item, "a table of http check fields");
+            fields.type_error("each gate", item, "a table of check fields");
             ok = false;
             continue;
         };
@@ -159,17 +174,43 @@ fn parse_gate(fields: &mut TableReader) -> Option<Vec<GateCheck>> {
         let mut gate_fields =
             TableReader::new(table, anchor, what, fields.source, &mut *fields.diags);
         let name = gate_fields.string("name").map(|n| n.value);
-        let timeout = gate_fields.duration("timeout").map(|t| t.value);
-        let check = HttpCheck::parse(&mut gate_fields);
+        let check = parse_gate_kind(&mut gate_fields);
         gate_fields.finish();
         match check {
             Some(check) => gates.push(GateCheck {
                 name: name.unwrap_or_else(|| format!("gate {}", index + 1)),
                 check,
-                timeout,
             }),
             None => ok = false,
         }
     }
     ok.then_some(gates)
+}
+
+/// A gate table's own `kind`: `http` when not written, or `metric`.
+fn parse_gate_kind(fields: &mut TableReader) -> Option<GateKind> {
+    let kind = fields.string("kind");
+    let word = kind.as_ref().map(|k| k.value.clone());
+    match word.as_deref() {
+        None | Some("http") => {
+            let timeout = fields.duration("timeout").map(|t| t.value);
+            let check = HttpCheck::parse(fields)?;
+            Some(GateKind::Http {
+                check: Box::new(check),
+                timeout,
+            })
+        }
+        Some("metric") => MetricCheck::parse(fields).map(|check| GateKind::Metric(Box::new(check))),
+        Some(other) => {
+            let span = kind.map(|k| k.span).unwrap_or_else(|| fields.anchor());
+            fields
+                .diags
+                .error(
+                    span,
+                    format!("a gate is an `http` or a `metric` check, not `{other}`"),
+                )
+                .with_hint("leave `kind` out for an http check, or write `kind = \"metric\"`");
+            None
+        }
+    }
 }

@@ -59,6 +59,19 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ProbeSummary::of(&row.probe, row.probe_errors)
         )));
     }
+    // A metric gate's samples as a small series of verdicts, then the last reason.
+    for series in &row.metrics {
+        let mut spans = vec![Span::styled(
+            format!("  {:<20} ", series.label),
+            theme.dim(),
+        )];
+        for verdict in &series.verdicts {
+            let (glyph, style) = theme.verdict(*verdict);
+            spans.push(Span::styled(glyph, style));
+        }
+        spans.push(Span::styled(format!("  {}", series.last), theme.dim()));
+        top.push(Line::from(spans));
+    }
     // Hosts × status: one line per host of a step run over ssh.
     for (host, status, message) in &row.hosts {
         let style = if status.is_failure() {

@@ -4,6 +4,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::engine::events::{Mode, StepStatus};
+use crate::engine::metric_sample::SampleVerdict;
 use crate::tui::state::StepState;
 
 #[derive(Clone, Copy)]
@@ -57,6 +58,21 @@ impl Theme {
             }
             StepState::Done(_) => Style::default().fg(Color::Magenta),
         }
+    }
+
+    /// One metric sample in a gate's series: passed, failed, or inconclusive (`?` in every
+    /// mode: missing data must never look like a pass).
+    pub(crate) fn verdict(&self, verdict: SampleVerdict) -> (&'static str, Style) {
+        let state = match verdict {
+            SampleVerdict::Pass => StepState::Done(StepStatus::Passed),
+            SampleVerdict::Fail => StepState::Done(StepStatus::Failed),
+            SampleVerdict::Inconclusive => StepState::Waiting,
+        };
+        let glyph = match verdict {
+            SampleVerdict::Inconclusive => "?",
+            _ => self.glyph(state),
+        };
+        (glyph, self.state_style(state))
     }
 
     pub(crate) fn badge(&self, mode: Mode) -> (&'static str, Style) {

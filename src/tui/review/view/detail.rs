@@ -211,6 +211,38 @@ fn step_lines(
                 ProbeSummary::of(&latencies, errors)
             )));
         }
+        for part in crate::report::gates::gate_parts_of(attempt) {
+            lines.push(Line::from(format!(
+                "  {}: {} pass, {} fail, {} inconclusive{}",
+                for_terminal(&part.label),
+                part.passed,
+                part.failed,
+                part.inconclusive,
+                if part.inconclusive == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        " ({})",
+                        for_terminal(&crate::report::gates::reasons_text(&part))
+                    )
+                }
+            )));
+            for sample in &part.samples {
+                let style = match sample.verdict {
+                    crate::engine::metric_sample::SampleVerdict::Pass => Style::default(),
+                    _ => theme.problem(),
+                };
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "    #{} {}: {}",
+                        sample.sample,
+                        sample.verdict,
+                        for_terminal(&sample.reason)
+                    ),
+                    style,
+                )));
+            }
+        }
         match &attempt.result {
             Some((_, result)) => {
                 let mut facts = Vec::new();

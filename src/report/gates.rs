@@ -1,0 +1,89 @@
+//! The metric gates of a step for the reports: each gate's samples counted three ways, why the
+//! inconclusive ones were, and every sample as the journal holds it.
+
+use serde::Serialize;
+
+use crate::engine::metric_sample::{MetricSample, SampleVerdict};
+use crate::journal::history::model::{AttemptRecord, StepRecord};
+
+#[derive(Debug, Serialize)]
+pub(crate) struct GatePart {
+    /// The gate and stage (`error-rate at 10%`), or `samples` for a metric step.
+    pub label: String,
+    pub attempt: u32,
+    pub passed: u32,
+    pub failed: u32,
+    pub inconclusive: u32,
+    /// Each distinct reason a sample was inconclusive, with how many times.
+    pub inconclusive_reasons: Vec<(String, u32)>,
+    pub samples: Vec<MetricSample>,
+}
+
+/// One part per gate and stage of every attempt, in the order they were sampled.
+pub(crate) fn gate_parts(step: &StepRecord) -> Vec<GatePart> {
+    step.attempts.iter().flat_map(gate_parts_of).collect()
+}
+
+/// One part per gate and stage of one attempt.
+pub(crate) fn gate_parts_of(attempt: &AttemptRecord) -> Vec<GatePart> {
+    let mut parts: Vec<GatePart> = Vec::new();
+    for sample in &attempt.metrics {
+        let label = label_of(sample);
+        let at = match parts
+            .iter()
+            .position(|part| part.label == label && part.attempt == attempt.number)
+        {
+            Some(at) => at,
+            None => {
+                parts.push(GatePart {
+                    label,
+                    attempt: attempt.number,
+                    passed: 0,
+                    failed: 0,
+                    inconclusive: 0,
+                    inconclusive_reasons: Vec::new(),
+                    samples: Vec::new(),
+                });
+                parts.len() - 1
+            }
+        };
+        let part = &mut parts[at];
+        match sample.verdict {
+            SampleVerdict::Pass => part.passed += 1,
+            SampleVerdict::Fail => part.failed += 1,
+            SampleVerdict::Inconclusive => {
+                part.inconclusive += 1;
+                match part
+                    .inconclusive_reasons
+                    .iter_mut()
+                    .find(|(reason, _)| *reason == sample.reason)
+                {
+                    Some((_, count)) => *count += 1,
+                    None => part.inconclusive_reasons.push((sample.reason.clone(), 1)),
+                }
+            }
+        }
+        part.samples.push(sample.clone());
+    }
+    parts
+}
+
+fn label_of(sample: &MetricSample) -> String {
+    match (&sample.gate, sample.stage) {
+        (Some(gate), Some(stage)) => format!("{gate} at {stage}%"),
+        (Some(gate), None) => gate.clone(),
+        _ => "samples".to_string(),
+    }
+}
+
+/// "2× the query: no data (no series)", or "none".
+pub(crate) fn reasons_text(part: &GatePart) -> String {
+    if part.inconclusive_reasons.is_empty() {
+        return "none".into();
+    }
+    part.inconclusive_reasons
+        .iter()
+        .map(|(reason, count)| format!("{count}× {reason}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,326 @@
+//! Metric gates against a real Prometheus (Debian's, started by each test with a 1 s scrape
+//! of a sandbox on loopback, stopped after): a good canary passes, a bad one fails at its first
+//! stage and is rolled back, no traffic is inconclusive and goes to a person, a Prometheus
+//! that stops mid-gate is inconclusive, a NaN is inconclusive — and every sample is journaled.
+//!
+//! CI installs prometheus (`.ci/run`) and sets CUTOVER_REQUIRE_PROMETHEUS=1, so there these
+//! tests cannot pass without running. On a machine without it they say so and pass.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use support::prometheus::{Prometheus, prometheus_or_skip};
+use support::sandbox::Sandbox;
+use support::test_run::Test;
+use support::{spawn_headless, verify, wait_until};
+
+/// The canary's share of 5xx answers over the last 5 s. `or vector(0)` makes "no errors at
+/// all" a zero rather than no series; the denominator has no `or`, so no canary traffic stays
+/// no data.
+const CANARY_ERRORS: &str = r#"(sum(rate(nexus_http_requests_total{version="{{ release }}",status=~"5.."}[5s])) or vector(0)) / sum(rate(nexus_http_requests_total{version="{{ release }}"}[5s]))"#;
+
+fn entries(run_dir: &Path, kind: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(run_dir.join("journal.log"))
+        .unwrap()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line.split('\t').next()?).ok())
+        .filter(|entry| entry["kind"] == kind)
+        .map(|entry| entry["body"].clone())
+        .collect()
+}
+
+fn verdicts(samples: &[serde_json::Value]) -> Vec<String> {
+    samples
+        .iter()
+        .map(|s| s["verdict"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A canary rollout on the sandbox, gated on the canary's error ratio as Prometheus sees it,
+/// with a rollback that takes the canary out.
+fn rollout(sandbox: &Sandbox, prometheus: &Prometheus) -> String {
+    format!(
+        r#"[runbook]
+name = "canary"
+
+[vars.release]
+default = "v2.0.0"
+
+[[phase]]
+id = "deploy"
+
+[[phase.step]]
+id = "canary"
+kind = "progressive"
+stages = [10, 50]
+run = "{cutover} sandbox --listen 127.0.0.1:{port} call POST /_sandbox/deploy \"{{\\\"version\\\": \\\"{{{{ release }}}}\\\", \\\"weight\\\": {{{{ stage }}}}}}\""
+on_gate_failure = "rollback"
+
+[[phase.step.gate]]
+name = "canary-errors"
+kind = "metric"
+source = "prometheus"
+url = "{prom}"
+query = '{query}'
+max = 0.05
+initial_delay = "3s"
+samples = 3
+interval = "1s"
+
+[[rollback.step]]
+id = "take-canary-out"
+kind = "command"
+run = "{cutover} sandbox --listen 127.0.0.1:{port} call POST /_sandbox/deploy '{{\"version\": \"{{{{ release }}}}\", \"weight\": 0}}'"
+"#,
+        cutover = env!("CARGO_BIN_EXE_cutover"),
+        port = sandbox.port,
+        prom = prometheus.url,
+        query = CANARY_ERRORS,
+    )
+}
+
+fn scraped(sandbox: &Sandbox) -> Vec<String> {
+    vec![format!("127.0.0.1:{}", sandbox.port)]
+}
+
+#[test]
+fn a_good_canary_passes_its_metric_gates_on_samples_that_passed() {
+    let state = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start_with_traffic(state.path(), 100);
+    let Some(prometheus) = prometheus_or_skip(&scraped(&sandbox)) else {
+        return;
+    };
+    prometheus.wait_for_series("nexus_http_requests_total");
+    let ran = Test::run_headless(&rollout(&sandbox, &prometheus)).run();
+    let samples = entries(&ran.run_dir(), "metric");
+    assert_eq!(
+        samples.len(),
+        6,
+        "3 samples at each of 2 stages: {samples:#?}"
+    );
+    assert!(
+        verdicts(&samples).iter().all(|v| v == "pass"),
+        "{samples:#?}"
+    );
+    for sample in &samples {
+        assert_eq!(sample["gate"], "canary-errors");
+        assert!(
+            sample["query"]
+                .as_str()
+                .unwrap()
+                .contains(r#"version="v2.0.0""#)
+        );
+        assert!(sample["eval_time"].as_f64().unwrap() > 1.7e9, "{sample}");
+        assert_eq!(sample["value"], "0", "{sample}");
+    }
+    let stages: Vec<u64> = samples
+        .iter()
+        .map(|s| s["stage"].as_u64().unwrap())
+        .collect();
+    assert_eq!(stages, [10, 10, 10, 50, 50, 50]);
+    assert_eq!(verify(&ran.run_dir(), &[]).0, 0);
+}
+
+#[test]
+fn a_bad_canary_fails_at_the_first_stage_and_is_rolled_back() {
+    let state = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start_with_traffic(state.path(), 100);
+    let Some(prometheus) = prometheus_or_skip(&scraped(&sandbox)) else {
+        return;
+    };
+    // The new version answers 500 on its health route; the stable one is untouched.
+    let fault = sandbox.call(&[
+        "POST",
+        "/_sandbox/fault",
+        r#"{"path": "/api/health", "status": 500, "version": "v2.0.0"}"#,
+    ]);
+    assert!(fault.status.success());
+    prometheus.wait_for_series("nexus_http_requests_total");
+    let ran = Test::run_headless(&rollout(&sandbox, &prometheus))
+        .status(1)
+        .stderr_has("gate `canary-errors` failed at 10%")
+        .run();
+    let samples = entries(&ran.run_dir(), "metric");
+    assert_eq!(
+        samples.len(),
+        1,
+        "the first failure ends the gate: {samples:#?}"
+    );
+    assert_eq!(samples[0]["verdict"], "fail");
+    assert_eq!(samples[0]["stage"], 10);
+    assert!(
+        samples[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("> max 0.05"),
+        "{samples:#?}"
+    );
+    let starts: Vec<String> = entries(&ran.run_dir(), "step_start")
+        .iter()
+        .map(|s| s["step"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(starts, ["canary", "take-canary-out"]);
+    let state = sandbox.call(&["GET", "/_sandbox/state"]);
+    let state = String::from_utf8_lossy(&state.stdout);
+    assert!(
+        state.contains(r#""weight":0"#),
+        "the rollback took the canary out: {state}"
+    );
+    assert_eq!(verify(&ran.run_dir(), &[]).0, 0);
+}
+
+#[test]
+fn no_traffic_is_inconclusive_and_goes_to_a_person_never_passes() {
+    let state = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(state.path());
+    let Some(prometheus) = prometheus_or_skip(&scraped(&sandbox)) else {
+        return;
+    };
+    prometheus.wait_for_series("up");
+    // Headless, a person's decision follows --on-failure: suspend, so that it can be seen that
+    // the gate neither passed nor took the runbook's `on_gate_failure = "rollback"`.
+    let ran = Test::run_headless(&rollout(&sandbox, &prometheus))
+        .args(&["--on-failure", "suspend"])
+        .status(3)
+        .stderr_has("gate `canary-errors` was inconclusive at 10%")
+        .run();
+    let samples = entries(&ran.run_dir(), "metric");
+    assert_eq!(verdicts(&samples), ["inconclusive"], "{samples:#?}");
+    assert_eq!(samples[0]["reason"], "the query: no data (no series)");
+    assert!(samples[0].get("value").is_none(), "{samples:#?}");
+    // The stage's own result, then the step's: both failed, neither passed.
+    let results = entries(&ran.run_dir(), "step_result");
+    assert_eq!(results.len(), 2, "{results:#?}");
+    assert!(
+        results.iter().all(|r| r["status"] == "failed"),
+        "{results:#?}"
+    );
+    assert!(
+        entries(&ran.run_dir(), "step_start").len() == 1,
+        "no rollback ran"
+    );
+}
+
+#[test]
+fn a_prometheus_that_stops_mid_gate_is_inconclusive() {
+    let state = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start_with_traffic(state.path(), 50);
+    let Some(mut prometheus) = prometheus_or_skip(&scraped(&sandbox)) else {
+        return;
+    };
+    prometheus.wait_for_series("nexus_http_requests_total");
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = support::runbook(
+        dir.path(),
+        &format!(
+            r#"[runbook]
+name = "watch"
+
+[[phase]]
+id = "p"
+
+[[phase.step]]
+id = "errors"
+kind = "metric"
+url = "{url}"
+query = 'sum(rate(nexus_http_requests_total{{status=~"5.."}}[5s])) or vector(0)'
+max = 0.1
+samples = 8
+interval = "1s"
+timeout = "2s"
+inconclusive_limit = 3
+"#,
+            url = prometheus.url
+        ),
+    );
+    let logs = dir.path().join("runs");
+    let mut child = spawn_headless(&runbook, &logs, &["--on-failure", "abort"], &[]);
+    let journal = || {
+        let run = support::run_dir(&logs);
+        entries(&run, "metric")
+    };
+    wait_until("two samples are journaled", || {
+        std::thread::sleep(Duration::from_millis(100));
+        logs.exists() && std::fs::read_dir(&logs).unwrap().count() > 0 && journal().len() >= 2
+    });
+    prometheus.stop();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the gate went to --on-failure abort"
+    );
+    let samples = journal();
+    let verdicts = verdicts(&samples);
+    assert!(verdicts.iter().take(2).all(|v| v == "pass"), "{samples:#?}");
+    assert_eq!(
+        verdicts.iter().filter(|v| *v == "inconclusive").count(),
+        3,
+        "{samples:#?}"
+    );
+    assert!(!verdicts.contains(&"fail".to_string()), "{samples:#?}");
+    let last = samples.last().unwrap();
+    assert!(
+        last["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Prometheus did not answer"),
+        "{last}"
+    );
+    let results = entries(&support::run_dir(&logs), "step_result");
+    assert!(
+        results[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("inconclusive"),
+        "{results:#?}"
+    );
+}
+
+/// A run of one metric step with `fields`; headless, an inconclusive gate follows
+/// `--on-failure abort` (exit 1). Returns the step's samples.
+fn one_gate(prometheus: &Prometheus, fields: &str, status: i32) -> Vec<serde_json::Value> {
+    let ran = Test::run_headless(&format!(
+        "[runbook]\nname = \"gate\"\n\n[[phase]]\nid = \"p\"\n\n[[phase.step]]\nid = \"gate\"\nkind = \"metric\"\nurl = \"{}\"\n{fields}\n",
+        prometheus.url
+    ))
+    .status(status)
+    .run();
+    assert_eq!(verify(&ran.run_dir(), &[]).0, 0);
+    entries(&ran.run_dir(), "metric")
+}
+
+#[test]
+fn nan_is_inconclusive_and_several_series_are_an_error_unless_reduced() {
+    let state = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start_with_traffic(state.path(), 20);
+    let Some(prometheus) = prometheus_or_skip(&scraped(&sandbox)) else {
+        return;
+    };
+    prometheus.wait_for_series("nexus_http_requests_total");
+    let nan = one_gate(&prometheus, "query = \"vector(0) / vector(0)\"\nmax = 1", 1);
+    assert_eq!(verdicts(&nan), ["inconclusive"]);
+    assert_eq!(nan[0]["value"], "NaN");
+    assert_eq!(nan[0]["reason"], "the query: no usable value (NaN)");
+
+    // Two series: the answered statuses, and one made up so that there are always two.
+    let two = r#"query = 'sum by (status) (nexus_http_requests_total) or label_replace(vector(1), "status", "x", "", "")'"#;
+    let several = one_gate(&prometheus, &format!("{two}\nmax = 1e9"), 1);
+    assert_eq!(verdicts(&several), ["inconclusive"]);
+    assert!(
+        several[0]["reason"].as_str().unwrap().contains("2 series"),
+        "{several:#?}"
+    );
+    let summed = one_gate(&prometheus, &format!("{two}\nreduce = \"sum\"\nmin = 1"), 0);
+    assert_eq!(verdicts(&summed), ["pass"]);
+
+    // The runbook may decide otherwise, in so many words.
+    let failed = one_gate(
+        &prometheus,
+        "query = \"vector(0) / vector(0)\"\nmax = 1\non_no_data = \"fail\"",
+        1,
+    );
+    assert_eq!(verdicts(&failed), ["fail"]);
+}
