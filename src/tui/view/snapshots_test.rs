@@ -5,6 +5,7 @@ use ratatui::backend::TestBackend;
 
 use super::screen::draw;
 use crate::engine::events::{Event, HostStatus, Prompt, RunStatus, StepStatus, Stream};
+use crate::engine::metric_sample::{MetricSample, SampleVerdict};
 use crate::runbook::kinds::manual::NotesPolicy;
 use crate::tui::flows_test::info;
 use crate::tui::state::App;
@@ -274,6 +275,69 @@ fn on_hosts() -> App {
     app
 }
 
+/// A canary's metric gate: two samples passed at 10 %, then no data at 50 %; the operator is
+/// asked, with the samples on screen.
+fn inconclusive_gate() -> App {
+    let mut app = App::new(info(), false, false);
+    app.apply(&started(
+        "migrate",
+        "stages 10% → 50% · deploy --weight 10 (at 10%) · bake 0s · gates: canary-errors",
+        false,
+    ));
+    let sample =
+        |stage: u8, sample: u32, verdict: SampleVerdict, value: Option<&str>, reason: &str| {
+            Event::MetricSample(Box::new(MetricSample {
+                step: "migrate".into(),
+                gate: Some("canary-errors".into()),
+                stage: Some(stage),
+                sample,
+                query: "sum(rate(errors[1m])) / sum(rate(requests[1m]))".into(),
+                eval_time: Some(1_700_000_000.0),
+                value: value.map(str::to_string),
+                baseline_query: None,
+                baseline: None,
+                verdict,
+                reason: reason.into(),
+                latency_ms: 3.0,
+            }))
+        };
+    app.apply(&sample(
+        10,
+        1,
+        SampleVerdict::Pass,
+        Some("0"),
+        "0 ≤ max 0.05",
+    ));
+    app.apply(&sample(
+        10,
+        2,
+        SampleVerdict::Pass,
+        Some("0.01"),
+        "0.01 ≤ max 0.05",
+    ));
+    for n in 1..=2 {
+        app.apply(&sample(
+            50,
+            n,
+            SampleVerdict::Inconclusive,
+            None,
+            "the query: no data (no series)",
+        ));
+    }
+    app.apply(&result(
+        "migrate",
+        StepStatus::Failed,
+        "gate `canary-errors` was inconclusive at 50%: inconclusive, a person decides: 2 samples: 0 passed, 0 failed, 2 inconclusive: 2× the query: no data (no series)",
+    ));
+    app.apply(&Event::Waiting(Prompt::Failure {
+        step: "migrate".into(),
+        message: "gate `canary-errors` was inconclusive at 50%".into(),
+        can_skip: true,
+        in_rollback: false,
+    }));
+    app
+}
+
 macro_rules! screens {
     ($($name:ident => $state:expr,)*) => {$(
         #[test]
@@ -297,6 +361,7 @@ screens! {
     about_to_send_a_request => about_to_check(),
     the_output_of_a_step_that_passed_stays_in_view => after_a_step_passed(),
     long_titles_widen_the_list_while_nothing_runs => long_titles(),
+    an_inconclusive_metric_gate_asks_with_its_samples => inconclusive_gate(),
 }
 
 #[test]
