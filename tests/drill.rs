@@ -10,7 +10,15 @@ use std::process::Output;
 use support::sandbox::free_port;
 use support::{cutover, key_file, processes_with, verify};
 
+/// The drill on health checks alone: the same on every machine, Prometheus or not.
 fn drill(logs: &Path, port: u16, extra: &[&str]) -> Output {
+    let mut args = vec!["--var", "monitoring=none"];
+    args.extend_from_slice(extra);
+    monitored_drill(logs, port, &args)
+}
+
+/// The drill as it runs here: gated on Prometheus too where it is installed.
+fn monitored_drill(logs: &Path, port: u16, extra: &[&str]) -> Output {
     cutover()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["run", "runbooks/drill.toml", "--headless", "--key"])
@@ -18,6 +26,7 @@ fn drill(logs: &Path, port: u16, extra: &[&str]) -> Output {
         .arg("--log-dir")
         .arg(logs)
         .args(["--var", &format!("port={port}")])
+        .args(["--var", &format!("prometheus_port={}", free_port())])
         .args([
             "--confirm",
             "announce=posted in #release",
@@ -203,4 +212,91 @@ fn every_shipped_runbook_checks_clean() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
+}
+
+/// Whether the machine has Prometheus; CI must (`CUTOVER_REQUIRE_PROMETHEUS`).
+fn prometheus_installed() -> bool {
+    let installed = std::process::Command::new("sh")
+        .args(["-c", "command -v prometheus"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        assert!(
+            std::env::var_os("CUTOVER_REQUIRE_PROMETHEUS").is_none(),
+            "CUTOVER_REQUIRE_PROMETHEUS is set and prometheus is not installed"
+        );
+        eprintln!("skipped: no prometheus (apt-get install prometheus)");
+    }
+    installed
+}
+
+fn metric_samples(run: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(run.join("journal.log"))
+        .unwrap()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line.split('\t').next()?).ok())
+        .filter(|entry| entry["kind"] == "metric")
+        .map(|entry| entry["body"].clone())
+        .collect()
+}
+
+#[test]
+fn where_prometheus_is_installed_the_drill_gates_the_canary_on_its_error_rate() {
+    if !prometheus_installed() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let output = monitored_drill(dir.path(), port, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("rollout not applicable"), "{stderr}");
+    assert!(stderr.contains("rollout-watched passed"), "{stderr}");
+    let run = support::run_dir(dir.path());
+    let samples = metric_samples(&run);
+    assert_eq!(
+        samples.len(),
+        6,
+        "two samples at each of three stages: {samples:#?}"
+    );
+    assert!(
+        samples.iter().all(|s| s["verdict"] == "pass"),
+        "{samples:#?}"
+    );
+    assert_eq!(verify(&run, &["--expect-mode", "drill"]).0, 0);
+    assert_no_sandbox_left(port);
+    assert!(
+        processes_with(&run.display().to_string())
+            .iter()
+            .all(|p| !p.contains("prometheus")),
+        "the drill's Prometheus was stopped"
+    );
+}
+
+#[test]
+fn a_flaky_canary_passes_a_health_check_but_not_the_error_rate_gate() {
+    if !prometheus_installed() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let output = monitored_drill(dir.path(), port, &["--var", "scenario=flaky-canary"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("rollout-watched stage 10%: FAILED — gate `canary-errors` failed at 10%"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("run rolled back"), "{stderr}");
+    let run = support::run_dir(dir.path());
+    let samples = metric_samples(&run);
+    assert_eq!(samples.len(), 1, "{samples:#?}");
+    assert_eq!(samples[0]["verdict"], "fail");
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("sandbox/state.json")).unwrap()).unwrap();
+    assert_eq!(
+        state["version"], "v1.0.0",
+        "the rollback restored the backup"
+    );
+    assert_no_sandbox_left(port);
 }

@@ -324,3 +324,37 @@ fn nan_is_inconclusive_and_several_series_are_an_error_unless_reduced() {
     );
     assert_eq!(verdicts(&failed), ["fail"]);
 }
+
+#[test]
+fn an_injected_latency_delays_each_request_on_its_own() {
+    let state = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(state.path());
+    let fault = sandbox.call(&[
+        "POST",
+        "/_sandbox/fault",
+        r#"{"path": "/api/health", "latency_ms": 400}"#,
+    ]);
+    assert!(fault.status.success());
+    // Ten at once: taken in turn under the state lock, the last would answer after 4 s.
+    let started = std::time::Instant::now();
+    let calls: Vec<_> = (0..10)
+        .map(|_| {
+            let port = sandbox.port;
+            std::thread::spawn(move || {
+                std::process::Command::new("curl")
+                    .args(["-sf", "-o", "/dev/null"])
+                    .arg(format!("http://127.0.0.1:{port}/api/health"))
+                    .status()
+                    .unwrap()
+            })
+        })
+        .collect();
+    for call in calls {
+        assert!(call.join().unwrap().success());
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_millis(2000),
+        "ten requests with 400 ms each took {took:?}"
+    );
+}

@@ -59,7 +59,8 @@ fn the_drill_runs_end_to_end_in_the_terminal() {
             "",
             "drill.toml",
             &logs,
-            &format!("--auto --var port={port}"),
+            // Prometheus, where installed, has its own headless tests (tests/drill.rs).
+            &format!("--auto --var port={port} --var monitoring=none"),
         ),
         80,
         24,

@@ -10,6 +10,9 @@ use crate::engine::events::Event;
 use crate::runbook::duration::{format_duration, human_ms};
 use crate::runbook::kinds::http::{HttpCheck, Probe};
 
+/// Probe samples committed to the journal together: one sync for this many.
+const SAMPLES_PER_COMMIT: usize = 256;
+
 pub(crate) async fn probe_run(
     check: &HttpCheck,
     probe: &Probe,
@@ -41,20 +44,25 @@ pub(crate) async fn probe_run(
             errors += 1;
         }
         latencies.push(latency_ms);
-        ctx.emitter
-            .emit(Event::Probe {
-                step: ctx.step.id.value.clone(),
-                sample,
-                latency_ms,
-                status: attempt.status,
-                error: attempt.problem,
-            })
-            .await?;
+        // A sample is a measurement inside the step, not a side effect of its own: samples are
+        // handed to the journal as they come and committed in groups, all of them before the
+        // step's result. Waiting for a sync per sample made the probe a fifth of `ab`'s rate.
+        ctx.emitter.emit_deferred(Event::Probe {
+            step: ctx.step.id.value.clone(),
+            sample,
+            latency_ms,
+            status: attempt.status,
+            error: attempt.problem,
+        })?;
+        if latencies.len() % SAMPLES_PER_COMMIT == 0 {
+            ctx.emitter.flush().await?;
+        }
         if next < probe.samples && !budget.over() {
             launch(&mut tasks, next);
             next += 1;
         }
     }
+    ctx.emitter.flush().await?;
     let summary = ProbeSummary::of(&latencies, errors);
     let limits = [
         ("p95", probe.max_p95, summary.p95),
@@ -132,13 +140,23 @@ impl std::fmt::Display for ProbeSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} samples: p50 {:.0} ms, p95 {:.0} ms, p99 {:.0} ms, errors {:.2} %",
+            "{} samples: p50 {} ms, p95 {} ms, p99 {} ms, errors {:.2} %",
             self.samples,
-            self.p50,
-            self.p95,
-            self.p99,
+            milliseconds(self.p50),
+            milliseconds(self.p95),
+            milliseconds(self.p99),
             self.error_rate * 100.0
         )
+    }
+}
+
+/// Whole milliseconds from 10 ms up; below, tenths (a loopback answer takes 0.4 ms, and "0 ms"
+/// would say it took nothing).
+fn milliseconds(ms: f64) -> String {
+    if ms >= 10.0 {
+        format!("{ms:.0}")
+    } else {
+        format!("{ms:.1}")
     }
 }
 

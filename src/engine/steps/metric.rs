@@ -244,19 +244,16 @@ pub(crate) async fn run_gate(
     let message = match verdict {
         GateVerdict::Pass => format!("{tally} (last: {last})"),
         GateVerdict::Fail => format!(
-            "failed at {} failure(s): {tally}: {}",
+            "{tally}; failure_limit {} reached: {}",
             check.failure_limit,
             why()
         ),
-        GateVerdict::Inconclusive => format!(
-            "inconclusive, a person decides: {tally}{}{}",
-            if reasons.is_empty() { "" } else { ": " },
-            if reasons.is_empty() {
-                " (no sample passed)".to_string()
-            } else {
-                why()
-            }
-        ),
+        GateVerdict::Inconclusive if reasons.is_empty() => {
+            format!("inconclusive, a person decides: {tally}; no sample passed")
+        }
+        GateVerdict::Inconclusive => {
+            format!("inconclusive, a person decides: {tally}; {}", why())
+        }
     };
     Ok(GateRun { verdict, message })
 }

@@ -170,6 +170,25 @@ pub(crate) fn format_value(value: f64) -> String {
     }
 }
 
+/// A number for a person to read in a reason: four significant decimals at most
+/// (`0.3089`, not `0.30885873902633676`); the journal's `value` keeps Prometheus's own text.
+pub(crate) fn short_value(value: f64) -> String {
+    if !value.is_finite() || value == 0.0 {
+        return format_value(value);
+    }
+    let magnitude = value.abs();
+    if !(1e-4..1e9).contains(&magnitude) {
+        return format!("{value:.3e}");
+    }
+    let decimals = (3 - magnitude.log10().floor() as i32).max(0) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 fn start_of(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(80)]);
     crate::terminal_text::plain(&text).replace(['\n', '\t'], " ")
@@ -232,6 +251,16 @@ mod tests {
                 other => panic!("{text}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn reasons_show_short_numbers() {
+        assert_eq!(short_value(0.30885873902633676), "0.3089");
+        assert_eq!(short_value(0.0), "0");
+        assert_eq!(short_value(12.5), "12.5");
+        assert_eq!(short_value(1234.5678), "1235");
+        assert_eq!(short_value(0.00001234), "1.234e-5");
+        assert_eq!(short_value(f64::NAN), "NaN");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use crate::engine::metric_sample::SampleVerdict;
 use crate::runbook::kinds::metric::{DataPolicy, MetricCheck, MetricCondition};
 
-use super::metric_response::{Reading, format_value};
+use super::metric_response::{Reading, short_value};
 
 /// One query's outcome: a reading, or why there is none (a transport or answer error).
 pub(crate) type QueryOutcome = Result<Reading, String>;
@@ -62,7 +62,7 @@ pub(crate) fn judge(
         Ok(value) => value,
         Err(judged) => return judged,
     };
-    let shown = format_value(value);
+    let shown = short_value(value);
     let (failed, condition) = match &check.condition {
         MetricCondition::Bounds { min, max } => {
             if let Some(max) = max
@@ -89,7 +89,7 @@ pub(crate) fn judge(
                 Ok(base) => base,
                 Err(judged) => return judged,
             };
-            let base_shown = format_value(base);
+            let base_shown = short_value(base);
             let mut problems = Vec::new();
             let mut holds = Vec::new();
             if let Some(ratio) = max_ratio {
@@ -187,10 +187,11 @@ impl Tally {
 
 impl std::fmt::Display for Tally {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let taken = self.taken();
         write!(
             f,
-            "{} samples: {} passed, {} failed, {} inconclusive",
-            self.taken(),
+            "{taken} sample{}: {} passed, {} failed, {} inconclusive",
+            if taken == 1 { "" } else { "s" },
             self.passed,
             self.failed,
             self.inconclusive
@@ -233,7 +234,7 @@ mod tests {
 
     fn value(v: f64) -> QueryOutcome {
         Ok(Reading::Value {
-            text: format_value(v),
+            text: super::super::metric_response::format_value(v),
             value: v,
             eval_time: 1.0,
         })
