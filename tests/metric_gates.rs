@@ -358,3 +358,87 @@ fn an_injected_latency_delays_each_request_on_its_own() {
         "ten requests with 400 ms each took {took:?}"
     );
 }
+
+/// A stand-in for Prometheus's query API (no Prometheus needed): the first answer has no
+/// series, the next ones a value.
+fn scripted_prometheus() -> support::TestServer {
+    support::serve(|n, _| {
+        let body = if n == 0 {
+            r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#.to_string()
+        } else {
+            r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000.25,"0.002"]}]}}"#.to_string()
+        };
+        support::Reply::new(200, &body)
+    })
+}
+
+#[test]
+fn the_token_reaches_prometheus_and_nowhere_else_and_the_report_counts_three_ways() {
+    let prometheus = scripted_prometheus();
+    let token = "prom-token-0123456789";
+    let ran = Test::run_headless(&format!(
+        r#"[runbook]
+name = "secret-gate"
+
+[vars.token]
+env = "PROM_TOKEN"
+secret = true
+
+[[phase]]
+id = "p"
+
+[[phase.step]]
+id = "errors"
+kind = "metric"
+url = "{url}"
+query = 'sum(rate(errors{{tenant="{{{{ token }}}}"}}[1m]))'
+headers = {{ Authorization = "Bearer {{{{ token }}}}" }}
+max = 0.01
+samples = 3
+interval = "0s"
+inconclusive_limit = 2
+"#,
+        url = prometheus.base
+    ))
+    .env("PROM_TOKEN", token)
+    .stderr_lacks(token)
+    .run();
+    let requests = prometheus.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 3);
+    assert!(
+        requests[0].contains(&format!("authorization: Bearer {token}"))
+            || requests[0].contains(&format!("Authorization: Bearer {token}")),
+        "{requests:?}"
+    );
+    assert!(requests[0].starts_with("GET /api/v1/query?query="), "{requests:?}");
+    let run = ran.run_dir();
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    assert!(!journal.contains(token), "the token is in the journal");
+    let samples = entries(&run, "metric");
+    assert_eq!(verdicts(&samples), ["inconclusive", "pass", "pass"]);
+    assert!(samples[0]["query"].as_str().unwrap().contains(r#"tenant="***""#));
+    assert_eq!(samples[1]["eval_time"], 1_700_000_000.25);
+    assert_eq!(samples[1]["value"], "0.002");
+
+    let report = support::cutover()
+        .args(["report", "--format", "md"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    let markdown = String::from_utf8_lossy(&report.stdout);
+    assert!(markdown.contains("## Metric gates"), "{markdown}");
+    assert!(
+        markdown.contains("| `errors` | samples | 1 | 2 | 0 | 1 | 1× the query: no data (no series) |"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains(token));
+    let json = support::cutover()
+        .args(["report", "--format", "json"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let gates = &json["steps"][0]["gates"][0];
+    assert_eq!(gates["inconclusive"], 1);
+    assert_eq!(gates["samples"].as_array().unwrap().len(), 3);
+}
