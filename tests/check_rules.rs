@@ -69,6 +69,7 @@ rule! {
     http_status_out_of_range => "http-status-out-of-range",
     max_error_rate_out_of_range => "max-error-rate-out-of-range",
     progressive_without_gate => "progressive-without-gate",
+    metric_gates_say_what_they_judge => "metric-problems",
     stages_not_strictly_increasing => "stages-not-increasing",
     stages_outside_1_to_100 => "stages-out-of-range",
     run_and_argv_together => "run-and-argv",
@@ -129,7 +130,7 @@ fn the_full_featured_runbook_checks_clean() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "runbooks/examples/every-kind.toml: ok — 3 phases, 19 steps, 2 rollback steps\n"
+        "runbooks/examples/every-kind.toml: ok — 3 phases, 21 steps, 2 rollback steps\n"
     );
 }
 

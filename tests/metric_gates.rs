@@ -410,13 +410,21 @@ inconclusive_limit = 2
             || requests[0].contains(&format!("Authorization: Bearer {token}")),
         "{requests:?}"
     );
-    assert!(requests[0].starts_with("GET /api/v1/query?query="), "{requests:?}");
+    assert!(
+        requests[0].starts_with("GET /api/v1/query?query="),
+        "{requests:?}"
+    );
     let run = ran.run_dir();
     let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
     assert!(!journal.contains(token), "the token is in the journal");
     let samples = entries(&run, "metric");
     assert_eq!(verdicts(&samples), ["inconclusive", "pass", "pass"]);
-    assert!(samples[0]["query"].as_str().unwrap().contains(r#"tenant="***""#));
+    assert!(
+        samples[0]["query"]
+            .as_str()
+            .unwrap()
+            .contains(r#"tenant="***""#)
+    );
     assert_eq!(samples[1]["eval_time"], 1_700_000_000.25);
     assert_eq!(samples[1]["value"], "0.002");
 
@@ -428,7 +436,8 @@ inconclusive_limit = 2
     let markdown = String::from_utf8_lossy(&report.stdout);
     assert!(markdown.contains("## Metric gates"), "{markdown}");
     assert!(
-        markdown.contains("| `errors` | samples | 1 | 2 | 0 | 1 | 1× the query: no data (no series) |"),
+        markdown
+            .contains("| `errors` | samples | 1 | 2 | 0 | 1 | 1× the query: no data (no series) |"),
         "{markdown}"
     );
     assert!(!markdown.contains(token));
@@ -441,4 +450,36 @@ inconclusive_limit = 2
     let gates = &json["steps"][0]["gates"][0];
     assert_eq!(gates["inconclusive"], 1);
     assert_eq!(gates["samples"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn the_review_shows_each_sample_of_a_gate_with_its_verdict() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let prometheus = scripted_prometheus();
+    let ran = Test::run_headless(&format!(
+        "[runbook]\nname = \"review-gate\"\n\n[[phase]]\nid = \"p\"\n\n[[phase.step]]\nid = \"errors\"\nkind = \"metric\"\nurl = \"{}\"\nquery = \"up\"\nmax = 0.01\nsamples = 3\ninterval = \"0s\"\ninconclusive_limit = 2\n",
+        prometheus.base
+    ))
+    .run();
+    let loaded =
+        cutover::journal::history::load::load_run(&ran.run_dir(), &Default::default()).unwrap();
+    let mut app =
+        cutover::tui::review::state::ReviewApp::new(loaded.history, loaded.run_dir, false, false);
+    // The first entry worth a look: the inconclusive sample.
+    app.key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('f'),
+    ));
+    app.load_output();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal
+        .draw(|frame| cutover::tui::review::view::screen::draw(frame, &app))
+        .unwrap();
+    let screen = format!("{}", terminal.backend());
+    assert!(screen.contains("errors sample 1: inconclusive"), "{screen}");
+    assert!(
+        screen.contains("samples: 2 pass, 0 fail, 1 inconclusive (1× the query: no data"),
+        "{screen}"
+    );
+    assert!(screen.contains("#2 pass: 0.002 ≤ max 0.01"), "{screen}");
 }

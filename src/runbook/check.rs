@@ -209,9 +209,9 @@ fn check_reference(
             diags
                 .error(
                     span,
-                    "`{{ stage }}` only exists in the `run` of a progressive step",
+                    "`{{ stage }}` only exists in a progressive step's `run` and metric gates",
                 )
-                .with_hint("use it in a `kind = \"progressive\"` step's `run`");
+                .with_hint("use it in a `kind = \"progressive\"` step's `run`, or in a `kind = \"metric\"` gate of it");
         }
         return;
     }
