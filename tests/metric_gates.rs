@@ -81,18 +81,25 @@ run = "{cutover} sandbox --listen 127.0.0.1:{port} call POST /_sandbox/deploy '{
     )
 }
 
-fn scraped(sandbox: &Sandbox) -> Vec<String> {
-    vec![format!("127.0.0.1:{}", sandbox.port)]
+/// A sandbox with `traffic` requests a second and a Prometheus that has scraped it once, or
+/// `None` where no Prometheus is installed. The state folder lives as long as the sandbox.
+fn monitored(traffic: u32) -> Option<(tempfile::TempDir, Sandbox, Prometheus)> {
+    let state = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start_with_traffic(state.path(), traffic);
+    let prometheus = prometheus_or_skip(&[format!("127.0.0.1:{}", sandbox.port)])?;
+    // `up` is there from the first scrape, with or without traffic.
+    prometheus.wait_for_series("up");
+    if traffic > 0 {
+        prometheus.wait_for_series("nexus_http_requests_total");
+    }
+    Some((state, sandbox, prometheus))
 }
 
 #[test]
 fn a_good_canary_passes_its_metric_gates_on_samples_that_passed() {
-    let state = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start_with_traffic(state.path(), 100);
-    let Some(prometheus) = prometheus_or_skip(&scraped(&sandbox)) else {
+    let Some((_state, sandbox, prometheus)) = monitored(100) else {
         return;
     };
-    prometheus.wait_for_series("nexus_http_requests_total");
     let ran = Test::run_headless(&rollout(&sandbox, &prometheus)).run();
     let samples = entries(&ran.run_dir(), "metric");
     assert_eq!(
@@ -125,9 +132,7 @@ fn a_good_canary_passes_its_metric_gates_on_samples_that_passed() {
 
 #[test]
 fn a_bad_canary_fails_at_the_first_stage_and_is_rolled_back() {
-    let state = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start_with_traffic(state.path(), 100);
-    let Some(prometheus) = prometheus_or_skip(&scraped(&sandbox)) else {
+    let Some((_state, sandbox, prometheus)) = monitored(100) else {
         return;
     };
     // The new version answers 500 on its health route; the stable one is untouched.
@@ -137,7 +142,6 @@ fn a_bad_canary_fails_at_the_first_stage_and_is_rolled_back() {
         r#"{"path": "/api/health", "status": 500, "version": "v2.0.0"}"#,
     ]);
     assert!(fault.status.success());
-    prometheus.wait_for_series("nexus_http_requests_total");
     let ran = Test::run_headless(&rollout(&sandbox, &prometheus))
         .status(1)
         .stderr_has("gate `canary-errors` failed at 10%")
@@ -173,12 +177,9 @@ fn a_bad_canary_fails_at_the_first_stage_and_is_rolled_back() {
 
 #[test]
 fn no_traffic_is_inconclusive_and_goes_to_a_person_never_passes() {
-    let state = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(state.path());
-    let Some(prometheus) = prometheus_or_skip(&scraped(&sandbox)) else {
+    let Some((_state, sandbox, prometheus)) = monitored(0) else {
         return;
     };
-    prometheus.wait_for_series("up");
     // Headless, a person's decision follows --on-failure: suspend, so that it can be seen that
     // the gate neither passed nor took the runbook's `on_gate_failure = "rollback"`.
     let ran = Test::run_headless(&rollout(&sandbox, &prometheus))
@@ -205,12 +206,9 @@ fn no_traffic_is_inconclusive_and_goes_to_a_person_never_passes() {
 
 #[test]
 fn a_prometheus_that_stops_mid_gate_is_inconclusive() {
-    let state = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start_with_traffic(state.path(), 50);
-    let Some(mut prometheus) = prometheus_or_skip(&scraped(&sandbox)) else {
+    let Some((_state, _sandbox, mut prometheus)) = monitored(50) else {
         return;
     };
-    prometheus.wait_for_series("nexus_http_requests_total");
     let dir = tempfile::tempdir().unwrap();
     let runbook = support::runbook(
         dir.path(),
@@ -294,12 +292,9 @@ fn one_gate(prometheus: &Prometheus, fields: &str, status: i32) -> Vec<serde_jso
 
 #[test]
 fn nan_is_inconclusive_and_several_series_are_an_error_unless_reduced() {
-    let state = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start_with_traffic(state.path(), 20);
-    let Some(prometheus) = prometheus_or_skip(&scraped(&sandbox)) else {
+    let Some((_state, _sandbox, prometheus)) = monitored(20) else {
         return;
     };
-    prometheus.wait_for_series("nexus_http_requests_total");
     let nan = one_gate(&prometheus, "query = \"vector(0) / vector(0)\"\nmax = 1", 1);
     assert_eq!(verdicts(&nan), ["inconclusive"]);
     assert_eq!(nan[0]["value"], "NaN");

@@ -60,3 +60,15 @@ pub struct MetricSample {
     /// The round trip of the query (both queries for a comparison).
     pub latency_ms: f64,
 }
+
+impl MetricSample {
+    /// Which gate the sample belongs to, in words: `canary-errors at 10%`, or `None` for a
+    /// metric step's own samples.
+    pub fn place(&self) -> Option<String> {
+        match (&self.gate, self.stage) {
+            (Some(gate), Some(stage)) => Some(format!("{gate} at {stage}%")),
+            (Some(gate), None) => Some(gate.clone()),
+            _ => None,
+        }
+    }
+}

@@ -69,11 +69,7 @@ pub(crate) fn gate_parts_of(attempt: &AttemptRecord) -> Vec<GatePart> {
 }
 
 fn label_of(sample: &MetricSample) -> String {
-    match (&sample.gate, sample.stage) {
-        (Some(gate), Some(stage)) => format!("{gate} at {stage}%"),
-        (Some(gate), None) => gate.clone(),
-        _ => "samples".to_string(),
-    }
+    sample.place().unwrap_or_else(|| "samples".to_string())
 }
 
 /// "2× the query: no data (no series)", or "none".

@@ -215,11 +215,9 @@ pub(crate) fn format_event(event: &Event) -> Option<String> {
             format!("cutover: run {word} in {}{recovery}", seconds(*duration_ms))
         }
         Event::MetricSample(sample) => {
-            let place = match (&sample.gate, sample.stage) {
-                (Some(gate), Some(stage)) => format!(" gate {gate} at {stage}%"),
-                (Some(gate), None) => format!(" gate {gate}"),
-                _ => String::new(),
-            };
+            let place = sample
+                .place()
+                .map_or_else(String::new, |place| format!(" gate {place}"));
             format!(
                 "   {}{place} sample {}: {} — {}",
                 sample.step, sample.sample, sample.verdict, sample.reason

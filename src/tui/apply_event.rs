@@ -72,11 +72,7 @@ impl App {
             }
             Event::MetricSample(sample) => {
                 if let Some(index) = self.row_index(&sample.step) {
-                    let label = match (&sample.gate, sample.stage) {
-                        (Some(gate), Some(stage)) => format!("{gate} at {stage}%"),
-                        (Some(gate), None) => gate.clone(),
-                        _ => "samples".to_string(),
-                    };
+                    let label = sample.place().unwrap_or_else(|| "samples".to_string());
                     let label = for_terminal(&label);
                     let series = &mut self.rows[index].metrics;
                     let at = match series.iter().position(|s| s.label == label) {

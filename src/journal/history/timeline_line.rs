@@ -66,11 +66,9 @@ pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
             )
         }
         Body::Metric(sample) => {
-            let place = match (&sample.gate, sample.stage) {
-                (Some(gate), Some(stage)) => format!(" gate {gate} at {stage}%"),
-                (Some(gate), None) => format!(" gate {gate}"),
-                _ => String::new(),
-            };
+            let place = sample
+                .place()
+                .map_or_else(String::new, |place| format!(" gate {place}"));
             format!(
                 "{}{place} sample {}: {} — {}",
                 sample.step,
