@@ -32,6 +32,9 @@ pub(crate) struct Shared {
     store: Store,
     /// Serializes read-modify-write of the state file, and holds the traffic counters.
     traffic: Mutex<Traffic>,
+    /// The synthetic users' own routing and fault counts: their requests never take the
+    /// turn of the drill's checks (the first request after a deploy goes to the canary).
+    synthetic: std::sync::Mutex<Traffic>,
     metrics: SandboxMetrics,
 }
 
@@ -48,6 +51,7 @@ pub(crate) async fn serve(listen: &str, state_dir: PathBuf, traffic: u32) -> std
     let shared = Arc::new(Shared {
         store,
         traffic: Mutex::new(Traffic::default()),
+        synthetic: std::sync::Mutex::new(Traffic::default()),
         metrics: SandboxMetrics::default(),
     });
     if traffic > 0 {
@@ -111,7 +115,7 @@ async fn answer(
         role_header,
         body,
     };
-    let (response, headers, features, version) = answer_measured(&request, &shared).await;
+    let (response, headers, features, version) = answer_measured(&request, &shared, false).await;
     log(
         &request.method,
         &request.path,
@@ -129,9 +133,13 @@ type Responded = (Response, Vec<(&'static str, String)>, Features, String);
 /// The answer, delayed by any injected latency on its own — never while holding the state
 /// lock, so that a slow canary is slow for each request and not a queue for all of them —
 /// and counted in the metrics (the application's routes, not the drill's control ones).
-pub(crate) async fn answer_measured(request: &Request, shared: &Shared) -> Responded {
+pub(crate) async fn answer_measured(
+    request: &Request,
+    shared: &Shared,
+    synthetic: bool,
+) -> Responded {
     let started = Instant::now();
-    let (responded, latency) = respond(request, shared).await;
+    let (responded, latency) = respond(request, shared, synthetic).await;
     if let Some(latency) = latency {
         tokio::time::sleep(latency).await;
     }
@@ -148,7 +156,11 @@ pub(crate) async fn answer_measured(request: &Request, shared: &Shared) -> Respo
 }
 
 /// The answer, decided under the state lock, and the latency a fault adds to it.
-async fn respond(request: &Request, shared: &Shared) -> (Responded, Option<Duration>) {
+async fn respond(
+    request: &Request,
+    shared: &Shared,
+    synthetic: bool,
+) -> (Responded, Option<Duration>) {
     let mut traffic = shared.traffic.lock().await;
     let mut state = match shared.store.load() {
         Ok(state) => state,
@@ -172,6 +184,12 @@ async fn respond(request: &Request, shared: &Shared) -> (Responded, Option<Durat
         Routing::Serve {
             version: state.version.clone(),
         }
+    } else if synthetic {
+        shared.synthetic.lock().expect("never poisoned").admit(
+            &state,
+            &bare,
+            std::time::Instant::now(),
+        )
     } else {
         traffic.admit(&state, &bare, std::time::Instant::now())
     };

@@ -1,6 +1,7 @@
 //! `cutover sandbox --traffic N`: N requests a second from synthetic users, answered like any
 //! other (routed to the canary by its weight, faulted, counted in `/metrics`), so that a
-//! metric gate has traffic to judge in a rehearsal with no real users.
+//! metric gate has traffic to judge in a rehearsal with no real users. They are routed by
+//! their own count: the drill's own checks see the canary exactly as they did without them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +25,7 @@ pub(crate) async fn synthetic_users(shared: Arc<Shared>, per_second: u32) {
                 path: PATH.into(),
                 ..Request::default()
             };
-            answer_measured(&request, &shared).await;
+            answer_measured(&request, &shared, true).await;
         });
     }
 }
