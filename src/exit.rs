@@ -2,6 +2,7 @@
 //! command. Every error keeps its type up to here; `Failure::code` is the single match that
 //! decides what each kind means to a script.
 
+use crate::live::error::AttachError;
 use crate::stdout::say;
 use std::process::ExitCode;
 
@@ -79,6 +80,8 @@ pub enum Failure {
     ReportWrite(#[from] ReportWriteError),
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+    #[error(transparent)]
+    Attach(#[from] AttachError),
     #[error("write {what} to standard output")]
     Stdout {
         what: &'static str,
@@ -154,7 +157,14 @@ impl Failure {
             | Self::Sandbox(SandboxError::Unreachable { .. })
             | Self::Sandbox(SandboxError::Client(_)) => USAGE,
             Self::Sandbox(SandboxError::Stdout(_))
-            | Self::ReportWrite(ReportWriteError::Stdout(_)) => SETUP,
+            | Self::ReportWrite(ReportWriteError::Stdout(_))
+            | Self::Attach(AttachError::Terminal(_)) => SETUP,
+            Self::Attach(
+                AttachError::Find(_)
+                | AttachError::Connect(_)
+                | AttachError::ControlsHeld { .. }
+                | AttachError::NeedsTerminal { .. },
+            ) => USAGE,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod error_chain;
 pub mod exit;
 pub mod journal;
 pub mod launch;
+pub mod live;
 pub(crate) mod report;
 pub mod runbook;
 pub(crate) mod sandbox;

@@ -48,6 +48,14 @@ cutover check --format json runbooks/drill.toml | jq '.files[].diagnostics'")]
         after_help = "Examples:\n  cutover ls\n  cutover ls --all --format json | jq '.runs[] | select(.state == \"interrupted\")'"
     )]
     Ls(LsArgs),
+    /// Watch a live run from another terminal: its screen as it is, then live.
+    #[command(
+        after_help = "Examples:\n  cutover attach --watch\n  cutover attach nexus-prod --watch\n  \
+cutover attach ~/.local/state/cutover/runs/nexus-prod/20261121T020000Z-1a2b3c4d --watch\n\n\
+RUN is a run folder, its journal, a run id, or a runbook name (its live run); with none, the\n\
+only live run under the log dir. Keys: ↑↓ steps · PgUp/PgDn output · q leave (the run goes on)."
+    )]
+    Attach(AttachArgs),
     /// Verify a journal: signatures, hash chain, checkpoints and output files.
     #[command(after_help = "Examples:\n  \
 cutover verify RUN/journal.log\n  \
@@ -194,6 +202,21 @@ pub struct CheckArgs {
     /// `text` for people, `json` for tools.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AttachArgs {
+    /// The run: a run folder, its journal, a run id or a runbook name.
+    pub run: Option<String>,
+    /// Read-only: see everything, act on nothing (any number of watchers).
+    #[arg(long)]
+    pub watch: bool,
+    /// Where run folders are (default $CUTOVER_LOG_DIR, else $XDG_STATE_HOME/cutover/runs).
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+    /// ASCII glyphs only.
+    #[arg(long)]
+    pub ascii: bool,
 }
 
 #[derive(clap::Args, Debug)]

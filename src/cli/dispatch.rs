@@ -1,6 +1,7 @@
 //! Routes a parsed command line to its subcommand.
 
 use super::args::{Cli, Command};
+use super::attach::attach;
 use super::check::check;
 use super::ls::ls;
 use super::report::report;
@@ -18,6 +19,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Resume(args) => resume(&args),
         Command::Verify(args) => verify(&args),
         Command::Ls(args) => ls(&args),
+        Command::Attach(args) => attach(&args),
         Command::Review(args) => review(&args),
         Command::Report(args) => report(&args),
         Command::Sandbox(args) => sandbox(&args),

@@ -2,6 +2,7 @@
 //! the part that does the work.
 
 pub mod args;
+pub(crate) mod attach;
 pub(crate) mod check;
 pub mod dispatch;
 pub(crate) mod ls;

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::file::JournalFile;
 use super::group_commit::{GroupCommit, WriterResult};
+use super::writer::JournalStatus;
 use crate::engine::emitter::{InlineRecorder, RecordError};
 use crate::engine::events::Event;
 
@@ -20,13 +21,22 @@ use crate::engine::events::Event;
 #[derive(Clone)]
 pub(crate) struct InlineJournal {
     commit: Arc<Mutex<Option<GroupCommit>>>,
+    /// Entries written and the last anchor, for the screens of those watching the run.
+    status: Arc<tokio::sync::watch::Sender<JournalStatus>>,
 }
 
 impl InlineJournal {
     pub(crate) fn new(journal: JournalFile) -> Self {
+        let (status, _) = tokio::sync::watch::channel(JournalStatus::of(&journal));
         Self {
             commit: Arc::new(Mutex::new(Some(GroupCommit::new(journal)))),
+            status: Arc::new(status),
         }
+    }
+
+    /// The journal's status as batches are committed.
+    pub(crate) fn status(&self) -> tokio::sync::watch::Receiver<JournalStatus> {
+        self.status.subscribe()
     }
 
     /// The journal and its first failure, once the engine is done with it.
@@ -47,7 +57,12 @@ impl InlineRecorder for InlineJournal {
         for event in events {
             commit.record(event);
         }
-        commit.end()
+        commit.end()?;
+        if self.status.receiver_count() > 0 {
+            self.status
+                .send_replace(JournalStatus::of(commit.journal()));
+        }
+        Ok(())
     }
 }
 

@@ -56,6 +56,9 @@ pub(crate) struct ListedRun {
     pub engine: Option<Holder>,
     /// The command that continues it, when one does.
     pub continue_with: Option<String>,
+    /// What its engine says it is doing, when it is live and answers on its socket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<crate::live::protocol::LiveStatus>,
 }
 
 /// Every run under `log_dir`, oldest first, finished ones only if `all`.
@@ -63,7 +66,7 @@ pub(crate) fn list_runs(log_dir: &Path, all: bool) -> Vec<ListedRun> {
     let mut runs = Vec::new();
     for runbook_dir in sorted_dirs(log_dir) {
         for run_dir in sorted_dirs(&runbook_dir) {
-            if let Some(run) = listed(&run_dir)
+            if let Some(run) = listed_run(&run_dir)
                 && (all || run.state != RunState::Finished)
             {
                 runs.push(run);
@@ -90,7 +93,8 @@ fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
     dirs
 }
 
-fn listed(run_dir: &Path) -> Option<ListedRun> {
+/// One run folder as `cutover ls` shows it; `None` when it holds no readable journal.
+pub(crate) fn listed_run(run_dir: &Path) -> Option<ListedRun> {
     let journal = run_dir.join("journal.log");
     let text = std::fs::read_to_string(&journal).ok()?;
     let entries: Vec<Entry> = text
@@ -150,5 +154,6 @@ fn listed(run_dir: &Path) -> Option<ListedRun> {
         engine: live.then(|| read_holder(&run_dir)).flatten(),
         continue_with,
         run_dir,
+        live: None,
     })
 }

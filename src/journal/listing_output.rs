@@ -33,6 +33,19 @@ pub(crate) fn listing_text(runs: &[ListedRun]) -> String {
         match (&run.engine, &run.continue_with) {
             (Some(engine), _) => {
                 let _ = writeln!(out, "    engine {engine}");
+                if let Some(live) = &run.live {
+                    let waiting = match (&live.waiting, &live.waiting_since) {
+                        (Some(what), Some(since)) => format!("waiting for {what} since {since}"),
+                        (Some(what), None) => format!("waiting for {what}"),
+                        _ => "running".to_string(),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "    {waiting}; {} watching; watch it: cutover attach {} --watch",
+                        live.watchers,
+                        run.run_dir.display()
+                    );
+                }
             }
             (None, Some(command)) => {
                 let _ = writeln!(out, "    continue: {command}");

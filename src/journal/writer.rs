@@ -12,14 +12,14 @@ use super::group_commit::{GroupCommit, WriterResult};
 use crate::engine::emitter::{DurableSender, Record};
 
 /// What the header shows of the journal: entries written and the last anchor.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct JournalStatus {
     pub entries: u64,
     pub anchor: Option<String>,
 }
 
 impl JournalStatus {
-    fn of(journal: &JournalFile) -> Self {
+    pub(crate) fn of(journal: &JournalFile) -> Self {
         Self {
             entries: journal.entries(),
             anchor: journal.last_anchor.clone(),

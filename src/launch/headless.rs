@@ -13,17 +13,33 @@ use crate::engine::run::{Engine, RunPlan};
 use crate::exit::Failure;
 use crate::journal::group_commit::WriterResult;
 use crate::journal::inline_writer::InlineJournal;
+use crate::live::server::serve;
 use crate::report::headless::{is_reported, print_progress};
 use crate::stdout::say;
 
 /// Runs a launched run to its end, headless: progress on stderr, prompts answered from
 /// `answers`, the journal written on the engine's own thread (see `inline_writer`).
 pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Failure> {
-    let Launched { plan, journal } = launched;
+    let Launched {
+        plan,
+        journal,
+        info,
+    } = launched;
     runtime()?.block_on(async {
         let journal = InlineJournal::new(journal);
-        let emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
+        let mut emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
+        // Others may watch a headless run: `cutover attach --watch`.
+        let watched = serve(
+            &plan.run_dir,
+            info,
+            emitter.observe(),
+            Some(journal.status()),
+        );
+        if let Err(err) = &watched {
+            say!("cutover: nobody can watch this run: cannot serve its socket: {err}");
+        }
         let status = drive_headless(plan, HeadlessAnswers::new(answers), emitter).await;
+        drop(watched);
         announce_journal(journal.finish());
         status
     })

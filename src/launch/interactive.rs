@@ -16,44 +16,21 @@ use crate::engine::events::{Mode, RunStatus};
 use crate::engine::run::Engine;
 use crate::exit::Failure;
 use crate::journal::writer::spawn_writer;
+use crate::live::server::serve;
 use crate::tui::colors::color_wanted;
 use crate::tui::run_loop::{Channels, main_screen, start_screen};
-use crate::tui::runbook_text::for_terminal;
 use crate::tui::start::{Missing, StartScreen};
-use crate::tui::state::{App, RunInfo, StepInfo};
+use crate::tui::state::{App, RunInfo};
 use crate::tui::terminal::TerminalGuard;
 
 pub(crate) fn run_info(prepared: &Prepared, run_dir: String) -> RunInfo {
-    let runbook = &prepared.runbook;
-    let step = |phase: &str, step: &crate::runbook::model::Step, rollback: bool| StepInfo {
-        id: step.id.value.clone(),
-        title: for_terminal(&step.title),
-        phase: for_terminal(phase),
-        kind: step.kind(),
-        description: step.description.clone(),
-        rollback,
-    };
-    let mut steps: Vec<StepInfo> = runbook
-        .steps()
-        .map(|(phase, s)| step(&phase.title, s, false))
-        .collect();
-    steps.extend(runbook.rollback.iter().map(|s| step("rollback", s, true)));
-    RunInfo {
-        title: for_terminal(&runbook.title),
-        runbook: runbook.name.value.clone(),
-        description: runbook.description.clone(),
-        environment: runbook.environment.clone(),
-        mode: prepared.mode,
-        operator: prepared.principal.clone(),
-        key_fingerprint: format!(
-            "{} ({})",
-            prepared.operator.fingerprint(),
-            prepared.operator.source
-        ),
+    super::run_info::run_info(
+        &prepared.runbook,
+        prepared.mode,
+        &prepared.principal,
+        &super::run_info::key_shown(&prepared.operator),
         run_dir,
-        expected: runbook.expected_duration,
-        steps,
-    }
+    )
 }
 
 /// Variables the operator must type: required (or secret) ones with no value from `--var`,
@@ -112,7 +89,7 @@ pub(crate) fn run_interactive(
             return Ok(None);
         };
         // Typed at the start screen, a secret never was on a command line: it is used, masked.
-        let Launched { plan, journal } = start(request, prepared, &typed)?;
+        let Launched { plan, journal, .. } = start(request, prepared, &typed)?;
         info.run_dir = plan.run_dir.display().to_string();
 
         let (controller, intake) = control_channel();
@@ -120,11 +97,19 @@ pub(crate) fn run_interactive(
         let (durable, writer, journal_status) = spawn_writer(journal);
         let mut emitter = Emitter::default().with_durable(durable);
         let events = emitter.observe();
+        // Others may watch it: `cutover attach --watch`. A socket that cannot be served costs
+        // the run nothing; it is said once the screen is gone.
+        let watched = serve(
+            &plan.run_dir,
+            info.clone(),
+            emitter.observe(),
+            Some(journal_status.clone()),
+        );
         let app = App::new(info, ascii, color);
         let engine = Engine::new(plan, emitter, intake);
         let channels = Channels {
             events,
-            controller,
+            controller: Some(controller),
             journal: journal_status,
         };
         // A run that ended in error (the journal could not be written) takes the screen down
@@ -143,6 +128,10 @@ pub(crate) fn run_interactive(
             }
         };
         drop(guard);
+        if let Err(err) = &watched {
+            say!("cutover: nobody could watch this run: cannot serve its socket: {err}");
+        }
+        drop(watched);
         if let Err(err) = screen {
             say!("cutover: the terminal went away ({err}); the run carried on and is journaled");
         }

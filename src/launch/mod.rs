@@ -14,6 +14,7 @@ pub(crate) mod release_lock;
 pub(crate) mod request;
 pub(crate) mod resume;
 pub(crate) mod run_folder;
+pub(crate) mod run_info;
 pub(crate) mod signals;
 pub mod start;
 pub(crate) mod variables;

@@ -121,6 +121,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
         interrupted,
         stopped,
     };
+    let key_shown = super::run_info::key_shown(&operator);
     let journal = JournalFile::resume(locked, &verification, mode, operator, resume_body)?;
     say!(
         "cutover: resuming {} — {} steps behind it{}",
@@ -158,7 +159,18 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
             facts: state.facts.clone(),
         }),
     };
-    Ok(Launched { plan, journal })
+    let info = super::run_info::run_info(
+        &plan.runbook,
+        plan.mode,
+        &principal,
+        &key_shown,
+        plan.run_dir.display().to_string(),
+    );
+    Ok(Launched {
+        plan,
+        journal,
+        info,
+    })
 }
 
 /// Stops every process that carries this run's scope (`engine/spawn.rs`), with its descendants.

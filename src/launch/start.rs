@@ -19,10 +19,12 @@ use crate::journal::file::JournalFile;
 use crate::journal::header::RunFacts;
 use crate::runbook::model::Runbook;
 
-/// A run ready for the engine: its plan and the journal that records it.
+/// A run ready for the engine: its plan, the journal that records it, and what a screen shows
+/// of it (the TUI, and clients attaching to it).
 pub struct Launched {
     pub plan: RunPlan,
     pub journal: JournalFile,
+    pub(crate) info: crate::tui::state::RunInfo,
 }
 
 /// Creates the run folder and the journal. `typed`: what the operator typed at the start
@@ -59,6 +61,13 @@ pub fn start(
     });
     let plan = plan_with_scope(request, runbook, scope, &bytes, &included, mode, &log_dir)?;
     let plan = RunPlan { hosts, ..plan };
+    let info = super::run_info::run_info(
+        &plan.runbook,
+        plan.mode,
+        &principal,
+        &super::run_info::key_shown(&operator),
+        plan.run_dir.display().to_string(),
+    );
     let journal = JournalFile::start(
         &plan.run_dir,
         &RunFacts {
@@ -78,7 +87,11 @@ pub fn start(
     if let Some(lock) = lock {
         lock.record(&plan.run_id, &plan.run_dir, &principal)?;
     }
-    Ok(Launched { plan, journal })
+    Ok(Launched {
+        plan,
+        journal,
+        info,
+    })
 }
 
 /// Resolves the variables, then creates the run folder: what the engine runs. Also the

@@ -24,6 +24,9 @@ const PAGE: usize = 10;
 
 impl App {
     pub(crate) fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if self.watching {
+            return self.watch_key(key);
+        }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && key.code == KeyCode::Char('c') {
             if self.finished.is_some() || self.suspended.is_some() {
@@ -68,6 +71,24 @@ impl App {
             }
             KeyCode::Char('n') => {
                 self.free_note = Some(TextEntry::new(Purpose::Note));
+                Vec::new()
+            }
+            _ => self.navigate(key),
+        }
+    }
+
+    /// A watcher moves around and leaves, nothing else: no key of it reaches the run.
+    fn watch_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.overlay == Overlay::Help {
+            self.overlay = Overlay::None;
+            return Vec::new();
+        }
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => vec![Effect::Quit],
+            KeyCode::Char('c') if ctrl => vec![Effect::Quit],
+            KeyCode::Char('?') => {
+                self.overlay = Overlay::Help;
                 Vec::new()
             }
             _ => self.navigate(key),

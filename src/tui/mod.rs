@@ -14,6 +14,7 @@ pub(crate) mod state;
 pub(crate) mod terminal;
 pub(crate) mod text_entry;
 pub(crate) mod view;
+pub(crate) mod watch;
 
 #[cfg(test)]
 mod flows_test;

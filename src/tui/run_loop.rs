@@ -53,7 +53,8 @@ pub(crate) async fn start_screen(
 
 pub(crate) struct Channels {
     pub events: mpsc::UnboundedReceiver<Event>,
-    pub controller: Controller,
+    /// `None` for a watcher: nothing it does reaches the engine.
+    pub controller: Option<Controller>,
     pub journal: watch::Receiver<JournalStatus>,
 }
 
@@ -95,10 +96,14 @@ pub(crate) async fn main_screen(
                     for effect in app.key(key) {
                         match effect {
                             Effect::Control(control) => {
-                                channels.controller.send(control);
+                                if let Some(controller) = &channels.controller {
+                                    controller.send(control);
+                                }
                             }
                             Effect::Interrupt(interrupt) => {
-                                channels.controller.send(Control::Interrupt { interrupt });
+                                if let Some(controller) = &channels.controller {
+                                    controller.send(Control::Interrupt { interrupt });
+                                }
                             }
                             Effect::Quit => return Ok(()),
                         }
@@ -111,9 +116,11 @@ pub(crate) async fn main_screen(
                 // step even if no SIGHUP ever arrives (nohup, a wrapper that ignores it): nobody
                 // is watching, so no further step may start.
                 Some(Err(_)) | None => {
-                    channels.controller.send(Control::Interrupt {
-                        interrupt: Interrupt::SuspendAfterStep,
-                    });
+                    if let Some(controller) = &channels.controller {
+                        controller.send(Control::Interrupt {
+                            interrupt: Interrupt::SuspendAfterStep,
+                        });
+                    }
                     return Ok(());
                 }
             },

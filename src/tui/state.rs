@@ -9,8 +9,9 @@ use crate::runbook::model::StepKind;
 use super::output_buffer::OutputBuffer;
 use super::text_entry::TextEntry;
 
-/// What the start screen and the header know before the engine says anything.
-#[derive(Clone, Debug)]
+/// What the start screen and the header know before the engine says anything; what a client
+/// attaching to a live run is sent first.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RunInfo {
     pub title: String,
     pub runbook: String,
@@ -24,7 +25,7 @@ pub(crate) struct RunInfo {
     pub steps: Vec<StepInfo>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct StepInfo {
     pub id: String,
     pub title: String,
@@ -139,6 +140,8 @@ pub(crate) struct App {
     pub free_note: Option<TextEntry>,
     /// The operator chose to quit: leave as soon as the suspension is journaled.
     pub leaving: bool,
+    /// Attached with `--watch`: every key but moving around and leaving does nothing.
+    pub watching: bool,
 }
 
 impl App {
@@ -164,7 +167,14 @@ impl App {
             color,
             free_note: None,
             leaving: false,
+            watching: false,
         }
+    }
+
+    /// A read-only screen of a live run: it shows everything and acts on nothing.
+    pub(crate) fn watching(mut self) -> Self {
+        self.watching = true;
+        self
     }
 
     pub(crate) fn row_index(&self, step: &str) -> Option<usize> {

@@ -10,6 +10,14 @@ use crate::engine::events::Prompt;
 use crate::tui::state::{App, Overlay};
 
 pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    if app.watching {
+        return vec![
+            ("watching", "read-only"),
+            ("↑↓", "steps"),
+            ("PgUp/PgDn", "output"),
+            ("q", "leave"),
+        ];
+    }
     if app.overlay != Overlay::None {
         return match app.overlay {
             Overlay::ConfirmQuit => vec![("y", "suspend here"), ("n", "keep going")],

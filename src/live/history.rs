@@ -1,0 +1,143 @@
+//! What a client attaching to a live run is sent before the live events: enough to draw the
+//! screen as it is — every event that changes it, in order; each step's recent output; each
+//! running step's latest progress line — without keeping a copy of every output chunk ever
+//! printed.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::engine::events::Event;
+
+/// The output kept per step for a newcomer: its scrollback, as the screen keeps a bounded one.
+const OUTPUT_KEPT_PER_STEP: usize = 1 << 20;
+
+#[derive(Default)]
+pub(crate) struct History {
+    /// Every event but output and progress, in order.
+    events: Vec<Event>,
+    /// Each step's latest output chunks, oldest first, and their size in bytes.
+    outputs: BTreeMap<String, (VecDeque<Event>, usize)>,
+    /// Steps in the order their output began.
+    output_order: Vec<String>,
+    /// The latest progress line of each step that has not ended.
+    progress: BTreeMap<String, Event>,
+}
+
+impl History {
+    pub(crate) fn record(&mut self, event: &Event) {
+        match event {
+            Event::Output { step, text, .. } => {
+                if !self.outputs.contains_key(step) {
+                    self.output_order.push(step.clone());
+                }
+                let (chunks, bytes) = self.outputs.entry(step.clone()).or_default();
+                chunks.push_back(event.clone());
+                *bytes += text.len();
+                while *bytes > OUTPUT_KEPT_PER_STEP && chunks.len() > 1 {
+                    if let Some(Event::Output { text, .. }) = chunks.pop_front() {
+                        *bytes -= text.len();
+                    }
+                }
+            }
+            Event::Progress { step, .. } => {
+                self.progress.insert(step.clone(), event.clone());
+            }
+            Event::StepResult { step, .. } => {
+                self.progress.remove(step);
+                self.events.push(event.clone());
+            }
+            other => self.events.push(other.clone()),
+        }
+    }
+
+    /// The events to apply, in an order that rebuilds the screen: the run's events, then each
+    /// step's output, then the progress of the steps still going.
+    pub(crate) fn replay(&self) -> impl Iterator<Item = &Event> {
+        let outputs = self
+            .output_order
+            .iter()
+            .filter_map(|step| self.outputs.get(step))
+            .flat_map(|(chunks, _)| chunks.iter());
+        self.events
+            .iter()
+            .chain(outputs)
+            .chain(self.progress.values())
+    }
+
+    /// The step running or waiting now, and whether it waits for a person.
+    pub(crate) fn current(&self) -> (Option<String>, Option<String>) {
+        let mut current = None;
+        let mut waiting = None;
+        for event in &self.events {
+            match event {
+                Event::StepStarted { step, .. } => {
+                    current = Some(step.clone());
+                    waiting = None;
+                }
+                Event::Waiting(prompt) => waiting = Some(prompt_word(prompt).to_string()),
+                Event::StepResult { .. } | Event::Condition { .. } => waiting = None,
+                Event::RunFinished { .. } => {
+                    current = None;
+                    waiting = None;
+                }
+                _ => {}
+            }
+        }
+        (current, waiting)
+    }
+}
+
+fn prompt_word(prompt: &crate::engine::events::Prompt) -> &'static str {
+    use crate::engine::events::Prompt;
+    match prompt {
+        Prompt::Run { .. } => "Enter to run the next step",
+        Prompt::Phrase { .. } => "the phrase of a dangerous step",
+        Prompt::Manual { .. } => "a manual step to confirm",
+        Prompt::Failure { .. } => "a decision after a failure",
+        Prompt::Wait { .. } => "the end of a wait (or a skip)",
+        Prompt::Input { .. } => "an input",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::events::Stream;
+
+    fn output(step: &str, text: &str) -> Event {
+        Event::Output {
+            step: step.into(),
+            stream: Stream::Stdout,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_newcomer_gets_the_events_then_each_steps_recent_output() {
+        let mut history = History::default();
+        history.record(&Event::PhaseStarted {
+            phase: "p".into(),
+            title: "P".into(),
+        });
+        let third = "x".repeat(OUTPUT_KEPT_PER_STEP / 3);
+        history.record(&output("a", "first\n"));
+        for _ in 0..3 {
+            history.record(&output("a", &third));
+        }
+        history.record(&Event::Progress {
+            step: "a".into(),
+            message: "3 s left".into(),
+        });
+        let replayed: Vec<&Event> = history.replay().collect();
+        assert!(matches!(replayed[0], Event::PhaseStarted { .. }));
+        // The oldest chunk made way for the three latest; then the progress line.
+        let sizes: Vec<usize> = replayed
+            .iter()
+            .map(|event| match event {
+                Event::Output { text, .. } => text.len(),
+                _ => 0,
+            })
+            .collect();
+        assert_eq!(sizes, [0, third.len(), third.len(), third.len(), 0]);
+        assert!(matches!(replayed[4], Event::Progress { .. }));
+    }
+}

@@ -1,0 +1,118 @@
+//! The messages on a run's socket (`live/frame.rs` carries them). A client says who it is and
+//! what it wants; the engine answers with the run as the screen needs it, then every event as
+//! it is journaled.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::events::Event;
+use crate::journal::writer::JournalStatus;
+use crate::tui::state::RunInfo;
+
+/// The protocol's version: a client and an engine of different versions refuse each other in
+/// words instead of misreading frames.
+pub(crate) const VERSION: u32 = 1;
+
+/// What a client may do once attached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Role {
+    /// See everything, act on nothing: any number of watchers.
+    Watch,
+    /// Only ask what the run is doing (`cutover ls`), then leave.
+    Status,
+}
+
+/// Where a person attaches from, as their own shell says it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Origin {
+    pub user: String,
+    pub host: String,
+    pub tty: Option<String>,
+    pub ssh_connection: Option<String>,
+}
+
+impl Origin {
+    /// This process's user, host, terminal and `$SSH_CONNECTION`.
+    pub(crate) fn here() -> Self {
+        // The terminal on standard input, as /proc names it (`/dev/pts/3`).
+        let tty = std::fs::read_link("/proc/self/fd/0")
+            .ok()
+            .map(|path| path.display().to_string())
+            .filter(|path| path.starts_with("/dev/pts/") || path.starts_with("/dev/tty"));
+        Self {
+            user: crate::journal::identity::unix_user(),
+            host: crate::journal::identity::hostname(),
+            tty,
+            ssh_connection: std::env::var("SSH_CONNECTION").ok(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+// Adjacently tagged: an event's own fields (`message`, `kind`) can never collide with the tag.
+#[serde(tag = "frame", content = "body", rename_all = "snake_case")]
+pub(crate) enum ClientMessage {
+    Hello {
+        version: u32,
+        role: Role,
+        origin: Origin,
+    },
+}
+
+/// What the run is doing now, for `cutover ls`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveStatus {
+    pub pid: u32,
+    pub watchers: u32,
+    /// The step that is running or waiting, if any.
+    pub current_step: Option<String>,
+    /// What it waits for (a person's answer), and since when (RFC 3339).
+    pub waiting: Option<String>,
+    pub waiting_since: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+// Adjacently tagged: an event's own fields (`message`, `kind`) can never collide with the tag.
+#[serde(tag = "frame", content = "body", rename_all = "snake_case")]
+pub(crate) enum ServerMessage {
+    /// The run as the screen needs it; the events so far follow, then the live ones.
+    Welcome {
+        info: Box<RunInfo>,
+        /// How long the run has been going, for the screen's clock.
+        elapsed_ms: u64,
+        journal: JournalStatus,
+    },
+    Event(Box<Event>),
+    Journal(JournalStatus),
+    Status(LiveStatus),
+    /// The engine will not serve this client, and why.
+    Refused {
+        reason: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::events::StepStatus;
+
+    #[test]
+    fn an_event_with_a_message_of_its_own_round_trips_in_a_frame() {
+        let message = ServerMessage::Event(Box::new(Event::StepResult {
+            step: "check".into(),
+            attempt: 1,
+            status: StepStatus::Passed,
+            duration_ms: 5,
+            expected_ms: None,
+            exit_code: None,
+            http_status: None,
+            message: "confirmed".into(),
+            output: None,
+            tail: vec![],
+            captures: vec![],
+        }));
+        let json = serde_json::to_string(&message).unwrap();
+        let back: ServerMessage = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, message);
+    }
+}

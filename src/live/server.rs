@@ -1,0 +1,379 @@
+//! The engine's end of a run's socket: every event the journal has recorded goes to every
+//! client attached, after a replay that draws the screen as it is; `cutover ls` asks what the
+//! run is doing. Clients only read here: nothing a client sends reaches the engine, and a
+//! client that sends garbage, floods, stops reading or vanishes mid-frame loses its own
+//! connection and nothing else — the engine never waits for a client.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::frame::{FrameError, read_frame, write_frame};
+use super::history::History;
+use super::protocol::{ClientMessage, LiveStatus, Role, ServerMessage, VERSION};
+use super::socket_path::{SOCKET_NAME, socket_path};
+use crate::engine::events::Event;
+use crate::journal::writer::JournalStatus;
+use crate::tui::state::RunInfo;
+
+/// Messages queued for one client; one that falls this far behind is let go (it can attach
+/// again) rather than held in the engine's memory.
+const CLIENT_QUEUE: usize = 1 << 16;
+
+/// A client has this long to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
+
+struct Hub {
+    info: RunInfo,
+    started: std::time::Instant,
+    history: History,
+    journal: JournalStatus,
+    clients: Vec<mpsc::Sender<ServerMessage>>,
+    waiting_since: Option<String>,
+}
+
+impl Hub {
+    fn record(&mut self, event: &Event) {
+        self.history.record(event);
+        match event {
+            Event::Waiting(_) => {
+                self.waiting_since = Some(crate::journal::identity::timestamp());
+            }
+            Event::StepStarted { .. } | Event::StepResult { .. } | Event::RunFinished { .. } => {
+                self.waiting_since = None;
+            }
+            _ => {}
+        }
+        self.send(ServerMessage::Event(Box::new(event.clone())));
+    }
+
+    /// To every client that keeps up; the others are let go.
+    fn send(&mut self, message: ServerMessage) {
+        self.clients
+            .retain(|client| client.try_send(message.clone()).is_ok());
+    }
+
+    fn status(&self) -> LiveStatus {
+        let (current_step, waiting) = self.history.current();
+        LiveStatus {
+            pid: std::process::id(),
+            watchers: self.clients.len() as u32,
+            current_step,
+            waiting_since: waiting.as_ref().and(self.waiting_since.clone()),
+            waiting,
+        }
+    }
+}
+
+/// The socket being served; dropping it stops serving and removes the socket file.
+pub(crate) struct LiveServer {
+    socket: PathBuf,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for LiveServer {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+/// Serves `RUN_DIR/engine.sock` (mode 0600) on the current runtime: `events` are the
+/// emitter's (recorded before they come), `journal` the writer's status when it has one.
+pub(crate) fn serve(
+    run_dir: &Path,
+    info: RunInfo,
+    mut events: mpsc::UnboundedReceiver<Event>,
+    journal: Option<watch::Receiver<JournalStatus>>,
+) -> std::io::Result<LiveServer> {
+    let at = socket_path(run_dir)?;
+    // One engine per run folder (it holds the journal's lock), so a socket file here is a
+    // dead engine's.
+    let _ = std::fs::remove_file(&at.path);
+    let listener = UnixListener::bind(&at.path)?;
+    std::fs::set_permissions(
+        run_dir.join(SOCKET_NAME),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )?;
+    let hub = Arc::new(Mutex::new(Hub {
+        info,
+        started: std::time::Instant::now(),
+        history: History::default(),
+        journal: journal
+            .as_ref()
+            .map(|status| status.borrow().clone())
+            .unwrap_or_default(),
+        clients: Vec::new(),
+        waiting_since: None,
+    }));
+    let fan_out = {
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            let mut journal = journal;
+            loop {
+                tokio::select! {
+                    event = events.recv() => match event {
+                        Some(event) => hub.lock().expect("never poisoned").record(&event),
+                        None => break,
+                    },
+                    changed = async { journal.as_mut()?.changed().await.ok() }, if journal.is_some() => {
+                        match (changed, journal.as_mut()) {
+                            (Some(()), Some(status)) => {
+                                let status = status.borrow_and_update().clone();
+                                let mut hub = hub.lock().expect("never poisoned");
+                                hub.journal = status.clone();
+                                hub.send(ServerMessage::Journal(status));
+                            }
+                            _ => journal = None,
+                        }
+                    }
+                }
+            }
+        })
+    };
+    let accept = {
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(connection(stream, hub.clone()));
+            }
+        })
+    };
+    Ok(LiveServer {
+        socket: run_dir.join(SOCKET_NAME),
+        tasks: vec![fan_out, accept],
+    })
+}
+
+async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
+    let (mut reader, mut writer) = stream.into_split();
+    let hello = tokio::time::timeout(HELLO_TIMEOUT, read_frame(&mut reader)).await;
+    let role = match hello {
+        Ok(Ok(ClientMessage::Hello { version, role, .. })) if version == VERSION => role,
+        Ok(Ok(ClientMessage::Hello { version, .. })) => {
+            let reason = format!(
+                "this run's engine speaks protocol {VERSION}, the client {version}: attach with the cutover that started the run"
+            );
+            let _ = write_frame(&mut writer, &ServerMessage::Refused { reason }).await;
+            return;
+        }
+        // Garbage, silence or a closed connection: nothing to answer.
+        _ => return,
+    };
+    match role {
+        Role::Status => {
+            let status = hub.lock().expect("never poisoned").status();
+            let _ = write_frame(&mut writer, &ServerMessage::Status(status)).await;
+        }
+        Role::Watch => {
+            let (client, mut queued) = mpsc::channel(CLIENT_QUEUE);
+            // The replay and the subscription under one lock: no event is missed or sent twice.
+            let replay: Vec<ServerMessage> = {
+                let mut hub = hub.lock().expect("never poisoned");
+                let mut replay = vec![ServerMessage::Welcome {
+                    info: Box::new(hub.info.clone()),
+                    elapsed_ms: hub.started.elapsed().as_millis() as u64,
+                    journal: hub.journal.clone(),
+                }];
+                replay.extend(
+                    hub.history
+                        .replay()
+                        .map(|event| ServerMessage::Event(Box::new(event.clone()))),
+                );
+                hub.clients.push(client);
+                replay
+            };
+            for message in &replay {
+                if write_frame(&mut writer, message).await.is_err() {
+                    return;
+                }
+            }
+            drop(replay);
+            loop {
+                tokio::select! {
+                    message = queued.recv() => match message {
+                        Some(message) => {
+                            if write_frame(&mut writer, &message).await.is_err() {
+                                return;
+                            }
+                        }
+                        // Let go for falling behind.
+                        None => return,
+                    },
+                    // A watcher acts on nothing: what it sends is read and dropped, and the
+                    // connection ends with the first frame that is not a message.
+                    read = read_frame::<_, ClientMessage>(&mut reader) => match read {
+                        Ok(_) => {}
+                        Err(FrameError::Closed | FrameError::Io(_) | FrameError::Garbage(_) | FrameError::TooLarge(_)) => return,
+                    },
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncWriteExt;
+
+    use super::*;
+    use crate::engine::events::Mode;
+    use crate::live::protocol::Origin;
+
+    fn info() -> RunInfo {
+        RunInfo {
+            title: "T".into(),
+            runbook: "t".into(),
+            description: String::new(),
+            environment: None,
+            mode: Mode::Drill,
+            operator: "alice".into(),
+            key_fingerprint: "SHA256:x".into(),
+            run_dir: String::new(),
+            expected: None,
+            steps: Vec::new(),
+        }
+    }
+
+    fn phase(n: usize) -> Event {
+        Event::PhaseStarted {
+            phase: format!("p{n}"),
+            title: String::new(),
+        }
+    }
+
+    async fn watcher(run_dir: &Path) -> UnixStream {
+        let mut stream = UnixStream::connect(run_dir.join(SOCKET_NAME))
+            .await
+            .unwrap();
+        let hello = ClientMessage::Hello {
+            version: VERSION,
+            role: Role::Watch,
+            origin: Origin::default(),
+        };
+        write_frame(&mut stream, &hello).await.unwrap();
+        stream
+    }
+
+    /// Reads frames until `n` phase events have come (after the welcome).
+    async fn phases(stream: &mut UnixStream, n: usize) -> Vec<String> {
+        let mut seen = Vec::new();
+        while seen.len() < n {
+            match read_frame::<_, ServerMessage>(stream).await.unwrap() {
+                ServerMessage::Event(event) => {
+                    if let Event::PhaseStarted { phase, .. } = *event {
+                        seen.push(phase);
+                    }
+                }
+                ServerMessage::Welcome { .. } | ServerMessage::Journal(_) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn bad_clients_lose_their_own_connection_and_nothing_else() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let (events, receiver) = mpsc::unbounded_channel();
+            let _server = serve(dir.path(), info(), receiver, None).unwrap();
+            events.send(phase(0)).unwrap();
+            let mut good = watcher(dir.path()).await;
+
+            // Garbage instead of a hello; a hello cut in the middle; a flood of frames after
+            // a hello; a watcher that never reads.
+            let mut garbage = UnixStream::connect(dir.path().join(SOCKET_NAME))
+                .await
+                .unwrap();
+            garbage
+                .write_all(b"\x00\x00\x00\x04junkGET / HTTP/1.1\r\n\r\n")
+                .await
+                .unwrap();
+            let mut cut = UnixStream::connect(dir.path().join(SOCKET_NAME))
+                .await
+                .unwrap();
+            cut.write_all(&200u32.to_be_bytes()).await.unwrap();
+            cut.write_all(b"{\"frame\":\"hel").await.unwrap();
+            drop(cut);
+            let mut flood = watcher(dir.path()).await;
+            let flooding = tokio::spawn(async move {
+                let note = ClientMessage::Hello {
+                    version: VERSION,
+                    role: Role::Watch,
+                    origin: Origin::default(),
+                };
+                for _ in 0..10_000 {
+                    if write_frame(&mut flood, &note).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let _silent = watcher(dir.path()).await;
+            let old = ClientMessage::Hello {
+                version: VERSION + 1,
+                role: Role::Watch,
+                origin: Origin::default(),
+            };
+            let mut newer = UnixStream::connect(dir.path().join(SOCKET_NAME))
+                .await
+                .unwrap();
+            write_frame(&mut newer, &old).await.unwrap();
+            match read_frame::<_, ServerMessage>(&mut newer).await.unwrap() {
+                ServerMessage::Refused { reason } => {
+                    assert!(reason.contains("protocol"), "{reason}")
+                }
+                other => panic!("{other:?}"),
+            }
+
+            for n in 1..=200 {
+                events.send(phase(n)).unwrap();
+            }
+            let seen = phases(&mut good, 201).await;
+            let expected: Vec<String> = (0..=200).map(|n| format!("p{n}")).collect();
+            assert_eq!(seen, expected, "every event, once, in order");
+            flooding.abort();
+            drop(garbage);
+        });
+    }
+
+    #[test]
+    fn a_newcomer_gets_what_happened_before_it_then_the_rest() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let (events, receiver) = mpsc::unbounded_channel();
+            let server = serve(dir.path(), info(), receiver, None).unwrap();
+            for n in 0..3 {
+                events.send(phase(n)).unwrap();
+            }
+            tokio::task::yield_now().await;
+            let mut late = watcher(dir.path()).await;
+            for n in 3..5 {
+                events.send(phase(n)).unwrap();
+            }
+            assert_eq!(phases(&mut late, 5).await, ["p0", "p1", "p2", "p3", "p4"]);
+            let socket = dir.path().join(SOCKET_NAME);
+            let mode = std::fs::metadata(&socket).unwrap().permissions();
+            assert_eq!(
+                std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+                0o600
+            );
+            drop(server);
+            assert!(!socket.exists(), "the socket goes with the server");
+        });
+    }
+}
