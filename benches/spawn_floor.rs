@@ -5,8 +5,11 @@
 //! With `--sync`, each command's output is also written to a new file and fsynced.
 //! With `--journal`, one line per step is appended to a journal file and fdatasynced: the floor
 //! of the journal benchmark (bench/journal.sh).
+//! With `--durable`, what LOG-FORMAT.md requires of a step, in that order: the journal line
+//! appended and fdatasynced, a new output file written and fsynced, its folder fsynced — the
+//! honest floor of a journaled step.
 //!
-//!   cargo bench --bench spawn_floor -- 200 [--sync] [--journal]
+//!   cargo bench --bench spawn_floor -- 200 [--sync] [--journal] [--durable]
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -18,7 +21,9 @@ fn main() {
         .find_map(|arg| arg.parse().ok())
         .unwrap_or(200);
     let sync = std::env::args().any(|arg| arg == "--sync");
-    let journal = std::env::args().any(|arg| arg == "--journal");
+    let durable = std::env::args().any(|arg| arg == "--durable");
+    let journal = durable || std::env::args().any(|arg| arg == "--journal");
+    let sync = sync || durable;
     let dir = std::env::temp_dir().join(format!("spawn-floor-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut log = std::fs::OpenOptions::new()
@@ -57,6 +62,11 @@ fn main() {
             let mut file = std::fs::File::create(dir.join(format!("{n}.log"))).expect("create");
             std::io::Write::write_all(&mut file, &output).expect("write");
             file.sync_all().expect("sync");
+        }
+        if durable {
+            std::fs::File::open(&dir)
+                .and_then(|folder| folder.sync_all())
+                .expect("folder sync");
         }
     }
     let elapsed = started.elapsed();

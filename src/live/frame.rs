@@ -26,12 +26,9 @@ pub enum FrameError {
     Io(#[from] std::io::Error),
 }
 
-/// Writes one message as one frame.
-pub(crate) async fn write_frame<W, T>(writer: &mut W, message: &T) -> Result<(), FrameError>
-where
-    W: AsyncWriteExt + Unpin,
-    T: Serialize,
-{
+/// One message as the bytes of one frame: encoded once, it can be written to any number of
+/// clients.
+pub(crate) fn encode_frame<T: Serialize>(message: &T) -> Result<Vec<u8>, FrameError> {
     let json = serde_json::to_vec(message).map_err(FrameError::Garbage)?;
     let length = u32::try_from(json.len())
         .ok()
@@ -40,7 +37,16 @@ where
     let mut frame = Vec::with_capacity(4 + json.len());
     frame.extend_from_slice(&length.to_be_bytes());
     frame.extend_from_slice(&json);
-    writer.write_all(&frame).await?;
+    Ok(frame)
+}
+
+/// Writes one message as one frame.
+pub(crate) async fn write_frame<W, T>(writer: &mut W, message: &T) -> Result<(), FrameError>
+where
+    W: AsyncWriteExt + Unpin,
+    T: Serialize,
+{
+    writer.write_all(&encode_frame(message)?).await?;
     Ok(())
 }
 

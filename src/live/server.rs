@@ -3,6 +3,9 @@
 //! run is doing. Clients only read here: nothing a client sends reaches the engine, and a
 //! client that sends garbage, floods, stops reading or vanishes mid-frame loses its own
 //! connection and nothing else — the engine never waits for a client.
+//!
+//! The server runs on a thread of its own: the engine's thread only hands each event to a
+//! channel, and each event is encoded once, whatever the number of watchers.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -10,9 +13,10 @@ use std::time::Duration;
 
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 
-use super::frame::{FrameError, read_frame, write_frame};
+use tokio::io::AsyncWriteExt;
+
+use super::frame::{FrameError, encode_frame, read_frame, write_frame};
 use super::history::History;
 use super::protocol::{ClientMessage, LiveStatus, Role, ServerMessage, VERSION};
 use super::socket_path::{SOCKET_NAME, socket_path};
@@ -24,6 +28,13 @@ use crate::tui::state::RunInfo;
 /// again) rather than held in the engine's memory.
 const CLIENT_QUEUE: usize = 1 << 16;
 
+/// How long frames gather before they are written to a watcher: well under what a person
+/// notices, and a tenth of the 50 ms an event may take to reach a watcher.
+const COALESCE: Duration = Duration::from_millis(5);
+
+/// At the end of the run, how long the watchers' queued frames may take to go out.
+const FLUSH_AT_THE_END: Duration = Duration::from_secs(1);
+
 /// A client has this long to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -32,7 +43,8 @@ struct Hub {
     started: std::time::Instant,
     history: History,
     journal: JournalStatus,
-    clients: Vec<mpsc::Sender<ServerMessage>>,
+    /// Each watcher's queue of encoded frames.
+    clients: Vec<mpsc::Sender<Arc<Vec<u8>>>>,
     waiting_since: Option<String>,
 }
 
@@ -53,8 +65,15 @@ impl Hub {
 
     /// To every client that keeps up; the others are let go.
     fn send(&mut self, message: ServerMessage) {
+        if self.clients.is_empty() {
+            return;
+        }
+        let Ok(frame) = encode_frame(&message) else {
+            return;
+        };
+        let frame = Arc::new(frame);
         self.clients
-            .retain(|client| client.try_send(message.clone()).is_ok());
+            .retain(|client| client.try_send(frame.clone()).is_ok());
     }
 
     fn status(&self) -> LiveStatus {
@@ -72,31 +91,36 @@ impl Hub {
 /// The socket being served; dropping it stops serving and removes the socket file.
 pub(crate) struct LiveServer {
     socket: PathBuf,
-    tasks: Vec<JoinHandle<()>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for LiveServer {
     fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
         let _ = std::fs::remove_file(&self.socket);
     }
 }
 
-/// Serves `RUN_DIR/engine.sock` (mode 0600) on the current runtime: `events` are the
+/// Serves `RUN_DIR/engine.sock` (mode 0600) from a thread of its own: `events` are the
 /// emitter's (recorded before they come), `journal` the writer's status when it has one.
 pub(crate) fn serve(
     run_dir: &Path,
     info: RunInfo,
     mut events: mpsc::UnboundedReceiver<Event>,
-    journal: Option<watch::Receiver<JournalStatus>>,
+    mut journal: Option<watch::Receiver<JournalStatus>>,
 ) -> std::io::Result<LiveServer> {
     let at = socket_path(run_dir)?;
     // One engine per run folder (it holds the journal's lock), so a socket file here is a
     // dead engine's.
     let _ = std::fs::remove_file(&at.path);
-    let listener = UnixListener::bind(&at.path)?;
+    let listener = std::os::unix::net::UnixListener::bind(&at.path)?;
+    listener.set_nonblocking(true)?;
     std::fs::set_permissions(
         run_dir.join(SOCKET_NAME),
         std::os::unix::fs::PermissionsExt::from_mode(0o600),
@@ -112,43 +136,89 @@ pub(crate) fn serve(
         clients: Vec::new(),
         waiting_since: None,
     }));
-    let fan_out = {
-        let hub = hub.clone();
-        tokio::spawn(async move {
-            let mut journal = journal;
-            loop {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("live-socket".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let Ok(listener) = UnixListener::from_std(listener) else {
+                    return;
+                };
+                let connections = Arc::new(());
                 tokio::select! {
-                    event = events.recv() => match event {
-                        Some(event) => hub.lock().expect("never poisoned").record(&event),
-                        None => break,
-                    },
-                    changed = async { journal.as_mut()?.changed().await.ok() }, if journal.is_some() => {
-                        match (changed, journal.as_mut()) {
-                            (Some(()), Some(status)) => {
-                                let status = status.borrow_and_update().clone();
-                                let mut hub = hub.lock().expect("never poisoned");
-                                hub.journal = status.clone();
-                                hub.send(ServerMessage::Journal(status));
-                            }
-                            _ => journal = None,
-                        }
-                    }
+                    _ = stopped => {}
+                    _ = fan_out(hub.clone(), &mut events, &mut journal) => {}
+                    _ = accept(listener, hub.clone(), connections.clone()) => {}
                 }
-            }
-        })
-    };
-    let accept = {
-        let hub = hub.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(connection(stream, hub.clone()));
-            }
-        })
-    };
+                // The run is over: its last events (they come together, within the last
+                // milliseconds) go to every watcher with what was queued for it, then its
+                // connection closes; one that does not read is not waited for long.
+                {
+                    let mut hub = hub.lock().expect("never poisoned");
+                    while let Ok(event) = events.try_recv() {
+                        hub.record(&event);
+                    }
+                    if let Some(status) = &journal {
+                        let status = status.borrow().clone();
+                        hub.send(ServerMessage::Journal(status));
+                    }
+                    hub.clients.clear();
+                }
+                let give_up = tokio::time::Instant::now() + FLUSH_AT_THE_END;
+                while Arc::strong_count(&connections) > 1 && tokio::time::Instant::now() < give_up {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            });
+            // Dropping the runtime here ends every connection.
+        })?;
     Ok(LiveServer {
         socket: run_dir.join(SOCKET_NAME),
-        tasks: vec![fan_out, accept],
+        stop: Some(stop),
+        thread: Some(thread),
     })
+}
+
+/// Every event and journal status to the hub, until the engine's emitter is gone; then the
+/// server stays up (clients see the end of the run) until it is dropped.
+async fn fan_out(
+    hub: Arc<Mutex<Hub>>,
+    events: &mut mpsc::UnboundedReceiver<Event>,
+    journal: &mut Option<watch::Receiver<JournalStatus>>,
+) {
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => hub.lock().expect("never poisoned").record(&event),
+                None => break,
+            },
+            changed = async { journal.as_mut()?.changed().await.ok() }, if journal.is_some() => {
+                match (changed, journal.as_mut()) {
+                    (Some(()), Some(status)) => {
+                        let status = status.borrow_and_update().clone();
+                        let mut hub = hub.lock().expect("never poisoned");
+                        hub.journal = status.clone();
+                        hub.send(ServerMessage::Journal(status));
+                    }
+                    _ => *journal = None,
+                }
+            }
+        }
+    }
+    std::future::pending::<()>().await;
+}
+
+/// Serves each client on a task of its own; each holds a clone of `connections` while it lives.
+async fn accept(listener: UnixListener, hub: Arc<Mutex<Hub>>, connections: Arc<()>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let (hub, alive) = (hub.clone(), connections.clone());
+        tokio::spawn(async move {
+            connection(stream, hub).await;
+            drop(alive);
+        });
+    }
 }
 
 async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
@@ -172,7 +242,7 @@ async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
             let _ = write_frame(&mut writer, &ServerMessage::Status(status)).await;
         }
         Role::Watch => {
-            let (client, mut queued) = mpsc::channel(CLIENT_QUEUE);
+            let (client, mut queued) = mpsc::channel::<Arc<Vec<u8>>>(CLIENT_QUEUE);
             // The replay and the subscription under one lock: no event is missed or sent twice.
             let replay: Vec<ServerMessage> = {
                 let mut hub = hub.lock().expect("never poisoned");
@@ -197,9 +267,17 @@ async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
             drop(replay);
             loop {
                 tokio::select! {
-                    message = queued.recv() => match message {
-                        Some(message) => {
-                            if write_frame(&mut writer, &message).await.is_err() {
+                    frame = queued.recv() => match frame {
+                        Some(frame) => {
+                            // What arrives within a few milliseconds goes out in one write: a
+                            // step's start, output, result and the journal's count are one
+                            // wake-up for the watcher, not four, however many watch.
+                            tokio::time::sleep(COALESCE).await;
+                            let mut batch = frame.to_vec();
+                            while let Ok(more) = queued.try_recv() {
+                                batch.extend_from_slice(&more);
+                            }
+                            if writer.write_all(&batch).await.is_err() {
                                 return;
                             }
                         }
@@ -344,6 +422,35 @@ mod tests {
             assert_eq!(seen, expected, "every event, once, in order");
             flooding.abort();
             drop(garbage);
+        });
+    }
+
+    #[test]
+    fn the_last_events_reach_the_watchers_when_the_run_ends() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let (events, receiver) = mpsc::unbounded_channel();
+            let server = serve(dir.path(), info(), receiver, None).unwrap();
+            let mut first = watcher(dir.path()).await;
+            let mut second = watcher(dir.path()).await;
+            // Both attached (each got its welcome), then the run's last events and its end.
+            for stream in [&mut first, &mut second] {
+                assert!(matches!(
+                    read_frame::<_, ServerMessage>(stream).await.unwrap(),
+                    ServerMessage::Welcome { .. }
+                ));
+            }
+            for n in 0..50 {
+                events.send(phase(n)).unwrap();
+            }
+            drop(server);
+            let expected: Vec<String> = (0..50).map(|n| format!("p{n}")).collect();
+            assert_eq!(phases(&mut first, 50).await, expected);
+            assert_eq!(phases(&mut second, 50).await, expected);
         });
     }
 

@@ -18,6 +18,11 @@ pub(crate) async fn watch_screen(watching: Watching, ascii: bool) -> std::io::Re
     app.started = Instant::now()
         .checked_sub(watching.elapsed)
         .unwrap_or_else(Instant::now);
+    {
+        let status = watching.journal.borrow();
+        app.journal_entries = status.entries;
+        app.journal_anchor = status.anchor.clone();
+    }
     let mut guard = TerminalGuard::enter()?;
     let mut keys = EventStream::new();
     let channels = Channels {
