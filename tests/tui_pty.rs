@@ -101,6 +101,21 @@ fn a_failure_rolled_back_from_the_dialog() {
     let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
     assert!(journal.contains("\"decision\":{\"choice\":\"rollback\"}"));
     assert!(journal.contains("\"status\":\"rolled-back\""));
+    // The person who chose the rollback signed the choice, and the end of the run it caused.
+    let signature_of = |kind: &str| {
+        journal
+            .lines()
+            .find(|line| line.contains(&format!("\"kind\":\"{kind}\"")))
+            .and_then(|line| line.split('\t').nth(1))
+            .unwrap()
+            .split(':')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(signature_of("decision"), "sshsig");
+    assert_eq!(signature_of("footer"), "sshsig");
+    assert_eq!(signature_of("step_result"), "ed25519");
 }
 
 #[test]

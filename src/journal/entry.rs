@@ -175,13 +175,33 @@ impl Body {
         }
     }
 
-    /// Kinds signed with the operator's SSH key; the others with the session key.
-    pub fn operator_signed(&self) -> bool {
-        matches!(
-            self,
-            Self::Header(_) | Self::Checkpoint(_) | Self::Resume(_) | Self::Footer(_)
-        )
+    /// Who may sign an entry of this kind.
+    pub fn signing(&self) -> Signing {
+        match self {
+            Self::Header(_) | Self::Resume(_) => Signing::Operator,
+            Self::Confirm(_)
+            | Self::Decision(_)
+            | Self::Note(_)
+            | Self::Input(_)
+            | Self::Checkpoint(_)
+            | Self::Footer(_) => Signing::PersonOrSession,
+            _ => Signing::Session,
+        }
     }
+}
+
+/// Who signs an entry (LOG-FORMAT.md, "Signatures").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signing {
+    /// The operator's SSH key (SSHSIG): the header and every resume, which delegate a
+    /// session key.
+    Operator,
+    /// A person's act, and the checkpoint or footer that follows one: that person's SSH key;
+    /// or the session key, for what the engine writes alone (a policy's decision, an input's
+    /// default at its deadline, a periodic checkpoint, the footer of a run nobody ended).
+    PersonOrSession,
+    /// Everything else the engine records: the session key.
+    Session,
 }
 
 /// The release lock a production run holds (`[runbook] lock`).

@@ -9,8 +9,8 @@ use super::entry::{
     PhaseStartBody, ProbeBody, ServiceBody, StepResultBody, StepStartBody, SuspendBody, WindowBody,
     WindowMark,
 };
-use super::file::{JournalError, JournalFile};
-use crate::engine::events::{Event, RunStatus, StepStatus};
+use super::file::{By, JournalError, JournalFile};
+use crate::engine::events::{Decision, Event, InputSource, RunStatus, StepStatus};
 use crate::runbook::kinds::window::WindowAction;
 
 pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(), JournalError> {
@@ -30,6 +30,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             Some(phase.clone()),
             Some(*duration_ms),
             *expected_ms,
+            By::Session,
         ),
         Event::StepStarted {
             step,
@@ -128,20 +129,30 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             checklist,
             via,
         } => {
-            journal.append(Body::Confirm(ConfirmBody {
+            // A person confirmed — at the terminal, or in advance on their command line.
+            journal.append_act(Body::Confirm(ConfirmBody {
                 step: step.clone(),
                 note: note.clone(),
                 checklist: checklist.clone(),
                 via: Some(*via),
             }))?;
-            journal.checkpoint("confirm", None, None, None)
+            journal.checkpoint("confirm", None, None, None, By::Operator)
         }
         Event::Decided { step, decision } => {
-            journal.append(Body::Decision(DecisionBody {
+            let body = Body::Decision(DecisionBody {
                 step: step.clone(),
                 decision: decision.clone(),
-            }))?;
-            journal.checkpoint("decision", None, None, None)
+            });
+            // A policy decided alone: the engine signs it, and the checkpoint after it.
+            let by_person = !matches!(decision, Decision::Policy { .. });
+            journal.last_decision_by_person = by_person;
+            if by_person {
+                journal.append_act(body)?;
+                journal.checkpoint("decision", None, None, None, By::Operator)
+            } else {
+                journal.append(body)?;
+                journal.checkpoint("decision", None, None, None, By::Session)
+            }
         }
         Event::Window {
             action,
@@ -168,7 +179,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
                 reason: reason.clone(),
                 next_step: next_step.clone(),
             }))?;
-            journal.checkpoint("suspend", None, None, None)
+            journal.checkpoint("suspend", None, None, None, By::Session)
         }
         // A suspended run is not over: the suspend entry and its checkpoint record it, and
         // `resume` continues the same journal. Only a run that ended gets a footer.
@@ -182,14 +193,23 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             recovery_ms,
         } => {
             let (upto_seq, upto_bytes, prefix_sha256) = journal.attestation();
-            journal.append(Body::Footer(FooterBody {
+            let footer = Body::Footer(FooterBody {
                 upto_seq,
                 upto_bytes,
                 prefix_sha256,
                 status: *status,
                 duration_ms: *duration_ms,
                 recovery_ms: *recovery_ms,
-            }))
+            });
+            // A person who aborted or rolled the run back ended it, and signs its end; a run
+            // that ended on its own (or by a policy) is closed by the engine.
+            let ended_by_person = journal.last_decision_by_person
+                && matches!(status, RunStatus::Aborted | RunStatus::RolledBack);
+            if ended_by_person {
+                journal.append_act(footer)
+            } else {
+                journal.append(footer)
+            }
         }
         Event::Condition {
             step,
@@ -228,13 +248,20 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             variable,
             value,
             by,
-        } => journal.append(Body::Input(InputBody {
-            step: step.clone(),
-            variable: variable.clone(),
-            value: value.clone(),
-            by: *by,
-        })),
-        Event::Noted { step, text } => journal.append(Body::Note(NoteBody {
+        } => {
+            let body = Body::Input(InputBody {
+                step: step.clone(),
+                variable: variable.clone(),
+                value: value.clone(),
+                by: *by,
+            });
+            match by {
+                // Nobody answered: the runbook's default, taken by the engine.
+                InputSource::Deadline => journal.append(body),
+                InputSource::Terminal | InputSource::CommandLine => journal.append_act(body),
+            }
+        }
+        Event::Noted { step, text } => journal.append_act(Body::Note(NoteBody {
             step: step.clone(),
             text: text.clone(),
         })),
@@ -253,4 +280,65 @@ fn sync(
             path: output.path.clone(),
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::entry::{Body, ConfirmBody, FooterBody};
+    use super::super::file::By;
+    use super::super::verify::check::{VerifyOptions, verify_bytes};
+    use super::super::verify::report::{Signer, Verdict};
+    use crate::engine::events::{ConfirmVia, RunStatus};
+
+    /// Journals written before acts were signed by the person — a confirm under the session
+    /// key, every checkpoint and the footer under the operator's — keep verifying.
+    #[test]
+    fn a_journal_signed_the_earlier_way_still_verifies() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = crate::journal::test_journal::drill_journal(dir.path());
+        journal
+            .append(Body::Confirm(ConfirmBody {
+                step: "s".into(),
+                note: None,
+                checklist: vec![],
+                via: Some(ConfirmVia::Terminal),
+            }))
+            .unwrap();
+        journal
+            .checkpoint("confirm", None, None, None, By::Operator)
+            .unwrap();
+        journal
+            .checkpoint("phase-end", Some("p".into()), Some(1), None, By::Operator)
+            .unwrap();
+        let (upto_seq, upto_bytes, prefix_sha256) = journal.attestation();
+        journal
+            .append_act(Body::Footer(FooterBody {
+                upto_seq,
+                upto_bytes,
+                prefix_sha256,
+                status: RunStatus::Passed,
+                duration_ms: 1,
+                recovery_ms: None,
+            }))
+            .unwrap();
+        let bytes = std::fs::read(journal.path()).unwrap();
+        let verification = verify_bytes(&bytes, dir.path(), &VerifyOptions::default());
+        assert_eq!(
+            verification.verdict,
+            Verdict::Valid,
+            "{:?}",
+            verification.error
+        );
+        let signers: Vec<Signer> = verification.entries.iter().map(|e| e.signer).collect();
+        assert_eq!(
+            signers,
+            [
+                Signer::Operator,
+                Signer::Session,
+                Signer::Operator,
+                Signer::Operator,
+                Signer::Operator
+            ]
+        );
+    }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::entry::{Body, CheckpointBody, Entry, FORMAT_VERSION};
+use super::entry::{Body, CheckpointBody, Entry, FORMAT_VERSION, Signing};
 use super::identity::timestamp;
 use super::keys::operator::OperatorKey;
 use super::keys::session::SessionKey;
@@ -61,6 +61,15 @@ pub enum JournalError {
     Lock(#[from] LockError),
 }
 
+/// Which key signs an entry being appended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum By {
+    /// The operator's SSH key (SSHSIG): the person at the controls of this process.
+    Operator,
+    /// The session key (Ed25519) the header delegated.
+    Session,
+}
+
 pub struct JournalFile {
     file: File,
     path: PathBuf,
@@ -85,6 +94,9 @@ pub struct JournalFile {
     batching: bool,
     /// Lines written since the last sync.
     unsynced: bool,
+    /// The latest decision was a person's: a footer that follows it (the run aborted or rolled
+    /// back) is that person's to sign.
+    pub(crate) last_decision_by_person: bool,
 }
 
 /// Where an existing journal stands, as verify found it (for resume).
@@ -178,6 +190,7 @@ impl JournalFile {
             last_anchor: None,
             batching: false,
             unsynced: false,
+            last_decision_by_person: false,
         }
     }
 
@@ -224,15 +237,32 @@ impl JournalFile {
         Ok(())
     }
 
-    /// Appends one entry; returns once it is on disk. A periodic checkpoint follows when due.
+    /// Appends one entry the engine records on its own (signed by the session key; the
+    /// header and a resume by the operator); returns once it is on disk. A periodic checkpoint
+    /// follows when due.
     pub fn append(&mut self, body: Body) -> Result<(), JournalError> {
-        let operator_signed = body.operator_signed();
-        self.append_entry(body)?;
-        if !operator_signed
+        let by = match body.signing() {
+            Signing::Operator => By::Operator,
+            Signing::PersonOrSession | Signing::Session => By::Session,
+        };
+        self.append_by(body, by)
+    }
+
+    /// Appends the act of the person at the controls (a confirmation, a decision, a note, an
+    /// answer), signed with that person's key — in this process, the operator's.
+    pub fn append_act(&mut self, body: Body) -> Result<(), JournalError> {
+        debug_assert_eq!(body.signing(), Signing::PersonOrSession);
+        self.append_by(body, By::Operator)
+    }
+
+    fn append_by(&mut self, body: Body, by: By) -> Result<(), JournalError> {
+        let attests = matches!(body, Body::Checkpoint(_) | Body::Footer(_));
+        self.append_entry(body, by)?;
+        if !attests
             && (self.since_checkpoint >= CHECKPOINT_EVERY_ENTRIES
                 || self.last_checkpoint_at.elapsed() >= CHECKPOINT_EVERY)
         {
-            self.checkpoint("periodic", None, None, None)?;
+            self.checkpoint("periodic", None, None, None, By::Session)?;
         }
         Ok(())
     }
@@ -246,27 +276,33 @@ impl JournalFile {
         )
     }
 
+    /// A checkpoint: signed by the person whose act it follows (`By::Operator`), or by the
+    /// session key when the engine writes it alone (periodic, end of phase, suspend).
     pub fn checkpoint(
         &mut self,
         reason: &str,
         phase: Option<String>,
         duration_ms: Option<u64>,
         expected_ms: Option<u64>,
+        by: By,
     ) -> Result<(), JournalError> {
         let (upto_seq, upto_bytes, prefix_sha256) = self.attestation();
-        self.append_entry(Body::Checkpoint(CheckpointBody {
-            upto_seq,
-            upto_bytes,
-            prefix_sha256,
-            reason: reason.into(),
-            phase,
-            duration_ms,
-            expected_ms,
-        }))
+        self.append_entry(
+            Body::Checkpoint(CheckpointBody {
+                upto_seq,
+                upto_bytes,
+                prefix_sha256,
+                reason: reason.into(),
+                phase,
+                duration_ms,
+                expected_ms,
+            }),
+            by,
+        )
     }
 
-    fn append_entry(&mut self, body: Body) -> Result<(), JournalError> {
-        let operator_signed = body.operator_signed();
+    fn append_entry(&mut self, body: Body, by: By) -> Result<(), JournalError> {
+        let operator_signed = by == By::Operator;
         let attestation = match &body {
             Body::Checkpoint(c) => Some(format!("{}:{}", c.upto_bytes, c.prefix_sha256)),
             Body::Footer(f) => Some(format!("{}:{}", f.upto_bytes, f.prefix_sha256)),
@@ -297,7 +333,7 @@ impl JournalFile {
         self.prefix.update(&line);
         self.bytes += line.len() as u64;
         self.next_seq += 1;
-        if operator_signed {
+        if attestation.is_some() {
             self.since_checkpoint = 0;
             self.last_checkpoint_at = Instant::now();
         } else {

@@ -193,6 +193,7 @@ mod tests {
                     ts: String::new(),
                     body,
                 },
+                signer: crate::journal::verify::report::Signer::Session,
             })
             .collect()
     }

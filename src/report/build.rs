@@ -45,6 +45,8 @@ pub(crate) struct VerificationPart {
     pub total_lines: usize,
     /// Whether the operator keys were checked against an allowed_signers file.
     pub signers_checked: bool,
+    /// Which key signed how many entries, and which closed the journal.
+    pub signatures: crate::journal::verify::report::SignatureCounts,
     /// The run folder's runbook.toml against the header.
     pub runbook_file: RunbookFileState,
 }
@@ -273,6 +275,7 @@ pub(crate) fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
             trusted_entries: history.timeline.len(),
             total_lines: trust.total_lines,
             signers_checked,
+            signatures: trust.signatures,
             runbook_file: match run.runbook {
                 RunbookFile::Matches(_) => RunbookFileState::Matches,
                 RunbookFile::Differs { .. } => RunbookFileState::Differs,

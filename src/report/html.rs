@@ -39,6 +39,7 @@ pub(crate) fn render_html(report: &Report) -> String {
                             p { "Anchor " code { (anchor) } ": it must match the one recorded in the change ticket." }
                         }
                         p class="muted" { (words.signers) }
+                        p class="muted" { (words.signed) }
                         @if let Some(runbook_file) = words.runbook_file {
                             p class="muted" { (runbook_file) }
                         }

@@ -99,6 +99,7 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         );
     }
     let _ = writeln!(out, "{}\n", escape(words.signers));
+    let _ = writeln!(out, "{}\n", escape(&words.signed));
     if let Some(runbook_file) = words.runbook_file {
         let _ = writeln!(out, "{}\n", escape(runbook_file));
     }

@@ -30,6 +30,8 @@ pub(crate) struct VerdictWords {
     pub trust_limit: Option<String>,
     pub anchor: Option<String>,
     pub signers: &'static str,
+    /// Which key signed how many entries, and which closed the journal.
+    pub signed: String,
     pub runbook_file: Option<&'static str>,
 }
 
@@ -65,6 +67,7 @@ pub(crate) fn verdict_words(report: &Report) -> VerdictWords {
             "The operator keys were not checked against an allowed_signers file \
              (--allowed-signers): the key fingerprints say who signed."
         },
+        signed: format!("Signed: {}.", verification.signatures.sentence()),
         runbook_file: match verification.runbook_file {
             RunbookFileState::Differs => Some(
                 "runbook.toml in the run folder is not the runbook that ran (its SHA-256 differs \

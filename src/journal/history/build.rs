@@ -22,6 +22,7 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
             warnings: verification.warnings.clone(),
             anchor: verification.anchor.clone(),
             total_lines,
+            signatures: verification.signature_counts(),
         },
         sessions: vec![Session {
             started: first.entry.ts.clone(),

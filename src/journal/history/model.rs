@@ -21,6 +21,8 @@ pub struct Trust {
     pub anchor: Option<String>,
     /// Lines in the file, trusted or not.
     pub total_lines: usize,
+    /// Which key signed how many of the trusted entries.
+    pub signatures: crate::journal::verify::report::SignatureCounts,
 }
 
 #[derive(Clone, Debug)]

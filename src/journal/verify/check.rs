@@ -14,10 +14,12 @@ use ssh_key::{PublicKey, SshSig};
 
 use super::allowed_signers::{AllowedSigners, Refusal};
 use super::folder::{check_runbook, folder_notices};
-use super::report::{ChainEnd, Finding, Verdict, Verification, VerifiedEntry};
+use super::report::{ChainEnd, Finding, Signer, Verdict, Verification, VerifiedEntry};
 use crate::engine::events::Mode;
 use crate::engine::output_file::hex;
-use crate::journal::entry::{Body, Entry, HeaderBody, OperatorRef, ZERO_HASH, namespace_for};
+use crate::journal::entry::{
+    Body, Entry, HeaderBody, OperatorRef, Signing, ZERO_HASH, namespace_for,
+};
 use crate::journal::line::{self, Signature as LineSignature, signed_message};
 
 #[derive(Default)]
@@ -378,11 +380,15 @@ impl State<'_> {
         }
         // Signatures.
         let message = signed_message(json);
-        match (entry.body.operator_signed(), &signature) {
-            (true, LineSignature::SshSig(blob)) => {
-                self.check_operator_signature(line.number, &entry, blob, &message, &at)?
+        // Who signed it: an operator or person (SSHSIG), or the session key. The header and a
+        // resume must be the operator's; a person's act and the checkpoint or footer after it
+        // may be either (the engine signs what it writes alone); the rest is the session's.
+        let signer = match (entry.body.signing(), &signature) {
+            (Signing::Operator | Signing::PersonOrSession, LineSignature::SshSig(blob)) => {
+                self.check_operator_signature(line.number, &entry, blob, &message, &at)?;
+                Signer::Operator
             }
-            (false, LineSignature::Ed25519(raw)) => {
+            (Signing::PersonOrSession | Signing::Session, LineSignature::Ed25519(raw)) => {
                 let key = *self
                     .session
                     .as_ref()
@@ -398,20 +404,21 @@ impl State<'_> {
                     message,
                     signature,
                 });
+                Signer::Session
             }
-            (true, LineSignature::Ed25519(_)) => {
+            (Signing::Operator, LineSignature::Ed25519(_)) => {
                 return Err(at(
                     "E_SSHSIG",
                     "this kind must be signed by the operator (sshsig), not the session key".into(),
                 ));
             }
-            (false, LineSignature::SshSig(_)) => {
+            (Signing::Session, LineSignature::SshSig(_)) => {
                 return Err(at(
                     "E_SIG",
                     "this kind must be signed by the session key (ed25519)".into(),
                 ));
             }
-        }
+        };
         // Now trusted: act on the content.
         match &entry.body {
             Body::Header(header) => {
@@ -448,6 +455,7 @@ impl State<'_> {
             line: line.number,
             offset: line.offset,
             entry,
+            signer,
         });
         Ok(())
     }

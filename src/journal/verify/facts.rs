@@ -82,6 +82,10 @@ fn fact_lines(verification: &Verification) -> Vec<String> {
         verification.entries.len(),
         steps.len()
     ));
+    lines.push(format!(
+        "signed: {}",
+        verification.signature_counts().sentence()
+    ));
     if let (Some(anchor), Verdict::Valid | Verdict::Incomplete) =
         (&verification.anchor, verification.verdict)
     {

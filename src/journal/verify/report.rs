@@ -51,6 +51,18 @@ pub struct VerifiedEntry {
     pub line: usize,
     pub offset: u64,
     pub entry: Entry,
+    /// Which key signed it: part of the evidence.
+    pub signer: Signer,
+}
+
+/// Which key signed an entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Signer {
+    /// The operator's (or, for a person's act, that person's) SSH key, SSHSIG.
+    Operator,
+    /// The session key the latest header or resume delegated: the engine, alone.
+    Session,
 }
 
 /// Where the chain stands after the last whole, verified line (what resume appends after).
@@ -81,4 +93,57 @@ pub struct Verification {
     /// Things worth a look that change no verdict (`N_*`): files no entry names, a run folder
     /// whose name is not the run id.
     pub notices: Vec<Finding>,
+}
+
+/// How many trusted entries each key signed, and which closed the journal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SignatureCounts {
+    /// Entries under an SSH key: the header, resumes, a person's acts and what follows them.
+    pub operator: usize,
+    /// Of those, the acts themselves (confirmations, decisions, notes, answers).
+    pub acts: usize,
+    /// Entries under the session key: what the engine wrote alone.
+    pub session: usize,
+    /// The footer's signer, when the journal has one.
+    pub closed_by: Option<Signer>,
+}
+
+impl SignatureCounts {
+    /// In words, as verify, the review and the reports say it.
+    pub fn sentence(&self) -> String {
+        let closed = match self.closed_by {
+            Some(Signer::Operator) => "; closed by the operator's key (a person ended the run)",
+            Some(Signer::Session) => "; closed by the session key (the run ended on its own)",
+            None => "",
+        };
+        format!(
+            "{} entries by the operator's key ({} of them a person's acts), {} by the session key{closed}",
+            self.operator, self.acts, self.session
+        )
+    }
+}
+
+impl Verification {
+    pub fn signature_counts(&self) -> SignatureCounts {
+        use crate::journal::entry::Body;
+        let mut counts = SignatureCounts::default();
+        for verified in &self.entries {
+            match verified.signer {
+                Signer::Operator => {
+                    counts.operator += 1;
+                    if !matches!(
+                        verified.entry.body,
+                        Body::Header(_) | Body::Resume(_) | Body::Checkpoint(_) | Body::Footer(_)
+                    ) {
+                        counts.acts += 1;
+                    }
+                }
+                Signer::Session => counts.session += 1,
+            }
+            if matches!(verified.entry.body, Body::Footer(_)) {
+                counts.closed_by = Some(verified.signer);
+            }
+        }
+        counts
+    }
 }

@@ -60,6 +60,10 @@ pub(crate) fn lines(app: &ReviewApp, theme: Theme) -> Vec<Line<'static>> {
             theme.dim(),
         )),
     ];
+    lines.push(Line::from(Span::styled(
+        format!("signed: {}", trust.signatures.sentence()),
+        theme.dim(),
+    )));
     if let Some(anchor) = &trust.anchor {
         lines.push(Line::from(Span::styled(
             format!("anchor {anchor}"),
