@@ -117,6 +117,7 @@ impl Failure {
                 | LaunchError::EnvironmentMismatch { .. }
                 | LaunchError::ProductionNotConfirmed { .. }
                 | LaunchError::UnknownStep { .. }
+                | LaunchError::UnknownTarget { .. }
                 | LaunchError::NoLogDir
                 | LaunchError::CannotFail(_)
                 | LaunchError::NoSuchInput(_)

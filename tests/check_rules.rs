@@ -70,6 +70,7 @@ rule! {
     max_error_rate_out_of_range => "max-error-rate-out-of-range",
     progressive_without_gate => "progressive-without-gate",
     metric_gates_say_what_they_judge => "metric-problems",
+    targets_change_values_the_runbook_knows => "targets-problems",
     stages_not_strictly_increasing => "stages-not-increasing",
     stages_outside_1_to_100 => "stages-out-of-range",
     run_and_argv_together => "run-and-argv",

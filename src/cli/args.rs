@@ -130,6 +130,10 @@ pub struct RunArgs {
     /// one); the reason is journaled.
     #[arg(long, value_name = "REASON")]
     pub break_lock: Option<String>,
+    /// Run for one of the runbook's `[targets.NAME]`: its values as the variables' defaults,
+    /// its environment (`drill` makes the run a drill). The steps are the same.
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
     /// Drills only: make this step fail as if its check failed (repeatable).
     #[arg(long = "inject-failure", value_name = "STEP")]
     pub inject_failures: Vec<String>,

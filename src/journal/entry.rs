@@ -293,6 +293,9 @@ pub struct HeaderBody {
     /// The release lock a production run holds; drills and dry runs take none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_lock: Option<ReleaseLockRef>,
+    /// The runbook's target this run was started for (`--target`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -86,6 +86,7 @@ pub(crate) fn build_header(
         hosts: input.hosts.clone(),
         includes: input.includes.clone(),
         release_lock: input.release_lock.clone(),
+        target: input.runbook.target.clone(),
         ssh_command: if input.hosts.is_empty() {
             Vec::new()
         } else {

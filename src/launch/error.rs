@@ -33,6 +33,8 @@ pub enum LaunchError {
     ProductionNotConfirmed { path: PathBuf },
     #[error("start the run: {flag} {step}: the runbook has no step `{step}`")]
     UnknownStep { flag: &'static str, step: String },
+    #[error("start the run: --target {given}: the runbook has no such target ({known})")]
+    UnknownTarget { given: String, known: String },
     #[error(
         "start the run: --fail {0}=NOTE answers a manual step with `can_fail = true`, and `{0}` is not one"
     )]

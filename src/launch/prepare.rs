@@ -52,6 +52,21 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
             path: request.runbook.clone(),
         });
     };
+    // A target changes values and the environment, never the steps: applied first, so that
+    // the mode, the variables and the header all see it.
+    let runbook = match &request.target {
+        Some(target) => runbook
+            .for_target(target)
+            .map_err(|known| LaunchError::UnknownTarget {
+                given: target.clone(),
+                known: if known.is_empty() {
+                    "it declares none".into()
+                } else {
+                    format!("its targets are {}", known.join(", "))
+                },
+            })?,
+        None => runbook,
+    };
     let mode = decide_mode(request, &runbook, interactive)?;
     let hosts = resolve_hosts(&runbook, &request.hosts, &request.limit)?;
     let runbook = place_on_hosts(&runbook, &hosts);

@@ -25,6 +25,8 @@ pub struct StartRequest {
     pub limit: Vec<String>,
     /// `--break-lock REASON`: take the release lock from an unfinished run whose engine is gone.
     pub break_lock: Option<String>,
+    /// `--target NAME`: one of the runbook's `[targets.NAME]`.
+    pub target: Option<String>,
     pub log_dir: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub operator: Option<String>,

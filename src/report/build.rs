@@ -80,6 +80,8 @@ pub(crate) struct RunPart {
     pub run_id: String,
     pub runbook: RunbookPart,
     pub mode: Mode,
+    /// The runbook's target the run was started for (`--target`).
+    pub target: Option<String>,
     pub namespace: String,
     pub operator: OperatorPart,
     pub host: String,
@@ -290,6 +292,7 @@ pub(crate) fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
                 sha256: header.runbook.sha256.clone(),
             },
             mode: header.mode,
+            target: header.target.clone(),
             namespace: header.namespace.clone(),
             operator: OperatorPart {
                 principal: header.operator.principal.clone(),

@@ -164,6 +164,7 @@ fn facts(report: &Report) -> Markup {
             tr { th { "Runbook" } td { code { (run.runbook.name) } " — " (run.runbook.title) br; span class="muted" { "SHA-256 " code { (run.runbook.sha256) } } } }
             tr { th { "Run" } td { code { (run.run_id) } } }
             tr { th { "Mode" } td { (report.run.mode.as_str()) " (signing namespace " code { (run.namespace) } ")" } }
+            @if let Some(target) = &run.target { tr { th { "Target" } td { code { (target) } } } }
             tr { th { "Operator" } td { (run.operator.principal) " — key " code { (run.operator.fingerprint) } " (" (run.operator.key_source) ")" } }
             tr { th { "Host" } td {
                 (run.host) ", unix user " (run.unix_user)

@@ -124,6 +124,9 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         ),
     );
     row("Run", code(&run.run_id));
+    if let Some(target) = &run.target {
+        row("Target", code(target));
+    }
     row(
         "Mode",
         format!(

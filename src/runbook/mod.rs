@@ -20,4 +20,5 @@ pub mod rolling;
 pub(crate) mod source;
 pub(crate) mod step;
 pub(crate) mod suggest;
+pub mod targets;
 pub mod template;

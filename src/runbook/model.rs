@@ -35,6 +35,10 @@ pub struct Runbook {
     /// Values of included blocks' parameters, by the name their placeholders now use
     /// (`<include id>.<parameter>`): set in every run's scope, never asked for.
     pub constants: std::collections::BTreeMap<String, String>,
+    /// `[targets.NAME]`: where it can run.
+    pub targets: Vec<super::targets::Target>,
+    /// The target this run was started for (`--target`), once applied.
+    pub target: Option<String>,
 }
 
 impl Runbook {
@@ -51,6 +55,33 @@ impl Runbook {
 
     pub fn step_count(&self) -> usize {
         self.phases.iter().map(|phase| phase.steps.len()).sum()
+    }
+
+    /// The runbook as it runs for `target`: the target's values as the variables' defaults, its
+    /// environment as the runbook's. The steps are the same for every target.
+    pub fn for_target(mut self, target: &str) -> Result<Self, Vec<String>> {
+        let Some(found) = self
+            .targets
+            .iter()
+            .find(|t| t.name.value == target)
+            .cloned()
+        else {
+            return Err(self.targets.iter().map(|t| t.name.value.clone()).collect());
+        };
+        for (name, value) in &found.vars {
+            if let Some(var) = self.vars.iter_mut().find(|v| &v.name.value == name) {
+                let span = var
+                    .default
+                    .as_ref()
+                    .map_or_else(|| var.name.span.clone(), |d| d.span.clone());
+                var.default = Some(Located::new(value.clone(), span));
+            }
+        }
+        if let Some(environment) = &found.environment {
+            self.environment = Some(environment.clone());
+        }
+        self.target = Some(found.name.value);
+        Ok(self)
     }
 
     pub fn var(&self, name: &str) -> Option<&VarDef> {

@@ -53,6 +53,7 @@ pub(crate) fn parse_document(
     let phases = top.array("phase");
     let rollback = top.table("rollback");
     let hosts = top.table("hosts");
+    let targets = top.table("targets");
     top.finish();
 
     let (runbook_table, runbook_span) = match meta {
@@ -112,6 +113,9 @@ pub(crate) fn parse_document(
         parse_rollback(table, span, source, diags, &mut ids, includes)
     });
     let hosts = hosts.map_or_else(Vec::new, |(table, _)| parse_host_groups(table, diags));
+    let targets = targets.map_or_else(Vec::new, |(table, _)| {
+        super::targets::parse_targets(table, &vars, source, diags)
+    });
 
     let name = name?;
     let lock = lock.map_or_else(|| name.value.clone(), |l| l.value);
@@ -128,6 +132,8 @@ pub(crate) fn parse_document(
         hosts,
         ssh_command,
         constants: includes.constants.clone(),
+        targets,
+        target: None,
     })
 }
 

@@ -49,6 +49,9 @@ fn fact_lines(verification: &Verification) -> Vec<String> {
         header.mode.as_str(),
         header.namespace
     ));
+    if let Some(target) = &header.target {
+        lines.push(format!("target: {target}"));
+    }
     lines.push(format!(
         "operator: {} — key {} ({})",
         header.operator.principal, header.operator.fingerprint, header.operator.source

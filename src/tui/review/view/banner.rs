@@ -31,7 +31,10 @@ pub(crate) fn lines(app: &ReviewApp, theme: Theme) -> Vec<Line<'static>> {
     let header = &history.header;
     let word = format!(" {} ", trust.verdict.word());
     let sep = theme.separator();
-    let mode = header.mode.as_str();
+    let mode = match &header.target {
+        Some(target) => format!("{} (target {})", header.mode.as_str(), for_terminal(target)),
+        None => header.mode.as_str().to_string(),
+    };
     let mut lines = vec![
         Line::from(vec![
             Span::styled(word, verdict_style(trust.verdict, theme)),
