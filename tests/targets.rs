@@ -96,3 +96,81 @@ fn the_command_line_wins_over_a_target_and_an_unknown_target_is_refused() {
     let production = run(dir.path(), &["--var", "release=v2.0.0"]);
     assert_eq!(production.status.code(), Some(2));
 }
+
+#[test]
+fn a_target_gives_its_own_hosts_ssh_command_and_time_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in for ssh that says where it was asked to go: the target's hosts and command.
+    let fake_ssh = dir.path().join("fake-ssh");
+    support::executable(
+        &fake_ssh,
+        "#!/bin/sh\n# the last two arguments are the host and the command\nfor last; do :; done\neval \"echo via-target-ssh; $last\"\n",
+    );
+    let runbook = support::runbook(
+        dir.path(),
+        &format!(
+            r#"[runbook]
+name = "fleet"
+environment = "production"
+
+[hosts]
+web = ["web-1", "web-2"]
+
+[[phase]]
+id = "p"
+
+[[phase.step]]
+id = "pause"
+kind = "wait"
+duration = "100s"
+
+[[phase.step]]
+id = "where"
+kind = "command"
+on = "web"
+run = "echo on-host"
+
+[targets.rehearsal]
+environment = "drill"
+hosts = {{ web = ["rehearsal-1"] }}
+ssh_command = ["{ssh}"]
+time_scale = 0.01
+"#,
+            ssh = fake_ssh.display()
+        ),
+    );
+    let started = std::time::Instant::now();
+    let output = cutover()
+        .args([
+            "run",
+            "--headless",
+            "--auto",
+            "--target",
+            "rehearsal",
+            "--log-dir",
+        ])
+        .arg(dir.path().join("runs"))
+        .arg(&runbook)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "100 s at 0.01 is 1 s"
+    );
+    let run_dir = support::run_dir(&dir.path().join("runs"));
+    let journal = std::fs::read_to_string(run_dir.join("journal.log")).unwrap();
+    let header: serde_json::Value =
+        serde_json::from_str(journal.lines().next().unwrap().split('\t').next().unwrap()).unwrap();
+    assert_eq!(
+        header["body"]["hosts"]["web"],
+        serde_json::json!(["rehearsal-1"])
+    );
+    assert_eq!(header["body"]["time_scale"], 0.01);
+    assert!(journal.contains("\"host\":\"rehearsal-1\""), "{journal}");
+    assert!(
+        !journal.contains("web-1"),
+        "the runbook's own hosts are not used"
+    );
+}

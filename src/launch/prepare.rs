@@ -121,7 +121,8 @@ fn decide_mode(
                 .unwrap_or_else(|| "(none)".into()),
         });
     }
-    if let Some(scale) = request.time_scale {
+    // `--time-scale` wins over the target's; a target scales time only if it is a drill.
+    if let Some(scale) = request.time_scale.or(runbook.time_scale) {
         if !drill {
             return Err(LaunchError::TimeScaleOutsideDrill);
         }

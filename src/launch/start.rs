@@ -132,6 +132,7 @@ fn plan_with_scope(
 ) -> Result<RunPlan, LaunchError> {
     let folder = RunFolder::create(log_dir, &runbook.name.value, bytes, included)?;
     Builtins::of_run(&folder.run_id, &folder.dir, &folder.started).add_to(&mut scope);
+    let time_scale = request.time_scale.or(runbook.time_scale).unwrap_or(1.0);
     Ok(RunPlan {
         runbook,
         scope,
@@ -146,7 +147,7 @@ fn plan_with_scope(
             .cloned()
             .collect::<BTreeSet<_>>(),
         settings: RunSettings {
-            time_scale: request.time_scale.unwrap_or(1.0),
+            time_scale,
             ..RunSettings::default()
         },
         resume: None,

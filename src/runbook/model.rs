@@ -39,6 +39,8 @@ pub struct Runbook {
     pub targets: Vec<super::targets::Target>,
     /// The target this run was started for (`--target`), once applied.
     pub target: Option<String>,
+    /// The target's time scale (drills only), once applied.
+    pub time_scale: Option<f64>,
 }
 
 impl Runbook {
@@ -80,6 +82,19 @@ impl Runbook {
         if let Some(environment) = &found.environment {
             self.environment = Some(environment.clone());
         }
+        for own in &found.hosts {
+            if let Some(group) = self
+                .hosts
+                .iter_mut()
+                .find(|g| g.name.value == own.name.value)
+            {
+                group.hosts = own.hosts.clone();
+            }
+        }
+        if let Some(command) = &found.ssh_command {
+            self.ssh_command = command.clone();
+        }
+        self.time_scale = found.time_scale;
         self.target = Some(found.name.value);
         Ok(self)
     }

@@ -114,7 +114,7 @@ pub(crate) fn parse_document(
     });
     let hosts = hosts.map_or_else(Vec::new, |(table, _)| parse_host_groups(table, diags));
     let targets = targets.map_or_else(Vec::new, |(table, _)| {
-        super::targets::parse_targets(table, &vars, source, diags)
+        super::targets::parse_targets(table, &vars, &hosts, source, diags)
     });
 
     let name = name?;
@@ -134,6 +134,7 @@ pub(crate) fn parse_document(
         constants: includes.constants.clone(),
         targets,
         target: None,
+        time_scale: None,
     })
 }
 

@@ -7,13 +7,14 @@ use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::Diagnostics;
 use super::fields::TableReader;
+use super::hosts::{HostGroup, parse_host_groups};
 use super::model::VarDef;
 use super::names::check_id;
 use super::source::{Located, SourceFile};
 use super::suggest::did_you_mean;
 use super::template::LIST_SEPARATOR;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Target {
     pub name: Located<String>,
     pub description: String,
@@ -22,11 +23,18 @@ pub struct Target {
     pub environment: Option<String>,
     /// Variable → the value that replaces its default (a list's items joined by commas).
     pub vars: Vec<(String, String)>,
+    /// Host groups whose hosts this target replaces (each a group of the runbook).
+    pub hosts: Vec<HostGroup>,
+    /// How OpenSSH is called for this target, instead of the runbook's `ssh_command`.
+    pub ssh_command: Option<Vec<String>>,
+    /// Drills only: every wait, bake, poll and retry delay multiplied by it.
+    pub time_scale: Option<f64>,
 }
 
 pub(crate) fn parse_targets(
     table: &DeTable,
     vars: &[VarDef],
+    groups: &[HostGroup],
     source: &SourceFile,
     diags: &mut Diagnostics,
 ) -> Vec<Target> {
@@ -56,15 +64,72 @@ pub(crate) fn parse_targets(
             check_id(fields.diags, environment, "environment");
         }
         let values = fields.table("vars");
+        let hosts = fields.table("hosts");
+        let ssh_command = fields
+            .has("ssh_command")
+            .then(|| fields.string_list("ssh_command"));
+        let time_scale = fields.number("time_scale");
         fields.finish();
         let values = values.map_or_else(Vec::new, |(table, _)| {
             target_values(&name.value, table, vars, diags)
         });
+        let hosts = hosts.map_or_else(Vec::new, |(table, _)| {
+            let own = parse_host_groups(table, diags);
+            for group in &own {
+                if !groups.iter().any(|g| g.name.value == group.name.value) {
+                    diags
+                        .error(
+                            group.name.span.clone(),
+                            format!(
+                                "target `{}` gives hosts to `{}`, which is not a host group of the runbook",
+                                name.value, group.name.value
+                            ),
+                        )
+                        .with_hint("a target replaces the hosts of the runbook's `[hosts]` groups");
+                }
+            }
+            own
+        });
+        if let Some(command) = &ssh_command
+            && command.is_empty()
+        {
+            diags.error(
+                name.span.clone(),
+                format!(
+                    "target `{}`: `ssh_command` must name at least the program",
+                    name.value
+                ),
+            );
+        }
+        let is_drill = environment.as_ref().is_some_and(|e| e.value == "drill");
+        if let Some(scale) = &time_scale {
+            if !is_drill {
+                diags
+                    .error(
+                        scale.span.clone(),
+                        format!(
+                            "target `{}` scales time, and only a drill's time may be scaled",
+                            name.value
+                        ),
+                    )
+                    .with_hint(
+                        "add `environment = \"drill\"` to the target, or remove `time_scale`",
+                    );
+            } else if scale.value <= 0.0 {
+                diags.error(
+                    scale.span.clone(),
+                    "`time_scale` must be above 0 (0.01 makes an hour 36 s)",
+                );
+            }
+        }
         targets.push(Target {
             name,
             description,
             environment: environment.map(|e| e.value),
             vars: values,
+            hosts,
+            ssh_command: ssh_command.map(|parts| parts.into_iter().map(|p| p.value).collect()),
+            time_scale: time_scale.map(|s| s.value),
         });
     }
     targets
