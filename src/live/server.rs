@@ -304,6 +304,14 @@ mod tests {
     use crate::engine::events::Mode;
     use crate::live::protocol::Origin;
 
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
     fn info() -> RunInfo {
         RunInfo {
             title: "T".into(),
@@ -358,11 +366,7 @@ mod tests {
 
     #[test]
     fn bad_clients_lose_their_own_connection_and_nothing_else() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
             let _server = serve(dir.path(), info(), receiver, None).unwrap();
@@ -427,11 +431,7 @@ mod tests {
 
     #[test]
     fn the_last_events_reach_the_watchers_when_the_run_ends() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
             let server = serve(dir.path(), info(), receiver, None).unwrap();
@@ -456,11 +456,7 @@ mod tests {
 
     #[test]
     fn a_newcomer_gets_what_happened_before_it_then_the_rest() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
             let server = serve(dir.path(), info(), receiver, None).unwrap();
