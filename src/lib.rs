@@ -9,6 +9,7 @@ pub mod cli;
 pub mod engine;
 pub mod error_chain;
 pub mod exit;
+pub(crate) mod forecast;
 pub mod journal;
 pub mod launch;
 pub mod live;

@@ -48,6 +48,13 @@ cutover check --format json runbooks/drill.toml | jq '.files[].diagnostics'")]
         after_help = "Examples:\n  cutover ls\n  cutover ls --all --format json | jq '.runs[] | select(.state == \"interrupted\")'"
     )]
     Ls(LsArgs),
+    /// Past runs of a runbook: per step its p50/p90, failures and retries; drills and real
+    /// runs apart, by target.
+    #[command(
+        after_help = "Examples:\n  cutover history nexus-prod\n  cutover history runbooks/nexus-prod-deploy.toml --format json | jq '.groups[].steps[] | {step, p90_ms}'\n\n\
+Every journal is verified first: a TAMPERED one is listed and left out of the figures."
+    )]
+    History(HistoryArgs),
     /// Watch a live run from another terminal: its screen as it is, then live.
     #[command(
         after_help = "Examples:\n  cutover attach --watch\n  cutover attach nexus-prod --watch\n  \
@@ -221,6 +228,18 @@ pub struct AttachArgs {
     /// ASCII glyphs only.
     #[arg(long)]
     pub ascii: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct HistoryArgs {
+    /// The runbook: its name, or its file.
+    pub runbook: String,
+    /// Where run folders are (default $CUTOVER_LOG_DIR, else $XDG_STATE_HOME/cutover/runs).
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+    /// `text` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
 }
 
 #[derive(clap::Args, Debug)]

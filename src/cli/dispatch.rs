@@ -3,6 +3,7 @@
 use super::args::{Cli, Command};
 use super::attach::attach;
 use super::check::check;
+use super::history::history;
 use super::ls::ls;
 use super::report::report;
 use super::resume::resume;
@@ -20,6 +21,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Verify(args) => verify(&args),
         Command::Ls(args) => ls(&args),
         Command::Attach(args) => attach(&args),
+        Command::History(args) => history(&args),
         Command::Review(args) => review(&args),
         Command::Report(args) => report(&args),
         Command::Sandbox(args) => sandbox(&args),

@@ -5,6 +5,7 @@ pub mod args;
 pub(crate) mod attach;
 pub(crate) mod check;
 pub mod dispatch;
+pub(crate) mod history;
 pub(crate) mod ls;
 pub(crate) mod report;
 pub(crate) mod resume;

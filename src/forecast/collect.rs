@@ -1,0 +1,52 @@
+//! The past runs of a runbook under a log dir, each verified: a TAMPERED journal is listed and
+//! left out of every figure (its numbers cannot be trusted), an unreadable one too.
+
+use std::path::{Path, PathBuf};
+
+use crate::journal::history::load::load_run;
+use crate::journal::history::model::RunHistory;
+use crate::journal::verify::check::VerifyOptions;
+use crate::journal::verify::report::Verdict;
+
+/// One run, as its journal was verified.
+pub(crate) struct PastRun {
+    pub run_dir: PathBuf,
+    pub verdict: Option<Verdict>,
+    /// `None` when the journal could not be read or is TAMPERED: it counts in no figure.
+    pub history: Option<RunHistory>,
+}
+
+/// Every run folder of `runbook` under `log_dir`, oldest first.
+pub(crate) fn past_runs(log_dir: &Path, runbook: &str) -> Vec<PastRun> {
+    let folder = log_dir.join(runbook);
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .filter(|path| path.join("journal.log").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs.into_iter()
+        .map(
+            |run_dir| match load_run(&run_dir, &VerifyOptions::default()) {
+                Ok(loaded) => {
+                    let verdict = loaded.history.trust.verdict;
+                    PastRun {
+                        run_dir,
+                        verdict: Some(verdict),
+                        history: (verdict != Verdict::Tampered).then_some(loaded.history),
+                    }
+                }
+                Err(_) => PastRun {
+                    run_dir,
+                    verdict: None,
+                    history: None,
+                },
+            },
+        )
+        .collect()
+}

@@ -1,0 +1,140 @@
+//! `cutover history`: past runs of a runbook, each verified, figures per kind of run and
+//! target; a TAMPERED journal is listed and counts in no figure.
+
+mod support;
+
+use support::{cutover, headless_drill};
+
+const RUNBOOK: &str = r#"[runbook]
+name = "timed"
+expected_duration = "5m"
+
+[vars.pause]
+default = "0.1"
+
+[[phase]]
+id = "p"
+
+[[phase.step]]
+id = "wait-a-bit"
+kind = "command"
+run = "sleep {{ pause }}"
+
+[[phase.step]]
+id = "check"
+kind = "command"
+run = "echo fine"
+
+[[rollback.step]]
+id = "undo"
+kind = "command"
+run = "echo undone"
+"#;
+
+#[test]
+fn history_gives_percentiles_per_step_and_leaves_tampered_runs_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = support::runbook(dir.path(), RUNBOOK);
+    let logs = dir.path().join("runs");
+    for pause in ["0.1", "0.3", "0.5"] {
+        let ran = headless_drill(&runbook, &logs)
+            .args(["--var", &format!("pause={pause}")])
+            .output()
+            .unwrap();
+        assert!(
+            ran.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+    }
+    let rolled = headless_drill(&runbook, &logs)
+        .args(["--inject-failure", "check", "--on-failure", "rollback"])
+        .output()
+        .unwrap();
+    assert_eq!(rolled.status.code(), Some(1));
+    // A fifth run whose journal is then edited: listed, not counted. (Run ids of the same
+    // second sort by their random part: the fifth is the folder that was not there before.)
+    let folders = || -> std::collections::BTreeSet<std::path::PathBuf> {
+        std::fs::read_dir(logs.join("timed"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    };
+    let before = folders();
+    let ran = headless_drill(&runbook, &logs)
+        .args(["--var", "pause=0"])
+        .output()
+        .unwrap();
+    assert!(ran.status.success());
+    let newest = folders().difference(&before).next().unwrap().clone();
+    let journal = newest.join("journal.log");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    std::fs::write(
+        &journal,
+        text.replacen("\"message\":\"exit 0\"", "\"message\":\"exit 1\"", 1),
+    )
+    .unwrap();
+
+    let output = cutover()
+        .args(["history", "timed", "--format", "json", "--log-dir"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 5);
+    let counted = runs.iter().filter(|r| r["counted"] == true).count();
+    assert_eq!(counted, 4, "{json:#}");
+    assert!(
+        runs.iter()
+            .any(|r| r["verdict"] == "TAMPERED" && r["counted"] == false)
+    );
+    let groups = json["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "drills only, no target");
+    let drills = &groups[0];
+    assert_eq!(drills["mode"], "drill");
+    assert_eq!(drills["runs"], 4);
+    assert_eq!(drills["passed"], 3);
+    assert_eq!(drills["rolled_back"], 1);
+    assert_eq!(drills["planned_ms"], 300_000);
+    assert!(drills["rollback_p50_ms"].is_u64(), "{drills:#}");
+    let step = |id: &str| {
+        drills["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["step"] == id)
+            .unwrap()
+            .clone()
+    };
+    let wait = step("wait-a-bit");
+    // Four passing attempts: about 100, 300, 500 and 100 ms (the default pause of the rolled
+    // back drill): p50 is the second smallest, p90 the largest.
+    let p50 = wait["p50_ms"].as_u64().unwrap();
+    let p90 = wait["p90_ms"].as_u64().unwrap();
+    assert!((100..300).contains(&p50), "{wait:#}");
+    assert!((500..900).contains(&p90), "{wait:#}");
+    assert_eq!(step("check")["failures"], 1);
+
+    let text = cutover()
+        .args(["history", runbook.to_str().unwrap(), "--log-dir"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.starts_with("5 runs of `timed`, 1 left out of the figures:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("drill: 4 runs (3 passed, 1 rolled back)"),
+        "{text}"
+    );
+    assert!(text.contains("wait-a-bit"), "{text}");
+}
