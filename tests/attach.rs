@@ -4,10 +4,8 @@
 
 mod support;
 
-use std::path::Path;
-
 use support::tmux::Pane;
-use support::{cutover, key_file, run_dir, spawn_headless, verify, wait_until};
+use support::{cutover, journal_bodies, key_file, run_dir, spawn_headless, verify, wait_until};
 
 fn bin() -> String {
     assert_cmd::cargo::cargo_bin("cutover")
@@ -15,35 +13,11 @@ fn bin() -> String {
         .to_string()
 }
 
-/// A headless drill started in `dir` (its commands' working folder).
-fn spawn_headless_in(dir: &Path, runbook: &Path, logs: &Path) -> std::process::Child {
-    std::process::Command::new(bin())
-        .current_dir(dir)
-        .args(["run", "--headless", "--auto", "--drill", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(logs)
-        .arg(runbook)
-        .env_remove("SSH_AUTH_SOCK")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-fn journal_kinds(run: &Path, kind: &str) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(run.join("journal.log"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line.split('\t').next()?).ok())
-        .filter(|entry| entry["kind"] == kind)
-        .map(|entry| entry["body"].clone())
-        .collect()
-}
-
 const COUNTING: &str = r#"[runbook]
 name = "counting"
+
+[vars.progress]
+default = "/dev/null"
 
 [[phase]]
 id = "p"
@@ -51,7 +25,7 @@ id = "p"
 [[phase.step]]
 id = "count"
 kind = "command"
-run = "for i in 1 2 3 4 5 6 7 8 9 10; do echo line-$i; echo line-$i >> progress; sleep 0.3; done"
+run = "for i in 1 2 3 4 5 6 7 8 9 10; do echo line-$i; echo line-$i >> {{ progress }}; sleep 0.3; done"
 
 [[phase.step]]
 id = "after"
@@ -64,10 +38,19 @@ fn a_watcher_sees_the_output_printed_before_it_came_then_the_rest_live() {
     let dir = tempfile::tempdir().unwrap();
     let runbook = support::runbook(dir.path(), COUNTING);
     let logs = dir.path().join("runs");
-    let mut run = spawn_headless_in(dir.path(), &runbook, &logs);
-    // The step also writes each line to a file in its working folder: proof that lines were
-    // printed before the watcher came.
+    // The step also writes each line to a file: proof that lines were printed before the
+    // watcher came.
     let progress = dir.path().join("progress");
+    let mut run = spawn_headless(
+        &runbook,
+        &logs,
+        &[
+            "--drill",
+            "--var",
+            &format!("progress={}", progress.display()),
+        ],
+        &[],
+    );
     wait_until("the run has printed two lines", || {
         std::fs::read_to_string(&progress).is_ok_and(|text| text.contains("line-2"))
     });
@@ -99,7 +82,7 @@ fn a_watcher_sees_the_output_printed_before_it_came_then_the_rest_live() {
     pane.assert_terminal_restored();
     let run = run_dir(&logs);
     assert_eq!(verify(&run, &[]).0, 0);
-    let starts: Vec<String> = journal_kinds(&run, "step_start")
+    let starts: Vec<String> = journal_bodies(&run, "step_start")
         .iter()
         .map(|s| s["step"].as_str().unwrap().to_string())
         .collect();
@@ -155,15 +138,15 @@ fn a_watcher_cannot_act_on_a_run_waiting_for_its_operator() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     let run = run_dir(&logs);
     assert!(
-        journal_kinds(&run, "confirm").is_empty(),
+        journal_bodies(&run, "confirm").is_empty(),
         "a watcher confirmed"
     );
     assert!(
-        journal_kinds(&run, "note").is_empty(),
+        journal_bodies(&run, "note").is_empty(),
         "a watcher wrote a note"
     );
     assert!(
-        journal_kinds(&run, "suspend").is_empty(),
+        journal_bodies(&run, "suspend").is_empty(),
         "a watcher suspended"
     );
     assert!(
@@ -181,7 +164,7 @@ fn a_watcher_cannot_act_on_a_run_waiting_for_its_operator() {
     assert_eq!(operator.exit_code(), 0);
     watcher.keys(&["q"]);
     assert_eq!(watcher.exit_code(), 0);
-    assert_eq!(journal_kinds(&run, "confirm").len(), 1);
+    assert_eq!(journal_bodies(&run, "confirm").len(), 1);
     assert_eq!(verify(&run, &[]).0, 0);
 }
 

@@ -214,35 +214,9 @@ fn every_shipped_runbook_checks_clean() {
     );
 }
 
-/// Whether the machine has Prometheus; CI must (`CUTOVER_REQUIRE_PROMETHEUS`).
-fn prometheus_installed() -> bool {
-    let installed = std::process::Command::new("sh")
-        .args(["-c", "command -v prometheus"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !installed {
-        assert!(
-            std::env::var_os("CUTOVER_REQUIRE_PROMETHEUS").is_none(),
-            "CUTOVER_REQUIRE_PROMETHEUS is set and prometheus is not installed"
-        );
-        eprintln!("skipped: no prometheus (apt-get install prometheus)");
-    }
-    installed
-}
-
-fn metric_samples(run: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(run.join("journal.log"))
-        .unwrap()
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line.split('\t').next()?).ok())
-        .filter(|entry| entry["kind"] == "metric")
-        .map(|entry| entry["body"].clone())
-        .collect()
-}
-
 #[test]
 fn where_prometheus_is_installed_the_drill_gates_the_canary_on_its_error_rate() {
-    if !prometheus_installed() {
+    if !support::prometheus::installed_or_skip() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -253,7 +227,7 @@ fn where_prometheus_is_installed_the_drill_gates_the_canary_on_its_error_rate() 
     assert!(stderr.contains("rollout not applicable"), "{stderr}");
     assert!(stderr.contains("rollout-watched passed"), "{stderr}");
     let run = support::run_dir(dir.path());
-    let samples = metric_samples(&run);
+    let samples = support::journal_bodies(&run, "metric");
     assert_eq!(
         samples.len(),
         6,
@@ -275,7 +249,7 @@ fn where_prometheus_is_installed_the_drill_gates_the_canary_on_its_error_rate() 
 
 #[test]
 fn a_flaky_canary_passes_a_health_check_but_not_the_error_rate_gate() {
-    if !prometheus_installed() {
+    if !support::prometheus::installed_or_skip() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -289,7 +263,7 @@ fn a_flaky_canary_passes_a_health_check_but_not_the_error_rate_gate() {
     );
     assert!(stderr.contains("run rolled back"), "{stderr}");
     let run = support::run_dir(dir.path());
-    let samples = metric_samples(&run);
+    let samples = support::journal_bodies(&run, "metric");
     assert_eq!(samples.len(), 1, "{samples:#?}");
     assert_eq!(samples[0]["verdict"], "fail");
     let state: serde_json::Value =

@@ -22,14 +22,7 @@ fn header(sshd: &Sshd) -> String {
 }
 
 fn host_entries(journal: &str) -> Vec<serde_json::Value> {
-    journal
-        .lines()
-        .map(|line| {
-            serde_json::from_str::<serde_json::Value>(line.split('\t').next().unwrap()).unwrap()
-        })
-        .filter(|entry| entry["kind"] == "host")
-        .map(|entry| entry["body"].clone())
-        .collect()
+    support::bodies_of(journal, "host")
 }
 
 fn exists(dir: &Path, name: &str) -> bool {

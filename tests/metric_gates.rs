@@ -8,28 +8,17 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::Duration;
 
 use support::prometheus::{Prometheus, prometheus_or_skip};
 use support::sandbox::Sandbox;
 use support::test_run::Test;
-use support::{spawn_headless, verify, wait_until};
+use support::{journal_bodies, spawn_headless, verify, wait_until};
 
 /// The canary's share of 5xx answers over the last 5 s. `or vector(0)` makes "no errors at
 /// all" a zero rather than no series; the denominator has no `or`, so no canary traffic stays
 /// no data.
 const CANARY_ERRORS: &str = r#"(sum(rate(nexus_http_requests_total{version="{{ release }}",status=~"5.."}[5s])) or vector(0)) / sum(rate(nexus_http_requests_total{version="{{ release }}"}[5s]))"#;
-
-fn entries(run_dir: &Path, kind: &str) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(run_dir.join("journal.log"))
-        .unwrap()
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line.split('\t').next()?).ok())
-        .filter(|entry| entry["kind"] == kind)
-        .map(|entry| entry["body"].clone())
-        .collect()
-}
 
 fn verdicts(samples: &[serde_json::Value]) -> Vec<String> {
     samples
@@ -101,7 +90,7 @@ fn a_good_canary_passes_its_metric_gates_on_samples_that_passed() {
         return;
     };
     let ran = Test::run_headless(&rollout(&sandbox, &prometheus)).run();
-    let samples = entries(&ran.run_dir(), "metric");
+    let samples = journal_bodies(&ran.run_dir(), "metric");
     assert_eq!(
         samples.len(),
         6,
@@ -146,7 +135,7 @@ fn a_bad_canary_fails_at_the_first_stage_and_is_rolled_back() {
         .status(1)
         .stderr_has("gate `canary-errors` failed at 10%")
         .run();
-    let samples = entries(&ran.run_dir(), "metric");
+    let samples = journal_bodies(&ran.run_dir(), "metric");
     assert_eq!(
         samples.len(),
         1,
@@ -161,7 +150,7 @@ fn a_bad_canary_fails_at_the_first_stage_and_is_rolled_back() {
             .contains("> max 0.05"),
         "{samples:#?}"
     );
-    let starts: Vec<String> = entries(&ran.run_dir(), "step_start")
+    let starts: Vec<String> = journal_bodies(&ran.run_dir(), "step_start")
         .iter()
         .map(|s| s["step"].as_str().unwrap().to_string())
         .collect();
@@ -187,19 +176,19 @@ fn no_traffic_is_inconclusive_and_goes_to_a_person_never_passes() {
         .status(3)
         .stderr_has("gate `canary-errors` was inconclusive at 10%")
         .run();
-    let samples = entries(&ran.run_dir(), "metric");
+    let samples = journal_bodies(&ran.run_dir(), "metric");
     assert_eq!(verdicts(&samples), ["inconclusive"], "{samples:#?}");
     assert_eq!(samples[0]["reason"], "the query: no data (no series)");
     assert!(samples[0].get("value").is_none(), "{samples:#?}");
     // The stage's own result, then the step's: both failed, neither passed.
-    let results = entries(&ran.run_dir(), "step_result");
+    let results = journal_bodies(&ran.run_dir(), "step_result");
     assert_eq!(results.len(), 2, "{results:#?}");
     assert!(
         results.iter().all(|r| r["status"] == "failed"),
         "{results:#?}"
     );
     assert!(
-        entries(&ran.run_dir(), "step_start").len() == 1,
+        journal_bodies(&ran.run_dir(), "step_start").len() == 1,
         "no rollback ran"
     );
 }
@@ -237,7 +226,7 @@ inconclusive_limit = 3
     let mut child = spawn_headless(&runbook, &logs, &["--on-failure", "abort"], &[]);
     let journal = || {
         let run = support::run_dir(&logs);
-        entries(&run, "metric")
+        journal_bodies(&run, "metric")
     };
     wait_until("two samples are journaled", || {
         std::thread::sleep(Duration::from_millis(100));
@@ -267,7 +256,7 @@ inconclusive_limit = 3
             .contains("Prometheus did not answer"),
         "{last}"
     );
-    let results = entries(&support::run_dir(&logs), "step_result");
+    let results = journal_bodies(&support::run_dir(&logs), "step_result");
     assert!(
         results[0]["message"]
             .as_str()
@@ -287,7 +276,7 @@ fn one_gate(prometheus: &Prometheus, fields: &str, status: i32) -> Vec<serde_jso
     .status(status)
     .run();
     assert_eq!(verify(&ran.run_dir(), &[]).0, 0);
-    entries(&ran.run_dir(), "metric")
+    journal_bodies(&ran.run_dir(), "metric")
 }
 
 #[test]
@@ -412,7 +401,7 @@ inconclusive_limit = 2
     let run = ran.run_dir();
     let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
     assert!(!journal.contains(token), "the token is in the journal");
-    let samples = entries(&run, "metric");
+    let samples = journal_bodies(&run, "metric");
     assert_eq!(verdicts(&samples), ["inconclusive", "pass", "pass"]);
     assert!(
         samples[0]["query"]

@@ -72,3 +72,35 @@ impl MetricSample {
         }
     }
 }
+
+/// Distinct reasons with how many samples gave each, in the order first seen: what a gate's
+/// message and the reports say of the samples that did not pass.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct ReasonCounts(pub Vec<(String, u32)>);
+
+impl ReasonCounts {
+    pub fn add(&mut self, reason: &str) {
+        match self.0.iter_mut().find(|(known, _)| known == reason) {
+            Some((_, count)) => *count += 1,
+            None => self.0.push((reason.to_string(), 1)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// "2× the query: no data (no series); 1× …"
+impl std::fmt::Display for ReasonCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, (reason, count)) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{count}× {reason}")?;
+        }
+        Ok(())
+    }
+}

@@ -25,6 +25,9 @@ pub(crate) struct StepFigures {
     pub p90_ms: Option<u64>,
     pub failures: usize,
     pub retries: usize,
+    /// The durations of the attempts that passed, over every run.
+    #[serde(skip)]
+    passed_ms: Vec<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -95,29 +98,18 @@ pub(crate) fn figures(runs: &[PastRun]) -> Vec<GroupFigures> {
                     }
                     figures.runs += 1;
                     figures.retries += record.attempts.len() - 1;
-                    figures.failures += record
-                        .attempts
-                        .iter()
-                        .filter(|a| {
-                            a.result
-                                .as_ref()
-                                .is_some_and(|(_, r)| r.status == StepStatus::Failed)
-                        })
-                        .count();
+                    for (_, result) in record.attempts.iter().filter_map(|a| a.result.as_ref()) {
+                        match result.status {
+                            StepStatus::Failed => figures.failures += 1,
+                            StepStatus::Passed => figures.passed_ms.push(result.duration_ms),
+                            _ => {}
+                        }
+                    }
                 }
             }
-            // Durations of the attempts that passed, per step, over every run.
             for figures in &mut steps {
-                let passed: Vec<u64> = histories
-                    .iter()
-                    .flat_map(|h| h.steps.iter().filter(|s| s.id == figures.step))
-                    .flat_map(|s| s.attempts.iter())
-                    .filter_map(|a| a.result.as_ref())
-                    .filter(|(_, r)| r.status == StepStatus::Passed)
-                    .map(|(_, r)| r.duration_ms)
-                    .collect();
-                figures.p50_ms = percentile(&passed, 50.0);
-                figures.p90_ms = percentile(&passed, 90.0);
+                figures.p50_ms = percentile(&figures.passed_ms, 50.0);
+                figures.p90_ms = percentile(&figures.passed_ms, 90.0);
             }
             GroupFigures {
                 runs: histories.len(),

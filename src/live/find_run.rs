@@ -96,16 +96,15 @@ pub(crate) fn find_live_run(given: Option<&str>, log_dir: &Path) -> Result<PathB
     Ok(chosen.run_dir)
 }
 
-/// `given` as a run folder: the folder itself, or the folder of a journal.
+/// `given` as a run folder: the folder itself, or the folder of a journal — as `review` and
+/// `report` read them.
 fn as_run_folder(given: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(given);
-    if path.is_dir() && path.join("journal.log").is_file() {
-        return Some(path);
+    let path = Path::new(given);
+    if !path.exists() {
+        return None;
     }
-    if path.is_file() && path.file_name().is_some_and(|name| name == "journal.log") {
-        return path.parent().map(Path::to_path_buf);
-    }
-    None
+    let (journal, run_dir) = crate::journal::history::load::journal_paths(path);
+    journal.is_file().then_some(run_dir)
 }
 
 fn several(log_dir: &Path, many: &[&ListedRun]) -> FindRunError {

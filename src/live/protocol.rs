@@ -94,25 +94,51 @@ pub(crate) enum ServerMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::events::StepStatus;
+    use crate::engine::events::{ConfirmVia, Decision, OutputRecord, RunStatus, StepStatus};
 
+    /// Every event comes back equal from a frame: a watcher must never stop at one it cannot
+    /// read. A StepResult's own `message` field once collided with the frame's tag.
     #[test]
-    fn an_event_with_a_message_of_its_own_round_trips_in_a_frame() {
-        let message = ServerMessage::Event(Box::new(Event::StepResult {
-            step: "check".into(),
-            attempt: 1,
-            status: StepStatus::Passed,
-            duration_ms: 5,
-            expected_ms: None,
-            exit_code: None,
-            http_status: None,
-            message: "confirmed".into(),
-            output: None,
-            tail: vec![],
-            captures: vec![],
-        }));
-        let json = serde_json::to_string(&message).unwrap();
-        let back: ServerMessage = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, message);
+    fn events_round_trip_in_frames() {
+        let events = vec![
+            Event::Confirmed {
+                step: "check".into(),
+                note: None,
+                checklist: vec!["Dashboard green".into()],
+                via: ConfirmVia::Terminal,
+            },
+            Event::StepResult {
+                step: "check".into(),
+                attempt: 1,
+                status: StepStatus::Passed,
+                duration_ms: 5,
+                expected_ms: None,
+                exit_code: None,
+                http_status: None,
+                message: "confirmed".into(),
+                output: Some(OutputRecord {
+                    path: "output/x.log".into(),
+                    bytes: 3,
+                    sha256: "ab".into(),
+                }),
+                tail: vec![],
+                captures: vec![("a".into(), "b".into())],
+            },
+            Event::Decided {
+                step: "s".into(),
+                decision: Decision::Retry,
+            },
+            Event::RunFinished {
+                status: RunStatus::Passed,
+                duration_ms: 1,
+                recovery_ms: None,
+            },
+        ];
+        for event in events {
+            let message = ServerMessage::Event(Box::new(event));
+            let json = serde_json::to_string(&message).unwrap();
+            let back: Result<ServerMessage, _> = serde_json::from_str(&json);
+            assert_eq!(back.as_ref().ok(), Some(&message), "{json}: {back:?}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::engine::metric_sample::{MetricSample, SampleVerdict};
+use crate::engine::metric_sample::{MetricSample, ReasonCounts, SampleVerdict};
 use crate::journal::history::model::{AttemptRecord, StepRecord};
 
 #[derive(Debug, Serialize)]
@@ -15,7 +15,7 @@ pub(crate) struct GatePart {
     pub failed: u32,
     pub inconclusive: u32,
     /// Each distinct reason a sample was inconclusive, with how many times.
-    pub inconclusive_reasons: Vec<(String, u32)>,
+    pub inconclusive_reasons: ReasonCounts,
     pub samples: Vec<MetricSample>,
 }
 
@@ -41,7 +41,7 @@ pub(crate) fn gate_parts_of(attempt: &AttemptRecord) -> Vec<GatePart> {
                     passed: 0,
                     failed: 0,
                     inconclusive: 0,
-                    inconclusive_reasons: Vec::new(),
+                    inconclusive_reasons: ReasonCounts::default(),
                     samples: Vec::new(),
                 });
                 parts.len() - 1
@@ -53,14 +53,7 @@ pub(crate) fn gate_parts_of(attempt: &AttemptRecord) -> Vec<GatePart> {
             SampleVerdict::Fail => part.failed += 1,
             SampleVerdict::Inconclusive => {
                 part.inconclusive += 1;
-                match part
-                    .inconclusive_reasons
-                    .iter_mut()
-                    .find(|(reason, _)| *reason == sample.reason)
-                {
-                    Some((_, count)) => *count += 1,
-                    None => part.inconclusive_reasons.push((sample.reason.clone(), 1)),
-                }
+                part.inconclusive_reasons.add(&sample.reason);
             }
         }
         part.samples.push(sample.clone());
@@ -77,9 +70,5 @@ pub(crate) fn reasons_text(part: &GatePart) -> String {
     if part.inconclusive_reasons.is_empty() {
         return "none".into();
     }
-    part.inconclusive_reasons
-        .iter()
-        .map(|(reason, count)| format!("{count}× {reason}"))
-        .collect::<Vec<_>>()
-        .join("; ")
+    part.inconclusive_reasons.to_string()
 }

@@ -440,3 +440,36 @@ fn an_input_is_answered_with_one_of_its_options() {
         })]
     );
 }
+
+#[test]
+fn a_watcher_acts_on_nothing_and_leaves_with_q() {
+    for prompt in [
+        manual_prompt(NotesPolicy::Optional),
+        failure("migrate", true, false),
+    ] {
+        let mut app = app().watching();
+        app.apply(&prompt);
+        for code in [
+            KeyCode::Char(' '),
+            KeyCode::Enter,
+            KeyCode::Char('n'),
+            KeyCode::Char('r'),
+            KeyCode::Char('s'),
+            KeyCode::Char('m'),
+            KeyCode::Char('b'),
+            KeyCode::Char('a'),
+            KeyCode::Char('y'),
+            KeyCode::Char('f'),
+            KeyCode::Char('d'),
+        ] {
+            assert_eq!(press(&mut app, code), Vec::new(), "{code:?}");
+        }
+        assert!(app.free_note.is_none(), "no note box opens");
+        assert_eq!(
+            ctrl(&mut app, 'c'),
+            vec![Effect::Quit],
+            "Ctrl-C leaves, aborts nothing"
+        );
+        assert_eq!(press(&mut app, KeyCode::Char('q')), vec![Effect::Quit]);
+    }
+}

@@ -225,6 +225,24 @@ pub(crate) fn serve(answer: impl Fn(usize, &str) -> Reply + Send + Sync + 'stati
     }
 }
 
+/// The bodies of a journal's entries of `kind`, in order (the JSON column of each line).
+pub(crate) fn bodies_of(journal: &str, kind: &str) -> Vec<serde_json::Value> {
+    journal
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line.split('\t').next()?).ok())
+        .filter(|entry| entry["kind"] == kind)
+        .map(|entry| entry["body"].clone())
+        .collect()
+}
+
+/// The bodies of the entries of `kind` in a run folder's journal (none when it has none yet).
+pub(crate) fn journal_bodies(run_dir: &Path, kind: &str) -> Vec<serde_json::Value> {
+    bodies_of(
+        &std::fs::read_to_string(run_dir.join("journal.log")).unwrap_or_default(),
+        kind,
+    )
+}
+
 /// Writes a runbook into `dir` and returns its path.
 pub(crate) fn runbook(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("runbook.toml");

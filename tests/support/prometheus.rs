@@ -130,3 +130,17 @@ pub(crate) fn prometheus_or_skip(targets: &[String]) -> Option<Prometheus> {
         Err(why) => panic!("CUTOVER_REQUIRE_PROMETHEUS is set and prometheus cannot start: {why}"),
     }
 }
+
+/// Whether Prometheus is installed, for tests that start it through a runbook; where it is not,
+/// a word on stderr — unless `CUTOVER_REQUIRE_PROMETHEUS` is set, where its absence fails.
+pub(crate) fn installed_or_skip() -> bool {
+    if Path::new(PROMETHEUS).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CUTOVER_REQUIRE_PROMETHEUS").is_none(),
+        "CUTOVER_REQUIRE_PROMETHEUS is set and {PROMETHEUS} is not installed"
+    );
+    eprintln!("skipped: no {PROMETHEUS} (apt-get install prometheus)");
+    false
+}

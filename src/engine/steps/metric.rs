@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::events::Event;
-use crate::engine::metric_sample::{MetricSample, SampleVerdict};
+use crate::engine::metric_sample::{MetricSample, ReasonCounts, SampleVerdict};
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::metric::{MetricCheck, MetricCondition, MetricStep, Reduce};
 use crate::runbook::model::FailurePolicy;
@@ -32,6 +32,8 @@ pub(crate) struct GatePlace {
 /// A gate with every template rendered.
 struct PreparedGate {
     url: String,
+    /// Secrets masked: what is shown.
+    url_shown: String,
     query: String,
     query_shown: String,
     baseline: Option<(String, String)>,
@@ -39,6 +41,7 @@ struct PreparedGate {
 }
 
 fn prepare(check: &MetricCheck, scope: &Scope) -> Result<PreparedGate, RenderError> {
+    let url = check.url.render(scope, Quoting::Verbatim)?;
     let query = check.query.render(scope, Quoting::Verbatim)?;
     let baseline = match &check.condition {
         MetricCondition::Baseline { query, .. } => {
@@ -55,7 +58,8 @@ fn prepare(check: &MetricCheck, scope: &Scope) -> Result<PreparedGate, RenderErr
         ));
     }
     Ok(PreparedGate {
-        url: check.url.render(scope, Quoting::Verbatim)?.text,
+        url: url.text,
+        url_shown: url.display,
         query: query.text,
         query_shown: query.display,
         baseline,
@@ -66,7 +70,7 @@ fn prepare(check: &MetricCheck, scope: &Scope) -> Result<PreparedGate, RenderErr
 /// What is shown before the step runs and journaled with its start.
 pub(crate) fn shown(check: &MetricCheck, scope: &Scope) -> Result<String, RenderError> {
     let prepared = prepare(check, scope)?;
-    let url = check.url.render(scope, Quoting::Verbatim)?.display;
+    let url = &prepared.url_shown;
     let condition = match (&check.condition, &prepared.baseline) {
         (MetricCondition::Bounds { min, max }, _) => match (min, max) {
             (Some(min), Some(max)) => format!("between {min} and {max}"),
@@ -168,7 +172,7 @@ pub(crate) async fn run_gate(
     )
     .await?;
     let mut tally = Tally::default();
-    let mut reasons: Vec<(String, u32)> = Vec::new();
+    let mut reasons = ReasonCounts::default();
     let mut last = String::new();
     for sample in 1..=check.samples {
         if sample > 1 {
@@ -220,13 +224,7 @@ pub(crate) async fn run_gate(
         ));
         tally.add(judged.verdict);
         if judged.verdict != SampleVerdict::Pass {
-            match reasons
-                .iter_mut()
-                .find(|(reason, _)| *reason == judged.reason)
-            {
-                Some((_, count)) => *count += 1,
-                None => reasons.push((judged.reason.clone(), 1)),
-            }
+            reasons.add(&judged.reason);
         }
         last = judged.reason;
         if tally.decided(check).is_some() {
@@ -234,25 +232,17 @@ pub(crate) async fn run_gate(
         }
     }
     let verdict = tally.verdict(check);
-    let why = || {
-        reasons
-            .iter()
-            .map(|(reason, count)| format!("{count}× {reason}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
     let message = match verdict {
         GateVerdict::Pass => format!("{tally} (last: {last})"),
         GateVerdict::Fail => format!(
-            "{tally}; failure_limit {} reached: {}",
-            check.failure_limit,
-            why()
+            "{tally}; failure_limit {} reached: {reasons}",
+            check.failure_limit
         ),
         GateVerdict::Inconclusive if reasons.is_empty() => {
             format!("inconclusive, a person decides: {tally}; no sample passed")
         }
         GateVerdict::Inconclusive => {
-            format!("inconclusive, a person decides: {tally}; {}", why())
+            format!("inconclusive, a person decides: {tally}; {reasons}")
         }
     };
     Ok(GateRun { verdict, message })

@@ -93,11 +93,10 @@ pub(crate) fn judge(
             let mut problems = Vec::new();
             let mut holds = Vec::new();
             if let Some(ratio) = max_ratio {
-                let text = format!("{shown} vs baseline {base_shown} × {ratio}");
                 if value > base * ratio {
                     problems.push(format!("{shown} > baseline {base_shown} × {ratio}"));
                 } else {
-                    holds.push(text.replace(" vs ", " ≤ "));
+                    holds.push(format!("{shown} ≤ baseline {base_shown} × {ratio}"));
                 }
             }
             if let Some(increase) = max_increase {

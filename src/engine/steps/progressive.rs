@@ -75,11 +75,16 @@ pub(crate) async fn execute(
         bake(ctx.settings.scaled(step.bake), stage, ctx).await?;
         let mut failure = None;
         for gate in &step.gate {
-            let (passed, message, inconclusive) = match &gate.check {
+            let (verdict, message) = match &gate.check {
                 GateKind::Http { check, timeout } => {
                     let budget = Budget::of(*timeout, ctx.settings.http_timeout);
                     let result = run_check(check, ctx, budget).await?;
-                    (result.passed, result.message, false)
+                    let verdict = if result.passed {
+                        GateVerdict::Pass
+                    } else {
+                        GateVerdict::Fail
+                    };
+                    (verdict, result.message)
                 }
                 GateKind::Metric(check) => {
                     let place = GatePlace {
@@ -87,22 +92,19 @@ pub(crate) async fn execute(
                         stage: Some(stage),
                     };
                     let run = run_gate(check, ctx, &scope, place).await?;
-                    let inconclusive = run.verdict == GateVerdict::Inconclusive;
-                    (run.verdict == GateVerdict::Pass, run.message, inconclusive)
+                    (run.verdict, run.message)
                 }
             };
-            if !passed {
-                let word = if inconclusive {
-                    "was inconclusive"
-                } else {
-                    "failed"
-                };
-                failure = Some((
-                    format!("gate `{}` {word} at {stage}%: {message}", gate.name),
-                    inconclusive,
-                ));
-                break;
-            }
+            let word = match verdict {
+                GateVerdict::Pass => continue,
+                GateVerdict::Fail => "failed",
+                GateVerdict::Inconclusive => "was inconclusive",
+            };
+            failure = Some((
+                format!("gate `{}` {word} at {stage}%: {message}", gate.name),
+                verdict,
+            ));
+            break;
         }
         let message = failure
             .as_ref()
@@ -119,11 +121,11 @@ pub(crate) async fn execute(
                 output: ran.output,
             })
             .await?;
-        if let Some((failure, inconclusive)) = failure {
+        if let Some((failure, verdict)) = failure {
             let mut outcome = StepOutcome::fail(failure);
             // Missing data is not a failure to roll back on: a person looks at the numbers.
             outcome.policy_override = Some(match step.on_gate_failure {
-                _ if inconclusive => FailurePolicy::Ask,
+                _ if verdict == GateVerdict::Inconclusive => FailurePolicy::Ask,
                 GateFailure::Rollback => FailurePolicy::Rollback,
                 GateFailure::Ask => FailurePolicy::Ask,
             });
