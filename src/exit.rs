@@ -15,6 +15,7 @@ use crate::journal::open::ReopenError;
 use crate::journal::run_lock::LockError;
 use crate::journal::verify::report::Verdict;
 use crate::journal::verify::trust::TrustError;
+use crate::launch::background::BackgroundError;
 use crate::launch::error::{LaunchError, SetupError};
 use crate::launch::run_folder::RunFolderError;
 use crate::report::write::ReportWriteError;
@@ -82,6 +83,9 @@ pub enum Failure {
     Sandbox(#[from] SandboxError),
     #[error(transparent)]
     Attach(#[from] AttachError),
+    /// A terminal run's engine process could not start, or did not start the run.
+    #[error(transparent)]
+    Background(#[from] BackgroundError),
     #[error("write {what} to standard output")]
     Stdout {
         what: &'static str,
@@ -107,7 +111,7 @@ impl Failure {
                 LaunchError::Journal(_)
                 | LaunchError::RunFolder(RunFolderError::Create { .. })
                 | LaunchError::Reopen(ReopenError::Lock(LockError::Io { .. })) => JOURNAL_WRITE,
-                LaunchError::Setup(_) => SETUP,
+                LaunchError::Setup(_) | LaunchError::EngineOrder(_) => SETUP,
                 LaunchError::ReadRunbook(_)
                 | LaunchError::InvalidRunbook { .. }
                 | LaunchError::DrillAndDryRun
@@ -118,6 +122,7 @@ impl Failure {
                 | LaunchError::ProductionNotConfirmed { .. }
                 | LaunchError::UnknownStep { .. }
                 | LaunchError::UnknownTarget { .. }
+                | LaunchError::ChangedSinceStartScreen { .. }
                 | LaunchError::NoLogDir
                 | LaunchError::CannotFail(_)
                 | LaunchError::NoSuchInput(_)
@@ -160,11 +165,19 @@ impl Failure {
             Self::Sandbox(SandboxError::Stdout(_))
             | Self::ReportWrite(ReportWriteError::Stdout(_))
             | Self::Attach(AttachError::Terminal(_)) => SETUP,
+            // The engine process decided its own failure's code, here, in its own process.
+            Self::Background(BackgroundError::Refused { code, .. }) => *code,
+            Self::Background(
+                BackgroundError::Spawn { .. }
+                | BackgroundError::Order(_)
+                | BackgroundError::Silent { .. },
+            ) => SETUP,
+            // Decided by the engine process, in its own process, by this same match.
+            Self::Attach(AttachError::EngineFailed { code, .. }) => *code,
+            // The run is interrupted: it waits for `cutover resume`.
+            Self::Attach(AttachError::EngineGone { .. }) => SUSPENDED,
             Self::Attach(
-                AttachError::Find(_)
-                | AttachError::Connect(_)
-                | AttachError::ControlsHeld { .. }
-                | AttachError::NeedsTerminal { .. },
+                AttachError::Find(_) | AttachError::Connect(_) | AttachError::NeedsTerminal { .. },
             ) => USAGE,
         }
     }
@@ -175,6 +188,8 @@ impl Failure {
     pub fn message(&self) -> Option<String> {
         match self {
             Self::RunbookErrors(_) => None,
+            Self::Background(BackgroundError::Refused { message, .. }) => message.clone(),
+            Self::Attach(AttachError::EngineFailed { message, .. }) => Some(message.clone()),
             Self::Engine(err) => Some(format!(
                 "failed to {}; the run stopped so that nothing goes unrecorded",
                 error_chain(err)

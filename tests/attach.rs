@@ -199,13 +199,218 @@ fn attach_says_why_it_cannot() {
         &[run.to_str().unwrap(), "--watch"],
         "is finished, not live: `cutover review",
     );
-    // The controls of a live run stay with the terminal that started it.
+    // The controls need a terminal to be shown on.
     let slow = support::runbook(dir.path(), COUNTING);
     let mut child = spawn_headless(&slow, &logs, &["--drill"], &[]);
     wait_until("the second run is live", || {
         std::fs::read_dir(logs.join("counting")).is_ok_and(|d| d.count() == 2)
     });
-    refused(&["counting"], "holds them");
+    refused(&["counting"], "needs a terminal");
+    // A headless run takes its answers from its command line: nobody takes its controls.
+    let pane = Pane::start(
+        &format!("{} attach counting --log-dir {}", bin(), logs.display()),
+        100,
+        30,
+    );
+    assert_eq!(pane.exit_code(), 2, "{}", pane.joined());
+    assert!(
+        pane.joined().contains("takes no controls"),
+        "{}",
+        pane.joined()
+    );
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// A step that prints a line every 0.3 s for 3 s, then a manual step, then a command.
+const DROPPED: &str = r#"[runbook]
+name = "dropped"
+
+[[phase]]
+id = "p"
+
+[[phase.step]]
+id = "count"
+kind = "command"
+run = "for i in 1 2 3 4 5 6 7 8 9 10; do echo line-$i; sleep 0.3; done"
+
+[[phase.step]]
+id = "check"
+kind = "manual"
+instructions = "Look at the dashboard."
+checklist = ["Dashboard green"]
+
+[[phase.step]]
+id = "after"
+kind = "command"
+run = "echo after-ran"
+"#;
+
+/// The engine process of the runs under `marker` (its command line names the runbook).
+fn engine_pids(marker: &str) -> Vec<u32> {
+    support::processes_with(marker)
+        .iter()
+        .filter(|line| line.contains(" engine "))
+        .map(|line| line.split(':').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+fn operator_command(dir: &std::path::Path, logs: &std::path::Path, extra: &str) -> String {
+    format!(
+        "cd {} && env -u SSH_AUTH_SOCK {} run runbook.toml --drill --key {} --log-dir {} {extra}",
+        dir.display(),
+        bin(),
+        key_file().display(),
+        logs.display()
+    )
+}
+
+#[test]
+fn a_dropped_terminal_leaves_the_run_going_and_attach_brings_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("runbook.toml"), DROPPED).unwrap();
+    let logs = dir.path().join("runs");
+    let marker = dir.path().display().to_string();
+    let operator = Pane::start(&operator_command(dir.path(), &logs, "--auto"), 100, 30);
+    operator.wait_for("Press Enter to start");
+    operator.keys(&["Enter"]);
+    operator.wait_for("line-2");
+    // The SSH link drops: the terminal and the TUI go; the engine does not.
+    operator.hang_up();
+    let run = run_dir(&logs);
+    wait_until("the TUI is gone", || {
+        support::processes_with(&marker)
+            .iter()
+            .all(|line| !line.contains(" run runbook.toml"))
+    });
+    assert_eq!(engine_pids(&marker).len(), 1, "the engine lives on");
+    let listed = cutover()
+        .args(["ls", "--log-dir"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.starts_with("live dropped"), "{listed}");
+    assert!(listed.contains("nobody at the controls"), "{listed}");
+    // The running step runs to its end and is journaled; the next one waits for a person.
+    wait_until("the step ran to its end", || {
+        journal_bodies(&run, "step_result").len() == 1
+    });
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let starts = journal_bodies(&run, "step_start");
+    assert_eq!(starts.len(), 1, "no step started without a controller");
+
+    let back = Pane::start(
+        &format!("{} attach --log-dir {}", bin(), logs.display()),
+        100,
+        30,
+    );
+    // The screen as it is: the output printed while nobody watched, the open question.
+    back.wait_for("line-10");
+    back.wait_for("Dashboard green");
+    back.keys(&["Space"]);
+    back.wait_for("[x] Dashboard green");
+    back.keys(&["Enter"]);
+    back.wait_for("Run finished");
+    back.keys(&["q"]);
+    assert_eq!(back.exit_code(), 0, "{}", back.joined());
+    back.assert_terminal_restored();
+    assert!(back.joined().contains("journal "), "{}", back.joined());
+
+    assert_eq!(verify(&run, &[]).0, 0);
+    let starts: Vec<String> = journal_bodies(&run, "step_start")
+        .iter()
+        .map(|s| s["step"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        starts,
+        ["count", "check", "after"],
+        "every step started once"
+    );
+    assert_eq!(journal_bodies(&run, "confirm").len(), 1);
+    let seats: Vec<String> = journal_bodies(&run, "attach")
+        .iter()
+        .map(|a| a["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(seats[..3], ["attach", "detach", "attach"], "{seats:?}");
+    wait_until("the engine ended with the run", || {
+        engine_pids(&marker).is_empty()
+    });
+    assert!(!run.join("engine.sock").exists());
+}
+
+#[test]
+fn a_second_controller_takes_over_and_a_killed_engine_is_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("runbook.toml"), DROPPED).unwrap();
+    let logs = dir.path().join("runs");
+    let marker = dir.path().display().to_string();
+    let first = Pane::start(&operator_command(dir.path(), &logs, "--auto"), 100, 30);
+    first.wait_for("Press Enter to start");
+    first.keys(&["Enter"]);
+    first.wait_for("Dashboard green");
+    let second = Pane::start(
+        &format!("{} attach dropped --log-dir {}", bin(), logs.display()),
+        100,
+        30,
+    );
+    second.wait_for("holds the controls");
+    second.wait_for("Take them over?");
+    second.type_text("y");
+    second.keys(&["Enter"]);
+    second.wait_for("Dashboard green");
+    // The first screen is told, and gives the terminal back.
+    assert_eq!(first.exit_code(), 0, "{}", first.joined());
+    assert!(
+        first.joined().contains("took the controls over"),
+        "{}",
+        first.joined()
+    );
+    first.assert_terminal_restored();
+    let run = run_dir(&logs);
+    wait_until("the takeover is journaled", || {
+        journal_bodies(&run, "attach")
+            .iter()
+            .any(|a| a["action"] == "takeover")
+    });
+    let takeover = journal_bodies(&run, "attach")
+        .into_iter()
+        .find(|a| a["action"] == "takeover")
+        .unwrap();
+    assert!(takeover["from"]["tty"].is_string(), "{takeover}");
+    assert!(takeover["seat"]["user"].is_string(), "{takeover}");
+
+    // The engine is killed outright: the run is interrupted, and resume completes it.
+    let engine = engine_pids(&marker);
+    assert_eq!(engine.len(), 1);
+    unsafe { libc::kill(engine[0] as i32, libc::SIGKILL) };
+    assert_eq!(second.exit_code(), 3, "{}", second.joined());
+    assert!(
+        second.joined().contains("ended without a word"),
+        "{}",
+        second.joined()
+    );
+    second.assert_terminal_restored();
+    let listed = cutover()
+        .args(["ls", "--log-dir"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.starts_with("interrupted dropped"), "{listed}");
+    let resumed = cutover()
+        .arg("resume")
+        .arg(&run)
+        .args(["--key"])
+        .arg(key_file())
+        .args(["--confirm", "check=seen green"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert_eq!(verify(&run, &[]).0, 0);
 }

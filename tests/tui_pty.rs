@@ -3,10 +3,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use support::tmux::Pane;
-use support::{cutover, key_file, verify};
+use support::{key_file, verify};
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -31,10 +31,6 @@ impl Setup {
 
     fn run_dir(&self) -> PathBuf {
         support::run_dir(&self.dir.path().join("runs"))
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
     }
 }
 
@@ -148,83 +144,6 @@ fn hostile_escape_sequences_leave_the_layout_and_the_title_intact() {
     assert_eq!(pane.exit_code(), 3, "quitting between steps suspends");
     pane.assert_terminal_restored();
     assert_eq!(verify(&setup.run_dir(), &[]).0, 3);
-}
-
-#[test]
-fn sighup_in_the_middle_of_a_step_finishes_it_suspends_and_resume_completes() {
-    let setup = Setup::new(
-        "[runbook]\nname = \"hup\"\ntitle = \"SSH drop\"\n\n[[phase]]\nid = \"main\"\n\n\
-         [[phase.step]]\nid = \"long\"\nkind = \"command\"\nrun = \"echo started; while [ ! -e go ]; do sleep 0.05; done; echo finished\"\n\n\
-         [[phase.step]]\nid = \"next\"\nkind = \"command\"\nrun = \"echo next ran\"\n",
-    );
-    let pane = started(&setup, "--auto");
-    pane.wait_for("started");
-    pane.hang_up();
-    // `kill-server` returns before tmux has closed the terminal. Only once the pane's shell is
-    // gone has the hang-up reached cutover; letting the step finish earlier would race it.
-    let marker = setup.path().display().to_string();
-    let cutover_binary = assert_cmd::cargo::cargo_bin("cutover")
-        .display()
-        .to_string();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while support::processes_with(&marker)
-        .iter()
-        .any(|process| !process.contains(&format!(": {cutover_binary} ")))
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the terminal never went away"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    std::fs::write(setup.path().join("go"), "").unwrap();
-    let run = setup.run_dir();
-    let journal = run.join("journal.log");
-    while !std::fs::read_to_string(&journal)
-        .unwrap()
-        .contains("\"kind\":\"suspend\"")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the run never suspended"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let text = std::fs::read_to_string(&journal).unwrap();
-    assert!(
-        text.contains("\"step\":\"long\",\"attempt\":1,\"stage\":null,\"status\":\"passed\""),
-        "the running step finished: {text}"
-    );
-    assert!(!run.join("output/next.1.log").exists());
-    // Wait for the process to end (the footer-less journal stays INCOMPLETE): its command
-    // line names this test's own folder.
-    while !support::processes_with(&marker).is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "cutover never exited after the suspend"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert_eq!(verify(&run, &[]).0, 3);
-    let resumed = cutover()
-        .arg("resume")
-        .arg(&run)
-        .arg("--key")
-        .arg(key_file())
-        .current_dir(setup.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        resumed.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
-    assert_eq!(
-        std::fs::read_to_string(run.join("output/next.1.log")).unwrap(),
-        "next ran\n"
-    );
-    assert_eq!(verify(&run, &[]).0, 0);
 }
 
 #[test]

@@ -89,6 +89,16 @@ Exit code: 0 when the journal is VALID, 3 INCOMPLETE, 4 TAMPERED (the report is 
         after_help = "Example:\n  cutover sandbox --listen 127.0.0.1:8080 --state /tmp/nexus-sandbox"
     )]
     Sandbox(SandboxArgs),
+    /// A terminal run's engine, started by `cutover run` itself (its order comes on standard
+    /// input); not for people to type.
+    #[command(hide = true)]
+    Engine(EngineArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EngineArgs {
+    /// The runbook, so that `ps` says which run this engine is; the order names it again.
+    pub runbook: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]

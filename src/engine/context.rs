@@ -3,8 +3,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
-
 use super::control::Control;
 use super::emitter::{Emitter, RecordError};
 use super::events::{Event, OutputRecord, Prompt};
@@ -53,7 +51,7 @@ pub struct StepContext<'a> {
     pub run_dir: &'a Path,
     pub emitter: &'a mut Emitter,
     pub interrupt: &'a mut InterruptReceiver,
-    pub controls: &'a mut mpsc::UnboundedReceiver<Control>,
+    pub controls: &'a mut super::control_queue::ControlQueue,
     pub scrubber: &'a Scrubber,
     pub settings: &'a RunSettings,
     pub http: &'a super::steps::http_client::LazyHttpClients,

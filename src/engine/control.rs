@@ -56,6 +56,11 @@ pub enum Control {
         step: Option<String>,
         text: String,
     },
+    /// Who holds the controls changed: journaled as it comes, never an answer. Only the
+    /// engine's own socket server sends it; a client's control of this kind is refused there.
+    Controller {
+        change: Box<super::controller_change::ControllerChange>,
+    },
     /// Ctrl-C, SIGTERM, SIGHUP or the TUI's own: acts on the running step, not at the next
     /// question ([`super::controller::Controller`] routes it).
     Interrupt {
@@ -63,20 +68,39 @@ pub enum Control {
     },
 }
 
-/// The next control that answers something. Notes that arrive meanwhile are journaled as they
-/// come and never taken for an answer.
+/// The next control that answers something. Notes and changes of controller that arrive
+/// meanwhile are journaled as they come and never taken for an answer.
 pub async fn next_answer(
-    controls: &mut tokio::sync::mpsc::UnboundedReceiver<Control>,
+    controls: &mut super::control_queue::ControlQueue,
     emitter: &mut super::emitter::Emitter,
 ) -> Result<Option<Control>, super::emitter::RecordError> {
-    loop {
-        match controls.recv().await {
-            Some(Control::Note { step, text }) => {
-                emitter
-                    .emit(super::events::Event::Noted { step, text })
-                    .await?;
-            }
-            other => return Ok(other),
+    while let Some(control) = controls.recv().await {
+        if let Some(answer) = record_aside(control, emitter).await? {
+            return Ok(Some(answer));
         }
+    }
+    Ok(None)
+}
+
+/// Journals a control that is not an answer (a note, a change of controller); any other
+/// control is given back to the caller.
+pub async fn record_aside(
+    control: Control,
+    emitter: &mut super::emitter::Emitter,
+) -> Result<Option<Control>, super::emitter::RecordError> {
+    match control {
+        Control::Note { step, text } => {
+            emitter
+                .emit(super::events::Event::Noted { step, text })
+                .await?;
+            Ok(None)
+        }
+        Control::Controller { change } => {
+            emitter
+                .emit(super::events::Event::Controller(*change))
+                .await?;
+            Ok(None)
+        }
+        other => Ok(Some(other)),
     }
 }

@@ -4,7 +4,7 @@
 //! next question: the controller routes them to the interrupt watch at once and queues the
 //! rest for the engine's next prompt.
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::control::Control;
 use super::interrupt::{Interrupt, InterruptReceiver, InterruptSender, interrupt_channel};
@@ -16,10 +16,13 @@ pub struct Controller {
     interrupt_state: InterruptReceiver,
 }
 
-/// The engine's end: queued answers and the interrupt watch.
+/// The engine's end: queued answers, the interrupt watch and, for a run people attach to,
+/// whether anyone holds the controls.
 pub struct ControlIntake {
     pub answers: mpsc::UnboundedReceiver<Control>,
     pub interrupt: InterruptReceiver,
+    /// `None`: the front end is always there (headless answers, the engine's benchmark).
+    pub presence: Option<watch::Receiver<bool>>,
 }
 
 pub fn control_channel() -> (Controller, ControlIntake) {
@@ -31,8 +34,21 @@ pub fn control_channel() -> (Controller, ControlIntake) {
             interrupts,
             interrupt_state: interrupt.clone(),
         },
-        ControlIntake { answers, interrupt },
+        ControlIntake {
+            answers,
+            interrupt,
+            presence: None,
+        },
     )
+}
+
+/// A run whose controls are held by clients that come and go: the engine starts no step while
+/// the returned sender says nobody holds them (it starts out saying so).
+pub fn attachable_control_channel() -> (Controller, ControlIntake, watch::Sender<bool>) {
+    let (controller, mut intake) = control_channel();
+    let (present, presence) = watch::channel(false);
+    intake.presence = Some(presence);
+    (controller, intake, present)
 }
 
 impl Controller {

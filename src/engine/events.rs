@@ -521,6 +521,8 @@ pub enum Event {
         value: Option<String>,
         by: InputSource,
     },
+    /// Who holds the controls changed: a client attached, took over, or left.
+    Controller(super::controller_change::ControllerChange),
     /// A note the operator typed.
     Noted {
         step: Option<String>,

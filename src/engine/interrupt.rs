@@ -70,6 +70,14 @@ impl InterruptReceiver {
         }
     }
 
+    /// Resolves when any interrupt is raised (never, if the sender is gone).
+    pub async fn raised(&mut self) {
+        let _ = self.0.wait_for(|i| *i != Interrupt::None).await;
+        if self.current() == Interrupt::None {
+            std::future::pending::<()>().await;
+        }
+    }
+
     /// Resolves when every process must be killed at once (never, if the sender is gone).
     pub async fn killed(&mut self) {
         let _ = self.0.wait_for(|i| *i == Interrupt::KillNow).await;

@@ -4,7 +4,9 @@
 pub(crate) mod condition;
 pub mod context;
 pub mod control;
+pub mod control_queue;
 pub mod controller;
+pub mod controller_change;
 pub(crate) mod display;
 pub mod emitter;
 pub(crate) mod error;

@@ -7,12 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::condition::StepFact;
 use super::context::{Captured, RunSettings, StepContext, StepOutcome, StepStop};
-use super::control::Control;
+use super::control_queue::ControlQueue;
 use super::controller::ControlIntake;
 use super::emitter::Emitter;
 pub use super::error::EngineError;
@@ -20,6 +19,7 @@ use conditions::Evaluated;
 
 mod conditions;
 mod decisions;
+mod presence;
 mod rolling;
 mod undo;
 use super::events::{Decision, Event, Mode, RunStatus, ServiceState, StepStatus};
@@ -88,8 +88,10 @@ enum Flow {
 pub struct Engine {
     plan: RunPlan,
     emitter: Emitter,
-    controls: mpsc::UnboundedReceiver<Control>,
+    controls: ControlQueue,
     interrupt: InterruptReceiver,
+    /// Whether anyone holds the controls, for a run people attach to (`run/presence.rs`).
+    presence: Option<tokio::sync::watch::Receiver<bool>>,
     http: LazyHttpClients,
     services: Services,
     window: WindowClock,
@@ -107,6 +109,7 @@ impl Engine {
         let ControlIntake {
             answers: controls,
             interrupt,
+            presence,
         } = intake;
         let scrubber = Scrubber::new(plan.scope.secret_values());
         let plan_facts = plan
@@ -131,8 +134,9 @@ impl Engine {
             http: LazyHttpClients::default(),
             plan,
             emitter,
-            controls,
+            controls: ControlQueue::new(controls),
             interrupt,
+            presence,
             services: Services::default(),
             window: WindowClock::default(),
             scrubber,
@@ -292,6 +296,14 @@ impl Engine {
                     }
                     Interrupt::None => {}
                 }
+                match self.await_controller(step).await? {
+                    None | Some(Flow::Next) => {}
+                    Some(Flow::Abort | Flow::Rollback) => {
+                        self.decide(step, Decision::Abort).await?;
+                        return Ok(RunStatus::Aborted);
+                    }
+                    Some(Flow::Suspend(reason)) => return self.suspend(reason, Some(step)).await,
+                }
                 self.report_overrun().await?;
                 match self.enter_turn(phase, step, &mut phase_hosts).await? {
                     rolling::Gate::Run => {}
@@ -333,6 +345,14 @@ impl Engine {
             .map(|r| r.done.clone())
             .unwrap_or_default();
         for step in steps.iter().filter(|step| !done.contains(&step.id.value)) {
+            match self.await_controller(step).await? {
+                None | Some(Flow::Next) => {}
+                Some(Flow::Abort | Flow::Rollback) => {
+                    self.decide(step, Decision::Abort).await?;
+                    return Ok(RunStatus::Aborted);
+                }
+                Some(Flow::Suspend(reason)) => return self.suspend(reason, Some(step)).await,
+            }
             match self.run_step_when(step, true).await? {
                 Flow::Next => {}
                 Flow::Rollback | Flow::Abort => return Ok(RunStatus::Aborted),

@@ -89,6 +89,7 @@ pub(crate) fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
         | Event::Window { .. }
         | Event::WindowOverrun { .. }
         | Event::Service { .. }
+        | Event::Controller(_)
         | Event::RunFinished { .. } => {}
     }
 }

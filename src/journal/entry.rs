@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 
 use crate::runbook::model::StepKind;
 
+use crate::engine::controller_change::ControllerChange;
 use crate::engine::events::{
     ConfirmVia, Decision, Mode, OutputRecord, RunStatus, ServiceState, StepStatus,
 };
@@ -64,6 +65,8 @@ pub enum Body {
     Confirm(ConfirmBody),
     Decision(DecisionBody),
     Note(NoteBody),
+    /// Who holds the controls changed; the body is the event's, field for field.
+    Attach(ControllerChange),
     Condition(ConditionBody),
     Host(HostBody),
     Input(InputBody),
@@ -87,6 +90,7 @@ pub enum EntryKind {
     Confirm,
     Decision,
     Note,
+    Attach,
     Condition,
     Host,
     Input,
@@ -99,7 +103,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 18] = [
+    pub const ALL: [EntryKind; 19] = [
         Self::Header,
         Self::PhaseStart,
         Self::StepStart,
@@ -109,6 +113,7 @@ impl EntryKind {
         Self::Confirm,
         Self::Decision,
         Self::Note,
+        Self::Attach,
         Self::Condition,
         Self::Host,
         Self::Input,
@@ -132,6 +137,7 @@ impl EntryKind {
             Self::Confirm => "confirm",
             Self::Decision => "decision",
             Self::Note => "note",
+            Self::Attach => "attach",
             Self::Condition => "condition",
             Self::Host => "host",
             Self::Input => "input",
@@ -163,6 +169,7 @@ impl Body {
             Self::Confirm(_) => EntryKind::Confirm,
             Self::Decision(_) => EntryKind::Decision,
             Self::Note(_) => EntryKind::Note,
+            Self::Attach(_) => EntryKind::Attach,
             Self::Condition(_) => EntryKind::Condition,
             Self::Host(_) => EntryKind::Host,
             Self::Input(_) => EntryKind::Input,
@@ -550,6 +557,7 @@ impl Entry {
                 "confirm" => Body::Confirm(serde_json::from_str(body)?),
                 "decision" => Body::Decision(serde_json::from_str(body)?),
                 "note" => Body::Note(serde_json::from_str(body)?),
+                "attach" => Body::Attach(serde_json::from_str(body)?),
                 "condition" => Body::Condition(serde_json::from_str(body)?),
                 "host" => Body::Host(serde_json::from_str(body)?),
                 "input" => Body::Input(serde_json::from_str(body)?),

@@ -261,6 +261,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
                 InputSource::Terminal | InputSource::CommandLine => journal.append_act(body),
             }
         }
+        Event::Controller(change) => journal.append(Body::Attach(change.clone())),
         Event::Noted { step, text } => journal.append_act(Body::Note(NoteBody {
             step: step.clone(),
             text: text.clone(),

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::file::JournalFile;
 use super::group_commit::{GroupCommit, WriterResult};
-use super::writer::JournalStatus;
+use super::status::JournalStatus;
 use crate::engine::emitter::{InlineRecorder, RecordError};
 use crate::engine::events::Event;
 

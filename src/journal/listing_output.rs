@@ -39,12 +39,17 @@ pub(crate) fn listing_text(runs: &[ListedRun]) -> String {
                         (Some(what), None) => format!("waiting for {what}"),
                         _ => "running".to_string(),
                     };
-                    let _ = writeln!(
-                        out,
-                        "    {waiting}; {} watching; watch it: cutover attach {} --watch",
-                        live.watchers,
-                        run.run_dir.display()
-                    );
+                    let run_dir = run.run_dir.display();
+                    let attach = match (live.takes_controls, &live.controller) {
+                        (false, _) => format!("watch it: cutover attach {run_dir} --watch"),
+                        (true, Some(holder)) => format!(
+                            "controls held by {holder}; take them over: cutover attach {run_dir} (--watch to only watch)"
+                        ),
+                        (true, None) => format!(
+                            "nobody at the controls (no step starts); attach: cutover attach {run_dir}"
+                        ),
+                    };
+                    let _ = writeln!(out, "    {waiting}; {} watching; {attach}", live.watchers);
                 }
             }
             (None, Some(command)) => {

@@ -18,7 +18,7 @@ pub(crate) mod output_sync;
 pub(crate) mod replay;
 pub(crate) mod run_lock;
 pub(crate) mod secret_fingerprint;
+pub(crate) mod status;
 #[cfg(test)]
 pub(crate) mod test_journal;
 pub mod verify;
-pub(crate) mod writer;

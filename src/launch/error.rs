@@ -33,6 +33,10 @@ pub enum LaunchError {
     ProductionNotConfirmed { path: PathBuf },
     #[error("start the run: {flag} {step}: the runbook has no step `{step}`")]
     UnknownStep { flag: &'static str, step: String },
+    #[error("start {}: it changed between the start screen and the start; start again to see what it says now", path.display())]
+    ChangedSinceStartScreen { path: PathBuf },
+    #[error("read the start request of the run's engine process: {0}")]
+    EngineOrder(String),
     #[error("start the run: --target {given}: the runbook has no such target ({known})")]
     UnknownTarget { given: String, known: String },
     #[error(
@@ -126,6 +130,8 @@ pub enum SetupError {
     Signals(#[source] std::io::Error),
     #[error("use the terminal")]
     Terminal(#[source] std::io::Error),
+    #[error("serve the run's socket, through which its terminal attaches")]
+    Socket(#[source] std::io::Error),
 }
 
 /// The single-threaded runtime every command runs on.

@@ -34,6 +34,7 @@ pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Fa
             info,
             emitter.observe(),
             Some(journal.status()),
+            None,
         );
         if let Err(err) = &watched {
             say!("cutover: nobody can watch this run: cannot serve its socket: {err}");

@@ -1,26 +1,24 @@
-//! `cutover run` on a terminal: the start screen, then the engine and the TUI side by side,
-//! with the journal as the durable consumer. The terminal is restored before anything is printed.
+//! `cutover run` on a terminal: the start screen, then the run's engine as a process of its own
+//! (`launch/background.rs`) and this terminal's TUI attached to it as the controller. Losing
+//! the terminal, `d`, or a takeover leaves the run going; the terminal is restored before
+//! anything is printed.
 
-use crate::stdout::say;
 use crossterm::event::EventStream;
 
+use super::background::start_engine;
 use super::error::{SetupError, runtime};
-use super::headless::report_journal;
 use super::prepare::Prepared;
 use super::request::StartRequest;
-use super::signals::forward_signals;
-use super::start::{Launched, start};
-use crate::engine::controller::control_channel;
-use crate::engine::emitter::Emitter;
 use crate::engine::events::{Mode, RunStatus};
-use crate::engine::run::Engine;
 use crate::exit::Failure;
-use crate::journal::writer::spawn_writer;
-use crate::live::server::serve;
+use crate::live::client::control;
+use crate::live::error::AttachError;
+use crate::stdout::say;
+use crate::tui::attached::{ControlLink, attached_screen};
 use crate::tui::colors::color_wanted;
-use crate::tui::run_loop::{Channels, main_screen, start_screen};
+use crate::tui::run_loop::{Ending, Leave, start_screen};
 use crate::tui::start::{Missing, StartScreen};
-use crate::tui::state::{App, RunInfo};
+use crate::tui::state::RunInfo;
 use crate::tui::terminal::TerminalGuard;
 
 pub(crate) fn run_info(prepared: &Prepared, run_dir: String) -> RunInfo {
@@ -57,7 +55,7 @@ fn missing_variables(
 }
 
 /// Runs on the terminal: the start screen, then the run. `None` when the operator left at the
-/// start screen and nothing ran.
+/// start screen and nothing ran, or left the run going (detached).
 pub(crate) fn run_interactive(
     request: &StartRequest,
     prepared: Prepared,
@@ -68,7 +66,7 @@ pub(crate) fn run_interactive(
     let missing = missing_variables(&prepared, &request.vars, &env);
     let word = (prepared.runbook.is_production() && prepared.mode == Mode::Production)
         .then(|| "production".to_string());
-    let mut info = run_info(
+    let info = run_info(
         &prepared,
         format!(
             "{}/{}/",
@@ -79,7 +77,7 @@ pub(crate) fn run_interactive(
     runtime()?.block_on(async move {
         let mut guard = TerminalGuard::enter().map_err(SetupError::Terminal)?;
         let mut keys = EventStream::new();
-        let screen = StartScreen::new(info.clone(), missing, word, ascii, color);
+        let screen = StartScreen::new(info, missing, word, ascii, color);
         let typed = start_screen(&mut guard, screen, &mut keys)
             .await
             .map_err(SetupError::Terminal)?;
@@ -88,54 +86,79 @@ pub(crate) fn run_interactive(
             say!("cutover: left at the start screen; nothing ran");
             return Ok(None);
         };
-        // Typed at the start screen, a secret never was on a command line: it is used, masked.
-        let Launched { plan, journal, .. } = start(request, prepared, &typed)?;
-        info.run_dir = plan.run_dir.display().to_string();
-
-        let (controller, intake) = control_channel();
-        forward_signals(controller.clone()).map_err(SetupError::Signals)?;
-        let (durable, writer, journal_status) = spawn_writer(journal);
-        let mut emitter = Emitter::default().with_durable(durable);
-        let events = emitter.observe();
-        // Others may watch it: `cutover attach --watch`. A socket that cannot be served costs
-        // the run nothing; it is said once the screen is gone.
-        let watched = serve(
-            &plan.run_dir,
-            info.clone(),
-            emitter.observe(),
-            Some(journal_status.clone()),
-        );
-        let app = App::new(info, ascii, color);
-        let engine = Engine::new(plan, emitter, intake);
-        let channels = Channels {
-            events,
-            controller: Some(controller),
-            journal: journal_status,
-        };
-        // A run that ended in error (the journal could not be written) takes the screen down
-        // with it: the terminal is restored and cutover exits 5 at once, instead of showing a
-        // step that will never finish to an operator whose keys nothing answers any more.
-        let (status, screen) = {
-            let engine = engine.run();
-            let screen = main_screen(&mut guard, app, channels, &mut keys);
-            tokio::pin!(engine, screen);
-            tokio::select! {
-                status = &mut engine => match status {
-                    Err(err) => (Err(err), Ok(())),
-                    Ok(status) => (Ok(status), screen.await),
-                },
-                screen = &mut screen => (engine.await, screen),
+        // Typed at the start screen, a secret never was on a command line: it reaches the
+        // engine on a pipe, and is used masked.
+        let started = start_engine(request, &prepared, &typed);
+        let (run_dir, pid) = match started {
+            Ok(started) => started,
+            Err(err) => {
+                drop(guard);
+                return Err(err.into());
             }
         };
+        let attached = match control(&run_dir, false).await {
+            Ok(attached) => attached,
+            Err(err) => {
+                drop(guard);
+                return Err(AttachError::from(err).into());
+            }
+        };
+        let link = ControlLink {
+            controls: attached.controls,
+        };
+        let ending =
+            attached_screen(&mut guard, &mut keys, attached.watching, Some(link), ascii).await;
         drop(guard);
-        if let Err(err) = &watched {
-            say!("cutover: nobody could watch this run: cannot serve its socket: {err}");
-        }
-        drop(watched);
-        if let Err(err) = screen {
-            say!("cutover: the terminal went away ({err}); the run carried on and is journaled");
-        }
-        report_journal(writer).await;
-        Ok(Some(status?))
+        let ending = ending.map_err(|err| {
+            say!("cutover: the terminal went away ({err}); the run goes on");
+            SetupError::Terminal(err)
+        })?;
+        Ok(say_how_it_ended(&ending, &run_dir, Some(pid))?)
     })
+}
+
+/// After the screen is gone: where the journal is when the run ended, or how to come back to
+/// the run that goes on. The run's status, when it ended; the engine's failure, when it
+/// stopped on one or vanished.
+pub(crate) fn say_how_it_ended(
+    ending: &Ending,
+    run_dir: &std::path::Path,
+    pid: Option<u32>,
+) -> Result<Option<RunStatus>, AttachError> {
+    match &ending.leave {
+        Leave::EngineFailed { code, message } => {
+            return Err(AttachError::EngineFailed {
+                code: *code,
+                message: message.clone(),
+            });
+        }
+        Leave::EngineGone => {
+            return Err(AttachError::EngineGone {
+                run_dir: run_dir.to_path_buf(),
+            });
+        }
+        _ => {}
+    }
+    if let Some(status) = ending.status {
+        let anchor = ending.journal.anchor.as_deref().unwrap_or("none yet");
+        say!(
+            "cutover: journal {} — {} entries; anchor {anchor}",
+            run_dir.join("journal.log").display(),
+            ending.journal.entries
+        );
+        return Ok(Some(status));
+    }
+    let why = match &ending.leave {
+        Leave::TakenOver(by) => format!("{} took the controls over", by.describe()),
+        Leave::TerminalLost => "the terminal went away".into(),
+        _ => "detached".into(),
+    };
+    let engine = pid
+        .map(|pid| format!(" (engine PID {pid})"))
+        .unwrap_or_default();
+    say!(
+        "cutover: {why}; the run goes on{engine}. Come back with `cutover attach {}`, or watch it with --watch",
+        run_dir.display()
+    );
+    Ok(None)
 }

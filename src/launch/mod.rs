@@ -2,6 +2,8 @@
 //! and driven to its end. A request (what a person asked for) becomes a prepared run, a run
 //! folder and a journal that owns its chain and its lock, then the engine with its consumers.
 
+pub(crate) mod background;
+pub mod engine_process;
 pub(crate) mod error;
 pub mod headless;
 pub mod headless_answers;

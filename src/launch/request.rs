@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use crate::engine::events::Decision;
 
-/// Start a new run of a runbook.
-#[derive(Clone, Debug, Default)]
+/// Start a new run of a runbook. Serializable: a terminal run hands it to its engine process
+/// (`launch/background.rs`) on a pipe, never on a command line.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct StartRequest {
     pub runbook: PathBuf,
     /// `--var K=V`, in the order given (the last value of a name wins).
@@ -49,7 +50,7 @@ pub(crate) struct ResumeRequest {
 }
 
 /// Answers given in advance, for prompts nobody is at a terminal to answer.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Answers {
     /// `--confirm STEP[=NOTE]`.
     pub confirms: Vec<(String, Option<String>)>,
@@ -62,7 +63,7 @@ pub struct Answers {
 }
 
 /// The answer given in advance to a failure nobody is there to decide on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FailureAnswer {
     Abort,
     Rollback,

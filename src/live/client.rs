@@ -5,13 +5,17 @@ use std::path::Path;
 use std::time::Duration;
 
 use tokio::net::UnixStream;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::frame::{FrameError, read_frame, write_frame};
-use super::protocol::{ClientMessage, LiveStatus, Origin, Role, ServerMessage, VERSION};
+use super::protocol::{
+    ClientMessage, Farewell, LiveStatus, Role, ServerMessage, VERSION, seat_here,
+};
 use super::socket_path::socket_path;
+use crate::engine::control::Control;
+use crate::engine::controller_change::Seat;
 use crate::engine::events::Event;
-use crate::journal::writer::JournalStatus;
+use crate::journal::status::JournalStatus;
 use crate::tui::state::RunInfo;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +30,8 @@ pub enum ConnectError {
     },
     #[error("attach: the engine refused: {0}")]
     Refused(String),
+    #[error("{} holds the controls of {run_dir}", by.describe())]
+    Held { run_dir: String, by: Seat },
     #[error("talk to the engine of {run_dir}: {source}")]
     Protocol {
         run_dir: String,
@@ -43,9 +49,17 @@ pub(crate) struct Watching {
     pub elapsed: Duration,
     pub journal: watch::Receiver<JournalStatus>,
     pub events: mpsc::UnboundedReceiver<Event>,
+    /// The engine's last word, if it has one before the connection ends.
+    pub farewell: oneshot::Receiver<Farewell>,
 }
 
-async fn hello(run_dir: &Path, role: Role) -> Result<UnixStream, ConnectError> {
+/// What a controller gets: what a watcher gets, and a way to send controls.
+pub(crate) struct Controlling {
+    pub watching: Watching,
+    pub controls: mpsc::UnboundedSender<Control>,
+}
+
+async fn hello(run_dir: &Path, role: Role, takeover: bool) -> Result<UnixStream, ConnectError> {
     let shown = run_dir.display().to_string();
     let at = socket_path(run_dir).map_err(|source| ConnectError::Connect {
         run_dir: shown.clone(),
@@ -61,7 +75,8 @@ async fn hello(run_dir: &Path, role: Role) -> Result<UnixStream, ConnectError> {
     let hello = ClientMessage::Hello {
         version: VERSION,
         role,
-        origin: Origin::here(),
+        origin: seat_here(),
+        takeover,
     };
     write_frame(&mut stream, &hello)
         .await
@@ -74,8 +89,24 @@ async fn hello(run_dir: &Path, role: Role) -> Result<UnixStream, ConnectError> {
 
 /// Attaches read-only.
 pub(crate) async fn watch(run_dir: &Path) -> Result<Watching, ConnectError> {
+    let (watching, _) = attach(run_dir, Role::Watch, false).await?;
+    Ok(watching)
+}
+
+/// Attaches as the controller: refused with [`ConnectError::Held`] when someone holds the
+/// controls, unless `takeover`.
+pub(crate) async fn control(run_dir: &Path, takeover: bool) -> Result<Controlling, ConnectError> {
+    let (watching, controls) = attach(run_dir, Role::Control, takeover).await?;
+    Ok(Controlling { watching, controls })
+}
+
+async fn attach(
+    run_dir: &Path,
+    role: Role,
+    takeover: bool,
+) -> Result<(Watching, mpsc::UnboundedSender<Control>), ConnectError> {
     let shown = run_dir.display().to_string();
-    let mut stream = hello(run_dir, Role::Watch).await?;
+    let mut stream = hello(run_dir, role, takeover).await?;
     let protocol = |source| ConnectError::Protocol {
         run_dir: shown.clone(),
         source,
@@ -87,6 +118,9 @@ pub(crate) async fn watch(run_dir: &Path) -> Result<Watching, ConnectError> {
             journal,
         } => (info, elapsed_ms, journal),
         ServerMessage::Refused { reason } => return Err(ConnectError::Refused(reason)),
+        ServerMessage::Held { by } => {
+            return Err(ConnectError::Held { run_dir: shown, by });
+        }
         _ => {
             return Err(ConnectError::Unexpected {
                 run_dir: shown,
@@ -96,33 +130,65 @@ pub(crate) async fn watch(run_dir: &Path) -> Result<Watching, ConnectError> {
     };
     let (events_tx, events) = mpsc::unbounded_channel();
     let (journal_tx, journal) = watch::channel(status);
+    let (farewell_tx, farewell) = oneshot::channel();
+    let (controls, mut to_send) = mpsc::unbounded_channel::<Control>();
+    let (mut reader, mut writer) = stream.into_split();
+    // One task holds both halves for the connection's life: dropping the writing half would
+    // shut the connection's write side, and the engine lets go of a client that closed it.
     tokio::spawn(async move {
-        // Until the engine goes away: then the channels close and the screen says so.
-        while let Ok(message) = read_frame::<_, ServerMessage>(&mut stream).await {
-            let delivered = match message {
-                ServerMessage::Event(event) => events_tx.send(*event).is_ok(),
-                ServerMessage::Journal(status) => journal_tx.send(status).is_ok(),
-                _ => true,
-            };
-            // The screen is gone: nobody to tell.
-            if !delivered {
-                break;
+        // A watcher's sender is dropped by `watch`: its controls go nowhere.
+        let mut sending = true;
+        loop {
+            tokio::select! {
+                // Until the engine goes away: then the channels close and the screen says so.
+                message = read_frame::<_, ServerMessage>(&mut reader) => {
+                    let Ok(message) = message else { break };
+                    let delivered = match message {
+                        ServerMessage::Event(event) => events_tx.send(*event).is_ok(),
+                        ServerMessage::Journal(status) => journal_tx.send(status).is_ok(),
+                        ServerMessage::TakenOver { by } => {
+                            let _ = farewell_tx.send(Farewell::TakenOver(by));
+                            break;
+                        }
+                        ServerMessage::Failed { code, message } => {
+                            let _ = farewell_tx.send(Farewell::Failed { code, message });
+                            break;
+                        }
+                        _ => true,
+                    };
+                    // The screen is gone: nobody to tell.
+                    if !delivered {
+                        break;
+                    }
+                }
+                control = to_send.recv(), if sending => match control {
+                    Some(control) => {
+                        if write_frame(&mut writer, &ClientMessage::Control(control)).await.is_err() {
+                            break;
+                        }
+                    }
+                    None => sending = false,
+                },
             }
         }
     });
-    Ok(Watching {
-        info: *info,
-        elapsed: Duration::from_millis(elapsed_ms),
-        journal,
-        events,
-    })
+    Ok((
+        Watching {
+            info: *info,
+            elapsed: Duration::from_millis(elapsed_ms),
+            journal,
+            events,
+            farewell,
+        },
+        controls,
+    ))
 }
 
 /// What a live run is doing, asked of its engine (for `cutover ls`); `None` when it does not
 /// answer within `timeout`.
 pub(crate) async fn status(run_dir: &Path, timeout: Duration) -> Option<LiveStatus> {
     let ask = async {
-        let mut stream = hello(run_dir, Role::Status).await.ok()?;
+        let mut stream = hello(run_dir, Role::Status, false).await.ok()?;
         match read_frame(&mut stream).await.ok()? {
             ServerMessage::Status(status) => Some(status),
             _ => None,

@@ -12,10 +12,13 @@ pub enum AttachError {
     Find(#[from] FindRunError),
     #[error(transparent)]
     Connect(#[from] ConnectError),
-    #[error("take the controls of {}: the terminal that started the run holds them (its engine runs in that process); watch it with `cutover attach {} --watch`", run_dir.display(), run_dir.display())]
-    ControlsHeld { run_dir: PathBuf },
     #[error("show {}: `cutover attach` needs a terminal; `cutover ls` says what the run is doing", run_dir.display())]
     NeedsTerminal { run_dir: PathBuf },
     #[error("use the terminal")]
     Terminal(#[source] std::io::Error),
+    /// The engine's own failure, with its own code: said as it said it.
+    #[error("{message}")]
+    EngineFailed { code: u8, message: String },
+    #[error("follow the run: its engine ended without a word (killed?); `cutover ls` says where it stands, and `cutover resume {}` continues it", run_dir.display())]
+    EngineGone { run_dir: PathBuf },
 }

@@ -4,8 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::control::Control;
+use crate::engine::controller_change::Seat;
 use crate::engine::events::Event;
-use crate::journal::writer::JournalStatus;
+use crate::journal::status::JournalStatus;
 use crate::tui::state::RunInfo;
 
 /// The protocol's version: a client and an engine of different versions refuse each other in
@@ -18,33 +20,25 @@ pub(crate) const VERSION: u32 = 1;
 pub(crate) enum Role {
     /// See everything, act on nothing: any number of watchers.
     Watch,
+    /// See everything and answer the run's questions: one client at a time.
+    Control,
     /// Only ask what the run is doing (`cutover ls`), then leave.
     Status,
 }
 
-/// Where a person attaches from, as their own shell says it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Origin {
-    pub user: String,
-    pub host: String,
-    pub tty: Option<String>,
-    pub ssh_connection: Option<String>,
-}
-
-impl Origin {
-    /// This process's user, host, terminal and `$SSH_CONNECTION`.
-    pub(crate) fn here() -> Self {
-        // The terminal on standard input, as /proc names it (`/dev/pts/3`).
-        let tty = std::fs::read_link("/proc/self/fd/0")
-            .ok()
-            .map(|path| path.display().to_string())
-            .filter(|path| path.starts_with("/dev/pts/") || path.starts_with("/dev/tty"));
-        Self {
-            user: crate::journal::identity::unix_user(),
-            host: crate::journal::identity::hostname(),
-            tty,
-            ssh_connection: std::env::var("SSH_CONNECTION").ok(),
-        }
+/// This process's user, host, terminal and `$SSH_CONNECTION`: where a person attaches from,
+/// as their own shell says it.
+pub(crate) fn seat_here() -> Seat {
+    // The terminal on standard input, as /proc names it (`/dev/pts/3`).
+    let tty = std::fs::read_link("/proc/self/fd/0")
+        .ok()
+        .map(|path| path.display().to_string())
+        .filter(|path| path.starts_with("/dev/pts/") || path.starts_with("/dev/tty"));
+    Seat {
+        user: crate::journal::identity::unix_user(),
+        host: crate::journal::identity::hostname(),
+        tty,
+        ssh_connection: std::env::var("SSH_CONNECTION").ok(),
     }
 }
 
@@ -55,8 +49,20 @@ pub(crate) enum ClientMessage {
     Hello {
         version: u32,
         role: Role,
-        origin: Origin,
+        origin: Seat,
+        /// A controller that takes the controls from the person holding them.
+        #[serde(default)]
+        takeover: bool,
     },
+    /// A controller's key press, as the engine's control.
+    Control(Control),
+}
+
+/// The last word an engine sends a client before its connection ends, when there is one.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Farewell {
+    TakenOver(Seat),
+    Failed { code: u8, message: String },
 }
 
 /// What the run is doing now, for `cutover ls`.
@@ -69,6 +75,12 @@ pub struct LiveStatus {
     /// What it waits for (a person's answer), and since when (RFC 3339).
     pub waiting: Option<String>,
     pub waiting_since: Option<String>,
+    /// Who holds the controls (`alice@db-1 on /dev/pts/3`), if anyone.
+    #[serde(default)]
+    pub controller: Option<String>,
+    /// A controller may attach (a terminal run); a headless run only takes watchers.
+    #[serde(default)]
+    pub takes_controls: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -88,6 +100,20 @@ pub(crate) enum ServerMessage {
     /// The engine will not serve this client, and why.
     Refused {
         reason: String,
+    },
+    /// Someone holds the controls: attach again with `takeover` to take them.
+    Held {
+        by: Seat,
+    },
+    /// Someone took the controls from this client; its connection ends here.
+    TakenOver {
+        by: Seat,
+    },
+    /// The engine stopped the run because of an error (the journal could not be written):
+    /// what it says, and the exit code it ends with. Its socket closes next.
+    Failed {
+        code: u8,
+        message: String,
     },
 }
 

@@ -1,8 +1,7 @@
 //! The engine's end of a run's socket: every event the journal has recorded goes to every
 //! client attached, after a replay that draws the screen as it is; `cutover ls` asks what the
-//! run is doing. Clients only read here: nothing a client sends reaches the engine, and a
-//! client that sends garbage, floods, stops reading or vanishes mid-frame loses its own
-//! connection and nothing else — the engine never waits for a client.
+//! run is doing; one controller at a time acts on it (`live/seat.rs`). Each client is served
+//! by `live/connection.rs`.
 //!
 //! The server runs on a thread of its own: the engine's thread only hands each event to a
 //! channel, and each event is encoded once, whatever the number of watchers.
@@ -11,41 +10,43 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::net::{UnixListener, UnixStream};
+use tokio::net::UnixListener;
 use tokio::sync::{mpsc, watch};
 
-use tokio::io::AsyncWriteExt;
-
-use super::frame::{FrameError, encode_frame, read_frame, write_frame};
+use super::connection::connection;
+use super::frame::encode_frame;
 use super::history::History;
-use super::protocol::{ClientMessage, LiveStatus, Role, ServerMessage, VERSION};
+use super::protocol::{LiveStatus, ServerMessage};
+use super::seat::{ControllerSeat, EngineControls};
 use super::socket_path::{SOCKET_NAME, socket_path};
 use crate::engine::events::Event;
-use crate::journal::writer::JournalStatus;
+use crate::journal::status::JournalStatus;
 use crate::tui::state::RunInfo;
 
 /// Messages queued for one client; one that falls this far behind is let go (it can attach
 /// again) rather than held in the engine's memory.
-const CLIENT_QUEUE: usize = 1 << 16;
+pub(super) const CLIENT_QUEUE: usize = 1 << 16;
 
 /// How long frames gather before they are written to a watcher: well under what a person
 /// notices, and a tenth of the 50 ms an event may take to reach a watcher.
-const COALESCE: Duration = Duration::from_millis(5);
+pub(super) const COALESCE: Duration = Duration::from_millis(5);
 
 /// At the end of the run, how long the watchers' queued frames may take to go out.
 const FLUSH_AT_THE_END: Duration = Duration::from_secs(1);
 
 /// A client has this long to say hello.
-const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
 
-struct Hub {
-    info: RunInfo,
-    started: std::time::Instant,
-    history: History,
-    journal: JournalStatus,
-    /// Each watcher's queue of encoded frames.
-    clients: Vec<mpsc::Sender<Arc<Vec<u8>>>>,
+pub(super) struct Hub {
+    pub(super) info: RunInfo,
+    pub(super) started: std::time::Instant,
+    pub(super) history: History,
+    pub(super) journal: JournalStatus,
+    /// Each client's queue of encoded frames.
+    pub(super) clients: Vec<mpsc::Sender<Arc<Vec<u8>>>>,
     waiting_since: Option<String>,
+    /// `None` for a run that takes no controls over its socket (headless).
+    pub(super) seat: Option<ControllerSeat>,
 }
 
 impl Hub {
@@ -76,7 +77,7 @@ impl Hub {
             .retain(|client| client.try_send(frame.clone()).is_ok());
     }
 
-    fn status(&self) -> LiveStatus {
+    pub(super) fn status(&self) -> LiveStatus {
         let (current_step, waiting) = self.history.current();
         LiveStatus {
             pid: std::process::id(),
@@ -84,15 +85,33 @@ impl Hub {
             current_step,
             waiting_since: waiting.as_ref().and(self.waiting_since.clone()),
             waiting,
+            controller: self
+                .seat
+                .as_ref()
+                .and_then(|seat| seat.holder())
+                .map(|seat| seat.describe()),
+            takes_controls: self.seat.is_some(),
         }
     }
 }
 
 /// The socket being served; dropping it stops serving and removes the socket file.
 pub(crate) struct LiveServer {
+    hub: Arc<Mutex<Hub>>,
     socket: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LiveServer {
+    /// Tells every client the run stopped on an error, before the socket closes: the
+    /// controller's terminal then says it and exits with the same code as this process.
+    pub(crate) fn say_failed(&self, code: u8, message: String) {
+        self.hub
+            .lock()
+            .expect("never poisoned")
+            .send(ServerMessage::Failed { code, message });
+    }
 }
 
 impl Drop for LiveServer {
@@ -108,12 +127,14 @@ impl Drop for LiveServer {
 }
 
 /// Serves `RUN_DIR/engine.sock` (mode 0600) from a thread of its own: `events` are the
-/// emitter's (recorded before they come), `journal` the writer's status when it has one.
+/// emitter's (recorded before they come), `journal` the writer's status when it has one,
+/// `controls` the engine's end for a run a controller attaches to.
 pub(crate) fn serve(
     run_dir: &Path,
     info: RunInfo,
     mut events: mpsc::UnboundedReceiver<Event>,
     mut journal: Option<watch::Receiver<JournalStatus>>,
+    controls: Option<EngineControls>,
 ) -> std::io::Result<LiveServer> {
     let at = socket_path(run_dir)?;
     // One engine per run folder (it holds the journal's lock), so a socket file here is a
@@ -135,7 +156,9 @@ pub(crate) fn serve(
             .unwrap_or_default(),
         clients: Vec::new(),
         waiting_since: None,
+        seat: controls.map(ControllerSeat::new),
     }));
+    let hub_kept = hub.clone();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -175,6 +198,7 @@ pub(crate) fn serve(
             // Dropping the runtime here ends every connection.
         })?;
     Ok(LiveServer {
+        hub: hub_kept,
         socket: run_dir.join(SOCKET_NAME),
         stop: Some(stop),
         thread: Some(thread),
@@ -221,88 +245,16 @@ async fn accept(listener: UnixListener, hub: Arc<Mutex<Hub>>, connections: Arc<(
     }
 }
 
-async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
-    let (mut reader, mut writer) = stream.into_split();
-    let hello = tokio::time::timeout(HELLO_TIMEOUT, read_frame(&mut reader)).await;
-    let role = match hello {
-        Ok(Ok(ClientMessage::Hello { version, role, .. })) if version == VERSION => role,
-        Ok(Ok(ClientMessage::Hello { version, .. })) => {
-            let reason = format!(
-                "this run's engine speaks protocol {VERSION}, the client {version}: attach with the cutover that started the run"
-            );
-            let _ = write_frame(&mut writer, &ServerMessage::Refused { reason }).await;
-            return;
-        }
-        // Garbage, silence or a closed connection: nothing to answer.
-        _ => return,
-    };
-    match role {
-        Role::Status => {
-            let status = hub.lock().expect("never poisoned").status();
-            let _ = write_frame(&mut writer, &ServerMessage::Status(status)).await;
-        }
-        Role::Watch => {
-            let (client, mut queued) = mpsc::channel::<Arc<Vec<u8>>>(CLIENT_QUEUE);
-            // The replay and the subscription under one lock: no event is missed or sent twice.
-            let replay: Vec<ServerMessage> = {
-                let mut hub = hub.lock().expect("never poisoned");
-                let mut replay = vec![ServerMessage::Welcome {
-                    info: Box::new(hub.info.clone()),
-                    elapsed_ms: hub.started.elapsed().as_millis() as u64,
-                    journal: hub.journal.clone(),
-                }];
-                replay.extend(
-                    hub.history
-                        .replay()
-                        .map(|event| ServerMessage::Event(Box::new(event.clone()))),
-                );
-                hub.clients.push(client);
-                replay
-            };
-            for message in &replay {
-                if write_frame(&mut writer, message).await.is_err() {
-                    return;
-                }
-            }
-            drop(replay);
-            loop {
-                tokio::select! {
-                    frame = queued.recv() => match frame {
-                        Some(frame) => {
-                            // What arrives within a few milliseconds goes out in one write: a
-                            // step's start, output, result and the journal's count are one
-                            // wake-up for the watcher, not four, however many watch.
-                            tokio::time::sleep(COALESCE).await;
-                            let mut batch = frame.to_vec();
-                            while let Ok(more) = queued.try_recv() {
-                                batch.extend_from_slice(&more);
-                            }
-                            if writer.write_all(&batch).await.is_err() {
-                                return;
-                            }
-                        }
-                        // Let go for falling behind.
-                        None => return,
-                    },
-                    // A watcher acts on nothing: what it sends is read and dropped, and the
-                    // connection ends with the first frame that is not a message.
-                    read = read_frame::<_, ClientMessage>(&mut reader) => match read {
-                        Ok(_) => {}
-                        Err(FrameError::Closed | FrameError::Io(_) | FrameError::Garbage(_) | FrameError::TooLarge(_)) => return,
-                    },
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use tokio::io::AsyncWriteExt;
 
     use super::*;
+    use crate::engine::controller_change::Seat;
     use crate::engine::events::Mode;
-    use crate::live::protocol::Origin;
+    use crate::live::frame::{read_frame, write_frame};
+    use crate::live::protocol::{ClientMessage, Role, VERSION};
+    use tokio::net::UnixStream;
 
     fn block_on<F: std::future::Future>(future: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
@@ -341,7 +293,8 @@ mod tests {
         let hello = ClientMessage::Hello {
             version: VERSION,
             role: Role::Watch,
-            origin: Origin::default(),
+            origin: Seat::default(),
+            takeover: false,
         };
         write_frame(&mut stream, &hello).await.unwrap();
         stream
@@ -369,7 +322,7 @@ mod tests {
         block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
-            let _server = serve(dir.path(), info(), receiver, None).unwrap();
+            let _server = serve(dir.path(), info(), receiver, None, None).unwrap();
             events.send(phase(0)).unwrap();
             let mut good = watcher(dir.path()).await;
 
@@ -393,7 +346,8 @@ mod tests {
                 let note = ClientMessage::Hello {
                     version: VERSION,
                     role: Role::Watch,
-                    origin: Origin::default(),
+                    origin: Seat::default(),
+                    takeover: false,
                 };
                 for _ in 0..10_000 {
                     if write_frame(&mut flood, &note).await.is_err() {
@@ -405,7 +359,8 @@ mod tests {
             let old = ClientMessage::Hello {
                 version: VERSION + 1,
                 role: Role::Watch,
-                origin: Origin::default(),
+                origin: Seat::default(),
+                takeover: false,
             };
             let mut newer = UnixStream::connect(dir.path().join(SOCKET_NAME))
                 .await
@@ -434,7 +389,7 @@ mod tests {
         block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
-            let server = serve(dir.path(), info(), receiver, None).unwrap();
+            let server = serve(dir.path(), info(), receiver, None, None).unwrap();
             let mut first = watcher(dir.path()).await;
             let mut second = watcher(dir.path()).await;
             // Both attached (each got its welcome), then the run's last events and its end.
@@ -459,7 +414,7 @@ mod tests {
         block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
-            let server = serve(dir.path(), info(), receiver, None).unwrap();
+            let server = serve(dir.path(), info(), receiver, None, None).unwrap();
             for n in 0..3 {
                 events.send(phase(n)).unwrap();
             }

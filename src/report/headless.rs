@@ -192,6 +192,11 @@ pub(crate) fn format_event(event: &Event) -> Option<String> {
             seconds(*overrun_ms)
         ),
         Event::Service { step, state } => format!("   service {step}: {state}"),
+        Event::Controller(change) => format!(
+            "   controls: {} {}",
+            change.seat.describe(),
+            change.action.as_str()
+        ),
         Event::Noted { step, text } => match step {
             Some(step) => format!("   {step} note: {text}"),
             None => format!("   note: {text}"),

@@ -220,6 +220,12 @@ impl App {
                     self.rows[index].notes.push(format!("service {state}"));
                 }
             }
+            Event::Controller(change) => {
+                self.controls_held_by = match change.action {
+                    crate::engine::controller_change::SeatAction::Detach => None,
+                    _ => Some(for_terminal(&change.seat.describe())),
+                };
+            }
             Event::Noted { step, text } => {
                 if let Some(index) = step.as_deref().and_then(|step| self.row_index(step)) {
                     self.rows[index]

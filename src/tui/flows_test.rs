@@ -257,7 +257,7 @@ fn a_dangerous_step_needs_the_exact_phrase() {
 }
 
 #[test]
-fn q_asks_before_suspending_and_never_interrupts_a_running_step() {
+fn q_asks_detach_or_suspend_and_a_running_step_runs_to_its_end() {
     let mut app = app();
     app.apply(&Event::StepStarted {
         step: "backup".into(),
@@ -267,12 +267,14 @@ fn q_asks_before_suspending_and_never_interrupts_a_running_step() {
         action: "pg_dump".into(),
         rollback: false,
     });
+    // In the middle of a step: suspending lets the step finish, journaled, first.
     press(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.overlay, Overlay::ConfirmQuit);
     assert_eq!(
-        app.overlay,
-        Overlay::None,
-        "no quitting in the middle of a step"
+        press(&mut app, KeyCode::Char('s')),
+        vec![Effect::Interrupt(Interrupt::SuspendAfterStep)]
     );
+    app.leaving = false;
     app.apply(&Event::StepResult {
         step: "backup".into(),
         attempt: 1,
@@ -289,17 +291,21 @@ fn q_asks_before_suspending_and_never_interrupts_a_running_step() {
     app.apply(&manual_prompt(NotesPolicy::None));
     press(&mut app, KeyCode::Char('q'));
     assert_eq!(app.overlay, Overlay::ConfirmQuit);
-    assert!(
-        press(&mut app, KeyCode::Char('n')).is_empty(),
-        "n keeps going"
-    );
+    assert!(press(&mut app, KeyCode::Esc).is_empty(), "Esc keeps going");
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(press(&mut app, KeyCode::Char('d')), vec![Effect::Detach]);
+    assert!(!app.leaving, "a detach suspends nothing");
     press(&mut app, KeyCode::Char('q'));
     assert_eq!(
-        press(&mut app, KeyCode::Char('y')),
+        press(&mut app, KeyCode::Char('s')),
         vec![Effect::Control(Control::Suspend {
             reason: "the operator quit between steps".into()
         })]
     );
+    assert!(app.leaving);
+    // `d` alone detaches at once: nothing to confirm, nothing changes for the run.
+    let mut fresh = super::flows_test::app();
+    assert_eq!(press(&mut fresh, KeyCode::Char('d')), vec![Effect::Detach]);
 }
 
 #[test]

@@ -17,6 +17,8 @@ pub(crate) enum Effect {
     Control(Control),
     Interrupt(Interrupt),
     Quit,
+    /// Leave the controls; the run goes on.
+    Detach,
 }
 
 /// Lines a PgUp/PgDn moves.
@@ -62,13 +64,10 @@ impl App {
                 Vec::new()
             }
             KeyCode::Char('q') => {
-                if self.step_running() {
-                    self.set_problem("a step is running: wait for it, or Ctrl-C to abort it");
-                } else {
-                    self.overlay = Overlay::ConfirmQuit;
-                }
+                self.overlay = Overlay::ConfirmQuit;
                 Vec::new()
             }
+            KeyCode::Char('d') => vec![Effect::Detach],
             KeyCode::Char('n') => {
                 self.free_note = Some(TextEntry::new(Purpose::Note));
                 Vec::new()
@@ -95,14 +94,21 @@ impl App {
         }
     }
 
+    /// `q`: detach (the run goes on) or suspend it (its engine stops; `cutover resume`).
     fn confirm_quit(&mut self, key: KeyEvent) -> Vec<Effect> {
         self.overlay = Overlay::None;
         match key.code {
-            KeyCode::Char('y') | KeyCode::Char('q') => {
+            KeyCode::Char('d') => vec![Effect::Detach],
+            KeyCode::Char('s') | KeyCode::Char('y') | KeyCode::Char('q') => {
                 self.leaving = true;
-                vec![Effect::Control(Control::Suspend {
-                    reason: "the operator quit between steps".into(),
-                })]
+                // A running step runs to its end and is journaled first.
+                if self.step_running() {
+                    vec![Effect::Interrupt(Interrupt::SuspendAfterStep)]
+                } else {
+                    vec![Effect::Control(Control::Suspend {
+                        reason: "the operator quit between steps".into(),
+                    })]
+                }
             }
             _ => Vec::new(),
         }
@@ -363,11 +369,5 @@ impl App {
             _ => {}
         }
         Vec::new()
-    }
-
-    fn set_problem(&mut self, problem: &str) {
-        if let Some(question) = &mut self.question {
-            question.problem = Some(problem.into());
-        }
     }
 }

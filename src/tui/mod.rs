@@ -2,6 +2,7 @@
 //! guard that always restores the terminal.
 
 pub(crate) mod apply_event;
+pub(crate) mod attached;
 pub(crate) mod colors;
 pub(crate) mod input;
 pub(crate) mod output_buffer;
@@ -14,7 +15,6 @@ pub(crate) mod state;
 pub(crate) mod terminal;
 pub(crate) mod text_entry;
 pub(crate) mod view;
-pub(crate) mod watch;
 
 #[cfg(test)]
 mod flows_test;

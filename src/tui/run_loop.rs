@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use futures_util::StreamExt;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::input::Effect;
 use super::start::{StartOutcome, StartScreen};
@@ -16,10 +16,10 @@ use super::state::App;
 use super::terminal::TerminalGuard;
 use super::view::screen::draw;
 use crate::engine::control::Control;
-use crate::engine::controller::Controller;
-use crate::engine::events::Event;
-use crate::engine::interrupt::Interrupt;
-use crate::journal::writer::JournalStatus;
+use crate::engine::controller_change::Seat;
+use crate::engine::events::{Event, RunStatus};
+use crate::journal::status::JournalStatus;
+use crate::live::protocol::Farewell;
 
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(33);
@@ -53,19 +53,70 @@ pub(crate) async fn start_screen(
 
 pub(crate) struct Channels {
     pub events: mpsc::UnboundedReceiver<Event>,
-    /// `None` for a watcher: nothing it does reaches the engine.
-    pub controller: Option<Controller>,
+    /// To the run's engine, over its socket; `None` for a watcher: nothing it does reaches
+    /// the engine.
+    pub controls: Option<mpsc::UnboundedSender<Control>>,
     pub journal: watch::Receiver<JournalStatus>,
+    /// The engine's last word: someone took the controls from this screen, or the run
+    /// stopped on an error.
+    pub farewell: Option<oneshot::Receiver<Farewell>>,
 }
 
-/// Runs the main screen until the operator leaves after the run ended, or the terminal goes
-/// away (the engine then carries on alone and suspends before its next step).
+/// Why the screen was left.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Leave {
+    /// `q`: after the run ended or was suspended, or a watcher leaving.
+    Quit,
+    /// `d`: the run goes on; `cutover attach` comes back to it.
+    Detach,
+    /// The terminal went away (the SSH link dropped): the run goes on, like a detach.
+    TerminalLost,
+    /// Someone took the controls over.
+    TakenOver(Seat),
+    /// The engine stopped the run on an error: what it said, and its exit code.
+    EngineFailed { code: u8, message: String },
+    /// The engine went away without a word (killed): the run is interrupted.
+    EngineGone,
+}
+
+/// How the screen ended, and the run as it last showed it.
+pub(crate) struct Ending {
+    pub leave: Leave,
+    /// How the run ended, if it did (suspended included).
+    pub status: Option<RunStatus>,
+    pub journal: JournalStatus,
+}
+
+/// Runs the main screen until the operator leaves (after the run ended, or detaching), the
+/// terminal goes away, or someone takes the controls over. The engine runs on in every case
+/// but the run's end.
 pub(crate) async fn main_screen(
     guard: &mut TerminalGuard,
-    mut app: App,
-    mut channels: Channels,
+    app: App,
+    channels: Channels,
     keys: &mut EventStream,
-) -> io::Result<()> {
+) -> io::Result<Ending> {
+    let mut app = app;
+    let mut channels = channels;
+    let leave = screen_loop(guard, &mut app, &mut channels, keys).await?;
+    let status = app
+        .finished
+        .map(|(status, _)| status)
+        .or(app.suspended.as_ref().map(|_| RunStatus::Suspended));
+    let journal = channels.journal.borrow().clone();
+    Ok(Ending {
+        leave,
+        status,
+        journal,
+    })
+}
+
+async fn screen_loop(
+    guard: &mut TerminalGuard,
+    app: &mut App,
+    channels: &mut Channels,
+    keys: &mut EventStream,
+) -> io::Result<Leave> {
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     let mut engine_done = false;
@@ -74,11 +125,11 @@ pub(crate) async fn main_screen(
     let mut journal_open = true;
     loop {
         if app.should_leave() {
-            return Ok(());
+            return Ok(Leave::Quit);
         }
         if dirty && last_draw.elapsed() >= FRAME {
             let now = Instant::now();
-            guard.terminal.draw(|frame| draw(frame, &app, now))?;
+            guard.terminal.draw(|frame| draw(frame, app, now))?;
             last_draw = now;
             dirty = false;
         }
@@ -96,34 +147,29 @@ pub(crate) async fn main_screen(
                     for effect in app.key(key) {
                         match effect {
                             Effect::Control(control) => {
-                                if let Some(controller) = &channels.controller {
-                                    controller.send(control);
+                                if let Some(controls) = &channels.controls {
+                                    let _ = controls.send(control);
                                 }
                             }
                             Effect::Interrupt(interrupt) => {
-                                if let Some(controller) = &channels.controller {
-                                    controller.send(Control::Interrupt { interrupt });
+                                if let Some(controls) = &channels.controls {
+                                    let _ = controls.send(Control::Interrupt { interrupt });
                                 }
                             }
-                            Effect::Quit => return Ok(()),
+                            Effect::Quit => return Ok(Leave::Quit),
+                            Effect::Detach => return Ok(Leave::Detach),
                         }
                     }
                     dirty = true;
                 }
                 Some(Ok(TermEvent::Resize(_, _))) => dirty = true,
                 Some(Ok(_)) => {}
-                // The terminal is gone (SSH dropped): stop drawing, and suspend after the running
-                // step even if no SIGHUP ever arrives (nohup, a wrapper that ignores it): nobody
-                // is watching, so no further step may start.
-                Some(Err(_)) | None => {
-                    if let Some(controller) = &channels.controller {
-                        controller.send(Control::Interrupt {
-                            interrupt: Interrupt::SuspendAfterStep,
-                        });
-                    }
-                    return Ok(());
-                }
+                // The terminal is gone (SSH dropped): stop drawing and let go of the controls.
+                // The engine finishes the running step and starts no next one until someone
+                // attaches (its presence gate).
+                Some(Err(_)) | None => return Ok(Leave::TerminalLost),
             },
+            word = crate::live::seat::arrival(&mut channels.farewell) => return Ok(farewell(word)),
             event = channels.events.recv(), if !engine_done => match event {
                 Some(event) => {
                     app.apply(&event);
@@ -135,7 +181,17 @@ pub(crate) async fn main_screen(
                     }
                     dirty = true;
                 }
-                None => engine_done = true,
+                None => {
+                    engine_done = true;
+                    // The screen of an ended run stays until `q`; one whose engine vanished
+                    // says so at once (its last word, if any, came before the end).
+                    if app.finished.is_none() && app.suspended.is_none() {
+                        if let Some(Ok(word)) = channels.farewell.as_mut().map(|word| word.try_recv()) {
+                            return Ok(farewell(word));
+                        }
+                        return Ok(Leave::EngineGone);
+                    }
+                }
             },
             changed = channels.journal.changed(), if journal_open => {
                 if changed.is_ok() {
@@ -149,5 +205,12 @@ pub(crate) async fn main_screen(
             }
             _ = tokio::time::sleep(wait) => dirty = true,
         }
+    }
+}
+
+fn farewell(word: Farewell) -> Leave {
+    match word {
+        Farewell::TakenOver(by) => Leave::TakenOver(by),
+        Farewell::Failed { code, message } => Leave::EngineFailed { code, message },
     }
 }

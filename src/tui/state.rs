@@ -142,6 +142,8 @@ pub(crate) struct App {
     pub leaving: bool,
     /// Attached with `--watch`: every key but moving around and leaving does nothing.
     pub watching: bool,
+    /// Who holds the run's controls, as its engine last journaled it.
+    pub controls_held_by: Option<String>,
 }
 
 impl App {
@@ -168,6 +170,7 @@ impl App {
             free_note: None,
             leaving: false,
             watching: false,
+            controls_held_by: None,
         }
     }
 

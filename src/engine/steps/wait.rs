@@ -72,6 +72,9 @@ pub(crate) async fn execute(
                 Some(Control::Note { step, text }) => {
                     ctx.emitter.emit(Event::Noted { step, text }).await?;
                 }
+                Some(Control::Controller { change }) => {
+                    ctx.emitter.emit(Event::Controller(*change)).await?;
+                }
                 Some(_) => {}
                 // Nobody can answer (headless): the wait simply runs out.
                 None => {

@@ -39,6 +39,7 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
         steps: Vec::new(),
         decisions: Vec::new(),
         notes: Vec::new(),
+        controllers: Vec::new(),
         windows: Vec::new(),
         suspends: Vec::new(),
         footer: None,
@@ -185,6 +186,16 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
                 if let Some(step) = &note.step {
                     step_mut(&mut history.steps, step).notes.push(index);
                 }
+            }
+            Body::Attach(change) => {
+                if change.action == crate::engine::controller_change::SeatAction::Takeover {
+                    importance = Importance::Decision;
+                }
+                history.controllers.push(super::model::ControllerRecord {
+                    ts: ts.clone(),
+                    line,
+                    change: change.clone(),
+                });
             }
             Body::Window(window) => {
                 if window.action == WindowMark::Overrun {

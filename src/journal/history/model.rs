@@ -37,6 +37,8 @@ pub struct RunHistory {
     pub steps: Vec<StepRecord>,
     pub decisions: Vec<DecisionRecord>,
     pub notes: Vec<NoteRecord>,
+    /// Who held the controls when: attaches, takeovers, detaches.
+    pub controllers: Vec<ControllerRecord>,
     pub windows: Vec<WindowRecord>,
     pub suspends: Vec<SuspendRecord>,
     pub footer: Option<(String, FooterBody)>,
@@ -153,6 +155,13 @@ pub struct DecisionRecord {
     pub decision: Decision,
     /// Made by `cutover resume` about a step that was running when the run stopped.
     pub on_resume: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ControllerRecord {
+    pub ts: String,
+    pub line: usize,
+    pub change: crate::engine::controller_change::ControllerChange,
 }
 
 #[derive(Clone, Debug)]

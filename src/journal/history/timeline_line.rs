@@ -148,6 +148,18 @@ pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
             Some(step) => format!("note on {step} by {who}: {}", first_line(&note.text, 160)),
             None => format!("note by {who}: {}", first_line(&note.text, 160)),
         },
+        Body::Attach(change) => {
+            use crate::engine::controller_change::SeatAction;
+            let seat = change.seat.describe();
+            match (change.action, &change.from) {
+                (SeatAction::Takeover, Some(from)) => {
+                    format!("{seat} took the controls over from {}", from.describe())
+                }
+                (SeatAction::Takeover, None) => format!("{seat} took the controls over"),
+                (SeatAction::Attach, _) => format!("{seat} attached at the controls"),
+                (SeatAction::Detach, _) => format!("{seat} left the controls"),
+            }
+        }
         Body::Window(window) => match (
             window.action.as_str(),
             window.duration_ms,

@@ -20,7 +20,7 @@ pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     }
     if app.overlay != Overlay::None {
         return match app.overlay {
-            Overlay::ConfirmQuit => vec![("y", "suspend here"), ("n", "keep going")],
+            Overlay::ConfirmQuit => vec![("d", "detach"), ("s", "suspend"), ("Esc", "keep going")],
             Overlay::ConfirmInterrupt => vec![("a", "abort the step"), ("c", "continue")],
             _ => vec![("any key", "close")],
         };
@@ -100,9 +100,8 @@ pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     ) {
         keys.push(("n", "note"));
     }
-    if !app.step_running() {
-        keys.push(("q", "quit"));
-    }
+    keys.push(("d", "detach"));
+    keys.push(("q", "quit"));
     keys.push(("?", "help"));
     keys
 }

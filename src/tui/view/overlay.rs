@@ -21,7 +21,8 @@ const HELP: &[(&str, &str)] = &[
     ),
     ("PgUp PgDn", "scroll the output"),
     ("Home End", "oldest output; follow the tail"),
-    ("q", "quit between steps (the run is suspended, resumable)"),
+    ("d", "detach: the run goes on; `cutover attach` comes back"),
+    ("q", "quit: detach, or suspend the run (resumable)"),
     ("Ctrl-C", "asks: abort the running step, or continue"),
     (
         "Ctrl-D",
@@ -86,10 +87,12 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             area,
             "Quit?",
             vec![
-                Line::from("The run will be suspended here, journaled."),
+                Line::from("Detach: the run goes on without a screen;"),
+                Line::from("`cutover attach` comes back to it."),
+                Line::from("Suspend: the run stops before its next step;"),
                 Line::from("`cutover resume` continues it later."),
                 Line::from(Span::styled(
-                    "y suspend and quit · n keep going",
+                    "d detach · s suspend · Esc keep going",
                     theme.accent(),
                 )),
             ],

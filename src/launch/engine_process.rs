@@ -1,0 +1,150 @@
+//! `cutover engine`, the other end of `launch/background.rs`: reads the start request from its
+//! standard input, starts the run (run folder, journal, release lock), serves the run's socket
+//! with the controller's seat, says so on its standard output, then runs the engine to its
+//! end with nobody's terminal: its standard streams go to the run folder's `engine.log`. The
+//! engine holds the journal's lock for its whole life; no step starts while nobody holds the
+//! controls (`engine/run/presence.rs`).
+
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use super::background::{EngineOrder, Handshake, plan_digest};
+use super::error::{LaunchError, SetupError, runtime};
+use super::prepare::prepare;
+use super::signals::forward_signals;
+use super::start::{Launched, start};
+use crate::engine::controller::attachable_control_channel;
+use crate::engine::emitter::Emitter;
+use crate::engine::events::RunStatus;
+use crate::engine::run::Engine;
+use crate::exit::{Failure, Outcome};
+use crate::journal::inline_writer::InlineJournal;
+use crate::live::seat::EngineControls;
+use crate::live::server::serve;
+
+/// Runs one terminal run's engine, as ordered on standard input.
+pub fn engine_process() -> Result<Outcome, Failure> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(SetupError::Terminal)?;
+    let order: EngineOrder = match serde_json::from_str(&text) {
+        Ok(order) => order,
+        Err(err) => {
+            let failure = Failure::from(LaunchError::EngineOrder(err.to_string()));
+            return handshake_failed(failure);
+        }
+    };
+    let launched = match launch(&order) {
+        Ok(launched) => launched,
+        Err(failure) => return handshake_failed(failure),
+    };
+    Ok(Outcome::of_run(run_attachable(launched)?))
+}
+
+/// Prepares and starts the run exactly as the start screen showed it.
+fn launch(order: &EngineOrder) -> Result<Launched, Failure> {
+    let prepared = prepare(&order.request, true)?;
+    let digest = plan_digest(&prepared.bytes, &prepared.included);
+    if digest != order.digest {
+        return Err(LaunchError::ChangedSinceStartScreen {
+            path: order.request.runbook.clone(),
+        }
+        .into());
+    }
+    Ok(start(&order.request, prepared, &order.typed)?)
+}
+
+fn handshake_failed(failure: Failure) -> Result<Outcome, Failure> {
+    let answer = Handshake::Failed {
+        code: failure.code(),
+        message: failure.message(),
+    };
+    say_handshake(&answer);
+    Err(failure)
+}
+
+fn say_handshake(answer: &Handshake) {
+    let mut stdout = std::io::stdout().lock();
+    if let Ok(line) = serde_json::to_string(answer) {
+        let _ = writeln!(stdout, "{line}");
+        let _ = stdout.flush();
+    }
+}
+
+/// From here on, nothing this process says goes to a terminal or to the pipes of the process
+/// that started it (gone, maybe): standard input reads nothing, and what is printed goes to
+/// `engine.log` in the run folder.
+fn leave_the_pipes(run_dir: &Path) {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(run_dir.join("engine.log"));
+    let null = std::fs::File::open("/dev/null");
+    // SAFETY: dup2 on descriptors this process owns; the files stay open as 0, 1 and 2.
+    unsafe {
+        if let Ok(null) = &null {
+            libc::dup2(null.as_raw_fd(), 0);
+        }
+        if let Ok(log) = &log {
+            libc::dup2(log.as_raw_fd(), 1);
+            libc::dup2(log.as_raw_fd(), 2);
+        }
+    }
+}
+
+/// Runs the engine to its end with the run's socket as its only front end.
+fn run_attachable(launched: Launched) -> Result<RunStatus, Failure> {
+    let Launched {
+        plan,
+        journal,
+        info,
+    } = launched;
+    let run_dir = plan.run_dir.clone();
+    runtime()?.block_on(async {
+        let (controller, intake, presence) = attachable_control_channel();
+        forward_signals(controller.clone()).map_err(SetupError::Signals)?;
+        let journal = InlineJournal::new(journal);
+        let mut emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
+        let served = serve(
+            &run_dir,
+            info,
+            emitter.observe(),
+            Some(journal.status()),
+            Some(EngineControls {
+                controller,
+                presence,
+            }),
+        );
+        let served = match served {
+            Ok(served) => served,
+            Err(err) => {
+                let failure = Failure::from(SetupError::Socket(err));
+                say_handshake(&Handshake::Failed {
+                    code: failure.code(),
+                    message: failure.message(),
+                });
+                return Err(failure);
+            }
+        };
+        say_handshake(&Handshake::Ready {
+            run_dir: run_dir.clone(),
+            pid: std::process::id(),
+        });
+        leave_the_pipes(&run_dir);
+        let status = Engine::new(plan, emitter, intake)
+            .run()
+            .await
+            .map_err(Failure::from);
+        if let Err(failure) = &status {
+            served.say_failed(failure.code(), failure.message().unwrap_or_default());
+        }
+        // The last events reach whoever is attached before the socket goes.
+        drop(served);
+        let _ = journal.finish();
+        status
+    })
+}

@@ -1,0 +1,194 @@
+//! One client of a run's socket, from its hello to its leaving. A watcher and a controller get
+//! the same replay and the same live frames; only a controller's controls reach the engine,
+//! and only while it holds the seat. A client that sends garbage, floods, stops reading or
+//! vanishes mid-frame loses its own connection and nothing else: the engine never waits for a
+//! client.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::UnixStream;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc;
+
+use super::frame::{read_frame, write_frame};
+use super::protocol::{ClientMessage, Role, ServerMessage, VERSION};
+use super::seat::Taken;
+use super::server::{CLIENT_QUEUE, COALESCE, HELLO_TIMEOUT, Hub};
+
+/// Controls a person can send in a second, generously: past it, the client is a program gone
+/// wrong and is let go (the engine's queue must not grow without end).
+const CONTROLS_PER_SECOND: u32 = 50;
+
+pub(super) async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
+    let (mut reader, mut writer) = stream.into_split();
+    let hello = tokio::time::timeout(HELLO_TIMEOUT, read_frame(&mut reader)).await;
+    let (role, seat, takeover) = match hello {
+        Ok(Ok(ClientMessage::Hello {
+            version,
+            role,
+            origin,
+            takeover,
+        })) if version == VERSION => (role, origin, takeover),
+        Ok(Ok(ClientMessage::Hello { version, .. })) => {
+            let reason = format!(
+                "this run's engine speaks protocol {VERSION}, the client {version}: attach with the cutover that started the run"
+            );
+            let _ = write_frame(&mut writer, &ServerMessage::Refused { reason }).await;
+            return;
+        }
+        // Garbage, silence, a control before any hello, or a closed connection.
+        _ => return,
+    };
+    match role {
+        Role::Status => {
+            let status = hub.lock().expect("never poisoned").status();
+            let _ = write_frame(&mut writer, &ServerMessage::Status(status)).await;
+        }
+        Role::Watch => {
+            if let Some(queued) = subscribe(&hub, &mut writer).await {
+                follow(reader, writer, queued, None).await;
+            }
+        }
+        Role::Control => {
+            let taken = {
+                let mut hub = hub.lock().expect("never poisoned");
+                match hub.seat.as_mut().map(|chair| chair.take(seat, takeover)) {
+                    None => Err(ServerMessage::Refused {
+                        reason: "this run takes no controls over its socket (it runs headless, its answers given on its command line); watch it with --watch".into(),
+                    }),
+                    Some(Err(by)) => Err(ServerMessage::Held { by }),
+                    Some(Ok(taken)) => Ok(taken),
+                }
+            };
+            let taken = match taken {
+                Ok(taken) => taken,
+                Err(answer) => {
+                    let _ = write_frame(&mut writer, &answer).await;
+                    return;
+                }
+            };
+            let id = taken.id;
+            if let Some(queued) = subscribe(&hub, &mut writer).await {
+                follow(reader, writer, queued, Some((taken, hub.clone()))).await;
+            }
+            if let Some(chair) = hub.lock().expect("never poisoned").seat.as_mut() {
+                chair.leave(id);
+            }
+        }
+    }
+}
+
+/// Sends the welcome and the replay, then returns the client's queue of live frames; `None`
+/// when the client went away meanwhile.
+async fn subscribe(
+    hub: &Arc<Mutex<Hub>>,
+    writer: &mut OwnedWriteHalf,
+) -> Option<mpsc::Receiver<Arc<Vec<u8>>>> {
+    let (client, queued) = mpsc::channel::<Arc<Vec<u8>>>(CLIENT_QUEUE);
+    // The replay and the subscription under one lock: no event is missed or sent twice.
+    let replay: Vec<ServerMessage> = {
+        let mut hub = hub.lock().expect("never poisoned");
+        let mut replay = vec![ServerMessage::Welcome {
+            info: Box::new(hub.info.clone()),
+            elapsed_ms: hub.started.elapsed().as_millis() as u64,
+            journal: hub.journal.clone(),
+        }];
+        replay.extend(
+            hub.history
+                .replay()
+                .map(|event| ServerMessage::Event(Box::new(event.clone()))),
+        );
+        hub.clients.push(client);
+        replay
+    };
+    for message in &replay {
+        if write_frame(writer, message).await.is_err() {
+            return None;
+        }
+    }
+    Some(queued)
+}
+
+/// Live frames out, until the client goes, falls behind, or (a controller) is taken over;
+/// a controller's controls in.
+async fn follow(
+    mut reader: OwnedReadHalf,
+    mut writer: OwnedWriteHalf,
+    mut queued: mpsc::Receiver<Arc<Vec<u8>>>,
+    controller: Option<(Taken, Arc<Mutex<Hub>>)>,
+) {
+    let (id, mut taken_over, hub) = match controller {
+        Some((taken, hub)) => (Some(taken.id), Some(taken.taken_over), Some(hub)),
+        None => (None, None, None),
+    };
+    let mut budget = Budget::default();
+    loop {
+        tokio::select! {
+            frame = queued.recv() => match frame {
+                Some(frame) => {
+                    // What arrives within a few milliseconds goes out in one write: a step's
+                    // start, output, result and the journal's count are one wake-up for the
+                    // client, not four, however many are attached.
+                    tokio::time::sleep(COALESCE).await;
+                    let mut batch = frame.to_vec();
+                    while let Ok(more) = queued.try_recv() {
+                        batch.extend_from_slice(&more);
+                    }
+                    if writer.write_all(&batch).await.is_err() {
+                        return;
+                    }
+                }
+                // Let go for falling behind.
+                None => return,
+            },
+            by = super::seat::arrival(&mut taken_over) => {
+                let _ = write_frame(&mut writer, &ServerMessage::TakenOver { by }).await;
+                return;
+            }
+            // A watcher acts on nothing: what it sends is read and dropped. The connection ends
+            // with the first frame that is not a message.
+            read = read_frame::<_, ClientMessage>(&mut reader) => match read {
+                Ok(ClientMessage::Control(control)) => {
+                    if let (Some(id), Some(hub)) = (id, &hub) {
+                        if !budget.spend() {
+                            return;
+                        }
+                        let hub = hub.lock().expect("never poisoned");
+                        if let Some(chair) = &hub.seat {
+                            chair.act(id, control);
+                        }
+                    }
+                }
+                Ok(ClientMessage::Hello { .. }) => {}
+                Err(_) => return,
+            },
+        }
+    }
+}
+
+/// How many controls a client may still send this second.
+struct Budget {
+    second: Instant,
+    spent: u32,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self {
+            second: Instant::now(),
+            spent: 0,
+        }
+    }
+}
+
+impl Budget {
+    fn spend(&mut self) -> bool {
+        if self.second.elapsed() >= Duration::from_secs(1) {
+            *self = Self::default();
+        }
+        self.spent += 1;
+        self.spent <= CONTROLS_PER_SECOND
+    }
+}
