@@ -339,18 +339,51 @@ fn a_dropped_terminal_leaves_the_run_going_and_attach_brings_it_back() {
     assert!(!run.join("engine.sock").exists());
 }
 
+/// A run with two manual steps, for a takeover between them.
+const TWO_CHECKS: &str = r#"[runbook]
+name = "checks"
+
+[[phase]]
+id = "p"
+
+[[phase.step]]
+id = "check"
+kind = "manual"
+instructions = "Look at the dashboard."
+checklist = ["Dashboard green"]
+
+[[phase.step]]
+id = "check-again"
+kind = "manual"
+instructions = "Look again."
+checklist = ["Still green"]
+
+[[phase.step]]
+id = "after"
+kind = "command"
+run = "echo after-ran"
+"#;
+
 #[test]
-fn a_second_controller_takes_over_and_a_killed_engine_is_resumed() {
+fn a_takeover_is_journaled_and_each_person_signs_their_own_acts() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("runbook.toml"), DROPPED).unwrap();
+    std::fs::write(dir.path().join("runbook.toml"), TWO_CHECKS).unwrap();
     let logs = dir.path().join("runs");
     let marker = dir.path().display().to_string();
+    // Bob has a key of his own.
+    let bob =
+        cutover::journal::keys::operator::OperatorKey::drill_key(&dir.path().join("bob")).unwrap();
     let first = Pane::start(&operator_command(dir.path(), &logs, "--auto"), 100, 30);
     first.wait_for("Press Enter to start");
     first.keys(&["Enter"]);
     first.wait_for("Dashboard green");
     let second = Pane::start(
-        &format!("{} attach dropped --log-dir {}", bin(), logs.display()),
+        &format!(
+            "env -u SSH_AUTH_SOCK {} attach checks --key {} --operator bob --log-dir {}",
+            bin(),
+            bob.location,
+            logs.display()
+        ),
         100,
         30,
     );
@@ -367,18 +400,40 @@ fn a_second_controller_takes_over_and_a_killed_engine_is_resumed() {
         first.joined()
     );
     first.assert_terminal_restored();
+    // Bob confirms the first check; the run waits at the second.
+    second.keys(&["Space"]);
+    second.wait_for("[x] Dashboard green");
+    second.keys(&["Enter"]);
+    second.wait_for("Still green");
     let run = run_dir(&logs);
-    wait_until("the takeover is journaled", || {
-        journal_bodies(&run, "attach")
-            .iter()
-            .any(|a| a["action"] == "takeover")
-    });
     let takeover = journal_bodies(&run, "attach")
         .into_iter()
         .find(|a| a["action"] == "takeover")
-        .unwrap();
+        .expect("the takeover is journaled");
     assert!(takeover["from"]["tty"].is_string(), "{takeover}");
-    assert!(takeover["seat"]["user"].is_string(), "{takeover}");
+    assert_eq!(takeover["person"]["principal"], "bob", "{takeover}");
+
+    // Each act is signed by the key of whoever did it: verify with both keys allowed holds,
+    // with only the operator's it names Bob's key.
+    let header = &journal_bodies(&run, "header")[0];
+    let operator = header["operator"]["principal"].as_str().unwrap();
+    let operator_key = header["operator"]["key"].as_str().unwrap();
+    let bob_key = bob.public.to_openssh().unwrap();
+    let allowed = dir.path().join("allowed_signers");
+    let only_operator = format!("{operator} namespaces=\"cutover-drill\" {operator_key}\n");
+    std::fs::write(&allowed, &only_operator).unwrap();
+    let (code, said) = verify(&run, &["--allowed-signers", allowed.to_str().unwrap()]);
+    assert_eq!(code, 4, "{said}");
+    assert!(said.contains("E_SIGNER") && said.contains("bob"), "{said}");
+    std::fs::write(
+        &allowed,
+        format!("{only_operator}bob namespaces=\"cutover-drill\" {bob_key}\n"),
+    )
+    .unwrap();
+    let (code, said) = verify(&run, &["--allowed-signers", allowed.to_str().unwrap()]);
+    assert_eq!(code, 3, "INCOMPLETE while live: {said}");
+    assert!(said.contains("persons at the controls"), "{said}");
+    assert!(said.contains("bob (SHA256:"), "{said}");
 
     // The engine is killed outright: the run is interrupted, and resume completes it.
     let engine = engine_pids(&marker);
@@ -397,13 +452,13 @@ fn a_second_controller_takes_over_and_a_killed_engine_is_resumed() {
         .output()
         .unwrap();
     let listed = String::from_utf8_lossy(&listed.stdout);
-    assert!(listed.starts_with("interrupted dropped"), "{listed}");
+    assert!(listed.starts_with("interrupted checks"), "{listed}");
     let resumed = cutover()
         .arg("resume")
         .arg(&run)
         .args(["--key"])
         .arg(key_file())
-        .args(["--confirm", "check=seen green"])
+        .args(["--confirm", "check-again=seen green"])
         .output()
         .unwrap();
     assert_eq!(
@@ -412,5 +467,8 @@ fn a_second_controller_takes_over_and_a_killed_engine_is_resumed() {
         "{}",
         String::from_utf8_lossy(&resumed.stderr)
     );
-    assert_eq!(verify(&run, &[]).0, 0);
+    let (code, said) = verify(&run, &["--allowed-signers", allowed.to_str().unwrap()]);
+    assert_eq!(code, 0, "{said}");
+    let confirms = journal_bodies(&run, "confirm");
+    assert_eq!(confirms.len(), 2);
 }

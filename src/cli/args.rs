@@ -232,6 +232,13 @@ pub struct AttachArgs {
     /// Read-only: see everything, act on nothing (any number of watchers).
     #[arg(long)]
     pub watch: bool,
+    /// The key your acts are signed with (default: the ssh-agent's first key; for a drill,
+    /// the local drill key when there is no agent).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Who you are in the journal (default: the key's comment).
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
     /// Where run folders are (default $CUTOVER_LOG_DIR, else $XDG_STATE_HOME/cutover/runs).
     #[arg(long, value_name = "DIR")]
     pub log_dir: Option<PathBuf>,

@@ -7,11 +7,15 @@ use std::io::{BufRead, IsTerminal, Write};
 use crossterm::event::EventStream;
 
 use super::args::AttachArgs;
+use crate::engine::events::Mode;
 use crate::exit::{Failure, Outcome};
+use crate::journal::identity::principal;
+use crate::journal::keys::choose::choose_operator_key;
+use crate::journal::listing::listed_run;
 use crate::launch::error::{LaunchError, runtime};
 use crate::launch::interactive::say_how_it_ended;
 use crate::launch::run_folder::default_log_dir;
-use crate::live::client::{ConnectError, control, status, watch};
+use crate::live::client::{ActSigning, ConnectError, control, status, watch};
 use crate::live::error::AttachError;
 use crate::live::find_run::find_live_run;
 use crate::tui::attached::{ControlLink, attached_screen};
@@ -31,12 +35,12 @@ pub(crate) fn attach(args: &AttachArgs) -> Result<Outcome, Failure> {
         let (watching, link) = if args.watch {
             (watch(&run_dir).await.map_err(AttachError::from)?, None)
         } else {
-            let attached = match control(&run_dir, false).await {
+            let attached = match control(&run_dir, false, Some(signing(args, &run_dir)?)).await {
                 Err(ConnectError::Held { by, .. }) => {
                     if !take_over_asked(&by.describe(), &run_dir)? {
                         return Ok(Outcome::Done);
                     }
-                    control(&run_dir, true).await
+                    control(&run_dir, true, Some(signing(args, &run_dir)?)).await
                 }
                 other => other,
             }
@@ -56,6 +60,22 @@ pub(crate) fn attach(args: &AttachArgs) -> Result<Outcome, Failure> {
         }
         Ok(say_how_it_ended(&ending, &run_dir, pid)?.map_or(Outcome::Done, Outcome::of_run))
     })
+}
+
+/// The key this person's acts are signed with, chosen as `cutover run` chooses the operator's:
+/// `--key`, else the agent, else (a drill or a dry run only) the local drill key.
+fn signing(args: &AttachArgs, run_dir: &std::path::Path) -> Result<ActSigning, Failure> {
+    let env = |name: &str| std::env::var(name).ok();
+    let production = listed_run(run_dir).is_none_or(|run| run.mode == "production");
+    let mode = if production {
+        Mode::Production
+    } else {
+        Mode::Drill
+    };
+    let (key, _) =
+        choose_operator_key(args.key.as_deref(), mode, &env).map_err(LaunchError::Key)?;
+    let principal = principal(args.operator.as_deref(), key.public.comment());
+    Ok(ActSigning { key, principal })
 }
 
 /// Asks on the terminal, before any screen: take the controls from the person holding them?

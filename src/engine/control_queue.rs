@@ -67,6 +67,7 @@ mod tests {
                     action: SeatAction::Attach,
                     seat: Seat::default(),
                     from: None,
+                    person: None,
                 }),
             })
             .unwrap();

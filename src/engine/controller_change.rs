@@ -63,6 +63,10 @@ pub struct ControllerChange {
     pub seat: Seat,
     /// A takeover: who held the controls until then.
     pub from: Option<Seat>,
+    /// The person's principal and key, as their client said them (an attach or takeover):
+    /// the entry is signed with that key, and their acts after it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<crate::journal::keys::person::PersonKey>,
 }
 
 #[cfg(test)]

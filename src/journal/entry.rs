@@ -189,6 +189,7 @@ impl Body {
             Self::Confirm(_)
             | Self::Decision(_)
             | Self::Note(_)
+            | Self::Attach(_)
             | Self::Input(_)
             | Self::Checkpoint(_)
             | Self::Footer(_) => Signing::PersonOrSession,

@@ -261,7 +261,14 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
                 InputSource::Terminal | InputSource::CommandLine => journal.append_act(body),
             }
         }
-        Event::Controller(change) => journal.append(Body::Attach(change.clone())),
+        // An attach or takeover is the person's own act, signed with the key it names; a
+        // detach the engine records (the person may be gone).
+        Event::Controller(change) => match change.action {
+            crate::engine::controller_change::SeatAction::Detach => {
+                journal.append(Body::Attach(change.clone()))
+            }
+            _ => journal.append_act(Body::Attach(change.clone())),
+        },
         Event::Noted { step, text } => journal.append_act(Body::Note(NoteBody {
             step: step.clone(),
             text: text.clone(),

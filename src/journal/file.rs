@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use super::entry::{Body, CheckpointBody, Entry, FORMAT_VERSION, Signing};
 use super::identity::timestamp;
 use super::keys::operator::OperatorKey;
+use super::keys::person::{PersonSigner, ProvenPerson};
 use super::keys::session::SessionKey;
 use super::line::{ED25519_PREFIX, SSHSIG_PREFIX, encode, format_line, signed_message};
 use super::output_sync::OutputSync;
@@ -97,6 +98,10 @@ pub struct JournalFile {
     /// The latest decision was a person's: a footer that follows it (the run aborted or rolled
     /// back) is that person's to sign.
     pub(crate) last_decision_by_person: bool,
+    /// A terminal run's engine: the person at the controls signs their acts through their own
+    /// client; `None` where the operator's key is in this process.
+    persons: Option<Box<dyn PersonSigner>>,
+    proven: ProvenPerson,
 }
 
 /// Where an existing journal stands, as verify found it (for resume).
@@ -191,6 +196,8 @@ impl JournalFile {
             batching: false,
             unsynced: false,
             last_decision_by_person: false,
+            persons: None,
+            proven: ProvenPerson::default(),
         }
     }
 
@@ -241,6 +248,12 @@ impl JournalFile {
     /// header and a resume by the operator); returns once it is on disk. A periodic checkpoint
     /// follows when due.
     pub fn append(&mut self, body: Body) -> Result<(), JournalError> {
+        // A detach is the engine's record (the person may be gone): the person who left signs
+        // nothing more.
+        if matches!(&body, Body::Attach(change) if change.action == crate::engine::controller_change::SeatAction::Detach)
+        {
+            self.proven = ProvenPerson::default();
+        }
         let by = match body.signing() {
             Signing::Operator => By::Operator,
             Signing::PersonOrSession | Signing::Session => By::Session,
@@ -248,8 +261,14 @@ impl JournalFile {
         self.append_by(body, by)
     }
 
+    /// From now on, acts are signed by the person at the controls, through `signer`.
+    pub fn sign_acts_with(&mut self, signer: Box<dyn PersonSigner>) {
+        self.persons = Some(signer);
+    }
+
     /// Appends the act of the person at the controls (a confirmation, a decision, a note, an
-    /// answer), signed with that person's key — in this process, the operator's.
+    /// answer, an attach), signed with that person's key: the operator's, in this process, or
+    /// the one of the client holding the controls ([`Self::sign_acts_with`]).
     pub fn append_act(&mut self, body: Body) -> Result<(), JournalError> {
         debug_assert_eq!(body.signing(), Signing::PersonOrSession);
         self.append_by(body, By::Operator)
@@ -318,7 +337,22 @@ impl JournalFile {
         };
         let json = entry.to_json();
         let message = signed_message(&json);
-        let signature = if operator_signed {
+        let by_person = match &mut self.persons {
+            Some(persons)
+                if operator_signed && entry.body.signing() == Signing::PersonOrSession =>
+            {
+                let signed = persons.sign(self.namespace, &message);
+                Some(self.proven.accept(&entry.body, signed))
+            }
+            _ => None,
+        };
+        let signature = if let Some(by_person) = by_person {
+            match by_person {
+                Some(blob) => format!("{SSHSIG_PREFIX}{}", encode(&blob)),
+                // Nobody at the controls could sign it: the engine does, and says so.
+                None => format!("{ED25519_PREFIX}{}", encode(&self.session.sign(&message))),
+            }
+        } else if operator_signed {
             let blob = self
                 .operator
                 .sign(self.namespace, &message)

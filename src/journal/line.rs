@@ -46,6 +46,11 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
+/// Strict base64, as [`encode`] writes it.
+pub(crate) fn decode(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    STANDARD.decode(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@ use crate::engine::run::Engine;
 use crate::exit::{Failure, Outcome};
 use crate::journal::inline_writer::InlineJournal;
 use crate::live::seat::EngineControls;
+use crate::live::seat_signer::{SeatSigner, SharedLink};
 use crate::live::server::serve;
 
 /// Runs one terminal run's engine, as ordered on standard input.
@@ -107,6 +108,12 @@ fn run_attachable(launched: Launched) -> Result<RunStatus, Failure> {
     runtime()?.block_on(async {
         let (controller, intake, presence) = attachable_control_channel();
         forward_signals(controller.clone()).map_err(SetupError::Signals)?;
+        // The person at the controls signs their acts through their own client.
+        let signing = SharedLink::default();
+        let mut journal = journal;
+        journal.sign_acts_with(Box::new(SeatSigner {
+            link: signing.clone(),
+        }));
         let journal = InlineJournal::new(journal);
         let mut emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
         let served = serve(
@@ -117,6 +124,7 @@ fn run_attachable(launched: Launched) -> Result<RunStatus, Failure> {
             Some(EngineControls {
                 controller,
                 presence,
+                signing,
             }),
         );
         let served = match served {

@@ -11,7 +11,7 @@ use super::prepare::Prepared;
 use super::request::StartRequest;
 use crate::engine::events::{Mode, RunStatus};
 use crate::exit::Failure;
-use crate::live::client::control;
+use crate::live::client::{ActSigning, control};
 use crate::live::error::AttachError;
 use crate::stdout::say;
 use crate::tui::attached::{ControlLink, attached_screen};
@@ -96,7 +96,11 @@ pub(crate) fn run_interactive(
                 return Err(err.into());
             }
         };
-        let attached = match control(&run_dir, false).await {
+        let signing = ActSigning {
+            key: prepared.operator,
+            principal: prepared.principal,
+        };
+        let attached = match control(&run_dir, false, Some(signing)).await {
             Ok(attached) => attached,
             Err(err) => {
                 drop(guard);

@@ -15,6 +15,8 @@ use super::socket_path::socket_path;
 use crate::engine::control::Control;
 use crate::engine::controller_change::Seat;
 use crate::engine::events::Event;
+use crate::journal::keys::operator::OperatorKey;
+use crate::journal::keys::person::PersonKey;
 use crate::journal::status::JournalStatus;
 use crate::tui::state::RunInfo;
 
@@ -59,7 +61,18 @@ pub(crate) struct Controlling {
     pub controls: mpsc::UnboundedSender<Control>,
 }
 
-async fn hello(run_dir: &Path, role: Role, takeover: bool) -> Result<UnixStream, ConnectError> {
+/// The key a controller signs its person's acts with, in this process, and their principal.
+pub(crate) struct ActSigning {
+    pub key: OperatorKey,
+    pub principal: String,
+}
+
+async fn hello(
+    run_dir: &Path,
+    role: Role,
+    takeover: bool,
+    person: Option<PersonKey>,
+) -> Result<UnixStream, ConnectError> {
     let shown = run_dir.display().to_string();
     let at = socket_path(run_dir).map_err(|source| ConnectError::Connect {
         run_dir: shown.clone(),
@@ -77,6 +90,7 @@ async fn hello(run_dir: &Path, role: Role, takeover: bool) -> Result<UnixStream,
         role,
         origin: seat_here(),
         takeover,
+        person,
     };
     write_frame(&mut stream, &hello)
         .await
@@ -89,14 +103,19 @@ async fn hello(run_dir: &Path, role: Role, takeover: bool) -> Result<UnixStream,
 
 /// Attaches read-only.
 pub(crate) async fn watch(run_dir: &Path) -> Result<Watching, ConnectError> {
-    let (watching, _) = attach(run_dir, Role::Watch, false).await?;
+    let (watching, _) = attach(run_dir, Role::Watch, false, None).await?;
     Ok(watching)
 }
 
 /// Attaches as the controller: refused with [`ConnectError::Held`] when someone holds the
-/// controls, unless `takeover`.
-pub(crate) async fn control(run_dir: &Path, takeover: bool) -> Result<Controlling, ConnectError> {
-    let (watching, controls) = attach(run_dir, Role::Control, takeover).await?;
+/// controls, unless `takeover`. With `signing`, the engine has this process sign the acts of
+/// its person (their own key, never leaving this process).
+pub(crate) async fn control(
+    run_dir: &Path,
+    takeover: bool,
+    signing: Option<ActSigning>,
+) -> Result<Controlling, ConnectError> {
+    let (watching, controls) = attach(run_dir, Role::Control, takeover, signing).await?;
     Ok(Controlling { watching, controls })
 }
 
@@ -104,9 +123,15 @@ async fn attach(
     run_dir: &Path,
     role: Role,
     takeover: bool,
+    signing: Option<ActSigning>,
 ) -> Result<(Watching, mpsc::UnboundedSender<Control>), ConnectError> {
     let shown = run_dir.display().to_string();
-    let mut stream = hello(run_dir, role, takeover).await?;
+    let person = signing
+        .as_ref()
+        .map(|signing| PersonKey::of(&signing.principal, &signing.key.public));
+    let mut stream = hello(run_dir, role, takeover, person).await?;
+    let signing = signing.map(std::sync::Arc::new);
+    let (signed_tx, mut signed) = mpsc::unbounded_channel::<ClientMessage>();
     let protocol = |source| ConnectError::Protocol {
         run_dir: shown.clone(),
         source,
@@ -154,10 +179,31 @@ async fn attach(
                             let _ = farewell_tx.send(Farewell::Failed { code, message });
                             break;
                         }
+                        ServerMessage::Sign { id, namespace, message } => {
+                            // Signed off this task (an agent answers over its own socket);
+                            // a request this process cannot sign goes unanswered, and the
+                            // engine signs with its session key after its wait.
+                            if let Some(signing) = signing.clone() {
+                                let answer = signed_tx.clone();
+                                tokio::task::spawn_blocking(move || {
+                                    let Ok(message) = crate::journal::line::decode(&message) else { return };
+                                    if let Ok(blob) = signing.key.sign(&namespace, &message) {
+                                        let signature = crate::journal::line::encode(&blob);
+                                        let _ = answer.send(ClientMessage::Signature { id, signature });
+                                    }
+                                });
+                            }
+                            true
+                        }
                         _ => true,
                     };
                     // The screen is gone: nobody to tell.
                     if !delivered {
+                        break;
+                    }
+                }
+                Some(answer) = signed.recv() => {
+                    if write_frame(&mut writer, &answer).await.is_err() {
                         break;
                     }
                 }
@@ -188,7 +234,7 @@ async fn attach(
 /// answer within `timeout`.
 pub(crate) async fn status(run_dir: &Path, timeout: Duration) -> Option<LiveStatus> {
     let ask = async {
-        let mut stream = hello(run_dir, Role::Status, false).await.ok()?;
+        let mut stream = hello(run_dir, Role::Status, false, None).await.ok()?;
         match read_frame(&mut stream).await.ok()? {
             ServerMessage::Status(status) => Some(status),
             _ => None,

@@ -4,6 +4,7 @@
 //! vanishes mid-frame loses its own connection and nothing else: the engine never waits for a
 //! client.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,13 +25,14 @@ const CONTROLS_PER_SECOND: u32 = 50;
 pub(super) async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
     let (mut reader, mut writer) = stream.into_split();
     let hello = tokio::time::timeout(HELLO_TIMEOUT, read_frame(&mut reader)).await;
-    let (role, seat, takeover) = match hello {
+    let (role, seat, takeover, person) = match hello {
         Ok(Ok(ClientMessage::Hello {
             version,
             role,
             origin,
             takeover,
-        })) if version == VERSION => (role, origin, takeover),
+            person,
+        })) if version == VERSION => (role, origin, takeover, person),
         Ok(Ok(ClientMessage::Hello { version, .. })) => {
             let reason = format!(
                 "this run's engine speaks protocol {VERSION}, the client {version}: attach with the cutover that started the run"
@@ -54,7 +56,11 @@ pub(super) async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
         Role::Control => {
             let taken = {
                 let mut hub = hub.lock().expect("never poisoned");
-                match hub.seat.as_mut().map(|chair| chair.take(seat, takeover)) {
+                match hub
+                    .seat
+                    .as_mut()
+                    .map(|chair| chair.take(seat, person, takeover))
+                {
                     None => Err(ServerMessage::Refused {
                         reason: "this run takes no controls over its socket (it runs headless, its answers given on its command line); watch it with --watch".into(),
                     }),
@@ -119,11 +125,19 @@ async fn follow(
     mut queued: mpsc::Receiver<Arc<Vec<u8>>>,
     controller: Option<(Taken, Arc<Mutex<Hub>>)>,
 ) {
-    let (id, mut taken_over, hub) = match controller {
-        Some((taken, hub)) => (Some(taken.id), Some(taken.taken_over), Some(hub)),
-        None => (None, None, None),
+    let (id, mut taken_over, mut signing, hub) = match controller {
+        Some((taken, hub)) => (
+            Some(taken.id),
+            Some(taken.taken_over),
+            taken.signing,
+            Some(hub),
+        ),
+        None => (None, None, None, None),
     };
     let mut budget = Budget::default();
+    // Signatures asked of this client and not yet answered, by id.
+    let mut asked: HashMap<u64, std::sync::mpsc::Sender<Vec<u8>>> = HashMap::new();
+    let mut next_ask = 0u64;
     loop {
         tokio::select! {
             frame = queued.recv() => match frame {
@@ -143,6 +157,18 @@ async fn follow(
                 // Let go for falling behind.
                 None => return,
             },
+            request = next_request(&mut signing) => {
+                next_ask += 1;
+                let frame = ServerMessage::Sign {
+                    id: next_ask,
+                    namespace: request.namespace,
+                    message: crate::journal::line::encode(&request.message),
+                };
+                asked.insert(next_ask, request.answer);
+                if write_frame(&mut writer, &frame).await.is_err() {
+                    return;
+                }
+            }
             by = super::seat::arrival(&mut taken_over) => {
                 let _ = write_frame(&mut writer, &ServerMessage::TakenOver { by }).await;
                 return;
@@ -159,6 +185,12 @@ async fn follow(
                         if let Some(chair) = &hub.seat {
                             chair.act(id, control);
                         }
+                    }
+                }
+                Ok(ClientMessage::Signature { id, signature }) => {
+                    // Checked by the journal's side (`seat_signer.rs`): here only delivered.
+                    if let (Some(answer), Ok(blob)) = (asked.remove(&id), crate::journal::line::decode(&signature)) {
+                        let _ = answer.send(blob);
                     }
                 }
                 Ok(ClientMessage::Hello { .. }) => {}
@@ -190,5 +222,21 @@ impl Budget {
         }
         self.spent += 1;
         self.spent <= CONTROLS_PER_SECOND
+    }
+}
+
+/// The next signature the journal asks of this client (never, for one that signs nothing).
+async fn next_request(
+    signing: &mut Option<mpsc::UnboundedReceiver<super::seat_signer::SignRequest>>,
+) -> super::seat_signer::SignRequest {
+    match signing {
+        Some(requests) => match requests.recv().await {
+            Some(request) => request,
+            None => {
+                *signing = None;
+                std::future::pending().await
+            }
+        },
+        None => std::future::pending().await,
     }
 }

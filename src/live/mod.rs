@@ -10,5 +10,6 @@ pub mod frame;
 pub(crate) mod history;
 pub mod protocol;
 pub(crate) mod seat;
+pub(crate) mod seat_signer;
 pub(crate) mod server;
 pub(crate) mod socket_path;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::control::Control;
 use crate::engine::controller_change::Seat;
 use crate::engine::events::Event;
+use crate::journal::keys::person::PersonKey;
 use crate::journal::status::JournalStatus;
 use crate::tui::state::RunInfo;
 
@@ -53,9 +54,14 @@ pub(crate) enum ClientMessage {
         /// A controller that takes the controls from the person holding them.
         #[serde(default)]
         takeover: bool,
+        /// A controller's principal and the key it signs that person's acts with.
+        #[serde(default)]
+        person: Option<PersonKey>,
     },
     /// A controller's key press, as the engine's control.
     Control(Control),
+    /// The answer to a `sign` frame: base64 of an SSHSIG blob.
+    Signature { id: u64, signature: String },
 }
 
 /// The last word an engine sends a client before its connection ends, when there is one.
@@ -104,6 +110,13 @@ pub(crate) enum ServerMessage {
     /// Someone holds the controls: attach again with `takeover` to take them.
     Held {
         by: Seat,
+    },
+    /// The journal asks the controller to sign one of its person's acts: `message` (base64)
+    /// is the exact bytes, to be signed in `namespace` with the key its hello named.
+    Sign {
+        id: u64,
+        namespace: String,
+        message: String,
     },
     /// Someone took the controls from this client; its connection ends here.
     TakenOver {

@@ -3,7 +3,10 @@
 //! detach (as controls it records, `engine/controller_change.rs`) and hears through
 //! `presence` whether anyone holds them (its presence gate starts no step otherwise).
 
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::seat_signer::{SharedLink, SignLink, SignRequest};
+use crate::journal::keys::person::PersonKey;
 
 use crate::engine::control::Control;
 use crate::engine::controller::Controller;
@@ -13,6 +16,8 @@ use crate::engine::controller_change::{ControllerChange, Seat, SeatAction};
 pub(crate) struct EngineControls {
     pub controller: Controller,
     pub presence: watch::Sender<bool>,
+    /// Where the journal asks the holder to sign their acts (`live/seat_signer.rs`).
+    pub signing: SharedLink,
 }
 
 struct Holder {
@@ -34,6 +39,8 @@ pub(crate) struct Taken {
     pub id: u64,
     /// Resolves when someone else takes them.
     pub taken_over: oneshot::Receiver<Seat>,
+    /// What the journal asks this client to sign, when it said whose key it signs with.
+    pub signing: Option<mpsc::UnboundedReceiver<SignRequest>>,
 }
 
 impl ControllerSeat {
@@ -52,7 +59,12 @@ impl ControllerSeat {
 
     /// Takes the controls: when they are free, or from their holder when `takeover`.
     /// `Err` names who holds them.
-    pub(crate) fn take(&mut self, seat: Seat, takeover: bool) -> Result<Taken, Seat> {
+    pub(crate) fn take(
+        &mut self,
+        seat: Seat,
+        person: Option<PersonKey>,
+        takeover: bool,
+    ) -> Result<Taken, Seat> {
         if let Some(holder) = &self.holder
             && !takeover
         {
@@ -72,12 +84,24 @@ impl ControllerSeat {
         } else {
             SeatAction::Attach
         };
+        // The holder's key signs from now on (its attach entry first, which proves it); a
+        // client that named no key, or a key that does not parse, signs nothing.
+        let (ask, signing) = mpsc::unbounded_channel();
+        let key = person.as_ref().and_then(PersonKey::public_key);
+        let signing = key.map(|key| {
+            *self.engine.signing.lock().expect("never poisoned") = Some(SignLink { key, ask });
+            signing
+        });
+        if signing.is_none() {
+            *self.engine.signing.lock().expect("never poisoned") = None;
+        }
         self.engine.controller.send(Control::Controller {
             change: Box::new(ControllerChange {
                 at: crate::journal::identity::timestamp(),
                 action,
                 seat: seat.clone(),
                 from,
+                person,
             }),
         });
         self.holder = Some(Holder {
@@ -86,7 +110,11 @@ impl ControllerSeat {
             taken: Some(tell),
         });
         self.engine.presence.send_replace(true);
-        Ok(Taken { id, taken_over })
+        Ok(Taken {
+            id,
+            taken_over,
+            signing,
+        })
     }
 
     /// The client `id` left; nothing happens if it no longer held the controls (taken over).
@@ -95,6 +123,7 @@ impl ControllerSeat {
             return;
         }
         let holder = self.holder.take().expect("checked");
+        *self.engine.signing.lock().expect("never poisoned") = None;
         self.engine.presence.send_replace(false);
         self.engine.controller.send(Control::Controller {
             change: Box::new(ControllerChange {
@@ -102,6 +131,7 @@ impl ControllerSeat {
                 action: SeatAction::Detach,
                 seat: holder.seat,
                 from: None,
+                person: None,
             }),
         });
     }
@@ -164,12 +194,16 @@ mod tests {
         let mut chair = ControllerSeat::new(EngineControls {
             controller,
             presence: present,
+            signing: SharedLink::default(),
         });
         assert!(!*presence.borrow());
-        let mut alice = chair.take(seat("alice"), false).unwrap();
+        let mut alice = chair.take(seat("alice"), None, false).unwrap();
         assert!(*presence.borrow());
-        assert_eq!(chair.take(seat("bob"), false).err(), Some(seat("alice")));
-        let bob = chair.take(seat("bob"), true).unwrap();
+        assert_eq!(
+            chair.take(seat("bob"), None, false).err(),
+            Some(seat("alice"))
+        );
+        let bob = chair.take(seat("bob"), None, true).unwrap();
         assert_eq!(alice.taken_over.try_recv().unwrap(), seat("bob"));
         // The one taken over can act no more, and its leaving changes nothing.
         assert!(!chair.act(alice.id, Control::Proceed));
@@ -183,7 +217,8 @@ mod tests {
                     at: String::new(),
                     action: SeatAction::Detach,
                     seat: seat("bob"),
-                    from: None
+                    from: None,
+                    person: None,
                 })
             }
         ));

@@ -295,6 +295,7 @@ mod tests {
             role: Role::Watch,
             origin: Seat::default(),
             takeover: false,
+            person: None,
         };
         write_frame(&mut stream, &hello).await.unwrap();
         stream
@@ -348,6 +349,7 @@ mod tests {
                     role: Role::Watch,
                     origin: Seat::default(),
                     takeover: false,
+                    person: None,
                 };
                 for _ in 0..10_000 {
                     if write_frame(&mut flood, &note).await.is_err() {
@@ -361,6 +363,7 @@ mod tests {
                 role: Role::Watch,
                 origin: Seat::default(),
                 takeover: false,
+                person: None,
             };
             let mut newer = UnixStream::connect(dir.path().join(SOCKET_NAME))
                 .await
@@ -432,6 +435,73 @@ mod tests {
             );
             drop(server);
             assert!(!socket.exists(), "the socket goes with the server");
+        });
+    }
+
+    #[test]
+    fn a_controller_that_floods_controls_is_let_go_and_a_watcher_cannot_act() {
+        block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let (events, receiver) = mpsc::unbounded_channel();
+            let (controller, mut intake, presence) =
+                crate::engine::controller::attachable_control_channel();
+            let _server = serve(
+                dir.path(),
+                info(),
+                receiver,
+                None,
+                Some(EngineControls {
+                    controller,
+                    presence,
+                    signing: Default::default(),
+                }),
+            )
+            .unwrap();
+            let mut good = watcher(dir.path()).await;
+            // A watcher's controls reach nothing.
+            write_frame(
+                &mut good,
+                &ClientMessage::Control(crate::engine::control::Control::Proceed),
+            )
+            .await
+            .unwrap();
+            let mut flood = UnixStream::connect(dir.path().join(SOCKET_NAME))
+                .await
+                .unwrap();
+            let hello = ClientMessage::Hello {
+                version: VERSION,
+                role: Role::Control,
+                origin: Seat::default(),
+                takeover: false,
+                person: None,
+            };
+            write_frame(&mut flood, &hello).await.unwrap();
+            let proceed = ClientMessage::Control(crate::engine::control::Control::Proceed);
+            for _ in 0..10_000 {
+                if write_frame(&mut flood, &proceed).await.is_err() {
+                    break;
+                }
+            }
+            drop(flood);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let mut proceeds = 0;
+            let mut seats = Vec::new();
+            while let Ok(control) = intake.answers.try_recv() {
+                match control {
+                    crate::engine::control::Control::Proceed => proceeds += 1,
+                    crate::engine::control::Control::Controller { change } => {
+                        seats.push(change.action)
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+            assert!(proceeds <= 50, "{proceeds} controls got through");
+            use crate::engine::controller_change::SeatAction;
+            assert_eq!(seats, [SeatAction::Attach, SeatAction::Detach]);
+            assert!(!*intake.presence.as_ref().unwrap().borrow());
+            // The watcher still follows the run.
+            events.send(phase(1)).unwrap();
+            assert_eq!(phases(&mut good, 1).await, ["p1"]);
         });
     }
 }

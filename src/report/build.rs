@@ -277,7 +277,7 @@ pub(crate) fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
             trusted_entries: history.timeline.len(),
             total_lines: trust.total_lines,
             signers_checked,
-            signatures: trust.signatures,
+            signatures: trust.signatures.clone(),
             runbook_file: match run.runbook {
                 RunbookFile::Matches(_) => RunbookFileState::Matches,
                 RunbookFile::Differs { .. } => RunbookFileState::Differs,

@@ -2,5 +2,8 @@
 
 pub(crate) mod choose;
 pub mod operator;
+pub mod person;
+#[cfg(test)]
+mod person_test;
 pub(crate) mod random;
 pub(crate) mod session;

@@ -43,6 +43,9 @@ struct State<'a> {
     /// The session id, from the header line.
     sid: String,
     operator: Option<Operator>,
+    /// The person at the controls of a terminal run, as the `attach` entry they signed named
+    /// them: their acts are signed with their key. `None` while nobody proven holds them.
+    person: Option<Operator>,
     session: Option<VerifyingKey>,
     expected_seq: u64,
     prev: String,
@@ -78,6 +81,7 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
         header: None,
         sid: String::new(),
         operator: None,
+        person: None,
         session: None,
         expected_seq: 0,
         prev: ZERO_HASH.into(),
@@ -385,8 +389,7 @@ impl State<'_> {
         // may be either (the engine signs what it writes alone); the rest is the session's.
         let signer = match (entry.body.signing(), &signature) {
             (Signing::Operator | Signing::PersonOrSession, LineSignature::SshSig(blob)) => {
-                self.check_operator_signature(line.number, &entry, blob, &message, &at)?;
-                Signer::Operator
+                self.check_operator_signature(line.number, &entry, blob, &message, &at)?
             }
             (Signing::PersonOrSession | Signing::Session, LineSignature::Ed25519(raw)) => {
                 let key = *self
@@ -424,11 +427,16 @@ impl State<'_> {
             Body::Header(header) => {
                 self.session =
                     Some(session_key(&header.session_key).map_err(|m| at("E_HEADER", m))?);
+                self.person = None;
             }
             Body::Resume(resume) => {
                 self.session =
                     Some(session_key(&resume.session_key).map_err(|m| at("E_SSHSIG", m))?);
+                self.person = None;
             }
+            // An attach the engine had to sign itself proves no one; a detach ends the
+            // person's turn.
+            Body::Attach(_) if signer == Signer::Session => self.person = None,
             Body::Checkpoint(c) => {
                 self.check_attestation(line, c.upto_seq, c.upto_bytes, &c.prefix_sha256)
                     .map_err(|m| at("E_CKPT", m))?;
@@ -540,7 +548,7 @@ impl State<'_> {
         blob: &[u8],
         message: &[u8],
         at: &dyn Fn(&'static str, String) -> Finding,
-    ) -> Result<(), Finding> {
+    ) -> Result<Signer, Finding> {
         let header = self.header.as_ref().expect("header first");
         let sig = SshSig::decode(&mut &blob[..])
             .map_err(|e| at("E_SSHSIG", format!("not an SSHSIG blob: {e}")))?;
@@ -552,8 +560,29 @@ impl State<'_> {
             Body::Resume(r) => Some(&r.operator),
             _ => None,
         };
-        let (expected_key, principal) = match named {
-            Some(operator) => (
+        // An attach names the person and their key, and is signed by it; a person's later
+        // acts by the person the last such entry named, if any, else by the operator.
+        let attaching = match &entry.body {
+            Body::Attach(change) => change.person.as_ref(),
+            _ => None,
+        };
+        let by_person = attaching.is_some()
+            || (self.person.is_some() && entry.body.signing() == Signing::PersonOrSession);
+        let (expected_key, principal) = match (named, attaching) {
+            (_, Some(person)) => (
+                PublicKey::from_openssh(&person.key).map_err(|e| {
+                    at(
+                        "E_SIGNER",
+                        format!("the attaching person's key is not an OpenSSH key: {e}"),
+                    )
+                })?,
+                person.principal.clone(),
+            ),
+            (None, None) if by_person => {
+                let current = self.person.as_ref().expect("checked");
+                (current.key.clone(), current.principal.clone())
+            }
+            (Some(operator), None) => (
                 PublicKey::from_openssh(&operator.key).map_err(|e| {
                     at(
                         "E_SIGNER",
@@ -562,16 +591,21 @@ impl State<'_> {
                 })?,
                 operator.principal.clone(),
             ),
-            None => {
+            (None, None) => {
                 let current = self.operator.as_ref().expect("a header came first");
                 (current.key.clone(), current.principal.clone())
             }
         };
         if expected_key.key_data() != signer_key.key_data() {
+            let whose = if by_person {
+                "the key of the person at the controls"
+            } else {
+                "the operator's key"
+            };
             return Err(at(
                 "E_SIGNER",
                 format!(
-                    "signed by {}, not by the operator's key {}",
+                    "signed by {}, not by {whose} {}",
                     signer_key.fingerprint(Default::default()),
                     expected_key.fingerprint(Default::default())
                 ),
@@ -636,11 +670,22 @@ impl State<'_> {
                 message: message.to_vec(),
                 signature: sig,
             });
-        self.operator = Some(Operator {
+        let signer = Operator {
             key: signer_key,
             principal,
-        });
-        Ok(())
+        };
+        Ok(match &entry.body {
+            Body::Header(_) | Body::Resume(_) => {
+                self.operator = Some(signer);
+                Signer::Operator
+            }
+            Body::Attach(_) => {
+                self.person = Some(signer);
+                Signer::Person
+            }
+            _ if by_person => Signer::Person,
+            _ => Signer::Operator,
+        })
     }
 
     fn check_attestation(

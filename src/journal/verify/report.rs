@@ -59,8 +59,12 @@ pub struct VerifiedEntry {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Signer {
-    /// The operator's (or, for a person's act, that person's) SSH key, SSHSIG.
+    /// The operator's SSH key, SSHSIG: the header, a resume, and in a process with its own
+    /// terminal the acts of its operator.
     Operator,
+    /// The SSH key of the person at a terminal run's controls, as their `attach` entry named
+    /// it: their acts, signed by their own client.
+    Person,
     /// The session key the latest header or resume delegated: the engine, alone.
     Session,
 }
@@ -96,12 +100,18 @@ pub struct Verification {
 }
 
 /// How many trusted entries each key signed, and which closed the journal.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SignatureCounts {
-    /// Entries under an SSH key: the header, resumes, a person's acts and what follows them.
+    /// Entries under the operator's SSH key: the header, resumes, and in a process with its
+    /// own terminal its operator's acts and what follows them.
     pub operator: usize,
     /// Of those, the acts themselves (confirmations, decisions, notes, answers).
     pub acts: usize,
+    /// Entries under the key of a person at a terminal run's controls (their attach, their
+    /// acts, what follows them), signed by their own client.
+    pub persons: usize,
+    /// Those persons, as their attach entries named them: `alice (SHA256:…)`, in order.
+    pub people: Vec<String>,
     /// Entries under the session key: what the engine wrote alone.
     pub session: usize,
     /// The footer's signer, when the journal has one.
@@ -113,11 +123,23 @@ impl SignatureCounts {
     pub fn sentence(&self) -> String {
         let closed = match self.closed_by {
             Some(Signer::Operator) => "; closed by the operator's key (a person ended the run)",
+            Some(Signer::Person) => {
+                "; closed by the key of the person at the controls (a person ended the run)"
+            }
             Some(Signer::Session) => "; closed by the session key (the run ended on its own)",
             None => "",
         };
+        let persons = if self.persons > 0 {
+            format!(
+                ", {} by the keys of the persons at the controls ({})",
+                self.persons,
+                self.people.join("; ")
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{} entries by the operator's key ({} of them a person's acts), {} by the session key{closed}",
+            "{} entries by the operator's key ({} of them a person's acts){persons}, {} by the session key{closed}",
             self.operator, self.acts, self.session
         )
     }
@@ -136,6 +158,17 @@ impl Verification {
                         Body::Header(_) | Body::Resume(_) | Body::Checkpoint(_) | Body::Footer(_)
                     ) {
                         counts.acts += 1;
+                    }
+                }
+                Signer::Person => {
+                    counts.persons += 1;
+                    if let Body::Attach(change) = &verified.entry.body
+                        && let Some(person) = &change.person
+                    {
+                        let named = format!("{} ({})", person.principal, person.fingerprint);
+                        if !counts.people.contains(&named) {
+                            counts.people.push(named);
+                        }
                     }
                 }
                 Signer::Session => counts.session += 1,
