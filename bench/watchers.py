@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Watchers for bench/attach.sh: N clients of a live run's socket (RUN_DIR/engine.sock).
 
-Each says hello as a watcher and reads everything the engine sends until it goes away. The first
+Each says hello as a watcher (ROLE=control: the first one as the run's controller, which a
+terminal run's engine waits for before its first step) and reads everything the engine sends
+until it goes away. The first
 one reads frame by frame (a 4-byte big-endian length, then JSON), noting when each
 `step_started` event arrived (CLOCK_REALTIME, ms), and writes those times, one per line, to OUT,
 for the latency against the journal's own timestamps. Usage: watchers.py RUN_DIR N OUT
@@ -15,7 +17,7 @@ import threading
 import time
 
 
-def watch(run_dir, out):
+def watch(run_dir, out, role="watch"):
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     path = os.path.join(run_dir, "engine.sock")
     for _ in range(2000):
@@ -24,7 +26,7 @@ def watch(run_dir, out):
             break
         except OSError:
             time.sleep(0.001)
-    hello = json.dumps({"frame": "hello", "body": {"version": 1, "role": "watch",
+    hello = json.dumps({"frame": "hello", "body": {"version": 1, "role": role,
                         "origin": {"user": "bench", "host": "bench", "tty": None, "ssh_connection": None}}}).encode()
     sock.sendall(struct.pack(">I", len(hello)) + hello)
     if not out:
@@ -53,7 +55,10 @@ def watch(run_dir, out):
 
 def main():
     run_dir, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    threads = [threading.Thread(target=watch, args=(run_dir, out if i == 0 else None)) for i in range(n)]
+    first_role = os.environ.get("ROLE", "watch")
+    threads = [threading.Thread(target=watch, args=(run_dir, out if i == 0 else None,
+                                                    first_role if i == 0 else "watch"))
+               for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:

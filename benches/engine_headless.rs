@@ -5,28 +5,50 @@
 //! of the journal. The journal's own cost (two signatures and a sync per step) is measured
 //! against its own floor by bench/journal.sh.
 //!
-//!   cargo bench --bench engine_headless -- RUNBOOK LOG_DIR
+//!   cargo bench --bench engine_headless -- RUNBOOK LOG_DIR [--detached]
+//!
+//! With `--detached`, the engine runs as a terminal run's engine does (`cutover engine`): its
+//! socket served with the controller's seat, no step started before a controller attaches
+//! (bench/detached.sh attaches one); it prints the milliseconds from its first step's start to
+//! its end.
 //!
 //! Exits 1 unless the run passes, so that a benchmark never times a failure.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use clap::Parser;
 use cutover::cli::args::{Cli, Command};
 use cutover::cli::run::start_request;
 use cutover::engine::emitter::{Emitter, InlineRecorder, RecordError};
 use cutover::engine::events::{Event, RunStatus};
+use cutover::launch::engine_process::drive_attachable;
 use cutover::launch::headless::drive_headless;
 use cutover::launch::headless_answers::HeadlessAnswers;
 use cutover::launch::prepare::prepare;
 use cutover::launch::start::plan_run;
 
-/// The durable consumer's interface, answered from memory.
+/// The durable consumer's interface, answered from memory. It notes when the first step
+/// started and when the run finished: a detached run waits for its controller to attach
+/// first (a Python process starting), which is not the engine's per-step cost.
 #[derive(Default)]
 struct InMemory {
     events: Vec<Event>,
+    steps: Arc<Mutex<(Option<Instant>, Option<Instant>)>>,
 }
 
 impl InlineRecorder for InMemory {
     fn record_batch(&mut self, events: &[&Event]) -> Result<(), RecordError> {
+        for event in events {
+            match event {
+                Event::StepStarted { .. } => {
+                    let mut steps = self.steps.lock().unwrap();
+                    steps.0.get_or_insert_with(Instant::now);
+                }
+                Event::RunFinished { .. } => self.steps.lock().unwrap().1 = Some(Instant::now()),
+                _ => {}
+            }
+        }
         self.events
             .extend(events.iter().map(|event| (*event).clone()));
         Ok(())
@@ -35,9 +57,10 @@ impl InlineRecorder for InMemory {
 
 fn main() {
     cutover::launch::process_setup::prepare_process();
+    let detached = std::env::args().any(|a| a == "--detached");
     let args: Vec<String> = std::env::args()
         .skip(1)
-        .filter(|a| a != "--bench")
+        .filter(|a| a != "--bench" && a != "--detached")
         .collect();
     let [runbook, log_dir] = args.as_slice() else {
         eprintln!("usage: engine_headless RUNBOOK LOG_DIR");
@@ -74,9 +97,32 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let status = runtime.block_on(drive_headless(plan, answers, emitter));
+    let steps = Arc::new(Mutex::new((None, None)));
+    let status = if detached {
+        // The controller attaches from outside (bench/detached.sh starts it once the socket
+        // is there): a child of this process would be one the run's reaper looks after.
+        runtime
+            .block_on(drive_attachable(
+                plan,
+                "bench",
+                Box::new(InMemory {
+                    events: Vec::new(),
+                    steps: steps.clone(),
+                }),
+                |_| {},
+            ))
+            .map_err(|_| ())
+    } else {
+        runtime
+            .block_on(drive_headless(plan, answers, emitter))
+            .map_err(|_| ())
+    };
     if !matches!(status, Ok(RunStatus::Passed)) {
         eprintln!("engine_headless: the run did not pass");
         std::process::exit(1);
+    }
+    // Detached: from the first step's start to the run's end, in ms, on standard output.
+    if let (true, (Some(first), Some(end))) = (detached, *steps.lock().unwrap()) {
+        println!("{:.3}", (end - first).as_secs_f64() * 1000.0);
     }
 }

@@ -123,6 +123,7 @@ impl Failure {
                 | LaunchError::UnknownStep { .. }
                 | LaunchError::UnknownTarget { .. }
                 | LaunchError::ChangedSinceStartScreen { .. }
+                | LaunchError::ShareWith { .. }
                 | LaunchError::NoLogDir
                 | LaunchError::CannotFail(_)
                 | LaunchError::NoSuchInput(_)

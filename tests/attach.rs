@@ -472,3 +472,169 @@ fn a_takeover_is_journaled_and_each_person_signs_their_own_acts() {
     let confirms = journal_bodies(&run, "confirm");
     assert_eq!(confirms.len(), 2);
 }
+
+/// The SSH case for real: the operator logs in over OpenSSH (a private sshd on loopback),
+/// starts the run, and their ssh client dies mid-step; a second login reattaches.
+#[test]
+fn an_ssh_client_killed_mid_step_costs_nothing_and_a_new_login_reattaches() {
+    let Some(sshd) = support::sshd::sshd_or_skip(1) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("runbook.toml"), DROPPED).unwrap();
+    let logs = dir.path().join("runs");
+    let marker = dir.path().display().to_string();
+    let login = |command: &str, tag: &str| {
+        // The tag is in the client's command line, to find it and kill it.
+        format!(
+            "ssh -tt -F {} -o SetEnv=CUTOVER_TEST_LOGIN={tag} node-1 '{command}'",
+            sshd.config.display()
+        )
+    };
+    let first = Pane::start(
+        &login(&operator_command(dir.path(), &logs, "--auto"), "first"),
+        100,
+        30,
+    );
+    first.wait_for("Press Enter to start");
+    first.keys(&["Enter"]);
+    first.wait_for("line-2");
+    // The link drops: the operator's ssh client dies.
+    let clients: Vec<i32> = support::processes_with("CUTOVER_TEST_LOGIN=first")
+        .iter()
+        .filter(|line| line.contains("ssh -tt"))
+        .map(|line| line.split(':').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(!clients.is_empty(), "the ssh client runs");
+    for pid in clients {
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let run = run_dir(&logs);
+    wait_until("the TUI on the server is gone", || {
+        support::processes_with(&marker)
+            .iter()
+            .all(|line| !line.contains(" run runbook.toml"))
+    });
+    assert_eq!(engine_pids(&marker).len(), 1, "the engine lives on");
+    wait_until("the step ran to its end", || {
+        journal_bodies(&run, "step_result").len() == 1
+    });
+
+    let second = Pane::start(
+        &login(
+            &format!("{} attach --log-dir {}", bin(), logs.display()),
+            "second",
+        ),
+        100,
+        30,
+    );
+    second.wait_for("line-10");
+    second.wait_for("Dashboard green");
+    second.keys(&["Space"]);
+    second.wait_for("[x] Dashboard green");
+    second.keys(&["Enter"]);
+    second.wait_for("Run finished");
+    second.keys(&["q"]);
+    assert_eq!(second.exit_code(), 0, "{}", second.joined());
+    assert_eq!(verify(&run, &[]).0, 0);
+    let starts: Vec<String> = journal_bodies(&run, "step_start")
+        .iter()
+        .map(|s| s["step"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        starts,
+        ["count", "check", "after"],
+        "every step started once"
+    );
+    // Each attach says it came over SSH, from where.
+    let attaches: Vec<serde_json::Value> = journal_bodies(&run, "attach")
+        .into_iter()
+        .filter(|a| a["action"] == "attach")
+        .collect();
+    assert_eq!(attaches.len(), 2);
+    for attach in &attaches {
+        let ssh = attach["seat"]["ssh_connection"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(ssh.starts_with("127.0.0.1 "), "{attach}");
+        assert!(attach["seat"]["tty"].is_string(), "{attach}");
+    }
+    wait_until("the engine ended with the run", || {
+        engine_pids(&marker).is_empty()
+    });
+}
+
+/// `--share-with GROUP`: another unix user in the group reaches the run through its shared
+/// socket; one outside the group cannot; the run folder stays its user's alone. Needs root (to
+/// be that other user, with setpriv).
+#[test]
+fn a_run_shared_with_a_group_is_reached_by_its_members_only() {
+    if !nix::unistd::getuid().is_root() {
+        eprintln!("skipped: being another user needs root");
+        return;
+    }
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    // The other user must be able to pass through to the log dir (not list it).
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    let logs = dir.path().join("runs");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::set_permissions(&logs, std::fs::Permissions::from_mode(0o711)).unwrap();
+    let runbook = support::runbook(dir.path(), COUNTING);
+    let users = nix::unistd::Group::from_name("users").unwrap().unwrap().gid;
+    let mut run = spawn_headless(&runbook, &logs, &["--drill", "--share-with", "users"], &[]);
+    wait_until("the run is live", || {
+        std::fs::read_dir(logs.join(".shared")).is_ok_and(|mut d| d.next().is_some())
+    });
+    let shared = std::fs::read_dir(logs.join(".shared"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let folder = std::fs::metadata(&shared).unwrap();
+    assert_eq!(folder.mode() & 0o777, 0o710);
+    assert_eq!(folder.gid(), users.as_raw());
+    let socket = std::fs::metadata(shared.join("engine.sock")).unwrap();
+    assert_eq!(socket.mode() & 0o777, 0o660);
+    let run_dir = run_dir(&logs);
+    assert_eq!(
+        std::fs::metadata(&run_dir).unwrap().mode() & 0o777,
+        0o700,
+        "the run folder stays private"
+    );
+    let listed = cutover()
+        .args(["ls", "--log-dir"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.contains("shared with users: cutover attach"),
+        "{listed}"
+    );
+
+    let as_nobody = |groups: &str| {
+        format!(
+            "setpriv --reuid=65534 --regid=65534 {groups} env HOME=/nonexistent {} attach {} --watch --log-dir {}",
+            bin(),
+            shared.display(),
+            logs.display()
+        )
+    };
+    let member = Pane::start(&as_nobody("--groups=100"), 100, 30);
+    member.wait_for("line-2");
+    assert!(member.screen().contains("read-only"), "{}", member.screen());
+    let outsider = Pane::start(&as_nobody("--clear-groups"), 100, 30);
+    assert_eq!(outsider.exit_code(), 2, "{}", outsider.joined());
+    assert!(
+        outsider.joined().contains("Permission denied"),
+        "{}",
+        outsider.joined()
+    );
+    member.wait_for("Run finished");
+    member.keys(&["q"]);
+    assert_eq!(member.exit_code(), 0);
+    assert!(run.wait().unwrap().success());
+    assert!(!shared.exists(), "the shared socket goes with the run");
+}

@@ -147,6 +147,10 @@ pub struct RunArgs {
     /// one); the reason is journaled.
     #[arg(long, value_name = "REASON")]
     pub break_lock: Option<String>,
+    /// Let the members of GROUP watch the run and take its controls too (`cutover attach`
+    /// through `LOG_DIR/.shared/RUN_ID`); the run folder stays yours alone.
+    #[arg(long, value_name = "GROUP")]
+    pub share_with: Option<String>,
     /// Run for one of the runbook's `[targets.NAME]`: its values as the variables' defaults,
     /// its environment (`drill` makes the run a drill). The steps are the same.
     #[arg(long, value_name = "NAME")]

@@ -37,6 +37,7 @@ pub fn start_request(args: &RunArgs) -> StartRequest {
         hosts: args.hosts.clone(),
         limit: args.limit.clone(),
         break_lock: args.break_lock.clone(),
+        share_with: args.share_with.clone(),
         target: args.target.clone(),
         log_dir: args.log_dir.clone(),
         key: args.key.clone(),

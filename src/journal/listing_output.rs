@@ -50,6 +50,9 @@ pub(crate) fn listing_text(runs: &[ListedRun]) -> String {
                         ),
                     };
                     let _ = writeln!(out, "    {waiting}; {} watching; {attach}", live.watchers);
+                    if let Some(shared) = &live.shared {
+                        let _ = writeln!(out, "    shared with {shared}");
+                    }
                 }
             }
             (None, Some(command)) => {

@@ -16,14 +16,17 @@ use super::prepare::prepare;
 use super::signals::forward_signals;
 use super::start::{Launched, start};
 use crate::engine::controller::attachable_control_channel;
-use crate::engine::emitter::Emitter;
+use crate::engine::emitter::{Emitter, InlineRecorder};
 use crate::engine::events::RunStatus;
-use crate::engine::run::Engine;
+use crate::engine::run::{Engine, RunPlan};
 use crate::exit::{Failure, Outcome};
 use crate::journal::inline_writer::InlineJournal;
+use crate::journal::status::JournalStatus;
 use crate::live::seat::EngineControls;
 use crate::live::seat_signer::{SeatSigner, SharedLink};
 use crate::live::server::serve;
+use crate::live::shared_socket::SharedSocket;
+use crate::tui::state::RunInfo;
 
 /// Runs one terminal run's engine, as ordered on standard input.
 pub fn engine_process() -> Result<Outcome, Failure> {
@@ -103,11 +106,9 @@ fn run_attachable(launched: Launched) -> Result<RunStatus, Failure> {
         plan,
         journal,
         info,
+        shared,
     } = launched;
-    let run_dir = plan.run_dir.clone();
     runtime()?.block_on(async {
-        let (controller, intake, presence) = attachable_control_channel();
-        forward_signals(controller.clone()).map_err(SetupError::Signals)?;
         // The person at the controls signs their acts through their own client.
         let signing = SharedLink::default();
         let mut journal = journal;
@@ -115,44 +116,106 @@ fn run_attachable(launched: Launched) -> Result<RunStatus, Failure> {
             link: signing.clone(),
         }));
         let journal = InlineJournal::new(journal);
-        let mut emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
-        let served = serve(
-            &run_dir,
+        let emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
+        let status = serve_and_run(
+            plan,
             info,
-            emitter.observe(),
-            Some(journal.status()),
-            Some(EngineControls {
-                controller,
-                presence,
+            emitter,
+            Sockets {
+                journal: Some(journal.status()),
                 signing,
-            }),
-        );
-        let served = match served {
-            Ok(served) => served,
-            Err(err) => {
-                let failure = Failure::from(SetupError::Socket(err));
-                say_handshake(&Handshake::Failed {
-                    code: failure.code(),
-                    message: failure.message(),
+                shared,
+            },
+            |run_dir| {
+                say_handshake(&Handshake::Ready {
+                    run_dir: run_dir.to_path_buf(),
+                    pid: std::process::id(),
                 });
-                return Err(failure);
-            }
-        };
-        say_handshake(&Handshake::Ready {
-            run_dir: run_dir.clone(),
-            pid: std::process::id(),
-        });
-        leave_the_pipes(&run_dir);
-        let status = Engine::new(plan, emitter, intake)
-            .run()
-            .await
-            .map_err(Failure::from);
-        if let Err(failure) = &status {
-            served.say_failed(failure.code(), failure.message().unwrap_or_default());
+                leave_the_pipes(run_dir);
+            },
+        )
+        .await;
+        // The socket could not be served: the starting terminal still waits for a word.
+        if let Err(failure @ Failure::Setup(SetupError::Socket(_))) = &status {
+            say_handshake(&Handshake::Failed {
+                code: failure.code(),
+                message: failure.message(),
+            });
         }
-        // The last events reach whoever is attached before the socket goes.
-        drop(served);
         let _ = journal.finish();
         status
     })
+}
+
+/// The engine of a terminal run with another durable consumer than the journal, and the same
+/// socket, seat and presence gate: the engine's own benchmark (`benches/engine_headless.rs`).
+/// `ready` is called once the socket is served.
+pub async fn drive_attachable(
+    plan: RunPlan,
+    principal: &str,
+    recorder: Box<dyn InlineRecorder>,
+    ready: impl FnOnce(&Path),
+) -> Result<RunStatus, Failure> {
+    let info = super::run_info::run_info(
+        &plan.runbook,
+        plan.mode,
+        principal,
+        "",
+        plan.run_dir.display().to_string(),
+    );
+    let emitter = Emitter::default().with_inline_durable(recorder);
+    let sockets = Sockets {
+        journal: None,
+        signing: SharedLink::default(),
+        shared: None,
+    };
+    serve_and_run(plan, info, emitter, sockets, ready).await
+}
+
+/// Serves the run's socket with the controller's seat, then runs the engine to its end; the
+/// socket goes after the last events reached whoever is attached.
+/// What the run's socket serves besides the engine's events.
+struct Sockets {
+    journal: Option<tokio::sync::watch::Receiver<JournalStatus>>,
+    signing: SharedLink,
+    shared: Option<SharedSocket>,
+}
+
+async fn serve_and_run(
+    plan: RunPlan,
+    info: RunInfo,
+    mut emitter: Emitter,
+    sockets: Sockets,
+    ready: impl FnOnce(&Path),
+) -> Result<RunStatus, Failure> {
+    let Sockets {
+        journal,
+        signing,
+        shared,
+    } = sockets;
+    let (controller, intake, presence) = attachable_control_channel();
+    forward_signals(controller.clone()).map_err(SetupError::Signals)?;
+    let served = serve(
+        &plan.run_dir,
+        info,
+        emitter.observe(),
+        journal,
+        Some(EngineControls {
+            controller,
+            presence,
+            signing,
+        }),
+        shared,
+    )
+    .map_err(SetupError::Socket)?;
+    ready(&plan.run_dir);
+    let status = Engine::new(plan, emitter, intake)
+        .run()
+        .await
+        .map_err(Failure::from);
+    if let Err(failure) = &status {
+        served.say_failed(failure.code(), failure.message().unwrap_or_default());
+    }
+    drop(served);
+    status
 }

@@ -24,6 +24,7 @@ pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Fa
         plan,
         journal,
         info,
+        shared,
     } = launched;
     runtime()?.block_on(async {
         let journal = InlineJournal::new(journal);
@@ -35,6 +36,7 @@ pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Fa
             emitter.observe(),
             Some(journal.status()),
             None,
+            shared,
         );
         if let Err(err) = &watched {
             say!("cutover: nobody can watch this run: cannot serve its socket: {err}");

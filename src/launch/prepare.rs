@@ -13,6 +13,7 @@ use crate::engine::events::Mode;
 use crate::journal::identity::principal;
 use crate::journal::keys::choose::choose_operator_key;
 use crate::journal::keys::operator::OperatorKey;
+use crate::live::shared_socket::group_for_sharing;
 use crate::runbook::load::read_and_check;
 use crate::runbook::model::{Runbook, StepAction};
 use crate::runbook::render::render_text;
@@ -31,6 +32,8 @@ pub struct Prepared {
     pub operator: OperatorKey,
     pub principal: String,
     pub log_dir: PathBuf,
+    /// `--share-with`: the group and its gid.
+    pub share_with: Option<(String, u32)>,
 }
 
 /// Loads and checks the runbook, decides the mode and chooses the operator key. `interactive`:
@@ -83,7 +86,18 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
         say!("cutover: {}", crate::terminal_text::plain(&notice));
     }
     let principal = principal(request.operator.as_deref(), operator.comment());
+    let share_with = match &request.share_with {
+        Some(group) => Some((
+            group.clone(),
+            group_for_sharing(group).map_err(|problem| LaunchError::ShareWith {
+                group: group.clone(),
+                problem,
+            })?,
+        )),
+        None => None,
+    };
     Ok(Prepared {
+        share_with,
         runbook,
         hosts,
         // The bytes that were checked are the bytes that run: the file is read once.

@@ -8,6 +8,7 @@ use crate::engine::events::Decision;
 /// Start a new run of a runbook. Serializable: a terminal run hands it to its engine process
 /// (`launch/background.rs`) on a pipe, never on a command line.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct StartRequest {
     pub runbook: PathBuf,
     /// `--var K=V`, in the order given (the last value of a name wins).
@@ -26,6 +27,8 @@ pub struct StartRequest {
     pub limit: Vec<String>,
     /// `--break-lock REASON`: take the release lock from an unfinished run whose engine is gone.
     pub break_lock: Option<String>,
+    /// `--share-with GROUP`: the run's socket is also served to a group.
+    pub share_with: Option<String>,
     /// `--target NAME`: one of the runbook's `[targets.NAME]`.
     pub target: Option<String>,
     pub log_dir: Option<PathBuf>,

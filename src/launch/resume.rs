@@ -170,6 +170,8 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
         plan,
         journal,
         info,
+        // A resume serves the run to its own user; `--share-with` is a new run's choice.
+        shared: None,
     })
 }
 

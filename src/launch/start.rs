@@ -17,6 +17,7 @@ use crate::engine::run::RunPlan;
 use crate::journal::entry::ReleaseLockRef;
 use crate::journal::file::JournalFile;
 use crate::journal::header::RunFacts;
+use crate::live::shared_socket::SharedSocket;
 use crate::runbook::model::Runbook;
 
 /// A run ready for the engine: its plan, the journal that records it, and what a screen shows
@@ -25,6 +26,8 @@ pub struct Launched {
     pub plan: RunPlan,
     pub journal: JournalFile,
     pub(crate) info: crate::tui::state::RunInfo,
+    /// `--share-with`: where the group's socket goes.
+    pub shared: Option<SharedSocket>,
 }
 
 /// Creates the run folder and the journal. `typed`: what the operator typed at the start
@@ -43,6 +46,7 @@ pub fn start(
         operator,
         principal,
         log_dir,
+        share_with,
     } = prepared;
     // Variables first: a typo leaves nothing behind, not even a lock folder.
     let scope = resolve_run_variables(request, &runbook, typed)?;
@@ -87,10 +91,13 @@ pub fn start(
     if let Some(lock) = lock {
         lock.record(&plan.run_id, &plan.run_dir, &principal)?;
     }
+    let shared =
+        share_with.map(|(group, gid)| SharedSocket::for_run(&log_dir, &plan.run_id, group, gid));
     Ok(Launched {
         plan,
         journal,
         info,
+        shared,
     })
 }
 

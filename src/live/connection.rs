@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use super::frame::{read_frame, write_frame};
 use super::protocol::{ClientMessage, Role, ServerMessage, VERSION};
 use super::seat::Taken;
-use super::server::{CLIENT_QUEUE, COALESCE, HELLO_TIMEOUT, Hub};
+use super::server::{CLIENT_QUEUE, HELLO_TIMEOUT, Hub};
 
 /// Controls a person can send in a second, generously: past it, the client is a program gone
 /// wrong and is let go (the engine's queue must not grow without end).
@@ -142,10 +142,9 @@ async fn follow(
         tokio::select! {
             frame = queued.recv() => match frame {
                 Some(frame) => {
-                    // What arrives within a few milliseconds goes out in one write: a step's
-                    // start, output, result and the journal's count are one wake-up for the
-                    // client, not four, however many are attached.
-                    tokio::time::sleep(COALESCE).await;
+                    // The hub hands over what gathered in a few milliseconds at once: it goes
+                    // out in one write — a step's start, output, result and the journal's
+                    // count are one wake-up for the client, not four.
                     let mut batch = frame.to_vec();
                     while let Ok(more) = queued.try_recv() {
                         batch.extend_from_slice(&more);

@@ -45,6 +45,9 @@ pub(crate) fn find_live_run(given: Option<&str>, log_dir: &Path) -> Result<PathB
                 many => return Err(several(log_dir, many)),
             }
         }
+        // A folder holding only a run's socket, as `--share-with` serves it to a group: what
+        // its engine says is all there is to know.
+        Some(given) if is_shared_socket_folder(given) => return Ok(PathBuf::from(given)),
         Some(given) => match as_run_folder(given) {
             Some(run_dir) => {
                 let absolute = std::path::absolute(&run_dir).unwrap_or(run_dir.clone());
@@ -94,6 +97,16 @@ pub(crate) fn find_live_run(given: Option<&str>, log_dir: &Path) -> Result<PathB
         });
     }
     Ok(chosen.run_dir)
+}
+
+/// `LOG_DIR/.shared/RUN_ID`: whether the socket in it may be reached is the kernel's to say.
+fn is_shared_socket_folder(given: &str) -> bool {
+    let path = Path::new(given);
+    path.is_dir()
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|name| name == ".shared")
 }
 
 /// `given` as a run folder: the folder itself, or the folder of a journal — as `review` and

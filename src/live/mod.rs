@@ -12,4 +12,5 @@ pub mod protocol;
 pub(crate) mod seat;
 pub(crate) mod seat_signer;
 pub(crate) mod server;
+pub mod shared_socket;
 pub(crate) mod socket_path;

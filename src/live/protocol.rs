@@ -87,6 +87,9 @@ pub struct LiveStatus {
     /// A controller may attach (a terminal run); a headless run only takes watchers.
     #[serde(default)]
     pub takes_controls: bool,
+    /// `--share-with`: the group, and how its members attach.
+    #[serde(default)]
+    pub shared: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

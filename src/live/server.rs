@@ -18,6 +18,7 @@ use super::frame::encode_frame;
 use super::history::History;
 use super::protocol::{LiveStatus, ServerMessage};
 use super::seat::{ControllerSeat, EngineControls};
+use super::shared_socket::SharedSocket;
 use super::socket_path::{SOCKET_NAME, socket_path};
 use crate::engine::events::Event;
 use crate::journal::status::JournalStatus;
@@ -27,9 +28,9 @@ use crate::tui::state::RunInfo;
 /// again) rather than held in the engine's memory.
 pub(super) const CLIENT_QUEUE: usize = 1 << 16;
 
-/// How long frames gather before they are written to a watcher: well under what a person
-/// notices, and a tenth of the 50 ms an event may take to reach a watcher.
-pub(super) const COALESCE: Duration = Duration::from_millis(5);
+/// How long events gather before they go to the clients, in one frame burst each: well under
+/// what a person notices, and a tenth of the 50 ms an event may take to reach a watcher.
+const GATHER: Duration = Duration::from_millis(5);
 
 /// At the end of the run, how long the watchers' queued frames may take to go out.
 const FLUSH_AT_THE_END: Duration = Duration::from_secs(1);
@@ -47,6 +48,8 @@ pub(super) struct Hub {
     waiting_since: Option<String>,
     /// `None` for a run that takes no controls over its socket (headless).
     pub(super) seat: Option<ControllerSeat>,
+    /// `--share-with`: the group, and the folder of its socket.
+    shared_with: Option<(String, std::path::PathBuf)>,
 }
 
 impl Hub {
@@ -91,6 +94,10 @@ impl Hub {
                 .and_then(|seat| seat.holder())
                 .map(|seat| seat.describe()),
             takes_controls: self.seat.is_some(),
+            shared: self
+                .shared_with
+                .as_ref()
+                .map(|(group, dir)| format!("{group}: cutover attach {}", dir.display())),
         }
     }
 }
@@ -98,6 +105,7 @@ impl Hub {
 /// The socket being served; dropping it stops serving and removes the socket file.
 pub(crate) struct LiveServer {
     hub: Arc<Mutex<Hub>>,
+    shared: Option<SharedSocket>,
     socket: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -123,18 +131,23 @@ impl Drop for LiveServer {
             let _ = thread.join();
         }
         let _ = std::fs::remove_file(&self.socket);
+        if let Some(shared) = &self.shared {
+            shared.remove();
+        }
     }
 }
 
 /// Serves `RUN_DIR/engine.sock` (mode 0600) from a thread of its own: `events` are the
 /// emitter's (recorded before they come), `journal` the writer's status when it has one,
-/// `controls` the engine's end for a run a controller attaches to.
+/// `controls` the engine's end for a run a controller attaches to, `shared` a second socket
+/// for a group (`--share-with`).
 pub(crate) fn serve(
     run_dir: &Path,
     info: RunInfo,
     mut events: mpsc::UnboundedReceiver<Event>,
     mut journal: Option<watch::Receiver<JournalStatus>>,
     controls: Option<EngineControls>,
+    shared: Option<SharedSocket>,
 ) -> std::io::Result<LiveServer> {
     let at = socket_path(run_dir)?;
     // One engine per run folder (it holds the journal's lock), so a socket file here is a
@@ -146,6 +159,17 @@ pub(crate) fn serve(
         run_dir.join(SOCKET_NAME),
         std::os::unix::fs::PermissionsExt::from_mode(0o600),
     )?;
+    let shared_listener = match &shared {
+        Some(shared) => {
+            let path = shared.prepare()?;
+            let _ = std::fs::remove_file(&path);
+            let listener = std::os::unix::net::UnixListener::bind(&path)?;
+            listener.set_nonblocking(true)?;
+            shared.open_to_group()?;
+            Some(listener)
+        }
+        None => None,
+    };
     let hub = Arc::new(Mutex::new(Hub {
         info,
         started: std::time::Instant::now(),
@@ -157,6 +181,9 @@ pub(crate) fn serve(
         clients: Vec::new(),
         waiting_since: None,
         seat: controls.map(ControllerSeat::new),
+        shared_with: shared
+            .as_ref()
+            .map(|shared| (shared.group.clone(), shared.dir.clone())),
     }));
     let hub_kept = hub.clone();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -170,11 +197,19 @@ pub(crate) fn serve(
                 let Ok(listener) = UnixListener::from_std(listener) else {
                     return;
                 };
+                let shared = shared_listener.and_then(|l| UnixListener::from_std(l).ok());
                 let connections = Arc::new(());
+                let shared_accept = async {
+                    match shared {
+                        Some(listener) => accept(listener, hub.clone(), connections.clone()).await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     _ = stopped => {}
                     _ = fan_out(hub.clone(), &mut events, &mut journal) => {}
                     _ = accept(listener, hub.clone(), connections.clone()) => {}
+                    _ = shared_accept => {}
                 }
                 // The run is over: its last events (they come together, within the last
                 // milliseconds) go to every watcher with what was queued for it, then its
@@ -199,6 +234,7 @@ pub(crate) fn serve(
         })?;
     Ok(LiveServer {
         hub: hub_kept,
+        shared,
         socket: run_dir.join(SOCKET_NAME),
         stop: Some(stop),
         thread: Some(thread),
@@ -219,17 +255,29 @@ async fn fan_out(
                 None => break,
             },
             changed = async { journal.as_mut()?.changed().await.ok() }, if journal.is_some() => {
-                match (changed, journal.as_mut()) {
-                    (Some(()), Some(status)) => {
-                        let status = status.borrow_and_update().clone();
-                        let mut hub = hub.lock().expect("never poisoned");
-                        hub.journal = status.clone();
-                        hub.send(ServerMessage::Journal(status));
-                    }
-                    _ => *journal = None,
+                if changed.is_none() {
+                    *journal = None;
                 }
             }
         }
+        // Everything queued meanwhile, then the journal's count once.
+        {
+            let mut hub = hub.lock().expect("never poisoned");
+            while let Ok(event) = events.try_recv() {
+                hub.record(&event);
+            }
+            if let Some(status) = journal.as_mut()
+                && status.has_changed().unwrap_or(false)
+            {
+                let status = status.borrow_and_update().clone();
+                hub.journal = status.clone();
+                hub.send(ServerMessage::Journal(status));
+            }
+        }
+        // Then rest: while this thread rests, the engine's events and the journal's updates
+        // queue without waking it, so a step costs the engine's thread no wake-up of this one
+        // (four to six events a step would be as many context switches on a busy machine).
+        tokio::time::sleep(GATHER).await;
     }
     std::future::pending::<()>().await;
 }
@@ -323,7 +371,7 @@ mod tests {
         block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
-            let _server = serve(dir.path(), info(), receiver, None, None).unwrap();
+            let _server = serve(dir.path(), info(), receiver, None, None, None).unwrap();
             events.send(phase(0)).unwrap();
             let mut good = watcher(dir.path()).await;
 
@@ -392,7 +440,7 @@ mod tests {
         block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
-            let server = serve(dir.path(), info(), receiver, None, None).unwrap();
+            let server = serve(dir.path(), info(), receiver, None, None, None).unwrap();
             let mut first = watcher(dir.path()).await;
             let mut second = watcher(dir.path()).await;
             // Both attached (each got its welcome), then the run's last events and its end.
@@ -417,7 +465,7 @@ mod tests {
         block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
-            let server = serve(dir.path(), info(), receiver, None, None).unwrap();
+            let server = serve(dir.path(), info(), receiver, None, None, None).unwrap();
             for n in 0..3 {
                 events.send(phase(n)).unwrap();
             }
@@ -455,6 +503,7 @@ mod tests {
                     presence,
                     signing: Default::default(),
                 }),
+                None,
             )
             .unwrap();
             let mut good = watcher(dir.path()).await;

@@ -1,0 +1,111 @@
+//! `--share-with GROUP`: the run's socket, also for a group. The run folder stays 0700 (its
+//! journal and outputs are the run's user's alone); a second socket is served in a folder of
+//! its own, `LOG_DIR/.shared/RUN_ID/` (mode 0710, group GROUP: its members may reach what is in
+//! it by name, not list it), as `engine.sock` (mode 0660, group GROUP). The kernel lets only the
+//! run's user and the group's members connect. Who attaches is still said by each person's own
+//! key in the journal, never by their unix user; the folder goes with the socket.
+
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use super::socket_path::SOCKET_NAME;
+
+/// Where a run's shared socket goes, and for which group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedSocket {
+    pub dir: PathBuf,
+    pub group: String,
+    pub gid: u32,
+}
+
+impl SharedSocket {
+    /// `LOG_DIR/.shared/RUN_ID`.
+    pub fn for_run(log_dir: &Path, run_id: &str, group: String, gid: u32) -> Self {
+        Self {
+            dir: log_dir.join(".shared").join(run_id),
+            group,
+            gid,
+        }
+    }
+
+    /// Makes the folder (the `.shared` folder above it passable by all, listable by none) and
+    /// returns where to bind; the socket's own mode and group are set once it exists.
+    pub(crate) fn prepare(&self) -> std::io::Result<PathBuf> {
+        let parent = self.dir.parent().expect("under .shared");
+        if !parent.exists() {
+            std::fs::DirBuilder::new().mode(0o711).create(parent)?;
+            std::fs::set_permissions(parent, PermissionsExt::from_mode(0o711))?;
+        }
+        std::fs::DirBuilder::new().mode(0o700).create(&self.dir)?;
+        std::os::unix::fs::chown(&self.dir, None, Some(self.gid))?;
+        std::fs::set_permissions(&self.dir, PermissionsExt::from_mode(0o710))?;
+        Ok(self.dir.join(SOCKET_NAME))
+    }
+
+    /// Gives the bound socket to the group.
+    pub(crate) fn open_to_group(&self) -> std::io::Result<()> {
+        let socket = self.dir.join(SOCKET_NAME);
+        std::os::unix::fs::chown(&socket, None, Some(self.gid))?;
+        std::fs::set_permissions(&socket, PermissionsExt::from_mode(0o660))
+    }
+
+    pub(crate) fn remove(&self) {
+        let _ = std::fs::remove_file(self.dir.join(SOCKET_NAME));
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// The gid of `group`, if this user may give a file to it (root, or a member).
+pub(crate) fn group_for_sharing(group: &str) -> Result<u32, String> {
+    let found = nix::unistd::Group::from_name(group)
+        .map_err(|err| format!("look up the group: {err}"))?
+        .ok_or_else(|| "there is no such group (`getent group` lists them)".to_string())?;
+    let gid = found.gid;
+    let member = nix::unistd::getuid().is_root()
+        || nix::unistd::getgid() == gid
+        || nix::unistd::getgroups().is_ok_and(|groups| groups.contains(&gid));
+    if !member {
+        return Err(
+            "you are not a member of it (`id` lists your groups); only its members and root can open a run to it"
+                .to_string(),
+        );
+    }
+    Ok(gid.as_raw())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    #[test]
+    fn the_shared_folder_is_passable_by_the_group_only_and_goes_with_the_socket() {
+        let dir = tempfile::tempdir().unwrap();
+        let gid = nix::unistd::getgid().as_raw();
+        let shared = SharedSocket::for_run(dir.path(), "run-1", "g".into(), gid);
+        let path = shared.prepare().unwrap();
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        shared.open_to_group().unwrap();
+        let folder = std::fs::metadata(&shared.dir).unwrap();
+        assert_eq!(folder.mode() & 0o777, 0o710);
+        assert_eq!(folder.gid(), gid);
+        let socket = std::fs::metadata(&path).unwrap();
+        assert_eq!(socket.mode() & 0o777, 0o660);
+        assert_eq!(
+            std::fs::metadata(dir.path().join(".shared"))
+                .unwrap()
+                .mode()
+                & 0o777,
+            0o711
+        );
+        drop(listener);
+        shared.remove();
+        assert!(!shared.dir.exists());
+    }
+
+    #[test]
+    fn an_unknown_group_is_refused_in_words() {
+        let refused = group_for_sharing("no-such-group-for-cutover").unwrap_err();
+        assert!(refused.contains("no such group"), "{refused}");
+    }
+}
