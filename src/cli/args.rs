@@ -126,6 +126,10 @@ pub struct RunArgs {
     /// Answer an input step in advance: --input NAME=VALUE (repeatable; not for secrets).
     #[arg(long = "input", value_name = "NAME=VALUE", value_parser = parse_key_value)]
     pub inputs: Vec<(String, String)>,
+    /// Answer a decision step in advance: --decide STEP=OPTION (repeatable). Without it, a
+    /// headless run waits for the decision's deadline, whose default is then taken.
+    #[arg(long = "decide", value_name = "STEP=OPTION", value_parser = parse_key_value)]
+    pub decides: Vec<(String, String)>,
     /// Answer a manual step that can fail as not done: --fail STEP=NOTE (repeatable).
     #[arg(long = "fail", value_name = "STEP=NOTE", value_parser = parse_key_value)]
     pub fails: Vec<(String, String)>,
@@ -202,6 +206,10 @@ pub struct ResumeArgs {
     /// Answer an input step in advance: --input NAME=VALUE (repeatable; not for secrets).
     #[arg(long = "input", value_name = "NAME=VALUE", value_parser = parse_key_value)]
     pub inputs: Vec<(String, String)>,
+    /// Answer a decision step in advance: --decide STEP=OPTION (repeatable). Without it, a
+    /// headless run waits for the decision's deadline, whose default is then taken.
+    #[arg(long = "decide", value_name = "STEP=OPTION", value_parser = parse_key_value)]
+    pub decides: Vec<(String, String)>,
     /// Answer a manual step that can fail as not done: --fail STEP=NOTE (repeatable).
     #[arg(long = "fail", value_name = "STEP=NOTE", value_parser = parse_key_value)]
     pub fails: Vec<(String, String)>,

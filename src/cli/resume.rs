@@ -41,6 +41,12 @@ fn resume_request(args: &ResumeArgs) -> ResumeRequest {
         rollback: args.rollback,
         key: args.key.clone(),
         operator: args.operator.clone(),
-        answers: answers(&args.confirms, &args.fails, &args.inputs, args.on_failure),
+        answers: answers(
+            &args.confirms,
+            &args.fails,
+            &args.inputs,
+            &args.decides,
+            args.on_failure,
+        ),
     }
 }

@@ -42,7 +42,13 @@ pub fn start_request(args: &RunArgs) -> StartRequest {
         log_dir: args.log_dir.clone(),
         key: args.key.clone(),
         operator: args.operator.clone(),
-        answers: answers(&args.confirms, &args.fails, &args.inputs, args.on_failure),
+        answers: answers(
+            &args.confirms,
+            &args.fails,
+            &args.inputs,
+            &args.decides,
+            args.on_failure,
+        ),
     }
 }
 
@@ -50,12 +56,14 @@ pub fn answers(
     confirms: &[(String, Option<String>)],
     fails: &[(String, String)],
     inputs: &[(String, String)],
+    decides: &[(String, String)],
     on_failure: OnFailure,
 ) -> Answers {
     Answers {
         confirms: confirms.to_vec(),
         fails: fails.to_vec(),
         inputs: inputs.to_vec(),
+        decides: decides.to_vec(),
         on_failure: match on_failure {
             OnFailure::Abort => FailureAnswer::Abort,
             OnFailure::Rollback => FailureAnswer::Rollback,

@@ -112,6 +112,17 @@ pub struct StepOutcome {
     pub status_override: Option<super::events::StepStatus>,
     /// A failed gate decides instead of the step's `on_failure`.
     pub policy_override: Option<crate::runbook::model::FailurePolicy>,
+    /// What the run does after a step that passed: a decision may roll back or stop it.
+    pub then: Then,
+}
+
+/// Where the run goes after a step that passed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Then {
+    #[default]
+    Next,
+    Rollback,
+    Abort,
 }
 
 impl StepOutcome {

@@ -24,6 +24,11 @@ pub enum Control {
         note: Option<String>,
         via: ConfirmVia,
     },
+    /// A decision step's answer: the option chosen.
+    Choose {
+        option: String,
+        via: ConfirmVia,
+    },
     /// An input step's answer.
     Input {
         value: String,

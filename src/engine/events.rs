@@ -166,6 +166,18 @@ pub enum Decision {
     },
     Rollback,
     Abort,
+    /// A person answered a `decision` step: the option and what it does.
+    Chose {
+        option: String,
+        action: crate::runbook::kinds::decision::OptionAction,
+        via: ConfirmVia,
+    },
+    /// Nobody answered a `decision` step by its deadline: its default was taken — the
+    /// engine's doing, never anyone's choice.
+    Deadline {
+        option: String,
+        action: crate::runbook::kinds::decision::OptionAction,
+    },
     /// A policy decided, not a person: the step's `on_failure`, or `--on-failure` given on
     /// the command line of a headless run.
     Policy {
@@ -185,6 +197,8 @@ impl Decision {
             Self::MarkDone { .. } => "mark-done",
             Self::Rollback => "rollback",
             Self::Abort => "abort",
+            Self::Chose { .. } => "chose",
+            Self::Deadline { .. } => "deadline",
             Self::Policy { .. } => "policy",
         }
     }
@@ -199,6 +213,22 @@ impl std::fmt::Display for Decision {
             Self::MarkDone { evidence } => write!(f, "mark done by hand — {evidence}"),
             Self::Rollback => f.write_str("roll back"),
             Self::Abort => f.write_str("abort"),
+            Self::Chose { option, action, .. } if option == action.as_str() => {
+                write!(f, "chose {option}")
+            }
+            Self::Chose { option, action, .. } => {
+                write!(f, "chose `{option}` ({})", action.as_str())
+            }
+            Self::Deadline { option, action } if option == action.as_str() => {
+                write!(f, "no answer by the deadline: {option}")
+            }
+            Self::Deadline { option, action } => {
+                write!(
+                    f,
+                    "no answer by the deadline: `{option}` ({})",
+                    action.as_str()
+                )
+            }
             Self::Policy { action, from } => write!(f, "{action} (by {from}, not a person)"),
         }
     }
@@ -374,6 +404,16 @@ pub enum Prompt {
     },
     /// A wait the operator may skip.
     Wait { step: String, seconds: u64 },
+    /// A go/no-go question: its options and what each does.
+    Decision {
+        step: String,
+        question: String,
+        options: Vec<crate::runbook::kinds::decision::DecisionOption>,
+        /// Taken when the deadline passes unanswered.
+        default: Option<String>,
+        /// Seconds until then (scaled for a drill).
+        deadline_s: Option<u64>,
+    },
     /// An input step: a value for `variable`.
     Input {
         step: String,

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::condition::StepFact;
-use super::context::{Captured, RunSettings, StepContext, StepOutcome, StepStop};
+use super::context::{Captured, RunSettings, StepContext, StepOutcome, StepStop, Then};
 use super::control_queue::ControlQueue;
 use super::controller::ControlIntake;
 use super::emitter::Emitter;
@@ -536,7 +536,16 @@ impl Engine {
                 return Ok(flow);
             }
             if outcome.passed {
-                return Ok(Flow::Next);
+                return Ok(match outcome.then {
+                    Then::Next => Flow::Next,
+                    Then::Rollback => {
+                        // A drill's time to rollback counts from the decision.
+                        self.first_failure.get_or_insert_with(Instant::now);
+                        Flow::Rollback
+                    }
+                    // The decision to stop is journaled already, as what it was.
+                    Then::Abort => Flow::Abort,
+                });
             }
             self.first_failure.get_or_insert_with(Instant::now);
             if retries_left > 0 {

@@ -108,6 +108,7 @@ fn scrub_prompt(prompt: &mut Prompt, scrub: &dyn Fn(&mut String)) {
         }
         Prompt::Failure { message, .. } => scrub(message),
         Prompt::Wait { .. } => {}
+        Prompt::Decision { question, .. } => scrub(question),
         Prompt::Input {
             question,
             options,

@@ -143,8 +143,12 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
                 step: step.clone(),
                 decision: decision.clone(),
             });
-            // A policy decided alone: the engine signs it, and the checkpoint after it.
-            let by_person = !matches!(decision, Decision::Policy { .. });
+            // A policy decided alone, or a deadline passed: the engine signs it, and the
+            // checkpoint after it.
+            let by_person = !matches!(
+                decision,
+                Decision::Policy { .. } | Decision::Deadline { .. }
+            );
             journal.last_decision_by_person = by_person;
             if by_person {
                 journal.append_act(body)?;

@@ -129,7 +129,16 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
                         action: PolicyAction::Rollback,
                         ..
                     } => state.in_rollback = true,
-                    Decision::Retry | Decision::Abort | Decision::Policy { .. } => {}
+                    Decision::Chose { action, .. } | Decision::Deadline { action, .. }
+                        if *action == crate::runbook::kinds::decision::OptionAction::Rollback =>
+                    {
+                        state.in_rollback = true
+                    }
+                    Decision::Retry
+                    | Decision::Abort
+                    | Decision::Policy { .. }
+                    | Decision::Chose { .. }
+                    | Decision::Deadline { .. } => {}
                 }
             }
             Body::Resume(resume) => {

@@ -20,6 +20,8 @@ pub struct HeadlessAnswers {
     pub fails: HashMap<String, String>,
     /// Variable → value, from `--input NAME=VALUE`.
     pub inputs: HashMap<String, String>,
+    /// Step id → option, from `--decide STEP=OPTION`.
+    pub decides: HashMap<String, String>,
 }
 
 impl HeadlessAnswers {
@@ -30,6 +32,7 @@ impl HeadlessAnswers {
             on_failure: answers.on_failure,
             fails: answers.fails.iter().cloned().collect(),
             inputs: answers.inputs.iter().cloned().collect(),
+            decides: answers.decides.iter().cloned().collect(),
         }
     }
 
@@ -115,6 +118,19 @@ impl HeadlessAnswers {
                 },
             },
             Prompt::Wait { .. } => return None,
+            Prompt::Decision {
+                step, deadline_s, ..
+            } => match self.decides.get(step) {
+                Some(option) => Control::Choose {
+                    option: option.clone(),
+                    via: ConfirmVia::CommandLine,
+                },
+                // The deadline will take the default: the run waits for it.
+                None if deadline_s.is_some() => return None,
+                None => Control::Suspend {
+                    reason: format!("step `{step}` needs a decision: --decide {step}=OPTION"),
+                },
+            },
         })
     }
 

@@ -63,6 +63,9 @@ pub struct Answers {
     pub fails: Vec<(String, String)>,
     /// `--input NAME=VALUE`: an input step's answer given in advance.
     pub inputs: Vec<(String, String)>,
+    /// `--decide STEP=OPTION`: a decision step's answer given in advance.
+    #[serde(default)]
+    pub decides: Vec<(String, String)>,
 }
 
 /// The answer given in advance to a failure nobody is there to decide on.
@@ -81,6 +84,7 @@ impl Default for Answers {
             on_failure: FailureAnswer::Abort,
             fails: Vec::new(),
             inputs: Vec::new(),
+            decides: Vec::new(),
         }
     }
 }

@@ -95,6 +95,7 @@ fn prompt_word(prompt: &crate::engine::events::Prompt) -> &'static str {
         Prompt::Failure { .. } => "a decision after a failure",
         Prompt::Wait { .. } => "the end of a wait (or a skip)",
         Prompt::Input { .. } => "an input",
+        Prompt::Decision { .. } => "a decision",
     }
 }
 

@@ -365,6 +365,10 @@ pub(crate) fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
                     Decision::Skip { reason } => Some(reason.clone()),
                     Decision::MarkDone { evidence } => Some(evidence.clone()),
                     Decision::Policy { action, .. } => Some(action.to_string()),
+                    Decision::Chose { option, .. } => Some(option.clone()),
+                    Decision::Deadline { option, .. } => {
+                        Some(format!("no answer by the deadline: {option}"))
+                    }
                     Decision::Retry | Decision::Rollback | Decision::Abort => None,
                 };
                 DecisionPart {
@@ -372,8 +376,11 @@ pub(crate) fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
                     step: decided.step.clone(),
                     choice,
                     reason,
-                    by: (!matches!(decided.decision, Decision::Policy { .. }))
-                        .then(|| decided.by.clone()),
+                    by: (!matches!(
+                        decided.decision,
+                        Decision::Policy { .. } | Decision::Deadline { .. }
+                    ))
+                    .then(|| decided.by.clone()),
                     on_resume: decided.on_resume,
                     words: decided.decision.to_string(),
                 }

@@ -8,9 +8,9 @@ use regex::Regex;
 
 use super::hosts::{HostGroup, HostTarget, MaxFail, Serial};
 use super::kinds::{
-    command::CommandStep, env::EnvStep, http::HttpStep, input::InputStep, manual::ManualStep,
-    metric::MetricStep, progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep,
-    window::WindowStep,
+    command::CommandStep, decision::DecisionStep, env::EnvStep, http::HttpStep, input::InputStep,
+    manual::ManualStep, metric::MetricStep, progressive::ProgressiveStep, service::ServiceStep,
+    wait::WaitStep, window::WindowStep,
 };
 use super::source::{Located, Span};
 use super::template::Template;
@@ -280,6 +280,7 @@ pub enum StepKind {
     Service,
     Input,
     Metric,
+    Decision,
 }
 
 impl StepKind {
@@ -295,6 +296,7 @@ impl StepKind {
             Self::Service => "service",
             Self::Input => "input",
             Self::Metric => "metric",
+            Self::Decision => "decision",
         }
     }
 
@@ -323,6 +325,7 @@ pub enum StepAction {
     Service(ServiceStep),
     Input(InputStep),
     Metric(Box<MetricStep>),
+    Decision(DecisionStep),
 }
 
 impl StepAction {
@@ -338,6 +341,7 @@ impl StepAction {
             Self::Service(_) => StepKind::Service,
             Self::Input(_) => StepKind::Input,
             Self::Metric(_) => StepKind::Metric,
+            Self::Decision(_) => StepKind::Decision,
         }
     }
 
@@ -354,6 +358,7 @@ impl StepAction {
             Self::Service(step) => step.templates(),
             Self::Input(step) => step.templates(),
             Self::Metric(step) => step.check.templates(false),
+            Self::Decision(step) => step.templates(),
         }
     }
 

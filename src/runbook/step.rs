@@ -10,9 +10,9 @@ use super::diagnostic::Diagnostics;
 use super::fields::TableReader;
 use super::hosts::{batches_without_hosts, parse_max_fail, parse_on, parse_serial};
 use super::kinds::{
-    command::CommandStep, env::EnvStep, http::HttpStep, input::InputStep, manual::ManualStep,
-    metric::MetricStep, progressive::ProgressiveStep, service::ServiceStep, wait::WaitStep,
-    window::WindowStep,
+    command::CommandStep, decision::DecisionStep, env::EnvStep, http::HttpStep, input::InputStep,
+    manual::ManualStep, metric::MetricStep, progressive::ProgressiveStep, service::ServiceStep,
+    wait::WaitStep, window::WindowStep,
 };
 use super::model::{FailurePolicy, Step, StepAction};
 use super::names::check_id;
@@ -20,7 +20,7 @@ use super::source::{Located, SourceFile, Span};
 use super::suggest::did_you_mean;
 use super::template::Template;
 
-pub(crate) const KINDS: [&str; 10] = [
+pub(crate) const KINDS: [&str; 11] = [
     "command",
     "http",
     "manual",
@@ -31,6 +31,7 @@ pub(crate) const KINDS: [&str; 10] = [
     "service",
     "input",
     "metric",
+    "decision",
 ];
 
 /// Reads a step table. Returns `None` when the step is too broken to run; its problems are in
@@ -181,6 +182,7 @@ fn parse_action(fields: &mut TableReader, kind: &Located<String>) -> Option<Step
         "service" => StepAction::Service(ServiceStep::parse(fields)?),
         "input" => StepAction::Input(InputStep::parse(fields)?),
         "metric" => StepAction::Metric(Box::new(MetricStep::parse(fields)?)),
+        "decision" => StepAction::Decision(DecisionStep::parse(fields)?),
         unknown => {
             let diag = fields
                 .diags

@@ -297,6 +297,25 @@ impl App {
                 secret,
                 deadline_s,
             },
+            Prompt::Decision {
+                step,
+                question,
+                options,
+                default,
+                deadline_s,
+            } => Prompt::Decision {
+                step,
+                question: lines_for_terminal(&question),
+                options: options
+                    .into_iter()
+                    .map(|option| crate::runbook::kinds::decision::DecisionOption {
+                        name: for_terminal(&option.name),
+                        action: option.action,
+                    })
+                    .collect(),
+                default: default.map(|d| for_terminal(&d)),
+                deadline_s,
+            },
             other => other,
         };
         let step = match &prompt {
@@ -305,7 +324,8 @@ impl App {
             | Prompt::Manual { step, .. }
             | Prompt::Failure { step, .. }
             | Prompt::Wait { step, .. }
-            | Prompt::Input { step, .. } => step.clone(),
+            | Prompt::Input { step, .. }
+            | Prompt::Decision { step, .. } => step.clone(),
         };
         if let Some(index) = self.row_index(&step) {
             // The resolved command is shown before the operator says go.
@@ -346,6 +366,7 @@ impl App {
             entry,
             note: None,
             problem: None,
+            asked_at: std::time::Instant::now(),
         });
     }
 }

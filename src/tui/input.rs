@@ -255,6 +255,26 @@ impl App {
         question.problem = None;
         match (&question.prompt, key.code) {
             (Prompt::Run { .. }, KeyCode::Enter) => Some(vec![Effect::Control(Control::Proceed)]),
+            (Prompt::Decision { options, .. }, code) => {
+                let count = options.len();
+                match code {
+                    KeyCode::Up => {
+                        question.cursor = question.cursor.saturating_sub(1);
+                        Some(Vec::new())
+                    }
+                    KeyCode::Down => {
+                        question.cursor = (question.cursor + 1).min(count.saturating_sub(1));
+                        Some(Vec::new())
+                    }
+                    KeyCode::Enter => options.get(question.cursor).map(|option| {
+                        vec![Effect::Control(Control::Choose {
+                            option: option.name.clone(),
+                            via: ConfirmVia::Terminal,
+                        })]
+                    }),
+                    _ => None,
+                }
+            }
             (
                 Prompt::Manual {
                     checklist,

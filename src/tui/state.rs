@@ -104,6 +104,8 @@ pub(crate) struct Question {
     pub note: Option<String>,
     /// Why the last answer was not accepted.
     pub problem: Option<String>,
+    /// When it was asked: a deadline counts down from here.
+    pub asked_at: std::time::Instant,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

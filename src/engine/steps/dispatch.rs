@@ -21,6 +21,7 @@ pub(crate) fn shown_action(
         StepAction::Progressive(step) => super::progressive::shown(step, ctx.scope),
         StepAction::Service(step) => super::service::shown(step, ctx),
         StepAction::Metric(step) => super::metric::shown(&step.check, ctx.scope),
+        StepAction::Decision(step) => super::decision::shown(step, ctx),
     }
 }
 
@@ -39,5 +40,6 @@ pub(crate) async fn execute(
         StepAction::Progressive(step) => super::progressive::execute(step, ctx).await,
         StepAction::Service(step) => super::service::execute(step, ctx).await,
         StepAction::Metric(step) => super::metric::execute(step, ctx).await,
+        StepAction::Decision(step) => super::decision::execute(step, ctx).await,
     }
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod command;
 pub(crate) mod command_poll;
+pub(crate) mod decision;
 pub(crate) mod dispatch;
 pub(crate) mod dotenv;
 pub(crate) mod env;

@@ -109,7 +109,7 @@ pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
         }
         Body::Decision(decided) => {
             let by = match decided.decision {
-                Decision::Policy { .. } => String::new(),
+                Decision::Policy { .. } | Decision::Deadline { .. } => String::new(),
                 _ => format!(" by {who}"),
             };
             format!("{}: {}{by}", decided.step, decided.decision)

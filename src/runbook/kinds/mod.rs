@@ -1,6 +1,7 @@
 //! One file per step kind: its fields, how they are read from TOML, and what they mean.
 
 pub(crate) mod command;
+pub(crate) mod decision;
 pub(crate) mod env;
 pub(crate) mod http;
 pub(crate) mod input;

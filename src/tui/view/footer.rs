@@ -85,11 +85,12 @@ pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             keys
         }
         Some(Prompt::Wait { .. }) => vec![("s", "skip")],
+        Some(Prompt::Decision { .. }) => vec![("↑↓", "option"), ("Enter", "decide")],
         Some(Prompt::Phrase { .. } | Prompt::Input { .. }) | None => Vec::new(),
     };
     if !matches!(
         app.question.as_ref().map(|q| &q.prompt),
-        Some(Prompt::Manual { .. })
+        Some(Prompt::Manual { .. } | Prompt::Decision { .. })
     ) {
         keys.push(("↑↓", "steps"));
     }

@@ -168,6 +168,46 @@ fn body(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'stat
             )));
             (format!(" {step} asks "), lines)
         }
+        Prompt::Decision {
+            step,
+            question: asked,
+            options,
+            default,
+            deadline_s,
+        } => {
+            let mut lines: Vec<Line<'static>> = asked
+                .lines()
+                .map(|line| Line::from(line.to_string()))
+                .collect();
+            for (index, option) in options.iter().enumerate() {
+                let pointer = if index == question.cursor {
+                    if theme.ascii { ">" } else { "›" }
+                } else {
+                    " "
+                };
+                let style = if index == question.cursor {
+                    theme.accent()
+                } else {
+                    Style::default()
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{pointer} {}", option.name), style),
+                    Span::styled(format!(" — {}", option.action.meaning()), theme.dim()),
+                ]));
+            }
+            if let (Some(default), Some(seconds)) = (default, deadline_s) {
+                let left = std::time::Duration::from_secs(*seconds)
+                    .saturating_sub(question.asked_at.elapsed());
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "No answer in {}: {default} is taken, and journaled as the deadline's.",
+                        clock(left)
+                    ),
+                    theme.accent(),
+                )));
+            }
+            (format!(" {step}: decide "), lines)
+        }
         Prompt::Phrase { step, phrase, .. } => (
             format!(" {step} is dangerous "),
             vec![Line::from(vec![
@@ -265,4 +305,10 @@ fn body(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'stat
             vec![Line::from("The timer runs; s skips it (with a reason).")],
         ),
     }
+}
+
+/// `4:05`, `0:09`: a countdown as people read a clock.
+fn clock(left: std::time::Duration) -> String {
+    let seconds = left.as_secs();
+    format!("{}:{:02}", seconds / 60, seconds % 60)
 }
