@@ -177,3 +177,56 @@ fn the_tui_counts_down_and_a_hold_asks_again() {
     );
     assert_eq!(verify(&run, &[]).0, 0);
 }
+
+#[test]
+fn a_manual_step_nobody_confirms_by_its_deadline_does_what_the_runbook_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = support::runbook(
+        dir.path(),
+        r#"[runbook]
+name = "unconfirmed"
+
+[[phase]]
+id = "p"
+
+[[phase.step]]
+id = "deploy"
+kind = "command"
+run = "echo deployed"
+undo = "echo undeployed"
+
+[[phase.step]]
+id = "look"
+kind = "manual"
+instructions = "Look at the dashboard."
+deadline = "2s"
+on_deadline = "rollback"
+
+[[phase.step]]
+id = "after"
+kind = "command"
+run = "echo after-ran"
+"#,
+    );
+    let logs = dir.path().join("runs");
+    let started = Instant::now();
+    let output = headless_drill(&runbook, &logs).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "rolled back");
+    assert!(started.elapsed() >= Duration::from_millis(1900));
+    let run = run_dir(&logs);
+    assert!(
+        journal_bodies(&run, "confirm").is_empty(),
+        "never a confirmation"
+    );
+    let decisions = decision_lines(&run);
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].0["choice"], "deadline");
+    assert_eq!(decisions[0].0["option"], "rollback");
+    assert_eq!(decisions[0].1, "ed25519");
+    let result = journal_bodies(&run, "step_result")
+        .into_iter()
+        .find(|r| r["step"] == "look")
+        .unwrap();
+    assert_eq!(result["status"], "skipped", "{result}");
+    assert_eq!(verify(&run, &[]).0, 0);
+}

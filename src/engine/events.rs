@@ -394,6 +394,11 @@ pub enum Prompt {
         /// The operator may report that it did not work.
         #[serde(default)]
         can_fail: bool,
+        /// Seconds until nobody having confirmed does `on_deadline` (scaled for a drill).
+        #[serde(default)]
+        deadline_s: Option<u64>,
+        #[serde(default)]
+        on_deadline: Option<String>,
     },
     /// A failed step with policy `ask`.
     Failure {

@@ -80,6 +80,8 @@ impl HeadlessAnswers {
                 step,
                 checklist,
                 notes,
+                deadline_s,
+                on_deadline,
                 ..
             } => match self.confirms.get(step) {
                 Some(note)
@@ -95,6 +97,8 @@ impl HeadlessAnswers {
                     note: note.clone(),
                     via: ConfirmVia::CommandLine,
                 },
+                // The deadline will do what the runbook says: the run waits for it.
+                None if deadline_s.is_some() && on_deadline.is_some() => return None,
                 None => suspend(step, "is manual"),
             },
             // Headless, nobody chooses: the command line's policy does, and is journaled as a

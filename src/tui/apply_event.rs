@@ -260,7 +260,11 @@ impl App {
                 checklist,
                 notes,
                 can_fail,
+                deadline_s,
+                on_deadline,
             } => Prompt::Manual {
+                deadline_s,
+                on_deadline: on_deadline.map(|o| for_terminal(&o)),
                 step,
                 instructions: lines_for_terminal(&instructions),
                 checklist: checklist.iter().map(|item| for_terminal(item)).collect(),

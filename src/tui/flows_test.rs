@@ -64,6 +64,8 @@ fn manual_prompt(notes: NotesPolicy) -> Event {
         checklist: vec!["posted".into(), "acknowledged".into()],
         notes,
         can_fail: true,
+        deadline_s: None,
+        on_deadline: None,
     })
 }
 
@@ -132,6 +134,8 @@ fn a_required_note_must_be_written() {
         checklist: vec![],
         notes: NotesPolicy::Required,
         can_fail: false,
+        deadline_s: None,
+        on_deadline: None,
     }));
     assert!(press(&mut app, KeyCode::Enter).is_empty());
     assert!(

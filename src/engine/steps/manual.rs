@@ -1,10 +1,11 @@
 //! Executes a `manual` step: shows the instructions, waits for the operator to tick every
 //! checklist item and confirm, with a note when the step requires one.
 
-use crate::engine::context::{StepContext, StepOutcome, StepStop};
+use crate::engine::context::{StepContext, StepOutcome, StepStop, Then};
 use crate::engine::control::Control;
-use crate::engine::events::{ConfirmVia, Event, Prompt};
-use crate::runbook::kinds::manual::{ManualStep, NotesPolicy};
+use crate::engine::events::{ConfirmVia, Decision, Event, Prompt, StepStatus};
+use crate::runbook::kinds::decision::OptionAction;
+use crate::runbook::kinds::manual::{ManualStep, NotesPolicy, OnDeadline};
 use crate::runbook::template::{Quoting, RenderError};
 
 pub(crate) struct Resolved {
@@ -56,15 +57,32 @@ pub(crate) async fn execute(
         Ok(resolved) => resolved,
         Err(err) => return Ok(StepOutcome::fail(err.to_string())),
     };
-    let prompt = Prompt::Manual {
-        step: ctx.id().to_string(),
-        instructions: resolved.instructions.clone(),
-        checklist: resolved.checklist.clone(),
-        notes: step.notes,
-        can_fail: step.can_fail,
-    };
+    // A drill's time scale shortens the deadline too.
+    let deadline_at = step
+        .deadline
+        .map(|d| tokio::time::Instant::now() + ctx.settings.scaled(d));
     loop {
-        match ctx.ask(prompt.clone()).await? {
+        let prompt = Prompt::Manual {
+            step: ctx.id().to_string(),
+            instructions: resolved.instructions.clone(),
+            checklist: resolved.checklist.clone(),
+            notes: step.notes,
+            can_fail: step.can_fail,
+            deadline_s: deadline_at.map(|at| {
+                at.saturating_duration_since(tokio::time::Instant::now())
+                    .as_secs()
+            }),
+            on_deadline: step.on_deadline.map(|o| o.as_str().to_string()),
+        };
+        let asked = ctx.ask(prompt);
+        let answer = match (deadline_at, step.on_deadline) {
+            (Some(at), Some(on_deadline)) => match tokio::time::timeout_at(at, asked).await {
+                Ok(answer) => answer?,
+                Err(_) => return deadline_passed(ctx, step, on_deadline).await,
+            },
+            _ => asked.await?,
+        };
+        match answer {
             Some(Control::Confirm {
                 checklist,
                 note,
@@ -115,6 +133,12 @@ pub(crate) async fn execute(
             Some(Control::Abort) => return Err(StepStop::Abort),
             Some(Control::Suspend { reason }) => return Err(StepStop::Suspend(reason)),
             Some(_) => continue,
+            // Nobody can answer (headless without --confirm): the deadline decides, if any.
+            None if deadline_at.is_some() && step.on_deadline.is_some() => {
+                tokio::time::sleep_until(deadline_at.expect("checked")).await;
+                let on_deadline = step.on_deadline.expect("checked");
+                return deadline_passed(ctx, step, on_deadline).await;
+            }
             None => {
                 return Err(StepStop::Suspend(format!(
                     "step `{}` needs an operator",
@@ -123,4 +147,41 @@ pub(crate) async fn execute(
             }
         }
     }
+}
+
+/// Nobody confirmed by the deadline: what the runbook said happens, journaled as the
+/// deadline's doing (a `decision` the engine signs), never as a confirmation.
+async fn deadline_passed(
+    ctx: &mut StepContext<'_>,
+    step: &ManualStep,
+    on_deadline: OnDeadline,
+) -> Result<StepOutcome, StepStop> {
+    let action = match on_deadline {
+        OnDeadline::Continue => OptionAction::Go,
+        OnDeadline::Abort => OptionAction::Abort,
+        OnDeadline::Rollback => OptionAction::Rollback,
+    };
+    let step_id = ctx.id().to_string();
+    ctx.emitter
+        .emit(Event::Decided {
+            step: step_id,
+            decision: Decision::Deadline {
+                option: on_deadline.as_str().to_string(),
+                action,
+            },
+        })
+        .await?;
+    let waited = crate::runbook::duration::format_duration(step.deadline.unwrap_or_default());
+    let mut outcome = StepOutcome::pass(format!(
+        "nobody confirmed within {waited}: {}, as the runbook says",
+        on_deadline.as_str()
+    ));
+    // Not done: never counted as confirmed.
+    outcome.status_override = Some(StepStatus::Skipped);
+    outcome.then = match on_deadline {
+        OnDeadline::Continue => Then::Next,
+        OnDeadline::Abort => Then::Abort,
+        OnDeadline::Rollback => Then::Rollback,
+    };
+    Ok(outcome)
 }

@@ -21,6 +21,28 @@ pub struct ManualStep {
     pub notes: NotesPolicy,
     /// The operator may answer "it did not work" (with a note): the step fails.
     pub can_fail: bool,
+    /// Nobody confirmed in this long: `on_deadline` happens, journaled as the deadline's.
+    pub deadline: Option<std::time::Duration>,
+    pub on_deadline: Option<OnDeadline>,
+}
+
+/// What a manual step's deadline does when it passes unconfirmed: only what the runbook says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnDeadline {
+    Abort,
+    Rollback,
+    /// The step is left undone (skipped) and the run goes on.
+    Continue,
+}
+
+impl OnDeadline {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Abort => "abort",
+            Self::Rollback => "rollback",
+            Self::Continue => "continue",
+        }
+    }
 }
 
 impl ManualStep {
@@ -45,6 +67,35 @@ impl ManualStep {
             )
             .unwrap_or(NotesPolicy::Optional);
         let can_fail = fields.bool("can_fail").unwrap_or(false);
+        let deadline = fields.duration("deadline");
+        let on_deadline = fields.choice(
+            "on_deadline",
+            &[
+                ("abort", OnDeadline::Abort),
+                ("rollback", OnDeadline::Rollback),
+                ("continue", OnDeadline::Continue),
+            ],
+        );
+        match (&deadline, on_deadline) {
+            (Some(deadline), None) => {
+                fields
+                    .diags
+                    .error(
+                        deadline.span.clone(),
+                        "a manual step with a `deadline` says what happens when nobody confirms by then",
+                    )
+                    .with_hint("add `on_deadline = \"abort\"`, `\"rollback\"` or `\"continue\"`");
+            }
+            (None, Some(_)) => {
+                let at = fields
+                    .key_span("on_deadline")
+                    .unwrap_or_else(|| fields.anchor());
+                fields
+                    .diags
+                    .warning(at, "`on_deadline` has no effect without a `deadline`");
+            }
+            _ => {}
+        }
         if instructions.is_none() && checklist.is_empty() && !fields.has("instructions") {
             fields.missing(
                 "instructions",
@@ -57,6 +108,8 @@ impl ManualStep {
             checklist,
             notes,
             can_fail,
+            deadline: deadline.map(|d| d.value),
+            on_deadline,
         })
     }
 

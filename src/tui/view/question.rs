@@ -224,6 +224,8 @@ fn body(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'stat
             instructions,
             checklist,
             notes,
+            deadline_s,
+            on_deadline,
             ..
         } => {
             let mut lines: Vec<Line<'static>> = instructions
@@ -269,6 +271,17 @@ fn body(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'stat
                 format!("{how}{hint}"),
                 theme.dim(),
             )));
+            if let (Some(seconds), Some(on_deadline)) = (deadline_s, on_deadline) {
+                let left = std::time::Duration::from_secs(*seconds)
+                    .saturating_sub(question.asked_at.elapsed());
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "Not confirmed in {}: {on_deadline}, as the runbook says (journaled as the deadline's).",
+                        clock(left)
+                    ),
+                    theme.accent(),
+                )));
+            }
             (format!(" {step}: manual step "), lines)
         }
         Prompt::Failure {

@@ -82,6 +82,8 @@ fn manual() -> App {
         ],
         notes: NotesPolicy::Optional,
         can_fail: false,
+        deadline_s: None,
+        on_deadline: None,
     }));
     app.key(crossterm::event::KeyEvent::from(
         crossterm::event::KeyCode::Char(' '),
