@@ -114,7 +114,7 @@ fn main() {
             .map_err(|_| ())
     } else {
         runtime
-            .block_on(drive_headless(plan, answers, emitter))
+            .block_on(drive_headless(plan, answers, emitter, None))
             .map_err(|_| ())
     };
     if !matches!(status, Ok(RunStatus::Passed)) {

@@ -124,6 +124,7 @@ impl Failure {
                 | LaunchError::UnknownTarget { .. }
                 | LaunchError::ChangedSinceStartScreen { .. }
                 | LaunchError::ShareWith { .. }
+                | LaunchError::NotifyConfig { .. }
                 | LaunchError::NoLogDir
                 | LaunchError::CannotFail(_)
                 | LaunchError::NoSuchInput(_)

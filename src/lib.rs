@@ -13,6 +13,7 @@ pub(crate) mod forecast;
 pub mod journal;
 pub mod launch;
 pub mod live;
+pub mod notify;
 pub(crate) mod report;
 pub mod runbook;
 pub(crate) mod sandbox;

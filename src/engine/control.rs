@@ -66,6 +66,11 @@ pub enum Control {
     Controller {
         change: Box<super::controller_change::ControllerChange>,
     },
+    /// What became of a notification: journaled as it comes, never an answer. Only the run's
+    /// own notifier sends it.
+    Notified {
+        delivery: Box<crate::notify::outcome::Delivery>,
+    },
     /// Ctrl-C, SIGTERM, SIGHUP or the TUI's own: acts on the running step, not at the next
     /// question ([`super::controller::Controller`] routes it).
     Interrupt {
@@ -103,6 +108,12 @@ pub async fn record_aside(
         Control::Controller { change } => {
             emitter
                 .emit(super::events::Event::Controller(*change))
+                .await?;
+            Ok(None)
+        }
+        Control::Notified { delivery } => {
+            emitter
+                .emit(super::events::Event::Notified(delivery))
                 .await?;
             Ok(None)
         }

@@ -568,6 +568,8 @@ pub enum Event {
     },
     /// Who holds the controls changed: a client attached, took over, or left.
     Controller(super::controller_change::ControllerChange),
+    /// A notification was sent, or could not be.
+    Notified(Box<crate::notify::outcome::Delivery>),
     /// A note the operator typed.
     Noted {
         step: Option<String>,

@@ -189,6 +189,9 @@ impl Engine {
             });
         }
         let status = result?;
+        // What arrived meanwhile (notes, a change of controller, a notification's outcome) is
+        // journaled before the footer closes the journal.
+        self.controls.record_asides(&mut self.emitter).await?;
         let recovery_ms = match (status, recovery) {
             (RunStatus::RolledBack, Some(took)) => Some(took.as_millis() as u64),
             _ => None,

@@ -82,6 +82,11 @@ pub(crate) fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
             _ => {}
         },
         Event::Noted { text, .. } => scrub(text),
+        Event::Notified(delivery) => {
+            if let Some(error) = &mut delivery.error {
+                scrub(error);
+            }
+        }
         Event::Suspended { reason, .. } => scrub(reason),
         // Already scrubbed as read, or nothing but identifiers and numbers.
         Event::Output { .. }

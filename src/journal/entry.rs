@@ -67,6 +67,8 @@ pub enum Body {
     Note(NoteBody),
     /// Who holds the controls changed; the body is the event's, field for field.
     Attach(ControllerChange),
+    /// A notification's delivery, field for field.
+    Notify(Box<crate::notify::outcome::Delivery>),
     Condition(ConditionBody),
     Host(HostBody),
     Input(InputBody),
@@ -91,6 +93,7 @@ pub enum EntryKind {
     Decision,
     Note,
     Attach,
+    Notify,
     Condition,
     Host,
     Input,
@@ -103,7 +106,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 19] = [
+    pub const ALL: [EntryKind; 20] = [
         Self::Header,
         Self::PhaseStart,
         Self::StepStart,
@@ -114,6 +117,7 @@ impl EntryKind {
         Self::Decision,
         Self::Note,
         Self::Attach,
+        Self::Notify,
         Self::Condition,
         Self::Host,
         Self::Input,
@@ -138,6 +142,7 @@ impl EntryKind {
             Self::Decision => "decision",
             Self::Note => "note",
             Self::Attach => "attach",
+            Self::Notify => "notify",
             Self::Condition => "condition",
             Self::Host => "host",
             Self::Input => "input",
@@ -170,6 +175,7 @@ impl Body {
             Self::Decision(_) => EntryKind::Decision,
             Self::Note(_) => EntryKind::Note,
             Self::Attach(_) => EntryKind::Attach,
+            Self::Notify(_) => EntryKind::Notify,
             Self::Condition(_) => EntryKind::Condition,
             Self::Host(_) => EntryKind::Host,
             Self::Input(_) => EntryKind::Input,
@@ -559,6 +565,7 @@ impl Entry {
                 "decision" => Body::Decision(serde_json::from_str(body)?),
                 "note" => Body::Note(serde_json::from_str(body)?),
                 "attach" => Body::Attach(serde_json::from_str(body)?),
+                "notify" => Body::Notify(serde_json::from_str(body)?),
                 "condition" => Body::Condition(serde_json::from_str(body)?),
                 "host" => Body::Host(serde_json::from_str(body)?),
                 "input" => Body::Input(serde_json::from_str(body)?),

@@ -273,6 +273,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             }
             _ => journal.append_act(Body::Attach(change.clone())),
         },
+        Event::Notified(delivery) => journal.append(Body::Notify(delivery.clone())),
         Event::Noted { step, text } => journal.append_act(Body::Note(NoteBody {
             step: step.clone(),
             text: text.clone(),

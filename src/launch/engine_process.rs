@@ -26,6 +26,7 @@ use crate::live::seat::EngineControls;
 use crate::live::seat_signer::{SeatSigner, SharedLink};
 use crate::live::server::serve;
 use crate::live::shared_socket::SharedSocket;
+use crate::notify::notifier::spawn_notifier;
 use crate::tui::state::RunInfo;
 
 /// Runs one terminal run's engine, as ordered on standard input.
@@ -195,6 +196,8 @@ async fn serve_and_run(
     } = sockets;
     let (controller, intake, presence) = attachable_control_channel();
     forward_signals(controller.clone()).map_err(SetupError::Signals)?;
+    let controller_for_notices = controller.clone();
+    let notices_journal = journal.clone();
     let served = serve(
         &plan.run_dir,
         info,
@@ -209,10 +212,20 @@ async fn serve_and_run(
     )
     .map_err(SetupError::Socket)?;
     ready(&plan.run_dir);
+    let notifier = spawn_notifier(
+        plan.runbook.notify.clone(),
+        emitter.observe(),
+        controller_for_notices,
+        notices_journal,
+        plan.run_dir.clone(),
+    );
     let status = Engine::new(plan, emitter, intake)
         .run()
         .await
         .map_err(Failure::from);
+    if let Some(notifier) = notifier {
+        let _ = tokio::time::timeout(crate::notify::deliver::FINAL_WAIT, notifier).await;
+    }
     if let Err(failure) = &status {
         served.say_failed(failure.code(), failure.message().unwrap_or_default());
     }

@@ -53,6 +53,8 @@ pub enum LaunchError {
     SecretInput(String),
     #[error("start the run: --input {variable}: {problem}")]
     BadInput { variable: String, problem: String },
+    #[error("read your notification channels {}: {problem}", path.display())]
+    NotifyConfig { path: PathBuf, problem: String },
     #[error("start the run: --share-with {group}: {problem}")]
     ShareWith { group: String, problem: String },
     #[error("find where run folders go: pass --log-dir DIR or set $CUTOVER_LOG_DIR")]

@@ -13,7 +13,9 @@ use crate::engine::run::{Engine, RunPlan};
 use crate::exit::Failure;
 use crate::journal::group_commit::WriterResult;
 use crate::journal::inline_writer::InlineJournal;
+use crate::journal::status::JournalStatus;
 use crate::live::server::serve;
+use crate::notify::notifier::spawn_notifier;
 use crate::report::headless::{is_reported, print_progress};
 use crate::stdout::say;
 
@@ -41,7 +43,13 @@ pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Fa
         if let Err(err) = &watched {
             say!("cutover: nobody can watch this run: cannot serve its socket: {err}");
         }
-        let status = drive_headless(plan, HeadlessAnswers::new(answers), emitter).await;
+        let status = drive_headless(
+            plan,
+            HeadlessAnswers::new(answers),
+            emitter,
+            Some(journal.status()),
+        )
+        .await;
         drop(watched);
         announce_journal(journal.finish());
         status
@@ -75,6 +83,7 @@ pub async fn drive_headless(
     plan: RunPlan,
     answers: HeadlessAnswers,
     mut emitter: Emitter,
+    journal: Option<tokio::sync::watch::Receiver<JournalStatus>>,
 ) -> Result<RunStatus, Failure> {
     let (controller, intake) = control_channel();
     forward_signals(controller.clone()).map_err(SetupError::Signals)?;
@@ -83,8 +92,20 @@ pub async fn drive_headless(
         std::io::stderr(),
     ));
     let prompts = emitter.observe_only(HeadlessAnswers::wants);
+    let notifier = spawn_notifier(
+        plan.runbook.notify.clone(),
+        emitter.observe(),
+        controller.clone(),
+        journal,
+        plan.run_dir.clone(),
+    );
     tokio::spawn(answers.serve(prompts, controller));
     let status = Engine::new(plan, emitter, intake).run().await;
     let _ = progress.await;
+    // The last notices (the end, with its anchor) go out before the process does; each is
+    // bounded in time.
+    if let Some(notifier) = notifier {
+        let _ = tokio::time::timeout(crate::notify::deliver::FINAL_WAIT, notifier).await;
+    }
     Ok(status?)
 }

@@ -70,6 +70,8 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
             })?,
         None => runbook,
     };
+    let mut runbook = runbook;
+    runbook.notify.extend(personal_channels()?);
     let mode = decide_mode(request, &runbook, interactive)?;
     let hosts = resolve_hosts(&runbook, &request.hosts, &request.limit)?;
     let runbook = place_on_hosts(&runbook, &hosts);
@@ -234,4 +236,20 @@ fn check_step_names(request: &StartRequest, runbook: &Runbook) -> Result<(), Lau
         }
     }
     Ok(())
+}
+
+/// The operator's own `[[notify]]` channels: `$XDG_CONFIG_HOME/cutover/notify.toml` (else
+/// `~/.config/cutover/notify.toml`), added to the runbook's.
+pub(crate) fn personal_channels() -> Result<Vec<crate::runbook::notify::NotifyChannel>, LaunchError>
+{
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let Some(config) = env("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".config")))
+    else {
+        return Ok(Vec::new());
+    };
+    let path = config.join("cutover").join("notify.toml");
+    crate::runbook::notify::load_personal(&path)
+        .map_err(|problem| LaunchError::NotifyConfig { path, problem })
 }

@@ -142,7 +142,10 @@ impl ControllerSeat {
         if self.holder.as_ref().is_none_or(|holder| holder.id != id) {
             return false;
         }
-        if matches!(control, Control::Controller { .. }) {
+        if matches!(
+            control,
+            Control::Controller { .. } | Control::Notified { .. }
+        ) {
             return false;
         }
         self.engine.controller.send(control)

@@ -192,6 +192,18 @@ pub(crate) fn format_event(event: &Event) -> Option<String> {
             seconds(*overrun_ms)
         ),
         Event::Service { step, state } => format!("   service {step}: {state}"),
+        Event::Notified(delivery) => match &delivery.error {
+            None => format!(
+                "   notified {} ({})",
+                delivery.channel,
+                delivery.event.as_str()
+            ),
+            Some(error) => format!(
+                "   could not notify {} ({}): {error}",
+                delivery.channel,
+                delivery.event.as_str()
+            ),
+        },
         Event::Controller(change) => format!(
             "   controls: {} {}",
             change.seat.describe(),

@@ -14,6 +14,7 @@ pub(crate) mod kinds;
 pub mod load;
 pub mod model;
 pub(crate) mod names;
+pub mod notify;
 pub(crate) mod parse;
 pub mod render;
 pub mod rolling;

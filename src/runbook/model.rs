@@ -41,6 +41,9 @@ pub struct Runbook {
     pub target: Option<String>,
     /// The target's time scale (drills only), once applied.
     pub time_scale: Option<f64>,
+    /// `[[notify]]`: who is told what while the run goes (the operator's own notify.toml is
+    /// added at the start).
+    pub notify: Vec<super::notify::NotifyChannel>,
 }
 
 impl Runbook {

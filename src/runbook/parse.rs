@@ -54,6 +54,7 @@ pub(crate) fn parse_document(
     let rollback = top.table("rollback");
     let hosts = top.table("hosts");
     let targets = top.table("targets");
+    let notify = top.array("notify");
     top.finish();
 
     let (runbook_table, runbook_span) = match meta {
@@ -117,6 +118,10 @@ pub(crate) fn parse_document(
         super::targets::parse_targets(table, &vars, &hosts, source, diags)
     });
 
+    let notify = notify.map_or_else(Vec::new, |items| {
+        super::notify::parse_channels(items, source, diags)
+    });
+
     let name = name?;
     let lock = lock.map_or_else(|| name.value.clone(), |l| l.value);
     Some(Runbook {
@@ -135,6 +140,7 @@ pub(crate) fn parse_document(
         targets,
         target: None,
         time_scale: None,
+        notify,
     })
 }
 

@@ -220,6 +220,8 @@ impl App {
                     self.rows[index].notes.push(format!("service {state}"));
                 }
             }
+            // Said in the journal and the report; the screen is for the run.
+            Event::Notified(_) => {}
             Event::Controller(change) => {
                 self.controls_held_by = match change.action {
                     crate::engine::controller_change::SeatAction::Detach => None,

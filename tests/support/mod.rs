@@ -143,6 +143,8 @@ pub(crate) struct TestServer {
     pub hits: Arc<AtomicUsize>,
     /// The head (request line and headers) of every request received, in order.
     pub requests: Arc<std::sync::Mutex<Vec<String>>>,
+    /// The path and body of every request received, in order.
+    pub received: Arc<std::sync::Mutex<Vec<(String, String)>>>,
 }
 
 pub(crate) fn serve(answer: impl Fn(usize, &str) -> Reply + Send + Sync + 'static) -> TestServer {
@@ -150,15 +152,18 @@ pub(crate) fn serve(answer: impl Fn(usize, &str) -> Reply + Send + Sync + 'stati
     let base = format!("http://{}", listener.local_addr().unwrap());
     let hits = Arc::new(AtomicUsize::new(0));
     let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let received = Arc::new(std::sync::Mutex::new(Vec::new()));
     let answer = Arc::new(answer);
     let counter = hits.clone();
     let heads = requests.clone();
+    let bodies = received.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let n = counter.fetch_add(1, Ordering::SeqCst);
             let answer = answer.clone();
             let heads = heads.clone();
+            let bodies = bodies.clone();
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut request_line = String::new();
@@ -186,6 +191,10 @@ pub(crate) fn serve(answer: impl Fn(usize, &str) -> Reply + Send + Sync + 'stati
                 let mut body = vec![0; content_length];
                 let _ = std::io::Read::read_exact(&mut reader, &mut body);
                 heads.lock().unwrap().push(head);
+                bodies
+                    .lock()
+                    .unwrap()
+                    .push((path.clone(), String::from_utf8_lossy(&body).into_owned()));
                 let reply = answer(n, &path);
                 std::thread::sleep(reply.delay);
                 let extra: String = reply
@@ -222,6 +231,7 @@ pub(crate) fn serve(answer: impl Fn(usize, &str) -> Reply + Send + Sync + 'stati
         base,
         hits,
         requests,
+        received,
     }
 }
 

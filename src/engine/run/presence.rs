@@ -21,7 +21,10 @@ impl Engine {
             self.emitter.flush().await?;
             self.emitter.show(Event::Progress {
                 step: step.id.value.clone(),
-                message: "nobody holds the controls: this step starts once someone attaches (`cutover attach`)".into(),
+                message: format!(
+                    "{}: this step starts once someone attaches (`cutover attach`)",
+                    crate::notify::notifier::NOBODY_AT_THE_CONTROLS
+                ),
             });
             tokio::select! {
                 held = presence.wait_for(|held| *held) => {

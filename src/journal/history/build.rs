@@ -187,6 +187,11 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
                     step_mut(&mut history.steps, step).notes.push(index);
                 }
             }
+            Body::Notify(delivery) => {
+                if delivery.outcome == crate::notify::outcome::DeliveryOutcome::Failed {
+                    importance = Importance::Failure;
+                }
+            }
             Body::Attach(change) => {
                 if change.action == crate::engine::controller_change::SeatAction::Takeover {
                     importance = Importance::Decision;

@@ -148,6 +148,23 @@ pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
             Some(step) => format!("note on {step} by {who}: {}", first_line(&note.text, 160)),
             None => format!("note by {who}: {}", first_line(&note.text, 160)),
         },
+        Body::Notify(delivery) => {
+            use crate::notify::outcome::DeliveryOutcome;
+            match (&delivery.outcome, &delivery.error) {
+                (DeliveryOutcome::Sent, _) => format!(
+                    "notified {} ({}) after {} attempt(s)",
+                    delivery.channel,
+                    delivery.event.as_str(),
+                    delivery.attempts
+                ),
+                (DeliveryOutcome::Failed, error) => format!(
+                    "could not notify {} ({}): {}",
+                    delivery.channel,
+                    delivery.event.as_str(),
+                    error.as_deref().unwrap_or("no reason given")
+                ),
+            }
+        }
         Body::Attach(change) => {
             use crate::engine::controller_change::SeatAction;
             let seat = change.seat.describe();
