@@ -115,7 +115,8 @@ pub(crate) fn parse_document(
     });
     let hosts = hosts.map_or_else(Vec::new, |(table, _)| parse_host_groups(table, diags));
     let targets = targets.map_or_else(Vec::new, |(table, _)| {
-        super::targets::parse_targets(table, &vars, &hosts, source, diags)
+        let runbook_environment = environment.as_ref().map(|e| e.value.as_str());
+        super::targets::parse_targets(table, runbook_environment, &vars, &hosts, source, diags)
     });
 
     let notify = notify.map_or_else(Vec::new, |items| {

@@ -33,6 +33,7 @@ pub struct Target {
 
 pub(crate) fn parse_targets(
     table: &DeTable,
+    runbook_environment: Option<&str>,
     vars: &[VarDef],
     groups: &[HostGroup],
     source: &SourceFile,
@@ -62,6 +63,22 @@ pub(crate) fn parse_targets(
         let environment = fields.string("environment");
         if let Some(environment) = &environment {
             check_id(fields.diags, environment, "environment");
+        }
+        // A production runbook's target that says nothing inherits production: `--target
+        // sandbox` would be a real release. Each target of one says what it is.
+        if runbook_environment == Some("production") && environment.is_none() {
+            fields
+                .diags
+                .error(
+                    name.span.clone(),
+                    format!(
+                        "target `{}` of a production runbook does not say its environment: a run of it would be a production run",
+                        name.value
+                    ),
+                )
+                .with_hint(
+                    "add `environment = \"drill\"` to rehearse with it, or `environment = \"production\"` if it is a real release",
+                );
         }
         let values = fields.table("vars");
         let hosts = fields.table("hosts");
