@@ -138,3 +138,82 @@ fn history_gives_percentiles_per_step_and_leaves_tampered_runs_out() {
     );
     assert!(text.contains("wait-a-bit"), "{text}");
 }
+
+#[test]
+fn a_report_names_the_steps_slower_than_their_history_and_the_rollback_against_earlier() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = support::runbook(dir.path(), RUNBOOK);
+    let logs = dir.path().join("runs");
+    let drill = |args: &[&str]| {
+        let ran = headless_drill(&runbook, &logs).args(args).output().unwrap();
+        assert!(ran.status.code().is_some_and(|c| c <= 1), "{ran:?}");
+    };
+    for _ in 0..3 {
+        drill(&["--var", "pause=0.1"]);
+    }
+    drill(&["--inject-failure", "check", "--on-failure", "rollback"]);
+    // The run under review: the pause takes eight times as long, and it rolls back.
+    drill(&[
+        "--var",
+        "pause=0.8",
+        "--inject-failure",
+        "check",
+        "--on-failure",
+        "rollback",
+    ]);
+    // Run ids of one second sort by their random part: find each run by what it holds.
+    let runs: Vec<std::path::PathBuf> = std::fs::read_dir(logs.join("timed"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    let header = |run: &std::path::Path| {
+        std::fs::read_to_string(run.join("journal.log"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let newest = runs
+        .iter()
+        .find(|run| header(run).contains("\"0.8\""))
+        .unwrap()
+        .clone();
+    let output = cutover()
+        .args(["report", "--format", "json"])
+        .arg(&newest)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let against = &json["against_history"];
+    assert_eq!(against["earlier_runs"], 4, "{against:#}");
+    let slower = against["slower"].as_array().unwrap();
+    assert_eq!(slower.len(), 1, "{against:#}");
+    assert_eq!(slower[0]["step"], "wait-a-bit");
+    assert!(slower[0]["took_ms"].as_u64().unwrap() >= 800);
+    assert!(
+        against["rollback"]["earlier_p50_ms"].is_u64(),
+        "{against:#}"
+    );
+    assert_eq!(against["rollback"]["earlier_rollbacks"], 1);
+    let markdown = cutover().arg("report").arg(&newest).output().unwrap();
+    let markdown = String::from_utf8_lossy(&markdown.stdout);
+    assert!(markdown.contains("## Against earlier runs"), "{markdown}");
+    assert!(markdown.contains("Step wait-a-bit took"), "{markdown}");
+    // The first run of all has nothing to be compared with.
+    let started = |run: &std::path::Path| {
+        let line = header(run);
+        let entry: serde_json::Value =
+            serde_json::from_str(line.split('\t').next().unwrap()).unwrap();
+        entry["ts"].as_str().unwrap().to_string()
+    };
+    let oldest = runs.iter().min_by_key(|run| started(run)).unwrap().clone();
+    let output = cutover()
+        .args(["report", "--format", "json"])
+        .arg(&oldest)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(json["against_history"].is_null(), "{json:#}");
+}

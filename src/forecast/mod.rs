@@ -1,5 +1,6 @@
 //! What past runs of a runbook say about the next one: `cutover history`.
 
+pub(crate) mod against_history;
 pub(crate) mod collect;
 pub(crate) mod figures;
 pub(crate) mod output;

@@ -30,6 +30,9 @@ pub(crate) struct Report {
     pub window: Vec<WindowPart>,
     /// Drills only.
     pub drill: Option<DrillPart>,
+    /// Against the earlier runs of the runbook, of the same kind and target, in the same log
+    /// dir: absent when there are none.
+    pub against_history: Option<crate::forecast::against_history::AgainstHistory>,
 }
 
 #[derive(Debug, Serialize)]
@@ -267,7 +270,9 @@ pub(crate) fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
     let trust = &history.trust;
     let footer = history.footer.as_ref();
     let failures = failures(history);
+    let against_history = crate::forecast::against_history::against_history(history, &run.run_dir);
     Report {
+        against_history,
         format: FORMAT,
         verification: VerificationPart {
             verdict: trust.verdict,

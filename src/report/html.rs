@@ -6,7 +6,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::build::{Report, StepPart};
 use super::gates::reasons_text;
-use super::words::{duration_against, verdict_words};
+use super::words::{against_history_lines, duration_against, verdict_words};
 use crate::runbook::duration::human_ms;
 
 const STYLESHEET: &str = include_str!("../../assets/report.css");
@@ -54,6 +54,14 @@ pub(crate) fn render_html(report: &Report) -> String {
                     @if !report.decisions.is_empty() { (decisions(report)) }
                     @if !report.failures.is_empty() { (failures(report)) }
                     @if !report.phases.is_empty() { (phases(report)) }
+                    @if let Some(against) = &report.against_history {
+                        h2 { "Against earlier runs" }
+                        ul {
+                            @for line in against_history_lines(against) {
+                                li { (line) }
+                            }
+                        }
+                    }
                     @if let Some(drill) = &report.drill {
                         h2 { "Drill" }
                         p {

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use super::build::{Report, StepPart};
 use super::gates::reasons_text;
-use super::words::{duration_against, verdict_words};
+use super::words::{against_history_lines, duration_against, verdict_words};
 use crate::runbook::duration::human_ms;
 
 /// Free text made inert: Markdown's active characters escaped, line breaks flattened.
@@ -349,6 +349,13 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         out.push('\n');
     }
 
+    if let Some(against) = &report.against_history {
+        let _ = writeln!(out, "## Against earlier runs\n");
+        for line in against_history_lines(against) {
+            let _ = writeln!(out, "- {}", escape(&line));
+        }
+        let _ = writeln!(out);
+    }
     if let Some(drill) = &report.drill {
         let _ = writeln!(out, "## Drill\n");
         match (&drill.first_failure_at, drill.recovery_ms) {

@@ -80,3 +80,45 @@ pub(crate) fn verdict_words(report: &Report) -> VerdictWords {
         },
     }
 }
+
+/// The run against its earlier runs, one sentence each: how many it is compared with, the
+/// steps past their usual time, a drill's time to roll back.
+pub(crate) fn against_history_lines(
+    against: &crate::forecast::against_history::AgainstHistory,
+) -> Vec<String> {
+    let mut lines = vec![format!(
+        "Compared with {} earlier run{} of the same kind and target in this log dir.",
+        against.earlier_runs,
+        if against.earlier_runs == 1 { "" } else { "s" }
+    )];
+    if against.slower.is_empty() {
+        lines.push("No step took far longer than it usually does (past its p90).".into());
+    }
+    for slower in &against.slower {
+        lines.push(format!(
+            "Step {} took {}: past its p90 of {} (p50 {}, over {} earlier runs).",
+            slower.step,
+            human_ms(slower.took_ms),
+            human_ms(slower.p90_ms),
+            human_ms(slower.p50_ms),
+            slower.runs
+        ));
+    }
+    if let Some(rollback) = &against.rollback {
+        lines.push(match (rollback.earlier_p50_ms, rollback.earlier_p90_ms) {
+            (Some(p50), Some(p90)) => format!(
+                "From the first failure to the rollback's end: {}, against {} at p50 and {} at p90 over {} earlier rollback{}.",
+                human_ms(rollback.took_ms),
+                human_ms(p50),
+                human_ms(p90),
+                rollback.earlier_rollbacks,
+                if rollback.earlier_rollbacks == 1 { "" } else { "s" }
+            ),
+            _ => format!(
+                "From the first failure to the rollback's end: {}; no earlier run rolled back to compare with.",
+                human_ms(rollback.took_ms)
+            ),
+        });
+    }
+    lines
+}
