@@ -217,3 +217,35 @@ fn a_report_names_the_steps_slower_than_their_history_and_the_rollback_against_e
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(json["against_history"].is_null(), "{json:#}");
 }
+
+#[test]
+fn the_tui_header_forecasts_from_earlier_drills() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("runbook.toml"), RUNBOOK).unwrap();
+    let runbook = dir.path().join("runbook.toml");
+    let logs = dir.path().join("runs");
+    for args in [
+        &["--var", "pause=0.1"][..],
+        &["--var", "pause=0.1"][..],
+        &["--inject-failure", "check", "--on-failure", "rollback"][..],
+    ] {
+        let ran = headless_drill(&runbook, &logs).args(args).output().unwrap();
+        assert!(ran.status.code().is_some_and(|c| c <= 1), "{ran:?}");
+    }
+    let pane = support::tmux::Pane::start(
+        &format!(
+            "cd {} && env -u SSH_AUTH_SOCK {} run runbook.toml --drill --key {} --log-dir {}",
+            dir.path().display(),
+            assert_cmd::cargo::cargo_bin("cutover").display(),
+            support::key_file().display(),
+            logs.display()
+        ),
+        120,
+        30,
+    );
+    pane.wait_for("Press Enter to start");
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("ends ~");
+    assert!(screen.contains("UTC"), "{screen}");
+    assert!(screen.contains("roll back by"), "{screen}");
+}

@@ -59,7 +59,16 @@ fn launch(order: &EngineOrder) -> Result<Launched, Failure> {
         }
         .into());
     }
-    Ok(start(&order.request, prepared, &order.typed)?)
+    let log_dir = prepared.log_dir.clone();
+    let mut launched = start(&order.request, prepared, &order.typed)?;
+    // The screen's forecast: what earlier runs of the same kind and target took.
+    super::run_info::learn_from_history(
+        &mut launched.info,
+        &log_dir,
+        launched.plan.mode,
+        launched.plan.runbook.target.as_deref(),
+    );
+    Ok(launched)
 }
 
 fn handshake_failed(failure: Failure) -> Result<Outcome, Failure> {

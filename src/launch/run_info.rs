@@ -26,6 +26,7 @@ pub(crate) fn run_info(
         kind: step.kind(),
         description: step.description.clone(),
         rollback,
+        estimate_ms: step.expected_duration.map(|d| d.as_millis() as u64),
     };
     let mut steps: Vec<StepInfo> = runbook
         .steps()
@@ -42,6 +43,55 @@ pub(crate) fn run_info(
         key_fingerprint: key_fingerprint.to_string(),
         run_dir,
         expected: runbook.expected_duration,
+        rollback_ms: runbook
+            .rollback
+            .iter()
+            .map(|s| s.expected_duration.map(|d| d.as_millis() as u64))
+            .sum::<Option<u64>>()
+            .filter(|_| !runbook.rollback.is_empty()),
+        estimates_from: steps
+            .iter()
+            .any(|s| s.estimate_ms.is_some())
+            .then(|| "the runbook's expected durations".to_string()),
         steps,
     }
+}
+
+/// The steps' estimates and the rollback's from earlier runs of the same kind and target under
+/// `log_dir`, where there are any: a step's p50, the rollback's p90 over drills that rolled back.
+pub(crate) fn learn_from_history(
+    info: &mut RunInfo,
+    log_dir: &std::path::Path,
+    mode: Mode,
+    target: Option<&str>,
+) {
+    let past = crate::forecast::collect::past_runs(log_dir, &info.runbook);
+    let Some(group) = crate::forecast::figures::figures(&past)
+        .into_iter()
+        .find(|g| g.group.mode == mode.as_str() && g.group.target.as_deref() == target)
+    else {
+        return;
+    };
+    for step in &mut info.steps {
+        if let Some(p50) = group
+            .steps
+            .iter()
+            .find(|s| s.step == step.id)
+            .and_then(|s| s.p50_ms)
+        {
+            step.estimate_ms = Some(p50);
+        }
+    }
+    if let Some(p90) = group.rollback_p90_ms {
+        info.rollback_ms = Some(p90);
+    }
+    let kind = match (mode, group.runs) {
+        (Mode::Drill, 1) => "drill",
+        (Mode::Drill, _) => "drills",
+        (Mode::Production, 1) => "release",
+        (Mode::Production, _) => "releases",
+        (Mode::DryRun, 1) => "dry run",
+        (Mode::DryRun, _) => "dry runs",
+    };
+    info.estimates_from = Some(format!("{} earlier {kind}", group.runs));
 }

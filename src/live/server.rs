@@ -324,6 +324,8 @@ mod tests {
             run_dir: String::new(),
             expected: None,
             steps: Vec::new(),
+            rollback_ms: None,
+            estimates_from: None,
         }
     }
 

@@ -35,6 +35,7 @@ impl App {
                             kind: *kind,
                             description: String::new(),
                             rollback: *rollback,
+                            estimate_ms: None,
                         }),
                     );
                 }

@@ -35,6 +35,7 @@ pub(crate) async fn attached_screen(
     app.started = Instant::now()
         .checked_sub(watching.elapsed)
         .unwrap_or_else(Instant::now);
+    app.started_wall = jiff::Timestamp::now() - watching.elapsed;
     {
         let status = watching.journal.borrow();
         app.journal_entries = status.entries;

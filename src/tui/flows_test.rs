@@ -19,6 +19,7 @@ pub(super) fn info() -> RunInfo {
         kind,
         description: String::new(),
         rollback,
+        estimate_ms: None,
     };
     RunInfo {
         title: "Nexus release".into(),
@@ -30,6 +31,8 @@ pub(super) fn info() -> RunInfo {
         key_fingerprint: "SHA256:abc".into(),
         run_dir: "/runs/nexus/1".into(),
         expected: None,
+        rollback_ms: None,
+        estimates_from: None,
         steps: vec![
             step("backup", StepKind::Command, false),
             step("announce", StepKind::Manual, false),

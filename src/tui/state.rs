@@ -23,6 +23,13 @@ pub(crate) struct RunInfo {
     pub run_dir: String,
     pub expected: Option<Duration>,
     pub steps: Vec<StepInfo>,
+    /// How long the rollback is expected to take: its p90 over earlier drills, else the sum of
+    /// its steps' `expected_duration`s.
+    #[serde(default)]
+    pub rollback_ms: Option<u64>,
+    /// Where the steps' estimates come from, for the header (`4 earlier drills`).
+    #[serde(default)]
+    pub estimates_from: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -33,6 +40,10 @@ pub(crate) struct StepInfo {
     pub kind: StepKind,
     pub description: String,
     pub rollback: bool,
+    /// How long it usually takes: its p50 over earlier runs of the same kind and target, else
+    /// its `expected_duration`.
+    #[serde(default)]
+    pub estimate_ms: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,6 +141,8 @@ pub(crate) struct App {
     pub question: Option<Question>,
     pub overlay: Overlay,
     pub started: Instant,
+    /// The wall clock at `started`: the forecast's times of day count from here.
+    pub started_wall: jiff::Timestamp,
     pub window: Option<(Instant, Duration)>,
     pub window_overrun: Option<Duration>,
     pub journal_entries: u64,
@@ -161,6 +174,7 @@ impl App {
             question: None,
             overlay: Overlay::None,
             started: Instant::now(),
+            started_wall: jiff::Timestamp::now(),
             window: None,
             window_overrun: None,
             journal_entries: 0,

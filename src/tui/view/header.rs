@@ -42,7 +42,19 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, now: Instant, the
             theme.dim(),
         ));
     }
+    let forecast = forecast(app, now);
+    if let Some((text, late, _)) = &forecast {
+        first.push(Span::raw(sep));
+        first.push(Span::styled(
+            text.clone(),
+            if *late { theme.problem() } else { theme.dim() },
+        ));
+    }
     let mut second = vec![Span::raw(format!("operator {}", app.info.operator))];
+    if let Some((_, _, Some(by))) = &forecast {
+        second.push(Span::raw(sep));
+        second.push(Span::styled(by.clone(), theme.accent()));
+    }
     if let Some((opened, length)) = app.window {
         let spent = now.saturating_duration_since(opened);
         second.push(Span::raw(sep));
@@ -72,4 +84,61 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, now: Instant, the
         Paragraph::new(vec![Line::from(first), Line::from(second)]),
         area,
     );
+}
+
+/// The run's forecast end (now, plus what the steps still to come usually take: their p50 over
+/// earlier runs, else their `expected_duration`), against the planned window's end; and, when
+/// the run has a rollback, the latest time to start it and still end inside the window (its p90
+/// over earlier drills). Times are UTC: an operator and the people watching may be anywhere.
+/// `None` without estimates, or once the run has ended.
+fn forecast(app: &App, now: Instant) -> Option<(String, bool, Option<String>)> {
+    use crate::tui::state::StepState;
+    if app.finished.is_some() || app.suspended.is_some() {
+        return None;
+    }
+    let to_come: Vec<Option<u64>> = app
+        .rows
+        .iter()
+        .filter(|row| !row.info.rollback)
+        .filter(|row| {
+            matches!(
+                row.state,
+                StepState::Pending | StepState::Waiting | StepState::Running
+            )
+        })
+        .map(|row| row.info.estimate_ms)
+        .collect();
+    if to_come.iter().all(Option::is_none) {
+        return None;
+    }
+    let remaining: u64 = to_come.iter().flatten().sum();
+    let wall_now = app.started_wall + now.saturating_duration_since(app.started);
+    let end = wall_now + Duration::from_millis(remaining);
+    let window_end = app
+        .info
+        .expected
+        .map(|expected| app.started_wall + expected);
+    let text = match window_end {
+        Some(window_end) => format!(
+            "ends ~{} (window {} UTC)",
+            clock_time(end),
+            clock_time(window_end)
+        ),
+        None => format!("ends ~{} UTC", clock_time(end)),
+    };
+    let late = window_end.is_some_and(|window_end| end > window_end);
+    let roll_back_by = match (window_end, app.info.rollback_ms) {
+        (Some(window_end), Some(rollback)) => Some(format!(
+            "roll back by {} UTC to end inside the window",
+            clock_time(window_end - Duration::from_millis(rollback))
+        )),
+        _ => None,
+    };
+    Some((text, late, roll_back_by))
+}
+
+/// `14:05`, in UTC.
+fn clock_time(at: jiff::Timestamp) -> String {
+    let time = at.to_zoned(jiff::tz::TimeZone::UTC);
+    format!("{:02}:{:02}", time.hour(), time.minute())
 }

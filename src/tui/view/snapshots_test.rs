@@ -232,6 +232,7 @@ fn about_to_check() -> App {
             kind: crate::runbook::model::StepKind::Http,
             description: String::new(),
             rollback: false,
+            estimate_ms: None,
         },
     );
     let mut app = App::new(info, false, false);
@@ -351,7 +352,26 @@ macro_rules! screens {
     )*};
 }
 
+/// A run with estimates from earlier drills, a planned window of 30 minutes and a rollback
+/// of 5: started at 02:00 UTC (a fixed clock), the first step running.
+fn forecasting() -> App {
+    let mut info = info();
+    info.expected = Some(std::time::Duration::from_secs(30 * 60));
+    info.rollback_ms = Some(5 * 60 * 1000);
+    info.estimates_from = Some("4 earlier drills".into());
+    for (index, step) in info.steps.iter_mut().enumerate() {
+        if !step.rollback {
+            step.estimate_ms = Some((index as u64 + 1) * 60_000);
+        }
+    }
+    let mut app = App::new(info, false, false);
+    app.started_wall = "2026-11-28T02:00:00Z".parse().unwrap();
+    app.apply(&started("backup", "pg_dump --format=custom", false));
+    app
+}
+
 screens! {
+    the_header_forecasts_the_end_and_the_last_moment_to_roll_back => forecasting(),
     about_to_run_a_long_command => about_to_run(),
     running_with_output => running(),
     manual_step_with_checklist => manual(),
