@@ -26,20 +26,8 @@ unset SSH_AUTH_SOCK
     done
 } >"$work/200.toml"
 
-# Prints the per-step milliseconds of the run in $1 (from step-0's start to the footer).
-per_step() {
-    grep -h -e '"step":"step-0"' -e '"kind":"footer"' "$1"/watched/*/journal.log | cut -f1 |
-        python3 -c '
-import json, sys
-from datetime import datetime
-ts = {}
-for line in sys.stdin:
-    e = json.loads(line)
-    key = "footer" if e["kind"] == "footer" else ("start" if e["kind"] == "step_start" else None)
-    if key and key not in ts:
-        ts[key] = datetime.fromisoformat(e["ts"].replace("Z", "+00:00")).timestamp() * 1000
-print("%.3f" % ((ts["footer"] - ts["start"]) / 200))'
-}
+# The per-step milliseconds of the run in $1 (from step-0's start to the footer).
+per_step() { journal_per_step "$1"/watched/*/journal.log; }
 
 alone=() watched=() latencies="$work/latencies"
 : >"$latencies"

@@ -61,3 +61,19 @@ write_steps_runbook() {
         printf '[[phase.step]]\nid = "step-%d"\nkind = "command"\nrun = "echo step %d"\n\n' "$k" "$k"
     done
 }
+
+# journal_per_step JOURNAL...: the per-step milliseconds of a 200-step run, read from its
+# journal: from the first step's start to the footer, over 200.
+journal_per_step() {
+    grep -h -e '"step":"step-0"' -e '"kind":"footer"' "$@" | cut -f1 |
+        python3 -c '
+import json, sys
+from datetime import datetime
+ts = {}
+for line in sys.stdin:
+    e = json.loads(line)
+    key = "footer" if e["kind"] == "footer" else ("start" if e["kind"] == "step_start" else None)
+    if key and key not in ts:
+        ts[key] = datetime.fromisoformat(e["ts"].replace("Z", "+00:00")).timestamp() * 1000
+print("%.3f" % ((ts["footer"] - ts["start"]) / 200))'
+}

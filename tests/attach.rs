@@ -265,6 +265,49 @@ fn operator_command(dir: &std::path::Path, logs: &std::path::Path, extra: &str) 
     )
 }
 
+/// After the terminal went away: its TUI is gone, the engine lives on, and the step that was
+/// running runs to its end and is journaled.
+fn the_engine_outlives_its_terminal(marker: &str, run: &std::path::Path) {
+    wait_until("the TUI is gone", || {
+        support::processes_with(marker)
+            .iter()
+            .all(|line| !line.contains(" run runbook.toml"))
+    });
+    assert_eq!(engine_pids(marker).len(), 1, "the engine lives on");
+    wait_until("the step ran to its end", || {
+        journal_bodies(run, "step_result").len() == 1
+    });
+}
+
+/// From a screen reattached to a `DROPPED` run: the output printed while nobody watched is
+/// there, the open question is answered, the run ends; the journal verifies, every step
+/// started once, and the engine ends with the run.
+fn finish_reattached(pane: &Pane, marker: &str, run: &std::path::Path) {
+    pane.wait_for("line-10");
+    pane.wait_for("Dashboard green");
+    pane.keys(&["Space"]);
+    pane.wait_for("[x] Dashboard green");
+    pane.keys(&["Enter"]);
+    pane.wait_for("Run finished");
+    pane.keys(&["q"]);
+    assert_eq!(pane.exit_code(), 0, "{}", pane.joined());
+    pane.assert_terminal_restored();
+    assert_eq!(verify(run, &[]).0, 0);
+    let starts: Vec<String> = journal_bodies(run, "step_start")
+        .iter()
+        .map(|s| s["step"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        starts,
+        ["count", "check", "after"],
+        "every step started once"
+    );
+    assert_eq!(journal_bodies(run, "confirm").len(), 1);
+    wait_until("the engine ended with the run", || {
+        engine_pids(marker).is_empty()
+    });
+}
+
 #[test]
 fn a_dropped_terminal_leaves_the_run_going_and_attach_brings_it_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -278,12 +321,7 @@ fn a_dropped_terminal_leaves_the_run_going_and_attach_brings_it_back() {
     // The SSH link drops: the terminal and the TUI go; the engine does not.
     operator.hang_up();
     let run = run_dir(&logs);
-    wait_until("the TUI is gone", || {
-        support::processes_with(&marker)
-            .iter()
-            .all(|line| !line.contains(" run runbook.toml"))
-    });
-    assert_eq!(engine_pids(&marker).len(), 1, "the engine lives on");
+    the_engine_outlives_its_terminal(&marker, &run);
     let listed = cutover()
         .args(["ls", "--log-dir"])
         .arg(&logs)
@@ -292,10 +330,7 @@ fn a_dropped_terminal_leaves_the_run_going_and_attach_brings_it_back() {
     let listed = String::from_utf8_lossy(&listed.stdout);
     assert!(listed.starts_with("live dropped"), "{listed}");
     assert!(listed.contains("nobody at the controls"), "{listed}");
-    // The running step runs to its end and is journaled; the next one waits for a person.
-    wait_until("the step ran to its end", || {
-        journal_bodies(&run, "step_result").len() == 1
-    });
+    // The next step waits for a person.
     std::thread::sleep(std::time::Duration::from_millis(700));
     let starts = journal_bodies(&run, "step_start");
     assert_eq!(starts.len(), 1, "no step started without a controller");
@@ -305,37 +340,13 @@ fn a_dropped_terminal_leaves_the_run_going_and_attach_brings_it_back() {
         100,
         30,
     );
-    // The screen as it is: the output printed while nobody watched, the open question.
-    back.wait_for("line-10");
-    back.wait_for("Dashboard green");
-    back.keys(&["Space"]);
-    back.wait_for("[x] Dashboard green");
-    back.keys(&["Enter"]);
-    back.wait_for("Run finished");
-    back.keys(&["q"]);
-    assert_eq!(back.exit_code(), 0, "{}", back.joined());
-    back.assert_terminal_restored();
+    finish_reattached(&back, &marker, &run);
     assert!(back.joined().contains("journal "), "{}", back.joined());
-
-    assert_eq!(verify(&run, &[]).0, 0);
-    let starts: Vec<String> = journal_bodies(&run, "step_start")
-        .iter()
-        .map(|s| s["step"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        starts,
-        ["count", "check", "after"],
-        "every step started once"
-    );
-    assert_eq!(journal_bodies(&run, "confirm").len(), 1);
     let seats: Vec<String> = journal_bodies(&run, "attach")
         .iter()
         .map(|a| a["action"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(seats[..3], ["attach", "detach", "attach"], "{seats:?}");
-    wait_until("the engine ended with the run", || {
-        engine_pids(&marker).is_empty()
-    });
     assert!(!run.join("engine.sock").exists());
 }
 
@@ -510,15 +521,7 @@ fn an_ssh_client_killed_mid_step_costs_nothing_and_a_new_login_reattaches() {
         unsafe { libc::kill(pid, libc::SIGKILL) };
     }
     let run = run_dir(&logs);
-    wait_until("the TUI on the server is gone", || {
-        support::processes_with(&marker)
-            .iter()
-            .all(|line| !line.contains(" run runbook.toml"))
-    });
-    assert_eq!(engine_pids(&marker).len(), 1, "the engine lives on");
-    wait_until("the step ran to its end", || {
-        journal_bodies(&run, "step_result").len() == 1
-    });
+    the_engine_outlives_its_terminal(&marker, &run);
 
     let second = Pane::start(
         &login(
@@ -528,24 +531,7 @@ fn an_ssh_client_killed_mid_step_costs_nothing_and_a_new_login_reattaches() {
         100,
         30,
     );
-    second.wait_for("line-10");
-    second.wait_for("Dashboard green");
-    second.keys(&["Space"]);
-    second.wait_for("[x] Dashboard green");
-    second.keys(&["Enter"]);
-    second.wait_for("Run finished");
-    second.keys(&["q"]);
-    assert_eq!(second.exit_code(), 0, "{}", second.joined());
-    assert_eq!(verify(&run, &[]).0, 0);
-    let starts: Vec<String> = journal_bodies(&run, "step_start")
-        .iter()
-        .map(|s| s["step"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        starts,
-        ["count", "check", "after"],
-        "every step started once"
-    );
+    finish_reattached(&second, &marker, &run);
     // Each attach says it came over SSH, from where.
     let attaches: Vec<serde_json::Value> = journal_bodies(&run, "attach")
         .into_iter()
@@ -559,9 +545,6 @@ fn an_ssh_client_killed_mid_step_costs_nothing_and_a_new_login_reattaches() {
         assert!(ssh.starts_with("127.0.0.1 "), "{attach}");
         assert!(attach["seat"]["tty"].is_string(), "{attach}");
     }
-    wait_until("the engine ended with the run", || {
-        engine_pids(&marker).is_empty()
-    });
 }
 
 /// `--share-with GROUP`: another unix user in the group reaches the run through its shared
