@@ -621,3 +621,29 @@ fn a_run_shared_with_a_group_is_reached_by_its_members_only() {
     assert!(run.wait().unwrap().success());
     assert!(!shared.exists(), "the shared socket goes with the run");
 }
+
+/// An engine nobody is attached to, waiting at a question, still stops on SIGTERM: the run is
+/// aborted and journaled, and nothing is left running.
+#[test]
+fn sigterm_stops_a_detached_engine_waiting_at_a_question() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("runbook.toml"), DROPPED).unwrap();
+    let logs = dir.path().join("runs");
+    let marker = dir.path().display().to_string();
+    let operator = Pane::start(&operator_command(dir.path(), &logs, ""), 100, 30);
+    operator.wait_for("Press Enter to start");
+    operator.keys(&["Enter"]);
+    operator.wait_for("Press Enter to run");
+    operator.keys(&["d"]);
+    assert_eq!(operator.exit_code(), 0, "{}", operator.joined());
+    let engine = engine_pids(&marker);
+    assert_eq!(engine.len(), 1, "the engine lives on, detached");
+    unsafe { libc::kill(engine[0] as i32, libc::SIGTERM) };
+    wait_until("the engine stopped", || engine_pids(&marker).is_empty());
+    let run = run_dir(&logs);
+    let footer = journal_bodies(&run, "footer");
+    assert_eq!(footer.len(), 1);
+    assert_eq!(footer[0]["status"], "aborted", "{footer:?}");
+    assert!(journal_bodies(&run, "step_start").is_empty(), "nothing ran");
+    assert_eq!(verify(&run, &[]).0, 0);
+}

@@ -248,4 +248,15 @@ fn the_tui_header_forecasts_from_earlier_drills() {
     let screen = pane.wait_for("ends ~");
     assert!(screen.contains("UTC"), "{screen}");
     assert!(screen.contains("roll back by"), "{screen}");
+    // Suspend: the run's engine ends with the test, not later.
+    pane.keys(&["q"]);
+    pane.wait_for("d detach");
+    pane.keys(&["s"]);
+    assert_eq!(pane.exit_code(), 3, "{}", pane.joined());
+    let marker = dir.path().display().to_string();
+    support::wait_until("the engine ended", || {
+        support::processes_with(&marker)
+            .iter()
+            .all(|line| !line.contains(" engine "))
+    });
 }

@@ -57,6 +57,18 @@ impl Controller {
         match control {
             Control::Interrupt { interrupt } => {
                 self.interrupts.raise(interrupt);
+                // A question waiting for an answer ends too: a terminal run's engine with
+                // nobody attached waits at one, and SIGTERM must still stop it.
+                let ends_the_question = match interrupt {
+                    Interrupt::AbortNow | Interrupt::KillNow => Some(Control::Abort),
+                    Interrupt::SuspendAfterStep => Some(Control::Suspend {
+                        reason: "hang-up (SIGHUP) while waiting for an answer".into(),
+                    }),
+                    Interrupt::None => None,
+                };
+                if let Some(control) = ends_the_question {
+                    let _ = self.answers.send(control);
+                }
                 true
             }
             other => self.answers.send(other).is_ok(),
@@ -74,13 +86,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_interrupt_reaches_the_watch_at_once_and_never_queues_as_an_answer() {
+    fn an_interrupt_reaches_the_watch_at_once_and_ends_a_waiting_question() {
         let (controller, mut intake) = control_channel();
         assert!(controller.send(Control::Interrupt {
             interrupt: Interrupt::AbortNow
         }));
         assert_eq!(intake.interrupt.current(), Interrupt::AbortNow);
         assert_eq!(controller.interrupt(), Interrupt::AbortNow);
+        assert_eq!(intake.answers.try_recv().unwrap(), Control::Abort);
         assert!(intake.answers.try_recv().is_err());
         assert!(controller.send(Control::Proceed));
         assert_eq!(intake.answers.try_recv().unwrap(), Control::Proceed);
