@@ -95,6 +95,30 @@ impl StepContext<'_> {
         self.emitter.emit(Event::Waiting(prompt)).await?;
         super::control::next_answer(self.controls, self.emitter).await
     }
+
+    /// Asks, and waits for the answer until `deadline`: `Asked::DeadlinePassed` when it came
+    /// first (never, without a deadline).
+    pub async fn ask_until(
+        &mut self,
+        prompt: Prompt,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<Asked, RecordError> {
+        let asked = self.ask(prompt);
+        Ok(match deadline {
+            None => Asked::Answer(asked.await?),
+            Some(at) => match tokio::time::timeout_at(at, asked).await {
+                Ok(answer) => Asked::Answer(answer?),
+                Err(_) => Asked::DeadlinePassed,
+            },
+        })
+    }
+}
+
+/// How a question with a deadline ended.
+pub enum Asked {
+    /// An answer, or `None` when every control sender is gone.
+    Answer(Option<Control>),
+    DeadlinePassed,
 }
 
 /// How a step attempt ended.

@@ -435,6 +435,34 @@ pub enum Prompt {
     },
 }
 
+impl Prompt {
+    /// The step it is about.
+    pub fn step(&self) -> &str {
+        match self {
+            Self::Run { step, .. }
+            | Self::Phrase { step, .. }
+            | Self::Manual { step, .. }
+            | Self::Failure { step, .. }
+            | Self::Wait { step, .. }
+            | Self::Input { step, .. }
+            | Self::Decision { step, .. } => step,
+        }
+    }
+
+    /// What it waits for, in words: `cutover ls` and the notifications say "waiting for …".
+    pub fn waits_for(&self) -> &'static str {
+        match self {
+            Self::Run { .. } => "Enter to run the next step",
+            Self::Phrase { .. } => "the phrase of a dangerous step",
+            Self::Manual { .. } => "a manual step to confirm",
+            Self::Failure { .. } => "a decision after a failure",
+            Self::Wait { .. } => "the end of a wait (or a skip)",
+            Self::Input { .. } => "an input",
+            Self::Decision { .. } => "a decision",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {

@@ -72,12 +72,16 @@ fn launch(order: &EngineOrder) -> Result<Launched, Failure> {
 }
 
 fn handshake_failed(failure: Failure) -> Result<Outcome, Failure> {
-    let answer = Handshake::Failed {
+    say_handshake(&failed(&failure));
+    Err(failure)
+}
+
+/// A failure as the starting terminal is told it: its message and the exit code it has.
+fn failed(failure: &Failure) -> Handshake {
+    Handshake::Failed {
         code: failure.code(),
         message: failure.message(),
-    };
-    say_handshake(&answer);
-    Err(failure)
+    }
 }
 
 fn say_handshake(answer: &Handshake) {
@@ -147,10 +151,7 @@ fn run_attachable(launched: Launched) -> Result<RunStatus, Failure> {
         .await;
         // The socket could not be served: the starting terminal still waits for a word.
         if let Err(failure @ Failure::Setup(SetupError::Socket(_))) = &status {
-            say_handshake(&Handshake::Failed {
-                code: failure.code(),
-                message: failure.message(),
-            });
+            say_handshake(&failed(failure));
         }
         let _ = journal.finish();
         status

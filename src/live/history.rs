@@ -73,7 +73,7 @@ impl History {
                     current = Some(step.clone());
                     waiting = None;
                 }
-                Event::Waiting(prompt) => waiting = Some(prompt_word(prompt).to_string()),
+                Event::Waiting(prompt) => waiting = Some(prompt.waits_for().to_string()),
                 Event::StepResult { .. } | Event::Condition { .. } => waiting = None,
                 Event::RunFinished { .. } => {
                     current = None;
@@ -83,19 +83,6 @@ impl History {
             }
         }
         (current, waiting)
-    }
-}
-
-fn prompt_word(prompt: &crate::engine::events::Prompt) -> &'static str {
-    use crate::engine::events::Prompt;
-    match prompt {
-        Prompt::Run { .. } => "Enter to run the next step",
-        Prompt::Phrase { .. } => "the phrase of a dangerous step",
-        Prompt::Manual { .. } => "a manual step to confirm",
-        Prompt::Failure { .. } => "a decision after a failure",
-        Prompt::Wait { .. } => "the end of a wait (or a skip)",
-        Prompt::Input { .. } => "an input",
-        Prompt::Decision { .. } => "a decision",
     }
 }
 

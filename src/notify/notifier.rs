@@ -124,8 +124,7 @@ impl Notifier {
             }
             Event::Waiting(Prompt::Wait { .. }) => {}
             Event::Waiting(prompt) => {
-                let (step, what) = waiting_for(prompt);
-                self.wait(Some(step), what);
+                self.wait(Some(prompt.step().to_string()), prompt.waits_for().into());
             }
             Event::Progress { step, message } if message.starts_with(NOBODY_AT_THE_CONTROLS) => {
                 self.wait(
@@ -271,11 +270,7 @@ impl Notifier {
         anchor: Option<String>,
     ) {
         let Some(facts) = &self.facts else { return };
-        let mode = match facts.mode {
-            Mode::Production => "production",
-            Mode::Drill => "drill",
-            Mode::DryRun => "dry-run",
-        };
+        let mode = facts.mode.as_str();
         let anchor_text = anchor
             .as_deref()
             .map(|a| format!("; journal anchor {a}"))
@@ -316,13 +311,13 @@ impl Notifier {
         {
             return;
         }
+        // Nowhere left to say a failure to keep it: the run has ended, its journal is closed.
         let line = serde_json::to_string(&delivery).unwrap_or_default();
-        let written = std::fs::OpenOptions::new()
+        let _ = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.run_dir.join("notifications.log"))
             .and_then(|mut file| writeln!(file, "{line}"));
-        let _ = written;
     }
 }
 
@@ -330,18 +325,5 @@ async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
-    }
-}
-
-/// The step a prompt is about and what it waits for, in words.
-fn waiting_for(prompt: &Prompt) -> (String, String) {
-    match prompt {
-        Prompt::Run { step, .. } => (step.clone(), "Enter to run the next step".into()),
-        Prompt::Phrase { step, .. } => (step.clone(), "the phrase of a dangerous step".into()),
-        Prompt::Manual { step, .. } => (step.clone(), "a manual step to be confirmed".into()),
-        Prompt::Failure { step, .. } => (step.clone(), "a decision after a failure".into()),
-        Prompt::Wait { step, .. } => (step.clone(), "the end of a wait".into()),
-        Prompt::Input { step, .. } => (step.clone(), "an answer".into()),
-        Prompt::Decision { step, .. } => (step.clone(), "a go/no-go decision".into()),
     }
 }

@@ -325,15 +325,7 @@ impl App {
             },
             other => other,
         };
-        let step = match &prompt {
-            Prompt::Run { step, .. }
-            | Prompt::Phrase { step, .. }
-            | Prompt::Manual { step, .. }
-            | Prompt::Failure { step, .. }
-            | Prompt::Wait { step, .. }
-            | Prompt::Input { step, .. }
-            | Prompt::Decision { step, .. } => step.clone(),
-        };
+        let step = prompt.step().to_string();
         if let Some(index) = self.row_index(&step) {
             // The resolved command is shown before the operator says go.
             if let Prompt::Run { command, .. } | Prompt::Phrase { command, .. } = &prompt {

@@ -3,7 +3,7 @@
 //! run where to go: on, back, or nowhere. `hold` journals the wait and asks again; the
 //! deadline keeps running.
 
-use crate::engine::context::{StepContext, StepOutcome, StepStop, Then};
+use crate::engine::context::{Asked, StepContext, StepOutcome, StepStop, Then};
 use crate::engine::control::Control;
 use crate::engine::events::{Decision, Event, Prompt};
 use crate::runbook::kinds::decision::{DecisionStep, OptionAction};
@@ -57,33 +57,9 @@ pub(crate) async fn execute(
                     .as_secs()
             }),
         };
-        let asked = ctx.ask(prompt);
-        let answer = match deadline_at {
-            None => asked.await?,
-            Some(at) => match tokio::time::timeout_at(at, asked).await {
-                Ok(answer) => answer?,
-                Err(_) => {
-                    let option = step
-                        .default
-                        .clone()
-                        .expect("check requires a default with a deadline");
-                    let action = step
-                        .option(&option)
-                        .map_or(OptionAction::Abort, |o| o.action);
-                    decided(
-                        ctx,
-                        Decision::Deadline {
-                            option: option.clone(),
-                            action,
-                        },
-                    )
-                    .await?;
-                    return Ok(outcome(
-                        action,
-                        format!("no answer by the deadline: {option}"),
-                    ));
-                }
-            },
+        let answer = match ctx.ask_until(prompt, deadline_at).await? {
+            Asked::Answer(answer) => answer,
+            Asked::DeadlinePassed => return deadline_passed(ctx, step).await,
         };
         match answer {
             Some(Control::Choose { option, via }) => {
@@ -112,7 +88,7 @@ pub(crate) async fn execute(
             None => match deadline_at {
                 Some(at) => {
                     tokio::time::sleep_until(at).await;
-                    continue;
+                    return deadline_passed(ctx, step).await;
                 }
                 None => {
                     return Err(StepStop::Suspend(format!(
@@ -124,6 +100,32 @@ pub(crate) async fn execute(
             },
         }
     }
+}
+
+/// Nobody answered by the deadline: its default, journaled as the deadline's.
+async fn deadline_passed(
+    ctx: &mut StepContext<'_>,
+    step: &DecisionStep,
+) -> Result<StepOutcome, StepStop> {
+    let option = step
+        .default
+        .clone()
+        .expect("check requires a default with a deadline");
+    let action = step
+        .option(&option)
+        .map_or(OptionAction::Abort, |o| o.action);
+    decided(
+        ctx,
+        Decision::Deadline {
+            option: option.clone(),
+            action,
+        },
+    )
+    .await?;
+    Ok(outcome(
+        action,
+        format!("no answer by the deadline: {option}"),
+    ))
 }
 
 async fn decided(ctx: &mut StepContext<'_>, decision: Decision) -> Result<(), StepStop> {

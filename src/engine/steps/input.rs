@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::engine::context::{Captured, StepContext, StepOutcome, StepStop};
+use crate::engine::context::{Asked, Captured, StepContext, StepOutcome, StepStop};
 use crate::engine::control::Control;
 use crate::engine::events::{ConfirmVia, Event, InputSource, Prompt};
 use crate::runbook::kinds::input::InputStep;
@@ -37,22 +37,18 @@ pub(crate) async fn execute(
         .deadline
         .map(|d| tokio::time::Instant::now() + ctx.settings.scaled(d));
     let (value, by) = loop {
-        let asked = ctx.ask(prompt.clone());
-        let answer = match deadline {
-            None => asked.await?,
-            Some(at) => match tokio::time::timeout_at(at, asked).await {
-                Ok(answer) => answer?,
-                Err(_) => match &step.default {
-                    Some(default) => break (default.clone(), InputSource::Deadline),
-                    None => {
-                        return Ok(StepOutcome::fail(format!(
-                            "nobody answered within {} and the input has no default",
-                            crate::runbook::duration::format_duration(
-                                step.deadline.unwrap_or(Duration::ZERO)
-                            )
-                        )));
-                    }
-                },
+        let answer = match ctx.ask_until(prompt.clone(), deadline).await? {
+            Asked::Answer(answer) => answer,
+            Asked::DeadlinePassed => match &step.default {
+                Some(default) => break (default.clone(), InputSource::Deadline),
+                None => {
+                    return Ok(StepOutcome::fail(format!(
+                        "nobody answered within {} and the input has no default",
+                        crate::runbook::duration::format_duration(
+                            step.deadline.unwrap_or(Duration::ZERO)
+                        )
+                    )));
+                }
             },
         };
         match answer {

@@ -1,7 +1,7 @@
 //! Executes a `manual` step: shows the instructions, waits for the operator to tick every
 //! checklist item and confirm, with a note when the step requires one.
 
-use crate::engine::context::{StepContext, StepOutcome, StepStop, Then};
+use crate::engine::context::{Asked, StepContext, StepOutcome, StepStop, Then};
 use crate::engine::control::Control;
 use crate::engine::events::{ConfirmVia, Decision, Event, Prompt, StepStatus};
 use crate::runbook::kinds::decision::OptionAction;
@@ -74,13 +74,14 @@ pub(crate) async fn execute(
             }),
             on_deadline: step.on_deadline.map(|o| o.as_str().to_string()),
         };
-        let asked = ctx.ask(prompt);
-        let answer = match (deadline_at, step.on_deadline) {
-            (Some(at), Some(on_deadline)) => match tokio::time::timeout_at(at, asked).await {
-                Ok(answer) => answer?,
-                Err(_) => return deadline_passed(ctx, step, on_deadline).await,
-            },
-            _ => asked.await?,
+        // A deadline does something only where the runbook says what.
+        let deadline = deadline_at.filter(|_| step.on_deadline.is_some());
+        let answer = match ctx.ask_until(prompt, deadline).await? {
+            Asked::Answer(answer) => answer,
+            Asked::DeadlinePassed => {
+                let on_deadline = step.on_deadline.expect("filtered");
+                return deadline_passed(ctx, step, on_deadline).await;
+            }
         };
         match answer {
             Some(Control::Confirm {
