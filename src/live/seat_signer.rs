@@ -11,8 +11,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ssh_encoding::Decode;
-use ssh_key::{PublicKey, SshSig};
+use ssh_key::PublicKey;
 use tokio::sync::mpsc;
 
 use crate::journal::keys::person::PersonSigner;
@@ -62,12 +61,8 @@ impl PersonSigner for SeatSigner {
 
 /// The blob is an SSHSIG by `key`, in `namespace`, over exactly `message`.
 pub(crate) fn checked(key: &PublicKey, namespace: &str, message: &[u8], blob: &[u8]) -> bool {
-    let Ok(signature) = SshSig::decode(&mut &blob[..]) else {
-        return false;
-    };
-    signature.public_key() == key.key_data()
-        && signature.namespace() == namespace
-        && key.verify(namespace, message, &signature).is_ok()
+    crate::journal::keys::sshsig::signed_by(blob, namespace, message)
+        .is_some_and(|signer| signer.key_data() == key.key_data())
 }
 
 #[cfg(test)]

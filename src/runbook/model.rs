@@ -172,6 +172,11 @@ pub struct Step {
     pub confirm: bool,
     /// The operator types `confirm_phrase` before it runs.
     pub dangerous: bool,
+    /// How many people other than the operator approve the step before it starts, each with
+    /// their own key over a statement of exactly what it will do (`engine/approval.rs`).
+    pub approvals: u32,
+    /// The principals allowed to approve it; any principal when empty.
+    pub approvers: Vec<String>,
     pub confirm_phrase: String,
     /// Safe to run for real in `--dry-run`.
     pub readonly: bool,

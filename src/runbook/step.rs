@@ -104,6 +104,29 @@ pub(crate) fn parse_step(
             );
         }
     }
+    let approvals = fields.integer_in("approvals", 0..=9);
+    let approvers = fields.string_list("approvers");
+    if let Some(needed) = &approvals
+        && !approvers.is_empty()
+        && (approvers.len() as i64) < needed.value
+    {
+        fields.diags.error(
+            needed.span.clone(),
+            format!(
+                "`approvals = {}` can never be met: `approvers` names {} principals",
+                needed.value,
+                approvers.len()
+            ),
+        );
+    }
+    if approvals.is_none_or(|needed| needed.value == 0)
+        && let Some(first) = approvers.first()
+    {
+        fields.diags.warning(
+            first.span.clone(),
+            "`approvers` has no effect without `approvals = N`",
+        );
+    }
     let readonly = fields.bool("readonly");
     let expected_duration = fields.duration("expected_duration").map(|d| d.value);
     let when = fields
@@ -152,6 +175,8 @@ pub(crate) fn parse_step(
             required,
             confirm,
             dangerous,
+            approvals: approvals.map_or(0, |n| n.value as u32),
+            approvers: approvers.into_iter().map(|a| a.value).collect(),
             confirm_phrase: confirm_phrase.map_or_else(|| id.value.clone(), |p| p.value),
             readonly: readonly.unwrap_or_else(|| readonly_by_default(&action)),
             expected_duration,

@@ -78,6 +78,10 @@ fn undo_of(step: &Step) -> Step {
         required: false,
         confirm: false,
         dangerous: false,
+        // An undo runs in the rollback, which no approval may hold up; the runbook's own
+        // rollback steps may require approvals.
+        approvals: 0,
+        approvers: Vec::new(),
         readonly: false,
         expected_duration: None,
         when: None,

@@ -3,6 +3,7 @@
 pub(crate) mod choose;
 pub mod operator;
 pub mod person;
+pub mod sshsig;
 #[cfg(test)]
 mod person_test;
 pub(crate) mod random;
