@@ -114,7 +114,13 @@ fn main() {
             .map_err(|_| ())
     } else {
         runtime
-            .block_on(drive_headless(plan, answers, emitter, None))
+            .block_on(drive_headless(
+                plan,
+                answers,
+                emitter,
+                None,
+                Default::default(),
+            ))
             .map_err(|_| ())
     };
     if !matches!(status, Ok(RunStatus::Passed)) {

@@ -83,6 +83,9 @@ pub enum Failure {
     Sandbox(#[from] SandboxError),
     #[error(transparent)]
     Attach(#[from] AttachError),
+    /// `cutover approve` approved nothing.
+    #[error(transparent)]
+    Approve(#[from] crate::approval::error::ApproveError),
     /// A terminal run's engine process could not start, or did not start the run.
     #[error(transparent)]
     Background(#[from] BackgroundError),
@@ -181,6 +184,8 @@ impl Failure {
             Self::Attach(
                 AttachError::Find(_) | AttachError::Connect(_) | AttachError::NeedsTerminal { .. },
             ) => USAGE,
+            // Nothing was approved: the approver acts again, differently.
+            Self::Approve(_) => USAGE,
         }
     }
 

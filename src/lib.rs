@@ -5,6 +5,7 @@
 //! run and wires the engine to its consumers) → `cli` (maps arguments). `exit` turns every
 //! outcome and every error into the exit code of SPEC §1, in one place.
 
+pub mod approval;
 pub mod cli;
 pub mod engine;
 pub mod error_chain;

@@ -63,6 +63,19 @@ RUN is a run folder, its journal, a run id, or a runbook name (its live run); wi
 only live run under the log dir. Keys: ↑↓ steps · PgUp/PgDn output · q leave (the run goes on)."
     )]
     Attach(AttachArgs),
+    /// Approve a step that requires approvals: the statement of exactly what it will do,
+    /// signed with your own SSH key (namespace cutover-approval).
+    #[command(after_help = "Examples:\n  \
+cutover approve nexus-prod migrate                       # same host: show, sign with your agent, hand over\n  \
+cutover approve nexus-prod migrate --key ~/.ssh/id_ed25519\n  \
+cutover approve nexus-prod migrate --print --as bob@corp > migrate.approval\n  \
+ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n cutover-approval migrate.approval   # anywhere\n  \
+cutover approve nexus-prod migrate --signature migrate.approval.sig\n\n\
+RUN is a run folder, its journal, a run id, or a runbook name (its live run). The run must be\n\
+waiting for the step's approvals. The statement binds the run, the runbook's SHA-256, the step,\n\
+its resolved action and the run's variables; it counts only while the step would do exactly that,\n\
+and only from a key and a person other than those running the run.")]
+    Approve(ApproveArgs),
     /// Verify a journal: signatures, hash chain, checkpoints and output files.
     #[command(after_help = "Examples:\n  \
 cutover verify RUN/journal.log\n  \
@@ -235,6 +248,30 @@ pub struct CheckArgs {
     /// `text` for people, `json` for tools.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ApproveArgs {
+    /// The run: a run folder, its journal, a run id or a runbook name.
+    pub run: String,
+    /// The step to approve.
+    pub step: String,
+    /// The key you sign with (default: the ssh-agent's first key).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["print", "signature"])]
+    pub key: Option<PathBuf>,
+    /// Print the statement to sign elsewhere (`ssh-keygen -Y sign -n cutover-approval`).
+    #[arg(long, requires = "as_name", conflicts_with = "signature")]
+    pub print: bool,
+    /// Who approves, as the statement names them (default: the key's comment).
+    #[arg(long = "as", value_name = "NAME")]
+    pub as_name: Option<String>,
+    /// Hand the run a signature made over `--print`'s statement (read from the file beside
+    /// it, without `.sig`, unless --as names the approver).
+    #[arg(long, value_name = "FILE")]
+    pub signature: Option<PathBuf>,
+    /// Where run folders are (default $CUTOVER_LOG_DIR, else $XDG_STATE_HOME/cutover/runs).
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]

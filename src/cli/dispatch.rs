@@ -1,5 +1,6 @@
 //! Routes a parsed command line to its subcommand.
 
+use super::approve::approve;
 use super::args::{Cli, Command};
 use super::attach::attach;
 use super::check::check;
@@ -21,6 +22,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Verify(args) => verify(&args),
         Command::Ls(args) => ls(&args),
         Command::Attach(args) => attach(&args),
+        Command::Approve(args) => approve(&args),
         Command::History(args) => history(&args),
         Command::Review(args) => review(&args),
         Command::Report(args) => report(&args),

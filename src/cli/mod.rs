@@ -1,6 +1,7 @@
 //! The command line: clap definitions, and one file per subcommand mapping its arguments onto
 //! the part that does the work.
 
+pub(crate) mod approve;
 pub mod args;
 pub(crate) mod attach;
 pub(crate) mod check;

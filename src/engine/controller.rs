@@ -23,6 +23,8 @@ pub struct ControlIntake {
     pub interrupt: InterruptReceiver,
     /// `None`: the front end is always there (headless answers, the engine's benchmark).
     pub presence: Option<watch::Receiver<bool>>,
+    /// Where approvals arrive from the run's socket; the launch hands the same desk to it.
+    pub approvals: crate::approval::desk::ApprovalDesk,
 }
 
 pub fn control_channel() -> (Controller, ControlIntake) {
@@ -38,6 +40,7 @@ pub fn control_channel() -> (Controller, ControlIntake) {
             answers,
             interrupt,
             presence: None,
+            approvals: Default::default(),
         },
     )
 }

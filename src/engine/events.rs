@@ -433,6 +433,21 @@ pub enum Prompt {
         /// Seconds until the default is taken (or the step fails) without an answer.
         deadline_s: Option<u64>,
     },
+    /// A step that requires approvals waits for them: who has approved, who may still.
+    Approvals {
+        step: String,
+        /// The run's id, for the `cutover approve RUN STEP` to show.
+        run: String,
+        required: u32,
+        approved: Vec<crate::approval::record::ApproverRef>,
+        /// The principals allowed to approve; anyone but those running the run when empty.
+        approvers: Vec<String>,
+        /// What is approved: the statement's body.
+        statement: String,
+        /// Seconds until `on_deadline` happens without them (scaled for a drill).
+        deadline_s: Option<u64>,
+        on_deadline: Option<String>,
+    },
 }
 
 impl Prompt {
@@ -445,7 +460,8 @@ impl Prompt {
             | Self::Failure { step, .. }
             | Self::Wait { step, .. }
             | Self::Input { step, .. }
-            | Self::Decision { step, .. } => step,
+            | Self::Decision { step, .. }
+            | Self::Approvals { step, .. } => step,
         }
     }
 
@@ -459,6 +475,7 @@ impl Prompt {
             Self::Wait { .. } => "the end of a wait (or a skip)",
             Self::Input { .. } => "an input",
             Self::Decision { .. } => "a decision",
+            Self::Approvals { .. } => "approvals by other people",
         }
     }
 }
@@ -493,6 +510,9 @@ pub enum Event {
         /// The resolved command or request, secrets masked.
         action: String,
         rollback: bool,
+        /// Who approved this action, when the step requires approvals.
+        #[serde(default)]
+        approvals: Vec<crate::approval::record::ApproverRef>,
     },
     /// Live output as it arrived: a chunk of whole lines (or a piece of a very long one),
     /// secrets scrubbed, decoded as lossy UTF-8; terminal escapes are left for the display to
@@ -598,6 +618,9 @@ pub enum Event {
     Controller(super::controller_change::ControllerChange),
     /// A notification was sent, or could not be.
     Notified(Box<crate::notify::outcome::Delivery>),
+    /// A person other than the operator approved a step, over a statement of exactly what it
+    /// will do.
+    Approved(Box<crate::approval::record::Approval>),
     /// A note the operator typed.
     Noted {
         step: Option<String>,

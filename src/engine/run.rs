@@ -17,6 +17,7 @@ use super::emitter::Emitter;
 pub use super::error::EngineError;
 use conditions::Evaluated;
 
+mod approvals;
 mod conditions;
 mod decisions;
 mod presence;
@@ -102,6 +103,8 @@ pub struct Engine {
     facts: BTreeMap<String, StepFact>,
     /// The run's ssh connections, and what each host has done so far.
     hosts: RunHosts,
+    /// Where approvals of a step arrive (`run/approvals.rs`).
+    approvals: crate::approval::desk::ApprovalDesk,
 }
 
 impl Engine {
@@ -110,6 +113,7 @@ impl Engine {
             answers: controls,
             interrupt,
             presence,
+            approvals,
         } = intake;
         let scrubber = Scrubber::new(plan.scope.secret_values());
         let plan_facts = plan
@@ -144,6 +148,7 @@ impl Engine {
             first_failure: None,
             facts: plan_facts,
             hosts,
+            approvals,
         }
     }
 
@@ -434,6 +439,18 @@ impl Engine {
         let action_text = action
             .clone()
             .unwrap_or_else(|problem| format!("(cannot resolve: {problem})"));
+        // Approvals first: the operator's go comes for an approved action.
+        let approvals = match &action {
+            Ok(_) => match self
+                .await_approvals(step, &action_text, in_rollback)
+                .await?
+            {
+                Ok(approvals) => approvals,
+                Err(flow) => return Ok(flow),
+            },
+            // Nothing will run: the attempt fails on the action it cannot resolve.
+            Err(_) => Vec::new(),
+        };
         if !self.simulated(step)
             && let Some(flow) = self.confirm_before(step, &action_text).await?
         {
@@ -456,6 +473,7 @@ impl Engine {
                     attempt,
                     action: action_text.clone(),
                     rollback: in_rollback,
+                    approvals: approvals.clone(),
                 })
                 .await?;
             let started = Instant::now();

@@ -95,6 +95,9 @@ pub(crate) fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
         | Event::WindowOverrun { .. }
         | Event::Service { .. }
         | Event::Controller(_)
+        // Made of text already masked (`engine/run/approvals.rs`); a signature covers its
+        // exact bytes, so it is never rewritten here.
+        | Event::Approved(_)
         | Event::RunFinished { .. } => {}
     }
 }
@@ -113,6 +116,7 @@ fn scrub_prompt(prompt: &mut Prompt, scrub: &dyn Fn(&mut String)) {
         }
         Prompt::Failure { message, .. } => scrub(message),
         Prompt::Wait { .. } => {}
+        Prompt::Approvals { statement, .. } => scrub(statement),
         Prompt::Decision { question, .. } => scrub(question),
         Prompt::Input {
             question,

@@ -69,6 +69,8 @@ pub enum Body {
     Attach(ControllerChange),
     /// A notification's delivery, field for field.
     Notify(Box<crate::notify::outcome::Delivery>),
+    /// A person approved a step: their statement and SSHSIG over it, field for field.
+    Approval(Box<crate::approval::record::Approval>),
     Condition(ConditionBody),
     Host(HostBody),
     Input(InputBody),
@@ -94,6 +96,7 @@ pub enum EntryKind {
     Note,
     Attach,
     Notify,
+    Approval,
     Condition,
     Host,
     Input,
@@ -106,7 +109,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 20] = [
+    pub const ALL: [EntryKind; 21] = [
         Self::Header,
         Self::PhaseStart,
         Self::StepStart,
@@ -118,6 +121,7 @@ impl EntryKind {
         Self::Note,
         Self::Attach,
         Self::Notify,
+        Self::Approval,
         Self::Condition,
         Self::Host,
         Self::Input,
@@ -143,6 +147,7 @@ impl EntryKind {
             Self::Note => "note",
             Self::Attach => "attach",
             Self::Notify => "notify",
+            Self::Approval => "approval",
             Self::Condition => "condition",
             Self::Host => "host",
             Self::Input => "input",
@@ -176,6 +181,7 @@ impl Body {
             Self::Note(_) => EntryKind::Note,
             Self::Attach(_) => EntryKind::Attach,
             Self::Notify(_) => EntryKind::Notify,
+            Self::Approval(_) => EntryKind::Approval,
             Self::Condition(_) => EntryKind::Condition,
             Self::Host(_) => EntryKind::Host,
             Self::Input(_) => EntryKind::Input,
@@ -329,6 +335,10 @@ pub struct StepStartBody {
     /// The resolved command or request, secrets masked.
     pub action: String,
     pub rollback: bool,
+    /// Who approved exactly this action, for a step that requires approvals: each one an
+    /// `approval` entry before it (verify binds them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<crate::approval::record::ApproverRef>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -566,6 +576,7 @@ impl Entry {
                 "note" => Body::Note(serde_json::from_str(body)?),
                 "attach" => Body::Attach(serde_json::from_str(body)?),
                 "notify" => Body::Notify(serde_json::from_str(body)?),
+                "approval" => Body::Approval(serde_json::from_str(body)?),
                 "condition" => Body::Condition(serde_json::from_str(body)?),
                 "host" => Body::Host(serde_json::from_str(body)?),
                 "input" => Body::Input(serde_json::from_str(body)?),

@@ -39,6 +39,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             attempt,
             action,
             rollback,
+            approvals,
         } => journal.append(Body::StepStart(StepStartBody {
             step: step.clone(),
             title: title.clone(),
@@ -46,6 +47,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             attempt: *attempt,
             action: action.clone(),
             rollback: *rollback,
+            approvals: approvals.clone(),
         })),
         Event::StepResult {
             step,
@@ -274,6 +276,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             _ => journal.append_act(Body::Attach(change.clone())),
         },
         Event::Notified(delivery) => journal.append(Body::Notify(delivery.clone())),
+        Event::Approved(approval) => journal.append(Body::Approval(approval.clone())),
         Event::Noted { step, text } => journal.append_act(Body::Note(NoteBody {
             step: step.clone(),
             text: text.clone(),

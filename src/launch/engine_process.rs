@@ -205,6 +205,7 @@ async fn serve_and_run(
         shared,
     } = sockets;
     let (controller, intake, presence) = attachable_control_channel();
+    let approvals = intake.approvals.clone();
     forward_signals(controller.clone()).map_err(SetupError::Signals)?;
     let controller_for_notices = controller.clone();
     let notices_journal = journal.clone();
@@ -219,6 +220,7 @@ async fn serve_and_run(
             signing,
         }),
         shared,
+        approvals,
     )
     .map_err(SetupError::Socket)?;
     ready(&plan.run_dir);

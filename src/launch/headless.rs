@@ -31,7 +31,8 @@ pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Fa
     runtime()?.block_on(async {
         let journal = InlineJournal::new(journal);
         let mut emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
-        // Others may watch a headless run: `cutover attach --watch`.
+        let approvals = crate::approval::desk::ApprovalDesk::default();
+        // Others may watch a headless run (`cutover attach --watch`), and approve its steps.
         let watched = serve(
             &plan.run_dir,
             info,
@@ -39,6 +40,7 @@ pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Fa
             Some(journal.status()),
             None,
             shared,
+            approvals.clone(),
         );
         if let Err(err) = &watched {
             say!("cutover: nobody can watch this run: cannot serve its socket: {err}");
@@ -48,6 +50,7 @@ pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Fa
             HeadlessAnswers::new(answers),
             emitter,
             Some(journal.status()),
+            approvals,
         )
         .await;
         drop(watched);
@@ -84,8 +87,10 @@ pub async fn drive_headless(
     answers: HeadlessAnswers,
     mut emitter: Emitter,
     journal: Option<tokio::sync::watch::Receiver<JournalStatus>>,
+    approvals: crate::approval::desk::ApprovalDesk,
 ) -> Result<RunStatus, Failure> {
-    let (controller, intake) = control_channel();
+    let (controller, mut intake) = control_channel();
+    intake.approvals = approvals;
     forward_signals(controller.clone()).map_err(SetupError::Signals)?;
     let progress = tokio::spawn(print_progress(
         emitter.observe_only(is_reported),

@@ -122,6 +122,9 @@ impl HeadlessAnswers {
                 },
             },
             Prompt::Wait { .. } => return None,
+            // Approvals come from other people, through `cutover approve`: the run waits for
+            // them (or for the step's deadline).
+            Prompt::Approvals { .. } => return None,
             Prompt::Decision {
                 step, deadline_s, ..
             } => match self.decides.get(step) {

@@ -67,7 +67,7 @@ pub(crate) struct ActSigning {
     pub principal: String,
 }
 
-async fn hello(
+pub(super) async fn hello(
     run_dir: &Path,
     role: Role,
     takeover: bool,

@@ -48,6 +48,10 @@ pub(super) async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
             let status = hub.lock().expect("never poisoned").status();
             let _ = write_frame(&mut writer, &ServerMessage::Status(status)).await;
         }
+        Role::Approve => {
+            let desk = hub.lock().expect("never poisoned").approvals.clone();
+            super::approver::serve_approver(reader, writer, desk).await;
+        }
         Role::Watch => {
             if let Some(queued) = subscribe(&hub, &mut writer).await {
                 follow(reader, writer, queued, None).await;
@@ -192,7 +196,8 @@ async fn follow(
                         let _ = answer.send(blob);
                     }
                 }
-                Ok(ClientMessage::Hello { .. }) => {}
+                // Approvals come on a connection of their own (`live/approver.rs`).
+                Ok(ClientMessage::Hello { .. } | ClientMessage::Statement { .. } | ClientMessage::Approve { .. }) => {}
                 Err(_) => return,
             },
         }

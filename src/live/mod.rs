@@ -1,7 +1,9 @@
 //! A run as a process people attach to: the engine serves a Unix socket in the run folder,
 //! and clients — the controller's TUI (`cutover run`, `cutover attach`), watchers
-//! (`cutover attach --watch`), `cutover ls` — connect to it.
+//! (`cutover attach --watch`), `cutover ls`, approvers (`cutover approve`) — connect to it.
 
+pub(crate) mod approve_client;
+pub(crate) mod approver;
 pub mod client;
 pub(crate) mod connection;
 pub mod error;

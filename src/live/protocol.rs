@@ -25,6 +25,8 @@ pub(crate) enum Role {
     Control,
     /// Only ask what the run is doing (`cutover ls`), then leave.
     Status,
+    /// `cutover approve`: read a step's statement, offer an approval; nothing else.
+    Approve,
 }
 
 /// This process's user, host, terminal and `$SSH_CONNECTION`: where a person attaches from,
@@ -62,6 +64,14 @@ pub(crate) enum ClientMessage {
     Control(Control),
     /// The answer to a `sign` frame: base64 of an SSHSIG blob.
     Signature { id: u64, signature: String },
+    /// An approver asks for the statement of `step`, naming themselves.
+    Statement { step: String, principal: String },
+    /// An approver's approval of `step`: the statement and base64 of their SSHSIG over it.
+    Approve {
+        step: String,
+        statement: String,
+        signature: String,
+    },
 }
 
 /// The last word an engine sends a client before its connection ends, when there is one.
@@ -120,6 +130,15 @@ pub(crate) enum ServerMessage {
         id: u64,
         namespace: String,
         message: String,
+    },
+    /// The statement an approver asked for, byte for byte as it is to be signed.
+    Statement {
+        text: String,
+    },
+    /// An approval counted: how far the step's approvals are now.
+    Approved {
+        count: u32,
+        required: u32,
     },
     /// Someone took the controls from this client; its connection ends here.
     TakenOver {

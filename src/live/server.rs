@@ -50,6 +50,8 @@ pub(super) struct Hub {
     pub(super) seat: Option<ControllerSeat>,
     /// `--share-with`: the group, and the folder of its socket.
     shared_with: Option<(String, std::path::PathBuf)>,
+    /// Where `cutover approve` offers approvals to the engine.
+    pub(super) approvals: crate::approval::desk::ApprovalDesk,
 }
 
 impl Hub {
@@ -148,6 +150,7 @@ pub(crate) fn serve(
     mut journal: Option<watch::Receiver<JournalStatus>>,
     controls: Option<EngineControls>,
     shared: Option<SharedSocket>,
+    approvals: crate::approval::desk::ApprovalDesk,
 ) -> std::io::Result<LiveServer> {
     let at = socket_path(run_dir)?;
     // One engine per run folder (it holds the journal's lock), so a socket file here is a
@@ -184,6 +187,7 @@ pub(crate) fn serve(
         shared_with: shared
             .as_ref()
             .map(|shared| (shared.group.clone(), shared.dir.clone())),
+        approvals,
     }));
     let hub_kept = hub.clone();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -373,7 +377,16 @@ mod tests {
         block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
-            let _server = serve(dir.path(), info(), receiver, None, None, None).unwrap();
+            let _server = serve(
+                dir.path(),
+                info(),
+                receiver,
+                None,
+                None,
+                None,
+                Default::default(),
+            )
+            .unwrap();
             events.send(phase(0)).unwrap();
             let mut good = watcher(dir.path()).await;
 
@@ -442,7 +455,16 @@ mod tests {
         block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
-            let server = serve(dir.path(), info(), receiver, None, None, None).unwrap();
+            let server = serve(
+                dir.path(),
+                info(),
+                receiver,
+                None,
+                None,
+                None,
+                Default::default(),
+            )
+            .unwrap();
             let mut first = watcher(dir.path()).await;
             let mut second = watcher(dir.path()).await;
             // Both attached (each got its welcome), then the run's last events and its end.
@@ -467,7 +489,16 @@ mod tests {
         block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
-            let server = serve(dir.path(), info(), receiver, None, None, None).unwrap();
+            let server = serve(
+                dir.path(),
+                info(),
+                receiver,
+                None,
+                None,
+                None,
+                Default::default(),
+            )
+            .unwrap();
             for n in 0..3 {
                 events.send(phase(n)).unwrap();
             }
@@ -506,6 +537,7 @@ mod tests {
                     signing: Default::default(),
                 }),
                 None,
+                Default::default(),
             )
             .unwrap();
             let mut good = watcher(dir.path()).await;

@@ -153,6 +153,24 @@ pub(crate) fn format_event(event: &Event) -> Option<String> {
             "   {step}: {variable} = {} ({by})",
             value.as_deref().unwrap_or("*** (secret)")
         ),
+        Event::Waiting(Prompt::Approvals {
+            step,
+            run,
+            required,
+            approved,
+            ..
+        }) => format!(
+            "   {step} waits for approvals ({} of {required}): cutover approve {run} {step}",
+            approved.len()
+        ),
+        Event::Approved(approval) => format!(
+            "   {} approved by {} ({}), {} of {}",
+            approval.step,
+            approval.principal,
+            approval.fingerprint,
+            approval.count,
+            approval.required
+        ),
         Event::Waiting(Prompt::Input { step, variable, .. }) => {
             format!("   {step} asks for {variable}")
         }

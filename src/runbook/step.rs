@@ -9,6 +9,7 @@ use super::condition::Condition;
 use super::diagnostic::Diagnostics;
 use super::fields::TableReader;
 use super::hosts::{batches_without_hosts, parse_max_fail, parse_on, parse_serial};
+use super::kinds::manual::OnDeadline;
 use super::kinds::{
     command::CommandStep, decision::DecisionStep, env::EnvStep, http::HttpStep, input::InputStep,
     manual::ManualStep, metric::MetricStep, progressive::ProgressiveStep, service::ServiceStep,
@@ -119,7 +120,7 @@ pub(crate) fn parse_step(
             ),
         );
     }
-    if approvals.is_none_or(|needed| needed.value == 0)
+    if approvals.as_ref().is_none_or(|needed| needed.value == 0)
         && let Some(first) = approvers.first()
     {
         fields.diags.warning(
@@ -156,6 +157,14 @@ pub(crate) fn parse_step(
         }
         None => None,
     };
+    let required_approvals = approvals.as_ref().map_or(0, |n| n.value);
+    let approval_deadline = match (&action, kind.as_ref().map(|k| k.value.as_str())) {
+        // A manual step's deadline bounds both waits for people: its approvals, its confirming.
+        (Some(StepAction::Manual(manual)), _) => manual.deadline.zip(manual.on_deadline),
+        // Their own `deadline` is the question's; an approval wait before them has none.
+        (_, Some("decision" | "input")) => None,
+        _ => parse_approval_deadline(&mut fields, required_approvals),
+    };
     let kind_known = kind
         .as_ref()
         .is_some_and(|k| KINDS.contains(&k.value.as_str()));
@@ -177,6 +186,7 @@ pub(crate) fn parse_step(
             dangerous,
             approvals: approvals.map_or(0, |n| n.value as u32),
             approvers: approvers.into_iter().map(|a| a.value).collect(),
+            approval_deadline,
             confirm_phrase: confirm_phrase.map_or_else(|| id.value.clone(), |p| p.value),
             readonly: readonly.unwrap_or_else(|| readonly_by_default(&action)),
             expected_duration,
@@ -193,6 +203,56 @@ pub(crate) fn parse_step(
         _ => None,
     };
     (id, step)
+}
+
+/// `deadline` and `on_deadline` of a step whose kind has no question of its own: they bound the
+/// wait for its approvals.
+fn parse_approval_deadline(
+    fields: &mut TableReader,
+    approvals: i64,
+) -> Option<(Duration, OnDeadline)> {
+    let deadline = fields.duration("deadline");
+    let on_deadline = fields.choice(
+        "on_deadline",
+        &[
+            ("abort", OnDeadline::Abort),
+            ("rollback", OnDeadline::Rollback),
+            ("continue", OnDeadline::Continue),
+        ],
+    );
+    match (&deadline, on_deadline) {
+        (Some(deadline), _) if approvals == 0 => {
+            fields
+                .diags
+                .error(
+                    deadline.span.clone(),
+                    "a `deadline` on this step bounds the wait for its approvals, and it requires none",
+                )
+                .with_hint("add `approvals = N`, or bound the step itself with `timeout`");
+            None
+        }
+        (Some(deadline), None) => {
+            fields
+                .diags
+                .error(
+                    deadline.span.clone(),
+                    "a step with a `deadline` says what happens when its approvals have not come by then",
+                )
+                .with_hint("add `on_deadline = \"abort\"`, `\"rollback\"` or `\"continue\"` (continue leaves the step undone)");
+            None
+        }
+        (None, Some(_)) => {
+            let at = fields
+                .key_span("on_deadline")
+                .unwrap_or_else(|| fields.anchor());
+            fields
+                .diags
+                .warning(at, "`on_deadline` has no effect without a `deadline`");
+            None
+        }
+        (Some(deadline), Some(then)) => Some((deadline.value, then)),
+        (None, None) => None,
+    }
 }
 
 fn parse_action(fields: &mut TableReader, kind: &Located<String>) -> Option<StepAction> {

@@ -17,6 +17,7 @@ impl App {
                 attempt,
                 action,
                 rollback,
+                ..
             } => {
                 // A step the runbook does not list (the undo of a step, on rollback) gets its
                 // row when it starts, before the rollback section's own steps.
@@ -223,6 +224,14 @@ impl App {
             }
             // Said in the journal and the report; the screen is for the run.
             Event::Notified(_) => {}
+            Event::Approved(approval) => {
+                if let Some(index) = self.row_index(&approval.step) {
+                    self.rows[index].notes.push(for_terminal(&format!(
+                        "approved by {} ({}), {} of {}",
+                        approval.principal, approval.fingerprint, approval.count, approval.required
+                    )));
+                }
+            }
             Event::Controller(change) => {
                 self.controls_held_by = match change.action {
                     crate::engine::controller_change::SeatAction::Detach => None,
@@ -322,6 +331,31 @@ impl App {
                     .collect(),
                 default: default.map(|d| for_terminal(&d)),
                 deadline_s,
+            },
+            Prompt::Approvals {
+                step,
+                run,
+                required,
+                approved,
+                approvers,
+                statement,
+                deadline_s,
+                on_deadline,
+            } => Prompt::Approvals {
+                step,
+                run: for_terminal(&run),
+                required,
+                approved: approved
+                    .into_iter()
+                    .map(|a| crate::approval::record::ApproverRef {
+                        principal: for_terminal(&a.principal),
+                        fingerprint: for_terminal(&a.fingerprint),
+                    })
+                    .collect(),
+                approvers: approvers.iter().map(|a| for_terminal(a)).collect(),
+                statement: lines_for_terminal(&statement),
+                deadline_s,
+                on_deadline: on_deadline.map(|o| for_terminal(&o)),
             },
             other => other,
         };

@@ -273,6 +273,7 @@ fn q_asks_detach_or_suspend_and_a_running_step_runs_to_its_end() {
         attempt: 1,
         action: "pg_dump".into(),
         rollback: false,
+        approvals: Vec::new(),
     });
     // In the middle of a step: suspending lets the step finish, journaled, first.
     press(&mut app, KeyCode::Char('q'));
@@ -325,6 +326,7 @@ fn ctrl_c_asks_then_aborts_the_step() {
         attempt: 1,
         action: "x".into(),
         rollback: false,
+        approvals: Vec::new(),
     });
     assert!(ctrl(&mut app, 'c').is_empty());
     assert_eq!(app.overlay, Overlay::ConfirmInterrupt);
@@ -349,6 +351,7 @@ fn output_follows_the_tail_and_scrolls_back() {
         attempt: 1,
         action: "x".into(),
         rollback: false,
+        approvals: Vec::new(),
     });
     let text: String = (0..100).map(|n| format!("line {n}\n")).collect();
     app.apply(&Event::Output {

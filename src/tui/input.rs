@@ -358,6 +358,9 @@ impl App {
                     _ => None,
                 }
             }
+            (Prompt::Approvals { .. }, KeyCode::Char('a')) => {
+                Some(vec![Effect::Control(Control::Abort)])
+            }
             (Prompt::Wait { .. }, KeyCode::Char('s')) => {
                 question.entry = Some(TextEntry::new(Purpose::SkipReason));
                 Some(Vec::new())

@@ -82,6 +82,7 @@ fn undo_of(step: &Step) -> Step {
         // rollback steps may require approvals.
         approvals: 0,
         approvers: Vec::new(),
+        approval_deadline: None,
         readonly: false,
         expected_duration: None,
         when: None,

@@ -82,6 +82,7 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
                     probes: Vec::new(),
                     metrics: Vec::new(),
                     hosts: Vec::new(),
+                    approvals: start.approvals.clone(),
                 });
             }
             Body::StepResult(result) => {
@@ -187,6 +188,7 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
                     step_mut(&mut history.steps, step).notes.push(index);
                 }
             }
+            Body::Approval(_) => importance = Importance::Decision,
             Body::Notify(delivery) => {
                 if delivery.outcome == crate::notify::outcome::DeliveryOutcome::Failed {
                     importance = Importance::Failure;

@@ -126,6 +126,8 @@ pub struct AttemptRecord {
     pub metrics: Vec<crate::engine::metric_sample::MetricSample>,
     /// Each host's fate, for a step run over ssh or a rolling phase's turn.
     pub hosts: Vec<crate::journal::entry::HostBody>,
+    /// Who approved this attempt's action, for a step that requires approvals.
+    pub approvals: Vec<crate::approval::record::ApproverRef>,
 }
 
 #[derive(Clone, Debug)]
@@ -351,6 +353,7 @@ mod tests {
             session: 0,
             action: String::new(),
             hosts: Vec::new(),
+            approvals: Vec::new(),
             result: status.map(|status| {
                 (
                     String::new(),

@@ -34,8 +34,18 @@ pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
                 String::new()
             };
             let rollback = if start.rollback { " [rollback]" } else { "" };
+            let approved = if start.approvals.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<&str> = start
+                    .approvals
+                    .iter()
+                    .map(|a| a.principal.as_str())
+                    .collect();
+                format!(" (approved by {})", names.join(", "))
+            };
             format!(
-                "{}{rollback}{attempt} started: {}",
+                "{}{rollback}{attempt} started{approved}: {}",
                 start.step,
                 first_line(&start.action, 120)
             )
@@ -148,6 +158,14 @@ pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
             Some(step) => format!("note on {step} by {who}: {}", first_line(&note.text, 160)),
             None => format!("note by {who}: {}", first_line(&note.text, 160)),
         },
+        Body::Approval(approval) => format!(
+            "{} approved by {} ({}), {} of {}",
+            approval.step,
+            approval.principal,
+            approval.fingerprint,
+            approval.count,
+            approval.required
+        ),
         Body::Notify(delivery) => {
             use crate::notify::outcome::DeliveryOutcome;
             match (&delivery.outcome, &delivery.error) {

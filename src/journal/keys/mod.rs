@@ -3,8 +3,8 @@
 pub(crate) mod choose;
 pub mod operator;
 pub mod person;
-pub mod sshsig;
 #[cfg(test)]
 mod person_test;
 pub(crate) mod random;
 pub(crate) mod session;
+pub mod sshsig;

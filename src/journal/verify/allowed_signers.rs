@@ -39,6 +39,21 @@ pub enum Refusal {
     Expired(String),
 }
 
+impl Refusal {
+    /// Why, in words, for a signature by `principal` in `namespace` made at `ts`.
+    pub fn words(&self, principal: &str, namespace: &str, ts: &str) -> String {
+        match self {
+            Self::UnknownKey => "the key is not in allowed_signers".to_string(),
+            Self::Principal => format!("the key is not allowed for principal `{principal}`"),
+            Self::Namespace => format!("the key is not allowed in namespace `{namespace}`"),
+            Self::NotYetValid(after) => {
+                format!("the key is only valid after {after}; it signed at {ts}")
+            }
+            Self::Expired(before) => format!("the key expired at {before}; it signed at {ts}"),
+        }
+    }
+}
+
 impl AllowedSigners {
     pub fn parse(text: &str) -> Result<Self, AllowedSignersError> {
         let mut signers = Vec::new();

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use ssh_encoding::Decode;
 use ssh_key::{PublicKey, SshSig};
 
-use super::allowed_signers::{AllowedSigners, Refusal};
+use super::allowed_signers::AllowedSigners;
 use super::folder::{check_runbook, folder_notices};
 use super::report::{ChainEnd, Finding, Signer, Verdict, Verification, VerifiedEntry};
 use crate::engine::events::Mode;
@@ -59,6 +59,8 @@ struct State<'a> {
     latest_ts: Option<jiff::Timestamp>,
     /// The last `ts` parsed up to the second, and that second.
     ts_second: Option<(String, jiff::Timestamp)>,
+    /// The approvals so far, and who runs the run (`verify/approvals.rs`).
+    approvals: super::approvals::ApprovalLedger,
 }
 
 /// How far an entry's `ts` may fall behind the latest one before it: room for a small clock
@@ -93,6 +95,7 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
         signatures: super::signatures::SignatureChecker::start(),
         latest_ts: None,
         ts_second: None,
+        approvals: Default::default(),
     };
     let lines = split_lines(bytes);
     let tail_start = lines
@@ -423,6 +426,11 @@ impl State<'_> {
             }
         };
         // Now trusted: act on the content.
+        if let Some(header) = &self.header {
+            self.approvals
+                .observe(&entry, header, self.options.allowed_signers.as_ref())
+                .map_err(|(code, message)| at(code, message))?;
+        }
         match &entry.body {
             Body::Header(header) => {
                 self.session =
@@ -631,23 +639,7 @@ impl State<'_> {
             allowed
                 .check(&principal, &header.namespace, &signer_key, when)
                 .map_err(|refusal| {
-                    let why = match refusal {
-                        Refusal::UnknownKey => "the key is not in allowed_signers".to_string(),
-                        Refusal::Principal => {
-                            format!("the key is not allowed for principal `{principal}`")
-                        }
-                        Refusal::Namespace => {
-                            format!("the key is not allowed in namespace `{}`", header.namespace)
-                        }
-                        Refusal::NotYetValid(after) => format!(
-                            "the key is only valid after {after}; the entry was signed at {}",
-                            entry.ts
-                        ),
-                        Refusal::Expired(before) => format!(
-                            "the key expired at {before}; the entry was signed at {}",
-                            entry.ts
-                        ),
-                    };
+                    let why = refusal.words(&principal, &header.namespace, &entry.ts);
                     at(
                         "E_SIGNER",
                         format!(

@@ -1,6 +1,7 @@
 //! `cutover verify`: the journal checked as bytes against LOG-FORMAT.md.
 
 pub mod allowed_signers;
+pub(crate) mod approvals;
 pub mod check;
 pub(crate) mod facts;
 pub(crate) mod folder;

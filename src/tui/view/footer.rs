@@ -85,6 +85,8 @@ pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             keys
         }
         Some(Prompt::Wait { .. }) => vec![("s", "skip")],
+        // Other people approve, from their own terminals; here one can only wait or stop.
+        Some(Prompt::Approvals { .. }) => vec![("a", "abort")],
         Some(Prompt::Decision { .. }) => vec![("↑↓", "option"), ("Enter", "decide")],
         Some(Prompt::Phrase { .. } | Prompt::Input { .. }) | None => Vec::new(),
     };

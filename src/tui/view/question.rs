@@ -208,6 +208,70 @@ fn body(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'stat
             }
             (format!(" {step}: decide "), lines)
         }
+        Prompt::Approvals {
+            step,
+            run,
+            required,
+            approved,
+            approvers,
+            statement,
+            deadline_s,
+            on_deadline,
+        } => {
+            let mut lines = vec![Line::from(Span::styled(
+                format!(
+                    "Waiting for {required} approval(s) by people other than those running this run: {} so far.",
+                    approved.len()
+                ),
+                theme.accent(),
+            ))];
+            for approval in approved {
+                lines.push(Line::from(format!(
+                    "{} approved by {} ({})",
+                    theme.checkbox(true),
+                    approval.principal,
+                    approval.fingerprint
+                )));
+            }
+            let awaited: Vec<&String> = approvers
+                .iter()
+                .filter(|name| !approved.iter().any(|a| &&a.principal == name))
+                .collect();
+            lines.push(Line::from(if approvers.is_empty() {
+                "Awaited: anyone else with their own SSH key.".to_string()
+            } else {
+                format!(
+                    "Awaited: {}",
+                    awaited
+                        .iter()
+                        .map(|name| name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }));
+            lines.push(Line::from(Span::styled(
+                format!("They run: cutover approve {run} {step}"),
+                theme.dim(),
+            )));
+            if let (Some(seconds), Some(then)) = (deadline_s, on_deadline) {
+                let left = std::time::Duration::from_secs(*seconds)
+                    .saturating_sub(question.asked_at.elapsed());
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "Not approved in {}: {then}, as the runbook says.",
+                        clock(left)
+                    ),
+                    theme.accent(),
+                )));
+            }
+            lines.push(Line::from(Span::styled("They approve:", theme.dim())));
+            lines.extend(
+                statement
+                    .lines()
+                    .map(|line| Line::from(Span::styled(line.to_string(), theme.dim()))),
+            );
+            (format!(" {step} needs approval "), lines)
+        }
         Prompt::Phrase { step, phrase, .. } => (
             format!(" {step} is dangerous "),
             vec![Line::from(vec![

@@ -26,6 +26,7 @@ fn started(step: &str, action: &str, rollback: bool) -> Event {
         attempt: 1,
         action: action.into(),
         rollback,
+        approvals: Vec::new(),
     }
 }
 

@@ -1,0 +1,41 @@
+//! Why `cutover approve` approved nothing: the run, its engine, the key, the signature file,
+//! or the run's own refusal (its reason, word for word). Each one exits 2: nothing counted.
+
+use std::path::PathBuf;
+
+use crate::journal::keys::operator::KeyError;
+use crate::live::client::ConnectError;
+use crate::live::find_run::FindRunError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApproveError {
+    #[error(transparent)]
+    Find(#[from] FindRunError),
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("the run refused the approval: {reason}")]
+    Refused { reason: String },
+    #[error("read the signature {}: {source}", path.display())]
+    ReadSignature {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not a signature `ssh-keygen -Y sign` wrote (-----BEGIN SSH SIGNATURE-----)", path.display())]
+    NotASignature { path: PathBuf },
+    #[error(
+        "find the statement {} signed: it is read from {} beside the signature; or pass --as NAME, as given to --print",
+        signature.display(),
+        statement.display()
+    )]
+    NoStatement {
+        signature: PathBuf,
+        statement: PathBuf,
+    },
+    #[error("nothing was approved: you did not type `yes`")]
+    Declined,
+    #[error("read your answer: {0}")]
+    Terminal(#[source] std::io::Error),
+}

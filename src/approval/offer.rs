@@ -1,0 +1,95 @@
+//! Judging an offered approval against the step the run waits at: the statement must be the
+//! step's own, byte for byte, with one approver line; the SSHSIG must be over exactly it in
+//! namespace `cutover-approval`; the key and the person must not be anyone who runs the run
+//! (the operator, a controller) nor an approver of this step already; the principal must be
+//! one the runbook allows. Each refusal says what to do instead.
+
+use super::record::Approval;
+use super::run_facts::RunFacts;
+use super::statement::{NAMESPACE, approver_of};
+use crate::journal::keys::sshsig::signed_by;
+
+/// What the run waits for at one step.
+#[derive(Clone, Debug)]
+pub struct Awaited {
+    pub step: String,
+    /// The statement's body: what the step will do now.
+    pub body: String,
+    pub required: u32,
+    /// The principals allowed to approve; any when empty.
+    pub approvers: Vec<String>,
+}
+
+/// Judges one offer; the approval to journal when it counts. `accepted` are this step's
+/// approvals so far, `facts` the run as its journal says it now.
+pub fn judge(
+    awaited: &Awaited,
+    accepted: &[Approval],
+    facts: &RunFacts,
+    statement: &str,
+    signature: &[u8],
+) -> Result<Approval, String> {
+    let principal = approver_of(statement, &awaited.body).map_err(|mismatch| {
+        format!(
+            "{mismatch}. `cutover approve RUN {} --print --as NAME` prints the statement the run accepts now",
+            awaited.step
+        )
+    })?;
+    let key = signed_by(signature, NAMESPACE, statement.as_bytes()).ok_or_else(|| {
+        format!(
+            "the signature does not verify over this statement in namespace `{NAMESPACE}`: sign the statement's exact bytes with `ssh-keygen -Y sign -f KEY -n {NAMESPACE} FILE`"
+        )
+    })?;
+    let fingerprint = key.fingerprint(Default::default()).to_string();
+    if let Some(implementer) = facts
+        .implementers
+        .iter()
+        .find(|who| who.fingerprint == fingerprint || who.principal == principal)
+    {
+        return Err(format!(
+            "{principal} ({fingerprint}) runs this run: that is the {}'s {} ({}). An approval comes from a person other than those who run the step",
+            implementer.role,
+            if implementer.fingerprint == fingerprint {
+                "key"
+            } else {
+                "name"
+            },
+            implementer.principal
+        ));
+    }
+    if let Some(earlier) = accepted.iter().find(|a| a.fingerprint == fingerprint) {
+        return Err(format!(
+            "the key {fingerprint} has approved step `{}` already (as {}): one key counts once",
+            awaited.step, earlier.principal
+        ));
+    }
+    if accepted.iter().any(|a| a.principal == principal) {
+        return Err(format!(
+            "{principal} has approved step `{}` already, with another key: one person counts once",
+            awaited.step
+        ));
+    }
+    if !awaited.approvers.is_empty() && !awaited.approvers.contains(&principal) {
+        return Err(format!(
+            "{principal} may not approve step `{}`: the runbook's `approvers` are {}",
+            awaited.step,
+            awaited.approvers.join(", ")
+        ));
+    }
+    if accepted.len() as u32 >= awaited.required {
+        return Err(format!(
+            "step `{}` has its {} approvals already",
+            awaited.step, awaited.required
+        ));
+    }
+    Ok(Approval {
+        step: awaited.step.clone(),
+        principal,
+        key: key.to_openssh().unwrap_or_default(),
+        fingerprint,
+        statement: statement.to_string(),
+        signature: crate::journal::line::encode(signature),
+        count: accepted.len() as u32 + 1,
+        required: awaited.required,
+    })
+}

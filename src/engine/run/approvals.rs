@@ -1,0 +1,217 @@
+//! The wait for approvals before a step that requires them (`approvals = N`): the engine
+//! states exactly what the step will do, opens the approval desk with it, and journals each
+//! approval `cutover approve` brings through the run's socket. The step starts once N people
+//! other than those running the run have approved that statement; the operator may abort or
+//! suspend meanwhile, and a `deadline` ends the wait as the runbook says, journaled as the
+//! deadline's — never as an approval.
+
+use super::{Engine, Flow};
+use crate::approval::offer::Awaited;
+use crate::approval::record::ApproverRef;
+use crate::approval::run_facts;
+use crate::approval::statement::Statement;
+use crate::engine::condition::StepFact;
+use crate::engine::control::{Control, record_aside};
+use crate::engine::error::EngineError;
+use crate::engine::events::{Decision, Event, Prompt, StepStatus};
+use crate::runbook::kinds::decision::OptionAction;
+use crate::runbook::kinds::manual::OnDeadline;
+use crate::runbook::model::Step;
+
+/// The masked value of a secret variable in a statement.
+const MASKED: &str = "********";
+
+impl Engine {
+    /// Waits for a step's approvals. `Ok(Ok(approvers))`: the step may start, approved by them
+    /// (none for a step that requires none). `Ok(Err(flow))`: the run goes elsewhere.
+    pub(super) async fn await_approvals(
+        &mut self,
+        step: &Step,
+        action: &str,
+        in_rollback: bool,
+    ) -> Result<Result<Vec<ApproverRef>, Flow>, EngineError> {
+        if step.approvals == 0 || self.simulated(step) {
+            return Ok(Ok(Vec::new()));
+        }
+        let journal = self.plan.run_dir.join("journal.log");
+        // Judged against the journal as it is on disk: what came before is written first.
+        self.emitter.flush().await?;
+        let facts = match run_facts::read(&journal) {
+            Ok(facts) => facts,
+            Err(problem) => {
+                return Ok(Err(Flow::Suspend(format!(
+                    "step `{}` requires approvals, and {problem}",
+                    step.id.value
+                ))));
+            }
+        };
+        let statement = Statement {
+            run_id: facts.run_id,
+            runbook: facts.runbook,
+            runbook_sha256: facts.runbook_sha256,
+            mode: facts.mode,
+            step: step.id.value.clone(),
+            title: self.scrubber.scrub_text(&self.filled(&step.title)),
+            // As the step's start will journal it: approvals bind to exactly that.
+            action: self.scrubber.scrub_text(action),
+            vars: self.statement_vars(),
+        };
+        let body = statement.body();
+        self.approvals.open(
+            Awaited {
+                step: step.id.value.clone(),
+                body: body.clone(),
+                required: step.approvals,
+                approvers: step.approvers.clone(),
+            },
+            journal,
+        );
+        let deadline = step.approval_deadline.map(|(after, then)| {
+            let after = self.plan.settings.scaled(after);
+            (tokio::time::Instant::now() + after, then, after)
+        });
+        let mut approved: Vec<ApproverRef> = Vec::new();
+        loop {
+            let prompt = Prompt::Approvals {
+                step: step.id.value.clone(),
+                run: self.plan.run_id.clone(),
+                required: step.approvals,
+                approved: approved.clone(),
+                approvers: step.approvers.clone(),
+                statement: body.clone(),
+                deadline_s: deadline.map(|(at, _, _)| {
+                    at.saturating_duration_since(tokio::time::Instant::now())
+                        .as_secs()
+                }),
+                on_deadline: deadline.map(|(_, then, _)| then.as_str().to_string()),
+            };
+            self.emitter.emit(Event::Waiting(prompt)).await?;
+            let ended = tokio::select! {
+                () = self.approvals.arrival() => {
+                    for approval in self.approvals.take_new() {
+                        approved.push(approval.approver());
+                        self.emitter.emit(Event::Approved(Box::new(approval))).await?;
+                    }
+                    if approved.len() as u32 >= step.approvals {
+                        self.close_desk().await?;
+                        return Ok(Ok(approved));
+                    }
+                    None
+                }
+                control = self.controls.recv() => match control {
+                    None => Some(Flow::Suspend(format!(
+                        "step `{}` waits for approvals, and nobody can answer the run any more",
+                        step.id.value
+                    ))),
+                    Some(control) => match record_aside(control, &mut self.emitter).await? {
+                        Some(Control::Abort) => {
+                            self.close_desk().await?;
+                            self.decide(step, Decision::Abort).await?;
+                            return Ok(Err(Flow::Abort));
+                        }
+                        Some(Control::Suspend { reason }) => Some(Flow::Suspend(reason)),
+                        // Nothing else answers a wait for other people.
+                        _ => None,
+                    },
+                },
+                () = until(deadline.map(|(at, _, _)| at)) => {
+                    let (_, then, waited) = deadline.expect("only with a deadline");
+                    self.close_desk().await?;
+                    return self
+                        .approvals_too_late(step, approved.len() as u32, then, waited, in_rollback)
+                        .await
+                        .map(Err);
+                }
+            };
+            if let Some(flow) = ended {
+                self.close_desk().await?;
+                return Ok(Err(flow));
+            }
+        }
+    }
+
+    /// Ends the wait: an approval accepted as it ended is journaled all the same.
+    async fn close_desk(&mut self) -> Result<(), EngineError> {
+        for approval in self.approvals.close() {
+            self.emitter
+                .emit(Event::Approved(Box::new(approval)))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The deadline passed without enough approvals: what the runbook says, journaled as the
+    /// deadline's. `continue` leaves the step undone — it never runs unapproved.
+    async fn approvals_too_late(
+        &mut self,
+        step: &Step,
+        count: u32,
+        then: OnDeadline,
+        waited: std::time::Duration,
+        in_rollback: bool,
+    ) -> Result<Flow, EngineError> {
+        let (action, flow) = match then {
+            OnDeadline::Continue => (OptionAction::Go, Flow::Next),
+            OnDeadline::Rollback if !in_rollback => (OptionAction::Rollback, Flow::Rollback),
+            OnDeadline::Rollback | OnDeadline::Abort => (OptionAction::Abort, Flow::Abort),
+        };
+        self.emitter.show(Event::Progress {
+            step: step.id.value.clone(),
+            message: format!(
+                "{count} of {} approvals within {}: {}, as the runbook says",
+                step.approvals,
+                crate::runbook::duration::format_duration(waited),
+                then.as_str()
+            ),
+        });
+        self.decide(
+            step,
+            Decision::Deadline {
+                option: then.as_str().to_string(),
+                action,
+            },
+        )
+        .await?;
+        match flow {
+            Flow::Next => {
+                self.facts.insert(
+                    step.id.value.clone(),
+                    StepFact::ended(StepStatus::Skipped, None),
+                );
+            }
+            Flow::Rollback => {
+                self.first_failure
+                    .get_or_insert_with(tokio::time::Instant::now);
+            }
+            _ => {}
+        }
+        Ok(flow)
+    }
+
+    /// The runbook's variables as the statement lists them: a secret's value masked.
+    fn statement_vars(&self) -> Vec<(String, String)> {
+        self.plan
+            .runbook
+            .vars
+            .iter()
+            .filter_map(|var| {
+                let name = &var.name.value;
+                let value = self.plan.scope.get(name)?;
+                let shown = if var.secret || value.secret {
+                    MASKED.to_string()
+                } else {
+                    self.scrubber.scrub_text(&value.text)
+                };
+                Some((name.clone(), shown))
+            })
+            .collect()
+    }
+}
+
+/// Resolves at `at`; never without one.
+async fn until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,181 @@
+//! The approvals of a journal (`E_APPROVAL`): each `approval` entry's statement is a
+//! statement of this run (its id and runbook SHA-256, as the header says them) by the
+//! approver the entry names, and its SSHSIG in namespace `cutover-approval` is by the key the
+//! entry names, over exactly that statement; the key and the person are not the operator's
+//! nor any controller's before it. A `step_start` that names approvers must find each one's
+//! approval before it, for exactly its action, from distinct keys and distinct people. With
+//! `--allowed-signers`, each approver must be allowed in namespace `cutover-approval`
+//! (`E_SIGNER`).
+
+use std::collections::BTreeMap;
+
+use ssh_key::PublicKey;
+
+use super::allowed_signers::AllowedSigners;
+use crate::approval::record::Approval;
+use crate::approval::statement::{NAMESPACE, bound_action, read};
+use crate::journal::entry::{Body, Entry, HeaderBody, StepStartBody};
+use crate::journal::keys::sshsig::signed_by;
+
+/// An approval journaled and checked, waiting for the step start that uses it.
+struct Held {
+    fingerprint: String,
+    principal: String,
+    action: String,
+}
+
+#[derive(Default)]
+pub(super) struct ApprovalLedger {
+    /// Keys and people who ran the run so far: (fingerprint, principal).
+    implementers: Vec<(String, String)>,
+    held: BTreeMap<String, Vec<Held>>,
+}
+
+/// A finding's code and message.
+type Problem = (&'static str, String);
+
+impl ApprovalLedger {
+    /// Takes in a trusted entry: who runs the run, an approval, a step start naming approvers.
+    pub(super) fn observe(
+        &mut self,
+        entry: &Entry,
+        header: &HeaderBody,
+        allowed: Option<&AllowedSigners>,
+    ) -> Result<(), Problem> {
+        match &entry.body {
+            Body::Header(header) => self.implementers.push((
+                header.operator.fingerprint.clone(),
+                header.operator.principal.clone(),
+            )),
+            Body::Resume(resume) => self.implementers.push((
+                resume.operator.fingerprint.clone(),
+                resume.operator.principal.clone(),
+            )),
+            Body::Attach(change) => {
+                if let Some(person) = &change.person {
+                    self.implementers
+                        .push((person.fingerprint.clone(), person.principal.clone()));
+                }
+            }
+            Body::Approval(approval) => self.approval(approval, &entry.ts, header, allowed)?,
+            Body::StepStart(start) if !start.approvals.is_empty() => self.step_start(start)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn approval(
+        &mut self,
+        approval: &Approval,
+        ts: &str,
+        header: &HeaderBody,
+        allowed: Option<&AllowedSigners>,
+    ) -> Result<(), Problem> {
+        let who = format!(
+            "the approval of `{}` by {}",
+            approval.step, approval.principal
+        );
+        let bad = |message: String| ("E_APPROVAL", format!("{who}: {message}"));
+        let statement = read(&approval.statement)
+            .ok_or_else(|| bad("its statement is not a cutover approval statement".into()))?;
+        if statement.approver != approval.principal || statement.step != approval.step {
+            return Err(bad(format!(
+                "its statement names {} for step `{}`",
+                statement.approver, statement.step
+            )));
+        }
+        if statement.run_id != header.run_id || statement.runbook_sha256 != header.runbook.sha256 {
+            return Err(bad(format!(
+                "its statement is for run {} of runbook sha256 {}, not this run",
+                statement.run_id, statement.runbook_sha256
+            )));
+        }
+        let key = PublicKey::from_openssh(&approval.key)
+            .map_err(|e| bad(format!("its key is not an OpenSSH key: {e}")))?;
+        let fingerprint = key.fingerprint(Default::default()).to_string();
+        if fingerprint != approval.fingerprint {
+            return Err(bad(format!(
+                "its key is {fingerprint}, not the {} it names",
+                approval.fingerprint
+            )));
+        }
+        let signed = crate::journal::line::decode(&approval.signature)
+            .ok()
+            .and_then(|blob| signed_by(&blob, NAMESPACE, approval.statement.as_bytes()));
+        if signed.is_none_or(|signer| signer.key_data() != key.key_data()) {
+            return Err(bad(format!(
+                "its signature is not an SSHSIG by {fingerprint} over its statement in namespace `{NAMESPACE}`"
+            )));
+        }
+        if let Some((_, principal)) = self
+            .implementers
+            .iter()
+            .find(|(fp, principal)| *fp == fingerprint || *principal == approval.principal)
+        {
+            return Err(bad(format!(
+                "{fingerprint} ({}) is a key or person running this run ({principal}): an approval comes from someone else",
+                approval.principal
+            )));
+        }
+        if let Some(allowed) = allowed {
+            let when: jiff::Timestamp = ts
+                .parse()
+                .map_err(|_| ("E_GARBAGE", format!("`ts` {ts} is not an RFC 3339 time")))?;
+            allowed
+                .check(&approval.principal, NAMESPACE, &key, when)
+                .map_err(|refusal| {
+                    (
+                        "E_SIGNER",
+                        format!(
+                            "{who} ({fingerprint}): {}",
+                            refusal.words(&approval.principal, NAMESPACE, ts)
+                        ),
+                    )
+                })?;
+        }
+        self.held
+            .entry(approval.step.clone())
+            .or_default()
+            .push(Held {
+                fingerprint,
+                principal: approval.principal.clone(),
+                action: bound_action(&statement.action),
+            });
+        Ok(())
+    }
+
+    fn step_start(&self, start: &StepStartBody) -> Result<(), Problem> {
+        let action = bound_action(&start.action);
+        let held = self.held.get(&start.step).map_or(&[][..], Vec::as_slice);
+        for (index, approver) in start.approvals.iter().enumerate() {
+            let earlier = &start.approvals[..index];
+            if earlier
+                .iter()
+                .any(|a| a.fingerprint == approver.fingerprint || a.principal == approver.principal)
+            {
+                return Err((
+                    "E_APPROVAL",
+                    format!(
+                        "step `{}` counts {} ({}) twice among its approvers",
+                        start.step, approver.principal, approver.fingerprint
+                    ),
+                ));
+            }
+            let found = held.iter().any(|h| {
+                h.fingerprint == approver.fingerprint
+                    && h.principal == approver.principal
+                    && h.action == action
+            });
+            if !found {
+                return Err((
+                    "E_APPROVAL",
+                    format!(
+                        "step `{}` names {} ({}) as an approver, and no approval before it by that key is for the action it started",
+                        start.step, approver.principal, approver.fingerprint
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

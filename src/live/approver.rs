@@ -1,0 +1,57 @@
+//! An approver's connection (`cutover approve`): it reads a step's statement, offers an
+//! approval, and hears whether it counted — judged by the approval desk the engine waits on
+//! (`approval/desk.rs`). It sees no event and can act on nothing else; a few requests and it
+//! is done, so a client that keeps asking is let go.
+
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+
+use super::frame::{read_frame, write_frame};
+use super::protocol::{ClientMessage, ServerMessage};
+use super::server::HELLO_TIMEOUT;
+use crate::approval::desk::ApprovalDesk;
+
+/// Requests one approver's connection may make: a statement and an approval, with room to ask
+/// again after a refusal.
+const REQUESTS: usize = 8;
+
+pub(super) async fn serve_approver(
+    mut reader: OwnedReadHalf,
+    mut writer: OwnedWriteHalf,
+    desk: ApprovalDesk,
+) {
+    for _ in 0..REQUESTS {
+        let Ok(Ok(request)) =
+            tokio::time::timeout(HELLO_TIMEOUT, read_frame::<_, ClientMessage>(&mut reader)).await
+        else {
+            return;
+        };
+        let answer = match request {
+            ClientMessage::Statement { step, principal } => match desk.statement(&step, &principal)
+            {
+                Ok(text) => ServerMessage::Statement { text },
+                Err(reason) => ServerMessage::Refused { reason },
+            },
+            ClientMessage::Approve {
+                step,
+                statement,
+                signature,
+            } => {
+                let judged = match crate::journal::line::decode(&signature) {
+                    Ok(blob) => desk.offer(&step, &statement, &blob),
+                    Err(_) => Err("the signature is not base64 of an SSHSIG blob".to_string()),
+                };
+                match judged {
+                    Ok(progress) => ServerMessage::Approved {
+                        count: progress.count,
+                        required: progress.required,
+                    },
+                    Err(reason) => ServerMessage::Refused { reason },
+                }
+            }
+            _ => return,
+        };
+        if write_frame(&mut writer, &answer).await.is_err() {
+            return;
+        }
+    }
+}
