@@ -94,6 +94,7 @@ rule! {
     hosts_where_they_cannot_be => "hosts-misplaced",
     includes_that_cannot_be_read_or_mix_text_and_placeholders => "include-problems",
     decisions_say_what_each_option_does_and_what_a_deadline_takes => "decision-problems",
+    approvals_can_be_met_and_their_deadline_says_what_then => "approval-problems",
     notification_channels_say_where_and_what => "notify-problems",
 }
 

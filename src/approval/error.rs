@@ -15,7 +15,7 @@ pub enum ApproveError {
     Connect(#[from] ConnectError),
     #[error(transparent)]
     Key(#[from] KeyError),
-    #[error("the run refused the approval: {reason}")]
+    #[error("approve: the run refused it: {reason}")]
     Refused { reason: String },
     #[error("read the signature {}: {source}", path.display())]
     ReadSignature {
@@ -23,7 +23,7 @@ pub enum ApproveError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{} is not a signature `ssh-keygen -Y sign` wrote (-----BEGIN SSH SIGNATURE-----)", path.display())]
+    #[error("read a signature from {}: it is not what `ssh-keygen -Y sign` writes (-----BEGIN SSH SIGNATURE-----)", path.display())]
     NotASignature { path: PathBuf },
     #[error(
         "find the statement {} signed: it is read from {} beside the signature; or pass --as NAME, as given to --print",
@@ -34,7 +34,7 @@ pub enum ApproveError {
         signature: PathBuf,
         statement: PathBuf,
     },
-    #[error("nothing was approved: you did not type `yes`")]
+    #[error("approve: you did not type `yes`, so nothing was approved")]
     Declined,
     #[error("read your answer: {0}")]
     Terminal(#[source] std::io::Error),

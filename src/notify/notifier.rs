@@ -123,6 +123,31 @@ impl Notifier {
                 self.send(NotifyEvent::Started, None, format!("{title} started"), None);
             }
             Event::Waiting(Prompt::Wait { .. }) => {}
+            Event::Waiting(Prompt::Approvals {
+                step,
+                run,
+                required,
+                approved,
+                ..
+            }) => {
+                // Asked once per wait; the prompt is shown again after each approval.
+                if approved.is_empty()
+                    && self
+                        .waiting
+                        .as_ref()
+                        .is_none_or(|w| w.step.as_ref() != Some(step))
+                {
+                    self.send(
+                        NotifyEvent::Approval,
+                        Some(step.clone()),
+                        format!(
+                            "step `{step}` needs {required} approval(s) by people other than those running the run: cutover approve {run} {step}"
+                        ),
+                        None,
+                    );
+                }
+                self.wait(Some(step.clone()), "approvals by other people".into());
+            }
             Event::Waiting(prompt) => {
                 self.wait(Some(prompt.step().to_string()), prompt.waits_for().into());
             }

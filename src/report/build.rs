@@ -163,6 +163,9 @@ pub(crate) struct StepPart {
     pub gates: Vec<super::gates::GatePart>,
     /// Who confirmed it (a manual step's checklist, a dangerous step's phrase).
     pub confirmed_by: Vec<String>,
+    /// Who approved what its last attempt ran (a step that requires approvals), each a
+    /// principal and the key that signed the statement.
+    pub approved_by: Vec<crate::approval::record::ApproverRef>,
     pub checklist: Vec<String>,
     pub notes: Vec<String>,
 }
@@ -454,6 +457,7 @@ fn step_part(history: &RunHistory, step: &StepRecord) -> StepPart {
         captures: result.map(|r| r.captures.clone()).unwrap_or_default(),
         hosts: host_parts(step),
         gates: super::gates::gate_parts(step),
+        approved_by: last.map(|a| a.approvals.clone()).unwrap_or_default(),
         confirmed_by: step
             .confirmations
             .iter()

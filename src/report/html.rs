@@ -246,7 +246,7 @@ fn steps(report: &Report) -> Markup {
                     td class=[step.over_expected.filter(|over| *over).map(|_| "over")] {
                         (duration_against(step.duration_ms, step.expected_ms))
                     }
-                    td { (step.confirmed_by.join(", ")) }
+                    td { (super::words::confirmed_and_approved(step)) }
                     td { @for note in &step.notes { (note) br; } }
                 }
             }

@@ -238,7 +238,7 @@ pub(crate) fn render_markdown(report: &Report) -> String {
             status_cell(step),
             step.attempts,
             duration_against(step.duration_ms, step.expected_ms),
-            escape(&step.confirmed_by.join(", ")),
+            escape(&super::words::confirmed_and_approved(step)),
             escape(&step.notes.join(" / "))
         );
     }

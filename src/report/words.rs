@@ -122,3 +122,21 @@ pub(crate) fn against_history_lines(
     }
     lines
 }
+
+/// The people who confirmed a step, then those who approved what it ran: `alice; approved by
+/// bob@corp (SHA256:…)`.
+pub(crate) fn confirmed_and_approved(step: &super::build::StepPart) -> String {
+    let mut said = step.confirmed_by.join(", ");
+    if !step.approved_by.is_empty() {
+        let approvers: Vec<String> = step
+            .approved_by
+            .iter()
+            .map(|a| format!("{} ({})", a.principal, a.fingerprint))
+            .collect();
+        if !said.is_empty() {
+            said.push_str("; ");
+        }
+        said.push_str(&format!("approved by {}", approvers.join(", ")));
+    }
+    said
+}

@@ -42,6 +42,8 @@ pub enum NotifyEvent {
     /// A person is needed (a manual step, a decision, a failure to decide, nobody at the
     /// controls) for longer than the channel's `after`.
     Waiting,
+    /// A step waits for approvals: said at once, with the command that gives one.
+    Approval,
     Failed,
     RolledBack,
     /// The run ended, with the journal's anchor.
@@ -49,9 +51,10 @@ pub enum NotifyEvent {
 }
 
 impl NotifyEvent {
-    pub const ALL: [NotifyEvent; 5] = [
+    pub const ALL: [NotifyEvent; 6] = [
         Self::Started,
         Self::Waiting,
+        Self::Approval,
         Self::Failed,
         Self::RolledBack,
         Self::Finished,
@@ -61,6 +64,7 @@ impl NotifyEvent {
         match self {
             Self::Started => "started",
             Self::Waiting => "waiting",
+            Self::Approval => "approval",
             Self::Failed => "failed",
             Self::RolledBack => "rolled-back",
             Self::Finished => "finished",

@@ -107,6 +107,17 @@ pub(crate) fn parse_step(
     }
     let approvals = fields.integer_in("approvals", 0..=9);
     let approvers = fields.string_list("approvers");
+    for approver in &approvers {
+        if !crate::approval::statement::valid_principal(&approver.value) {
+            fields.diags.error(
+                approver.span.clone(),
+                format!(
+                    "`{}` cannot be a principal: approvers are named as allowed_signers files name them, without spaces, quotes or commas",
+                    approver.value
+                ),
+            );
+        }
+    }
     if let Some(needed) = &approvals
         && !approvers.is_empty()
         && (approvers.len() as i64) < needed.value

@@ -220,7 +220,7 @@ fn body(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'stat
         } => {
             let mut lines = vec![Line::from(Span::styled(
                 format!(
-                    "Waiting for {required} approval(s) by people other than those running this run: {} so far.",
+                    "Approvals: {} of {required}, from people other than those running this run.",
                     approved.len()
                 ),
                 theme.accent(),

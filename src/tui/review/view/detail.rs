@@ -179,6 +179,13 @@ fn step_lines(
                 theme.accent(),
             )));
         }
+        for approver in &attempt.approvals {
+            lines.push(Line::from(format!(
+                "  approved by {} ({})",
+                for_terminal(&approver.principal),
+                for_terminal(&approver.fingerprint)
+            )));
+        }
         for stage in attempt.stages.iter().map(|s| &s.result) {
             lines.push(Line::from(format!(
                 "  stage {}%: {} — {}",
