@@ -4,6 +4,8 @@
 //! (`run_facts.rs`).
 
 pub mod desk;
+#[cfg(test)]
+mod desk_test;
 pub mod error;
 pub mod offer;
 pub mod record;

@@ -2,6 +2,8 @@
 
 pub mod allowed_signers;
 pub(crate) mod approvals;
+#[cfg(test)]
+mod approvals_test;
 pub mod check;
 pub(crate) mod facts;
 pub(crate) mod folder;
