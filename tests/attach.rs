@@ -311,7 +311,13 @@ fn finish_reattached(pane: &Pane, marker: &str, run: &std::path::Path) {
 #[test]
 fn a_dropped_terminal_leaves_the_run_going_and_attach_brings_it_back() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("runbook.toml"), DROPPED).unwrap();
+    // People are told when the run waits for someone to attach.
+    let receiver = support::serve(|_, _| support::Reply::new(200, "{}"));
+    let told = format!(
+        "{DROPPED}\n[[notify]]\nkind = \"webhook\"\nurl = \"{}/hook\"\nevents = [\"waiting\"]\nafter = \"1s\"\n",
+        receiver.base
+    );
+    std::fs::write(dir.path().join("runbook.toml"), told).unwrap();
     let logs = dir.path().join("runs");
     let marker = dir.path().display().to_string();
     let operator = Pane::start(&operator_command(dir.path(), &logs, "--auto"), 100, 30);
@@ -334,6 +340,11 @@ fn a_dropped_terminal_leaves_the_run_going_and_attach_brings_it_back() {
     std::thread::sleep(std::time::Duration::from_millis(700));
     let starts = journal_bodies(&run, "step_start");
     assert_eq!(starts.len(), 1, "no step started without a controller");
+    wait_until("people are told nobody holds the controls", || {
+        receiver.received.lock().unwrap().iter().any(|(_, body)| {
+            body.contains("\"event\":\"waiting\"") && body.contains("someone to attach")
+        })
+    });
 
     let back = Pane::start(
         &format!("{} attach --log-dir {}", bin(), logs.display()),

@@ -113,7 +113,7 @@ pub async fn record_aside(
         }
         Control::Notified { delivery } => {
             emitter
-                .emit(super::events::Event::Notified(delivery))
+                .emit(super::events::Event::Notified { delivery })
                 .await?;
             Ok(None)
         }

@@ -617,10 +617,20 @@ pub enum Event {
     /// Who holds the controls changed: a client attached, took over, or left.
     Controller(super::controller_change::ControllerChange),
     /// A notification was sent, or could not be.
-    Notified(Box<crate::notify::outcome::Delivery>),
+    /// A struct variant, not a newtype: the delivery's own `event` field would collide with
+    /// this enum's tag, and a watcher could read no frame after it.
+    Notified {
+        delivery: Box<crate::notify::outcome::Delivery>,
+    },
     /// A person other than the operator approved a step, over a statement of exactly what it
     /// will do.
     Approved(Box<crate::approval::record::Approval>),
+    /// On a run people attach to: nobody holds the controls, and `step` waits for someone to
+    /// attach before it starts. Not journaled (each attach is); said so that a notifier can
+    /// tell people the run needs them.
+    Unattended {
+        step: String,
+    },
     /// A note the operator typed.
     Noted {
         step: Option<String>,
@@ -644,7 +654,10 @@ impl Event {
     pub fn is_durable(&self) -> bool {
         !matches!(
             self,
-            Self::Output { .. } | Self::Progress { .. } | Self::Waiting(_)
+            Self::Output { .. }
+                | Self::Progress { .. }
+                | Self::Unattended { .. }
+                | Self::Waiting(_)
         )
     }
 }

@@ -82,7 +82,7 @@ pub(crate) fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
             _ => {}
         },
         Event::Noted { text, .. } => scrub(text),
-        Event::Notified(delivery) => {
+        Event::Notified { delivery } => {
             if let Some(error) = &mut delivery.error {
                 scrub(error);
             }
@@ -98,6 +98,7 @@ pub(crate) fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
         // Made of text already masked (`engine/run/approvals.rs`); a signature covers its
         // exact bytes, so it is never rewritten here.
         | Event::Approved(_)
+        | Event::Unattended { .. }
         | Event::RunFinished { .. } => {}
     }
 }

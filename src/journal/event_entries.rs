@@ -275,13 +275,16 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             }
             _ => journal.append_act(Body::Attach(change.clone())),
         },
-        Event::Notified(delivery) => journal.append(Body::Notify(delivery.clone())),
+        Event::Notified { delivery } => journal.append(Body::Notify(delivery.clone())),
         Event::Approved(approval) => journal.append(Body::Approval(approval.clone())),
         Event::Noted { step, text } => journal.append_act(Body::Note(NoteBody {
             step: step.clone(),
             text: text.clone(),
         })),
-        Event::Output { .. } | Event::Progress { .. } | Event::Waiting(_) => Ok(()),
+        Event::Output { .. }
+        | Event::Progress { .. }
+        | Event::Unattended { .. }
+        | Event::Waiting(_) => Ok(()),
     }
 }
 

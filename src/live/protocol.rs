@@ -189,6 +189,30 @@ mod tests {
                 step: "s".into(),
                 decision: Decision::Retry,
             },
+            Event::Unattended {
+                step: "check".into(),
+            },
+            // A delivery has a field named `event`, like the tag of the enum it travels in.
+            Event::Notified {
+                delivery: Box::new(crate::notify::outcome::Delivery {
+                    channel: "webhook #1".into(),
+                    event: crate::runbook::notify::NotifyEvent::Waiting,
+                    outcome: crate::notify::outcome::DeliveryOutcome::Failed,
+                    http_status: None,
+                    error: Some("connection refused".into()),
+                    attempts: 3,
+                }),
+            },
+            Event::Approved(Box::new(crate::approval::record::Approval {
+                step: "migrate".into(),
+                principal: "bob".into(),
+                key: "ssh-ed25519 AAAA".into(),
+                fingerprint: "SHA256:x".into(),
+                statement: "cutover approval v1\n".into(),
+                signature: "AAAA".into(),
+                count: 1,
+                required: 1,
+            })),
             Event::RunFinished {
                 status: RunStatus::Passed,
                 duration_ms: 1,

@@ -20,9 +20,6 @@ use crate::engine::events::{Event, Mode, Prompt, RunStatus, StepStatus};
 use crate::journal::status::JournalStatus;
 use crate::runbook::notify::{NotifyChannel, NotifyEvent};
 
-/// What the engine's presence gate shows while nobody holds the controls.
-pub(crate) const NOBODY_AT_THE_CONTROLS: &str = "nobody holds the controls";
-
 /// Starts the notifier; `None` when the run has no channel. Awaiting the handle waits for the
 /// deliveries still under way (each bounded in time).
 pub(crate) fn spawn_notifier(
@@ -151,7 +148,7 @@ impl Notifier {
             Event::Waiting(prompt) => {
                 self.wait(Some(prompt.step().to_string()), prompt.waits_for().into());
             }
-            Event::Progress { step, message } if message.starts_with(NOBODY_AT_THE_CONTROLS) => {
+            Event::Unattended { step } => {
                 self.wait(
                     Some(step.clone()),
                     "someone to attach and take the controls".into(),

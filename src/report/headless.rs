@@ -210,7 +210,7 @@ pub(crate) fn format_event(event: &Event) -> Option<String> {
             seconds(*overrun_ms)
         ),
         Event::Service { step, state } => format!("   service {step}: {state}"),
-        Event::Notified(delivery) => match &delivery.error {
+        Event::Notified { delivery } => match &delivery.error {
             None => format!(
                 "   notified {} ({})",
                 delivery.channel,
@@ -264,6 +264,7 @@ pub(crate) fn format_event(event: &Event) -> Option<String> {
         Event::PhaseFinished { .. }
         | Event::Output { .. }
         | Event::Progress { .. }
+        | Event::Unattended { .. }
         | Event::Probe { .. }
         | Event::Waiting(_) => {
             return None;

@@ -223,7 +223,9 @@ impl App {
                 }
             }
             // Said in the journal and the report; the screen is for the run.
-            Event::Notified(_) => {}
+            Event::Notified { .. } => {}
+            // Its Progress line says it on the step's row.
+            Event::Unattended { .. } => {}
             Event::Approved(approval) => {
                 if let Some(index) = self.row_index(&approval.step) {
                     self.rows[index].notes.push(for_terminal(&format!(

@@ -21,10 +21,10 @@ impl Engine {
             self.emitter.flush().await?;
             self.emitter.show(Event::Progress {
                 step: step.id.value.clone(),
-                message: format!(
-                    "{}: this step starts once someone attaches (`cutover attach`)",
-                    crate::notify::notifier::NOBODY_AT_THE_CONTROLS
-                ),
+                message: "nobody holds the controls: this step starts once someone attaches (`cutover attach`)".into(),
+            });
+            self.emitter.show(Event::Unattended {
+                step: step.id.value.clone(),
             });
             tokio::select! {
                 held = presence.wait_for(|held| *held) => {
