@@ -18,6 +18,13 @@ pub(crate) struct PastRun {
 
 /// Every run folder of `runbook` under `log_dir`, oldest first.
 pub(crate) fn past_runs(log_dir: &Path, runbook: &str) -> Vec<PastRun> {
+    latest_runs(log_dir, runbook, usize::MAX)
+}
+
+/// The `limit` latest run folders of `runbook` (run ids begin with their start time), oldest
+/// first: what a run's start reads to forecast, so that a long history never delays it
+/// (BENCHMARKS.md: every journal is verified, about 1.3 ms each for a 20-step run).
+pub(crate) fn latest_runs(log_dir: &Path, runbook: &str, limit: usize) -> Vec<PastRun> {
     let folder = log_dir.join(runbook);
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&folder)
         .map(|entries| {
@@ -30,7 +37,9 @@ pub(crate) fn past_runs(log_dir: &Path, runbook: &str) -> Vec<PastRun> {
         })
         .unwrap_or_default();
     dirs.sort();
+    let skipped = dirs.len().saturating_sub(limit);
     dirs.into_iter()
+        .skip(skipped)
         .map(
             |run_dir| match load_run(&run_dir, &VerifyOptions::default()) {
                 Ok(loaded) => {

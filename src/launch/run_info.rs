@@ -59,13 +59,17 @@ pub(crate) fn run_info(
 
 /// The steps' estimates and the rollback's from earlier runs of the same kind and target under
 /// `log_dir`, where there are any: a step's p50, the rollback's p90 over drills that rolled back.
+/// How many of the latest runs a run's start reads for its forecast: recent enough to be what
+/// the team does now, few enough that the start stays quick however long the history.
+const FORECAST_RUNS: usize = 50;
+
 pub(crate) fn learn_from_history(
     info: &mut RunInfo,
     log_dir: &std::path::Path,
     mode: Mode,
     target: Option<&str>,
 ) {
-    let past = crate::forecast::collect::past_runs(log_dir, &info.runbook);
+    let past = crate::forecast::collect::latest_runs(log_dir, &info.runbook, FORECAST_RUNS);
     let Some(group) = crate::forecast::figures::figures(&past)
         .into_iter()
         .find(|g| g.group.mode == mode.as_str() && g.group.target.as_deref() == target)
