@@ -201,6 +201,7 @@ mod tests {
                     http_status: None,
                     error: Some("connection refused".into()),
                     attempts: 3,
+                    at: Some("2026-11-28T00:00:00.000Z".into()),
                 }),
             },
             Event::Approved(Box::new(crate::approval::record::Approval {

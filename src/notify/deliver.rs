@@ -45,6 +45,7 @@ pub(crate) async fn deliver(
                     http_status: Some(response.status().as_u16()),
                     error: None,
                     attempts: attempt,
+                    at: Some(crate::journal::identity::timestamp()),
                 };
             }
             Ok(Ok(response)) => (
@@ -85,6 +86,7 @@ fn failed(
         http_status,
         error: Some(error),
         attempts,
+        at: Some(crate::journal::identity::timestamp()),
     }
 }
 

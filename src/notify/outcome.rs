@@ -18,6 +18,10 @@ pub struct Delivery {
     /// Why it failed (secrets and tokens masked).
     pub error: Option<String>,
     pub attempts: u32,
+    /// When the delivery ended (RFC 3339): the entry is written when the engine next looks,
+    /// which may be a long step later. Absent in journals written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
