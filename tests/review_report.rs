@@ -481,6 +481,24 @@ fn html_is_one_self_contained_page_that_escapes_everything() {
 }
 
 #[test]
+fn the_html_page_draws_the_run_as_bars_on_a_time_axis() {
+    let (_, page) = report(&journals().rolled_back, "html");
+    let start = page.find("<svg class=\"timeline\"").expect("a timeline");
+    let svg = &page[start..start + page[start..].find("</svg>").unwrap()];
+    for drawn in [
+        "class=\"bar passed\"",
+        "class=\"bar failed\"",
+        "class=\"bar rollback\"",
+        "class=\"rollback\"",
+        "class=\"mark\"",
+        "class=\"tick\"",
+    ] {
+        assert!(svg.contains(drawn), "{drawn} missing: {svg}");
+    }
+    assert!(!svg.contains("<script"), "no script in the picture");
+}
+
+#[test]
 fn the_html_page_renders_in_headless_chromium_to_a_screenshot_that_is_not_blank() {
     let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
         .iter()
@@ -554,6 +572,20 @@ fn the_html_page_renders_in_headless_chromium_to_a_screenshot_that_is_not_blank(
         "text covers {dark} of {total} pixels: the page looks blank"
     );
     assert!(colored > 0, "the verdict and statuses are in colour");
+    // The timeline's bars: the rollback's orange is drawn nowhere else on the page.
+    let near = |p: &[u8], rgb: [u8; 3]| (0..3).all(|i| p[i].abs_diff(rgb[i]) < 40);
+    let rollback = pixels
+        .chunks(channels)
+        .filter(|p| near(p, [0xc3, 0x6a, 0x00]))
+        .count();
+    let passed = pixels
+        .chunks(channels)
+        .filter(|p| near(p, [0x1c, 0x7c, 0x3c]))
+        .count();
+    assert!(
+        rollback > 30 && passed > 200,
+        "the timeline's bars are on screen: {rollback} rollback and {passed} passed pixels"
+    );
 }
 
 // ─── Review screens ─────────────────────────────────────────────────────────────────────────

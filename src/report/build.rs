@@ -146,6 +146,8 @@ pub(crate) struct StepPart {
     /// Why it was skipped, or the evidence it was done by hand.
     pub reason: Option<String>,
     pub attempts: u32,
+    /// When its first attempt started (RFC 3339).
+    pub started: Option<String>,
     pub duration_ms: Option<u64>,
     pub expected_ms: Option<u64>,
     pub over_expected: Option<bool>,
@@ -446,6 +448,7 @@ fn step_part(history: &RunHistory, step: &StepRecord) -> StepPart {
         passed: outcome == StepEnding::Passed,
         reason,
         attempts: step.attempts.len() as u32,
+        started: step.attempts.first().map(|a| a.started.clone()),
         duration_ms,
         expected_ms,
         over_expected: over(duration_ms, expected_ms),

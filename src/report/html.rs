@@ -49,6 +49,10 @@ pub(crate) fn render_html(report: &Report) -> String {
                     }
                     (facts(report))
                     @if report.sessions.len() > 1 { (sessions(report)) }
+                    @if let Some(picture) = super::timeline_svg::timeline(report) {
+                        h2 { "Timeline" }
+                        (picture)
+                    }
                     (steps(report))
                     @if !report.not_reached.is_empty() { (not_reached(report)) }
                     @if !report.decisions.is_empty() { (decisions(report)) }

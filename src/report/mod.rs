@@ -7,5 +7,6 @@ pub(crate) mod headless;
 pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod markdown;
+pub(crate) mod timeline_svg;
 pub(crate) mod words;
 pub(crate) mod write;
