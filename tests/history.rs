@@ -137,6 +137,45 @@ fn history_gives_percentiles_per_step_and_leaves_tampered_runs_out() {
         "{text}"
     );
     assert!(text.contains("wait-a-bit"), "{text}");
+
+    // The same as a page: each step's durations across the counted runs, as bars.
+    let page = cutover()
+        .args(["history", "timed", "--format", "html", "--log-dir"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert!(page.status.success());
+    let page = String::from_utf8(page.stdout).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && !page.contains("<script"));
+    let start = page
+        .find("<svg class=\"durations\"")
+        .expect("the durations are drawn");
+    let svg = &page[start..start + page[start..].find("</svg>").unwrap()];
+    // Four counted runs of two steps, the check failing in one of them, whose rollback step
+    // then passed.
+    assert_eq!(
+        svg.matches("class=\"bar passed\"").count(),
+        4 + 3 + 1,
+        "{svg}"
+    );
+    // Oldest on the left: the pauses were 0.1 s, 0.3 s, 0.5 s, then 0.1 s again.
+    let waits: Vec<&str> = svg
+        .match_indices("<title>wait-a-bit: ")
+        .map(|(at, found)| &svg[at + found.len()..at + found.len() + 3])
+        .collect();
+    assert_eq!(waits, ["0.1", "0.3", "0.5", "0.1"], "{svg}");
+    assert_eq!(svg.matches("class=\"bar failed\"").count(), 1, "{svg}");
+    assert!(svg.contains("class=\"percentile p90\""), "{svg}");
+    let file = dir.path().join("history.html");
+    std::fs::write(&file, &page).unwrap();
+    if let Some(shot) = support::chromium::screenshot(&file, 1000, 700) {
+        let passed = shot.near([0x1c, 0x7c, 0x3c]);
+        let failed = shot.near([0xb3, 0x26, 0x1e]);
+        assert!(
+            passed > 100 && failed > 20,
+            "the bars are on screen: {passed} passed and {failed} failed pixels"
+        );
+    }
 }
 
 #[test]

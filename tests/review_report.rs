@@ -500,23 +500,6 @@ fn the_html_page_draws_the_run_as_bars_on_a_time_axis() {
 
 #[test]
 fn the_html_page_renders_in_headless_chromium_to_a_screenshot_that_is_not_blank() {
-    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find(|name| {
-            Command::new("which")
-                .arg(name)
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
-    else {
-        assert!(
-            std::env::var_os("CUTOVER_REQUIRE_CHROMIUM").is_none(),
-            "CUTOVER_REQUIRE_CHROMIUM is set and no chromium is installed"
-        );
-        eprintln!("skipped: no chromium (.ci/run installs Debian's)");
-        return;
-    };
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     let written = cutover()
@@ -526,62 +509,20 @@ fn the_html_page_renders_in_headless_chromium_to_a_screenshot_that_is_not_blank(
         .output()
         .unwrap();
     assert_eq!(written.status.code(), Some(0));
-    let shot = dir.path().join("report.png");
-    let output = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1200,1600",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile").display()
-        ))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(
-        shot.exists(),
-        "no screenshot: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let decoder = png::Decoder::new(std::fs::File::open(&shot).unwrap());
-    let mut reader = decoder.read_info().unwrap();
-    let mut pixels = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut pixels).unwrap();
-    let channels = info.color_type.samples();
-    let pixels = &pixels[..info.buffer_size()];
-    let total = pixels.len() / channels;
-    let dark = pixels
-        .chunks(channels)
-        .filter(|p| (u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2])) < 3 * 128)
-        .count();
-    let colored = pixels
-        .chunks(channels)
-        .filter(|p| p[0].abs_diff(p[1]) > 40 || p[1].abs_diff(p[2]) > 40)
-        .count();
+    let Some(shot) = support::chromium::screenshot(&page, 1200, 1600) else {
+        return;
+    };
+    let total = shot.total();
+    let dark = shot.count(|p| (u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2])) < 3 * 128);
+    let colored = shot.count(|p| p[0].abs_diff(p[1]) > 40 || p[1].abs_diff(p[2]) > 40);
     assert!(
         dark * 200 > total,
         "text covers {dark} of {total} pixels: the page looks blank"
     );
     assert!(colored > 0, "the verdict and statuses are in colour");
     // The timeline's bars: the rollback's orange is drawn nowhere else on the page.
-    let near = |p: &[u8], rgb: [u8; 3]| (0..3).all(|i| p[i].abs_diff(rgb[i]) < 40);
-    let rollback = pixels
-        .chunks(channels)
-        .filter(|p| near(p, [0xc3, 0x6a, 0x00]))
-        .count();
-    let passed = pixels
-        .chunks(channels)
-        .filter(|p| near(p, [0x1c, 0x7c, 0x3c]))
-        .count();
+    let rollback = shot.near([0xc3, 0x6a, 0x00]);
+    let passed = shot.near([0x1c, 0x7c, 0x3c]);
     assert!(
         rollback > 30 && passed > 200,
         "the timeline's bars are on screen: {rollback} rollback and {passed} passed pixels"

@@ -51,7 +51,7 @@ cutover check --format json runbooks/drill.toml | jq '.files[].diagnostics'")]
     /// Past runs of a runbook: per step its p50/p90, failures and retries; drills and real
     /// runs apart, by target.
     #[command(
-        after_help = "Examples:\n  cutover history nexus-prod\n  cutover history runbooks/nexus-prod-deploy.toml --format json | jq '.groups[].steps[] | {step, p90_ms}'\n\n\
+        after_help = "Examples:\n  cutover history nexus-prod\n  cutover history nexus-prod --format html > history.html\n  cutover history runbooks/nexus-prod-deploy.toml --format json | jq '.groups[].steps[] | {step, p90_ms}'\n\n\
 Every journal is verified first: a TAMPERED one is listed and left out of the figures."
     )]
     History(HistoryArgs),
@@ -303,9 +303,17 @@ pub struct HistoryArgs {
     /// Where run folders are (default $CUTOVER_LOG_DIR, else $XDG_STATE_HOME/cutover/runs).
     #[arg(long, value_name = "DIR")]
     pub log_dir: Option<PathBuf>,
-    /// `text` for people, `json` for tools.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-    pub format: CheckFormat,
+    /// `text` for people, `json` for tools, `html` for a page that draws each step's
+    /// durations across runs.
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    pub format: HistoryFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Json,
+    Html,
 }
 
 #[derive(clap::Args, Debug)]

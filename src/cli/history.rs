@@ -1,7 +1,7 @@
 //! `cutover history RUNBOOK`: the runbook's name (or its file's `[runbook] name`), its runs
 //! under the log dir, their figures.
 
-use super::args::{CheckFormat, HistoryArgs};
+use super::args::{HistoryArgs, HistoryFormat};
 use crate::exit::{Failure, Outcome};
 use crate::forecast::collect::past_runs;
 use crate::forecast::figures::figures;
@@ -16,10 +16,11 @@ pub(crate) fn history(args: &HistoryArgs) -> Result<Outcome, Failure> {
     let runs = past_runs(&log_dir, &name);
     let groups = figures(&runs);
     let text = match args.format {
-        CheckFormat::Text => {
+        HistoryFormat::Text => {
             crate::terminal_text::plain(&history_text(&name, &runs, &groups)).into_owned()
         }
-        CheckFormat::Json => history_json(&name, &runs, &groups),
+        HistoryFormat::Json => history_json(&name, &runs, &groups),
+        HistoryFormat::Html => crate::forecast::history_html::history_html(&name, &runs, &groups),
     };
     crate::stdout::write_stdout(&text).map_err(|source| Failure::Stdout {
         what: "the history",

@@ -38,7 +38,8 @@ pub(crate) fn latest_runs(log_dir: &Path, runbook: &str, limit: usize) -> Vec<Pa
         .unwrap_or_default();
     dirs.sort();
     let skipped = dirs.len().saturating_sub(limit);
-    dirs.into_iter()
+    let mut runs: Vec<PastRun> = dirs
+        .into_iter()
         .skip(skipped)
         .map(
             |run_dir| match load_run(&run_dir, &VerifyOptions::default()) {
@@ -57,5 +58,36 @@ pub(crate) fn latest_runs(log_dir: &Path, runbook: &str, limit: usize) -> Vec<Pa
                 },
             },
         )
-        .collect()
+        .collect();
+    // Run ids of the same second sort by their random part: each run's own start orders them.
+    runs.sort_by_cached_key(|run| {
+        run.history
+            .as_ref()
+            .and_then(|h| h.sessions.first())
+            .map(|s| s.started.clone())
+            .unwrap_or_else(|| started_from_name(&run.run_dir))
+    });
+    runs
+}
+
+/// `20261128T124500Z-…` as `2026-11-28T12:45:00`: a run whose journal could not be read still
+/// takes its place by its folder's name, which begins with its start.
+fn started_from_name(run_dir: &Path) -> String {
+    let name = run_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let b = name.as_bytes();
+    if b.len() < 15 || b[8] != b'T' {
+        return name;
+    }
+    format!(
+        "{}-{}-{}T{}:{}:{}",
+        &name[0..4],
+        &name[4..6],
+        &name[6..8],
+        &name[9..11],
+        &name[11..13],
+        &name[13..15]
+    )
 }

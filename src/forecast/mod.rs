@@ -3,4 +3,5 @@
 pub(crate) mod against_history;
 pub(crate) mod collect;
 pub(crate) mod figures;
+pub(crate) mod history_html;
 pub(crate) mod output;

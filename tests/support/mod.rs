@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub(crate) mod chromium;
 pub(crate) mod fixtures;
 pub(crate) mod postgres;
 pub(crate) mod prometheus;
