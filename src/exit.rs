@@ -125,6 +125,8 @@ impl Failure {
                 | LaunchError::ProductionNotConfirmed { .. }
                 | LaunchError::UnknownStep { .. }
                 | LaunchError::UnknownTarget { .. }
+                | LaunchError::TargetValue { .. }
+                | LaunchError::ToolsFolder { .. }
                 | LaunchError::ChangedSinceStartScreen { .. }
                 | LaunchError::ShareWith { .. }
                 | LaunchError::NotifyConfig { .. }
@@ -166,6 +168,7 @@ impl Failure {
             | Self::Sandbox(SandboxError::Serve { .. })
             | Self::Sandbox(SandboxError::Method(_))
             | Self::Sandbox(SandboxError::Unreachable { .. })
+            | Self::Sandbox(SandboxError::State(_))
             | Self::Sandbox(SandboxError::Client(_)) => USAGE,
             Self::Sandbox(SandboxError::Stdout(_))
             | Self::ReportWrite(ReportWriteError::Stdout(_))

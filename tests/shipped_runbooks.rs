@@ -203,6 +203,17 @@ fn the_production_release_dry_runs_and_only_observes() {
     let journal =
         std::fs::read_to_string(run_dir(&dir.path().join("runs")).join("journal.log")).unwrap();
     assert!(journal.contains("\"mode\":\"dry-run\""));
+    // The rehearsal's stand-ins are not the production settings': their phase does not apply,
+    // and nothing is put first on PATH.
+    let run = run_dir(&dir.path().join("runs"));
+    let conditions = support::journal_bodies(&run, "condition");
+    assert!(
+        conditions
+            .iter()
+            .any(|c| c["step"] == "sandbox" && c["value"] == false),
+        "{conditions:?}"
+    );
+    assert!(support::journal_bodies(&run, "header")[0]["tools"].is_null());
     for secret in ["sandbox-user-token", "role=admin", "smtp-password"] {
         assert!(!journal.contains(secret), "{secret} reached the journal");
     }

@@ -85,6 +85,42 @@ fn the_drill_runs_end_to_end_in_the_terminal() {
 }
 
 #[test]
+fn the_release_itself_rehearses_on_its_sandbox_target_in_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("runs");
+    let port = free_port();
+    let pane = Pane::start(
+        &command(
+            "",
+            "nexus-prod-deploy.toml",
+            &logs,
+            &format!(
+                "--target sandbox --auto --var sandbox_listen=127.0.0.1:{port} --var base_url=http://127.0.0.1:{port}"
+            ),
+        ),
+        80,
+        24,
+    );
+    pane.wait_for("Press Enter to start");
+    pane.keys(&["Enter"]);
+    tick_and_confirm(&pane, "announce", 3);
+    pane.wait_for("migrate is dangerous");
+    pane.type_text("migrate production");
+    pane.keys(&["Enter"]);
+    tick_and_confirm(&pane, "security-logs", 3);
+    tick_and_confirm(&pane, "close-window", 1);
+    let run = finished_and_verified(&pane, &logs);
+    let header = &support::journal_bodies(&run, "header")[0];
+    assert_eq!(header["target"], "sandbox");
+    assert_eq!(header["mode"], "drill");
+    // The sandbox's own command line (the run's names the port too).
+    assert!(
+        processes_with(&format!("sandbox --listen 127.0.0.1:{port}")).is_empty(),
+        "the target's sandbox was stopped"
+    );
+}
+
+#[test]
 fn the_readiness_checklist_runs_end_to_end_in_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("runs");

@@ -428,6 +428,14 @@ pub enum SandboxAction {
         /// A JSON body.
         body: Option<String>,
     },
+    /// A stand-in for `docker compose` over the Nexus stack, against the sandbox at --listen:
+    /// what a drill target puts first on PATH as `docker` (runbooks/stand-ins/bin/docker).
+    /// `cutover sandbox --listen 127.0.0.1:18473 docker compose -f docker-compose.prod.yml ps nexus-app --format '{{.Health}}'`.
+    Docker {
+        /// What `docker` was given.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {

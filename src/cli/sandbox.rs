@@ -10,6 +10,25 @@ use crate::sandbox::error::SandboxError;
 use crate::sandbox::server::serve;
 
 pub(crate) fn sandbox(args: &SandboxArgs) -> Result<Outcome, Failure> {
+    if let Some(SandboxAction::Docker { args: words }) = &args.action {
+        let done = runtime()?.block_on(crate::sandbox::compose_stand_in::docker(
+            &args.listen,
+            words,
+            &mut std::io::stdin(),
+        ))?;
+        // As the real tools do: what they give on standard output, their complaints on error.
+        if done.ok {
+            crate::stdout::write_stdout(&crate::terminal_text::plain(&done.said))
+                .map_err(SandboxError::Stdout)?;
+        } else {
+            eprint!("{}", crate::terminal_text::plain(&done.said));
+        }
+        return Ok(if done.ok {
+            Outcome::Done
+        } else {
+            Outcome::RunFailed
+        });
+    }
     if let Some(SandboxAction::Call { method, path, body }) = &args.action {
         let answered = runtime()?.block_on(call(&args.listen, method, path, body.as_deref()))?;
         return Ok(if answered {

@@ -21,6 +21,9 @@ pub struct RunSettings {
     /// Drills only: every wait, bake, poll interval and timeout, and retry delay is
     /// multiplied by it (`--time-scale`), so that a rehearsal need not wait out real hours.
     pub time_scale: f64,
+    /// Folders put first on PATH for every process of the run: a drill target's stand-ins
+    /// for the host's tools (`tools`).
+    pub path_prefix: Vec<std::path::PathBuf>,
 }
 
 impl RunSettings {
@@ -39,6 +42,7 @@ impl Default for RunSettings {
             grace: Duration::from_secs(5),
             http_timeout: Duration::from_secs(10),
             time_scale: 1.0,
+            path_prefix: Vec::new(),
         }
     }
 }

@@ -316,6 +316,10 @@ pub struct HeaderBody {
     /// The runbook's target this run was started for (`--target`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// A drill target's folders of stand-ins, put first on PATH for every process (absolute):
+    /// a resume runs against the same ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -30,6 +30,8 @@ pub(crate) struct RunFacts<'a> {
     /// The included files, as the run folder keeps them.
     pub includes: Vec<super::entry::IncludeRef>,
     pub release_lock: Option<super::entry::ReleaseLockRef>,
+    /// A drill target's folders of stand-ins, first on PATH.
+    pub tools: &'a [std::path::PathBuf],
 }
 
 pub(crate) fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {
@@ -87,6 +89,11 @@ pub(crate) fn build_header(
         includes: input.includes.clone(),
         release_lock: input.release_lock.clone(),
         target: input.runbook.target.clone(),
+        tools: input
+            .tools
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect(),
         ssh_command: if input.hosts.is_empty() {
             Vec::new()
         } else {

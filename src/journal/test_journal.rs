@@ -36,6 +36,7 @@ pub(crate) fn drill_journal(dir: &Path) -> JournalFile {
             hosts: &Default::default(),
             includes: Vec::new(),
             release_lock: None,
+            tools: &[],
         },
         &operator,
         session.public_base64(),

@@ -17,6 +17,14 @@ pub enum LaunchError {
     /// Its diagnostics were printed first.
     #[error("start {}: it has errors; `cutover check {}` lists them", path.display(), path.display())]
     InvalidRunbook { path: PathBuf },
+    #[error("fill in `{name}` of target `{target}`: {problem}")]
+    TargetValue {
+        target: String,
+        name: String,
+        problem: String,
+    },
+    #[error("find the stand-ins of the target: {} is not a folder (a target's `tools` are found from the runbook's folder)", path.display())]
+    ToolsFolder { path: PathBuf },
     #[error("start the run: --drill and --dry-run are different runs; choose one")]
     DrillAndDryRun,
     #[error("start the run: --inject-failure is for drills; add --drill")]

@@ -19,4 +19,5 @@ pub(crate) mod run_folder;
 pub(crate) mod run_info;
 pub(crate) mod signals;
 pub mod start;
+pub(crate) mod target_places;
 pub(crate) mod variables;

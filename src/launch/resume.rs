@@ -145,6 +145,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
         // A drill resumes at the time scale it started with.
         settings: RunSettings {
             time_scale: header.time_scale.unwrap_or(1.0),
+            path_prefix: header.tools.iter().map(std::path::PathBuf::from).collect(),
             ..RunSettings::default()
         },
         hosts: header.hosts.clone(),

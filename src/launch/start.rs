@@ -85,6 +85,7 @@ pub fn start(
             hosts: &plan.hosts,
             includes: super::run_folder::include_refs(&included),
             release_lock,
+            tools: &plan.settings.path_prefix,
         },
         operator,
     )?;
@@ -137,8 +138,11 @@ fn plan_with_scope(
     mode: Mode,
     log_dir: &Path,
 ) -> Result<RunPlan, LaunchError> {
+    // Found before anything is written: a missing folder of stand-ins leaves no run behind.
+    let path_prefix = super::target_places::tool_folders(&runbook, &request.runbook)?;
     let folder = RunFolder::create(log_dir, &runbook.name.value, bytes, included)?;
     Builtins::of_run(&folder.run_id, &folder.dir, &folder.started).add_to(&mut scope);
+    super::target_places::fill_target_values(&runbook, &request.runbook, &mut scope)?;
     let time_scale = request.time_scale.or(runbook.time_scale).unwrap_or(1.0);
     Ok(RunPlan {
         runbook,
@@ -155,6 +159,7 @@ fn plan_with_scope(
             .collect::<BTreeSet<_>>(),
         settings: RunSettings {
             time_scale,
+            path_prefix,
             ..RunSettings::default()
         },
         resume: None,

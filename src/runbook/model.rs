@@ -41,6 +41,9 @@ pub struct Runbook {
     pub target: Option<String>,
     /// The target's time scale (drills only), once applied.
     pub time_scale: Option<f64>,
+    /// The target's folders of stand-ins, as written (relative to the runbook's folder), once
+    /// applied.
+    pub tools: Vec<String>,
     /// `[[notify]]`: who is told what while the run goes (the operator's own notify.toml is
     /// added at the start).
     pub notify: Vec<super::notify::NotifyChannel>,
@@ -98,6 +101,7 @@ impl Runbook {
             self.ssh_command = command.clone();
         }
         self.time_scale = found.time_scale;
+        self.tools = found.tools.clone();
         self.target = Some(found.name.value);
         Ok(self)
     }

@@ -141,6 +141,7 @@ pub(crate) fn parse_document(
         targets,
         target: None,
         time_scale: None,
+        tools: Vec::new(),
         notify,
     })
 }

@@ -29,7 +29,14 @@ pub struct Target {
     pub ssh_command: Option<Vec<String>>,
     /// Drills only: every wait, bake, poll and retry delay multiplied by it.
     pub time_scale: Option<f64>,
+    /// Folders of stand-ins for the host's tools, as written (relative to the runbook's
+    /// folder): put first on PATH for every process of a run of this target.
+    pub tools: Vec<String>,
 }
+
+/// What a target's value may refer to: where things are for this run, filled in when it
+/// starts (and journaled as filled in).
+pub const TARGET_BUILTINS: [&str; 4] = ["runbook.dir", "run.dir", "run.id", "cutover"];
 
 pub(crate) fn parse_targets(
     table: &DeTable,
@@ -86,9 +93,23 @@ pub(crate) fn parse_targets(
             .has("ssh_command")
             .then(|| fields.string_list("ssh_command"));
         let time_scale = fields.number("time_scale");
+        let tools = fields.string_list("tools");
+        let is_drill = environment.as_ref().is_some_and(|e| e.value == "drill");
+        if !is_drill && let Some(first) = tools.first() {
+            fields
+                .diags
+                .error(
+                    first.span.clone(),
+                    format!(
+                        "target `{}` puts stand-ins first on PATH, and only a drill runs against stand-ins",
+                        name.value
+                    ),
+                )
+                .with_hint("add `environment = \"drill\"` to the target, or remove `tools`");
+        }
         fields.finish();
         let values = values.map_or_else(Vec::new, |(table, _)| {
-            target_values(&name.value, table, vars, diags)
+            target_values(&name.value, table, vars, is_drill, diags)
         });
         let hosts = hosts.map_or_else(Vec::new, |(table, _)| {
             let own = parse_host_groups(table, diags);
@@ -118,7 +139,6 @@ pub(crate) fn parse_targets(
                 ),
             );
         }
-        let is_drill = environment.as_ref().is_some_and(|e| e.value == "drill");
         if let Some(scale) = &time_scale {
             if !is_drill {
                 diags
@@ -147,6 +167,7 @@ pub(crate) fn parse_targets(
             hosts,
             ssh_command: ssh_command.map(|parts| parts.into_iter().map(|p| p.value).collect()),
             time_scale: time_scale.map(|s| s.value),
+            tools: tools.into_iter().map(|t| t.value).collect(),
         });
     }
     targets
@@ -158,6 +179,7 @@ fn target_values(
     target: &str,
     table: &DeTable,
     vars: &[VarDef],
+    is_drill: bool,
     diags: &mut Diagnostics,
 ) -> Vec<(String, String)> {
     let mut values = Vec::new();
@@ -175,7 +197,10 @@ fn target_values(
             };
             continue;
         };
-        if var.secret {
+        // A drill's stand-in has credentials of its own (the sandbox's tokens), which are no
+        // one's secret, and the environment still wins over them; anywhere else a secret's
+        // value never belongs in a runbook.
+        if var.secret && !is_drill {
             diags
                 .error(
                     value.span(),
@@ -224,6 +249,29 @@ fn target_values(
                 continue;
             }
         };
+        // Where things are for this run (`{{ run.dir }}/backups`): filled in when it starts,
+        // and its pattern checked then.
+        if text.contains("{{") {
+            match super::template::Template::parse(&text, value.span(), None) {
+                Ok(template) => {
+                    for (used, span) in template.references() {
+                        if !TARGET_BUILTINS.contains(&used) {
+                            diags
+                                .error(
+                                    span,
+                                    format!("target `{target}`: `{name}` refers to `{used}`, and a target's value may refer only to where things are for the run"),
+                                )
+                                .with_hint(format!("use {}", TARGET_BUILTINS.map(|b| format!("`{{{{ {b} }}}}`")).join(", ")));
+                        }
+                    }
+                }
+                Err(err) => {
+                    diags.error(value.span(), err.message);
+                }
+            }
+            values.push((name, text));
+            continue;
+        }
         if let Some(pattern) = &var.pattern {
             let separator = if var.list { LIST_SEPARATOR } else { '\0' };
             if text

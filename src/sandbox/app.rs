@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::state::{Assessment, Canary, Fault, Features, State};
+use super::state::{Assessment, Canary, Database, Fault, Features, State};
 
 /// A request as the sandbox needs it.
 #[derive(Default)]
@@ -249,6 +249,35 @@ pub(crate) fn handle(request: &Request, state: &mut State, version: &str) -> (Re
                     json!({"version": state.version, "canary": state.canary}),
                 ),
                 true,
+            )
+        }
+        // The database's part of the state, back as a dump had it (the docker stand-in's
+        // `pg_restore`): what the migration or the release wrote is gone.
+        ("POST", ["_sandbox", "restore"]) => match serde_json::from_value::<Database>(body) {
+            Ok(database) => {
+                state.migrations = database.migrations;
+                state.assessments = database.assessments;
+                state.next_assessment = database.next_assessment;
+                (Response::json(200, json!({"restored": true})), true)
+            }
+            Err(err) => (
+                Response::json(400, json!({"error": format!("not a dump: {err}")})),
+                false,
+            ),
+        },
+        // The application's own health, as its container's health check sees it: behind
+        // nginx's maintenance page, and failing where a fault makes /api/health fail.
+        ("GET", ["_sandbox", "app-health"]) => {
+            let failing = state.faults.iter().any(|fault| {
+                fault.path == "/api/health"
+                    && fault.version.as_deref().is_none_or(|v| v == state.version)
+                    && (fault.status.is_some_and(|s| s >= 500)
+                        || fault.error_rate.is_some_and(|rate| rate >= 0.5))
+            });
+            let health = if failing { "unhealthy" } else { "healthy" };
+            (
+                Response::json(200, json!({"health": health, "version": state.version})),
+                false,
             )
         }
         ("POST", ["_sandbox", "maintenance"]) => {

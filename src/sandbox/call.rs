@@ -13,6 +13,19 @@ pub(crate) async fn call(
     path: &str,
     body: Option<&str>,
 ) -> Result<bool, SandboxError> {
+    let (status, text) = request(listen, method, path, body).await?;
+    crate::stdout::write_stdout(&format!("{}\n", crate::terminal_text::plain(&text)))
+        .map_err(SandboxError::Stdout)?;
+    Ok((200..300).contains(&status))
+}
+
+/// One request to the sandbox at `listen`: its status and body.
+pub(crate) async fn request(
+    listen: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> Result<(u16, String), SandboxError> {
     let clients = HttpClients::new()?;
     let verb = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
         .map_err(|_| SandboxError::Method(method.to_string()))?;
@@ -33,9 +46,7 @@ pub(crate) async fn call(
             url: url.clone(),
             cause: cause_of(&err),
         })?;
-    let status = response.status();
+    let status = response.status().as_u16();
     let text = response.text().await.unwrap_or_default();
-    crate::stdout::write_stdout(&format!("{}\n", crate::terminal_text::plain(&text)))
-        .map_err(SandboxError::Stdout)?;
-    Ok(status.is_success())
+    Ok((status, text))
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod app;
 pub(crate) mod call;
+pub(crate) mod compose_stand_in;
 pub(crate) mod error;
 pub(crate) mod hardening;
 pub(crate) mod metrics;

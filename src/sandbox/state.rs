@@ -94,6 +94,26 @@ impl Default for State {
     }
 }
 
+/// The part of the state a database holds: what `pg_dump` takes and `pg_restore` gives back
+/// (the application's version is its image's, the maintenance page nginx's).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Database {
+    pub migrations: Vec<String>,
+    pub assessments: BTreeMap<String, Assessment>,
+    pub next_assessment: u64,
+}
+
+impl State {
+    pub(crate) fn database(&self) -> Database {
+        Database {
+            migrations: self.migrations.clone(),
+            assessments: self.assessments.clone(),
+            next_assessment: self.next_assessment,
+        }
+    }
+}
+
 pub(crate) struct Store {
     path: PathBuf,
 }

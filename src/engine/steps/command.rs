@@ -64,12 +64,7 @@ pub(crate) async fn execute(
             return super::fan_out::run_on_hosts(step, ctx, &hosts).await;
         }
     };
-    let resolved = match resolve_process(
-        &step.process,
-        ctx.scope,
-        ctx.settings.grace,
-        ctx.step.timeout,
-    ) {
+    let resolved = match resolve_process(&step.process, ctx.scope, ctx.settings, ctx.step.timeout) {
         Ok(resolved) => resolved,
         Err(err) => return Ok(StepOutcome::fail(err.to_string())),
     };

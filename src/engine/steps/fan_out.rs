@@ -197,7 +197,7 @@ async fn run_wave(
     for (index, host) in wave.iter().enumerate() {
         let mut scope = ctx.scope.clone();
         scope.set(HOST, host.clone(), false);
-        let request = resolve_process(&step.process, &scope, ctx.settings.grace, ctx.step.timeout)
+        let request = resolve_process(&step.process, &scope, ctx.settings, ctx.step.timeout)
             .and_then(|resolved| {
                 let socket = ctx.hosts.connections.socket_for(host);
                 let ssh = SshInvocation {

@@ -46,11 +46,11 @@ pub(crate) async fn execute(
     let base_scope = ctx.scope.clone();
     for &stage in &step.stages {
         let scope = scope_at(&base_scope, stage);
-        let resolved =
-            match resolve_process(&step.process, &scope, ctx.settings.grace, ctx.step.timeout) {
-                Ok(resolved) => resolved,
-                Err(err) => return Ok(StepOutcome::fail(err.to_string())),
-            };
+        let resolved = match resolve_process(&step.process, &scope, ctx.settings, ctx.step.timeout)
+        {
+            Ok(resolved) => resolved,
+            Err(err) => return Ok(StepOutcome::fail(err.to_string())),
+        };
         ctx.progress(format!("stage {stage}%: {}", resolved.display));
         let stage_started = std::time::Instant::now();
         let (ran, _) =

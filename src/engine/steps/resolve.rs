@@ -15,9 +15,10 @@ pub(crate) struct ResolvedProcess {
 pub(crate) fn resolve_process(
     spec: &ProcessSpec,
     scope: &Scope,
-    grace: std::time::Duration,
+    settings: &crate::engine::context::RunSettings,
     timeout: Option<std::time::Duration>,
 ) -> Result<ResolvedProcess, RenderError> {
+    let grace = settings.grace;
     let (program, display) = render_program(spec, scope)?;
     let cwd = match &spec.cwd {
         Some(cwd) => Some(PathBuf::from(cwd.render(scope, Quoting::Verbatim)?.text)),
@@ -27,6 +28,20 @@ pub(crate) fn resolve_process(
         .exported_env()
         .map(|(name, value)| (name, value.to_string()))
         .collect();
+    // A drill target's stand-ins come first: `docker` is then the sandbox's (`tools`).
+    if !settings.path_prefix.is_empty() {
+        let inherited = std::env::var_os("PATH").unwrap_or_default();
+        let path = std::env::join_paths(
+            settings
+                .path_prefix
+                .iter()
+                .cloned()
+                .chain(std::env::split_paths(&inherited)),
+        )
+        .map(|joined| joined.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| inherited.to_string_lossy().into_owned());
+        env.push(("PATH".into(), path));
+    }
     for (name, value) in &spec.env {
         env.push((
             name.value.clone(),

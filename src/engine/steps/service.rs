@@ -30,7 +30,7 @@ pub(crate) async fn execute(
     step: &ServiceStep,
     ctx: &mut StepContext<'_>,
 ) -> Result<StepOutcome, StepStop> {
-    let resolved = match resolve_process(&step.process, ctx.scope, ctx.settings.grace, None) {
+    let resolved = match resolve_process(&step.process, ctx.scope, ctx.settings, None) {
         Ok(resolved) => resolved,
         Err(err) => return Ok(StepOutcome::fail(err.to_string())),
     };

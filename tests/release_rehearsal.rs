@@ -1,0 +1,191 @@
+//! The release runbook rehearsed unchanged (issue: targets): `--target sandbox` runs every step
+//! of `runbooks/nexus-prod-deploy.toml` against cutover's sandbox, with `runbooks/stand-ins`
+//! first on PATH playing docker compose, pg_dump, pg_restore, prisma and nginx; an injected
+//! smoke failure rolls back to the data as it was before the release. (The production settings'
+//! dry run, which starts no stand-in, is in tests/shipped_runbooks.rs.)
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::sandbox::free_port;
+use support::{cutover, journal_bodies, key_file, processes_with, run_dir, verify};
+
+fn release() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks/nexus-prod-deploy.toml")
+}
+
+/// A headless rehearsal of the release on its sandbox target, on a port of its own, every
+/// manual and dangerous step confirmed in advance.
+fn rehearsal(logs: &Path, port: u16) -> assert_cmd::Command {
+    let mut cmd = cutover();
+    cmd.args(["run", "--headless", "--target", "sandbox", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(logs)
+        .arg(release())
+        .args(["--var", &format!("sandbox_listen=127.0.0.1:{port}")])
+        .args(["--var", &format!("base_url=http://127.0.0.1:{port}")])
+        .args(["--confirm", "announce", "--confirm", "migrate"])
+        .args(["--confirm", "security-logs", "--confirm", "close-window"]);
+    cmd
+}
+
+fn sandbox_state(run: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(run.join("sandbox/state.json")).unwrap()).unwrap()
+}
+
+fn started(run: &Path) -> Vec<String> {
+    journal_bodies(run, "step_start")
+        .iter()
+        .map(|s| s["step"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn assert_no_sandbox_left(port: u16) {
+    // The sandbox's own command line (the run's names the port too).
+    assert!(
+        processes_with(&format!("sandbox --listen 127.0.0.1:{port}")).is_empty(),
+        "the target's sandbox was stopped"
+    );
+}
+
+#[test]
+fn the_release_runbook_runs_every_step_on_its_sandbox_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("runs");
+    let port = free_port();
+    let output = rehearsal(&logs, port).output().unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    let run = run_dir(&logs);
+    assert_eq!(verify(&run, &[]).0, 0);
+    let header = &journal_bodies(&run, "header")[0];
+    assert_eq!(header["target"], "sandbox");
+    assert_eq!(header["mode"], "drill", "a drill target's run is a drill");
+    let tools = header["tools"][0].as_str().unwrap();
+    assert!(tools.ends_with("runbooks/stand-ins/bin"), "{header}");
+    // The places the target names were filled in for this run, and journaled so.
+    assert_eq!(
+        header["vars"]["backup_dir"],
+        format!("{}/backups", run.display())
+    );
+    // Every step of the release ran (the stand-ins' phase first), none twice.
+    let steps = started(&run);
+    for step in [
+        "sandbox",
+        "env-critical",
+        "compose-config",
+        "backup-db",
+        "backup-readable",
+        "maintenance-on",
+        "maintenance-answers",
+        "postgres-healthy",
+        "migrate",
+        "app-up",
+        "app-healthy",
+        "maintenance-off",
+        "health-release",
+        "smoke-payment",
+        "slo",
+        "window-closed",
+    ] {
+        assert_eq!(
+            steps.iter().filter(|s| *s == step).count(),
+            1,
+            "{step}: {steps:?}"
+        );
+    }
+    // prisma's stand-in applied the one migration not yet recorded; the release is live.
+    let migrate = std::fs::read_to_string(run.join("output/migrate.1.log")).unwrap();
+    assert!(
+        migrate.contains("Applying migration `20261121_release`"),
+        "{migrate}"
+    );
+    let state = sandbox_state(&run);
+    assert_eq!(state["version"], "v2.0.0");
+    assert_eq!(state["maintenance"], false);
+    assert_eq!(
+        state["migrations"],
+        serde_json::json!(["20260101_init", "20261121_release"])
+    );
+    assert_no_sandbox_left(port);
+}
+
+#[test]
+fn an_injected_smoke_failure_rolls_back_to_the_data_before_the_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("runs");
+    let port = free_port();
+    let output = rehearsal(&logs, port)
+        .args([
+            "--inject-failure",
+            "smoke-health",
+            "--on-failure",
+            "rollback",
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "rolled back: {said}");
+    let run = run_dir(&logs);
+    assert_eq!(verify(&run, &[]).0, 0);
+    let footer = &journal_bodies(&run, "footer")[0];
+    assert_eq!(footer["status"], "rolled-back");
+    // The backup is a dump the stand-in wrote; the restore brought its data back: the release's
+    // migration is gone, and so is what the smoke tests wrote before the failure.
+    let backup = std::fs::read_dir(run.join("backups"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let dump = std::fs::read_to_string(&backup).unwrap();
+    assert!(dump.starts_with("-- cutover sandbox dump v1"), "{dump}");
+    let state = sandbox_state(&run);
+    assert_eq!(state["migrations"], serde_json::json!(["20260101_init"]));
+    assert_eq!(state["assessments"], serde_json::json!({}));
+    assert_eq!(state["version"], "v1.0.0", "the previous image");
+    assert_eq!(state["maintenance"], false);
+    let steps = started(&run);
+    assert!(steps.contains(&"restore-db".to_string()), "{steps:?}");
+    assert!(steps.contains(&"rollback-health".to_string()), "{steps:?}");
+    assert_no_sandbox_left(port);
+}
+
+#[test]
+fn check_refuses_stand_ins_outside_a_drill_and_a_value_naming_no_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"[runbook]
+name = "places"
+environment = "production"
+
+[vars.dir]
+default = "/srv"
+
+[targets.live]
+environment = "production"
+tools = ["stand-ins"]
+
+[targets.rehearsal]
+environment = "drill"
+vars = { dir = "{{ run.dir }}/{{ release }}" }
+
+[[phase]]
+id = "p"
+
+[[phase.step]]
+id = "s"
+kind = "command"
+run = "ls {{ dir }}"
+"#;
+    let runbook = support::runbook(dir.path(), text);
+    let output = cutover().arg("check").arg(&runbook).output().unwrap();
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("only a drill runs against stand-ins"),
+        "{said}"
+    );
+    assert!(said.contains("refers to `release`"), "{said}");
+}
