@@ -209,7 +209,7 @@ fn output_that_cannot_be_written_is_not_a_usage_error() {
         .open("/dev/full")
         .unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(["check", "runbooks/drill.toml"])
+        .args(["check", "runbooks/nexus-prod-deploy.toml"])
         .stdout(full)
         .output()
         .unwrap();

@@ -15,7 +15,7 @@ manual confirmations, rollback on failure; every action, result and decision is 
 signed, hash-chained journal that an auditor can verify later with standard tools.",
     after_help = "Exit codes: 0 success/VALID · 1 run failed or rolled back · 2 usage error or invalid input · \
 3 suspended/INCOMPLETE · 4 TAMPERED · 5 journal write failure · 6 cutover could not set itself up (runtime, signals, terminal).\n\n\
-Start with:  cutover check runbooks/drill.toml  then  cutover run runbooks/drill.toml"
+Start with:  cutover check runbooks/nexus-prod-deploy.toml  then  cutover run runbooks/nexus-prod-deploy.toml --target sandbox"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -26,10 +26,10 @@ pub struct Cli {
 pub enum Command {
     /// Run a runbook: the TUI on a terminal, line-oriented progress otherwise.
     #[command(after_help = "Examples:\n  \
-cutover run runbooks/drill.toml\n  \
-cutover run runbooks/drill.toml --headless --auto --confirm announce='told #release'\n  \
+cutover run runbooks/nexus-prod-deploy.toml --target sandbox\n  \
+cutover run runbooks/nexus-prod-deploy.toml --target sandbox --headless --auto --confirm announce='told #release' --confirm migrate --confirm security-logs --confirm close-window\n  \
 cutover run runbooks/nexus-prod-deploy.toml --var release=v1.4.2 --headless --environment production\n  \
-cutover run runbooks/drill.toml --drill --inject-failure smoke-health --on-failure rollback --headless --auto")]
+cutover run runbooks/nexus-prod-deploy.toml --target sandbox --inject-failure smoke-health --on-failure rollback")]
     Run(RunArgs),
     /// Continue an interrupted or suspended run (RUN is its folder or its journal.log).
     #[command(after_help = "Examples:\n  \
@@ -40,7 +40,7 @@ cutover resume RUN --mark-done migrate='migration applied, see ticket OPS-12'")]
     /// Validate runbooks and print every problem with its file, line and column.
     #[command(after_help = "Examples:\n  \
 cutover check runbooks/*.toml\n  \
-cutover check --format json runbooks/drill.toml | jq '.files[].diagnostics'")]
+cutover check --format json runbooks/nexus-prod-deploy.toml | jq '.files[].diagnostics'")]
     Check(CheckArgs),
     /// List the runs under the log dir that are live, suspended or interrupted, and how to
     /// continue each (read from their journals, not verified: `verify` says what to trust).

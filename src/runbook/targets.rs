@@ -88,6 +88,7 @@ pub(crate) fn parse_targets(
                 );
         }
         let values = fields.table("vars");
+        let credentials = fields.table("credentials");
         let hosts = fields.table("hosts");
         let ssh_command = fields
             .has("ssh_command")
@@ -108,9 +109,19 @@ pub(crate) fn parse_targets(
                 .with_hint("add `environment = \"drill\"` to the target, or remove `tools`");
         }
         fields.finish();
-        let values = values.map_or_else(Vec::new, |(table, _)| {
+        let mut values = values.map_or_else(Vec::new, |(table, _)| {
             target_values(&name.value, table, vars, is_drill, diags)
         });
+        if let Some((table, span)) = credentials {
+            values.extend(target_credentials(
+                &name.value,
+                table,
+                span,
+                vars,
+                is_drill,
+                diags,
+            ));
+        }
         let hosts = hosts.map_or_else(Vec::new, |(table, _)| {
             let own = parse_host_groups(table, diags);
             for group in &own {
@@ -173,6 +184,63 @@ pub(crate) fn parse_targets(
     targets
 }
 
+/// A drill target's `credentials`: values for secrets that open only its stand-ins (the
+/// sandbox's tokens). Each names a secret of the runbook; a real secret never goes here, and
+/// the secret's environment variable still wins over the value.
+fn target_credentials(
+    target: &str,
+    table: &DeTable,
+    span: super::source::Span,
+    vars: &[VarDef],
+    is_drill: bool,
+    diags: &mut Diagnostics,
+) -> Vec<(String, String)> {
+    if !is_drill {
+        diags
+            .error(
+                span,
+                format!("target `{target}` has credentials, and only a drill's stand-ins have credentials of their own"),
+            )
+            .with_hint("a real secret comes from the environment (`env` of its `[vars.NAME]`)");
+        return Vec::new();
+    }
+    let mut values = Vec::new();
+    for (key, value) in table.iter() {
+        let name = key.get_ref().to_string();
+        match vars.iter().find(|v| v.name.value == name) {
+            Some(var) if var.secret => {}
+            Some(_) => {
+                diags.error(
+                    key.span(),
+                    format!(
+                        "target `{target}`: `{name}` is not a secret; its value goes in `vars`"
+                    ),
+                );
+                continue;
+            }
+            None => {
+                diags.error(
+                    key.span(),
+                    format!("target `{target}` gives a credential for `{name}`, which is not a variable of the runbook"),
+                );
+                continue;
+            }
+        }
+        match value.get_ref() {
+            DeValue::String(text) if text.chars().count() >= 8 => {
+                values.push((name, text.to_string()))
+            }
+            _ => {
+                diags.error(
+                    value.span(),
+                    format!("target `{target}`: the credential for `{name}` must be a string of at least 8 characters, as every secret"),
+                );
+            }
+        }
+    }
+    values
+}
+
 /// A target's `vars`: each names a variable of the runbook, is not a secret (a secret's value
 /// is never written in a runbook), and matches the variable's pattern.
 fn target_values(
@@ -197,18 +265,17 @@ fn target_values(
             };
             continue;
         };
-        // A drill's stand-in has credentials of its own (the sandbox's tokens), which are no
-        // one's secret, and the environment still wins over them; anywhere else a secret's
-        // value never belongs in a runbook.
-        if var.secret && !is_drill {
+        if var.secret {
             diags
                 .error(
                     value.span(),
                     format!("target `{target}` writes the value of secret `{name}` in the runbook"),
                 )
-                .with_hint(format!(
-                    "remove it; the secret comes from the environment (`env` of `[vars.{name}]`)"
-                ));
+                .with_hint(if is_drill {
+                    format!("a stand-in's own credential goes in the target's `credentials`; a real secret comes from the environment (`env` of `[vars.{name}]`)")
+                } else {
+                    format!("remove it; the secret comes from the environment (`env` of `[vars.{name}]`)")
+                });
             continue;
         }
         let text = match value.get_ref() {
