@@ -5,6 +5,7 @@
 
 mod support;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -46,6 +47,56 @@ fn readiness(dir: &Path, sandbox: &Sandbox, app: &Path, extra: &[&str]) -> Outpu
         .timeout(std::time::Duration::from_secs(120))
         .output()
         .unwrap()
+}
+
+#[test]
+fn the_readiness_checklist_rehearses_unchanged_on_its_sandbox_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = support::sandbox::free_port();
+    let runbook = shipped("production-readiness.toml");
+    let output = cutover()
+        .args(["run", "--headless", "--target", "sandbox", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.path().join("runs"))
+        .args(["--var", &format!("sandbox_listen=127.0.0.1:{port}")])
+        .args(["--var", &format!("base_url=http://127.0.0.1:{port}")])
+        .args(confirm_every_manual_step(&runbook))
+        .arg(&runbook)
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    for automated in [
+        "sandbox passed",
+        "drill-checkout passed",
+        "jwt-secrets passed",
+        "env-file-untracked passed",
+        "env-file-permissions passed",
+        "rate-limit passed",
+        "docker-files passed",
+        "readme passed",
+        "slo passed",
+    ] {
+        assert!(err.contains(automated), "{automated}: {err}");
+    }
+    let run = run_dir(&dir.path().join("runs"));
+    let env = run.join("app/.env.production");
+    assert_eq!(
+        std::fs::metadata(&env).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    assert!(
+        !journal.contains(&"a".repeat(63)),
+        "a secret value reached the journal"
+    );
+    assert!(journal.contains("\"mode\":\"drill\""));
+    assert_eq!(verify(&run, &[]).0, 0);
+    assert!(
+        support::processes_with(&format!("sandbox --listen 127.0.0.1:{port}")).is_empty(),
+        "the target's sandbox was stopped"
+    );
 }
 
 #[test]
