@@ -189,3 +189,67 @@ run = "ls {{ dir }}"
     );
     assert!(said.contains("refers to `release`"), "{said}");
 }
+
+#[test]
+fn a_rehearsal_suspended_at_a_failure_resumes_into_its_rollback_with_its_stand_ins() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("runs");
+    let port = free_port();
+    let output = rehearsal(&logs, port)
+        .args([
+            "--inject-failure",
+            "smoke-health",
+            "--on-failure",
+            "suspend",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let run = run_dir(&logs);
+    // A new process: the target's values, credentials and stand-ins come back from the journal
+    // and the runbook's target; its sandbox starts again before the rollback needs it.
+    let resumed = cutover()
+        .args(["resume", "--rollback", "--confirm", "restore-db", "--key"])
+        .arg(key_file())
+        .arg(&run)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&resumed.stderr);
+    assert_eq!(resumed.status.code(), Some(1), "rolled back: {said}");
+    let starts = journal_bodies(&run, "step_start");
+    let sandbox_attempts: Vec<u64> = starts
+        .iter()
+        .filter(|s| s["step"] == "sandbox")
+        .map(|s| s["attempt"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sandbox_attempts, [1, 2], "started again for the rollback");
+    let state = sandbox_state(&run);
+    assert_eq!(state["migrations"], serde_json::json!(["20260101_init"]));
+    assert_eq!(state["version"], "v1.0.0");
+    assert_eq!(verify(&run, &[]).0, 0);
+    assert_no_sandbox_left(port);
+}
+
+#[test]
+fn a_target_whose_stand_ins_are_missing_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    // The runbook without the folder beside it that its target's `tools` name.
+    let copy = dir.path().join("nexus-prod-deploy.toml");
+    std::fs::copy(release(), &copy).unwrap();
+    let logs = dir.path().join("runs");
+    let output = cutover()
+        .args(["run", "--headless", "--target", "sandbox", "--log-dir"])
+        .arg(&logs)
+        .arg(&copy)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{said}");
+    assert!(said.contains("stand-ins/bin is not a folder"), "{said}");
+    assert!(!logs.join("nexus-prod").exists(), "no run folder was made");
+}

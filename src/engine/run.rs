@@ -343,6 +343,31 @@ impl Engine {
     }
 
     async fn rollback(&mut self) -> Result<RunStatus, EngineError> {
+        // A resumed run that goes straight to its rollback has none of its services yet (they
+        // died with the process before): the rollback's steps may need them (the stand-in
+        // application a drill restores), so they start again first, as a resume going forward
+        // starts them.
+        let restart: Vec<Step> = self
+            .plan
+            .runbook
+            .steps()
+            .map(|(_, step)| step)
+            .filter(|step| {
+                self.plan
+                    .resume
+                    .as_ref()
+                    .is_some_and(|r| r.services.contains(&step.id.value))
+                    && !self.services.names().contains(&step.id.value)
+            })
+            .cloned()
+            .collect();
+        for step in &restart {
+            match self.run_step_when(step, false).await? {
+                Flow::Next => {}
+                Flow::Suspend(reason) => return self.suspend(reason, Some(step)).await,
+                Flow::Rollback | Flow::Abort => return Ok(RunStatus::Aborted),
+            }
+        }
         // First undo what was done, in reverse order, then the runbook's rollback section.
         let mut steps = self.undo_steps();
         steps.extend(self.plan.runbook.rollback.iter().cloned());
