@@ -435,17 +435,7 @@ fn the_tui_shows_the_wait_and_each_approval_as_it_arrives() {
     )
     .unwrap();
     let logs = dir.path().join("runs");
-    let pane = Pane::start(
-        &format!(
-            "cd {} && env -u SSH_AUTH_SOCK {} run runbook.toml --drill --auto --key {} --log-dir {}",
-            dir.path().display(),
-            assert_cmd::cargo::cargo_bin("cutover").display(),
-            key_file().display(),
-            logs.display()
-        ),
-        110,
-        40,
-    );
+    let pane = Pane::drill(dir.path(), &logs, 110, 40);
     pane.wait_for("Press Enter to start");
     pane.keys(&["Enter"]);
     let screen = pane.wait_for("migrate needs approval");

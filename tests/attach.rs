@@ -105,17 +105,7 @@ fn a_watcher_cannot_act_on_a_run_waiting_for_its_operator() {
     )
     .unwrap();
     let logs = dir.path().join("runs");
-    let operator = Pane::start(
-        &format!(
-            "cd {} && env -u SSH_AUTH_SOCK {} run runbook.toml --drill --auto --key {} --log-dir {}",
-            dir.path().display(),
-            bin(),
-            key_file().display(),
-            logs.display()
-        ),
-        100,
-        30,
-    );
+    let operator = Pane::drill(dir.path(), &logs, 100, 30);
     operator.wait_for("Press Enter to start");
     operator.keys(&["Enter"]);
     operator.wait_for("Dashboard green");

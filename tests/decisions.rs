@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::tmux::Pane;
-use support::{headless_drill, journal_bodies, key_file, run_dir, verify};
+use support::{headless_drill, journal_bodies, run_dir, verify};
 
 const GO_NO_GO: &str = r#"[runbook]
 name = "gonogo"
@@ -134,17 +134,7 @@ fn the_tui_counts_down_and_a_hold_asks_again() {
     )
     .unwrap();
     let logs = dir.path().join("runs");
-    let pane = Pane::start(
-        &format!(
-            "cd {} && env -u SSH_AUTH_SOCK {} run runbook.toml --drill --auto --key {} --log-dir {}",
-            dir.path().display(),
-            assert_cmd::cargo::cargo_bin("cutover").display(),
-            key_file().display(),
-            logs.display()
-        ),
-        100,
-        30,
-    );
+    let pane = Pane::drill(dir.path(), &logs, 100, 30);
     pane.wait_for("Press Enter to start");
     pane.keys(&["Enter"]);
     pane.wait_for("Go for the full rollout?");

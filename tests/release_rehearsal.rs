@@ -31,6 +31,14 @@ fn rehearsal(logs: &Path, port: u16) -> assert_cmd::Command {
     cmd
 }
 
+/// The rehearsal with its smoke test failing on purpose, and `--on-failure POLICY`.
+fn failing_rehearsal(logs: &Path, port: u16, policy: &str) -> std::process::Output {
+    rehearsal(logs, port)
+        .args(["--inject-failure", "smoke-health", "--on-failure", policy])
+        .output()
+        .unwrap()
+}
+
 fn sandbox_state(run: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(run.join("sandbox/state.json")).unwrap()).unwrap()
 }
@@ -117,15 +125,7 @@ fn an_injected_smoke_failure_rolls_back_to_the_data_before_the_release() {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("runs");
     let port = free_port();
-    let output = rehearsal(&logs, port)
-        .args([
-            "--inject-failure",
-            "smoke-health",
-            "--on-failure",
-            "rollback",
-        ])
-        .output()
-        .unwrap();
+    let output = failing_rehearsal(&logs, port, "rollback");
     let said = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "rolled back: {said}");
     let run = run_dir(&logs);
@@ -195,15 +195,7 @@ fn a_rehearsal_suspended_at_a_failure_resumes_into_its_rollback_with_its_stand_i
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("runs");
     let port = free_port();
-    let output = rehearsal(&logs, port)
-        .args([
-            "--inject-failure",
-            "smoke-health",
-            "--on-failure",
-            "suspend",
-        ])
-        .output()
-        .unwrap();
+    let output = failing_rehearsal(&logs, port, "suspend");
     assert_eq!(
         output.status.code(),
         Some(3),

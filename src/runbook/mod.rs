@@ -5,6 +5,7 @@ pub(crate) mod check_conditions;
 pub(crate) mod check_hosts;
 pub(crate) mod check_output;
 pub(crate) mod condition;
+pub(crate) mod deadline;
 pub(crate) mod diagnostic;
 pub(crate) mod duration;
 pub(crate) mod fields;

@@ -222,14 +222,9 @@ fn parse_approval_deadline(
     fields: &mut TableReader,
     approvals: i64,
 ) -> Option<(Duration, OnDeadline)> {
-    let deadline = fields.duration("deadline");
-    let on_deadline = fields.choice(
-        "on_deadline",
-        &[
-            ("abort", OnDeadline::Abort),
-            ("rollback", OnDeadline::Rollback),
-            ("continue", OnDeadline::Continue),
-        ],
+    let (deadline, on_deadline) = super::deadline::deadline_fields(
+        fields,
+        "a step with a `deadline` says what happens when its approvals have not come by then",
     );
     match (&deadline, on_deadline) {
         (Some(deadline), _) if approvals == 0 => {
@@ -242,27 +237,9 @@ fn parse_approval_deadline(
                 .with_hint("add `approvals = N`, or bound the step itself with `timeout`");
             None
         }
-        (Some(deadline), None) => {
-            fields
-                .diags
-                .error(
-                    deadline.span.clone(),
-                    "a step with a `deadline` says what happens when its approvals have not come by then",
-                )
-                .with_hint("add `on_deadline = \"abort\"`, `\"rollback\"` or `\"continue\"` (continue leaves the step undone)");
-            None
-        }
-        (None, Some(_)) => {
-            let at = fields
-                .key_span("on_deadline")
-                .unwrap_or_else(|| fields.anchor());
-            fields
-                .diags
-                .warning(at, "`on_deadline` has no effect without a `deadline`");
-            None
-        }
         (Some(deadline), Some(then)) => Some((deadline.value, then)),
-        (None, None) => None,
+        // Said already: one without the other.
+        _ => None,
     }
 }
 

@@ -12,6 +12,27 @@ pub(crate) struct Pane {
 impl Pane {
     /// Starts `command` in a `width`x`height` terminal. When it ends, the pane prints its exit
     /// code and the terminal's settings (`stty -a`) and stays open for inspection.
+    /// `cutover run runbook.toml --drill --auto` in `dir`, with the test key and its run
+    /// folders under `logs`, in a terminal of `width`×`height`: the drill most TUI tests drive.
+    pub(crate) fn drill(
+        dir: &std::path::Path,
+        logs: &std::path::Path,
+        width: u16,
+        height: u16,
+    ) -> Self {
+        Self::start(
+            &format!(
+                "cd {} && env -u SSH_AUTH_SOCK {} run runbook.toml --drill --auto --key {} --log-dir {}",
+                dir.display(),
+                assert_cmd::cargo::cargo_bin("cutover").display(),
+                super::key_file().display(),
+                logs.display()
+            ),
+            width,
+            height,
+        )
+    }
+
     pub(crate) fn start(command: &str, width: u16, height: u16) -> Self {
         let socket = format!(
             "cutover-test-{}-{}",

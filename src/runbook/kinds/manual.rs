@@ -67,35 +67,10 @@ impl ManualStep {
             )
             .unwrap_or(NotesPolicy::Optional);
         let can_fail = fields.bool("can_fail").unwrap_or(false);
-        let deadline = fields.duration("deadline");
-        let on_deadline = fields.choice(
-            "on_deadline",
-            &[
-                ("abort", OnDeadline::Abort),
-                ("rollback", OnDeadline::Rollback),
-                ("continue", OnDeadline::Continue),
-            ],
+        let (deadline, on_deadline) = crate::runbook::deadline::deadline_fields(
+            fields,
+            "a manual step with a `deadline` says what happens when nobody confirms by then",
         );
-        match (&deadline, on_deadline) {
-            (Some(deadline), None) => {
-                fields
-                    .diags
-                    .error(
-                        deadline.span.clone(),
-                        "a manual step with a `deadline` says what happens when nobody confirms by then",
-                    )
-                    .with_hint("add `on_deadline = \"abort\"`, `\"rollback\"` or `\"continue\"`");
-            }
-            (None, Some(_)) => {
-                let at = fields
-                    .key_span("on_deadline")
-                    .unwrap_or_else(|| fields.anchor());
-                fields
-                    .diags
-                    .warning(at, "`on_deadline` has no effect without a `deadline`");
-            }
-            _ => {}
-        }
         if instructions.is_none() && checklist.is_empty() && !fields.has("instructions") {
             fields.missing(
                 "instructions",
