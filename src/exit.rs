@@ -169,6 +169,7 @@ impl Failure {
             | Self::Sandbox(SandboxError::Method(_))
             | Self::Sandbox(SandboxError::Unreachable { .. })
             | Self::Sandbox(SandboxError::State(_))
+            | Self::Sandbox(SandboxError::Stack(_))
             | Self::Sandbox(SandboxError::Client(_)) => USAGE,
             Self::Sandbox(SandboxError::Stdout(_))
             | Self::ReportWrite(ReportWriteError::Stdout(_))

@@ -436,6 +436,29 @@ pub enum SandboxAction {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// A stack of real parts for a rehearsal on this machine (the `local` target): a private
+    /// PostgreSQL cluster, nginx in front with the maintenance flag file, and the sandbox as the
+    /// application on --listen; until stopped, then a last dump (DIR/final.sql).
+    Local {
+        /// The stack's folder (stack.json, nginx's files; the cluster's unless root).
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// Where nginx listens (what the release calls its base URL).
+        #[arg(long, value_name = "ADDR")]
+        front: String,
+        /// The maintenance flag file: while it exists nginx answers 503.
+        #[arg(long, value_name = "FILE")]
+        flag: PathBuf,
+        /// The folder of prisma's migrations (`prisma/migrations`).
+        #[arg(long, value_name = "DIR")]
+        migrations: PathBuf,
+        /// A migration production had before the release, applied at the start (repeatable).
+        #[arg(long, value_name = "NAME")]
+        applied: Vec<String>,
+        /// SQL run after them: the rows production holds.
+        #[arg(long, value_name = "FILE")]
+        seed: Option<PathBuf>,
+    },
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {

@@ -10,6 +10,27 @@ use crate::sandbox::error::SandboxError;
 use crate::sandbox::server::serve;
 
 pub(crate) fn sandbox(args: &SandboxArgs) -> Result<Outcome, Failure> {
+    if let Some(SandboxAction::Local {
+        dir,
+        front,
+        flag,
+        migrations,
+        applied,
+        seed,
+    }) = &args.action
+    {
+        let plan = crate::sandbox::local_stack::StackPlan {
+            app: &args.listen,
+            dir,
+            front,
+            flag,
+            migrations,
+            applied,
+            seed: seed.as_deref(),
+        };
+        runtime()?.block_on(crate::sandbox::local_stack::run_stack(&plan))?;
+        return Ok(Outcome::Done);
+    }
     if let Some(SandboxAction::Docker { args: words }) = &args.action {
         let done = runtime()?.block_on(crate::sandbox::compose_stand_in::docker(
             &args.listen,

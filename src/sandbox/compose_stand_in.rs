@@ -12,7 +12,8 @@
 //! - `exec nginx nginx -s reload` turns the maintenance page on or off as the flag file
 //!   (`$CUTOVER_MAINTENANCE_FLAG`) says; `nginx -t` passes.
 //!
-//! Written by hand: no crate stands in for a compose stack. Anything else it is asked fails
+//! With a stack of real parts running (the `local` target, `$CUTOVER_STACK_DIR`), its parts
+//! answer instead (`compose_local.rs`). Written by hand: no crate stands in for a compose stack. Anything else it is asked fails
 //! with a word saying how to add a stand-in of one's own.
 
 use std::io::Read;
@@ -33,14 +34,14 @@ pub(crate) struct Done {
 }
 
 impl Done {
-    fn ok(said: impl Into<String>) -> Self {
+    pub(crate) fn ok(said: impl Into<String>) -> Self {
         Self {
             said: said.into(),
             ok: true,
         }
     }
 
-    fn failed(said: impl Into<String>) -> Self {
+    pub(crate) fn failed(said: impl Into<String>) -> Self {
         Self {
             said: said.into(),
             ok: false,
@@ -56,6 +57,12 @@ pub(crate) async fn docker(
 ) -> Result<Done, SandboxError> {
     let words = compose_words(args);
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    // A stack of real parts (the `local` target) answers for what it has parts for.
+    if let Some(stack) = super::compose_local::stack()
+        && let Some(done) = super::compose_local::docker(&stack, &words)
+    {
+        return Ok(done);
+    }
     match words.as_slice() {
         ["config", ..] => Ok(Done::ok("")),
         ["pull", services @ ..] => Ok(Done::ok(
@@ -203,7 +210,7 @@ async fn run(listen: &str, words: &[&str]) -> Result<Done, SandboxError> {
 }
 
 /// The folders of `prisma/migrations` that hold a `migration.sql`, in order.
-fn migrations_in(folder: &Path) -> Result<Vec<String>, String> {
+pub(crate) fn migrations_in(folder: &Path) -> Result<Vec<String>, String> {
     let entries = std::fs::read_dir(folder).map_err(|err| {
         format!(
             "Error: cannot read {} in {}: {err}\n",

@@ -19,6 +19,8 @@ pub enum SandboxError {
     Unreachable { url: String, cause: String },
     #[error(transparent)]
     Client(#[from] HttpClientError),
+    #[error("run the stack of real parts: {0}")]
+    Stack(String),
     #[error("read the sandbox's state: {0}")]
     State(String),
     #[error("write the sandbox's answer to standard output")]

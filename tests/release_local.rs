@@ -1,0 +1,197 @@
+//! The release runbook rehearsed unchanged against a stack of real parts on this machine
+//! (`--target local`): a private PostgreSQL cluster (the real `pg_dump`, `pg_restore` and
+//! migration SQL), nginx in front with the maintenance flag file, the sandbox as the app. The
+//! backup is a real dump, the migration changes the real schema, nginx answers 503 during the
+//! window and 200 after, an injected failure restores the schema and the rows, and nothing of
+//! the stack is left running.
+//!
+//! CI installs PostgreSQL and nginx (`.ci/run`) and sets CUTOVER_REQUIRE_POSTGRES=1 and
+//! CUTOVER_REQUIRE_NGINX=1, so there these tests cannot pass without running. On a machine
+//! without them they say so and pass.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use support::sandbox::free_port;
+use support::{cutover, journal_bodies, key_file, processes_with, run_dir, verify};
+
+/// Whether the stack's parts are here; panics when CI requires them and they are not.
+fn stack_parts_or_skip() -> bool {
+    let postgres = std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|versions| {
+        versions
+            .flatten()
+            .any(|v| v.path().join("bin/initdb").exists())
+    });
+    let nginx = Path::new("/usr/sbin/nginx").exists() || Path::new("/usr/bin/nginx").exists();
+    for (here, variable, what) in [
+        (
+            postgres,
+            "CUTOVER_REQUIRE_POSTGRES",
+            "the PostgreSQL server",
+        ),
+        (nginx, "CUTOVER_REQUIRE_NGINX", "nginx"),
+    ] {
+        if !here {
+            assert!(
+                std::env::var_os(variable).is_none(),
+                "{variable} is set and {what} is not installed"
+            );
+            eprintln!("skipped: {what} is not installed (.ci/run installs it)");
+            return false;
+        }
+    }
+    true
+}
+
+fn release() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks/nexus-prod-deploy.toml")
+}
+
+/// The release on its local target, on ports of its own, every person's step confirmed.
+fn rehearse(logs: &Path, extra: &[&str]) -> Output {
+    let (app, front) = (free_port(), free_port());
+    cutover()
+        .args(["run", "--headless", "--target", "local", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(logs)
+        .arg(release())
+        .args(["--var", &format!("sandbox_listen=127.0.0.1:{app}")])
+        .args(["--var", &format!("stack_front=127.0.0.1:{front}")])
+        .args(["--var", &format!("base_url=http://127.0.0.1:{front}")])
+        .args(["--confirm", "announce", "--confirm", "migrate"])
+        .args(["--confirm", "security-logs", "--confirm", "close-window"])
+        .args(extra)
+        .timeout(std::time::Duration::from_secs(180))
+        .output()
+        .unwrap()
+}
+
+/// One table's rows in a plain SQL dump (its COPY block).
+fn rows(dump: &str, table: &str) -> Vec<String> {
+    let start = format!("COPY public.{table} ");
+    dump.lines()
+        .skip_while(|line| !line.starts_with(&start))
+        .skip(1)
+        .take_while(|line| *line != "\\.")
+        .map(str::to_string)
+        .collect()
+}
+
+/// The backup as plain SQL, by the real `pg_restore`.
+fn backup_as_sql(run: &Path) -> String {
+    let dump = std::fs::read_dir(run.join("backups"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert!(
+        std::fs::read(&dump).unwrap().starts_with(b"PGDMP"),
+        "a real custom-format dump"
+    );
+    let output = std::process::Command::new("pg_restore")
+        .args(["--no-owner", "-f", "-"])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn assert_nothing_left(run: &Path) {
+    let run_id = run.file_name().unwrap().to_str().unwrap();
+    let left = processes_with(run_id);
+    assert!(left.is_empty(), "the stack left {left:?}");
+    assert!(
+        !std::env::temp_dir()
+            .join(format!("cutover-stack-{run_id}"))
+            .exists(),
+        "the cluster's folder was removed"
+    );
+}
+
+fn step_status(run: &Path, step: &str) -> (String, Option<u64>) {
+    let result = journal_bodies(run, "step_result")
+        .into_iter()
+        .find(|r| r["step"] == step && r["stage"].is_null())
+        .unwrap_or_else(|| panic!("{step} has a result"));
+    (
+        result["status"].as_str().unwrap().to_string(),
+        result["http_status"].as_u64(),
+    )
+}
+
+#[test]
+fn the_release_runs_against_real_postgres_and_nginx() {
+    if !stack_parts_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("runs");
+    let output = rehearse(&logs, &[]);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    let run = run_dir(&logs);
+    assert_eq!(verify(&run, &[]).0, 0);
+    // The backup is PostgreSQL's own dump of production's rows before the release.
+    let before = backup_as_sql(&run);
+    assert_eq!(rows(&before, "assessments").len(), 3, "{before}");
+    assert!(!before.contains("score integer"), "{before}");
+    // nginx put the maintenance page up, then served the new version.
+    assert_eq!(
+        step_status(&run, "maintenance-answers"),
+        ("passed".into(), Some(503))
+    );
+    assert_eq!(
+        step_status(&run, "health-release"),
+        ("passed".into(), Some(200))
+    );
+    // The migration changed the real schema, and is recorded as prisma records it.
+    let after = std::fs::read_to_string(run.join("stack/final.sql")).unwrap();
+    assert!(after.contains("score integer"), "{after}");
+    let recorded = rows(&after, "_prisma_migrations");
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    assert!(recorded.iter().any(|r| r.contains("20261121_release")));
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn an_injected_failure_restores_the_real_schema_and_rows() {
+    if !stack_parts_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("runs");
+    let output = rehearse(
+        &logs,
+        &[
+            "--inject-failure",
+            "smoke-health",
+            "--on-failure",
+            "rollback",
+        ],
+    );
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "rolled back: {said}");
+    let run = run_dir(&logs);
+    assert_eq!(verify(&run, &[]).0, 0);
+    let before = backup_as_sql(&run);
+    let after = std::fs::read_to_string(run.join("stack/final.sql")).unwrap();
+    // The schema as it was: no column of the release's migration, and its record gone.
+    assert!(!after.contains("score"), "{after}");
+    let migrations = |dump: &str| -> Vec<String> {
+        rows(dump, "_prisma_migrations")
+            .iter()
+            .map(|row| row.split('\t').nth(3).unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(migrations(&after), ["20260101_init"]);
+    assert_eq!(migrations(&after), migrations(&before));
+    // The rows as they were, every one.
+    assert_eq!(rows(&after, "assessments"), rows(&before, "assessments"));
+    assert_eq!(rows(&after, "assessments").len(), 3);
+    assert_nothing_left(&run);
+}
