@@ -32,11 +32,7 @@ pub(crate) fn docker(stack: &StackFile, words: &[&str]) -> Option<Done> {
             Some(Done::ok(if ready { "healthy\n" } else { "unhealthy\n" }))
         }
         ["exec", rest @ ..] => {
-            let rest: Vec<&str> = rest
-                .iter()
-                .copied()
-                .skip_while(|w| w.starts_with('-'))
-                .collect();
+            let rest = after_options(rest);
             let (service, command) = rest.split_first()?;
             let line = command.join(" ");
             match *service {
@@ -65,25 +61,27 @@ pub(crate) fn docker(stack: &StackFile, words: &[&str]) -> Option<Done> {
                 _ => None,
             }
         }
-        ["run", rest @ ..] => {
-            let rest: Vec<&str> = rest
-                .iter()
-                .copied()
-                .skip_while(|w| w.starts_with('-'))
-                .collect();
-            match rest.as_slice() {
-                [
-                    "migrate",
-                    "npx",
-                    "prisma",
-                    "migrate",
-                    what @ ("status" | "deploy"),
-                ] => Some(migrate(stack, what)),
-                _ => None,
-            }
-        }
+        ["run", rest @ ..] => match after_options(rest).as_slice() {
+            [
+                "migrate",
+                "npx",
+                "prisma",
+                "migrate",
+                what @ ("status" | "deploy"),
+            ] => Some(migrate(stack, what)),
+            _ => None,
+        },
         _ => None,
     }
+}
+
+/// The words after a subcommand's leading options (`-T`, `--rm`).
+fn after_options<'a>(words: &[&'a str]) -> Vec<&'a str> {
+    words
+        .iter()
+        .copied()
+        .skip_while(|w| w.starts_with('-'))
+        .collect()
 }
 
 /// A real tool, its standard streams the step's own (a dump's bytes go through untouched).
