@@ -152,6 +152,16 @@ fn only_other_people_approving_exactly_what_runs_let_the_step_start() {
     let folder = run_dir(&dir.path().join("runs"));
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(started_steps(&folder), ["prepare"], "waits for approvals");
+    let listed = cutover()
+        .args(["ls", "--log-dir"])
+        .arg(dir.path().join("runs"))
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.contains("waiting for approvals by other people"),
+        "{listed}"
+    );
 
     // The operator's own key, on the same host.
     let own = approve(
@@ -451,5 +461,59 @@ fn the_tui_shows_the_wait_and_each_approval_as_it_arrives() {
     pane.keys(&["q"]);
     assert_eq!(pane.exit_code(), 0, "{}", pane.joined());
     let folder = run_dir(&logs);
+    assert_eq!(verify(&folder, &[]).0, 0);
+}
+
+#[test]
+fn a_rollback_step_may_require_an_approval_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let bob = person_key(dir.path(), "bob@corp");
+    let text = r#"[runbook]
+name = "gated"
+
+[[phase]]
+id = "p"
+
+[[phase.step]]
+id = "deploy"
+kind = "command"
+run = "echo deployed"
+
+[[rollback.step]]
+id = "restore"
+kind = "command"
+run = "echo restored"
+approvals = 1
+"#;
+    let runbook = support::runbook(dir.path(), text);
+    let err = std::fs::File::create(dir.path().join("run.err")).unwrap();
+    let mut run = Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+        .args(["run", "--headless", "--drill", "--auto", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.path().join("runs"))
+        .arg(&runbook)
+        .args(["--inject-failure", "deploy", "--on-failure", "rollback"])
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(err)
+        .spawn()
+        .unwrap();
+    let text = statement(dir.path(), "restore", "bob@corp");
+    assert!(text.contains("  echo restored\n"), "{text}");
+    let given = approve(
+        dir.path(),
+        &["gated", "restore", "--key", bob.to_str().unwrap()],
+    );
+    assert!(given.status.success(), "{}", stderr(&given));
+    assert_eq!(wait_for_exit(&mut run), 1, "rolled back");
+    let folder = run_dir(&dir.path().join("runs"));
+    let restore = journal_bodies(&folder, "step_start")
+        .into_iter()
+        .find(|s| s["step"] == "restore")
+        .expect("the rollback step ran once approved");
+    assert_eq!(restore["rollback"], true);
+    assert_eq!(restore["approvals"][0]["principal"], "bob@corp");
     assert_eq!(verify(&folder, &[]).0, 0);
 }
