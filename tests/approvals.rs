@@ -56,22 +56,43 @@ fn public_key(key: &Path) -> String {
         .join(" ")
 }
 
-/// A headless drill of `text`, in the background, its stderr kept in `dir/run.err`.
-fn start(dir: &Path, text: &str) -> Child {
+/// A run in the background; killed if the test ends before it (a failed assertion must not
+/// leave a run waiting for approvals that will never come).
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// A headless drill of `text` with `extra` arguments, in the background, its stderr kept in
+/// `dir/run.err`.
+fn start_with(dir: &Path, text: &str, extra: &[&str]) -> Running {
     let runbook = support::runbook(dir, text);
     let err = std::fs::File::create(dir.join("run.err")).unwrap();
-    Command::new(assert_cmd::cargo::cargo_bin("cutover"))
-        .args(["run", "--headless", "--drill", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.join("runs"))
-        .arg(&runbook)
-        .env_remove("SSH_AUTH_SOCK")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(err)
-        .spawn()
-        .unwrap()
+    Running(
+        Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+            .args(["run", "--headless", "--drill", "--auto", "--key"])
+            .arg(key_file())
+            .arg("--log-dir")
+            .arg(dir.join("runs"))
+            .arg(&runbook)
+            .args(extra)
+            .env_remove("SSH_AUTH_SOCK")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(err)
+            .spawn()
+            .unwrap(),
+    )
+}
+
+fn start(dir: &Path, text: &str) -> Running {
+    start_with(dir, text, &[])
 }
 
 fn approve(dir: &Path, args: &[&str]) -> Output {
@@ -115,10 +136,10 @@ fn signed_elsewhere(dir: &Path, name: &str, text: &str, key: &Path) -> PathBuf {
     PathBuf::from(format!("{}.sig", file.display()))
 }
 
-fn wait_for_exit(child: &mut Child) -> i32 {
+fn wait_for_exit(run: &mut Running) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = run.0.try_wait().unwrap() {
             return status.code().unwrap();
         }
         assert!(Instant::now() < deadline, "the run never ended");
@@ -367,7 +388,7 @@ fn only_other_people_approving_exactly_what_runs_let_the_step_start() {
 #[test]
 fn an_approval_for_a_step_the_run_is_not_at_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let mut run = start(
+    let run = start(
         dir.path(),
         &GATED.replace("APPROVALS", "1").replace("EXTRA", ""),
     );
@@ -382,8 +403,7 @@ fn an_approval_for_a_step_the_run_is_not_at_is_refused() {
         "{}",
         stderr(&early)
     );
-    let _ = run.kill();
-    let _ = run.wait();
+    drop(run);
 }
 
 #[test]
@@ -485,21 +505,11 @@ kind = "command"
 run = "echo restored"
 approvals = 1
 "#;
-    let runbook = support::runbook(dir.path(), text);
-    let err = std::fs::File::create(dir.path().join("run.err")).unwrap();
-    let mut run = Command::new(assert_cmd::cargo::cargo_bin("cutover"))
-        .args(["run", "--headless", "--drill", "--auto", "--key"])
-        .arg(key_file())
-        .arg("--log-dir")
-        .arg(dir.path().join("runs"))
-        .arg(&runbook)
-        .args(["--inject-failure", "deploy", "--on-failure", "rollback"])
-        .env_remove("SSH_AUTH_SOCK")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(err)
-        .spawn()
-        .unwrap();
+    let mut run = start_with(
+        dir.path(),
+        text,
+        &["--inject-failure", "deploy", "--on-failure", "rollback"],
+    );
     let text = statement(dir.path(), "restore", "bob@corp");
     assert!(text.contains("  echo restored\n"), "{text}");
     let given = approve(
