@@ -305,13 +305,8 @@ impl Engine {
                     }
                     Interrupt::None => {}
                 }
-                match self.await_controller(step).await? {
-                    None | Some(Flow::Next) => {}
-                    Some(Flow::Abort | Flow::Rollback) => {
-                        self.decide(step, Decision::Abort).await?;
-                        return Ok(RunStatus::Aborted);
-                    }
-                    Some(Flow::Suspend(reason)) => return self.suspend(reason, Some(step)).await,
+                if let Some(ended) = self.await_controller(step).await? {
+                    return Ok(ended);
                 }
                 self.report_overrun().await?;
                 match self.enter_turn(phase, step, &mut phase_hosts).await? {

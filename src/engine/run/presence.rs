@@ -3,17 +3,18 @@
 //! and is journaled; the next one waits here until someone attaches (`cutover attach`), or the
 //! run is interrupted. Whoever attached meanwhile is journaled before the step starts.
 
-use super::{Engine, EngineError, Flow};
-use crate::engine::events::Event;
+use super::{Engine, EngineError};
+use crate::engine::events::{Decision, Event, RunStatus};
 use crate::engine::interrupt::Interrupt;
 use crate::runbook::model::Step;
 
 impl Engine {
-    /// `None`: the step may start. A flow when the run was interrupted while it waited.
+    /// `None`: the step may start. Otherwise how the run ends there, interrupted while it
+    /// waited (aborted, or suspended before `step`).
     pub(super) async fn await_controller(
         &mut self,
         step: &Step,
-    ) -> Result<Option<Flow>, EngineError> {
+    ) -> Result<Option<RunStatus>, EngineError> {
         if let Some(mut presence) = self.presence.clone()
             && !*presence.borrow()
         {
@@ -29,18 +30,17 @@ impl Engine {
             tokio::select! {
                 held = presence.wait_for(|held| *held) => {
                     if held.is_err() {
-                        return Ok(Some(Flow::Suspend(
-                            "nobody can attach any more: the run's socket is gone".into(),
-                        )));
+                        let reason = "nobody can attach any more: the run's socket is gone";
+                        return self.suspend(reason.into(), Some(step)).await.map(Some);
                     }
                 }
                 () = self.interrupt.raised() => {
-                    return Ok(Some(match self.interrupt.current() {
-                        Interrupt::AbortNow | Interrupt::KillNow => Flow::Abort,
-                        _ => Flow::Suspend(
-                            "suspended while nobody held the controls (hang-up)".into(),
-                        ),
-                    }));
+                    if matches!(self.interrupt.current(), Interrupt::AbortNow | Interrupt::KillNow) {
+                        self.decide(step, Decision::Abort).await?;
+                        return Ok(Some(RunStatus::Aborted));
+                    }
+                    let reason = "suspended while nobody held the controls (hang-up)";
+                    return self.suspend(reason.into(), Some(step)).await.map(Some);
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! starting again the services a resumed run needs for it.
 
 use super::{Engine, EngineError, Flow};
-use crate::engine::events::{Decision, RunStatus};
+use crate::engine::events::RunStatus;
 use crate::runbook::model::Step;
 
 impl Engine {
@@ -27,6 +27,10 @@ impl Engine {
             .cloned()
             .collect();
         for step in &restart {
+            // A service is started like any step: with someone at the controls.
+            if let Some(ended) = self.await_controller(step).await? {
+                return Ok(ended);
+            }
             match self.run_step_when(step, false).await? {
                 Flow::Next => {}
                 Flow::Suspend(reason) => return self.suspend(reason, Some(step)).await,
@@ -43,13 +47,8 @@ impl Engine {
             .map(|r| r.done.clone())
             .unwrap_or_default();
         for step in steps.iter().filter(|step| !done.contains(&step.id.value)) {
-            match self.await_controller(step).await? {
-                None | Some(Flow::Next) => {}
-                Some(Flow::Abort | Flow::Rollback) => {
-                    self.decide(step, Decision::Abort).await?;
-                    return Ok(RunStatus::Aborted);
-                }
-                Some(Flow::Suspend(reason)) => return self.suspend(reason, Some(step)).await,
+            if let Some(ended) = self.await_controller(step).await? {
+                return Ok(ended);
             }
             match self.run_step_when(step, true).await? {
                 Flow::Next => {}
