@@ -626,8 +626,8 @@ pub enum Event {
     /// will do.
     Approved(Box<crate::approval::record::Approval>),
     /// On a run people attach to: nobody holds the controls, and `step` waits for someone to
-    /// attach before it starts. Not journaled (each attach is); said so that a notifier can
-    /// tell people the run needs them.
+    /// attach before it starts. Not journaled (each attach is): screens say it on the step's
+    /// row, and notifiers tell people the run needs them.
     Unattended {
         step: String,
     },

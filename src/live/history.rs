@@ -38,7 +38,8 @@ impl History {
                     }
                 }
             }
-            Event::Progress { step, .. } => {
+            // The latest word on a step's progress, whichever says it.
+            Event::Progress { step, .. } | Event::Unattended { step } => {
                 self.progress.insert(step.clone(), event.clone());
             }
             Event::StepResult { step, .. } => {

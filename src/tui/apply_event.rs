@@ -224,8 +224,13 @@ impl App {
             }
             // Said in the journal and the report; the screen is for the run.
             Event::Notified { .. } => {}
-            // Its Progress line says it on the step's row.
-            Event::Unattended { .. } => {}
+            Event::Unattended { step } => {
+                if let Some(index) = self.row_index(step) {
+                    self.rows[index].progress = Some(
+                        "nobody holds the controls: this step starts once someone attaches (`cutover attach`)".into(),
+                    );
+                }
+            }
             Event::Approved(approval) => {
                 if let Some(index) = self.row_index(&approval.step) {
                     self.rows[index].notes.push(for_terminal(&format!(

@@ -96,6 +96,16 @@ fn enter_runs_the_shown_step() {
 }
 
 #[test]
+fn a_step_waiting_for_someone_to_attach_says_so_on_its_row() {
+    let mut app = app();
+    app.apply(&Event::Unattended {
+        step: "migrate".into(),
+    });
+    let said = app.rows[2].progress.clone().unwrap_or_default();
+    assert!(said.contains("starts once someone attaches"), "{said}");
+}
+
+#[test]
 fn a_manual_step_needs_every_item_ticked_then_confirms_with_the_note() {
     let mut app = app();
     app.apply(&manual_prompt(NotesPolicy::Optional));

@@ -20,10 +20,6 @@ impl Engine {
         {
             // What the last step journaled is on disk and shown before anything else.
             self.emitter.flush().await?;
-            self.emitter.show(Event::Progress {
-                step: step.id.value.clone(),
-                message: "nobody holds the controls: this step starts once someone attaches (`cutover attach`)".into(),
-            });
             self.emitter.show(Event::Unattended {
                 step: step.id.value.clone(),
             });
