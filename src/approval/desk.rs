@@ -85,9 +85,14 @@ impl ApprovalDesk {
 
     /// Judges an offered approval of `step`; how far its approvals are when it counts.
     pub fn offer(&self, step: &str, statement: &str, signature: &[u8]) -> Result<Progress, String> {
+        // The journal is read before the lock is taken: the engine's wait never stands behind
+        // a file being read.
+        let journal = waiting_at(&self.state.lock().expect("never poisoned"), step)?
+            .journal
+            .clone();
+        let facts = run_facts::read(&journal)?;
         let mut state = self.state.lock().expect("never poisoned");
         let open = waiting_at(&state, step)?;
-        let facts = run_facts::read(&open.journal)?;
         let approval = judge(&open.awaited, &open.accepted, &facts, statement, signature)?;
         let progress = Progress {
             count: approval.count,

@@ -31,9 +31,23 @@ pub fn read(journal: &Path) -> Result<RunFacts, String> {
     let text = std::fs::read(journal)
         .map_err(|err| format!("cannot read the journal {}: {err}", journal.display()))?;
     let mut facts: Option<RunFacts> = None;
-    // A torn last line (no LF) is not an entry yet.
-    for line in text.split(|&b| b == b'\n') {
+    // A torn last line (no LF) is not an entry yet. Only the header, resumes and attaches say
+    // who runs the run: the other lines are not parsed (a long run has thousands).
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        if !line.ends_with(b"\n") {
+            continue;
+        }
         let json = line.split(|&b| b == b'\t').next().unwrap_or_default();
+        let names_someone = [
+            &b"\"kind\":\"header\""[..],
+            b"\"kind\":\"resume\"",
+            b"\"kind\":\"attach\"",
+        ]
+        .iter()
+        .any(|kind| json.windows(kind.len()).any(|w| w == *kind));
+        if !names_someone {
+            continue;
+        }
         let Ok(entry) = std::str::from_utf8(json).map(Entry::parse) else {
             continue;
         };
@@ -75,4 +89,54 @@ pub fn read(journal: &Path) -> Result<RunFacts, String> {
             journal.display()
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::engine::controller_change::{ControllerChange, Seat, SeatAction};
+    use crate::journal::entry::NoteBody;
+    use crate::journal::keys::person::PersonKey;
+    use crate::journal::test_journal::drill_journal;
+
+    #[test]
+    fn the_operator_and_everyone_who_attached_run_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = drill_journal(dir.path());
+        journal
+            .append(Body::Note(NoteBody {
+                step: None,
+                text: "\"kind\":\"attach\" in a note is a note".into(),
+            }))
+            .unwrap();
+        journal
+            .append(Body::Attach(ControllerChange {
+                at: String::new(),
+                action: SeatAction::Attach,
+                seat: Seat::default(),
+                from: None,
+                person: Some(PersonKey {
+                    principal: "bob".into(),
+                    key: String::new(),
+                    fingerprint: "SHA256:bob".into(),
+                }),
+            }))
+            .unwrap();
+        // A torn last line is not an entry yet.
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("journal.log"))
+            .unwrap();
+        file.write_all(b"{\"v\":1,\"kind\":\"attach\"").unwrap();
+        let facts = read(&dir.path().join("journal.log")).unwrap();
+        assert_eq!(facts.run_id, "test");
+        let who: Vec<(&str, &str)> = facts
+            .implementers
+            .iter()
+            .map(|i| (i.principal.as_str(), i.role))
+            .collect();
+        assert_eq!(who, [("tester", "operator"), ("bob", "controller")]);
+    }
 }
