@@ -17,7 +17,7 @@ pub mod live;
 pub mod notify;
 pub(crate) mod report;
 pub mod runbook;
-pub(crate) mod sandbox;
+pub mod sandbox;
 pub(crate) mod stdout;
 pub(crate) mod terminal_text;
 pub mod tui;

@@ -19,12 +19,9 @@ use support::{cutover, journal_bodies, key_file, processes_with, run_dir, verify
 
 /// Whether the stack's parts are here; panics when CI requires them and they are not.
 fn stack_parts_or_skip() -> bool {
-    let postgres = std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|versions| {
-        versions
-            .flatten()
-            .any(|v| v.path().join("bin/initdb").exists())
-    });
-    let nginx = Path::new("/usr/sbin/nginx").exists() || Path::new("/usr/bin/nginx").exists();
+    // Where the stack itself looks for them.
+    let postgres = cutover::sandbox::local_postgres::server_bin_dir().is_some();
+    let nginx = cutover::sandbox::local_nginx::nginx_binary().is_some();
     for (here, variable, what) in [
         (
             postgres,

@@ -333,6 +333,20 @@ mod tests {
         }
     }
 
+    /// The socket of a headless run: watchers only.
+    fn watched(run_dir: &Path, events: mpsc::UnboundedReceiver<Event>) -> LiveServer {
+        serve(
+            run_dir,
+            info(),
+            events,
+            None,
+            None,
+            None,
+            Default::default(),
+        )
+        .unwrap()
+    }
+
     fn phase(n: usize) -> Event {
         Event::PhaseStarted {
             phase: format!("p{n}"),
@@ -377,16 +391,7 @@ mod tests {
         block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
-            let _server = serve(
-                dir.path(),
-                info(),
-                receiver,
-                None,
-                None,
-                None,
-                Default::default(),
-            )
-            .unwrap();
+            let _server = watched(dir.path(), receiver);
             events.send(phase(0)).unwrap();
             let mut good = watcher(dir.path()).await;
 
@@ -455,16 +460,7 @@ mod tests {
         block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
-            let server = serve(
-                dir.path(),
-                info(),
-                receiver,
-                None,
-                None,
-                None,
-                Default::default(),
-            )
-            .unwrap();
+            let server = watched(dir.path(), receiver);
             let mut first = watcher(dir.path()).await;
             let mut second = watcher(dir.path()).await;
             // Both attached (each got its welcome), then the run's last events and its end.
@@ -489,16 +485,7 @@ mod tests {
         block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let (events, receiver) = mpsc::unbounded_channel();
-            let server = serve(
-                dir.path(),
-                info(),
-                receiver,
-                None,
-                None,
-                None,
-                Default::default(),
-            )
-            .unwrap();
+            let server = watched(dir.path(), receiver);
             for n in 0..3 {
                 events.send(phase(n)).unwrap();
             }

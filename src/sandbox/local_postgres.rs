@@ -68,7 +68,7 @@ impl Cluster {
 }
 
 /// The newest installed server's binaries, e.g. `/usr/lib/postgresql/15/bin`.
-pub(crate) fn server_bin_dir() -> Option<PathBuf> {
+pub fn server_bin_dir() -> Option<PathBuf> {
     let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
         .flatten()

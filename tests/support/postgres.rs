@@ -16,21 +16,6 @@ pub(crate) struct Postgres {
     _dir: tempfile::TempDir,
 }
 
-/// The newest installed server's binaries, e.g. `/usr/lib/postgresql/15/bin`.
-fn server_bin_dir() -> Option<PathBuf> {
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .flatten()
-        .filter_map(|entry| {
-            let version = entry.file_name().to_string_lossy().parse().ok()?;
-            let bin = entry.path().join("bin");
-            bin.join("initdb").exists().then_some((version, bin))
-        })
-        .collect();
-    found.sort();
-    found.pop().map(|(_, bin)| bin)
-}
-
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
@@ -39,7 +24,7 @@ fn is_root() -> bool {
 impl Postgres {
     /// Starts a server, or returns why it cannot (no server binaries on this machine).
     pub(crate) fn start() -> Result<Self, String> {
-        let bin_dir = server_bin_dir()
+        let bin_dir = cutover::sandbox::local_postgres::server_bin_dir()
             .ok_or("no PostgreSQL server under /usr/lib/postgresql (apt-get install postgresql)")?;
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
