@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::compose_stand_in::{Done, migrations_in};
+use super::compose_stand_in::{Done, migrations_in, without_flags};
 use super::local_stack::{StackFile, stack_file};
 
 /// The stack the run started, if the run has one (`$CUTOVER_STACK_DIR`, the runbook's
@@ -32,7 +32,7 @@ pub(crate) fn docker(stack: &StackFile, words: &[&str]) -> Option<Done> {
             Some(Done::ok(if ready { "healthy\n" } else { "unhealthy\n" }))
         }
         ["exec", rest @ ..] => {
-            let rest = after_options(rest);
+            let rest = without_flags(rest);
             let (service, command) = rest.split_first()?;
             let line = command.join(" ");
             match *service {
@@ -61,7 +61,7 @@ pub(crate) fn docker(stack: &StackFile, words: &[&str]) -> Option<Done> {
                 _ => None,
             }
         }
-        ["run", rest @ ..] => match after_options(rest).as_slice() {
+        ["run", rest @ ..] => match without_flags(rest).as_slice() {
             [
                 "migrate",
                 "npx",
@@ -73,15 +73,6 @@ pub(crate) fn docker(stack: &StackFile, words: &[&str]) -> Option<Done> {
         },
         _ => None,
     }
-}
-
-/// The words after a subcommand's leading options (`-T`, `--rm`).
-fn after_options<'a>(words: &[&'a str]) -> Vec<&'a str> {
-    words
-        .iter()
-        .copied()
-        .skip_while(|w| w.starts_with('-'))
-        .collect()
 }
 
 /// A real tool, its standard streams the step's own (a dump's bytes go through untouched).

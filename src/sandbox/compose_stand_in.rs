@@ -78,14 +78,13 @@ pub(crate) async fn docker(
         ["run", rest @ ..] => run(listen, &without_flags(rest)).await,
         ["exec", rest @ ..] => exec(listen, &without_flags(rest), stdin).await,
         ["logs", rest @ ..] => {
+            // `logs [--since 30m …] SERVICE`: options take values, the service comes last.
             let state = state(listen).await?;
-            let services = services(rest);
-            Ok(Done::ok(
-                services
-                    .iter()
-                    .map(|s| format!("{s}  | ready on :3000 (version {})\n", state.version))
-                    .collect::<String>(),
-            ))
+            let service = rest.last().copied().unwrap_or("nexus-app");
+            Ok(Done::ok(format!(
+                "{service}  | ready on :3000 (version {})\n",
+                state.version
+            )))
         }
         _ => Ok(unknown(args)),
     }
@@ -108,25 +107,20 @@ fn compose_words(args: &[String]) -> Vec<String> {
     kept
 }
 
-/// The words that are not options (`-d`, `--no-deps`, `-T`, `--rm`).
-fn without_flags<'a>(words: &[&'a str]) -> Vec<&'a str> {
-    let mut kept = Vec::new();
-    let mut leading = true;
-    for word in words {
-        if leading && word.starts_with('-') {
-            continue;
-        }
-        leading = false;
-        kept.push(*word);
-    }
-    kept
+/// The words after a subcommand's leading options (`-T`, `--rm`).
+pub(crate) fn without_flags<'a>(words: &[&'a str]) -> Vec<&'a str> {
+    words
+        .iter()
+        .copied()
+        .skip_while(|w| w.starts_with('-'))
+        .collect()
 }
 
 fn services<'a>(words: &[&'a str]) -> Vec<&'a str> {
     words
         .iter()
         .copied()
-        .filter(|w| !w.starts_with('-') && !w.contains(' '))
+        .filter(|w| !w.starts_with('-'))
         .collect()
 }
 
