@@ -109,20 +109,6 @@ impl ApprovalDesk {
         self.arrived.notify_one();
         Ok(progress)
     }
-
-    /// The step waiting for approvals now, and how far they are.
-    pub fn waiting(&self) -> Option<(String, Progress)> {
-        let state = self.state.lock().expect("never poisoned");
-        state.open.as_ref().map(|open| {
-            (
-                open.awaited.step.clone(),
-                Progress {
-                    count: open.accepted.len() as u32,
-                    required: open.awaited.required,
-                },
-            )
-        })
-    }
 }
 
 fn waiting_at<'a>(state: &'a DeskState, step: &str) -> Result<&'a OpenWait, String> {
