@@ -57,20 +57,7 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
     };
     // A target changes values and the environment, never the steps: applied first, so that
     // the mode, the variables and the header all see it.
-    let runbook = match &request.target {
-        Some(target) => runbook
-            .for_target(target)
-            .map_err(|known| LaunchError::UnknownTarget {
-                given: target.clone(),
-                known: if known.is_empty() {
-                    "it declares none".into()
-                } else {
-                    format!("its targets are {}", known.join(", "))
-                },
-            })?,
-        None => runbook,
-    };
-    let mut runbook = runbook;
+    let mut runbook = with_target(runbook, request.target.as_deref())?;
     runbook.notify.extend(personal_channels()?);
     let mode = decide_mode(request, &runbook, interactive)?;
     let hosts = resolve_hosts(&runbook, &request.hosts, &request.limit)?;
@@ -252,4 +239,21 @@ pub(crate) fn personal_channels() -> Result<Vec<crate::runbook::notify::NotifyCh
     let path = config.join("cutover").join("notify.toml");
     crate::runbook::notify::load_personal(&path)
         .map_err(|problem| LaunchError::NotifyConfig { path, problem })
+}
+
+/// The runbook as it runs for `target` (`--target`, or the one a resumed run started with).
+pub(crate) fn with_target(runbook: Runbook, target: Option<&str>) -> Result<Runbook, LaunchError> {
+    let Some(target) = target else {
+        return Ok(runbook);
+    };
+    runbook
+        .for_target(target)
+        .map_err(|known| LaunchError::UnknownTarget {
+            given: target.to_string(),
+            known: if known.is_empty() {
+                "it declares none".into()
+            } else {
+                format!("its targets are {}", known.join(", "))
+            },
+        })
 }

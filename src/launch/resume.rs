@@ -68,15 +68,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
     let runbook = load_exact_runbook(&run_dir, &header)?;
     // The run's target, as it started: its values are the defaults again (a stand-in's
     // credentials among them), and its places were journaled as filled in.
-    let runbook = match &header.target {
-        Some(target) => runbook
-            .for_target(target)
-            .map_err(|known| LaunchError::UnknownTarget {
-                given: target.clone(),
-                known: format!("its targets are {}", known.join(", ")),
-            })?,
-        None => runbook,
-    };
+    let runbook = super::prepare::with_target(runbook, header.target.as_deref())?;
     // The steps go on the hosts the run started with, whatever the runbook's groups say now.
     let runbook = crate::runbook::rolling::place_on_hosts(&runbook, &header.hosts);
     let state = replay(&verification.entries);
