@@ -14,21 +14,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-cargo build --release --quiet
-cargo bench --bench spawn_floor --bench engine_headless --no-run --quiet 2>/dev/null
-floor_bin=$(ls -t target/release/deps/spawn_floor-* | grep -v '\.d$' | head -n 1)
-engine_bin=$(ls -t target/release/deps/engine_headless-* | grep -v '\.d$' | head -n 1)
+build_engine_benches
 cutover=$PWD/target/release/cutover
 work=$(mktemp -d -p /dev/shm)
 trap 'rm -rf "$work"' EXIT
 export XDG_CONFIG_HOME="$work/config"
 unset SSH_AUTH_SOCK
-{
-    printf '[runbook]\nname = "detached"\n\n[[phase]]\nid = "main"\n\n'
-    for k in $(seq 0 199); do
-        printf '[[phase.step]]\nid = "step-%d"\nkind = "command"\nrun = "echo step %d"\n\n' "$k" "$k"
-    done
-} >"$work/200.toml"
+write_steps_runbook 200 detached >"$work/200.toml"
 digest=$(sha256sum "$work/200.toml" | cut -d' ' -f1)
 
 # The per-step milliseconds of the run in $1 (from step-0's start to the footer).

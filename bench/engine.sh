@@ -13,10 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 
-cargo build --release --quiet
-cargo bench --bench spawn_floor --bench engine_headless --no-run --quiet 2>/dev/null
-floor_bin=$(ls -t target/release/deps/spawn_floor-* | grep -v '\.d$' | head -n 1)
-engine_bin=$(ls -t target/release/deps/engine_headless-* | grep -v '\.d$' | head -n 1)
+build_engine_benches
 cutover=./target/release/cutover
 if [ -d /dev/shm ]; then work=$(mktemp -d -p /dev/shm); else work=$(mktemp -d); fi
 server_pid=

@@ -52,11 +52,11 @@ paired_medians() {
     echo "${medians[*]}"
 }
 
-# write_steps_runbook N: a runbook of N `echo step K` command steps in one phase, on stdout:
-# what the per-step benchmarks run.
+# write_steps_runbook N [NAME]: a runbook NAME (default two-hundred) of N `echo step K` command
+# steps in one phase, on stdout: what the per-step benchmarks run.
 write_steps_runbook() {
-    local n=$1 k
-    printf '[runbook]\nname = "two-hundred"\ntitle = "%d steps"\n\n[[phase]]\nid = "main"\n\n' "$n"
+    local n=$1 name=${2:-two-hundred} k
+    printf '[runbook]\nname = "%s"\ntitle = "%d steps"\n\n[[phase]]\nid = "main"\n\n' "$name" "$n"
     for k in $(seq 0 $((n - 1))); do
         printf '[[phase.step]]\nid = "step-%d"\nkind = "command"\nrun = "echo step %d"\n\n' "$k" "$k"
     done
@@ -76,4 +76,13 @@ for line in sys.stdin:
     if key and key not in ts:
         ts[key] = datetime.fromisoformat(e["ts"].replace("Z", "+00:00")).timestamp() * 1000
 print("%.3f" % ((ts["footer"] - ts["start"]) / 200))'
+}
+
+# build_engine_benches: the release build and the engine's two benchmark programs, as
+# $floor_bin (benches/spawn_floor.rs) and $engine_bin (benches/engine_headless.rs).
+build_engine_benches() {
+    cargo build --release --quiet
+    cargo bench --bench spawn_floor --bench engine_headless --no-run --quiet 2>/dev/null
+    floor_bin=$(ls -t target/release/deps/spawn_floor-* | grep -v '\.d$' | head -n 1)
+    engine_bin=$(ls -t target/release/deps/engine_headless-* | grep -v '\.d$' | head -n 1)
 }
