@@ -26,7 +26,7 @@ def watch(run_dir, out, role="watch"):
             break
         except OSError:
             time.sleep(0.001)
-    hello = json.dumps({"frame": "hello", "body": {"version": 1, "role": role,
+    hello = json.dumps({"frame": "hello", "body": {"version": 2, "role": role,
                         "origin": {"user": "bench", "host": "bench", "tty": None, "ssh_connection": None}}}).encode()
     sock.sendall(struct.pack(">I", len(hello)) + hello)
     if not out:

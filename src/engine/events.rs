@@ -481,7 +481,9 @@ impl Prompt {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
+// Adjacently tagged: a variant's own fields (a delivery's `event`) can never collide with the
+// tag, whatever a variant carries.
+#[serde(tag = "event", content = "body", rename_all = "snake_case")]
 pub enum Event {
     RunStarted {
         run_id: String,
@@ -617,8 +619,6 @@ pub enum Event {
     /// Who holds the controls changed: a client attached, took over, or left.
     Controller(super::controller_change::ControllerChange),
     /// A notification was sent, or could not be.
-    /// A struct variant, not a newtype: the delivery's own `event` field would collide with
-    /// this enum's tag, and a watcher could read no frame after it.
     Notified {
         delivery: Box<crate::notify::outcome::Delivery>,
     },

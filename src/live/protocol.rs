@@ -13,7 +13,7 @@ use crate::tui::state::RunInfo;
 
 /// The protocol's version: a client and an engine of different versions refuse each other in
 /// words instead of misreading frames.
-pub(crate) const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
 
 /// What a client may do once attached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
