@@ -10,14 +10,12 @@ use std::path::{Path, PathBuf};
 use super::args::ApproveArgs;
 use crate::approval::error::ApproveError;
 use crate::approval::statement::NAMESPACE;
-use crate::engine::events::Mode;
 use crate::exit::{Failure, Outcome};
-use crate::journal::identity::principal;
-use crate::journal::keys::choose::choose_operator_key;
 use crate::journal::keys::sshsig::blob_of;
 use crate::launch::error::{LaunchError, runtime};
 use crate::launch::run_folder::default_log_dir;
 use crate::live::approve_client::ApproverLink;
+use crate::live::client::ActSigning;
 use crate::live::find_run::find_live_run;
 use crate::stdout::say;
 
@@ -90,17 +88,11 @@ async fn sign_here(
     run_dir: &Path,
     link: &mut ApproverLink,
 ) -> Result<(String, Vec<u8>), Failure> {
-    let env = |name: &str| std::env::var(name).ok();
-    let production =
-        crate::journal::listing::listed_run(run_dir).is_none_or(|run| run.mode == "production");
-    let mode = if production {
-        Mode::Production
-    } else {
-        Mode::Drill
-    };
-    let (key, _) =
-        choose_operator_key(args.key.as_deref(), mode, &env).map_err(ApproveError::from)?;
-    let name = principal(args.as_name.as_deref(), key.public.comment());
+    let ActSigning {
+        key,
+        principal: name,
+    } = ActSigning::for_run(run_dir, args.key.as_deref(), args.as_name.as_deref())
+        .map_err(ApproveError::from)?;
     let statement = refused(link.statement(&args.step, &name).await)?;
     // Asked on a terminal, after the statement: a person signs what they have read. A script
     // that runs `cutover approve` has said so by running it.

@@ -7,11 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use crossterm::event::EventStream;
 
 use super::args::AttachArgs;
-use crate::engine::events::Mode;
 use crate::exit::{Failure, Outcome};
-use crate::journal::identity::principal;
-use crate::journal::keys::choose::choose_operator_key;
-use crate::journal::listing::listed_run;
 use crate::launch::error::{LaunchError, runtime};
 use crate::launch::interactive::say_how_it_ended;
 use crate::launch::run_folder::default_log_dir;
@@ -62,20 +58,13 @@ pub(crate) fn attach(args: &AttachArgs) -> Result<Outcome, Failure> {
     })
 }
 
-/// The key this person's acts are signed with, chosen as `cutover run` chooses the operator's:
-/// `--key`, else the agent, else (a drill or a dry run only) the local drill key.
+/// The key this person's acts are signed with: `--key`, else the agent, else (a drill or a dry
+/// run only) the local drill key.
 fn signing(args: &AttachArgs, run_dir: &std::path::Path) -> Result<ActSigning, Failure> {
-    let env = |name: &str| std::env::var(name).ok();
-    let production = listed_run(run_dir).is_none_or(|run| run.mode == "production");
-    let mode = if production {
-        Mode::Production
-    } else {
-        Mode::Drill
-    };
-    let (key, _) =
-        choose_operator_key(args.key.as_deref(), mode, &env).map_err(LaunchError::Key)?;
-    let principal = principal(args.operator.as_deref(), key.public.comment());
-    Ok(ActSigning { key, principal })
+    Ok(
+        ActSigning::for_run(run_dir, args.key.as_deref(), args.operator.as_deref())
+            .map_err(LaunchError::Key)?,
+    )
 }
 
 /// Asks on the terminal, before any screen: take the controls from the person holding them?

@@ -67,6 +67,29 @@ pub(crate) struct ActSigning {
     pub principal: String,
 }
 
+impl ActSigning {
+    /// A person's key for acts on the run in `run_dir`, chosen as `cutover run` chooses the
+    /// operator's: `key` (a file), else the agent, else (a drill or a dry run only) the local
+    /// drill key; the principal is `name`, else the key's comment.
+    pub(crate) fn for_run(
+        run_dir: &Path,
+        key: Option<&Path>,
+        name: Option<&str>,
+    ) -> Result<Self, crate::journal::keys::operator::KeyError> {
+        let env = |name: &str| std::env::var(name).ok();
+        let production =
+            crate::journal::listing::listed_run(run_dir).is_none_or(|run| run.mode == "production");
+        let mode = if production {
+            crate::engine::events::Mode::Production
+        } else {
+            crate::engine::events::Mode::Drill
+        };
+        let (key, _) = crate::journal::keys::choose::choose_operator_key(key, mode, &env)?;
+        let principal = crate::journal::identity::principal(name, key.public.comment());
+        Ok(Self { key, principal })
+    }
+}
+
 pub(super) async fn hello(
     run_dir: &Path,
     role: Role,
