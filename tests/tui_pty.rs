@@ -161,7 +161,10 @@ fn an_input_chooses_the_branch_and_the_other_shows_as_not_applicable() {
     pane.type_text("dd");
     pane.keys(&["Enter"]);
     pane.wait_for("answer one of: rsync, basebackup");
+    // Escape then `b` at once reads as Alt-b (a word back) on a busy machine: let the
+    // answer clear first.
     pane.keys(&["Escape"]);
+    pane.wait_until_gone("> dd");
     pane.type_text("basebackup");
     pane.keys(&["Enter"]);
     pane.wait_for("Run finished");
