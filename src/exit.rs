@@ -156,7 +156,8 @@ impl Failure {
                 | LaunchError::EmptyReason
                 | LaunchError::SecretChanged(_) => USAGE,
             },
-            Self::Engine(_) => JOURNAL_WRITE,
+            Self::Engine(EngineError::Record(_) | EngineError::RunFolder(_)) => JOURNAL_WRITE,
+            Self::Engine(EngineError::Randomness(_)) => SETUP,
             Self::Setup(_) | Self::Review(ReviewError::Terminal(_)) | Self::Stdout { .. } => SETUP,
             Self::Load(LoadError::Untrusted { .. }) => TAMPERED,
             Self::ReadRunbook(_)
@@ -415,6 +416,7 @@ mod tests {
                 })),
                 5,
             ),
+            (Failure::Engine(EngineError::Randomness(io())), 6),
             (Failure::Setup(SetupError::Signals(io())), 6),
             (Failure::Setup(SetupError::Terminal(io())), 6),
             (

@@ -23,6 +23,7 @@ fn opened(dir: &std::path::Path) -> ApprovalDesk {
     let facts = super::run_facts::read(&dir.join("journal.log")).unwrap();
     let body = Statement {
         run_id: facts.run_id,
+        wait: "w".into(),
         runbook: facts.runbook,
         runbook_sha256: facts.runbook_sha256,
         mode: Mode::Drill,
@@ -30,6 +31,7 @@ fn opened(dir: &std::path::Path) -> ApprovalDesk {
         title: "migrate".into(),
         action: "echo migrate".into(),
         vars: vec![],
+        reads: vec![],
     }
     .body();
     let desk = ApprovalDesk::default();

@@ -41,6 +41,13 @@ pub fn judge(
         )
     })?;
     let fingerprint = key.fingerprint(Default::default()).to_string();
+    let encoded = crate::journal::line::encode(signature);
+    if facts.approval_signatures.contains(&encoded) {
+        return Err(format!(
+            "this signature is in the run's journal already: an approval answers one wait. `cutover approve RUN {} --print --as NAME` prints the statement of this one",
+            awaited.step
+        ));
+    }
     if let Some(implementer) = facts
         .implementers
         .iter()
@@ -88,7 +95,7 @@ pub fn judge(
         key: key.to_openssh().unwrap_or_default(),
         fingerprint,
         statement: statement.to_string(),
-        signature: crate::journal::line::encode(signature),
+        signature: encoded,
         count: accepted.len() as u32 + 1,
         required: awaited.required,
     })

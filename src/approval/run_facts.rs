@@ -24,6 +24,8 @@ pub struct RunFacts {
     pub runbook_sha256: String,
     pub mode: Mode,
     pub implementers: Vec<Implementer>,
+    /// Every approval signature the journal holds: one handed in again is a copy.
+    pub approval_signatures: Vec<String>,
 }
 
 /// Reads `journal` (a run folder's `journal.log`); an error in words when it has no header.
@@ -32,7 +34,8 @@ pub fn read(journal: &Path) -> Result<RunFacts, String> {
         .map_err(|err| format!("cannot read the journal {}: {err}", journal.display()))?;
     let mut facts: Option<RunFacts> = None;
     // A torn last line (no LF) is not an entry yet. Only the header, resumes and attaches say
-    // who runs the run: the other lines are not parsed (a long run has thousands).
+    // who runs the run, and approvals what was approved: the other lines are not parsed (a
+    // long run has thousands).
     for line in text.split_inclusive(|&b| b == b'\n') {
         if !line.ends_with(b"\n") {
             continue;
@@ -42,6 +45,7 @@ pub fn read(journal: &Path) -> Result<RunFacts, String> {
             &b"\"kind\":\"header\""[..],
             b"\"kind\":\"resume\"",
             b"\"kind\":\"attach\"",
+            b"\"kind\":\"approval\"",
         ]
         .iter()
         .any(|kind| json.windows(kind.len()).any(|w| w == *kind));
@@ -64,6 +68,7 @@ pub fn read(journal: &Path) -> Result<RunFacts, String> {
                         principal: header.operator.principal,
                         role: "operator",
                     }],
+                    approval_signatures: Vec::new(),
                 });
             }
             (Some(facts), Body::Resume(resume)) => facts.implementers.push(Implementer {
@@ -71,6 +76,9 @@ pub fn read(journal: &Path) -> Result<RunFacts, String> {
                 principal: resume.operator.principal,
                 role: "operator",
             }),
+            (Some(facts), Body::Approval(approval)) => {
+                facts.approval_signatures.push(approval.signature)
+            }
             (Some(facts), Body::Attach(change)) => {
                 if let Some(person) = change.person {
                     facts.implementers.push(Implementer {

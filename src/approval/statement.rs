@@ -1,6 +1,11 @@
-//! The statement an approver signs: the run, the runbook's SHA-256, the step and exactly what
-//! it will do — the resolved action as the journal writes it (secrets masked) and the values
-//! of the run's variables — then one line naming the approver. It is plain text so that a
+//! The statement an approver signs: the run, the wait it answers, the runbook's SHA-256, the
+//! step and exactly what it will do — the resolved action as the journal writes it (secrets
+//! masked), the values of the run's variables and every other value the action reads (an
+//! input's answer, a captured value) — then one line naming the approver.
+//!
+//! The wait is a random value drawn when the run starts waiting for the step's approvals and
+//! named again by the step's start: a signature answers that one wait, never a later one (a
+//! rerun after a resume waits anew). It is plain text so that a
 //! person reads what they sign, and `ssh-keygen -Y sign -n cutover-approval` signs it on any
 //! machine (a hardware `sk-` key included).
 //!
@@ -15,12 +20,16 @@ use crate::engine::events::Mode;
 pub const NAMESPACE: &str = "cutover-approval";
 
 /// The first line: the format, so a later one is never misread.
-const FIRST_LINE: &str = "cutover approval v1";
+const FIRST_LINE: &str = "cutover approval v2";
+/// The format before waits were named; verify still reads it in older journals.
+const FIRST_LINE_V1: &str = "cutover approval v1";
 
 /// What an approval binds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
     pub run_id: String,
+    /// The wait this statement answers, drawn when the run started waiting.
+    pub wait: String,
     pub runbook: String,
     pub runbook_sha256: String,
     pub mode: Mode,
@@ -30,14 +39,18 @@ pub struct Statement {
     pub action: String,
     /// Every variable's value when the step is reached; a secret's value shows as masked.
     pub vars: Vec<(String, String)>,
+    /// Every other value the action reads (an input's answer, a captured value), masked
+    /// when secret.
+    pub reads: Vec<(String, String)>,
 }
 
 impl Statement {
     /// The body, without its approver line.
     pub fn body(&self) -> String {
         let mut text = format!(
-            "{FIRST_LINE}\nrun: {}\nrunbook: {} sha256:{}\nmode: {}\nstep: {}\ntitle: {}\naction:\n",
+            "{FIRST_LINE}\nrun: {}\nwait: {}\nrunbook: {} sha256:{}\nmode: {}\nstep: {}\ntitle: {}\naction:\n",
             self.run_id,
+            self.wait,
             self.runbook,
             self.runbook_sha256,
             self.mode.as_str(),
@@ -53,6 +66,10 @@ impl Statement {
             // JSON quoting: a value with a newline or a quote stays on its line, unambiguous.
             let quoted = serde_json::to_string(value).expect("a string always serializes");
             text.push_str(&format!("var {name} = {quoted}\n"));
+        }
+        for (name, value) in &self.reads {
+            let quoted = serde_json::to_string(value).expect("a string always serializes");
+            text.push_str(&format!("read {name} = {quoted}\n"));
         }
         text
     }
@@ -124,6 +141,8 @@ pub fn valid_principal(principal: &str) -> bool {
 #[derive(Debug, PartialEq)]
 pub struct ReadStatement {
     pub run_id: String,
+    /// The wait it answers; `None` in the first format, which named none.
+    pub wait: Option<String>,
     pub runbook_sha256: String,
     pub step: String,
     pub action: String,
@@ -133,10 +152,17 @@ pub struct ReadStatement {
 /// Reads a statement's binding lines back; `None` when it is not a statement of this format.
 pub fn read(text: &str) -> Option<ReadStatement> {
     let mut lines = text.lines();
-    if lines.next()? != FIRST_LINE {
-        return None;
-    }
+    let names_its_wait = match lines.next()? {
+        FIRST_LINE => true,
+        FIRST_LINE_V1 => false,
+        _ => return None,
+    };
     let run_id = lines.next()?.strip_prefix("run: ")?.to_string();
+    let wait = if names_its_wait {
+        Some(lines.next()?.strip_prefix("wait: ")?.to_string())
+    } else {
+        None
+    };
     let runbook = lines.next()?.strip_prefix("runbook: ")?;
     let runbook_sha256 = runbook.rsplit_once(" sha256:")?.1.to_string();
     lines.next()?.strip_prefix("mode: ")?;
@@ -156,6 +182,7 @@ pub fn read(text: &str) -> Option<ReadStatement> {
     }
     Some(ReadStatement {
         run_id,
+        wait,
         runbook_sha256,
         step,
         action: bound_action(&action.join("\n")),
@@ -179,6 +206,7 @@ mod tests {
     fn statement() -> Statement {
         Statement {
             run_id: "20261128-1200-ab12".into(),
+            wait: "5f0c".into(),
             runbook: "nexus-prod-deploy".into(),
             runbook_sha256: "ab".repeat(32),
             mode: Mode::Production,
@@ -189,6 +217,7 @@ mod tests {
                 ("token".into(), "********".into()),
                 ("version".into(), "2.0.0".into()),
             ],
+            reads: vec![("amount".into(), "1000000".into())],
         }
     }
 
@@ -196,7 +225,7 @@ mod tests {
     fn the_body_reads_as_what_is_approved() {
         assert_eq!(
             statement().body(),
-            "cutover approval v1\nrun: 20261128-1200-ab12\nrunbook: nexus-prod-deploy sha256:abababababababababababababababababababababababababababababababab\nmode: production\nstep: migrate\ntitle: Apply the migrations\naction:\n  npx prisma migrate deploy\n  echo done\nvar token = \"********\"\nvar version = \"2.0.0\"\n"
+            "cutover approval v2\nrun: 20261128-1200-ab12\nwait: 5f0c\nrunbook: nexus-prod-deploy sha256:abababababababababababababababababababababababababababababababab\nmode: production\nstep: migrate\ntitle: Apply the migrations\naction:\n  npx prisma migrate deploy\n  echo done\nvar token = \"********\"\nvar version = \"2.0.0\"\nread amount = \"1000000\"\n"
         );
     }
 
@@ -225,8 +254,10 @@ mod tests {
     fn another_command_run_or_step_is_named_where_it_differs() {
         let body = statement().body();
         type Change = fn(&mut Statement);
-        let changes: [(&str, Change); 4] = [
+        let changes: [(&str, Change); 6] = [
             ("action", |s: &mut Statement| s.action = "rm -rf /".into()),
+            ("wait", |s: &mut Statement| s.wait = "0000".into()),
+            ("read", |s: &mut Statement| s.reads[0].1 = "1".into()),
             ("run", |s: &mut Statement| s.run_id = "other".into()),
             ("step", |s: &mut Statement| s.step = "deploy".into()),
             ("var", |s: &mut Statement| s.vars[1].1 = "3.0.0".into()),
@@ -254,6 +285,7 @@ mod tests {
             read(&signed),
             Some(ReadStatement {
                 run_id: "20261128-1200-ab12".into(),
+                wait: Some("5f0c".into()),
                 runbook_sha256: "ab".repeat(32),
                 step: "migrate".into(),
                 action: "npx prisma migrate deploy\necho done".into(),
@@ -262,5 +294,14 @@ mod tests {
         );
         assert_eq!(read("hello"), None);
         assert_eq!(read(&statement().body()), None, "no approver");
+    }
+
+    #[test]
+    fn a_statement_of_the_first_format_still_reads_without_a_wait() {
+        let v1 = "cutover approval v1\nrun: r1\nrunbook: n sha256:ab\nmode: drill\nstep: s\ntitle: t\naction:\n  echo\napprover: bob\n";
+        let read = read(v1).expect("the first format");
+        assert_eq!(read.wait, None);
+        assert_eq!(read.run_id, "r1");
+        assert_eq!(read.approver, "bob");
     }
 }

@@ -9,6 +9,10 @@ pub enum EngineError {
     Record(#[from] RecordError),
     #[error(transparent)]
     RunFolder(#[from] RunFolderWriteError),
+    /// The random value that names an approval wait could not be drawn: no wait could be
+    /// told from another, so none is opened.
+    #[error("draw the random value that names an approval wait")]
+    Randomness(#[source] std::io::Error),
 }
 
 /// A file of the run folder (a step's output, a service's log) could not be written: what the

@@ -515,6 +515,9 @@ pub enum Event {
         /// Who approved this action, when the step requires approvals.
         #[serde(default)]
         approvals: Vec<crate::approval::record::ApproverRef>,
+        /// The wait those approvals answered (their statements name it).
+        #[serde(default)]
+        approval_wait: Option<String>,
     },
     /// Live output as it arrived: a chunk of whole lines (or a piece of a very long one),
     /// secrets scrubbed, decoded as lossy UTF-8; terminal escapes are left for the display to

@@ -417,7 +417,7 @@ impl Engine {
                 Err(flow) => return Ok(flow),
             },
             // Nothing will run: the attempt fails on the action it cannot resolve.
-            Err(_) => Vec::new(),
+            Err(_) => Default::default(),
         };
         if !self.simulated(step)
             && let Some(flow) = self.confirm_before(step, &action_text).await?
@@ -441,7 +441,8 @@ impl Engine {
                     attempt,
                     action: action_text.clone(),
                     rollback: in_rollback,
-                    approvals: approvals.clone(),
+                    approvals: approvals.by.clone(),
+                    approval_wait: approvals.wait.clone(),
                 })
                 .await?;
             let started = Instant::now();

@@ -343,6 +343,11 @@ pub struct StepStartBody {
     /// `approval` entry before it (verify binds them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<crate::approval::record::ApproverRef>,
+    /// The wait those approvals answered: each one's statement names it, and no step start
+    /// of a later session may name it again. Absent in journals written before waits were
+    /// named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_wait: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -40,6 +40,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             action,
             rollback,
             approvals,
+            approval_wait,
         } => journal.append(Body::StepStart(StepStartBody {
             step: step.clone(),
             title: title.clone(),
@@ -48,6 +49,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             action: action.clone(),
             rollback: *rollback,
             approvals: approvals.clone(),
+            approval_wait: approval_wait.clone(),
         })),
         Event::StepResult {
             step,

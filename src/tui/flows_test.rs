@@ -284,6 +284,7 @@ fn q_asks_detach_or_suspend_and_a_running_step_runs_to_its_end() {
         action: "pg_dump".into(),
         rollback: false,
         approvals: Vec::new(),
+        approval_wait: None,
     });
     // In the middle of a step: suspending lets the step finish, journaled, first.
     press(&mut app, KeyCode::Char('q'));
@@ -337,6 +338,7 @@ fn ctrl_c_asks_then_aborts_the_step() {
         action: "x".into(),
         rollback: false,
         approvals: Vec::new(),
+        approval_wait: None,
     });
     assert!(ctrl(&mut app, 'c').is_empty());
     assert_eq!(app.overlay, Overlay::ConfirmInterrupt);
@@ -362,6 +364,7 @@ fn output_follows_the_tail_and_scrolls_back() {
         action: "x".into(),
         rollback: false,
         approvals: Vec::new(),
+        approval_wait: None,
     });
     let text: String = (0..100).map(|n| format!("line {n}\n")).collect();
     app.apply(&Event::Output {

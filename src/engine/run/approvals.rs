@@ -21,17 +21,25 @@ use crate::runbook::model::Step;
 /// The masked value of a secret variable in a statement.
 const MASKED: &str = "********";
 
+/// What a step starts with: who approved it, and the wait they answered (none for a step
+/// that requires no approvals).
+#[derive(Default)]
+pub(super) struct Approved {
+    pub by: Vec<ApproverRef>,
+    pub wait: Option<String>,
+}
+
 impl Engine {
-    /// Waits for a step's approvals. `Ok(Ok(approvers))`: the step may start, approved by them
+    /// Waits for a step's approvals. `Ok(Ok(approved))`: the step may start, approved by them
     /// (none for a step that requires none). `Ok(Err(flow))`: the run goes elsewhere.
     pub(super) async fn await_approvals(
         &mut self,
         step: &Step,
         action: &str,
         in_rollback: bool,
-    ) -> Result<Result<Vec<ApproverRef>, Flow>, EngineError> {
+    ) -> Result<Result<Approved, Flow>, EngineError> {
         if step.approvals == 0 || self.simulated(step) {
-            return Ok(Ok(Vec::new()));
+            return Ok(Ok(Approved::default()));
         }
         let journal = self.plan.run_dir.join("journal.log");
         // Judged against the journal as it is on disk: what came before is written first.
@@ -45,8 +53,13 @@ impl Engine {
                 ))));
             }
         };
+        // Drawn anew for every wait: a signature answers this one, never a later one.
+        let mut drawn = [0u8; 16];
+        getrandom::fill(&mut drawn).map_err(|err| EngineError::Randomness(err.into()))?;
+        let wait = crate::engine::output_file::hex(&drawn);
         let statement = Statement {
             run_id: facts.run_id,
+            wait: wait.clone(),
             runbook: facts.runbook,
             runbook_sha256: facts.runbook_sha256,
             mode: facts.mode,
@@ -55,6 +68,7 @@ impl Engine {
             // As the step's start will journal it: approvals bind to exactly that.
             action: self.scrubber.scrub_text(action),
             vars: self.statement_vars(),
+            reads: self.statement_reads(step),
         };
         let body = statement.body();
         self.approvals.open(
@@ -94,7 +108,7 @@ impl Engine {
                     }
                     if approved.len() as u32 >= step.approvals {
                         self.close_desk().await?;
-                        return Ok(Ok(approved));
+                        return Ok(Ok(Approved { by: approved, wait: Some(wait) }));
                     }
                     None
                 }
@@ -186,6 +200,36 @@ impl Engine {
             _ => {}
         }
         Ok(flow)
+    }
+
+    /// Every other value the step's action reads — an input's answer, a captured value, a
+    /// built-in — in the order it first appears, a secret's masked.
+    fn statement_reads(&self, step: &Step) -> Vec<(String, String)> {
+        let declared: std::collections::BTreeSet<&str> = self
+            .plan
+            .runbook
+            .vars
+            .iter()
+            .map(|var| var.name.value.as_str())
+            .collect();
+        let mut reads: Vec<(String, String)> = Vec::new();
+        for usage in step.action.templates() {
+            for (name, _) in usage.template.references() {
+                if declared.contains(name) || reads.iter().any(|(seen, _)| seen == name) {
+                    continue;
+                }
+                let Some(value) = self.plan.scope.get(name) else {
+                    continue;
+                };
+                let shown = if value.secret {
+                    MASKED.to_string()
+                } else {
+                    self.scrubber.scrub_text(&value.text)
+                };
+                reads.push((name.to_string(), shown));
+            }
+        }
+        reads
     }
 
     /// The runbook's variables as the statement lists them: a secret's value masked.

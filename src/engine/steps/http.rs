@@ -30,20 +30,25 @@ pub(crate) struct PreparedRequest {
 
 pub(crate) fn prepare(check: &HttpCheck, scope: &Scope) -> Result<PreparedRequest, RenderError> {
     let url = check.url.render(scope, Quoting::Verbatim)?;
+    // What is shown and journaled is the whole request an approver approves: the method and
+    // URL, every header and the body, each secret masked.
+    let mut display = format!("{} {}", check.method, url.display);
     let mut headers = Vec::new();
     for (name, value) in &check.headers {
-        headers.push((
-            name.value.clone(),
-            value.render(scope, Quoting::Verbatim)?.text,
-        ));
+        let value = value.render(scope, Quoting::Verbatim)?;
+        display.push_str(&format!("\nheader {}: {}", name.value, value.display));
+        headers.push((name.value.clone(), value.text));
     }
     let body = match &check.body {
-        Some(HttpBody::Text(text)) => Some((
-            text.render(scope, Quoting::Verbatim)?.text.into_bytes(),
-            None,
-        )),
+        Some(HttpBody::Text(text)) => {
+            let text = text.render(scope, Quoting::Verbatim)?;
+            display.push_str(&format!("\nbody {}", text.display));
+            Some((text.text.into_bytes(), None))
+        }
         Some(HttpBody::Json(value, _)) => {
             let rendered = render_json(value, scope)?;
+            let shown = render_json_shown(value, scope)?;
+            display.push_str(&format!("\njson {shown}"));
             Some((
                 serde_json::to_vec(&rendered).expect("JSON values serialize"),
                 Some("application/json"),
@@ -64,7 +69,7 @@ pub(crate) fn prepare(check: &HttpCheck, scope: &Scope) -> Result<PreparedReques
     };
     Ok(PreparedRequest {
         method: reqwest::Method::from_bytes(check.method.as_bytes()).expect("checked at load"),
-        display: format!("{} {}", check.method, url.display),
+        display,
         url: url.text,
         headers,
         body,
@@ -83,22 +88,40 @@ pub(crate) fn prepare(check: &HttpCheck, scope: &Scope) -> Result<PreparedReques
     })
 }
 
+/// A JSON body with its placeholders filled in: what is sent.
 fn render_json(value: &serde_json::Value, scope: &Scope) -> Result<serde_json::Value, RenderError> {
+    fill_json(value, &|text| {
+        Ok(Template::literal_parse(text)
+            .render(scope, Quoting::Verbatim)?
+            .text)
+    })
+}
+
+/// A JSON body as it is shown and journaled: secrets masked, compact, on one line.
+fn render_json_shown(value: &serde_json::Value, scope: &Scope) -> Result<String, RenderError> {
+    let shown = fill_json(value, &|text| {
+        Ok(Template::literal_parse(text)
+            .render(scope, Quoting::Verbatim)?
+            .display)
+    })?;
+    Ok(serde_json::to_string(&shown).expect("JSON values serialize"))
+}
+
+fn fill_json(
+    value: &serde_json::Value,
+    fill: &dyn Fn(&str) -> Result<String, RenderError>,
+) -> Result<serde_json::Value, RenderError> {
     Ok(match value {
-        serde_json::Value::String(text) => serde_json::Value::String(
-            Template::literal_parse(text)
-                .render(scope, Quoting::Verbatim)?
-                .text,
-        ),
+        serde_json::Value::String(text) => serde_json::Value::String(fill(text)?),
         serde_json::Value::Array(items) => serde_json::Value::Array(
             items
                 .iter()
-                .map(|i| render_json(i, scope))
+                .map(|i| fill_json(i, fill))
                 .collect::<Result<_, _>>()?,
         ),
         serde_json::Value::Object(map) => serde_json::Value::Object(
             map.iter()
-                .map(|(k, v)| Ok((k.clone(), render_json(v, scope)?)))
+                .map(|(k, v)| Ok((k.clone(), fill_json(v, fill)?)))
                 .collect::<Result<_, RenderError>>()?,
         ),
         other => other.clone(),

@@ -6,8 +6,14 @@
 //! approval before it, for exactly its action, from distinct keys and distinct people. With
 //! `--allowed-signers`, each approver must be allowed in namespace `cutover-approval`
 //! (`E_SIGNER`).
+//!
+//! An approval answers one wait: its statement names the wait (a random value), the step start
+//! names the same wait, and no step start of a later session may name it again — a signature
+//! copied out of the journal and handed in after a resume never counts twice. The same
+//! signature twice in a journal is a copy. Whoever holds the controls when the step starts is
+//! not one of its approvers (separation of duties).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ssh_key::PublicKey;
 
@@ -22,6 +28,8 @@ struct Held {
     fingerprint: String,
     principal: String,
     action: String,
+    /// The wait its statement answers (`None` in the first statement format).
+    wait: Option<String>,
 }
 
 #[derive(Default)]
@@ -29,6 +37,12 @@ pub(super) struct ApprovalLedger {
     /// Keys and people who ran the run so far: (fingerprint, principal).
     implementers: Vec<(String, String)>,
     held: BTreeMap<String, Vec<Held>>,
+    /// Every approval signature so far: one seen twice is a copy.
+    signatures: BTreeSet<String>,
+    /// Each wait named by a step start, with the step and the session that named it.
+    waits: BTreeMap<String, (String, String)>,
+    /// The person at the controls now, as their attach named them: (fingerprint, principal).
+    controller: Option<(String, String)>,
 }
 
 /// A finding's code and message.
@@ -47,18 +61,28 @@ impl ApprovalLedger {
                 header.operator.fingerprint.clone(),
                 header.operator.principal.clone(),
             )),
-            Body::Resume(resume) => self.implementers.push((
-                resume.operator.fingerprint.clone(),
-                resume.operator.principal.clone(),
-            )),
+            Body::Resume(resume) => {
+                self.implementers.push((
+                    resume.operator.fingerprint.clone(),
+                    resume.operator.principal.clone(),
+                ));
+                // Nobody else holds the controls of a resumed run until they attach.
+                self.controller = None;
+            }
             Body::Attach(change) => {
+                self.controller = change
+                    .person
+                    .as_ref()
+                    .map(|person| (person.fingerprint.clone(), person.principal.clone()));
                 if let Some(person) = &change.person {
                     self.implementers
                         .push((person.fingerprint.clone(), person.principal.clone()));
                 }
             }
             Body::Approval(approval) => self.approval(approval, &entry.ts, header, allowed)?,
-            Body::StepStart(start) if !start.approvals.is_empty() => self.step_start(start)?,
+            Body::StepStart(start) if !start.approvals.is_empty() => {
+                self.step_start(start, &entry.sid)?
+            }
             _ => {}
         }
         Ok(())
@@ -76,6 +100,11 @@ impl ApprovalLedger {
             approval.step, approval.principal
         );
         let bad = |message: String| ("E_APPROVAL", format!("{who}: {message}"));
+        if !self.signatures.insert(approval.signature.clone()) {
+            return Err(bad(
+                "its signature is in the journal already: an approval counts for the one wait it answered".into(),
+            ));
+        }
         let statement = read(&approval.statement)
             .ok_or_else(|| bad("its statement is not a cutover approval statement".into()))?;
         if statement.approver != approval.principal || statement.step != approval.step {
@@ -140,12 +169,45 @@ impl ApprovalLedger {
                 fingerprint,
                 principal: approval.principal.clone(),
                 action: bound_action(&statement.action),
+                wait: statement.wait,
             });
         Ok(())
     }
 
-    fn step_start(&self, start: &StepStartBody) -> Result<(), Problem> {
+    fn step_start(&mut self, start: &StepStartBody, sid: &str) -> Result<(), Problem> {
         let action = bound_action(&start.action);
+        if let Some(wait) = &start.approval_wait {
+            let named = (start.step.clone(), sid.to_string());
+            match self.waits.get(wait) {
+                Some(earlier) if *earlier != named => {
+                    return Err((
+                        "E_APPROVAL",
+                        format!(
+                            "step `{}` starts on the approvals of wait {wait}, which answered step `{}` in an earlier session: approvals count for one wait",
+                            start.step, earlier.0
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.waits.insert(wait.clone(), named);
+                }
+            }
+        }
+        if let Some((fingerprint, principal)) = &self.controller
+            && start
+                .approvals
+                .iter()
+                .any(|a| a.fingerprint == *fingerprint || a.principal == *principal)
+        {
+            return Err((
+                "E_APPROVAL",
+                format!(
+                    "step `{}` started while {principal} ({fingerprint}), one of its approvers, held the controls: whoever approves a step does not run it",
+                    start.step
+                ),
+            ));
+        }
         let held = self.held.get(&start.step).map_or(&[][..], Vec::as_slice);
         for (index, approver) in start.approvals.iter().enumerate() {
             let earlier = &start.approvals[..index];
@@ -165,12 +227,13 @@ impl ApprovalLedger {
                 h.fingerprint == approver.fingerprint
                     && h.principal == approver.principal
                     && h.action == action
+                    && h.wait == start.approval_wait
             });
             if !found {
                 return Err((
                     "E_APPROVAL",
                     format!(
-                        "step `{}` names {} ({}) as an approver, and no approval before it by that key is for the action it started",
+                        "step `{}` names {} ({}) as an approver, and no approval before it by that key is for the action it started and the wait it answered",
                         start.step, approver.principal, approver.fingerprint
                     ),
                 ));

@@ -19,11 +19,15 @@ fn key(seed: u8, comment: &str) -> PrivateKey {
     .unwrap()
 }
 
+/// The wait the test's statements answer.
+const WAIT: &str = "0f1e2d3c";
+
 /// The statement of step `migrate` running `action` in the test journal's run.
 fn statement(dir: &std::path::Path, run_id: &str, action: &str) -> String {
     let header = &crate::approval::run_facts::read(&dir.join("journal.log")).unwrap();
     Statement {
         run_id: run_id.into(),
+        wait: WAIT.into(),
         runbook: header.runbook.clone(),
         runbook_sha256: header.runbook_sha256.clone(),
         mode: Mode::Drill,
@@ -31,6 +35,7 @@ fn statement(dir: &std::path::Path, run_id: &str, action: &str) -> String {
         title: "migrate".into(),
         action: action.into(),
         vars: vec![],
+        reads: vec![],
     }
     .body()
 }
@@ -55,14 +60,19 @@ fn approval(body: &str, principal: &str, key: &PrivateKey) -> Approval {
 }
 
 fn start(action: &str, approvers: Vec<ApproverRef>) -> Body {
+    start_of("migrate", action, approvers)
+}
+
+fn start_of(step: &str, action: &str, approvers: Vec<ApproverRef>) -> Body {
     Body::StepStart(StepStartBody {
-        step: "migrate".into(),
+        step: step.into(),
         title: "migrate".into(),
         kind: StepKind::Command,
         attempt: 1,
         action: action.into(),
         rollback: false,
         approvals: approvers,
+        approval_wait: Some(WAIT.into()),
     })
 }
 
@@ -151,4 +161,94 @@ fn a_forged_or_misbound_approval_is_e_approval() {
         )]
     });
     assert_eq!(found, Some("E_APPROVAL"), "no approval");
+}
+
+#[test]
+fn an_approval_answers_one_wait_and_a_copy_of_it_never_counts() {
+    let bob = key(2, "bob");
+    // The same signature twice: copied out of the journal and handed in again.
+    let found = verdict(|dir| {
+        let given = approval(&statement(dir, "test", "echo migrate"), "bob", &bob);
+        vec![
+            Body::Approval(Box::new(given.clone())),
+            start("echo migrate", vec![given.approver()]),
+            Body::Approval(Box::new(given.clone())),
+        ]
+    });
+    assert_eq!(found, Some("E_APPROVAL"), "a copied signature");
+    // A step start that names another wait than the one the approval answered.
+    let found = verdict(|dir| {
+        let given = approval(&statement(dir, "test", "echo migrate"), "bob", &bob);
+        let Body::StepStart(mut other) = start("echo migrate", vec![given.approver()]) else {
+            unreachable!()
+        };
+        other.approval_wait = Some("another-wait".into());
+        vec![Body::Approval(Box::new(given)), Body::StepStart(other)]
+    });
+    assert_eq!(found, Some("E_APPROVAL"), "another wait");
+    // One wait answering two steps.
+    let found = verdict(|dir| {
+        let given = approval(&statement(dir, "test", "echo migrate"), "bob", &bob);
+        vec![
+            Body::Approval(Box::new(given.clone())),
+            start("echo migrate", vec![given.approver()]),
+            start_of("deploy", "echo migrate", vec![given.approver()]),
+        ]
+    });
+    assert_eq!(found, Some("E_APPROVAL"), "a wait reused");
+    // A retry of the approved step starts on the same wait.
+    let found = verdict(|dir| {
+        let given = approval(&statement(dir, "test", "echo migrate"), "bob", &bob);
+        vec![
+            Body::Approval(Box::new(given.clone())),
+            start("echo migrate", vec![given.approver()]),
+            start("echo migrate", vec![given.approver()]),
+        ]
+    });
+    assert_eq!(found, None, "a retry");
+}
+
+#[test]
+fn an_approver_holding_the_controls_when_the_step_starts_is_e_approval() {
+    use crate::engine::controller_change::{ControllerChange, Seat, SeatAction};
+    use crate::journal::keys::person::PersonKey;
+    let bob = key(2, "bob");
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = drill_journal(dir.path());
+    let given = approval(&statement(dir.path(), "test", "echo migrate"), "bob", &bob);
+    journal
+        .append(Body::Approval(Box::new(given.clone())))
+        .unwrap();
+    // Bob takes the controls after approving (his own key signs his attach).
+    struct Bob(PrivateKey);
+    impl crate::journal::keys::person::PersonSigner for Bob {
+        fn sign(&self, namespace: &str, message: &[u8]) -> Option<(ssh_key::PublicKey, Vec<u8>)> {
+            let signature = self.0.sign(namespace, HashAlg::Sha512, message).ok()?;
+            let mut blob = Vec::new();
+            ssh_encoding::Encode::encode(&signature, &mut blob).ok()?;
+            Some((self.0.public_key().clone(), blob))
+        }
+    }
+    journal.sign_acts_with(Box::new(Bob(bob.clone())));
+    journal
+        .append_act(Body::Attach(ControllerChange {
+            at: "2026-12-07T00:00:00.000Z".into(),
+            action: SeatAction::Attach,
+            seat: Seat::default(),
+            from: None,
+            person: Some(PersonKey::of("bob", bob.public_key())),
+        }))
+        .unwrap();
+    journal
+        .append(start("echo migrate", vec![given.approver()]))
+        .unwrap();
+    let bytes = std::fs::read(dir.path().join("journal.log")).unwrap();
+    let found = verify_bytes(&bytes, dir.path(), &VerifyOptions::default()).error;
+    let found = found.expect("refused");
+    assert_eq!(found.code, "E_APPROVAL", "{}", found.message);
+    assert!(
+        found.message.contains("held the controls"),
+        "{}",
+        found.message
+    );
 }

@@ -27,6 +27,7 @@ fn started(step: &str, action: &str, rollback: bool) -> Event {
         action: action.into(),
         rollback,
         approvals: Vec::new(),
+        approval_wait: None,
     }
 }
 
