@@ -138,6 +138,10 @@ impl Failure {
                 | LaunchError::LogDir { .. }
                 | LaunchError::Key(_)
                 | LaunchError::Hosts(_)
+                | LaunchError::TrustRoot(_)
+                | LaunchError::OperatorNotAllowed { .. }
+                | LaunchError::ApprovalsWithoutTrustRoot { .. }
+                | LaunchError::TrustRootOfRun { .. }
                 | LaunchError::ReleaseLock(_)
                 | LaunchError::Variables(_)
                 | LaunchError::RunFolder(RunFolderError::NotPrivate { .. })
@@ -187,7 +191,10 @@ impl Failure {
             // The run is interrupted: it waits for `cutover resume`.
             Self::Attach(AttachError::EngineGone { .. }) => SUSPENDED,
             Self::Attach(
-                AttachError::Find(_) | AttachError::Connect(_) | AttachError::NeedsTerminal { .. },
+                AttachError::Find(_)
+                | AttachError::Connect(_)
+                | AttachError::NeedsTerminal { .. }
+                | AttachError::RefusedToSign { .. },
             ) => USAGE,
             // Nothing was approved: the approver acts again, differently.
             Self::Approve(_) => USAGE,

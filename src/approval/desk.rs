@@ -11,9 +11,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 use super::offer::{Awaited, judge};
-use super::record::Approval;
+use super::record::{Approval, ApproverRef};
 use super::run_facts;
 use super::statement::{signed_text, valid_principal};
+use crate::journal::trust_root::TrustRoot;
 
 #[derive(Clone, Default)]
 pub struct ApprovalDesk {
@@ -26,6 +27,11 @@ struct DeskState {
     open: Option<OpenWait>,
     /// Accepted and not yet taken by the engine to journal.
     unjournaled: Vec<Approval>,
+    /// A step whose approvals are all in and that has not started yet, with its approvers:
+    /// none of them may take the controls meanwhile.
+    approved: Option<(String, Vec<ApproverRef>)>,
+    /// Who may approve, when the run is held to allowed signers.
+    trust_root: Option<Arc<TrustRoot>>,
 }
 
 struct OpenWait {
@@ -45,7 +51,8 @@ pub struct Progress {
 impl ApprovalDesk {
     /// The engine waits for approvals of `awaited.step`; the run's journal is `journal`.
     pub fn open(&self, awaited: Awaited, journal: PathBuf) {
-        let mut state = self.state.lock().expect("never poisoned");
+        let mut state = self.locked();
+        state.approved = None;
         state.open = Some(OpenWait {
             awaited,
             journal,
@@ -53,17 +60,49 @@ impl ApprovalDesk {
         });
     }
 
+    /// The run is held to `root`: an approver is the principal it gives their key.
+    pub fn hold_to(&self, root: Option<Arc<TrustRoot>>) {
+        self.locked().trust_root = root;
+    }
+
     /// The wait ended: no more offers. Returns what was accepted and not taken yet, which is
     /// journaled all the same (it was given and judged).
     pub fn close(&self) -> Vec<Approval> {
-        let mut state = self.state.lock().expect("never poisoned");
-        state.open = None;
+        let mut state = self.locked();
+        if let Some(open) = state.open.take()
+            && open.accepted.len() as u32 >= open.awaited.required
+        {
+            let approvers = open.accepted.iter().map(Approval::approver).collect();
+            state.approved = Some((open.awaited.step, approvers));
+        }
         std::mem::take(&mut state.unjournaled)
+    }
+
+    /// The approved step started: its approvers may take the controls again.
+    pub fn started(&self) {
+        self.locked().approved = None;
+    }
+
+    /// Who approved the step the run waits at, or the approved step that has not started yet,
+    /// and that step: none of them may hold the controls when it starts.
+    pub fn approvers_now(&self) -> Option<(String, Vec<ApproverRef>)> {
+        let state = self.locked();
+        if let Some(open) = &state.open {
+            let approvers = open.accepted.iter().map(Approval::approver).collect();
+            return Some((open.awaited.step.clone(), approvers));
+        }
+        state.approved.clone()
+    }
+
+    fn locked(&self) -> std::sync::MutexGuard<'_, DeskState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The approvals accepted since the engine last looked.
     pub fn take_new(&self) -> Vec<Approval> {
-        std::mem::take(&mut self.state.lock().expect("never poisoned").unjournaled)
+        std::mem::take(&mut self.locked().unjournaled)
     }
 
     /// Resolves once an approval was accepted since the last call (at once if one was).
@@ -78,7 +117,7 @@ impl ApprovalDesk {
                 "`{principal}` cannot be a principal: a name without spaces, quotes or commas, as allowed_signers files write it"
             ));
         }
-        let state = self.state.lock().expect("never poisoned");
+        let state = self.locked();
         let open = waiting_at(&state, step)?;
         Ok(signed_text(&open.awaited.body, principal))
     }
@@ -87,13 +126,24 @@ impl ApprovalDesk {
     pub fn offer(&self, step: &str, statement: &str, signature: &[u8]) -> Result<Progress, String> {
         // The journal is read before the lock is taken: the engine's wait never stands behind
         // a file being read.
-        let journal = waiting_at(&self.state.lock().expect("never poisoned"), step)?
-            .journal
-            .clone();
+        let (journal, trust_root) = {
+            let state = self.locked();
+            (
+                waiting_at(&state, step)?.journal.clone(),
+                state.trust_root.clone(),
+            )
+        };
         let facts = run_facts::read(&journal)?;
-        let mut state = self.state.lock().expect("never poisoned");
+        let mut state = self.locked();
         let open = waiting_at(&state, step)?;
-        let approval = judge(&open.awaited, &open.accepted, &facts, statement, signature)?;
+        let approval = judge(
+            &open.awaited,
+            &open.accepted,
+            &facts,
+            trust_root.as_deref(),
+            statement,
+            signature,
+        )?;
         let progress = Progress {
             count: approval.count,
             required: approval.required,

@@ -8,6 +8,7 @@ use super::record::Approval;
 use super::run_facts::RunFacts;
 use super::statement::{NAMESPACE, approver_of};
 use crate::journal::keys::sshsig::signed_by;
+use crate::journal::trust_root::TrustRoot;
 
 /// What the run waits for at one step.
 #[derive(Clone, Debug)]
@@ -26,6 +27,7 @@ pub fn judge(
     awaited: &Awaited,
     accepted: &[Approval],
     facts: &RunFacts,
+    trust_root: Option<&TrustRoot>,
     statement: &str,
     signature: &[u8],
 ) -> Result<Approval, String> {
@@ -41,6 +43,11 @@ pub fn judge(
         )
     })?;
     let fingerprint = key.fingerprint(Default::default()).to_string();
+    // With a trust root, the approver is who the allowed signers say their key is: naming
+    // someone else in the statement gets nothing.
+    if let Some(root) = trust_root {
+        root.admit(&key, Some(&principal), NAMESPACE)?;
+    }
     let encoded = crate::journal::line::encode(signature);
     if facts.approval_signatures.contains(&encoded) {
         return Err(format!(
@@ -74,6 +81,17 @@ pub fn judge(
         return Err(format!(
             "{principal} has approved step `{}` already, with another key: one person counts once",
             awaited.step
+        ));
+    }
+    if let Some(earlier) = facts
+        .approvers
+        .iter()
+        .chain(&facts.implementers)
+        .find(|who| who.fingerprint == fingerprint && who.principal != principal)
+    {
+        return Err(format!(
+            "the key {fingerprint} acted as {} in this run, not as {principal}: one key is one person",
+            earlier.principal
         ));
     }
     if !awaited.approvers.is_empty() && !awaited.approvers.contains(&principal) {

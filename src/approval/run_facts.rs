@@ -13,7 +13,7 @@ use crate::journal::entry::{Body, Entry};
 pub struct Implementer {
     pub fingerprint: String,
     pub principal: String,
-    /// `operator` or `controller`.
+    /// `operator`, `controller` or `approver`.
     pub role: &'static str,
 }
 
@@ -26,6 +26,8 @@ pub struct RunFacts {
     pub implementers: Vec<Implementer>,
     /// Every approval signature the journal holds: one handed in again is a copy.
     pub approval_signatures: Vec<String>,
+    /// Everyone who approved a step of the run, with the key they approved with.
+    pub approvers: Vec<Implementer>,
 }
 
 /// Reads `journal` (a run folder's `journal.log`); an error in words when it has no header.
@@ -69,6 +71,7 @@ pub fn read(journal: &Path) -> Result<RunFacts, String> {
                         role: "operator",
                     }],
                     approval_signatures: Vec::new(),
+                    approvers: Vec::new(),
                 });
             }
             (Some(facts), Body::Resume(resume)) => facts.implementers.push(Implementer {
@@ -77,7 +80,12 @@ pub fn read(journal: &Path) -> Result<RunFacts, String> {
                 role: "operator",
             }),
             (Some(facts), Body::Approval(approval)) => {
-                facts.approval_signatures.push(approval.signature)
+                facts.approvers.push(Implementer {
+                    fingerprint: approval.fingerprint,
+                    principal: approval.principal,
+                    role: "approver",
+                });
+                facts.approval_signatures.push(approval.signature);
             }
             (Some(facts), Body::Attach(change)) => {
                 if let Some(person) = change.person {

@@ -184,9 +184,14 @@ pub struct RunArgs {
     /// Sign with this OpenSSH private key instead of the ssh-agent's first key.
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
-    /// The operator principal recorded in the journal (default: the key's comment).
+    /// The operator principal recorded in the journal (default: the name the allowed signers
+    /// give the key, else the key's comment).
     #[arg(long, value_name = "NAME")]
     pub operator: Option<String>,
+    /// Who may run, take the controls and approve, as an OpenSSH allowed_signers file (default:
+    /// the runbook's `allowed_signers`, else $XDG_CONFIG_HOME/cutover/allowed_signers).
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
     /// Draw the TUI with ASCII characters only.
     #[arg(long)]
     pub ascii: bool,
@@ -235,9 +240,13 @@ pub struct ResumeArgs {
     /// Sign the resume entry with this OpenSSH private key instead of the ssh-agent's first key.
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
-    /// The operator principal recorded for the resumed part (default: the key's comment).
+    /// The operator principal recorded for the resumed part (default: the name the run's
+    /// allowed signers give the key, else the key's comment).
     #[arg(long, value_name = "NAME")]
     pub operator: Option<String>,
+    /// The allowed signers the run started with (it keeps a copy; a different file is refused).
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]

@@ -41,6 +41,7 @@ fn resume_request(args: &ResumeArgs) -> ResumeRequest {
         rollback: args.rollback,
         key: args.key.clone(),
         operator: args.operator.clone(),
+        allowed_signers: args.allowed_signers.clone(),
         answers: answers(
             &args.confirms,
             &args.fails,

@@ -42,6 +42,7 @@ pub fn start_request(args: &RunArgs) -> StartRequest {
         log_dir: args.log_dir.clone(),
         key: args.key.clone(),
         operator: args.operator.clone(),
+        allowed_signers: args.allowed_signers.clone(),
         answers: answers(
             &args.confirms,
             &args.fails,

@@ -25,7 +25,9 @@ impl SeatAction {
     }
 }
 
-/// Where a person's client attached from, as their own shell said it.
+/// Where a person's client attached from: the connecting process's uid and pid as the kernel
+/// gave them (`SO_PEERCRED`), the uid's user name, this host, and the terminal and
+/// `SSH_CONNECTION` read from that process (journals before it hold what the client said).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seat {
@@ -33,6 +35,10 @@ pub struct Seat {
     pub host: String,
     pub tty: Option<String>,
     pub ssh_connection: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
 }
 
 impl Seat {
@@ -80,6 +86,7 @@ mod tests {
             host: "db-1".into(),
             tty: Some("/dev/pts/3".into()),
             ssh_connection: Some("10.0.0.5 52114 10.0.0.9 22".into()),
+            ..Seat::default()
         };
         assert_eq!(
             seat.describe(),

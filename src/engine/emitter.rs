@@ -63,11 +63,19 @@ pub type DurableSender = mpsc::UnboundedSender<Record>;
 /// order and returns once all of them are on disk.
 pub trait InlineRecorder: Send {
     fn record_batch(&mut self, events: &[&Event]) -> Result<(), RecordError>;
+
+    /// Whether recording `events` may wait for a person (their own client signs their act,
+    /// at their pace): such a batch is recorded off the engine's thread, so that signals,
+    /// notifications and the output of services are served meanwhile.
+    fn waits_for_people(&self, _events: &[&Event]) -> bool {
+        false
+    }
 }
 
 enum Durable {
     Threaded(DurableSender),
-    Inline(Box<dyn InlineRecorder>),
+    /// `None` only while a batch is being recorded off the engine's thread.
+    Inline(Option<Box<dyn InlineRecorder>>),
 }
 
 /// Where an emitted event stands with the durable consumer.
@@ -116,7 +124,7 @@ impl Emitter {
 
     /// The durable consumer is called on the engine's thread.
     pub fn with_inline_durable(mut self, recorder: Box<dyn InlineRecorder>) -> Self {
-        self.durable = Some(Durable::Inline(recorder));
+        self.durable = Some(Durable::Inline(Some(recorder)));
         self
     }
 
@@ -178,14 +186,14 @@ impl Emitter {
     /// Waits until every deferred event is recorded, then shows them in order.
     pub async fn flush(&mut self) -> Result<(), RecordError> {
         let pending = std::mem::take(&mut self.pending);
-        if let Some(Durable::Inline(recorder)) = &mut self.durable {
+        if let Some(Durable::Inline(slot)) = &mut self.durable {
             let batch: Vec<&Event> = pending
                 .iter()
                 .filter(|p| matches!(p.acknowledgement, Acknowledgement::ToRecord))
                 .map(|p| &p.event)
                 .collect();
             if !batch.is_empty() {
-                recorder.record_batch(&batch)?;
+                record_inline(slot, &batch).await?;
             }
         }
         for pending in pending {
@@ -221,6 +229,29 @@ impl Emitter {
             !(observer.wants)(event) || observer.events.send(event.clone()).is_ok()
         });
     }
+}
+
+/// Records a batch with the inline recorder: on the engine's thread, or — when it may wait
+/// for a person — on a blocking thread the engine awaits, its other tasks served meanwhile.
+async fn record_inline(
+    slot: &mut Option<Box<dyn InlineRecorder>>,
+    batch: &[&Event],
+) -> Result<(), RecordError> {
+    let recorder = slot.as_mut().ok_or(RecordError::WriterStopped)?;
+    if !recorder.waits_for_people(batch) {
+        return recorder.record_batch(batch);
+    }
+    let mut recorder = slot.take().ok_or(RecordError::WriterStopped)?;
+    let owned: Vec<Event> = batch.iter().map(|event| (*event).clone()).collect();
+    let (recorder, recorded) = tokio::task::spawn_blocking(move || {
+        let events: Vec<&Event> = owned.iter().collect();
+        let recorded = recorder.record_batch(&events);
+        (recorder, recorded)
+    })
+    .await
+    .map_err(|_| RecordError::WriterStopped)?;
+    *slot = Some(recorder);
+    recorded
 }
 
 #[cfg(test)]

@@ -320,6 +320,10 @@ pub struct HeaderBody {
     /// a resume runs against the same ones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<String>,
+    /// The allowed signers the run was held to while it happened (its copy in the run
+    /// folder, and that copy's SHA-256): verify checks the journal against it by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_root: Option<super::trust_root::TrustRootRef>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

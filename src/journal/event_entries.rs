@@ -290,6 +290,23 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
     }
 }
 
+/// Whether `event` may be recorded as a person's act, signed by them (their confirmation,
+/// decision, note, answer, attach, or the end of a run they ended).
+pub(crate) fn may_be_a_persons(event: &Event) -> bool {
+    match event {
+        Event::Confirmed { .. }
+        | Event::Noted { .. }
+        | Event::Controller(_)
+        | Event::RunFinished { .. } => true,
+        Event::Decided { decision, .. } => !matches!(
+            decision,
+            Decision::Policy { .. } | Decision::Deadline { .. }
+        ),
+        Event::Answered { by, .. } => *by != InputSource::Deadline,
+        _ => false,
+    }
+}
+
 fn sync(
     journal: &JournalFile,
     output: &crate::engine::events::OutputRecord,

@@ -327,7 +327,7 @@ impl JournalFile {
             Body::Footer(f) => Some(format!("{}:{}", f.upto_bytes, f.prefix_sha256)),
             _ => None,
         };
-        let entry = Entry {
+        let mut entry = Entry {
             v: FORMAT_VERSION,
             sid: self.sid.clone(),
             seq: self.next_seq,
@@ -335,8 +335,8 @@ impl JournalFile {
             ts: timestamp(),
             body,
         };
-        let json = entry.to_json();
-        let message = signed_message(&json);
+        let mut json = entry.to_json();
+        let mut message = signed_message(&json);
         let by_person = match &mut self.persons {
             Some(persons)
                 if operator_signed && entry.body.signing() == Signing::PersonOrSession =>
@@ -346,10 +346,20 @@ impl JournalFile {
             }
             _ => None,
         };
+        // An attach names a person only when that person signed it: one they did not sign
+        // is journaled as an unsigned seat's, never in their name.
+        if by_person == Some(None)
+            && let Body::Attach(change) = &mut entry.body
+            && change.person.is_some()
+        {
+            change.person = None;
+            json = entry.to_json();
+            message = signed_message(&json);
+        }
         let signature = if let Some(by_person) = by_person {
             match by_person {
                 Some(blob) => format!("{SSHSIG_PREFIX}{}", encode(&blob)),
-                // Nobody at the controls could sign it: the engine does, and says so.
+                // Nobody at the controls signed it: the engine does, and says so.
                 None => format!("{ED25519_PREFIX}{}", encode(&self.session.sign(&message))),
             }
         } else if operator_signed {
@@ -377,6 +387,12 @@ impl JournalFile {
             self.last_anchor = attestation;
         }
         Ok(())
+    }
+
+    /// Whether acts are signed through a person's own client, which may take a while to
+    /// answer: a batch holding one is recorded off the engine's thread.
+    pub(crate) fn signs_for_persons(&self) -> bool {
+        self.persons.is_some()
     }
 
     /// One `write`, then `fdatasync` (at the end of the batch when in one). A short write is an

@@ -32,6 +32,8 @@ pub(crate) struct RunFacts<'a> {
     pub release_lock: Option<super::entry::ReleaseLockRef>,
     /// A drill target's folders of stand-ins, first on PATH.
     pub tools: &'a [std::path::PathBuf],
+    /// The allowed signers the run is held to, as the run folder keeps them.
+    pub trust_root: Option<super::trust_root::TrustRootRef>,
 }
 
 pub(crate) fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {
@@ -94,6 +96,7 @@ pub(crate) fn build_header(
             .iter()
             .map(|path| path.display().to_string())
             .collect(),
+        trust_root: input.trust_root.clone(),
         ssh_command: if input.hosts.is_empty() {
             Vec::new()
         } else {

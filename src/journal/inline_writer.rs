@@ -21,6 +21,8 @@ use crate::engine::events::Event;
 #[derive(Clone)]
 pub(crate) struct InlineJournal {
     commit: Arc<Mutex<Option<GroupCommit>>>,
+    /// Acts are signed by people's own clients (`journal/keys/person.rs`).
+    signs_for_persons: bool,
     /// Entries written and the last anchor, for the screens of those watching the run.
     status: Arc<tokio::sync::watch::Sender<JournalStatus>>,
 }
@@ -29,9 +31,20 @@ impl InlineJournal {
     pub(crate) fn new(journal: JournalFile) -> Self {
         let (status, _) = tokio::sync::watch::channel(JournalStatus::of(&journal));
         Self {
+            signs_for_persons: journal.signs_for_persons(),
             commit: Arc::new(Mutex::new(Some(GroupCommit::new(journal)))),
             status: Arc::new(status),
         }
+    }
+
+    /// The journal's session id.
+    pub(crate) fn session(&self) -> String {
+        self.commit
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(|commit| commit.journal().sid.clone())
+            .unwrap_or_default()
     }
 
     /// The journal's status as batches are committed.
@@ -50,6 +63,13 @@ impl InlineJournal {
 }
 
 impl InlineRecorder for InlineJournal {
+    fn waits_for_people(&self, events: &[&Event]) -> bool {
+        self.signs_for_persons
+            && events
+                .iter()
+                .any(|event| super::event_entries::may_be_a_persons(event))
+    }
+
     fn record_batch(&mut self, events: &[&Event]) -> Result<(), RecordError> {
         let mut guard = self.commit.lock().unwrap_or_else(PoisonError::into_inner);
         let commit = guard.as_mut().ok_or(RecordError::Closed)?;

@@ -21,4 +21,5 @@ pub(crate) mod secret_fingerprint;
 pub(crate) mod status;
 #[cfg(test)]
 pub(crate) mod test_journal;
+pub mod trust_root;
 pub mod verify;

@@ -37,6 +37,7 @@ pub(crate) fn drill_journal(dir: &Path) -> JournalFile {
             includes: Vec::new(),
             release_lock: None,
             tools: &[],
+            trust_root: None,
         },
         &operator,
         session.public_base64(),

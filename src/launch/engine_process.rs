@@ -24,7 +24,7 @@ use crate::journal::inline_writer::InlineJournal;
 use crate::journal::status::JournalStatus;
 use crate::live::seat::EngineControls;
 use crate::live::seat_signer::{SeatSigner, SharedLink};
-use crate::live::server::serve;
+use crate::live::server::{Serving, serve};
 use crate::live::shared_socket::SharedSocket;
 use crate::notify::notifier::spawn_notifier;
 use crate::tui::state::RunInfo;
@@ -121,11 +121,13 @@ fn run_attachable(launched: Launched) -> Result<RunStatus, Failure> {
         journal,
         info,
         shared,
+        trust_root,
     } = launched;
     runtime()?.block_on(async {
         // The person at the controls signs their acts through their own client.
         let signing = SharedLink::default();
         let mut journal = journal;
+        let session = journal.sid.clone();
         journal.sign_acts_with(Box::new(SeatSigner {
             link: signing.clone(),
         }));
@@ -139,6 +141,8 @@ fn run_attachable(launched: Launched) -> Result<RunStatus, Failure> {
                 journal: Some(journal.status()),
                 signing,
                 shared,
+                session,
+                trust_root,
             },
             |run_dir| {
                 say_handshake(&Handshake::Ready {
@@ -179,19 +183,24 @@ pub async fn drive_attachable(
         journal: None,
         signing: SharedLink::default(),
         shared: None,
+        session: String::new(),
+        trust_root: None,
     };
     serve_and_run(plan, info, emitter, sockets, ready).await
 }
 
-/// Serves the run's socket with the controller's seat, then runs the engine to its end; the
-/// socket goes after the last events reached whoever is attached.
 /// What the run's socket serves besides the engine's events.
 struct Sockets {
     journal: Option<tokio::sync::watch::Receiver<JournalStatus>>,
     signing: SharedLink,
     shared: Option<SharedSocket>,
+    /// The journal's session: a person's acts are signed in it.
+    session: String,
+    trust_root: Option<std::sync::Arc<crate::journal::trust_root::TrustRoot>>,
 }
 
+/// Serves the run's socket with the controller's seat, then runs the engine to its end; the
+/// socket goes after the last events reached whoever is attached.
 async fn serve_and_run(
     plan: RunPlan,
     info: RunInfo,
@@ -203,24 +212,34 @@ async fn serve_and_run(
         journal,
         signing,
         shared,
+        session,
+        trust_root,
     } = sockets;
     let (controller, intake, presence) = attachable_control_channel();
     let approvals = intake.approvals.clone();
-    forward_signals(controller.clone()).map_err(SetupError::Signals)?;
+    let stopping = signing.clone();
+    forward_signals(controller.clone(), move || {
+        crate::live::seat_signer::give_up(&stopping)
+    })
+    .map_err(SetupError::Signals)?;
     let controller_for_notices = controller.clone();
     let notices_journal = journal.clone();
     let served = serve(
         &plan.run_dir,
-        info,
-        emitter.observe(),
-        journal,
-        Some(EngineControls {
-            controller,
-            presence,
-            signing,
-        }),
-        shared,
-        approvals,
+        Serving {
+            info,
+            events: emitter.observe(),
+            journal,
+            controls: Some(EngineControls {
+                controller,
+                presence,
+                signing,
+            }),
+            shared,
+            approvals,
+            session,
+            trust_root,
+        },
     )
     .map_err(SetupError::Socket)?;
     ready(&plan.run_dir);

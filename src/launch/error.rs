@@ -74,6 +74,17 @@ pub enum LaunchError {
         source: std::io::Error,
     },
     #[error(transparent)]
+    TrustRoot(#[from] crate::journal::trust_root::TrustRootError),
+    #[error("start the run as {principal}: {refusal}")]
+    OperatorNotAllowed { principal: String, refusal: String },
+    #[error(
+        "start {}: step `{step}` requires approvals, and a production run that needs approvals is held to a list of who may approve: give it an OpenSSH allowed_signers file (`[runbook] allowed_signers`, --allowed-signers FILE or $XDG_CONFIG_HOME/cutover/allowed_signers)",
+        path.display()
+    )]
+    ApprovalsWithoutTrustRoot { path: PathBuf, step: String },
+    #[error("resume with the allowed signers {}: {problem}", path.display())]
+    TrustRootOfRun { path: PathBuf, problem: String },
+    #[error(transparent)]
     Hosts(#[from] super::hosts::HostsError),
     #[error(transparent)]
     ReleaseLock(#[from] super::release_lock::ReleaseLockError),

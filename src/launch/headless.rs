@@ -14,7 +14,7 @@ use crate::exit::Failure;
 use crate::journal::group_commit::WriterResult;
 use crate::journal::inline_writer::InlineJournal;
 use crate::journal::status::JournalStatus;
-use crate::live::server::serve;
+use crate::live::server::{Serving, serve};
 use crate::notify::notifier::spawn_notifier;
 use crate::report::headless::{is_reported, print_progress};
 use crate::stdout::say;
@@ -27,6 +27,7 @@ pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Fa
         journal,
         info,
         shared,
+        trust_root,
     } = launched;
     runtime()?.block_on(async {
         let journal = InlineJournal::new(journal);
@@ -35,12 +36,16 @@ pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Fa
         // Others may watch a headless run (`cutover attach --watch`), and approve its steps.
         let watched = serve(
             &plan.run_dir,
-            info,
-            emitter.observe(),
-            Some(journal.status()),
-            None,
-            shared,
-            approvals.clone(),
+            Serving {
+                info,
+                events: emitter.observe(),
+                journal: Some(journal.status()),
+                controls: None,
+                shared,
+                approvals: approvals.clone(),
+                session: journal.session(),
+                trust_root,
+            },
         );
         if let Err(err) = &watched {
             say!("cutover: nobody can watch this run: cannot serve its socket: {err}");
@@ -91,7 +96,7 @@ pub async fn drive_headless(
 ) -> Result<RunStatus, Failure> {
     let (controller, mut intake) = control_channel();
     intake.approvals = approvals;
-    forward_signals(controller.clone()).map_err(SetupError::Signals)?;
+    forward_signals(controller.clone(), || {}).map_err(SetupError::Signals)?;
     let progress = tokio::spawn(print_progress(
         emitter.observe_only(is_reported),
         std::io::stderr(),

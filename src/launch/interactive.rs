@@ -141,6 +141,12 @@ pub(crate) fn say_how_it_ended(
                 run_dir: run_dir.to_path_buf(),
             });
         }
+        Leave::RefusedToSign(reason) => {
+            return Err(AttachError::RefusedToSign {
+                run_dir: run_dir.to_path_buf(),
+                reason: reason.clone(),
+            });
+        }
         _ => {}
     }
     if let Some(status) = ending.status {
@@ -155,6 +161,7 @@ pub(crate) fn say_how_it_ended(
     let why = match &ending.leave {
         Leave::TakenOver(by) => format!("{} took the controls over", by.describe()),
         Leave::TerminalLost => "the terminal went away".into(),
+        Leave::LetGo(reason) => reason.clone(),
         _ => "detached".into(),
     };
     let engine = pid

@@ -31,6 +31,9 @@ pub struct Prepared {
     pub mode: Mode,
     pub operator: OperatorKey,
     pub principal: String,
+    /// Who may run, take the controls and approve (`journal/trust_root.rs`); `None`: names
+    /// are what people type, and identities are not checked.
+    pub trust_root: Option<crate::journal::trust_root::TrustRoot>,
     pub log_dir: PathBuf,
     /// `--share-with`: the group and its gid.
     pub share_with: Option<(String, u32)>,
@@ -74,7 +77,42 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
     if let Some(notice) = notice {
         say!("cutover: {}", crate::terminal_text::plain(&notice));
     }
-    let principal = principal(request.operator.as_deref(), operator.comment());
+    let trust_root = crate::journal::trust_root::choose(
+        request.allowed_signers.as_deref(),
+        &request.runbook,
+        runbook.allowed_signers.as_ref().map(|f| f.value.as_str()),
+        &env,
+    )?;
+    let principal = match &trust_root {
+        // The operator is who the trust root says their key is: refused at once otherwise.
+        Some(root) => root
+            .admit(
+                &operator.public,
+                request.operator.as_deref(),
+                crate::journal::entry::namespace_for(mode),
+            )
+            .map_err(|refusal| LaunchError::OperatorNotAllowed {
+                principal: request
+                    .operator
+                    .clone()
+                    .unwrap_or_else(|| operator.comment().to_string()),
+                refusal,
+            })?,
+        None => principal(request.operator.as_deref(), operator.comment()),
+    };
+    if trust_root.is_none()
+        && mode == Mode::Production
+        && let Some(step) = runbook
+            .steps()
+            .map(|(_, step)| step)
+            .chain(&runbook.rollback)
+            .find(|step| step.approvals > 0)
+    {
+        return Err(LaunchError::ApprovalsWithoutTrustRoot {
+            path: request.runbook.clone(),
+            step: step.id.value.clone(),
+        });
+    }
     let share_with = match &request.share_with {
         Some(group) => Some((
             group.clone(),
@@ -95,6 +133,7 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
         mode,
         operator,
         principal,
+        trust_root,
         log_dir,
     })
 }

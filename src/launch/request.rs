@@ -34,6 +34,8 @@ pub struct StartRequest {
     pub log_dir: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub operator: Option<String>,
+    /// `--allowed-signers FILE`: the run's trust root (`journal/trust_root.rs`).
+    pub allowed_signers: Option<PathBuf>,
     pub answers: Answers,
 }
 
@@ -49,6 +51,8 @@ pub(crate) struct ResumeRequest {
     pub rollback: bool,
     pub key: Option<PathBuf>,
     pub operator: Option<String>,
+    /// `--allowed-signers FILE`: must be the run's own (its folder keeps a copy).
+    pub allowed_signers: Option<PathBuf>,
     pub answers: Answers,
 }
 

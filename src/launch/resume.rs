@@ -113,7 +113,23 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
     {
         done.insert(decided.step.clone());
     }
-    let principal = principal(request.operator.as_deref(), operator.comment());
+    let trust_root = run_trust_root(request, &run_dir, &header)?;
+    let principal = match &trust_root {
+        Some(root) => root
+            .admit(
+                &operator.public,
+                request.operator.as_deref(),
+                crate::journal::entry::namespace_for(mode),
+            )
+            .map_err(|refusal| LaunchError::OperatorNotAllowed {
+                principal: request
+                    .operator
+                    .clone()
+                    .unwrap_or_else(|| operator.comment().to_string()),
+                refusal,
+            })?,
+        None => principal(request.operator.as_deref(), operator.comment()),
+    };
     let resume_body = ResumeBody {
         operator: operator_ref(&operator, &principal),
         host: hostname(),
@@ -176,7 +192,43 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
         info,
         // A resume serves the run to its own user; `--share-with` is a new run's choice.
         shared: None,
+        trust_root: trust_root.map(std::sync::Arc::new),
     })
+}
+
+/// The trust root the run started with, from its folder's copy; `--allowed-signers` may only
+/// name the same bytes — who may act is decided once, for the whole run.
+fn run_trust_root(
+    request: &ResumeRequest,
+    run_dir: &Path,
+    header: &HeaderBody,
+) -> Result<Option<crate::journal::trust_root::TrustRoot>, LaunchError> {
+    let copy = run_dir.join(crate::journal::trust_root::COPY_NAME);
+    let kept = crate::journal::trust_root::of_run(run_dir, header.trust_root.as_ref()).map_err(
+        |problem| LaunchError::TrustRootOfRun {
+            path: copy.clone(),
+            problem,
+        },
+    )?;
+    if let Some(given) = &request.allowed_signers {
+        let given_root = crate::journal::trust_root::TrustRoot::load(given)?;
+        let same = kept
+            .as_ref()
+            .is_some_and(|kept| kept.sha256() == given_root.sha256());
+        if !same {
+            return Err(LaunchError::TrustRootOfRun {
+                path: given.clone(),
+                problem: match &kept {
+                    Some(_) => format!(
+                        "it is not the file the run started with ({} keeps that one); who may act is decided once, for the whole run",
+                        copy.display()
+                    ),
+                    None => "the run started without allowed signers; who may act is decided once, for the whole run".into(),
+                },
+            });
+        }
+    }
+    Ok(kept)
 }
 
 /// Stops every process that carries this run's scope (`engine/spawn.rs`), with its descendants.

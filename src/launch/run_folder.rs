@@ -34,6 +34,7 @@ impl RunFolder {
         runbook_name: &str,
         runbook_bytes: &[u8],
         included: &[IncludedFile],
+        trust_root: Option<&[u8]>,
     ) -> Result<Self, RunFolderError> {
         let create_error = |source| RunFolderError::Create {
             log_dir: log_dir.to_path_buf(),
@@ -73,6 +74,16 @@ impl RunFolder {
                     copy.sync_all()?;
                 }
                 std::fs::File::open(dir.join("includes"))?.sync_all()?;
+            }
+            // The allowed signers the run is held to, byte for byte: verify uses this copy.
+            if let Some(bytes) = trust_root {
+                let mut copy = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(dir.join(crate::journal::trust_root::COPY_NAME))?;
+                copy.write_all(bytes)?;
+                copy.sync_all()?;
             }
             std::fs::File::open(&dir)?.sync_all()
         };

@@ -9,15 +9,26 @@ use crate::engine::control::Control;
 use crate::engine::controller::Controller;
 use crate::engine::interrupt::Interrupt;
 
-pub(crate) fn forward_signals(controller: Controller) -> std::io::Result<()> {
+/// Forwards the signals to the engine as interrupts; `on_stop` runs first on Ctrl-C or
+/// SIGTERM (a signature a person's client has not given yet is given up: the run is stopping).
+pub(crate) fn forward_signals(
+    controller: Controller,
+    on_stop: impl Fn() + Send + 'static,
+) -> std::io::Result<()> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     tokio::spawn(async move {
         loop {
             tokio::select! {
-                _ = interrupt.recv() => raise(&controller, escalate(controller.interrupt())),
-                _ = terminate.recv() => raise(&controller, escalate(controller.interrupt())),
+                _ = interrupt.recv() => {
+                    on_stop();
+                    raise(&controller, escalate(controller.interrupt()));
+                }
+                _ = terminate.recv() => {
+                    on_stop();
+                    raise(&controller, escalate(controller.interrupt()));
+                }
                 _ = hangup.recv() => raise(&controller, Interrupt::SuspendAfterStep),
             }
         }

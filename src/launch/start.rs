@@ -28,6 +28,8 @@ pub struct Launched {
     pub(crate) info: crate::tui::state::RunInfo,
     /// `--share-with`: where the group's socket goes.
     pub shared: Option<SharedSocket>,
+    /// Who may take the controls and approve, checked as they do (`journal/trust_root.rs`).
+    pub trust_root: Option<std::sync::Arc<crate::journal::trust_root::TrustRoot>>,
 }
 
 /// Creates the run folder and the journal. `typed`: what the operator typed at the start
@@ -45,6 +47,7 @@ pub fn start(
         mode,
         operator,
         principal,
+        trust_root,
         log_dir,
         share_with,
     } = prepared;
@@ -63,7 +66,12 @@ pub fn start(
         name: runbook.lock.clone(),
         broken: lock.broken.clone(),
     });
-    let plan = plan_with_scope(request, runbook, scope, &bytes, &included, mode, &log_dir)?;
+    let kept = Kept {
+        bytes: &bytes,
+        included: &included,
+        trust_root: trust_root.as_ref().map(|root| root.bytes.as_slice()),
+    };
+    let plan = plan_with_scope(request, runbook, scope, &kept, mode, &log_dir)?;
     let plan = RunPlan { hosts, ..plan };
     let info = super::run_info::run_info(
         &plan.runbook,
@@ -86,6 +94,7 @@ pub fn start(
             includes: super::run_folder::include_refs(&included),
             release_lock,
             tools: &plan.settings.path_prefix,
+            trust_root: trust_root.as_ref().map(|root| root.reference()),
         },
         operator,
     )?;
@@ -99,7 +108,15 @@ pub fn start(
         journal,
         info,
         shared,
+        trust_root: trust_root.map(std::sync::Arc::new),
     })
+}
+
+/// The bytes a new run folder keeps: the runbook, its includes, its trust root.
+struct Kept<'a> {
+    bytes: &'a [u8],
+    included: &'a [crate::runbook::include::IncludedFile],
+    trust_root: Option<&'a [u8]>,
 }
 
 /// Resolves the variables, then creates the run folder: what the engine runs. Also the
@@ -114,7 +131,12 @@ pub fn plan_run(
     typed: &[(String, String)],
 ) -> Result<RunPlan, LaunchError> {
     let scope = resolve_run_variables(request, &runbook, typed)?;
-    plan_with_scope(request, runbook, scope, bytes, included, mode, log_dir)
+    let kept = Kept {
+        bytes,
+        included,
+        trust_root: None,
+    };
+    plan_with_scope(request, runbook, scope, &kept, mode, log_dir)
 }
 
 /// The variables of a new run: `--var`, what was typed at the start screen, the environment,
@@ -133,14 +155,19 @@ fn plan_with_scope(
     request: &StartRequest,
     runbook: Runbook,
     mut scope: crate::runbook::template::Scope,
-    bytes: &[u8],
-    included: &[crate::runbook::include::IncludedFile],
+    kept: &Kept<'_>,
     mode: Mode,
     log_dir: &Path,
 ) -> Result<RunPlan, LaunchError> {
     // Found before anything is written: a missing folder of stand-ins leaves no run behind.
     let path_prefix = super::target_places::tool_folders(&runbook, &request.runbook)?;
-    let folder = RunFolder::create(log_dir, &runbook.name.value, bytes, included)?;
+    let folder = RunFolder::create(
+        log_dir,
+        &runbook.name.value,
+        kept.bytes,
+        kept.included,
+        kept.trust_root,
+    )?;
     Builtins::of_run(&folder.run_id, &folder.dir, &folder.started).add_to(&mut scope);
     super::target_places::fill_target_values(&runbook, &request.runbook, &mut scope)?;
     let time_scale = request.time_scale.or(runbook.time_scale).unwrap_or(1.0);

@@ -8,9 +8,7 @@ use tokio::net::UnixStream;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::frame::{FrameError, read_frame, write_frame};
-use super::protocol::{
-    ClientMessage, Farewell, LiveStatus, Role, ServerMessage, VERSION, seat_here,
-};
+use super::protocol::{ClientMessage, Farewell, LiveStatus, Role, ServerMessage, VERSION};
 use super::socket_path::socket_path;
 use crate::engine::control::Control;
 use crate::engine::controller_change::Seat;
@@ -33,7 +31,7 @@ pub enum ConnectError {
     #[error("attach: the engine refused: {0}")]
     Refused(String),
     #[error("{} holds the controls of {run_dir}", by.describe())]
-    Held { run_dir: String, by: Seat },
+    Held { run_dir: String, by: Box<Seat> },
     #[error("talk to the engine of {run_dir}: {source}")]
     Protocol {
         run_dir: String,
@@ -42,6 +40,8 @@ pub enum ConnectError {
     },
     #[error("talk to the engine of {run_dir}: it answered {what} first")]
     Unexpected { run_dir: String, what: &'static str },
+    #[error("prove your key to the engine of {run_dir}: {problem}")]
+    Proof { run_dir: String, problem: String },
 }
 
 /// What a watcher gets: the run's steps, how long it has run, then its events and the
@@ -111,7 +111,6 @@ pub(super) async fn hello(
     let hello = ClientMessage::Hello {
         version: VERSION,
         role,
-        origin: seat_here(),
         takeover,
         person,
     };
@@ -122,6 +121,59 @@ pub(super) async fn hello(
             source,
         })?;
     Ok(stream)
+}
+
+/// Answers the engine's challenge with the person's key: the statement of
+/// `live/seat_proof.rs`, for the socket this client reached and its own uid.
+async fn prove(
+    stream: &mut UnixStream,
+    run_dir: &Path,
+    challenge: super::seat_proof::Challenge,
+    signing: &std::sync::Arc<ActSigning>,
+) -> Result<(), ConnectError> {
+    let shown = run_dir.display().to_string();
+    let socket = std::fs::canonicalize(run_dir)
+        .map(|dir| dir.join(super::socket_path::SOCKET_NAME))
+        .map_err(|source| ConnectError::Connect {
+            run_dir: shown.clone(),
+            source,
+        })?;
+    let statement = super::seat_proof::statement(
+        &challenge,
+        &socket.display().to_string(),
+        nix::unistd::getuid().as_raw(),
+    );
+    let signing = signing.clone();
+    let signed = tokio::task::spawn_blocking(move || {
+        signing
+            .key
+            .sign(super::seat_proof::NAMESPACE, statement.as_bytes())
+    })
+    .await;
+    let blob = match signed {
+        Ok(Ok(blob)) => blob,
+        Ok(Err(err)) => {
+            return Err(ConnectError::Proof {
+                run_dir: shown,
+                problem: crate::error_chain::error_chain(&err),
+            });
+        }
+        Err(err) => {
+            return Err(ConnectError::Proof {
+                run_dir: shown,
+                problem: err.to_string(),
+            });
+        }
+    };
+    let proof = ClientMessage::Proof {
+        signature: crate::journal::line::encode(&blob),
+    };
+    write_frame(stream, &proof)
+        .await
+        .map_err(|source| ConnectError::Protocol {
+            run_dir: shown,
+            source,
+        })
 }
 
 /// Attaches read-only.
@@ -152,14 +204,23 @@ async fn attach(
     let person = signing
         .as_ref()
         .map(|signing| PersonKey::of(&signing.principal, &signing.key.public));
-    let mut stream = hello(run_dir, role, takeover, person).await?;
+    let mut stream = hello(run_dir, role, takeover, person.clone()).await?;
     let signing = signing.map(std::sync::Arc::new);
-    let (signed_tx, mut signed) = mpsc::unbounded_channel::<ClientMessage>();
+    let (signed_tx, mut signed) = mpsc::unbounded_channel::<(ClientMessage, Vec<u8>)>();
     let protocol = |source| ConnectError::Protocol {
         run_dir: shown.clone(),
         source,
     };
-    let (info, elapsed_ms, status) = match read_frame(&mut stream).await.map_err(protocol)? {
+    let mut first = read_frame(&mut stream).await.map_err(protocol)?;
+    // A controller naming a key proves it first; the session it names is the one the
+    // person's acts are signed in.
+    let mut session = None;
+    if let (ServerMessage::Challenge(challenge), Some(signing)) = (&first, &signing) {
+        session = Some(challenge.session.clone());
+        prove(&mut stream, run_dir, challenge.clone(), signing).await?;
+        first = read_frame(&mut stream).await.map_err(protocol)?;
+    }
+    let (info, elapsed_ms, status) = match first {
         ServerMessage::Welcome {
             info,
             elapsed_ms,
@@ -167,7 +228,10 @@ async fn attach(
         } => (info, elapsed_ms, journal),
         ServerMessage::Refused { reason } => return Err(ConnectError::Refused(reason)),
         ServerMessage::Held { by } => {
-            return Err(ConnectError::Held { run_dir: shown, by });
+            return Err(ConnectError::Held {
+                run_dir: shown,
+                by: Box::new(by),
+            });
         }
         _ => {
             return Err(ConnectError::Unexpected {
@@ -175,6 +239,15 @@ async fn attach(
                 what: "something else than a welcome",
             });
         }
+    };
+    // What this client agrees to sign: only what its person did, in this run's session.
+    let mut policy = match (&person, session) {
+        (Some(person), Some(session)) => Some(super::client_signing::SigningPolicy::new(
+            crate::journal::entry::namespace_for(info.mode),
+            &session,
+            person.clone(),
+        )),
+        _ => None,
     };
     let (events_tx, events) = mpsc::unbounded_channel();
     let (journal_tx, journal) = watch::channel(status);
@@ -184,6 +257,12 @@ async fn attach(
     // One task holds both halves for the connection's life: dropping the writing half would
     // shut the connection's write side, and the engine lets go of a client that closed it.
     tokio::spawn(async move {
+        let mut farewell_tx = Some(farewell_tx);
+        let mut say_farewell = |word: Farewell| {
+            if let Some(tell) = farewell_tx.take() {
+                let _ = tell.send(word);
+            }
+        };
         // A watcher's sender is dropped by `watch`: its controls go nowhere.
         let mut sending = true;
         loop {
@@ -195,26 +274,30 @@ async fn attach(
                         ServerMessage::Event(event) => events_tx.send(*event).is_ok(),
                         ServerMessage::Journal(status) => journal_tx.send(status).is_ok(),
                         ServerMessage::TakenOver { by } => {
-                            let _ = farewell_tx.send(Farewell::TakenOver(by));
+                            say_farewell(Farewell::TakenOver(by));
                             break;
                         }
                         ServerMessage::Failed { code, message } => {
-                            let _ = farewell_tx.send(Farewell::Failed { code, message });
+                            say_farewell(Farewell::Failed { code, message });
+                            break;
+                        }
+                        ServerMessage::LetGo { reason } => {
+                            say_farewell(Farewell::LetGo(reason));
                             break;
                         }
                         ServerMessage::Sign { id, namespace, message } => {
-                            // Signed off this task (an agent answers over its own socket);
-                            // a request this process cannot sign goes unanswered, and the
-                            // engine signs with its session key after its wait.
-                            if let Some(signing) = signing.clone() {
-                                let answer = signed_tx.clone();
-                                tokio::task::spawn_blocking(move || {
-                                    let Ok(message) = crate::journal::line::decode(&message) else { return };
-                                    if let Ok(blob) = signing.key.sign(&namespace, &message) {
-                                        let signature = crate::journal::line::encode(&blob);
-                                        let _ = answer.send(ClientMessage::Signature { id, signature });
+                            match judge_request(policy.as_mut(), &namespace, &message) {
+                                Ok(message) => {
+                                    if let Some(signing) = signing.clone() {
+                                        sign_off_task(signing, id, namespace, message, signed_tx.clone());
                                     }
-                                });
+                                }
+                                // Not something its person did: nothing is signed, the person
+                                // is told, and the connection closes.
+                                Err(reason) => {
+                                    say_farewell(Farewell::Refused(reason));
+                                    break;
+                                }
                             }
                             true
                         }
@@ -225,13 +308,19 @@ async fn attach(
                         break;
                     }
                 }
-                Some(answer) = signed.recv() => {
+                Some((answer, message)) = signed.recv() => {
+                    if let (Some(policy), ClientMessage::Signature { signature, .. }) = (policy.as_mut(), &answer) {
+                        policy.signed(&message, &format!("{}{signature}", crate::journal::line::SSHSIG_PREFIX));
+                    }
                     if write_frame(&mut writer, &answer).await.is_err() {
                         break;
                     }
                 }
                 control = to_send.recv(), if sending => match control {
                     Some(control) => {
+                        if let Some(policy) = policy.as_mut() {
+                            policy.sent(&control);
+                        }
                         if write_frame(&mut writer, &ClientMessage::Control(control)).await.is_err() {
                             break;
                         }
@@ -251,6 +340,36 @@ async fn attach(
         },
         controls,
     ))
+}
+
+/// The bytes to sign when `policy` agrees; a client with no key signs nothing.
+fn judge_request(
+    policy: Option<&mut super::client_signing::SigningPolicy>,
+    namespace: &str,
+    message: &str,
+) -> Result<Vec<u8>, String> {
+    let policy = policy.ok_or("it asked a client that signs nothing for a signature")?;
+    let message = crate::journal::line::decode(message)
+        .map_err(|_| "it asked for a signature over bytes that are not base64".to_string())?;
+    policy.judge(namespace, &message)?;
+    Ok(message)
+}
+
+/// Signs off the connection's task (an agent answers over its own socket); the answer, with
+/// the bytes signed, goes back to the task that writes it.
+fn sign_off_task(
+    signing: std::sync::Arc<ActSigning>,
+    id: u64,
+    namespace: String,
+    message: Vec<u8>,
+    answer: mpsc::UnboundedSender<(ClientMessage, Vec<u8>)>,
+) {
+    tokio::task::spawn_blocking(move || {
+        if let Ok(blob) = signing.key.sign(&namespace, &message) {
+            let signature = crate::journal::line::encode(&blob);
+            let _ = answer.send((ClientMessage::Signature { id, signature }, message));
+        }
+    });
 }
 
 /// What a live run is doing, asked of its engine (for `cutover ls`); `None` when it does not

@@ -16,23 +16,27 @@ use tokio::sync::mpsc;
 use super::frame::{read_frame, write_frame};
 use super::protocol::{ClientMessage, Role, ServerMessage, VERSION};
 use super::seat::Taken;
-use super::server::{CLIENT_QUEUE, HELLO_TIMEOUT, Hub};
+use super::seat_signer::ToHolder;
+use super::server::{CLIENT_QUEUE, HELLO_TIMEOUT, Hub, locked};
 
 /// Controls a person can send in a second, generously: past it, the client is a program gone
 /// wrong and is let go (the engine's queue must not grow without end).
 const CONTROLS_PER_SECOND: u32 = 50;
 
 pub(super) async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
+    // Who connected, as the kernel says: never as the client says.
+    let Ok(seat) = super::peer::peer_seat(&stream) else {
+        return;
+    };
     let (mut reader, mut writer) = stream.into_split();
     let hello = tokio::time::timeout(HELLO_TIMEOUT, read_frame(&mut reader)).await;
-    let (role, seat, takeover, person) = match hello {
+    let (role, takeover, person) = match hello {
         Ok(Ok(ClientMessage::Hello {
             version,
             role,
-            origin,
             takeover,
             person,
-        })) if version == VERSION => (role, origin, takeover, person),
+        })) if version == VERSION => (role, takeover, person),
         Ok(Ok(ClientMessage::Hello { version, .. })) => {
             let reason = format!(
                 "this run's engine speaks protocol {VERSION}, the client {version}: attach with the cutover that started the run"
@@ -45,11 +49,11 @@ pub(super) async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
     };
     match role {
         Role::Status => {
-            let status = hub.lock().expect("never poisoned").status();
+            let status = locked(&hub).status();
             let _ = write_frame(&mut writer, &ServerMessage::Status(status)).await;
         }
         Role::Approve => {
-            let desk = hub.lock().expect("never poisoned").approvals.clone();
+            let desk = locked(&hub).approvals.clone();
             super::approver::serve_approver(reader, writer, desk).await;
         }
         Role::Watch => {
@@ -58,8 +62,25 @@ pub(super) async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
             }
         }
         Role::Control => {
+            // A person proves their key, and the run's rules admit them, before anything is
+            // done in their name.
+            let person = match super::admission::admit(
+                &mut reader,
+                &mut writer,
+                &hub,
+                &seat,
+                person,
+            )
+            .await
+            {
+                Ok(person) => person,
+                Err(reason) => {
+                    let _ = write_frame(&mut writer, &ServerMessage::Refused { reason }).await;
+                    return;
+                }
+            };
             let taken = {
-                let mut hub = hub.lock().expect("never poisoned");
+                let mut hub = locked(&hub);
                 match hub
                     .seat
                     .as_mut()
@@ -83,7 +104,7 @@ pub(super) async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>) {
             if let Some(queued) = subscribe(&hub, &mut writer).await {
                 follow(reader, writer, queued, Some((taken, hub.clone()))).await;
             }
-            if let Some(chair) = hub.lock().expect("never poisoned").seat.as_mut() {
+            if let Some(chair) = locked(&hub).seat.as_mut() {
                 chair.leave(id);
             }
         }
@@ -99,7 +120,7 @@ async fn subscribe(
     let (client, queued) = mpsc::channel::<Arc<Vec<u8>>>(CLIENT_QUEUE);
     // The replay and the subscription under one lock: no event is missed or sent twice.
     let replay: Vec<ServerMessage> = {
-        let mut hub = hub.lock().expect("never poisoned");
+        let mut hub = locked(hub);
         let mut replay = vec![ServerMessage::Welcome {
             info: Box::new(hub.info.clone()),
             elapsed_ms: hub.started.elapsed().as_millis() as u64,
@@ -140,7 +161,7 @@ async fn follow(
     };
     let mut budget = Budget::default();
     // Signatures asked of this client and not yet answered, by id.
-    let mut asked: HashMap<u64, std::sync::mpsc::Sender<Vec<u8>>> = HashMap::new();
+    let mut asked: HashMap<u64, std::sync::mpsc::Sender<Option<Vec<u8>>>> = HashMap::new();
     let mut next_ask = 0u64;
     loop {
         tokio::select! {
@@ -160,18 +181,25 @@ async fn follow(
                 // Let go for falling behind.
                 None => return,
             },
-            request = next_request(&mut signing) => {
-                next_ask += 1;
-                let frame = ServerMessage::Sign {
-                    id: next_ask,
-                    namespace: request.namespace,
-                    message: crate::journal::line::encode(&request.message),
-                };
-                asked.insert(next_ask, request.answer);
-                if write_frame(&mut writer, &frame).await.is_err() {
+            request = next_request(&mut signing) => match request {
+                ToHolder::Sign(request) => {
+                    next_ask += 1;
+                    let frame = ServerMessage::Sign {
+                        id: next_ask,
+                        namespace: request.namespace,
+                        message: crate::journal::line::encode(&request.message),
+                    };
+                    asked.insert(next_ask, request.answer);
+                    if write_frame(&mut writer, &frame).await.is_err() {
+                        return;
+                    }
+                }
+                // Its key did not sign in time: it holds the controls no more.
+                ToHolder::LetGo(reason) => {
+                    let _ = write_frame(&mut writer, &ServerMessage::LetGo { reason }).await;
                     return;
                 }
-            }
+            },
             by = super::seat::arrival(&mut taken_over) => {
                 let _ = write_frame(&mut writer, &ServerMessage::TakenOver { by }).await;
                 return;
@@ -184,7 +212,7 @@ async fn follow(
                         if !budget.spend() {
                             return;
                         }
-                        let hub = hub.lock().expect("never poisoned");
+                        let hub = locked(hub);
                         if let Some(chair) = &hub.seat {
                             chair.act(id, control);
                         }
@@ -193,11 +221,11 @@ async fn follow(
                 Ok(ClientMessage::Signature { id, signature }) => {
                     // Checked by the journal's side (`seat_signer.rs`): here only delivered.
                     if let (Some(answer), Ok(blob)) = (asked.remove(&id), crate::journal::line::decode(&signature)) {
-                        let _ = answer.send(blob);
+                        let _ = answer.send(Some(blob));
                     }
                 }
                 // Approvals come on a connection of their own (`live/approver.rs`).
-                Ok(ClientMessage::Hello { .. } | ClientMessage::Statement { .. } | ClientMessage::Approve { .. }) => {}
+                Ok(ClientMessage::Hello { .. } | ClientMessage::Proof { .. } | ClientMessage::Statement { .. } | ClientMessage::Approve { .. }) => {}
                 Err(_) => return,
             },
         }
@@ -229,10 +257,8 @@ impl Budget {
     }
 }
 
-/// The next signature the journal asks of this client (never, for one that signs nothing).
-async fn next_request(
-    signing: &mut Option<mpsc::UnboundedReceiver<super::seat_signer::SignRequest>>,
-) -> super::seat_signer::SignRequest {
+/// The next thing the journal has for this client (never, for one that signs nothing).
+async fn next_request(signing: &mut Option<mpsc::UnboundedReceiver<ToHolder>>) -> ToHolder {
     match signing {
         Some(requests) => match requests.recv().await {
             Some(request) => request,

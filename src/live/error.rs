@@ -21,4 +21,6 @@ pub enum AttachError {
     EngineFailed { code: u8, message: String },
     #[error("follow the run: its engine ended without a word (killed?); `cutover ls` says where it stands, and `cutover resume {}` continues it", run_dir.display())]
     EngineGone { run_dir: PathBuf },
+    #[error("sign for the engine of {}: {reason}. Nothing was signed and the connection is closed; check who serves that socket (`cutover ls`)", run_dir.display())]
+    RefusedToSign { run_dir: PathBuf, reason: String },
 }

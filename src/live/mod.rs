@@ -2,16 +2,21 @@
 //! and clients — the controller's TUI (`cutover run`, `cutover attach`), watchers
 //! (`cutover attach --watch`), `cutover ls`, approvers (`cutover approve`) — connect to it.
 
+pub(crate) mod acts;
+pub(crate) mod admission;
 pub(crate) mod approve_client;
 pub(crate) mod approver;
 pub mod client;
+pub(crate) mod client_signing;
 pub(crate) mod connection;
 pub mod error;
 pub mod find_run;
 pub mod frame;
 pub(crate) mod history;
+pub(crate) mod peer;
 pub mod protocol;
 pub(crate) mod seat;
+pub(crate) mod seat_proof;
 pub(crate) mod seat_signer;
 pub(crate) mod server;
 pub mod shared_socket;

@@ -12,8 +12,9 @@ use crate::journal::status::JournalStatus;
 use crate::tui::state::RunInfo;
 
 /// The protocol's version: a client and an engine of different versions refuse each other in
-/// words instead of misreading frames.
-pub(crate) const VERSION: u32 = 2;
+/// words instead of misreading frames. 3: a controller proves its key before it gets a seat,
+/// and the engine reads who connected from the connection itself.
+pub(crate) const VERSION: u32 = 3;
 
 /// What a client may do once attached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,22 +30,6 @@ pub(crate) enum Role {
     Approve,
 }
 
-/// This process's user, host, terminal and `$SSH_CONNECTION`: where a person attaches from,
-/// as their own shell says it.
-pub(crate) fn seat_here() -> Seat {
-    // The terminal on standard input, as /proc names it (`/dev/pts/3`).
-    let tty = std::fs::read_link("/proc/self/fd/0")
-        .ok()
-        .map(|path| path.display().to_string())
-        .filter(|path| path.starts_with("/dev/pts/") || path.starts_with("/dev/tty"));
-    Seat {
-        user: crate::journal::identity::unix_user(),
-        host: crate::journal::identity::hostname(),
-        tty,
-        ssh_connection: std::env::var("SSH_CONNECTION").ok(),
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 // Adjacently tagged: an event's own fields (`message`, `kind`) can never collide with the tag.
 #[serde(tag = "frame", content = "body", rename_all = "snake_case")]
@@ -52,14 +37,17 @@ pub(crate) enum ClientMessage {
     Hello {
         version: u32,
         role: Role,
-        origin: Seat,
         /// A controller that takes the controls from the person holding them.
         #[serde(default)]
         takeover: bool,
-        /// A controller's principal and the key it signs that person's acts with.
+        /// A controller's principal and the key it signs that person's acts with: proven by
+        /// answering the engine's challenge before anything is done in their name.
         #[serde(default)]
         person: Option<PersonKey>,
     },
+    /// The answer to a `challenge`: base64 of an SSHSIG in namespace `cutover-seat` over the
+    /// statement `live/seat_proof.rs` writes.
+    Proof { signature: String },
     /// A controller's key press, as the engine's control.
     Control(Control),
     /// The answer to a `sign` frame: base64 of an SSHSIG blob.
@@ -74,11 +62,19 @@ pub(crate) enum ClientMessage {
     },
 }
 
-/// The last word an engine sends a client before its connection ends, when there is one.
+/// The last word between an engine and a client before their connection ends, when there is
+/// one.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Farewell {
     TakenOver(Seat),
-    Failed { code: u8, message: String },
+    Failed {
+        code: u8,
+        message: String,
+    },
+    /// The engine let this client go (its key did not sign in time).
+    LetGo(String),
+    /// This client refused what the engine asked it to sign, and closed the connection.
+    Refused(String),
 }
 
 /// What the run is doing now, for `cutover ls`.
@@ -91,7 +87,8 @@ pub struct LiveStatus {
     /// What it waits for (a person's answer), and since when (RFC 3339).
     pub waiting: Option<String>,
     pub waiting_since: Option<String>,
-    /// Who holds the controls (`alice@db-1 on /dev/pts/3`), if anyone.
+    /// Who holds the controls (`ops-c@corp (alice@db-1 on /dev/pts/3) since 19:26:59`), if
+    /// anyone.
     #[serde(default)]
     pub controller: Option<String>,
     /// A controller may attach (a terminal run); a headless run only takes watchers.
@@ -123,6 +120,12 @@ pub(crate) enum ServerMessage {
     /// Someone holds the controls: attach again with `takeover` to take them.
     Held {
         by: Seat,
+    },
+    /// Prove the key the hello named before getting a seat (`live/seat_proof.rs`).
+    Challenge(super::seat_proof::Challenge),
+    /// This client holds the controls no more: why (its key did not sign in time).
+    LetGo {
+        reason: String,
     },
     /// The journal asks the controller to sign one of its person's acts: `message` (base64)
     /// is the exact bytes, to be signed in `namespace` with the key its hello named.

@@ -5,7 +5,7 @@
 
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::seat_signer::{SharedLink, SignLink, SignRequest};
+use super::seat_signer::{SharedLink, SignLink, ToHolder};
 use crate::journal::keys::person::PersonKey;
 
 use crate::engine::control::Control;
@@ -23,6 +23,10 @@ pub(crate) struct EngineControls {
 struct Holder {
     id: u64,
     seat: Seat,
+    /// The person, proven by their key; `None` for a seat that signs nothing.
+    person: Option<PersonKey>,
+    /// When they took the controls (`HH:MM:SS` UTC).
+    since: String,
     /// Told who took the controls, when someone does.
     taken: Option<oneshot::Sender<Seat>>,
 }
@@ -39,8 +43,8 @@ pub(crate) struct Taken {
     pub id: u64,
     /// Resolves when someone else takes them.
     pub taken_over: oneshot::Receiver<Seat>,
-    /// What the journal asks this client to sign, when it said whose key it signs with.
-    pub signing: Option<mpsc::UnboundedReceiver<SignRequest>>,
+    /// What the journal asks this client to sign, when it proved whose key it signs with.
+    pub signing: Option<mpsc::UnboundedReceiver<ToHolder>>,
 }
 
 impl ControllerSeat {
@@ -52,13 +56,19 @@ impl ControllerSeat {
         }
     }
 
-    /// Who holds the controls.
-    pub(crate) fn holder(&self) -> Option<&Seat> {
-        self.holder.as_ref().map(|holder| &holder.seat)
+    /// Who holds the controls, for `cutover ls`: their principal first, where they sit, and
+    /// since when (`ops-c@corp (alice@db-1 on /dev/pts/3) since 19:26:59`).
+    pub(crate) fn holder_described(&self) -> Option<String> {
+        let holder = self.holder.as_ref()?;
+        let who = match &holder.person {
+            Some(person) => format!("{} ({})", person.principal, holder.seat.describe()),
+            None => format!("unsigned seat {}", holder.seat.describe()),
+        };
+        Some(format!("{who} since {}", holder.since))
     }
 
     /// Takes the controls: when they are free, or from their holder when `takeover`.
-    /// `Err` names who holds them.
+    /// `person` has proven their key (`live/seat_proof.rs`). `Err` names who holds them.
     pub(crate) fn take(
         &mut self,
         seat: Seat,
@@ -84,29 +94,31 @@ impl ControllerSeat {
         } else {
             SeatAction::Attach
         };
-        // The holder's key signs from now on (its attach entry first, which proves it); a
-        // client that named no key, or a key that does not parse, signs nothing.
+        // The holder's key signs their acts from now on (their attach entry first); a client
+        // that named no key signs nothing, and its acts are journaled as an unsigned seat's.
         let (ask, signing) = mpsc::unbounded_channel();
         let key = person.as_ref().and_then(PersonKey::public_key);
-        let signing = key.map(|key| {
-            *self.engine.signing.lock().expect("never poisoned") = Some(SignLink { key, ask });
-            signing
-        });
-        if signing.is_none() {
-            *self.engine.signing.lock().expect("never poisoned") = None;
-        }
+        let link = key.map(|key| SignLink::new(key, ask));
+        let signing = link.is_some().then_some(signing);
+        self.engine
+            .signing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .holder = link;
         self.engine.controller.send(Control::Controller {
             change: Box::new(ControllerChange {
                 at: crate::journal::identity::timestamp(),
                 action,
                 seat: seat.clone(),
                 from,
-                person,
+                person: person.clone(),
             }),
         });
         self.holder = Some(Holder {
             id,
             seat,
+            person,
+            since: jiff::Timestamp::now().strftime("%H:%M:%S").to_string(),
             taken: Some(tell),
         });
         self.engine.presence.send_replace(true);
@@ -123,7 +135,11 @@ impl ControllerSeat {
             return;
         }
         let holder = self.holder.take().expect("checked");
-        *self.engine.signing.lock().expect("never poisoned") = None;
+        self.engine
+            .signing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .holder = None;
         self.engine.presence.send_replace(false);
         self.engine.controller.send(Control::Controller {
             change: Box::new(ControllerChange {
@@ -147,6 +163,17 @@ impl ControllerSeat {
             Control::Controller { .. } | Control::Notified { .. }
         ) {
             return false;
+        }
+        // Kept before the engine hears it: the journal asks the person to sign exactly this.
+        if let Some(link) = self
+            .engine
+            .signing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .holder
+            .as_mut()
+        {
+            link.sent.push(&control);
         }
         self.engine.controller.send(control)
     }

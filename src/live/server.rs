@@ -13,6 +13,7 @@ use std::time::Duration;
 use tokio::net::UnixListener;
 use tokio::sync::{mpsc, watch};
 
+use super::admission::SeatRules;
 use super::connection::connection;
 use super::frame::encode_frame;
 use super::history::History;
@@ -52,6 +53,15 @@ pub(super) struct Hub {
     shared_with: Option<(String, std::path::PathBuf)>,
     /// Where `cutover approve` offers approvals to the engine.
     pub(super) approvals: crate::approval::desk::ApprovalDesk,
+    /// What people who take the controls are checked against (`live/admission.rs`).
+    pub(super) rules: Arc<SeatRules>,
+}
+
+/// The hub, whatever a client that panicked left behind: its state is a list of queues and
+/// the run's history, which stay whole.
+pub(super) fn locked(hub: &Arc<Mutex<Hub>>) -> std::sync::MutexGuard<'_, Hub> {
+    hub.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Hub {
@@ -90,11 +100,7 @@ impl Hub {
             current_step,
             waiting_since: waiting.as_ref().and(self.waiting_since.clone()),
             waiting,
-            controller: self
-                .seat
-                .as_ref()
-                .and_then(|seat| seat.holder())
-                .map(|seat| seat.describe()),
+            controller: self.seat.as_ref().and_then(|seat| seat.holder_described()),
             takes_controls: self.seat.is_some(),
             shared: self
                 .shared_with
@@ -117,10 +123,7 @@ impl LiveServer {
     /// Tells every client the run stopped on an error, before the socket closes: the
     /// controller's terminal then says it and exits with the same code as this process.
     pub(crate) fn say_failed(&self, code: u8, message: String) {
-        self.hub
-            .lock()
-            .expect("never poisoned")
-            .send(ServerMessage::Failed { code, message });
+        locked(&self.hub).send(ServerMessage::Failed { code, message });
     }
 }
 
@@ -139,19 +142,35 @@ impl Drop for LiveServer {
     }
 }
 
-/// Serves `RUN_DIR/engine.sock` (mode 0600) from a thread of its own: `events` are the
-/// emitter's (recorded before they come), `journal` the writer's status when it has one,
-/// `controls` the engine's end for a run a controller attaches to, `shared` a second socket
-/// for a group (`--share-with`).
-pub(crate) fn serve(
-    run_dir: &Path,
-    info: RunInfo,
-    mut events: mpsc::UnboundedReceiver<Event>,
-    mut journal: Option<watch::Receiver<JournalStatus>>,
-    controls: Option<EngineControls>,
-    shared: Option<SharedSocket>,
-    approvals: crate::approval::desk::ApprovalDesk,
-) -> std::io::Result<LiveServer> {
+/// What a run's socket serves.
+pub(crate) struct Serving {
+    pub info: RunInfo,
+    /// The emitter's events, recorded before they come.
+    pub events: mpsc::UnboundedReceiver<Event>,
+    /// The journal writer's status, when it has one.
+    pub journal: Option<watch::Receiver<JournalStatus>>,
+    /// The engine's end, for a run a controller attaches to.
+    pub controls: Option<EngineControls>,
+    /// `--share-with`: a second socket, for a group.
+    pub shared: Option<SharedSocket>,
+    pub approvals: crate::approval::desk::ApprovalDesk,
+    /// The journal's session id: a person's acts are signed in it.
+    pub session: String,
+    pub trust_root: Option<Arc<crate::journal::trust_root::TrustRoot>>,
+}
+
+/// Serves `RUN_DIR/engine.sock` (mode 0600) from a thread of its own.
+pub(crate) fn serve(run_dir: &Path, serving: Serving) -> std::io::Result<LiveServer> {
+    let Serving {
+        info,
+        mut events,
+        mut journal,
+        controls,
+        shared,
+        approvals,
+        session,
+        trust_root,
+    } = serving;
     let at = socket_path(run_dir)?;
     // One engine per run folder (it holds the journal's lock), so a socket file here is a
     // dead engine's.
@@ -173,6 +192,33 @@ pub(crate) fn serve(
         }
         None => None,
     };
+    // The paths a client names when it proves its key: the run folder's socket, the group's.
+    let mut sockets = vec![
+        std::fs::canonicalize(run_dir)?
+            .join(SOCKET_NAME)
+            .display()
+            .to_string(),
+    ];
+    if let Some(shared) = &shared {
+        sockets.push(
+            std::fs::canonicalize(&shared.dir)?
+                .join(SOCKET_NAME)
+                .display()
+                .to_string(),
+        );
+    }
+    approvals.hold_to(trust_root.clone());
+    let rules = Arc::new(SeatRules {
+        run_id: run_dir
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        session,
+        namespace: crate::journal::entry::namespace_for(info.mode),
+        sockets,
+        trust_root,
+        journal: run_dir.join("journal.log"),
+    });
     let hub = Arc::new(Mutex::new(Hub {
         info,
         started: std::time::Instant::now(),
@@ -188,6 +234,7 @@ pub(crate) fn serve(
             .as_ref()
             .map(|shared| (shared.group.clone(), shared.dir.clone())),
         approvals,
+        rules,
     }));
     let hub_kept = hub.clone();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -219,7 +266,7 @@ pub(crate) fn serve(
                 // milliseconds) go to every watcher with what was queued for it, then its
                 // connection closes; one that does not read is not waited for long.
                 {
-                    let mut hub = hub.lock().expect("never poisoned");
+                    let mut hub = locked(&hub);
                     while let Ok(event) = events.try_recv() {
                         hub.record(&event);
                     }
@@ -255,7 +302,7 @@ async fn fan_out(
     loop {
         tokio::select! {
             event = events.recv() => match event {
-                Some(event) => hub.lock().expect("never poisoned").record(&event),
+                Some(event) => locked(&hub).record(&event),
                 None => break,
             },
             changed = async { journal.as_mut()?.changed().await.ok() }, if journal.is_some() => {
@@ -266,7 +313,7 @@ async fn fan_out(
         }
         // Everything queued meanwhile, then the journal's count once.
         {
-            let mut hub = hub.lock().expect("never poisoned");
+            let mut hub = locked(&hub);
             while let Ok(event) = events.try_recv() {
                 hub.record(&event);
             }
@@ -298,280 +345,5 @@ async fn accept(listener: UnixListener, hub: Arc<Mutex<Hub>>, connections: Arc<(
 }
 
 #[cfg(test)]
-mod tests {
-    use tokio::io::AsyncWriteExt;
-
-    use super::*;
-    use crate::engine::controller_change::Seat;
-    use crate::engine::events::Mode;
-    use crate::live::frame::{read_frame, write_frame};
-    use crate::live::protocol::{ClientMessage, Role, VERSION};
-    use tokio::net::UnixStream;
-
-    fn block_on<F: std::future::Future>(future: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(future)
-    }
-
-    fn info() -> RunInfo {
-        RunInfo {
-            title: "T".into(),
-            runbook: "t".into(),
-            description: String::new(),
-            environment: None,
-            mode: Mode::Drill,
-            operator: "alice".into(),
-            key_fingerprint: "SHA256:x".into(),
-            run_dir: String::new(),
-            expected: None,
-            steps: Vec::new(),
-            rollback_ms: None,
-            estimates_from: None,
-        }
-    }
-
-    /// The socket of a headless run: watchers only.
-    fn watched(run_dir: &Path, events: mpsc::UnboundedReceiver<Event>) -> LiveServer {
-        serve(
-            run_dir,
-            info(),
-            events,
-            None,
-            None,
-            None,
-            Default::default(),
-        )
-        .unwrap()
-    }
-
-    fn phase(n: usize) -> Event {
-        Event::PhaseStarted {
-            phase: format!("p{n}"),
-            title: String::new(),
-        }
-    }
-
-    async fn watcher(run_dir: &Path) -> UnixStream {
-        let mut stream = UnixStream::connect(run_dir.join(SOCKET_NAME))
-            .await
-            .unwrap();
-        let hello = ClientMessage::Hello {
-            version: VERSION,
-            role: Role::Watch,
-            origin: Seat::default(),
-            takeover: false,
-            person: None,
-        };
-        write_frame(&mut stream, &hello).await.unwrap();
-        stream
-    }
-
-    /// Reads frames until `n` phase events have come (after the welcome).
-    async fn phases(stream: &mut UnixStream, n: usize) -> Vec<String> {
-        let mut seen = Vec::new();
-        while seen.len() < n {
-            match read_frame::<_, ServerMessage>(stream).await.unwrap() {
-                ServerMessage::Event(event) => {
-                    if let Event::PhaseStarted { phase, .. } = *event {
-                        seen.push(phase);
-                    }
-                }
-                ServerMessage::Welcome { .. } | ServerMessage::Journal(_) => {}
-                other => panic!("{other:?}"),
-            }
-        }
-        seen
-    }
-
-    #[test]
-    fn bad_clients_lose_their_own_connection_and_nothing_else() {
-        block_on(async {
-            let dir = tempfile::tempdir().unwrap();
-            let (events, receiver) = mpsc::unbounded_channel();
-            let _server = watched(dir.path(), receiver);
-            events.send(phase(0)).unwrap();
-            let mut good = watcher(dir.path()).await;
-
-            // Garbage instead of a hello; a hello cut in the middle; a flood of frames after
-            // a hello; a watcher that never reads.
-            let mut garbage = UnixStream::connect(dir.path().join(SOCKET_NAME))
-                .await
-                .unwrap();
-            garbage
-                .write_all(b"\x00\x00\x00\x04junkGET / HTTP/1.1\r\n\r\n")
-                .await
-                .unwrap();
-            let mut cut = UnixStream::connect(dir.path().join(SOCKET_NAME))
-                .await
-                .unwrap();
-            cut.write_all(&200u32.to_be_bytes()).await.unwrap();
-            cut.write_all(b"{\"frame\":\"hel").await.unwrap();
-            drop(cut);
-            let mut flood = watcher(dir.path()).await;
-            let flooding = tokio::spawn(async move {
-                let note = ClientMessage::Hello {
-                    version: VERSION,
-                    role: Role::Watch,
-                    origin: Seat::default(),
-                    takeover: false,
-                    person: None,
-                };
-                for _ in 0..10_000 {
-                    if write_frame(&mut flood, &note).await.is_err() {
-                        break;
-                    }
-                }
-            });
-            let _silent = watcher(dir.path()).await;
-            let old = ClientMessage::Hello {
-                version: VERSION + 1,
-                role: Role::Watch,
-                origin: Seat::default(),
-                takeover: false,
-                person: None,
-            };
-            let mut newer = UnixStream::connect(dir.path().join(SOCKET_NAME))
-                .await
-                .unwrap();
-            write_frame(&mut newer, &old).await.unwrap();
-            match read_frame::<_, ServerMessage>(&mut newer).await.unwrap() {
-                ServerMessage::Refused { reason } => {
-                    assert!(reason.contains("protocol"), "{reason}")
-                }
-                other => panic!("{other:?}"),
-            }
-
-            for n in 1..=200 {
-                events.send(phase(n)).unwrap();
-            }
-            let seen = phases(&mut good, 201).await;
-            let expected: Vec<String> = (0..=200).map(|n| format!("p{n}")).collect();
-            assert_eq!(seen, expected, "every event, once, in order");
-            flooding.abort();
-            drop(garbage);
-        });
-    }
-
-    #[test]
-    fn the_last_events_reach_the_watchers_when_the_run_ends() {
-        block_on(async {
-            let dir = tempfile::tempdir().unwrap();
-            let (events, receiver) = mpsc::unbounded_channel();
-            let server = watched(dir.path(), receiver);
-            let mut first = watcher(dir.path()).await;
-            let mut second = watcher(dir.path()).await;
-            // Both attached (each got its welcome), then the run's last events and its end.
-            for stream in [&mut first, &mut second] {
-                assert!(matches!(
-                    read_frame::<_, ServerMessage>(stream).await.unwrap(),
-                    ServerMessage::Welcome { .. }
-                ));
-            }
-            for n in 0..50 {
-                events.send(phase(n)).unwrap();
-            }
-            drop(server);
-            let expected: Vec<String> = (0..50).map(|n| format!("p{n}")).collect();
-            assert_eq!(phases(&mut first, 50).await, expected);
-            assert_eq!(phases(&mut second, 50).await, expected);
-        });
-    }
-
-    #[test]
-    fn a_newcomer_gets_what_happened_before_it_then_the_rest() {
-        block_on(async {
-            let dir = tempfile::tempdir().unwrap();
-            let (events, receiver) = mpsc::unbounded_channel();
-            let server = watched(dir.path(), receiver);
-            for n in 0..3 {
-                events.send(phase(n)).unwrap();
-            }
-            tokio::task::yield_now().await;
-            let mut late = watcher(dir.path()).await;
-            for n in 3..5 {
-                events.send(phase(n)).unwrap();
-            }
-            assert_eq!(phases(&mut late, 5).await, ["p0", "p1", "p2", "p3", "p4"]);
-            let socket = dir.path().join(SOCKET_NAME);
-            let mode = std::fs::metadata(&socket).unwrap().permissions();
-            assert_eq!(
-                std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
-                0o600
-            );
-            drop(server);
-            assert!(!socket.exists(), "the socket goes with the server");
-        });
-    }
-
-    #[test]
-    fn a_controller_that_floods_controls_is_let_go_and_a_watcher_cannot_act() {
-        block_on(async {
-            let dir = tempfile::tempdir().unwrap();
-            let (events, receiver) = mpsc::unbounded_channel();
-            let (controller, mut intake, presence) =
-                crate::engine::controller::attachable_control_channel();
-            let _server = serve(
-                dir.path(),
-                info(),
-                receiver,
-                None,
-                Some(EngineControls {
-                    controller,
-                    presence,
-                    signing: Default::default(),
-                }),
-                None,
-                Default::default(),
-            )
-            .unwrap();
-            let mut good = watcher(dir.path()).await;
-            // A watcher's controls reach nothing.
-            write_frame(
-                &mut good,
-                &ClientMessage::Control(crate::engine::control::Control::Proceed),
-            )
-            .await
-            .unwrap();
-            let mut flood = UnixStream::connect(dir.path().join(SOCKET_NAME))
-                .await
-                .unwrap();
-            let hello = ClientMessage::Hello {
-                version: VERSION,
-                role: Role::Control,
-                origin: Seat::default(),
-                takeover: false,
-                person: None,
-            };
-            write_frame(&mut flood, &hello).await.unwrap();
-            let proceed = ClientMessage::Control(crate::engine::control::Control::Proceed);
-            for _ in 0..10_000 {
-                if write_frame(&mut flood, &proceed).await.is_err() {
-                    break;
-                }
-            }
-            drop(flood);
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            let mut proceeds = 0;
-            let mut seats = Vec::new();
-            while let Ok(control) = intake.answers.try_recv() {
-                match control {
-                    crate::engine::control::Control::Proceed => proceeds += 1,
-                    crate::engine::control::Control::Controller { change } => {
-                        seats.push(change.action)
-                    }
-                    other => panic!("{other:?}"),
-                }
-            }
-            assert!(proceeds <= 50, "{proceeds} controls got through");
-            use crate::engine::controller_change::SeatAction;
-            assert_eq!(seats, [SeatAction::Attach, SeatAction::Detach]);
-            assert!(!*intake.presence.as_ref().unwrap().borrow());
-            // The watcher still follows the run.
-            events.send(phase(1)).unwrap();
-            assert_eq!(phases(&mut good, 1).await, ["p1"]);
-        });
-    }
-}
+#[path = "server_test.rs"]
+mod tests;

@@ -30,6 +30,9 @@ pub struct Runbook {
     pub hosts: Vec<HostGroup>,
     /// The release lock its production runs hold (`[runbook] lock`, default its name).
     pub lock: String,
+    /// `[runbook] allowed_signers`: the trust root its runs are held to, relative to the
+    /// runbook's folder (`journal/trust_root.rs`).
+    pub allowed_signers: Option<Located<String>>,
     /// How OpenSSH is called (`[runbook] ssh_command`), `["ssh"]` unless the runbook says.
     pub ssh_command: Vec<String>,
     /// Values of included blocks' parameters, by the name their placeholders now use

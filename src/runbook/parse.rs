@@ -96,6 +96,7 @@ pub(crate) fn parse_document(
     if let Some(lock) = &lock {
         check_id(meta_fields.diags, lock, "release lock");
     }
+    let allowed_signers = meta_fields.string("allowed_signers");
     meta_fields.finish();
 
     if phases.is_none_or(|items| items.is_empty()) {
@@ -127,6 +128,7 @@ pub(crate) fn parse_document(
     let lock = lock.map_or_else(|| name.value.clone(), |l| l.value);
     Some(Runbook {
         lock,
+        allowed_signers,
         title: title.map_or_else(|| name.value.clone(), |t| t.value),
         name,
         environment: environment.map(|e| e.value),

@@ -77,6 +77,11 @@ pub(crate) enum Leave {
     EngineFailed { code: u8, message: String },
     /// The engine went away without a word (killed): the run is interrupted.
     EngineGone,
+    /// The engine let this screen go: its person's key did not sign in time.
+    LetGo(String),
+    /// This screen's client refused to sign what the engine asked (not its person's act),
+    /// and closed the connection.
+    RefusedToSign(String),
 }
 
 /// How the screen ended, and the run as it last showed it.
@@ -212,5 +217,7 @@ fn farewell(word: Farewell) -> Leave {
     match word {
         Farewell::TakenOver(by) => Leave::TakenOver(by),
         Farewell::Failed { code, message } => Leave::EngineFailed { code, message },
+        Farewell::LetGo(reason) => Leave::LetGo(reason),
+        Farewell::Refused(reason) => Leave::RefusedToSign(reason),
     }
 }

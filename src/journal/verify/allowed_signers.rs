@@ -7,7 +7,7 @@
 
 use ssh_key::PublicKey;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct AllowedSigner {
     pub principals: Vec<String>,
     pub namespaces: Option<Vec<String>>,
@@ -18,6 +18,7 @@ pub struct AllowedSigner {
     pub line: usize,
 }
 
+#[derive(Clone)]
 pub struct AllowedSigners {
     pub signers: Vec<AllowedSigner>,
 }

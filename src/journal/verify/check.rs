@@ -39,6 +39,9 @@ struct Operator {
 struct State<'a> {
     run_dir: &'a Path,
     options: &'a VerifyOptions,
+    /// Who may sign what: `--allowed-signers`, else the allowed signers the run was held to
+    /// (its copy in the run folder, when its bytes are the header's).
+    trust: Option<std::borrow::Cow<'a, AllowedSigners>>,
     header: Option<HeaderBody>,
     /// The session id, from the header line.
     sid: String,
@@ -80,6 +83,10 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
     let mut state = State {
         run_dir,
         options,
+        trust: options
+            .allowed_signers
+            .as_ref()
+            .map(std::borrow::Cow::Borrowed),
         header: None,
         sid: String::new(),
         operator: None,
@@ -215,7 +222,7 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
         },
         torn_tail,
         has_footer: state.footer_line.is_some(),
-        keys_checked: options.allowed_signers.is_some(),
+        keys_checked: state.trust.is_some(),
         notices,
     }
 }
@@ -350,6 +357,14 @@ impl State<'_> {
                 .map_err(|m| at("E_MODE", m))?;
             self.header = Some((**header).clone());
             self.sid = entry.sid.clone();
+            // Without --allowed-signers, the run's own: a copy whose bytes are not the
+            // header's is not used (E_RUNBOOK says so at the end).
+            if self.trust.is_none()
+                && let Ok(Some(root)) =
+                    crate::journal::trust_root::of_run(self.run_dir, header.trust_root.as_ref())
+            {
+                self.trust = Some(std::borrow::Cow::Owned(root.signers));
+            }
         }
         // E_SESSION, E_SEQ, E_CHAIN.
         if entry.sid != self.sid {
@@ -426,9 +441,23 @@ impl State<'_> {
             }
         };
         // Now trusted: act on the content.
+        // An attach names a person only with that person's signature: the engine's own
+        // signature proves no one.
+        if let Body::Attach(change) = &entry.body
+            && let Some(person) = &change.person
+            && signer == Signer::Session
+        {
+            return Err(at(
+                "E_SIGNER",
+                format!(
+                    "the attach names {} ({}) but is not signed by their key: nobody proved to be them",
+                    person.principal, person.fingerprint
+                ),
+            ));
+        }
         if let Some(header) = &self.header {
             self.approvals
-                .observe(&entry, header, self.options.allowed_signers.as_ref())
+                .observe(&entry, header, self.trust.as_deref())
                 .map_err(|(code, message)| at(code, message))?;
         }
         match &entry.body {
@@ -629,7 +658,7 @@ impl State<'_> {
                 ),
             ));
         }
-        if let Some(allowed) = &self.options.allowed_signers {
+        if let Some(allowed) = &self.trust {
             let when: jiff::Timestamp = entry.ts.parse().map_err(|_| {
                 at(
                     "E_GARBAGE",

@@ -10,8 +10,8 @@ use super::report::{Finding, VerifiedEntry};
 use crate::engine::output_file::hex;
 use crate::journal::entry::{Body, HeaderBody};
 
-/// `runbook.toml` beside the journal, and every file it included, must be the bytes the
-/// header names (E_RUNBOOK).
+/// `runbook.toml` beside the journal, every file it included and the allowed signers the run
+/// was held to must be the bytes the header names (E_RUNBOOK).
 pub(crate) fn check_runbook(run_dir: &Path, header: &HeaderBody) -> Option<Finding> {
     let runbook = (
         "runbook.toml".to_string(),
@@ -25,8 +25,16 @@ pub(crate) fn check_runbook(run_dir: &Path, header: &HeaderBody) -> Option<Findi
             include.sha256.clone(),
         )
     });
+    let trust_root = header.trust_root.iter().map(|root| {
+        (
+            root.file.clone(),
+            format!("{} (the allowed signers `{}`)", root.file, root.path),
+            root.sha256.clone(),
+        )
+    });
     std::iter::once(runbook)
         .chain(included)
+        .chain(trust_root)
         .find_map(|(file, named, recorded)| differs(run_dir, &file, &named, &recorded))
         .map(|problem| finding("E_RUNBOOK", Some(1), Some(0), Some("header"), problem))
 }

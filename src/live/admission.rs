@@ -1,0 +1,115 @@
+//! Who may take a run's controls. A client that names a person's key must prove it holds that
+//! key (a fresh challenge signed with it, `live/seat_proof.rs`) before anything is done in that
+//! person's name; with a trust root the person is the principal the allowed signers give their
+//! key; a key that acted as someone else in this run is refused (one key is one person); and
+//! whoever approved the step the run waits at, or is about to start, may not hold the controls
+//! (separation of duties). Without a key, a client sits unsigned — only on a run that is held
+//! to no allowed signers.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+
+use super::frame::{read_frame, write_frame};
+use super::protocol::{ClientMessage, ServerMessage};
+use super::seat_proof::{Challenge, proves};
+use super::server::{Hub, locked};
+use crate::engine::controller_change::Seat;
+use crate::journal::keys::person::PersonKey;
+
+/// How long a client has to prove its key: an agent answers in milliseconds, a hardware key
+/// waits for a touch.
+const PROOF_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The person this client may act as (`None`: an unsigned seat), or why it may not sit.
+pub(super) async fn admit(
+    reader: &mut OwnedReadHalf,
+    writer: &mut OwnedWriteHalf,
+    hub: &Arc<Mutex<Hub>>,
+    seat: &Seat,
+    person: Option<PersonKey>,
+) -> Result<Option<PersonKey>, String> {
+    let (rules, desk) = {
+        let hub = locked(hub);
+        (hub.rules.clone(), hub.approvals.clone())
+    };
+    let Some(person) = person else {
+        return match &rules.trust_root {
+            Some(root) => Err(format!(
+                "this run is held to the allowed signers {}: attach with your key (--key FILE, or your agent), which says who you are",
+                root.shown
+            )),
+            None => Ok(None),
+        };
+    };
+    let key = person
+        .public_key()
+        .ok_or("the key the client named is not an OpenSSH public key")?;
+    let fingerprint = key.fingerprint(Default::default()).to_string();
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).map_err(|err| format!("cannot draw a challenge: {err}"))?;
+    let challenge = Challenge {
+        run_id: rules.run_id.clone(),
+        session: rules.session.clone(),
+        nonce: crate::engine::output_file::hex(&nonce),
+    };
+    write_frame(writer, &ServerMessage::Challenge(challenge.clone()))
+        .await
+        .map_err(|err| err.to_string())?;
+    let proof = match tokio::time::timeout(PROOF_TIMEOUT, read_frame(reader)).await {
+        Ok(Ok(ClientMessage::Proof { signature })) => {
+            crate::journal::line::decode(&signature).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    let uid = seat.uid.unwrap_or(u32::MAX);
+    if !proves(&key, &challenge, &rules.sockets, uid, &proof) {
+        return Err(format!(
+            "the client did not prove it holds the key {fingerprint} it named: naming someone's public key is not being them"
+        ));
+    }
+    let principal = match &rules.trust_root {
+        Some(root) => root.admit(&key, Some(&person.principal), rules.namespace)?,
+        None => person.principal.clone(),
+    };
+    let facts = crate::approval::run_facts::read(&rules.journal)?;
+    if let Some(earlier) = facts
+        .implementers
+        .iter()
+        .chain(&facts.approvers)
+        .find(|who| who.fingerprint == fingerprint && who.principal != principal)
+    {
+        return Err(format!(
+            "the key {fingerprint} acted as {} in this run, not as {principal}: one key is one person",
+            earlier.principal
+        ));
+    }
+    if let Some((step, approvers)) = desk.approvers_now()
+        && approvers
+            .iter()
+            .any(|a| a.fingerprint == fingerprint || a.principal == principal)
+    {
+        return Err(format!(
+            "{principal} approved step `{step}`: whoever approves a step does not hold the controls when it starts; someone else runs it"
+        ));
+    }
+    Ok(Some(PersonKey {
+        principal,
+        ..person
+    }))
+}
+
+/// What a run's socket checks people against.
+pub(crate) struct SeatRules {
+    pub run_id: String,
+    /// The journal session the person's acts are signed in.
+    pub session: String,
+    /// The journal's namespace (`cutover-journal`, `cutover-drill`).
+    pub namespace: &'static str,
+    /// Every path the run's socket is served at, as a client names it.
+    pub sockets: Vec<String>,
+    pub trust_root: Option<Arc<crate::journal::trust_root::TrustRoot>>,
+    /// The run's journal, which says who ran the run and who approved what.
+    pub journal: std::path::PathBuf,
+}
