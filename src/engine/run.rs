@@ -445,6 +445,10 @@ impl Engine {
                     approval_wait: approvals.wait.clone(),
                 })
                 .await?;
+            // Its approvers may take the controls again: what they approved has started.
+            if approvals.wait.is_some() {
+                self.approvals.started();
+            }
             let started = Instant::now();
             let result = self.attempt(step, attempt, &action).await;
             let (mut outcome, stop) = match result {

@@ -384,3 +384,7 @@ pub(crate) async fn status(run_dir: &Path, timeout: Duration) -> Option<LiveStat
     };
     tokio::time::timeout(timeout, ask).await.ok().flatten()
 }
+
+#[cfg(test)]
+#[path = "client_test.rs"]
+mod tests;

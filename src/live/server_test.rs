@@ -268,3 +268,150 @@ fn a_controller_that_floods_controls_is_let_go_and_a_watcher_cannot_act() {
         assert_eq!(phases(&mut good, 1).await, ["p1"]);
     });
 }
+
+/// A controller that names `named` and answers the challenge with `signer`'s key (`None`: no
+/// proof at all); what the engine answers it.
+async fn claim(
+    run_dir: &Path,
+    named: &ssh_key::PrivateKey,
+    signer: Option<&ssh_key::PrivateKey>,
+) -> ServerMessage {
+    let mut stream = UnixStream::connect(run_dir.join(SOCKET_NAME))
+        .await
+        .unwrap();
+    let hello = ClientMessage::Hello {
+        version: VERSION,
+        role: Role::Control,
+        takeover: false,
+        person: Some(crate::journal::keys::person::PersonKey::of(
+            "bob@corp",
+            named.public_key(),
+        )),
+    };
+    write_frame(&mut stream, &hello).await.unwrap();
+    let ServerMessage::Challenge(challenge) = read_frame(&mut stream).await.unwrap() else {
+        panic!("challenged first")
+    };
+    let socket = std::fs::canonicalize(run_dir).unwrap().join(SOCKET_NAME);
+    let text = crate::live::seat_proof::statement(
+        &challenge,
+        &socket.display().to_string(),
+        nix::unistd::getuid().as_raw(),
+    );
+    let signature = match signer {
+        Some(key) => {
+            let signed = key
+                .sign(
+                    crate::live::seat_proof::NAMESPACE,
+                    ssh_key::HashAlg::Sha512,
+                    text.as_bytes(),
+                )
+                .unwrap();
+            let mut blob = Vec::new();
+            ssh_encoding::Encode::encode(&signed, &mut blob).unwrap();
+            crate::journal::line::encode(&blob)
+        }
+        None => String::new(),
+    };
+    write_frame(&mut stream, &ClientMessage::Proof { signature })
+        .await
+        .unwrap();
+    read_frame(&mut stream).await.unwrap()
+}
+
+fn person_key(seed: u8) -> ssh_key::PrivateKey {
+    ssh_key::PrivateKey::new(
+        ssh_key::private::Ed25519Keypair::from_seed(&[seed; 32]).into(),
+        "k",
+    )
+    .unwrap()
+}
+
+#[test]
+fn naming_someone_elses_key_gets_no_seat_as_them() {
+    block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let _journal = crate::journal::test_journal::drill_journal(dir.path());
+        let (_events, receiver) = mpsc::unbounded_channel();
+        let (controller, mut intake, presence) =
+            crate::engine::controller::attachable_control_channel();
+        let controls = EngineControls {
+            controller,
+            presence,
+            signing: Default::default(),
+        };
+        let _server = serve(dir.path(), serving(receiver, Some(controls))).unwrap();
+        let bob = person_key(2);
+        let mallory = person_key(3);
+        // Bob's public key, and no proof; then Mallory's signature over the challenge.
+        for signer in [None, Some(&mallory)] {
+            match claim(dir.path(), &bob, signer).await {
+                ServerMessage::Refused { reason } => {
+                    assert!(reason.contains("did not prove"), "{reason}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(
+            intake.answers.try_recv().is_err(),
+            "nothing journaled as Bob"
+        );
+        assert!(!*intake.presence.as_ref().unwrap().borrow(), "no seat");
+        // Bob himself proves it and sits, by the name he gave.
+        match claim(dir.path(), &bob, Some(&bob)).await {
+            ServerMessage::Welcome { .. } => {}
+            other => panic!("{other:?}"),
+        }
+        match intake.answers.recv().await {
+            Some(crate::engine::control::Control::Controller { change }) => {
+                let person = change.person.expect("named");
+                assert_eq!(person.principal, "bob@corp");
+                assert_eq!(change.seat.uid, Some(nix::unistd::getuid().as_raw()));
+                assert_eq!(change.seat.pid, Some(std::process::id()));
+            }
+            other => panic!("{other:?}"),
+        }
+    });
+}
+
+#[test]
+fn a_run_held_to_allowed_signers_seats_only_the_principal_they_give_a_key() {
+    block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let _journal = crate::journal::test_journal::drill_journal(dir.path());
+        let bob = person_key(2);
+        let carol = person_key(4);
+        let allowed = format!("ops-a@corp {}\n", carol.public_key().to_openssh().unwrap());
+        let root = crate::journal::trust_root::TrustRoot::from_bytes(
+            allowed.into_bytes(),
+            Path::new("team/allowed_signers"),
+        )
+        .unwrap();
+        let (_events, receiver) = mpsc::unbounded_channel();
+        let (controller, _intake, presence) =
+            crate::engine::controller::attachable_control_channel();
+        let controls = EngineControls {
+            controller,
+            presence,
+            signing: Default::default(),
+        };
+        let mut serving = serving(receiver, Some(controls));
+        serving.trust_root = Some(std::sync::Arc::new(root));
+        let _server = serve(dir.path(), serving).unwrap();
+        // Bob's key is not in the file; Carol's is, as ops-a@corp, not bob@corp.
+        for key in [&bob, &carol] {
+            match claim(dir.path(), key, Some(key)).await {
+                ServerMessage::Refused { reason } => {
+                    assert!(reason.contains("team/allowed_signers"), "{reason}");
+                    assert!(
+                        reason.contains(
+                            &key.public_key().fingerprint(Default::default()).to_string()
+                        ),
+                        "{reason}"
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    });
+}

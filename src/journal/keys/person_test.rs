@@ -144,3 +144,29 @@ fn an_attach_signed_by_another_key_than_it_names_proves_nobody() {
         "{signers:?}"
     );
 }
+
+#[test]
+fn an_attach_nobody_signed_is_journaled_without_a_name_and_a_forged_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = drill_journal(dir.path());
+    let holder = Holder::default();
+    journal.sign_acts_with(Box::new(holder.clone()));
+    let alice = key(1, "alice");
+    // Nobody answers for Alice: the engine writes the attach, naming no one.
+    journal
+        .append_act(attach(SeatAction::Attach, Some(&alice)))
+        .unwrap();
+    let text = std::fs::read_to_string(dir.path().join("journal.log")).unwrap();
+    assert!(!text.contains("\"principal\":\"alice\""), "{text}");
+    let (verdict, _) = signers(dir.path());
+    assert_eq!(verdict, Verdict::Incomplete);
+    // An attach naming Alice under the session key, as a forger would write it.
+    journal
+        .append(attach(SeatAction::Takeover, Some(&alice)))
+        .unwrap();
+    let bytes = std::fs::read(dir.path().join("journal.log")).unwrap();
+    let verification = verify_bytes(&bytes, dir.path(), &VerifyOptions::default());
+    let found = verification.error.expect("refused");
+    assert_eq!(found.code, "E_SIGNER", "{}", found.message);
+    assert!(found.message.contains("nobody proved"), "{}", found.message);
+}
