@@ -95,12 +95,15 @@ fn start(dir: &Path, text: &str) -> Running {
     start_with(dir, text, &[])
 }
 
+/// `cutover approve ARGS`; one that signs here says `--yes` (it has no terminal to ask on).
 fn approve(dir: &Path, args: &[&str]) -> Output {
+    let signs_here = args.contains(&"--key");
     cutover()
         .arg("approve")
         .arg("--log-dir")
         .arg(dir.join("runs"))
         .args(args)
+        .args(signs_here.then_some("--yes"))
         .output()
         .unwrap()
 }
@@ -183,6 +186,16 @@ fn only_other_people_approving_exactly_what_runs_let_the_step_start() {
         listed.contains("waiting for approvals by other people"),
         "{listed}"
     );
+
+    // Without a terminal nobody is asked: a key signs only with --yes.
+    let unasked = cutover()
+        .args(["approve", "--log-dir"])
+        .arg(dir.path().join("runs"))
+        .args(["gated", "migrate", "--key", bob.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(unasked.status.code(), Some(2), "{}", stderr(&unasked));
+    assert!(stderr(&unasked).contains("--yes"), "{}", stderr(&unasked));
 
     // The operator's own key, on the same host.
     let own = approve(

@@ -36,6 +36,10 @@ pub enum ApproveError {
     },
     #[error("approve: you did not type `yes`, so nothing was approved")]
     Declined,
+    #[error(
+        "approve: there is no terminal to show you the statement and ask; read it with --print --as NAME, then approve with --yes"
+    )]
+    NotAsked,
     #[error("read your answer: {0}")]
     Terminal(#[source] std::io::Error),
 }

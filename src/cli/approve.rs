@@ -94,9 +94,12 @@ async fn sign_here(
     } = ActSigning::for_run(run_dir, args.key.as_deref(), args.as_name.as_deref())
         .map_err(ApproveError::from)?;
     let statement = refused(link.statement(&args.step, &name).await)?;
-    // Asked on a terminal, after the statement: a person signs what they have read. A script
-    // that runs `cutover approve` has said so by running it.
-    if std::io::stdin().is_terminal() {
+    // Asked on a terminal, after the statement: a person signs what they have read. Without a
+    // terminal nobody can be asked: `--yes` says they read it (`--print`).
+    if !args.yes && !std::io::stdin().is_terminal() {
+        return Err(ApproveError::NotAsked.into());
+    }
+    if !args.yes {
         eprintln!(
             "You approve, as {name} with {}:\n\n{}",
             key.fingerprint(),

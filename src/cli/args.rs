@@ -278,6 +278,10 @@ pub struct ApproveArgs {
     /// it, without `.sig`, unless --as names the approver).
     #[arg(long, value_name = "FILE")]
     pub signature: Option<PathBuf>,
+    /// Sign without being asked on a terminal: you have read the statement (`--print`). Required
+    /// when standard input is not a terminal.
+    #[arg(long, conflicts_with_all = ["print", "signature"])]
+    pub yes: bool,
     /// Where run folders are (default $CUTOVER_LOG_DIR, else $XDG_STATE_HOME/cutover/runs).
     #[arg(long, value_name = "DIR")]
     pub log_dir: Option<PathBuf>,
