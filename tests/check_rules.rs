@@ -34,6 +34,7 @@ macro_rules! rule {
 
 rule! {
     toml_syntax => "toml-syntax",
+    drill_target_reaching_production => "drill-target-reaches-production",
     not_utf8 => "not-utf8",
     duplicate_toml_key => "duplicate-key",
     unknown_top_level_key => "unknown-top-level-key",

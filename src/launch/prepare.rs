@@ -73,7 +73,13 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
         path: log_dir.clone(),
         source,
     })?;
-    let (operator, notice) = choose_operator_key(request.key.as_deref(), mode, &env)?;
+    // A drill that reaches production needs an operator key, like a release.
+    let key_mode = if runbook.shares_production {
+        Mode::Production
+    } else {
+        mode
+    };
+    let (operator, notice) = choose_operator_key(request.key.as_deref(), key_mode, &env)?;
     if let Some(notice) = notice {
         say!("cutover: {}", crate::terminal_text::plain(&notice));
     }

@@ -53,14 +53,17 @@ pub fn start(
     } = prepared;
     // Variables first: a typo leaves nothing behind, not even a lock folder.
     let scope = resolve_run_variables(request, &runbook, typed)?;
-    // A production run holds its release's lock from before its folder exists.
-    let lock = match mode {
-        Mode::Production => Some(acquire(
+    // A production run holds its release's lock from before its folder exists; so does a
+    // drill that reaches production (`shares_production`): it must not run beside a release.
+    let takes_lock = mode == Mode::Production || (mode == Mode::Drill && runbook.shares_production);
+    let lock = if takes_lock {
+        Some(acquire(
             &log_dir,
             &runbook.lock,
             request.break_lock.as_deref(),
-        )?),
-        Mode::Drill | Mode::DryRun => None,
+        )?)
+    } else {
+        None
     };
     let release_lock = lock.as_ref().map(|lock| ReleaseLockRef {
         name: runbook.lock.clone(),

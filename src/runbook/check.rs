@@ -24,6 +24,7 @@ pub(crate) fn check_runbook(runbook: &Runbook, diags: &mut Diagnostics) {
     let url_scope = default_scope(runbook);
     check_secret_captures_in_commands(runbook, diags);
     super::check_hosts::check_hosts(runbook, diags);
+    super::check_targets::check_targets(runbook, diags);
 
     // Main flow in order: a capture is visible from the step after the one that sets it.
     let mut visible: HashMap<&str, &str> = HashMap::new();

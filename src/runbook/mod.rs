@@ -4,6 +4,7 @@ pub(crate) mod check;
 pub(crate) mod check_conditions;
 pub(crate) mod check_hosts;
 pub(crate) mod check_output;
+pub(crate) mod check_targets;
 pub(crate) mod condition;
 pub(crate) mod deadline;
 pub(crate) mod diagnostic;

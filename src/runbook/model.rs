@@ -47,6 +47,9 @@ pub struct Runbook {
     /// The target's folders of stand-ins, as written (relative to the runbook's folder), once
     /// applied.
     pub tools: Vec<String>,
+    /// The target is a drill that knowingly reaches production (`shares_production`), once
+    /// applied: its runs take the release lock and need an operator key.
+    pub shares_production: bool,
     /// `[[notify]]`: who is told what while the run goes (the operator's own notify.toml is
     /// added at the start).
     pub notify: Vec<super::notify::NotifyChannel>,
@@ -105,6 +108,7 @@ impl Runbook {
         }
         self.time_scale = found.time_scale;
         self.tools = found.tools.clone();
+        self.shares_production = found.shares_production;
         self.target = Some(found.name.value);
         Ok(self)
     }

@@ -129,6 +129,7 @@ pub(crate) fn parse_document(
     Some(Runbook {
         lock,
         allowed_signers,
+        shares_production: false,
         title: title.map_or_else(|| name.value.clone(), |t| t.value),
         name,
         environment: environment.map(|e| e.value),

@@ -32,6 +32,9 @@ pub struct Target {
     /// Folders of stand-ins for the host's tools, as written (relative to the runbook's
     /// folder): put first on PATH for every process of a run of this target.
     pub tools: Vec<String>,
+    /// A drill target that knowingly reaches production hosts or URLs: its runs take the
+    /// release lock and need an operator key (`check_targets.rs`).
+    pub shares_production: bool,
 }
 
 /// What a target's value may refer to: where things are for this run, filled in when it
@@ -95,6 +98,7 @@ pub(crate) fn parse_targets(
             .then(|| fields.string_list("ssh_command"));
         let time_scale = fields.number("time_scale");
         let tools = fields.string_list("tools");
+        let shares_production = fields.bool("shares_production").unwrap_or(false);
         let is_drill = environment.as_ref().is_some_and(|e| e.value == "drill");
         if !is_drill && let Some(first) = tools.first() {
             fields
@@ -179,6 +183,7 @@ pub(crate) fn parse_targets(
             ssh_command: ssh_command.map(|parts| parts.into_iter().map(|p| p.value).collect()),
             time_scale: time_scale.map(|s| s.value),
             tools: tools.into_iter().map(|t| t.value).collect(),
+            shares_production,
         });
     }
     targets

@@ -80,6 +80,14 @@ impl Template {
         })
     }
 
+    /// Every placeholder name with where it stands inside the string.
+    pub fn reference_ranges(&self) -> impl Iterator<Item = (&str, Range<usize>)> + '_ {
+        self.pieces.iter().filter_map(|piece| match piece {
+            Piece::Placeholder { name, at } => Some((name.as_str(), at.clone())),
+            Piece::Text(_) => None,
+        })
+    }
+
     /// Maps a range inside the string onto the file.
     pub fn file_span(&self, at: &Range<usize>) -> Span {
         match self.content_offset {
