@@ -567,8 +567,13 @@ fn a_run_shared_with_a_group_is_reached_by_its_members_only() {
     let runbook = support::runbook(dir.path(), COUNTING);
     let users = nix::unistd::Group::from_name("users").unwrap().unwrap().gid;
     let mut run = spawn_headless(&runbook, &logs, &["--drill", "--share-with", "users"], &[]);
-    wait_until("the run is live", || {
-        std::fs::read_dir(logs.join(".shared")).is_ok_and(|mut d| d.next().is_some())
+    // Its folder comes first, then the socket in it: wait for the socket.
+    wait_until("the run's shared socket is served", || {
+        std::fs::read_dir(logs.join(".shared")).is_ok_and(|mut d| {
+            d.next()
+                .and_then(Result::ok)
+                .is_some_and(|shared| shared.path().join("engine.sock").exists())
+        })
     });
     let shared = std::fs::read_dir(logs.join(".shared"))
         .unwrap()

@@ -358,14 +358,21 @@ fn json_of_a_passed_run_field_by_field() {
     assert!(!report.to_string().contains("hunter2"));
     let announce = step(&report, "announce");
     assert_eq!(announce["status"], "passed");
-    assert_eq!(announce["confirmed_by"], serde_json::json!(["alice"]));
+    // Credited to the key that signed the confirmation, and its principal.
+    assert_eq!(announce["confirmed_by"][0]["name"], "alice");
+    assert!(
+        announce["confirmed_by"][0]["key"]
+            .as_str()
+            .is_some_and(|key| key.starts_with("SHA256:")),
+        "{announce}"
+    );
     assert_eq!(
         announce["checklist"],
         serde_json::json!(["Posted in #release", "On-call acknowledged"])
     );
     assert_eq!(announce["notes"], serde_json::json!([HOSTILE_NOTE]));
     let migrate = step(&report, "migrate");
-    assert_eq!(migrate["confirmed_by"], serde_json::json!(["alice"]));
+    assert_eq!(migrate["confirmed_by"][0]["name"], "alice");
     assert_eq!(migrate["checklist"], serde_json::json!(["migrate"]));
     assert_eq!(migrate["exit_code"], 0);
     let backup = step(&report, "backup");
@@ -433,7 +440,12 @@ fn json_of_a_run_resumed_after_a_crash_field_by_field() {
     );
     let decision = &report["decisions"][0];
     assert_eq!(decision["choice"], "mark-done");
-    assert_eq!(decision["by"], "bob");
+    assert_eq!(decision["by"]["name"], "bob");
+    assert!(
+        decision["by"]["key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("SHA256:"))
+    );
     assert_eq!(decision["on_resume"], true);
     assert_eq!(step(&report, "last")["status"], "passed");
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::engine::events::{Decision, Mode, OutputRecord, RunStatus, StepStatus};
 use crate::journal::history::load::{LoadedRun, RunbookFile};
-use crate::journal::history::model::{RunHistory, StepEnding, StepRecord};
+use crate::journal::history::model::{Actor, RunHistory, StepEnding, StepRecord};
 use crate::journal::verify::report::Verdict;
 
 pub(crate) const FORMAT: &str = "cutover-report/1";
@@ -20,6 +20,8 @@ pub(crate) struct Report {
     pub verification: VerificationPart,
     pub run: RunPart,
     pub sessions: Vec<SessionPart>,
+    /// Who held a terminal run's controls, when, and how each turn ended.
+    pub controls: Vec<ControlsPart>,
     pub phases: Vec<PhasePart>,
     pub steps: Vec<StepPart>,
     /// Steps of the runbook that never started (only when `runbook.toml` is the one that ran).
@@ -61,6 +63,23 @@ pub(crate) enum RunbookFileState {
     Matches,
     Differs,
     Missing,
+}
+
+/// One person's turn at a terminal run's controls.
+#[derive(Debug, Serialize)]
+pub(crate) struct ControlsPart {
+    /// When they took the controls.
+    pub from: String,
+    /// When they left them; `None` while the journal shows them still holding.
+    pub until: Option<String>,
+    /// Who, by the key that signed their attach (or the unsigned seat).
+    pub who: Actor,
+    /// Where they sat: `alice@db-1 on /dev/pts/3 (ssh from 10.0.0.5 52114)`.
+    pub seat: String,
+    /// `attached` or `took over`.
+    pub how: &'static str,
+    /// `detached`, `taken over by …`, `the run ended`, or `still holding` (no end journaled).
+    pub ended: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -164,7 +183,7 @@ pub(crate) struct StepPart {
     /// Every metric gate's samples, counted pass / fail / inconclusive.
     pub gates: Vec<super::gates::GatePart>,
     /// Who confirmed it (a manual step's checklist, a dangerous step's phrase).
-    pub confirmed_by: Vec<String>,
+    pub confirmed_by: Vec<Actor>,
     /// Who approved what its last attempt ran (a step that requires approvals), each a
     /// principal and the key that signed the statement.
     pub approved_by: Vec<crate::approval::record::ApproverRef>,
@@ -221,7 +240,7 @@ pub(crate) struct DecisionPart {
     /// The reason of a skip, the evidence of a mark-done, the action of a policy.
     pub reason: Option<String>,
     /// Who decided; `None` when the step's policy did.
-    pub by: Option<String>,
+    pub by: Option<Actor>,
     /// Decided by `cutover resume` about a step interrupted mid-way.
     pub on_resume: bool,
     pub words: String,
@@ -245,7 +264,7 @@ pub(crate) struct FailurePart {
 pub(crate) struct NotePart {
     pub at: String,
     pub step: Option<String>,
-    pub by: String,
+    pub by: Actor,
     pub text: String,
 }
 
@@ -321,6 +340,7 @@ pub(crate) fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
             variables: header.vars.clone(),
             secrets: header.secrets.keys().cloned().collect(),
         },
+        controls: controls(history),
         sessions: history
             .sessions
             .iter()
@@ -425,6 +445,48 @@ pub(crate) fn build_report(run: &LoadedRun, signers_checked: bool) -> Report {
             })
             .collect(),
     }
+}
+
+/// The turns at the controls, from the attach, takeover and detach entries.
+fn controls(history: &RunHistory) -> Vec<ControlsPart> {
+    use crate::engine::controller_change::SeatAction;
+    let mut turns: Vec<ControlsPart> = Vec::new();
+    for record in &history.controllers {
+        let open = turns.last_mut().filter(|turn| turn.until.is_none());
+        match record.change.action {
+            SeatAction::Detach => {
+                if let Some(turn) = open {
+                    turn.until = Some(record.ts.clone());
+                    turn.ended = "detached".into();
+                }
+            }
+            SeatAction::Attach | SeatAction::Takeover => {
+                if let Some(turn) = open {
+                    turn.until = Some(record.ts.clone());
+                    turn.ended = format!("taken over by {}", record.who.described());
+                }
+                turns.push(ControlsPart {
+                    from: record.ts.clone(),
+                    until: None,
+                    who: record.who.clone(),
+                    seat: record.change.seat.describe(),
+                    how: if record.change.action == SeatAction::Takeover {
+                        "took over"
+                    } else {
+                        "attached"
+                    },
+                    ended: "still holding".into(),
+                });
+            }
+        }
+    }
+    if let (Some(turn), Some((ended, _))) = (turns.last_mut(), &history.footer)
+        && turn.until.is_none()
+    {
+        turn.until = Some(ended.clone());
+        turn.ended = "the run ended".into();
+    }
+    turns
 }
 
 fn step_part(history: &RunHistory, step: &StepRecord) -> StepPart {

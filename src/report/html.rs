@@ -2,6 +2,7 @@
 //! at build time, nothing is fetched, no script runs, and it prints well. Built with maud,
 //! whose `html!` escapes every value it is given: text from the run can never become markup.
 
+use crate::journal::history::model::Actor;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::build::{Report, StepPart};
@@ -49,6 +50,7 @@ pub(crate) fn render_html(report: &Report) -> String {
                     }
                     (facts(report))
                     @if report.sessions.len() > 1 { (sessions(report)) }
+                    @if !report.controls.is_empty() { (controls(report)) }
                     @if let Some(picture) = super::timeline_svg::timeline(report) {
                         h2 { "Timeline" }
                         (picture)
@@ -151,7 +153,7 @@ pub(crate) fn render_html(report: &Report) -> String {
                         ul {
                             @for note in &report.notes {
                                 li {
-                                    span class="muted" { (note.at) } " " (note.by)
+                                    span class="muted" { (note.at) } " " (note.by.described())
                                     @if let Some(step) = &note.step { " on " code { (step) } }
                                     ": " (note.text)
                                 }
@@ -226,6 +228,28 @@ fn sessions(report: &Report) -> Markup {
     }
 }
 
+/// Who held the controls, turn by turn, credited to the key that signed each attach.
+fn controls(report: &Report) -> Markup {
+    html! {
+        h2 { "Who held the controls" }
+        div class="scroll" {
+            table class="controls" {
+                tr { th { "From" } th { "Until" } th { "Who" } th { "Key" } th { "Seat" } th { "" } }
+                @for turn in &report.controls {
+                    tr {
+                        td { (turn.from) }
+                        td { (turn.until.as_deref().unwrap_or("")) }
+                        td { (turn.who.name) }
+                        td { @if let Some(key) = &turn.who.key { code { (key) } } @else { "unsigned" } }
+                        td { (turn.seat) }
+                        td { (turn.how) ", " (turn.ended) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn status_class(step: &StepPart) -> String {
     format!(
         "status status-{}",
@@ -285,7 +309,7 @@ fn decisions(report: &Report) -> Markup {
                     td { (decided.at) }
                     td { code { (decided.step) } }
                     td { (decided.words) @if decided.on_resume { br; span class="muted" { "on resume, about a step interrupted mid-way" } } }
-                    td { (decided.by.as_deref().unwrap_or("a policy, not a person")) }
+                    td { (decided.by.as_ref().map_or_else(|| "a policy, not a person".to_string(), Actor::described)) }
                 }
             }
         }

@@ -221,6 +221,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         out.push('\n');
     }
 
+    if !report.controls.is_empty() {
+        controls(&mut out, report);
+    }
+
     let _ = writeln!(out, "## Steps\n");
     let _ = writeln!(
         out,
@@ -269,7 +273,7 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         let _ = writeln!(out, "## Decisions\n");
         for decided in &report.decisions {
             let by = match &decided.by {
-                Some(by) => format!(" — by {}", escape(by)),
+                Some(by) => format!(" — by {}", escape(&by.described())),
                 None => String::new(),
             };
             let resume = if decided.on_resume {
@@ -495,13 +499,40 @@ pub(crate) fn render_markdown(report: &Report) -> String {
                 out,
                 "- {} {}{on}: {}",
                 escape(&note.at),
-                escape(&note.by),
+                escape(&note.by.described()),
                 escape(&note.text)
             );
         }
         out.push('\n');
     }
     out
+}
+
+/// Who held the controls: one row per turn, credited to the key that signed the attach.
+fn controls(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "## Who held the controls\n");
+    let _ = writeln!(
+        out,
+        "| From | Until | Who | Key | Seat | |\n|---|---|---|---|---|---|"
+    );
+    for turn in &report.controls {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} {} |",
+            escape(&turn.from),
+            escape(turn.until.as_deref().unwrap_or("")),
+            escape(&turn.who.name),
+            turn.who
+                .key
+                .as_deref()
+                .map(code)
+                .unwrap_or_else(|| "unsigned".into()),
+            escape(&turn.seat),
+            turn.how,
+            escape(&turn.ended)
+        );
+    }
+    out.push('\n');
 }
 
 fn status_cell(step: &StepPart) -> String {

@@ -126,7 +126,12 @@ pub(crate) fn against_history_lines(
 /// The people who confirmed a step, then those who approved what it ran: `alice; approved by
 /// bob@corp (SHA256:…)`.
 pub(crate) fn confirmed_and_approved(step: &super::build::StepPart) -> String {
-    let mut said = step.confirmed_by.join(", ");
+    let mut said = step
+        .confirmed_by
+        .iter()
+        .map(crate::journal::history::model::Actor::described)
+        .collect::<Vec<_>>()
+        .join(", ");
     if !step.approved_by.is_empty() {
         let approvers: Vec<String> = step
             .approved_by

@@ -85,7 +85,11 @@ fn what_reaches_production(runbook: &Runbook) -> BTreeMap<Reach, String> {
                 _ => None,
             })
             .into_iter()
-            .chain(phase.and_then(|p| p.for_each.as_ref()).map(|g| g.value.clone()));
+            .chain(
+                phase
+                    .and_then(|p| p.for_each.as_ref())
+                    .map(|g| g.value.clone()),
+            );
         for group in groups {
             if runbook.host_group(&group).is_some() {
                 reaches
@@ -188,18 +192,23 @@ url = "{{{{ api }}}}{{{{ path }}}}"
         assert_eq!(found.len(), 1, "{found:?}");
         let message = &found[0];
         assert!(message.contains("would reach production"), "{message}");
-        assert!(message.contains("`api` (the URL of step `pay`)"), "{message}");
+        assert!(
+            message.contains("`api` (the URL of step `pay`)"),
+            "{message}"
+        );
         assert!(message.contains("the hosts of group `web`"), "{message}");
         assert!(message.contains("`ssh_command`"), "{message}");
-        assert!(!message.contains("`path`"), "a path goes nowhere: {message}");
+        assert!(
+            !message.contains("`path`"),
+            "a path goes nowhere: {message}"
+        );
     }
 
     #[test]
     fn a_target_with_its_own_values_or_that_says_so_passes() {
         let own = "[targets.rehearsal]\nenvironment = \"drill\"\nssh_command = [\"ssh\", \"-F\", \"drill/ssh_config\"]\n[targets.rehearsal.vars]\napi = \"http://127.0.0.1:8080\"\n[targets.rehearsal.hosts]\nweb = [\"stand-in-1\"]\n";
         assert_eq!(problems(own), Vec::<String>::new());
-        let says =
-            "[targets.staging-on-prod]\nenvironment = \"drill\"\nshares_production = true\n";
+        let says = "[targets.staging-on-prod]\nenvironment = \"drill\"\nshares_production = true\n";
         assert_eq!(problems(says), Vec::<String>::new());
         let release = "[targets.production]\nenvironment = \"production\"\n";
         assert_eq!(problems(release), Vec::<String>::new());

@@ -240,9 +240,15 @@ impl App {
                 }
             }
             Event::Controller(change) => {
+                // By the principal their key proved, since when (UTC, as the header's times).
+                let who = match &change.person {
+                    Some(person) => person.principal.clone(),
+                    None => format!("unsigned seat {}", change.seat.describe()),
+                };
+                let since = change.at.get(11..19).unwrap_or_default();
                 self.controls_held_by = match change.action {
                     crate::engine::controller_change::SeatAction::Detach => None,
-                    _ => Some(for_terminal(&change.seat.describe())),
+                    _ => Some(for_terminal(&format!("{who} since {since}"))),
                 };
             }
             Event::Noted { step, text } => {

@@ -2,14 +2,15 @@
 //! verify trusted goes in: on a TAMPERED journal, the entries before the first error.
 
 use super::model::{
-    AttemptRecord, ConfirmRecord, DecisionRecord, Importance, NoteRecord, PhaseRecord, RunHistory,
-    Session, StageRecord, StepRecord, SuspendRecord, TimelineEntry, Trust, WindowRecord,
+    Actor, AttemptRecord, ConfirmRecord, DecisionRecord, Importance, NoteRecord, PhaseRecord,
+    RunHistory, Session, StageRecord, StepRecord, SuspendRecord, TimelineEntry, Trust,
+    WindowRecord,
 };
 use super::timeline_line::timeline_line;
 use crate::engine::events::{Decision, StepStatus};
 use crate::engine::metric_sample::SampleVerdict;
 use crate::journal::entry::{Body, WindowMark};
-use crate::journal::verify::report::Verification;
+use crate::journal::verify::report::{Signer, Verification};
 
 /// `None` when not even the header could be trusted.
 pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> Option<RunHistory> {
@@ -45,11 +46,14 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
         footer: None,
     };
     let mut phase: Option<String> = None;
+    let mut seat = SeatNow::default();
     for verified in &verification.entries {
         let entry = &verified.entry;
-        let (ts, line) = (entry.ts.clone(), verified.line);
+        let (mut ts, line) = (entry.ts.clone(), verified.line);
         let session = history.sessions.len() - 1;
-        let by = history.who(session).to_string();
+        seat.observe(&entry.body, verified.signer);
+        // Each act is credited to the key that signed it.
+        let by = seat.actor(verified.signer, &history.sessions[session].operator);
         let mut importance = Importance::Routine;
         match &entry.body {
             Body::Header(_) => {}
@@ -198,10 +202,15 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
                 if change.action == crate::engine::controller_change::SeatAction::Takeover {
                     importance = Importance::Decision;
                 }
+                // Shown when it happened: a detach during a long step is written at its end.
+                if !change.at.is_empty() {
+                    ts = change.at.clone();
+                }
                 history.controllers.push(super::model::ControllerRecord {
                     ts: ts.clone(),
                     line,
                     change: change.clone(),
+                    who: seat.sitting(),
                 });
             }
             Body::Window(window) => {
@@ -249,7 +258,10 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
                             ts: ts.clone(),
                             line,
                             step: decided.step.clone(),
-                            by: resume.operator.principal.clone(),
+                            by: Actor::signed(
+                                &resume.operator.principal,
+                                &resume.operator.fingerprint,
+                            ),
                             decision: decided.decision.clone(),
                             on_resume: true,
                         },
@@ -277,6 +289,65 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
         });
     }
     Some(history)
+}
+
+/// Who sits at a terminal run's controls as the journal goes: the person whose key signed their
+/// attach, or a seat nobody proved.
+#[derive(Default)]
+struct SeatNow {
+    person: Option<(String, String)>,
+    seat: Option<crate::engine::controller_change::Seat>,
+}
+
+impl SeatNow {
+    fn observe(&mut self, body: &Body, signer: Signer) {
+        use crate::engine::controller_change::SeatAction;
+        match body {
+            Body::Header(_) | Body::Resume(_) => *self = Self::default(),
+            Body::Attach(change) if change.action == SeatAction::Detach => *self = Self::default(),
+            Body::Attach(change) => {
+                self.seat = Some(change.seat.clone());
+                self.person = match (&change.person, signer) {
+                    (Some(person), Signer::Person) => {
+                        Some((person.principal.clone(), person.fingerprint.clone()))
+                    }
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
+    }
+
+    /// Who an entry signed by `signer` is credited to.
+    fn actor(&self, signer: Signer, operator: &crate::journal::entry::OperatorRef) -> Actor {
+        match (signer, &self.person) {
+            (Signer::Person, Some((principal, fingerprint))) => {
+                Actor::signed(principal, fingerprint)
+            }
+            (Signer::Operator, _) | (Signer::Person, None) => {
+                Actor::signed(&operator.principal, &operator.fingerprint)
+            }
+            (Signer::Session, _) => self.unsigned(),
+        }
+    }
+
+    /// Who holds the controls now, as the report's "who held the controls" names them.
+    fn sitting(&self) -> Actor {
+        match &self.person {
+            Some((principal, fingerprint)) => Actor::signed(principal, fingerprint),
+            None => self.unsigned(),
+        }
+    }
+
+    fn unsigned(&self) -> Actor {
+        Actor {
+            name: match &self.seat {
+                Some(seat) => format!("unsigned (seat {})", seat.describe()),
+                None => "unsigned (the engine's session key)".to_string(),
+            },
+            key: None,
+        }
+    }
 }
 
 fn decision_importance(decision: &Decision) -> Importance {

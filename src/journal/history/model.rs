@@ -137,11 +137,48 @@ pub struct StageRecord {
     pub result: StepResultBody,
 }
 
+/// Who did an act, as the key that signed it says: the operator's or a person's key and the
+/// principal it was given, or — signed by the engine's session key — nobody proven.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Actor {
+    /// The principal (`ops-c@corp`), or `unsigned (seat alice@db-1 on /dev/pts/3)`.
+    pub name: String,
+    /// The SSH key that signed the act (`SHA256:…`); `None` when nobody's key did.
+    pub key: Option<String>,
+}
+
+impl Actor {
+    pub(crate) fn signed(principal: &str, fingerprint: &str) -> Self {
+        Self {
+            name: principal.to_string(),
+            key: Some(fingerprint.to_string()),
+        }
+    }
+
+    /// `ops-c@corp (SHA256:abcdefgh…)`, or the unsigned seat as it is.
+    pub fn described(&self) -> String {
+        match &self.key {
+            Some(key) => format!("{} ({})", self.name, short_key(key)),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// `SHA256:` and the first 12 characters of a fingerprint: enough to tell keys apart.
+pub(crate) fn short_key(fingerprint: &str) -> String {
+    let kept: String = fingerprint.chars().take(7 + 12).collect();
+    if kept.len() < fingerprint.len() {
+        format!("{kept}…")
+    } else {
+        kept
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ConfirmRecord {
     pub ts: String,
     pub line: usize,
-    pub by: String,
+    pub by: Actor,
     pub note: Option<String>,
     pub checklist: Vec<String>,
     /// A person at the terminal, or `--confirm` on the command line (none in older journals).
@@ -153,7 +190,7 @@ pub struct DecisionRecord {
     pub ts: String,
     pub line: usize,
     pub step: String,
-    pub by: String,
+    pub by: Actor,
     pub decision: Decision,
     /// Made by `cutover resume` about a step that was running when the run stopped.
     pub on_resume: bool,
@@ -161,9 +198,12 @@ pub struct DecisionRecord {
 
 #[derive(Clone, Debug)]
 pub struct ControllerRecord {
+    /// When it happened (the change's own time; the entry may be written later).
     pub ts: String,
     pub line: usize,
     pub change: crate::engine::controller_change::ControllerChange,
+    /// Who sat: the person whose key signed the attach, or the unsigned seat.
+    pub who: Actor,
 }
 
 #[derive(Clone, Debug)]
@@ -171,7 +211,7 @@ pub struct NoteRecord {
     pub ts: String,
     pub line: usize,
     pub step: Option<String>,
-    pub by: String,
+    pub by: Actor,
     pub text: String,
 }
 
@@ -399,7 +439,7 @@ mod tests {
             ts: String::new(),
             line,
             step: "s".into(),
-            by: "alice".into(),
+            by: Actor::signed("alice", "SHA256:a"),
             decision,
             on_resume: false,
         }
@@ -453,7 +493,7 @@ mod tests {
         confirmed.confirmations.push(ConfirmRecord {
             ts: String::new(),
             line: 4,
-            by: "alice".into(),
+            by: Actor::signed("alice", "SHA256:a"),
             note: None,
             checklist: vec!["migrate prod".into()],
             via: Some(ConfirmVia::Terminal),

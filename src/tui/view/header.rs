@@ -50,7 +50,12 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, now: Instant, the
             if *late { theme.problem() } else { theme.dim() },
         ));
     }
-    let mut second = vec![Span::raw(format!("operator {}", app.info.operator))];
+    // Who acts now: the person at the controls of an attached run, by the principal their key
+    // proved; else the run's operator.
+    let mut second = vec![Span::raw(match &app.controls_held_by {
+        Some(holder) => format!("controls: {holder}"),
+        None => format!("operator {}", app.info.operator),
+    })];
     if let Some((_, _, Some(by))) = &forecast {
         second.push(Span::raw(sep));
         second.push(Span::styled(by.clone(), theme.accent()));

@@ -299,7 +299,7 @@ fn step_lines(
         lines.push(Line::from(Span::styled(
             format!(
                 "confirmed by {} at {}",
-                for_terminal(&confirm.by),
+                for_terminal(&confirm.by.described()),
                 clock_of(&confirm.ts)
             ),
             theme.accent(),
@@ -319,7 +319,7 @@ fn step_lines(
         let decided = &history.decisions[index];
         let by = match decided.decision {
             crate::engine::events::Decision::Policy { .. } => String::new(),
-            _ => format!(" by {}", for_terminal(&decided.by)),
+            _ => format!(" by {}", for_terminal(&decided.by.described())),
         };
         lines.push(Line::from(Span::styled(
             format!(
@@ -339,7 +339,7 @@ fn step_lines(
         let note = &history.notes[index];
         lines.push(Line::from(format!(
             "note by {} at {}: {}",
-            for_terminal(&note.by),
+            for_terminal(&note.by.described()),
             clock_of(&note.ts),
             for_terminal(&note.text)
         )));
