@@ -6,12 +6,15 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use support::people::{
+    approve, person_key, public_key, signed_elsewhere, start, start_with, started_steps, statement,
+    stderr, wait_for_exit,
+};
 use support::tmux::Pane;
-use support::{cutover, journal_bodies, key_file, run_dir, verify, wait_until};
+use support::{cutover, journal_bodies, key_file, run_dir, verify};
 
 const GATED: &str = r#"[runbook]
 name = "gated"
@@ -34,128 +37,6 @@ run = "echo migrating to {{ version }}"
 approvals = APPROVALS
 EXTRA
 "#;
-
-/// A person's key: an Ed25519 key file (0600) with `principal` as its comment.
-fn person_key(dir: &Path, principal: &str) -> PathBuf {
-    let path = dir.join(principal.replace('@', "_at_"));
-    let made = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", principal, "-f"])
-        .arg(&path)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    path
-}
-
-fn public_key(key: &Path) -> String {
-    std::fs::read_to_string(key.with_extension("pub"))
-        .unwrap()
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A run in the background; killed if the test ends before it (a failed assertion must not
-/// leave a run waiting for approvals that will never come).
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if self.0.try_wait().ok().flatten().is_none() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-/// A headless drill of `text` with `extra` arguments, in the background, its stderr kept in
-/// `dir/run.err`.
-fn start_with(dir: &Path, text: &str, extra: &[&str]) -> Running {
-    let runbook = support::runbook(dir, text);
-    let err = std::fs::File::create(dir.join("run.err")).unwrap();
-    Running(
-        Command::new(assert_cmd::cargo::cargo_bin("cutover"))
-            .args(["run", "--headless", "--drill", "--auto", "--key"])
-            .arg(key_file())
-            .arg("--log-dir")
-            .arg(dir.join("runs"))
-            .arg(&runbook)
-            .args(extra)
-            .env_remove("SSH_AUTH_SOCK")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(err)
-            .spawn()
-            .unwrap(),
-    )
-}
-
-fn start(dir: &Path, text: &str) -> Running {
-    start_with(dir, text, &[])
-}
-
-/// `cutover approve ARGS`; one that signs here says `--yes` (it has no terminal to ask on).
-fn approve(dir: &Path, args: &[&str]) -> Output {
-    let signs_here = args.contains(&"--key");
-    cutover()
-        .arg("approve")
-        .arg("--log-dir")
-        .arg(dir.join("runs"))
-        .args(args)
-        .args(signs_here.then_some("--yes"))
-        .output()
-        .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// The statement `--print --as NAME` writes, once the run waits for the step's approvals.
-fn statement(dir: &Path, step: &str, name: &str) -> String {
-    let mut printed = None;
-    wait_until("the run waits for approvals", || {
-        let output = approve(dir, &["gated", step, "--print", "--as", name]);
-        let ok = output.status.success();
-        printed = Some(output);
-        ok
-    });
-    String::from_utf8(printed.unwrap().stdout).unwrap()
-}
-
-/// Signs `text` as `ssh-keygen -Y sign -n cutover-approval` does anywhere; returns the
-/// signature file (`FILE.sig` beside the statement `FILE`).
-fn signed_elsewhere(dir: &Path, name: &str, text: &str, key: &Path) -> PathBuf {
-    let file = dir.join(name);
-    std::fs::write(&file, text).unwrap();
-    let signed = Command::new("ssh-keygen")
-        .args(["-q", "-Y", "sign", "-n", "cutover-approval", "-f"])
-        .arg(key)
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(signed.status.success(), "{}", stderr(&signed));
-    PathBuf::from(format!("{}.sig", file.display()))
-}
-
-fn wait_for_exit(run: &mut Running) -> i32 {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = run.0.try_wait().unwrap() {
-            return status.code().unwrap();
-        }
-        assert!(Instant::now() < deadline, "the run never ended");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn started_steps(run: &Path) -> Vec<String> {
-    journal_bodies(run, "step_start")
-        .iter()
-        .map(|s| s["step"].as_str().unwrap().to_string())
-        .collect()
-}
 
 #[test]
 fn only_other_people_approving_exactly_what_runs_let_the_step_start() {

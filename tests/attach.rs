@@ -483,6 +483,43 @@ fn a_takeover_is_journaled_and_each_person_signs_their_own_acts() {
     assert_eq!(code, 0, "{said}");
     let confirms = journal_bodies(&run, "confirm");
     assert_eq!(confirms.len(), 2);
+
+    // The report credits each confirmation to the key that signed it, and says who held the
+    // controls when.
+    let report = cutover()
+        .arg("report")
+        .arg(&run)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let step = |id: &str| {
+        report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let bob_fingerprint = bob.public.fingerprint(Default::default()).to_string();
+    assert_eq!(step("check")["confirmed_by"][0]["name"], "bob");
+    assert_eq!(step("check")["confirmed_by"][0]["key"], bob_fingerprint);
+    assert_eq!(step("check-again")["confirmed_by"][0]["name"], operator);
+    let controls = report["controls"].as_array().unwrap();
+    assert_eq!(controls[0]["who"]["name"], operator, "{controls:?}");
+    assert!(
+        controls[0]["ended"]
+            .as_str()
+            .unwrap()
+            .starts_with("taken over by bob"),
+        "{controls:?}"
+    );
+    assert_eq!(controls[1]["who"]["name"], "bob");
+    assert_eq!(controls[1]["who"]["key"], bob_fingerprint);
+    let markdown = cutover().arg("report").arg(&run).output().unwrap();
+    let markdown = String::from_utf8_lossy(&markdown.stdout);
+    assert!(markdown.contains("## Who held the controls"), "{markdown}");
 }
 
 /// The SSH case for real: the operator logs in over OpenSSH (a private sshd on loopback),

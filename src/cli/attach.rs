@@ -8,7 +8,7 @@ use crossterm::event::EventStream;
 
 use super::args::AttachArgs;
 use crate::exit::{Failure, Outcome};
-use crate::launch::error::{LaunchError, runtime};
+use crate::launch::error::{LaunchError, block_on_client};
 use crate::launch::interactive::say_how_it_ended;
 use crate::launch::run_folder::default_log_dir;
 use crate::live::client::{ActSigning, ConnectError, control, status, watch};
@@ -24,7 +24,7 @@ pub(crate) fn attach(args: &AttachArgs) -> Result<Outcome, Failure> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(AttachError::NeedsTerminal { run_dir }.into());
     }
-    runtime()?.block_on(async {
+    block_on_client(async {
         let pid = status(&run_dir, std::time::Duration::from_secs(2))
             .await
             .map(|live| live.pid);
@@ -55,7 +55,7 @@ pub(crate) fn attach(args: &AttachArgs) -> Result<Outcome, Failure> {
             return Ok(Outcome::Done);
         }
         Ok(say_how_it_ended(&ending, &run_dir, pid)?.map_or(Outcome::Done, Outcome::of_run))
-    })
+    })?
 }
 
 /// The key this person's acts are signed with: `--key`, else the agent, else (a drill or a dry

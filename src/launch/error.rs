@@ -157,6 +157,16 @@ pub enum SetupError {
     Socket(#[source] std::io::Error),
 }
 
+/// Runs a client's `future` (a screen attached to a run) to its end, then leaves without
+/// waiting for a blocking task still out — a person's key that never answered a signing
+/// request: the screen has said what happened, and the process must end.
+pub(crate) fn block_on_client<F: std::future::Future>(future: F) -> Result<F::Output, SetupError> {
+    let runtime = runtime()?;
+    let output = runtime.block_on(future);
+    runtime.shutdown_background();
+    Ok(output)
+}
+
 /// The single-threaded runtime every command runs on.
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, SetupError> {
     tokio::runtime::Builder::new_current_thread()

@@ -6,7 +6,7 @@
 use crossterm::event::EventStream;
 
 use super::background::start_engine;
-use super::error::{SetupError, runtime};
+use super::error::{SetupError, block_on_client};
 use super::prepare::Prepared;
 use super::request::StartRequest;
 use crate::engine::events::{Mode, RunStatus};
@@ -74,7 +74,7 @@ pub(crate) fn run_interactive(
             prepared.runbook.name.value
         ),
     );
-    runtime()?.block_on(async move {
+    block_on_client(async move {
         let mut guard = TerminalGuard::enter().map_err(SetupError::Terminal)?;
         let mut keys = EventStream::new();
         let screen = StartScreen::new(info, missing, word, ascii, color);
@@ -118,7 +118,7 @@ pub(crate) fn run_interactive(
             SetupError::Terminal(err)
         })?;
         Ok(say_how_it_ended(&ending, &run_dir, Some(pid))?)
-    })
+    })?
 }
 
 /// After the screen is gone: where the journal is when the run ended, or how to come back to

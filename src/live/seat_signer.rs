@@ -127,6 +127,14 @@ impl PersonSigner for SeatSigner {
             }
             let key = holder.key.clone();
             state.pending = Some(answer);
+            // The engine's log says what it waits for (a detached engine's goes to engine.log).
+            crate::stdout::say_line(&format!(
+                "cutover: waiting up to {} s for {} to sign their {} (seq {})",
+                SIGN_TIMEOUT.as_secs(),
+                key.fingerprint(Default::default()),
+                entry.body.kind(),
+                entry.seq
+            ));
             (key, answered)
         };
         let answer = answered.recv_timeout(SIGN_TIMEOUT);

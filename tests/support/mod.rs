@@ -5,6 +5,7 @@
 
 pub(crate) mod chromium;
 pub(crate) mod fixtures;
+pub(crate) mod people;
 pub(crate) mod postgres;
 pub(crate) mod prometheus;
 pub(crate) mod sandbox;
@@ -392,4 +393,15 @@ pub(crate) fn executable(path: &Path, text: &str) {
     let mut permissions = std::fs::metadata(path).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
     std::fs::set_permissions(path, permissions).unwrap();
+}
+
+/// An upper time bound, stretched by `$CUTOVER_TEST_SLACK` (a factor, default 1): a loaded CI
+/// machine is slow, not wrong.
+pub(crate) fn slack(bound: Duration) -> Duration {
+    let factor = std::env::var("CUTOVER_TEST_SLACK")
+        .ok()
+        .and_then(|f| f.parse::<f64>().ok())
+        .filter(|f| f.is_finite() && *f >= 1.0)
+        .unwrap_or(1.0);
+    bound.mul_f64(factor)
 }
