@@ -626,6 +626,36 @@ fn a_dry_run_is_not_a_drill() {
         out.contains("E_MODE: line 1 (seq 0, kind header): this is a dry-run journal, not drill"),
         "{out}"
     );
+    // A runbook that declares itself a drill, dry-run: still a dry run, never a drill.
+    let drill_runbook = dir.path().join("drill.toml");
+    std::fs::write(
+        &drill_runbook,
+        RUNBOOK.replacen("[runbook]\n", "[runbook]\nenvironment = \"drill\"\n", 1),
+    )
+    .unwrap();
+    let dry_logs = dir.path().join("dry");
+    cutover()
+        .args([
+            "run",
+            "--headless",
+            "--dry-run",
+            "--confirm",
+            "ask=ok",
+            "--key",
+        ])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(&dry_logs)
+        .arg(&drill_runbook)
+        .assert()
+        .code(0);
+    let run = support::run_dir(&dry_logs);
+    let (code, out) = verify(&run, &["--expect-mode", "drill"]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("this is a dry-run journal, not drill"),
+        "{out}"
+    );
 }
 
 #[test]

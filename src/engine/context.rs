@@ -24,6 +24,9 @@ pub struct RunSettings {
     /// Folders put first on PATH for every process of the run: a drill target's stand-ins
     /// for the host's tools (`tools`).
     pub path_prefix: Vec<std::path::PathBuf>,
+    /// Each secret variable and the environment variable its value came from: a process that
+    /// does not name the secret inherits neither.
+    pub secret_sources: Vec<(String, String)>,
 }
 
 impl RunSettings {
@@ -43,6 +46,7 @@ impl Default for RunSettings {
             http_timeout: Duration::from_secs(10),
             time_scale: 1.0,
             path_prefix: Vec::new(),
+            secret_sources: Vec::new(),
         }
     }
 }

@@ -41,6 +41,9 @@ pub(crate) struct ProcessRequest {
     pub program: ProgramLine,
     pub cwd: Option<PathBuf>,
     pub env: Vec<(String, String)>,
+    /// Variables of cutover's own environment the process does not inherit: where the run's
+    /// secrets came from, for a process that does not name them.
+    pub hidden_env: Vec<String>,
     pub timeout: Option<Duration>,
     /// Between SIGTERM and SIGKILL.
     pub grace: Duration,
@@ -341,6 +344,7 @@ mod tests {
             program: ProgramLine::Shell(line.into()),
             cwd: None,
             env: Vec::new(),
+            hidden_env: Vec::new(),
             timeout: None,
             grace: Duration::from_millis(300),
             remote_host: None,

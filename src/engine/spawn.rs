@@ -81,6 +81,9 @@ pub(crate) fn spawn_in_own_group(
     death: DeathSignal,
 ) -> std::io::Result<(Child, ProcessGroup)> {
     let mut command: Command = command_for(&request.program);
+    for hidden in &request.hidden_env {
+        command.env_remove(hidden);
+    }
     command
         .envs(request.env.iter().map(|(k, v)| (k, v)))
         .env(SCOPE_VAR, scope.as_str())

@@ -178,11 +178,13 @@ fn decide_mode(
             return Err(LaunchError::BadTimeScale(scale));
         }
     }
-    if drill {
-        return Ok(Mode::Drill);
-    }
+    // A dry run runs nothing for real, whatever the runbook's environment: it is journaled as
+    // one, so that `verify --expect-mode drill` never accepts a run where nothing ran.
     if request.dry_run {
         return Ok(Mode::DryRun);
+    }
+    if drill {
+        return Ok(Mode::Drill);
     }
     // On a terminal the operator types the word on the start screen instead.
     if runbook.is_production()

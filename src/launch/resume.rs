@@ -152,6 +152,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
             ""
         }
     );
+    let secret_sources = super::variables::secret_sources(&runbook);
     let plan = RunPlan {
         runbook,
         scope,
@@ -164,6 +165,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
         // A drill resumes at the time scale it started with.
         settings: RunSettings {
             time_scale: header.time_scale.unwrap_or(1.0),
+            secret_sources,
             path_prefix: header.tools.iter().map(std::path::PathBuf::from).collect(),
             ..RunSettings::default()
         },

@@ -174,6 +174,7 @@ fn plan_with_scope(
     Builtins::of_run(&folder.run_id, &folder.dir, &folder.started).add_to(&mut scope);
     super::target_places::fill_target_values(&runbook, &request.runbook, &mut scope)?;
     let time_scale = request.time_scale.or(runbook.time_scale).unwrap_or(1.0);
+    let secret_sources = super::variables::secret_sources(&runbook);
     Ok(RunPlan {
         runbook,
         scope,
@@ -189,6 +190,7 @@ fn plan_with_scope(
             .collect::<BTreeSet<_>>(),
         settings: RunSettings {
             time_scale,
+            secret_sources,
             path_prefix,
             ..RunSettings::default()
         },

@@ -151,3 +151,14 @@ pub(crate) fn resolve_variables(
         Err(VariableProblems(problems))
     }
 }
+
+/// Each secret variable and the environment variable its value comes from: a process that
+/// does not name the secret inherits neither (`engine/steps/resolve.rs`).
+pub(crate) fn secret_sources(runbook: &crate::runbook::model::Runbook) -> Vec<(String, String)> {
+    runbook
+        .vars
+        .iter()
+        .filter(|var| var.secret)
+        .filter_map(|var| Some((var.name.value.clone(), var.env.clone()?)))
+        .collect()
+}

@@ -63,6 +63,9 @@ struct JsonFile<'a> {
     errors: usize,
     warnings: usize,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// Each secret and the steps that receive it (when the file has no error).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secrets: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 pub(crate) fn print_json(out: &mut impl Write, results: &[Checked]) -> std::io::Result<()> {
@@ -74,6 +77,10 @@ pub(crate) fn print_json(out: &mut impl Write, results: &[Checked]) -> std::io::
                 ok: checked.error_count == 0,
                 errors: checked.error_count,
                 warnings: checked.warning_count,
+                secrets: checked
+                    .runbook
+                    .as_ref()
+                    .map(super::secret_use::secret_receivers),
                 diagnostics: checked
                     .diagnostics
                     .iter()

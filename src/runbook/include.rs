@@ -67,7 +67,7 @@ pub fn beside(runbook: &Path) -> impl Fn(&str) -> std::io::Result<(PathBuf, Vec<
     let folder = runbook.parent().map(Path::to_path_buf).unwrap_or_default();
     move |written: &str| {
         let path = folder.join(written);
-        let bytes = std::fs::read(&path)?;
+        let bytes = super::read_file::read_runbook_file(&path)?;
         Ok((path, bytes))
     }
 }
@@ -240,6 +240,25 @@ fn parse_block(source: &SourceFile, id: &Located<String>, diags: &mut Diagnostic
             );
             continue;
         };
+        // Blocks are one level deep: a block that includes, itself or another, is said so.
+        if let Some(nested) = table.get("include") {
+            let target = match nested.get_ref() {
+                DeValue::String(target) => target.to_string(),
+                _ => String::new(),
+            };
+            let message = if Path::new(&target) == source.path {
+                format!("the block `{}` includes itself", source.path.display())
+            } else {
+                format!(
+                    "the block `{}` includes `{target}`: an included file cannot include another",
+                    source.path.display()
+                )
+            };
+            diags
+                .error(nested.span(), message)
+                .with_hint("include every block from the runbook itself");
+            continue;
+        }
         let (_, step) = parse_step(table, item.span(), source, diags);
         if let Some(mut step) = step {
             step.id.value = format!("{}-{}", id.value, step.id.value);

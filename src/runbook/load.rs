@@ -34,7 +34,7 @@ pub struct ReadError {
 }
 
 pub fn read_and_check(path: &Path) -> Result<Checked, ReadError> {
-    let bytes = std::fs::read(path).map_err(|source| ReadError {
+    let bytes = super::read_file::read_runbook_file(path).map_err(|source| ReadError {
         path: path.to_path_buf(),
         source,
     })?;

@@ -333,6 +333,19 @@ impl Scope {
             .map(|(name, value)| (env_name(name), value.text.as_str()))
     }
 
+    /// The variables a process gets as `CUTOVER_<NAME>`: every one that is not secret, and a
+    /// secret only when `named` says the process names it — least privilege: a step that does
+    /// not use the admin token never has it in its environment.
+    pub fn exported_env_for<'a>(
+        &'a self,
+        named: &'a dyn Fn(&str) -> bool,
+    ) -> impl Iterator<Item = (String, &'a str)> + 'a {
+        self.values
+            .iter()
+            .filter(move |(name, value)| !value.secret || named(name))
+            .map(|(name, value)| (env_name(name), value.text.as_str()))
+    }
+
     /// The values to scrub from output and messages.
     pub fn secret_values(&self) -> impl Iterator<Item = &str> + '_ {
         self.values

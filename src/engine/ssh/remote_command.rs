@@ -78,6 +78,8 @@ pub(crate) fn over_ssh(
         // The local side is only ssh: it needs no folder and none of the run's exports.
         cwd: None,
         env: Vec::new(),
+        // ssh itself needs none of the run's secrets (it may be told to send variables on).
+        hidden_env: local.hidden_env.clone(),
         timeout: local.timeout,
         grace: local.grace,
         remote_host: Some(host.to_string()),

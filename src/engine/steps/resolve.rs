@@ -24,8 +24,10 @@ pub(crate) fn resolve_process(
         Some(cwd) => Some(PathBuf::from(cwd.render(scope, Quoting::Verbatim)?.text)),
         None => None,
     };
+    // A secret only for a process that names it (`runbook/kinds/command.rs`).
+    let named = |variable: &str| spec.names(variable);
     let mut env: Vec<(String, String)> = scope
-        .exported_env()
+        .exported_env_for(&named)
         .map(|(name, value)| (name, value.to_string()))
         .collect();
     // A drill target's stand-ins come first: `docker` is then the sandbox's (`tools`).
@@ -53,6 +55,12 @@ pub(crate) fn resolve_process(
             program,
             cwd,
             env,
+            hidden_env: settings
+                .secret_sources
+                .iter()
+                .filter(|(variable, source)| !spec.names(variable) && !spec.mentions(source))
+                .map(|(_, source)| source.clone())
+                .collect(),
             timeout,
             grace,
             remote_host: None,

@@ -23,6 +23,34 @@ pub enum Program {
 }
 
 impl ProcessSpec {
+    /// Whether the process names `variable`: its `CUTOVER_<NAME>` or its placeholder appears
+    /// in its command line, its `cwd` or its `env`. Only then does it get a secret's value.
+    pub fn names(&self, variable: &str) -> bool {
+        let exported = crate::runbook::template::env_name(variable);
+        self.mentions(&exported)
+            || self
+                .templates_of_process()
+                .any(|template| template.references().any(|(name, _)| name == variable))
+    }
+
+    /// Whether `word` appears in the command line, the `cwd`, or the `env` (names or values).
+    pub fn mentions(&self, word: &str) -> bool {
+        self.templates_of_process()
+            .any(|template| template.source.contains(word))
+            || self.env.iter().any(|(name, _)| name.value == word)
+    }
+
+    fn templates_of_process(&self) -> impl Iterator<Item = &Template> {
+        let program: Vec<&Template> = match &self.program {
+            Program::Shell(run) => vec![run],
+            Program::Argv(argv) => argv.iter().collect(),
+        };
+        program
+            .into_iter()
+            .chain(&self.cwd)
+            .chain(self.env.iter().map(|(_, value)| value))
+    }
+
     pub fn parse(fields: &mut TableReader) -> Option<Self> {
         let run = fields.template("run");
         let has_argv = fields.has("argv");
