@@ -157,3 +157,134 @@ fn a_dry_run_of_a_drill_runbook_is_journaled_as_a_dry_run() {
     let (code, said) = support::verify(&run_dir(&logs), &["--expect-mode", "drill"]);
     assert_eq!(code, 4, "{said}");
 }
+
+/// Raises this test process's own limit on open files, for the connections it opens.
+fn raise_open_files() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        limit.rlim_cur = limit.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+    }
+}
+
+/// A run that waits for an approval, so that it stays live as long as the test needs.
+const WAITS: &str = r#"[runbook]
+name = "gated"
+
+[[phase]]
+id = "p"
+
+[[phase.step]]
+id = "pay"
+kind = "command"
+run = "echo paid"
+approvals = 1
+"#;
+
+#[test]
+fn a_burst_of_idle_connections_never_shuts_anyone_out() {
+    raise_open_files();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("runs");
+    let runbook = support::runbook(dir.path(), WAITS);
+    let mut run = support::people::Running(support::spawn_headless_drill(&runbook, &logs));
+    let printed = support::people::statement(dir.path(), "pay", "bob@corp");
+    assert!(printed.contains("step: pay"));
+    let socket = run_dir(&logs).join("engine.sock");
+    // 1,100 connections that never say a word: more than the usual limit of open files.
+    let idle: Vec<std::os::unix::net::UnixStream> = (0..1100)
+        .filter_map(|_| std::os::unix::net::UnixStream::connect(&socket).ok())
+        .collect();
+    assert!(idle.len() > 1000, "{} connected", idle.len());
+    // A watcher still attaches and draws the run, and an approver still reads its statement.
+    let watcher = support::tmux::Pane::start(
+        &format!(
+            "{} attach gated --watch --log-dir {}",
+            assert_cmd::cargo::cargo_bin("cutover").display(),
+            logs.display()
+        ),
+        100,
+        30,
+    );
+    watcher.wait_for("cutover approve");
+    let printed =
+        support::people::approve(dir.path(), &["gated", "pay", "--print", "--as", "bob@corp"]);
+    assert!(
+        printed.status.success(),
+        "{}",
+        support::people::stderr(&printed)
+    );
+    drop(idle);
+    watcher.keys(&["q"]);
+    let _ = run.0.kill();
+}
+
+#[test]
+fn stalled_clients_and_a_slow_watcher_cost_the_engine_bounded_memory() {
+    raise_open_files();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("runs");
+    // A gigabyte of output, in lines.
+    let runbook = support::runbook(
+        dir.path(),
+        "[runbook]\nname = \"flood\"\n\n[[phase]]\nid = \"p\"\n\n[[phase.step]]\nid = \"flood\"\nkind = \"command\"\nrun = \"yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -c 1073741824\"\n",
+    );
+    let run = support::spawn_headless_drill(&runbook, &logs);
+    support::wait_until("the run's socket is served", || {
+        std::fs::read_dir(logs.join("flood")).is_ok_and(|mut runs| {
+            runs.next()
+                .and_then(Result::ok)
+                .is_some_and(|run| run.path().join("engine.sock").exists())
+        })
+    });
+    let socket = run_dir(&logs).join("engine.sock");
+    let hello = |role: &str| {
+        let json = format!(r#"{{"frame":"hello","body":{{"version":3,"role":"{role}"}}}}"#);
+        let mut frame = (json.len() as u32).to_be_bytes().to_vec();
+        frame.extend_from_slice(json.as_bytes());
+        frame
+    };
+    let mut clients = Vec::new();
+    use std::io::Write;
+    for n in 0..200 {
+        let Ok(mut client) = std::os::unix::net::UnixStream::connect(&socket) else {
+            continue;
+        };
+        if n % 2 == 0 {
+            // Announces a 4 MiB frame, sends a piece of it, and stalls.
+            let _ = client.write_all(&(4u32 << 20).to_be_bytes());
+            let _ = client.write_all(&[b'{'; 64 << 10]);
+        } else {
+            // A watcher that never reads.
+            let _ = client.write_all(&hello("watch"));
+        }
+        clients.push(client);
+    }
+    // A watcher that reads, slowly: a kilobyte now and then.
+    let slow = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+    (&slow).write_all(&hello("watch")).unwrap();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buffer = [0u8; 1024];
+        let mut slow = slow;
+        while let Ok(read) = slow.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    });
+    let (peak_kib, status) = support::peak_rss_kib(run);
+    assert!(status.success(), "the run ended well");
+    drop(clients);
+    let _ = reader.join();
+    assert!(
+        peak_kib <= 64 * 1024,
+        "the engine peaked at {} MiB",
+        peak_kib / 1024
+    );
+}

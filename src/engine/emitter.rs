@@ -108,6 +108,97 @@ pub struct Emitter {
 struct Observer {
     events: mpsc::UnboundedSender<Event>,
     wants: fn(&Event) -> bool,
+    /// For a consumer that may fall behind a flood of output (the run's socket): how much
+    /// output may wait for it.
+    output: Option<OutputAllowance>,
+}
+
+/// Output bytes handed to a consumer and not yet taken, and what was held back from it.
+struct OutputAllowance {
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
+    limit: usize,
+    /// Output held back since the last chunk that went: said before the next one goes.
+    held_back: std::sync::atomic::AtomicUsize,
+}
+
+/// The receiving end of [`Emitter::observe_bounded`]: events as they come, each output chunk
+/// counted off the allowance when it is taken.
+pub struct BoundedEvents {
+    events: mpsc::UnboundedReceiver<Event>,
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl BoundedEvents {
+    pub async fn recv(&mut self) -> Option<Event> {
+        let event = self.events.recv().await?;
+        self.taken(&event);
+        Some(event)
+    }
+
+    pub fn try_recv(&mut self) -> Option<Event> {
+        let event = self.events.try_recv().ok()?;
+        self.taken(&event);
+        Some(event)
+    }
+
+    fn taken(&self, event: &Event) {
+        use std::sync::atomic::Ordering;
+        if let Event::Output { text, .. } = event {
+            let _ = self
+                .waiting
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |waiting| {
+                    Some(waiting.saturating_sub(text.len()))
+                });
+        }
+    }
+}
+
+impl From<mpsc::UnboundedReceiver<Event>> for BoundedEvents {
+    /// Events from a channel of one's own (a test's): nothing counted off any allowance.
+    fn from(events: mpsc::UnboundedReceiver<Event>) -> Self {
+        Self {
+            events,
+            waiting: Arc::default(),
+        }
+    }
+}
+
+impl Observer {
+    /// Hands `event` over; `false` once the consumer is gone. Past its allowance, a consumer
+    /// misses output (it is display only: the output file has every byte), and is told how
+    /// much before the next chunk it gets.
+    fn deliver(&self, event: &Event) -> bool {
+        if !(self.wants)(event) {
+            return true;
+        }
+        if let (Some(allowance), Event::Output { step, stream, text }) = (&self.output, event) {
+            use std::sync::atomic::Ordering;
+            let waiting = allowance.waiting.load(Ordering::Acquire);
+            if waiting + text.len() > allowance.limit {
+                allowance.held_back.fetch_add(text.len(), Ordering::AcqRel);
+                return true;
+            }
+            let held_back = allowance.held_back.swap(0, Ordering::AcqRel);
+            if held_back > 0 {
+                let note = Event::Output {
+                    step: step.clone(),
+                    stream: *stream,
+                    text: format!(
+                        "\n[{held_back} bytes of output not shown here: the run wrote faster than it could be sent; the output file has every byte]\n"
+                    )
+                    .into(),
+                };
+                if let Event::Output { text, .. } = &note {
+                    allowance.waiting.fetch_add(text.len(), Ordering::AcqRel);
+                }
+                if self.events.send(note).is_err() {
+                    return false;
+                }
+            }
+            allowance.waiting.fetch_add(text.len(), Ordering::AcqRel);
+        }
+        self.events.send(event.clone()).is_ok()
+    }
 }
 
 impl Emitter {
@@ -136,8 +227,33 @@ impl Emitter {
     /// Adds a consumer that sees, in order, the events `wants` accepts.
     pub fn observe_only(&mut self, wants: fn(&Event) -> bool) -> mpsc::UnboundedReceiver<Event> {
         let (events, receiver) = mpsc::unbounded_channel();
-        self.observers.push(Observer { events, wants });
+        self.observers.push(Observer {
+            events,
+            wants,
+            output: None,
+        });
         receiver
+    }
+
+    /// Adds a consumer that sees every event, and at most `output_limit` bytes of output
+    /// waiting for it: one that falls behind a flood misses output rather than holding it in
+    /// memory, and is told how much it missed.
+    pub fn observe_bounded(&mut self, output_limit: usize) -> BoundedEvents {
+        let (events, receiver) = mpsc::unbounded_channel();
+        let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        self.observers.push(Observer {
+            events,
+            wants: |_| true,
+            output: Some(OutputAllowance {
+                waiting: waiting.clone(),
+                limit: output_limit,
+                held_back: std::sync::atomic::AtomicUsize::new(0),
+            }),
+        });
+        BoundedEvents {
+            events: receiver,
+            waiting,
+        }
     }
 
     /// Shows a display-only event (live output, progress) without waiting: it is never
@@ -151,9 +267,7 @@ impl Emitter {
             "a deferred event would be shown after this"
         );
         for observer in &self.observers {
-            if (observer.wants)(&event) {
-                let _ = observer.events.send(event.clone());
-            }
+            let _ = observer.deliver(&event);
         }
     }
 
@@ -225,9 +339,7 @@ impl Emitter {
 
     fn forward(&mut self, event: &Event) {
         // A closed observer (a TUI that quit) is no reason to stop the run.
-        self.observers.retain(|observer| {
-            !(observer.wants)(event) || observer.events.send(event.clone()).is_ok()
-        });
+        self.observers.retain(|observer| observer.deliver(event));
     }
 }
 

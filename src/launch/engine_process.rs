@@ -228,7 +228,7 @@ async fn serve_and_run(
         &plan.run_dir,
         Serving {
             info,
-            events: emitter.observe(),
+            events: emitter.observe_bounded(crate::live::server::OUTPUT_WAITING),
             journal,
             controls: Some(EngineControls {
                 controller,

@@ -38,7 +38,7 @@ pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Fa
             &plan.run_dir,
             Serving {
                 info,
-                events: emitter.observe(),
+                events: emitter.observe_bounded(crate::live::server::OUTPUT_WAITING),
                 journal: Some(journal.status()),
                 controls: None,
                 shared,

@@ -9,9 +9,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::unix::OwnedWriteHalf;
 
-use super::frame::{read_frame, write_frame};
+use super::client_frames::ClientFrames;
+use super::frame::write_frame;
 use super::protocol::{ClientMessage, ServerMessage};
 use super::seat_proof::{Challenge, proves};
 use super::server::{Hub, locked};
@@ -24,7 +25,7 @@ const PROOF_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The person this client may act as (`None`: an unsigned seat), or why it may not sit.
 pub(super) async fn admit(
-    reader: &mut OwnedReadHalf,
+    frames: &mut ClientFrames,
     writer: &mut OwnedWriteHalf,
     hub: &Arc<Mutex<Hub>>,
     seat: &Seat,
@@ -57,7 +58,7 @@ pub(super) async fn admit(
     write_frame(writer, &ServerMessage::Challenge(challenge.clone()))
         .await
         .map_err(|err| err.to_string())?;
-    let proof = match tokio::time::timeout(PROOF_TIMEOUT, read_frame(reader)).await {
+    let proof = match tokio::time::timeout(PROOF_TIMEOUT, frames.next()).await {
         Ok(Ok(ClientMessage::Proof { signature })) => {
             crate::journal::line::decode(&signature).unwrap_or_default()
         }

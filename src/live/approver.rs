@@ -3,11 +3,12 @@
 //! (`approval/desk.rs`). It sees no event and can act on nothing else; a few requests and it
 //! is done, so a client that keeps asking is let go.
 
-use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::unix::OwnedWriteHalf;
 
-use super::frame::{read_frame, write_frame};
+use super::client_frames::ClientFrames;
+use super::doorway::HELLO_TIMEOUT;
+use super::frame::write_frame;
 use super::protocol::{ClientMessage, ServerMessage};
-use super::server::HELLO_TIMEOUT;
 use crate::approval::desk::ApprovalDesk;
 
 /// Requests one approver's connection may make: a statement and an approval, with room to ask
@@ -15,14 +16,12 @@ use crate::approval::desk::ApprovalDesk;
 const REQUESTS: usize = 8;
 
 pub(super) async fn serve_approver(
-    mut reader: OwnedReadHalf,
+    mut frames: ClientFrames,
     mut writer: OwnedWriteHalf,
     desk: ApprovalDesk,
 ) {
     for _ in 0..REQUESTS {
-        let Ok(Ok(request)) =
-            tokio::time::timeout(HELLO_TIMEOUT, read_frame::<_, ClientMessage>(&mut reader)).await
-        else {
+        let Ok(Ok(request)) = tokio::time::timeout(HELLO_TIMEOUT, frames.next()).await else {
             return;
         };
         let answer = match request {

@@ -1,7 +1,9 @@
 //! Frames on a run's socket: a 4-byte big-endian length, then that many bytes of JSON. A frame
-//! over [`MAX_FRAME`] is refused before it is read, so a client cannot make the engine hold
-//! more than that for it; a peer that stops mid-frame is a closed connection, not a partial
-//! message.
+//! over its limit is refused before it is read — [`MAX_CLIENT_FRAME`] for what a client sends
+//! the engine, [`MAX_FRAME`] for what the engine sends — and a frame's buffer grows with the
+//! bytes that arrive, never to the length it announced: a client that announces a large frame
+//! and stalls costs the engine what it sent. A peer that stops mid-frame is a closed
+//! connection, not a partial message.
 //!
 //! Written by hand: tokio-util's codec would do the length prefix, but not the typed JSON or
 //! the refusal of a frame by its announced size, which is the part that matters here.
@@ -14,11 +16,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// per frame, so no frame needs to be large.
 pub(crate) const MAX_FRAME: u32 = 4 << 20;
 
+/// The largest frame a client may send the engine: a hello, a control, a signature, an
+/// approval's statement — a few kilobytes, with room for a long statement.
+pub(crate) const MAX_CLIENT_FRAME: u32 = 128 << 10;
+
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
     #[error("the connection closed")]
     Closed,
-    #[error("a frame of {0} bytes is over the limit of {MAX_FRAME}")]
+    #[error("a frame of {0} bytes is over the limit")]
     TooLarge(u32),
     #[error("a frame is not a message: {0}")]
     Garbage(serde_json::Error),
@@ -50,9 +56,18 @@ where
     Ok(())
 }
 
-/// Reads one frame and parses it. A connection closed between frames or inside one is
-/// [`FrameError::Closed`].
+/// Reads one frame the engine sent and parses it. A connection closed between frames or
+/// inside one is [`FrameError::Closed`].
 pub(crate) async fn read_frame<R, T>(reader: &mut R) -> Result<T, FrameError>
+where
+    R: AsyncReadExt + Unpin,
+    T: DeserializeOwned,
+{
+    read_frame_within(reader, MAX_FRAME).await
+}
+
+/// Reads one frame of at most `limit` bytes and parses it.
+pub(crate) async fn read_frame_within<R, T>(reader: &mut R, limit: u32) -> Result<T, FrameError>
 where
     R: AsyncReadExt + Unpin,
     T: DeserializeOwned,
@@ -60,11 +75,18 @@ where
     let mut length = [0u8; 4];
     read_exact(reader, &mut length).await?;
     let length = u32::from_be_bytes(length);
-    if length > MAX_FRAME {
+    if length > limit {
         return Err(FrameError::TooLarge(length));
     }
-    let mut json = vec![0u8; length as usize];
-    read_exact(reader, &mut json).await?;
+    // Grown as bytes come: an announced length costs nothing until it is sent.
+    let mut json = Vec::with_capacity((length as usize).min(8 << 10));
+    let read = (&mut *reader)
+        .take(u64::from(length))
+        .read_to_end(&mut json)
+        .await?;
+    if read < length as usize {
+        return Err(FrameError::Closed);
+    }
     serde_json::from_slice(&json).map_err(FrameError::Garbage)
 }
 

@@ -10,6 +10,10 @@ use crate::engine::events::Event;
 /// The output kept per step for a newcomer: its scrollback, as the screen keeps a bounded one.
 const OUTPUT_KEPT_PER_STEP: usize = 1 << 20;
 
+/// The output kept for all steps together: a run of two hundred chatty steps keeps the latest
+/// steps' output, not two hundred megabytes.
+const OUTPUT_KEPT: usize = 8 << 20;
+
 #[derive(Default)]
 pub(crate) struct History {
     /// Every event but output and progress, in order.
@@ -20,6 +24,8 @@ pub(crate) struct History {
     output_order: Vec<String>,
     /// The latest progress line of each step that has not ended.
     progress: BTreeMap<String, Event>,
+    /// Bytes of output kept, all steps together.
+    output_bytes: usize,
 }
 
 impl History {
@@ -32,11 +38,14 @@ impl History {
                 let (chunks, bytes) = self.outputs.entry(step.clone()).or_default();
                 chunks.push_back(event.clone());
                 *bytes += text.len();
+                self.output_bytes += text.len();
                 while *bytes > OUTPUT_KEPT_PER_STEP && chunks.len() > 1 {
                     if let Some(Event::Output { text, .. }) = chunks.pop_front() {
                         *bytes -= text.len();
+                        self.output_bytes -= text.len();
                     }
                 }
+                self.forget_oldest_output();
             }
             // The latest word on a step's progress, whichever says it.
             Event::Progress { step, .. } | Event::Unattended { step } => {
@@ -47,6 +56,28 @@ impl History {
                 self.events.push(event.clone());
             }
             other => self.events.push(other.clone()),
+        }
+    }
+
+    /// Past [`OUTPUT_KEPT`], the earliest steps' output goes first, a chunk at a time; the
+    /// latest chunk of all is always kept.
+    fn forget_oldest_output(&mut self) {
+        let mut index = 0;
+        while self.output_bytes > OUTPUT_KEPT && index < self.output_order.len() {
+            let step = &self.output_order[index];
+            let Some((chunks, bytes)) = self.outputs.get_mut(step) else {
+                index += 1;
+                continue;
+            };
+            let last_step = index + 1 == self.output_order.len();
+            if chunks.len() <= usize::from(last_step) {
+                index += 1;
+                continue;
+            }
+            if let Some(Event::Output { text, .. }) = chunks.pop_front() {
+                *bytes -= text.len();
+                self.output_bytes -= text.len();
+            }
         }
     }
 
@@ -128,5 +159,30 @@ mod tests {
             .collect();
         assert_eq!(sizes, [0, third.len(), third.len(), third.len(), 0]);
         assert!(matches!(replayed[4], Event::Progress { .. }));
+    }
+
+    #[test]
+    fn the_output_kept_for_newcomers_is_bounded_across_steps() {
+        let mut history = History::default();
+        let chunk = "y".repeat(64 << 10);
+        for step in 0..200 {
+            for _ in 0..16 {
+                history.record(&output(&format!("s{step}"), &chunk));
+            }
+        }
+        let kept: usize = history
+            .replay()
+            .map(|event| match event {
+                Event::Output { text, .. } => text.len(),
+                _ => 0,
+            })
+            .sum();
+        assert!(kept <= OUTPUT_KEPT, "{kept} bytes kept");
+        // The latest step's output is there.
+        assert!(
+            history
+                .replay()
+                .any(|event| matches!(event, Event::Output { step, .. } if step == "s199"))
+        );
     }
 }

@@ -11,23 +11,26 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::net::UnixListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use super::admission::SeatRules;
+use super::client_queue::Queues;
 use super::connection::connection;
+use super::doorway::Doorway;
 use super::frame::encode_frame;
 use super::history::History;
 use super::protocol::{LiveStatus, ServerMessage};
 use super::seat::{ControllerSeat, EngineControls};
 use super::shared_socket::SharedSocket;
 use super::socket_path::{SOCKET_NAME, socket_path};
+use crate::engine::emitter::BoundedEvents;
 use crate::engine::events::Event;
 use crate::journal::status::JournalStatus;
 use crate::tui::state::RunInfo;
 
-/// Messages queued for one client; one that falls this far behind is let go (it can attach
-/// again) rather than held in the engine's memory.
-pub(super) const CLIENT_QUEUE: usize = 1 << 16;
+/// Output waiting for the socket's thread, at most: past it, watchers miss output (and are
+/// told how much) rather than the engine holding a flood in memory for them.
+pub(crate) const OUTPUT_WAITING: usize = 2 << 20;
 
 /// How long events gather before they go to the clients, in one frame burst each: well under
 /// what a person notices, and a tenth of the 50 ms an event may take to reach a watcher.
@@ -36,16 +39,13 @@ const GATHER: Duration = Duration::from_millis(5);
 /// At the end of the run, how long the watchers' queued frames may take to go out.
 const FLUSH_AT_THE_END: Duration = Duration::from_secs(1);
 
-/// A client has this long to say hello.
-pub(super) const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
-
 pub(super) struct Hub {
     pub(super) info: RunInfo,
     pub(super) started: std::time::Instant,
     pub(super) history: History,
     pub(super) journal: JournalStatus,
-    /// Each client's queue of encoded frames.
-    pub(super) clients: Vec<mpsc::Sender<Arc<Vec<u8>>>>,
+    /// Each client's queue of encoded frames (`live/client_queue.rs`).
+    pub(super) clients: Queues,
     waiting_since: Option<String>,
     /// `None` for a run that takes no controls over its socket (headless).
     pub(super) seat: Option<ControllerSeat>,
@@ -87,9 +87,7 @@ impl Hub {
         let Ok(frame) = encode_frame(&message) else {
             return;
         };
-        let frame = Arc::new(frame);
-        self.clients
-            .retain(|client| client.try_send(frame.clone()).is_ok());
+        self.clients.send(frame);
     }
 
     pub(super) fn status(&self) -> LiveStatus {
@@ -145,8 +143,9 @@ impl Drop for LiveServer {
 /// What a run's socket serves.
 pub(crate) struct Serving {
     pub info: RunInfo,
-    /// The emitter's events, recorded before they come.
-    pub events: mpsc::UnboundedReceiver<Event>,
+    /// The emitter's events, recorded before they come (`Emitter::observe_bounded`: a flood
+    /// of output the socket cannot keep up with is not held in memory for it).
+    pub events: BoundedEvents,
     /// The journal writer's status, when it has one.
     pub journal: Option<watch::Receiver<JournalStatus>>,
     /// The engine's end, for a run a controller attaches to.
@@ -227,7 +226,7 @@ pub(crate) fn serve(run_dir: &Path, serving: Serving) -> std::io::Result<LiveSer
             .as_ref()
             .map(|status| status.borrow().clone())
             .unwrap_or_default(),
-        clients: Vec::new(),
+        clients: Queues::default(),
         waiting_since: None,
         seat: controls.map(ControllerSeat::new),
         shared_with: shared
@@ -250,16 +249,21 @@ pub(crate) fn serve(run_dir: &Path, serving: Serving) -> std::io::Result<LiveSer
                 };
                 let shared = shared_listener.and_then(|l| UnixListener::from_std(l).ok());
                 let connections = Arc::new(());
+                // One doorway for both sockets: the limits are the engine's, not a socket's.
+                let doorway = Arc::new(Doorway::default());
                 let shared_accept = async {
                     match shared {
-                        Some(listener) => accept(listener, hub.clone(), connections.clone()).await,
+                        Some(listener) => {
+                            accept(listener, hub.clone(), connections.clone(), doorway.clone())
+                                .await
+                        }
                         None => std::future::pending().await,
                     }
                 };
                 tokio::select! {
                     _ = stopped => {}
                     _ = fan_out(hub.clone(), &mut events, &mut journal) => {}
-                    _ = accept(listener, hub.clone(), connections.clone()) => {}
+                    _ = accept(listener, hub.clone(), connections.clone(), doorway.clone()) => {}
                     _ = shared_accept => {}
                 }
                 // The run is over: its last events (they come together, within the last
@@ -267,7 +271,7 @@ pub(crate) fn serve(run_dir: &Path, serving: Serving) -> std::io::Result<LiveSer
                 // connection closes; one that does not read is not waited for long.
                 {
                     let mut hub = locked(&hub);
-                    while let Ok(event) = events.try_recv() {
+                    while let Some(event) = events.try_recv() {
                         hub.record(&event);
                     }
                     if let Some(status) = &journal {
@@ -296,7 +300,7 @@ pub(crate) fn serve(run_dir: &Path, serving: Serving) -> std::io::Result<LiveSer
 /// server stays up (clients see the end of the run) until it is dropped.
 async fn fan_out(
     hub: Arc<Mutex<Hub>>,
-    events: &mut mpsc::UnboundedReceiver<Event>,
+    events: &mut BoundedEvents,
     journal: &mut Option<watch::Receiver<JournalStatus>>,
 ) {
     loop {
@@ -314,7 +318,7 @@ async fn fan_out(
         // Everything queued meanwhile, then the journal's count once.
         {
             let mut hub = locked(&hub);
-            while let Ok(event) = events.try_recv() {
+            while let Some(event) = events.try_recv() {
                 hub.record(&event);
             }
             if let Some(status) = journal.as_mut()
@@ -334,15 +338,40 @@ async fn fan_out(
 }
 
 /// Serves each client on a task of its own; each holds a clone of `connections` while it lives.
-async fn accept(listener: UnixListener, hub: Arc<Mutex<Hub>>, connections: Arc<()>) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let (hub, alive) = (hub.clone(), connections.clone());
-        tokio::spawn(async move {
-            connection(stream, hub).await;
-            drop(alive);
-        });
+/// The loop never ends while the run lives: an error (out of descriptors, say) is said in the
+/// engine's log and tried again a little later, so nobody is shut out for the rest of the run.
+async fn accept(
+    listener: UnixListener,
+    hub: Arc<Mutex<Hub>>,
+    connections: Arc<()>,
+    doorway: Arc<Doorway>,
+) {
+    let mut said_at: Option<std::time::Instant> = None;
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let (hub, alive, doorway) = (hub.clone(), connections.clone(), doorway.clone());
+                tokio::spawn(async move {
+                    connection(stream, hub, doorway).await;
+                    drop(alive);
+                });
+            }
+            Err(err) => {
+                // Said at most once a minute: a burst must not fill the log.
+                if said_at.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+                    crate::stdout::say_line(&format!(
+                        "cutover: the run's socket could not take a connection ({err}); trying again"
+                    ));
+                    said_at = Some(std::time::Instant::now());
+                }
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
     }
 }
+
+/// After an accept error (out of descriptors): a pause, then again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 #[cfg(test)]
 #[path = "server_test.rs"]

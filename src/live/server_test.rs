@@ -8,6 +8,7 @@ use crate::engine::events::Mode;
 use crate::live::frame::{read_frame, write_frame};
 use crate::live::protocol::{ClientMessage, Role, VERSION};
 use tokio::net::UnixStream;
+use tokio::sync::mpsc;
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
@@ -40,7 +41,7 @@ pub(super) fn serving(
 ) -> Serving {
     Serving {
         info: info(),
-        events,
+        events: events.into(),
         journal: None,
         controls,
         shared: None,
