@@ -78,3 +78,123 @@ proptest! {
         prop_assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
     }
 }
+
+/// A runbook whose one step's `when` is `condition`.
+fn with_condition(condition: &str) -> Vec<u8> {
+    format!(
+        "[runbook]\nname = \"c\"\n\n[vars.release]\ndefault = \"v1\"\n\n[[phase]]\nid = \"p\"\n\n[[phase.step]]\nid = \"s\"\nkind = \"command\"\nrun = \"true\"\nwhen = {}\n",
+        toml_string(condition)
+    )
+    .into_bytes()
+}
+
+fn toml_string(text: &str) -> String {
+    let mut quoted = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04x}", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// Pieces CEL is made of, to build conditions from.
+fn cel_piece() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "release",
+        "1",
+        "\"v1\"",
+        "'x'",
+        "true",
+        "null",
+        "[",
+        "]",
+        "(",
+        ")",
+        "{",
+        "}",
+        "+",
+        "-",
+        "*",
+        "/",
+        "%",
+        "==",
+        "!=",
+        "<",
+        ">=",
+        "&&",
+        "||",
+        "!",
+        "?",
+        ":",
+        ".",
+        ",",
+        "size(",
+        "exists(x,",
+        "all(x,",
+        "map(x,",
+        "filter(x,",
+        "has(",
+        "steps.s.status",
+        "in",
+        " ",
+        "1.5e308",
+        "-9223372036854775808",
+        "\\",
+        "\"\\u",
+    ])
+    .prop_map(str::to_string)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
+
+    /// Conditions assembled from CEL's pieces, any size within a few hundred pieces: `check`
+    /// answers each (a diagnostic or none), never aborting on CEL's recursion or its panics.
+    #[test]
+    fn conditions_never_end_check(pieces in prop::collection::vec(cel_piece(), 0..400)) {
+        let checked = check_bytes(Path::new("fuzz.toml"), with_condition(&pieces.concat()));
+        prop_assert_eq!(checked.runbook.is_some(), checked.error_count == 0);
+    }
+}
+
+#[test]
+fn a_condition_of_seven_thousand_terms_is_refused_by_check_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runbook.toml");
+    let terms = vec!["1"; 7000].join(" + ");
+    std::fs::write(&path, with_condition(&format!("{terms} > 0"))).unwrap();
+    let output = assert_cmd::Command::cargo_bin("cutover")
+        .unwrap()
+        .arg("check")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let first_line = printed.lines().next().unwrap_or_default();
+    assert!(
+        first_line.contains("`when` is too large"),
+        "{first_line:.300}"
+    );
+    assert!(
+        first_line.contains("runbook.toml:14:"),
+        "at its line: {first_line:.300}"
+    );
+    // Deep nesting, within the length bound, is refused the same way.
+    let nested = format!("{}release{} == \"v1\"", "(".repeat(60), ")".repeat(60));
+    std::fs::write(&path, with_condition(&nested)).unwrap();
+    let output = assert_cmd::Command::cargo_bin("cutover")
+        .unwrap()
+        .arg("check")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("60 levels deep"), "{printed:.300}");
+}

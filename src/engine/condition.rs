@@ -58,6 +58,23 @@ pub(crate) fn evaluate(
     facts: &BTreeMap<String, StepFact>,
     host: Option<&str>,
 ) -> Result<bool, String> {
+    // On a stack of its own, its panics caught (`runbook/cel_bounds.rs`): a condition can fail
+    // the step, never end the engine.
+    if let Some(over) = crate::runbook::cel_bounds::over_bounds(&condition.text.value) {
+        return Err(format!("`when` is too large: {over}"));
+    }
+    crate::runbook::cel_bounds::on_cel_stack(|| {
+        evaluate_here(condition, runbook, scope, facts, host)
+    })?
+}
+
+fn evaluate_here(
+    condition: &Condition,
+    runbook: &Runbook,
+    scope: &Scope,
+    facts: &BTreeMap<String, StepFact>,
+    host: Option<&str>,
+) -> Result<bool, String> {
     let program = Program::compile(&condition.cel).map_err(|err| err.to_string())?;
     let mut context = Context::default();
     for var in &runbook.vars {

@@ -38,14 +38,27 @@ pub struct Condition {
 impl Condition {
     /// Reads a condition; a syntax error is reported at the field and gives `None`.
     pub(crate) fn parse(text: Located<String>, diags: &mut Diagnostics) -> Option<Self> {
+        // Measured before CEL sees it: past the bounds, CEL's recursion would end the process.
+        if let Some(over) = super::cel_bounds::over_bounds(&text.value) {
+            diags
+                .error(text.span.clone(), format!("`when` is too large: {over}"))
+                .with_hint("split the decision: an earlier step can capture a value the condition compares");
+            return None;
+        }
         let cel = rewrite_dashed_names(&text.value);
-        if let Err(err) = cel::Program::compile(&cel) {
+        let compiled = super::cel_bounds::on_cel_stack(|| {
+            cel::Program::compile(&cel)
+                .map(drop)
+                .map_err(|err| err.to_string())
+        })
+        .and_then(|compiled| compiled);
+        if let Err(err) = compiled {
             diags
                 .error(
                     text.span.clone(),
-                    format!("`when` is not a CEL expression: {}", first_line(&err.to_string())),
+                    format!("`when` is not a CEL expression: {}", first_line(&err)),
                 )
-                .with_hint("write a CEL expression, e.g. `steps.drain.status == \"failed\"` or `release != \"\"`");
+                .with_hint("write a CEL expression, e.g. `steps.drain.status == \"failed\"` or `release != \"\"`; the macros `exists`, `all`, `exists_one`, `map`, `filter` and `has` work");
             return None;
         }
         Some(Self { text, cel })
@@ -85,16 +98,19 @@ impl Condition {
 
     /// The top-level names it reads (variables, `steps`, `captures`, `run`).
     pub(crate) fn names(&self) -> Vec<String> {
-        cel::Program::compile(&self.cel)
-            .map(|program| {
-                program
-                    .references()
-                    .variables()
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
+        super::cel_bounds::on_cel_stack(|| {
+            cel::Program::compile(&self.cel)
+                .map(|program| {
+                    program
+                        .references()
+                        .variables()
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .unwrap_or_default()
     }
 
     pub(crate) fn span(&self) -> Span {

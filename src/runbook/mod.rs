@@ -1,5 +1,6 @@
 //! Runbooks: the TOML format, its model, templating, and the diagnostics of `cutover check`.
 
+pub(crate) mod cel_bounds;
 pub(crate) mod check;
 pub(crate) mod check_conditions;
 pub(crate) mod check_hosts;
