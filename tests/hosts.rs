@@ -339,3 +339,74 @@ fn hosts_and_limit_choose_the_hosts_and_the_header_keeps_them_for_resume() {
         .stderr_has("--limit node-9: no group of this run has that host")
         .run();
 }
+
+/// kill -9 during a step on hosts leaves ssh masters (ControlPersist) and their sockets'
+/// folder behind; the resume stops them, removes the folder and journals them.
+#[test]
+fn a_resume_after_kill_9_stops_the_ssh_masters_the_dead_engine_left() {
+    let Some(sshd) = sshd_or_skip(2) else { return };
+    let scratch = sshd.scratch();
+    let runbook = format!(
+        "{}[[phase]]\nid = \"p\"\n\n\
+         [[phase.step]]\nid = \"long\"\nkind = \"command\"\non = [\"node-1\", \"node-2\"]\n\
+         run = \"touch {dir}/started-{{{{ host }}}}; sleep 30\"\n",
+        header(&sshd),
+        dir = scratch.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = support::runbook(dir.path(), &runbook);
+    let logs = dir.path().join("runs");
+    let mut run = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+        .args(["run", "--headless", "--drill", "--auto", "--key"])
+        .arg(support::key_file())
+        .arg("--log-dir")
+        .arg(&logs)
+        .arg(&path)
+        .env("TMPDIR", tmp.path())
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    support::wait_until("the step runs on both hosts", || {
+        exists(&scratch, "started-node-1") && exists(&scratch, "started-node-2")
+    });
+    // Masters name their sockets' folder (`ssh: PATH [mux]`), under the run's TMPDIR.
+    let masters = || -> Vec<String> { processes_with(&tmp.path().display().to_string()) };
+    run.kill().unwrap();
+    run.wait().unwrap();
+    assert!(!masters().is_empty(), "the dead engine left its masters");
+    let run_dir = support::run_dir(&logs);
+    let resumed = cutover()
+        .arg("resume")
+        .arg(&run_dir)
+        .args(["--skip", "long=stopped by hand", "--key"])
+        .arg(support::key_file())
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert!(masters().is_empty(), "{:?}", masters());
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|name| name.to_string_lossy().starts_with("cutover-ssh-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let resume = &support::journal_bodies(&run_dir, "resume")[0];
+    let stopped = resume["stopped"].as_array().expect("journaled");
+    assert!(
+        stopped
+            .iter()
+            .any(|p| p["command"].as_str().unwrap().contains("cutover-ssh-")),
+        "{stopped:?}"
+    );
+    assert_eq!(verify(&run_dir, &[]).0, 0);
+}

@@ -102,10 +102,20 @@ fn assert_nothing_left(run: &Path) {
     let run_id = run.file_name().unwrap().to_str().unwrap();
     let left = processes_with(run_id);
     assert!(left.is_empty(), "the stack left {left:?}");
+    // Where the cluster lived (stack.json says): a name nobody could guess from the run's
+    // id, and gone.
+    let stack: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("stack/stack.json")).unwrap())
+            .unwrap();
+    let data = Path::new(stack["cluster"]["data"].as_str().unwrap());
+    let home = data.parent().unwrap();
+    if stack["cluster"]["as_postgres"] == true {
+        let name = home.file_name().unwrap().to_str().unwrap();
+        assert!(!name.contains(run_id), "{name} names the run");
+        assert!(name.starts_with("cutover-stack-"), "{name}");
+    }
     assert!(
-        !std::env::temp_dir()
-            .join(format!("cutover-stack-{run_id}"))
-            .exists(),
+        !home.exists() || !stack["cluster"]["as_postgres"].as_bool().unwrap(),
         "the cluster's folder was removed"
     );
 }

@@ -130,7 +130,7 @@ impl Engine {
             .unwrap_or_else(Instant::now);
         let mut emitter = emitter;
         emitter.scrub_with(scrubber.clone());
-        let mut hosts = RunHosts::new(plan.runbook.ssh_command.clone());
+        let mut hosts = RunHosts::new(plan.runbook.ssh_command.clone(), &plan.run_id);
         if let Some(resume) = &plan.resume {
             hosts.passed = resume.hosts_passed.clone();
             hosts.excluded = resume.hosts_excluded.clone();

@@ -120,13 +120,14 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
         });
     }
     let share_with = match &request.share_with {
-        Some(group) => Some((
-            group.clone(),
-            group_for_sharing(group).map_err(|problem| LaunchError::ShareWith {
+        Some(group) => {
+            let refused = |problem| LaunchError::ShareWith {
                 group: group.clone(),
                 problem,
-            })?,
-        )),
+            };
+            crate::live::shared_socket::check_shared_folder(&log_dir).map_err(refused)?;
+            Some((group.clone(), group_for_sharing(group).map_err(refused)?))
+        }
         None => None,
     };
     Ok(Prepared {

@@ -80,6 +80,8 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
     // What the previous process left running (kill -9 leaves a step's group and every service
     // behind) is stopped before anything is re-run, skipped or restarted.
     let stopped = stop_survivors(&header.run_id)?;
+    // The ssh masters among them leave their sockets' folder behind.
+    crate::engine::ssh::connections::remove_left_folders(&stopped);
     if !stopped.is_empty() {
         say!(
             "cutover: stopped what the previous process of this run left running: {}",
@@ -236,7 +238,14 @@ fn run_trust_root(
 /// Stops every process that carries this run's scope (`engine/spawn.rs`), with its descendants.
 fn stop_survivors(run_id: &str) -> Result<Vec<StoppedProcess>, SetupError> {
     let prefix = ProcessScope::run_prefix(run_id);
-    let survivors = left_behind(&|scope| scope.starts_with(&prefix), &BTreeSet::new(), true);
+    let mut survivors = left_behind(&|scope| scope.starts_with(&prefix), &BTreeSet::new(), true);
+    // Its ssh masters too, found by their sockets' folder: OpenSSH's title for a master
+    // overwrites the environment that carried the run's mark.
+    for master in crate::engine::ssh::connections::masters_of_run(run_id) {
+        if !survivors.contains(&master) {
+            survivors.push(master);
+        }
+    }
     if survivors.is_empty() {
         return Ok(Vec::new());
     }

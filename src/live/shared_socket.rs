@@ -29,13 +29,19 @@ impl SharedSocket {
     }
 
     /// Makes the folder (the `.shared` folder above it passable by all, listable by none) and
-    /// returns where to bind; the socket's own mode and group are set once it exists.
+    /// returns where to bind; the socket's own mode and group are set once it exists. An
+    /// existing `.shared` is used only if it is this user's own folder and nobody else may
+    /// write in it: otherwise someone else could plant a socket at the path people are told
+    /// to attach to.
     pub(crate) fn prepare(&self) -> std::io::Result<PathBuf> {
         let parent = self.dir.parent().expect("under .shared");
-        if !parent.exists() {
-            std::fs::DirBuilder::new().mode(0o711).create(parent)?;
-            std::fs::set_permissions(parent, PermissionsExt::from_mode(0o711))?;
+        // Two runs may make it at once: whichever does, both then check it.
+        match std::fs::DirBuilder::new().mode(0o711).create(parent) {
+            Ok(()) => std::fs::set_permissions(parent, PermissionsExt::from_mode(0o711))?,
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(err) => return Err(err),
         }
+        refuse_unless_own(parent)?;
         std::fs::DirBuilder::new().mode(0o700).create(&self.dir)?;
         std::os::unix::fs::chown(&self.dir, None, Some(self.gid))?;
         std::fs::set_permissions(&self.dir, PermissionsExt::from_mode(0o710))?;
@@ -52,6 +58,49 @@ impl SharedSocket {
     pub(crate) fn remove(&self) {
         let _ = std::fs::remove_file(self.dir.join(SOCKET_NAME));
         let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// Before a run starts: its log dir's `.shared`, if there is one, is this user's own and
+/// nobody else may write in it.
+pub(crate) fn check_shared_folder(log_dir: &Path) -> Result<(), String> {
+    let folder = log_dir.join(".shared");
+    match std::fs::symlink_metadata(&folder) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(format!("{}: {err}", folder.display())),
+        Ok(_) => refuse_unless_own(&folder).map_err(|err| err.to_string()),
+    }
+}
+
+/// `folder` is a folder (not a link) of this user's that nobody else may write in.
+fn refuse_unless_own(folder: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(folder)?;
+    let me = nix::unistd::geteuid().as_raw();
+    let problem = if !meta.file_type().is_dir() {
+        Some("is not a folder".to_string())
+    } else if meta.uid() != me {
+        Some(format!(
+            "belongs to uid {}, not to you (uid {me})",
+            meta.uid()
+        ))
+    } else if meta.mode() & 0o022 != 0 {
+        Some(format!(
+            "can be written by others (mode {:o})",
+            meta.mode() & 0o777
+        ))
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "{} {problem}: someone else could put a socket where people attach; remove it, or make it yours with mode 0711",
+                folder.display()
+            ),
+        )),
     }
 }
 
@@ -101,6 +150,48 @@ mod tests {
         drop(listener);
         shared.remove();
         assert!(!shared.dir.exists());
+    }
+
+    #[test]
+    fn a_shared_folder_others_may_write_in_is_refused_and_racing_runs_both_serve() {
+        let dir = tempfile::tempdir().unwrap();
+        let gid = nix::unistd::getgid().as_raw();
+        std::fs::create_dir(dir.path().join(".shared")).unwrap();
+        std::fs::set_permissions(dir.path().join(".shared"), PermissionsExt::from_mode(0o777))
+            .unwrap();
+        let shared = SharedSocket::for_run(dir.path(), "run-1", "g".into(), gid);
+        let refused = shared.prepare().unwrap_err();
+        assert!(
+            refused.to_string().contains("can be written by others"),
+            "{refused}"
+        );
+        assert!(!shared.dir.exists(), "nothing was made under it");
+        // Many runs at once, and no .shared yet: every one gets its folder.
+        let dir = tempfile::tempdir().unwrap();
+        let made: Vec<bool> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..40)
+                .map(|n| {
+                    let log_dir = dir.path().to_path_buf();
+                    scope.spawn(move || {
+                        SharedSocket::for_run(&log_dir, &format!("run-{n}"), "g".into(), gid)
+                            .prepare()
+                            .is_ok()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(made.iter().all(|ok| *ok), "{made:?}");
+        // Another user's .shared, however its mode.
+        if nix::unistd::geteuid().is_root() {
+            let dir = tempfile::tempdir().unwrap();
+            let foreign = dir.path().join(".shared");
+            std::fs::create_dir(&foreign).unwrap();
+            std::os::unix::fs::chown(&foreign, Some(65534), Some(65534)).unwrap();
+            std::fs::set_permissions(&foreign, PermissionsExt::from_mode(0o711)).unwrap();
+            let refused = check_shared_folder(dir.path()).unwrap_err();
+            assert!(refused.contains("belongs to uid 65534"), "{refused}");
+        }
     }
 
     #[test]

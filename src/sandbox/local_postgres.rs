@@ -82,6 +82,29 @@ pub fn server_bin_dir() -> Option<PathBuf> {
     found.pop().map(|(_, bin)| bin)
 }
 
+/// As root, the cluster's folder: made by `mkdtemp` with a random name (nothing in it that
+/// another user could guess from a process list, so nothing they could plant a link at),
+/// created exclusively and 0700, then given to `postgres` through its own descriptor — opened
+/// without following a link — never through a path that could be swapped meanwhile.
+fn private_folder_for_postgres() -> Result<PathBuf, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let (uid, gid) = postgres_ids().ok_or("there is no `postgres` user to run the server as")?;
+    let home = tempfile::Builder::new()
+        .prefix("cutover-stack-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .map_err(|err| format!("make a private folder for PostgreSQL: {err}"))?
+        .keep();
+    let folder = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY)
+        .open(&home)
+        .map_err(|err| format!("{}: {err}", home.display()))?;
+    std::os::unix::fs::fchown(&folder, Some(uid), Some(gid))
+        .map_err(|err| format!("give {} to postgres: {err}", home.display()))?;
+    Ok(home)
+}
+
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
@@ -89,29 +112,12 @@ fn is_root() -> bool {
 
 /// Initialises a cluster for run `run_id` (under `dir`, or as root in a folder of the
 /// `postgres` user), starts its server as a child of this process, and creates `database`.
-pub(crate) fn start(
-    dir: &Path,
-    run_id: &str,
-    port: u16,
-    database: &str,
-) -> Result<(Cluster, Child), String> {
+pub(crate) fn start(dir: &Path, port: u16, database: &str) -> Result<(Cluster, Child), String> {
     let bin_dir = server_bin_dir()
         .ok_or("no PostgreSQL server under /usr/lib/postgresql (apt-get install postgresql)")?;
     let as_postgres = is_root();
     let home = if as_postgres {
-        let home = std::env::temp_dir().join(format!("cutover-stack-{run_id}"));
-        std::fs::create_dir_all(&home).map_err(|err| format!("{}: {err}", home.display()))?;
-        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700))
-            .map_err(|err| err.to_string())?;
-        let chowned = Command::new("chown")
-            .args(["postgres:postgres"])
-            .arg(&home)
-            .status()
-            .map_err(|err| format!("chown: {err}"))?;
-        if !chowned.success() {
-            return Err(format!("chown postgres {}", home.display()));
-        }
-        home
+        private_folder_for_postgres()?
     } else {
         dir.join("postgres")
     };

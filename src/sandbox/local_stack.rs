@@ -60,13 +60,8 @@ pub(crate) async fn run_stack(plan: &StackPlan<'_>) -> Result<(), SandboxError> 
     let failed = |what: String| SandboxError::Stack(what);
     std::fs::create_dir_all(plan.dir)
         .map_err(|err| failed(format!("{}: {err}", plan.dir.display())))?;
-    let run_id = plan
-        .dir
-        .parent()
-        .and_then(|run| run.file_name())
-        .map_or_else(|| "stack".to_string(), |n| n.to_string_lossy().into_owned());
     let (cluster, server) =
-        super::local_postgres::start(plan.dir, &run_id, 5432, "nexus").map_err(failed)?;
+        super::local_postgres::start(plan.dir, 5432, "nexus").map_err(failed)?;
     let mut parts = Parts {
         cluster,
         server: Some(server),

@@ -27,6 +27,9 @@ pub(crate) const PERSIST: &str = "15m";
 
 #[derive(Default)]
 pub(crate) struct SshConnections {
+    /// The run's id: a master carries the run's connection scope, so that a resume after the
+    /// engine died finds and stops it (`engine/spawn.rs`).
+    run_id: String,
     /// Private (0700) folder for the control sockets; removed when the run ends.
     sockets: Option<tempfile::TempDir>,
     paths: BTreeMap<String, PathBuf>,
@@ -35,12 +38,24 @@ pub(crate) struct SshConnections {
 }
 
 impl SshConnections {
+    pub(crate) fn for_run(run_id: &str) -> Self {
+        Self {
+            run_id: run_id.to_string(),
+            ..Self::default()
+        }
+    }
+
     /// The control socket for `host`; `None` when no private folder can be made (every ssh
     /// then connects by itself).
     pub(crate) fn socket_for(&mut self, host: &str) -> Option<PathBuf> {
         if self.sockets.is_none() {
+            // 0700 from the start: the control sockets let whoever reaches them run commands
+            // on the hosts as the operator.
+            // Named after the run: a resume after the engine died finds its masters by it
+            // (OpenSSH rewrites a master's title over its environment, scope mark included).
             self.sockets = tempfile::Builder::new()
-                .prefix("cutover-ssh-")
+                .prefix(&folder_prefix(&self.run_id))
+                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
                 .tempdir()
                 .ok();
         }
@@ -82,6 +97,10 @@ impl SshConnections {
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
+                .env(
+                    crate::engine::spawn::SCOPE_VAR,
+                    crate::engine::spawn::ProcessScope::connection(&self.run_id, host).as_str(),
+                )
                 .process_group(0);
             // It ends by itself once the master is up (or cannot be); the wave that needs the
             // host waits for that first (`opened`).
@@ -152,4 +171,68 @@ fn with_socket_in(pids: BTreeSet<i32>, folder: &std::path::Path) -> BTreeSet<i32
                 .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains(&needle))
         })
         .collect()
+}
+
+/// How a run's control-socket folder is named: `cutover-ssh-RUN_ID-` and random characters.
+fn folder_prefix(run_id: &str) -> String {
+    format!("cutover-ssh-{run_id}-")
+}
+
+/// The ssh masters of `run_id` still alive (an engine killed outright leaves them for up to
+/// their `ControlPersist`): every process whose command line names the run's socket folder.
+pub(crate) fn masters_of_run(run_id: &str) -> Vec<i32> {
+    let needle = format!("/{}", folder_prefix(run_id));
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains(&needle))
+        })
+        .collect()
+}
+
+/// The control-socket folders of masters a dead engine left (`stopped`: what a resume stopped),
+/// removed: the folder of a run that can no longer use it.
+pub(crate) fn remove_left_folders(stopped: &[crate::engine::reaper::StoppedProcess]) {
+    let temp = std::env::temp_dir();
+    for process in stopped {
+        // A master names its socket as `-o ControlPath=PATH` when started, or in the title
+        // OpenSSH gives it (`ssh: PATH [mux]`).
+        let Some(path) = process.command.split_whitespace().find_map(|word| {
+            let path = word.strip_prefix("ControlPath=").unwrap_or(word);
+            path.contains("/cutover-ssh-").then_some(path)
+        }) else {
+            continue;
+        };
+        let Some(folder) = std::path::Path::new(path).parent() else {
+            continue;
+        };
+        let ours = folder.parent() == Some(temp.as_path())
+            && folder
+                .file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with("cutover-ssh-"));
+        if ours {
+            let _ = std::fs::remove_dir_all(folder);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_control_sockets_folder_is_private_from_the_start() {
+        let mut connections = SshConnections::default();
+        let socket = connections.socket_for("db-1").expect("a folder");
+        let folder = socket.parent().unwrap();
+        let mode = std::fs::metadata(folder).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", folder.display());
+    }
 }

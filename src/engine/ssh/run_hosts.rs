@@ -17,9 +17,10 @@ pub(crate) struct RunHosts {
 }
 
 impl RunHosts {
-    pub(crate) fn new(ssh_command: Vec<String>) -> Self {
+    pub(crate) fn new(ssh_command: Vec<String>, run_id: &str) -> Self {
         Self {
             ssh_command,
+            connections: SshConnections::for_run(run_id),
             ..Self::default()
         }
     }
