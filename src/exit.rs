@@ -114,7 +114,9 @@ impl Failure {
                 LaunchError::Journal(_)
                 | LaunchError::RunFolder(RunFolderError::Create { .. })
                 | LaunchError::Reopen(ReopenError::Lock(LockError::Io { .. })) => JOURNAL_WRITE,
-                LaunchError::Setup(_) | LaunchError::EngineOrder(_) => SETUP,
+                LaunchError::Setup(_)
+                | LaunchError::EngineOrder(_)
+                | LaunchError::FreePort { .. } => SETUP,
                 LaunchError::ReadRunbook(_)
                 | LaunchError::InvalidRunbook { .. }
                 | LaunchError::DrillAndDryRun

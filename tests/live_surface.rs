@@ -288,3 +288,43 @@ fn stalled_clients_and_a_slow_watcher_cost_the_engine_bounded_memory() {
         peak_kib / 1024
     );
 }
+
+#[test]
+fn a_service_is_ready_only_when_its_own_process_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    // Someone else answers the ready URL: a colleague's sandbox on the same port.
+    let other = support::serve(|_, _| support::Reply::new(200, "ok"));
+    let service = |run: &str, url: &str| {
+        format!(
+            "[runbook]\nname = \"svc\"\n\n[[phase]]\nid = \"p\"\n\n[[phase.step]]\nid = \"app\"\nkind = \"service\"\nrun = '{run}'\nready_url = \"{url}\"\nready_timeout = \"10s\"\non_failure = \"abort\"\n"
+        )
+    };
+    // Alive, but not the one answering.
+    let runbook = support::runbook(
+        dir.path(),
+        &service("sleep 30", &format!("{}/health", other.base)),
+    );
+    let ran = support::headless_drill(&runbook, &dir.path().join("runs"))
+        .output()
+        .unwrap();
+    assert_eq!(ran.status.code(), Some(1));
+    let result = &journal_bodies(&run_dir(&dir.path().join("runs")), "step_result")[0];
+    let message = result["message"].as_str().unwrap();
+    assert!(message.contains("answered by another process"), "{message}");
+    // Gone at once: its last words are in the failure.
+    let closed = support::sandbox::free_port();
+    let runbook = support::runbook(
+        dir.path(),
+        &service(
+            "echo listen 127.0.0.1: address already in use >&2; exit 3",
+            &format!("http://127.0.0.1:{closed}/health"),
+        ),
+    );
+    let logs = dir.path().join("runs-2");
+    let ran = support::headless_drill(&runbook, &logs).output().unwrap();
+    assert_eq!(ran.status.code(), Some(1));
+    let result = &journal_bodies(&run_dir(&logs), "step_result")[0];
+    let message = result["message"].as_str().unwrap();
+    assert!(message.contains("exited before it was ready"), "{message}");
+    assert!(message.contains("address already in use"), "{message}");
+}

@@ -245,3 +245,55 @@ fn a_target_whose_stand_ins_are_missing_is_refused_before_anything_is_written() 
     assert!(said.contains("stand-ins/bin is not a folder"), "{said}");
     assert!(!logs.join("nexus-prod").exists(), "no run folder was made");
 }
+
+/// Two people rehearse the release on one machine at once, as shipped (no ports given): each
+/// run's sandbox is its own, on a port its run chose, and each ends with its own state at the
+/// new release with both migrations.
+#[test]
+fn two_rehearsals_at_once_each_run_against_their_own_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let as_shipped = |logs: &Path| {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"));
+        cmd.args(["run", "--headless", "--target", "sandbox", "--key"])
+            .arg(key_file())
+            .arg("--log-dir")
+            .arg(logs)
+            .arg(release())
+            .args(["--confirm", "announce", "--confirm", "migrate"])
+            .args(["--confirm", "security-logs", "--confirm", "close-window"])
+            .env_remove("SSH_AUTH_SOCK")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        cmd
+    };
+    let (first_logs, second_logs) = (dir.path().join("first"), dir.path().join("second"));
+    let first = as_shipped(&first_logs).spawn().unwrap();
+    let second = as_shipped(&second_logs).spawn().unwrap();
+    for (run, logs) in [(first, &first_logs), (second, &second_logs)] {
+        let output = run.wait_with_output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let folder = run_dir(logs);
+        let state = sandbox_state(&folder);
+        assert_eq!(state["version"], "v2.0.0");
+        assert_eq!(
+            state["migrations"],
+            serde_json::json!(["20260101_init", "20261121_release"])
+        );
+        assert_eq!(verify(&folder, &[]).0, 0);
+    }
+    let ports: Vec<String> = [&first_logs, &second_logs]
+        .iter()
+        .map(|logs| {
+            journal_bodies(&run_dir(logs), "header")[0]["vars"]["sandbox_listen"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_ne!(ports[0], ports[1], "each run chose a port of its own");
+}

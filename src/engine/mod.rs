@@ -12,6 +12,7 @@ pub mod emitter;
 pub(crate) mod error;
 pub mod events;
 pub mod interrupt;
+pub(crate) mod listener_owner;
 pub mod metric_sample;
 pub(crate) mod output_file;
 pub(crate) mod process;

@@ -23,6 +23,11 @@ pub enum LaunchError {
         name: String,
         problem: String,
     },
+    #[error("find a free loopback port for the run")]
+    FreePort {
+        #[source]
+        source: std::io::Error,
+    },
     #[error("find the stand-ins of the target: {} is not a folder (a target's `tools` are found from the runbook's folder)", path.display())]
     ToolsFolder { path: PathBuf },
     #[error("start the run: --drill and --dry-run are different runs; choose one")]

@@ -1,13 +1,16 @@
 //! Where things are for a run of a target, known only when it starts: a target's values may
 //! name the runbook's folder, the run's folder, its id or cutover itself (`{{ run.dir }}/backups`,
-//! `{{ runbook.dir }}/stand-ins/nexus`), filled in here and journaled as filled in (the header's
-//! variables), so a resume uses the same places; and a drill target's `tools`, folders of
-//! stand-ins for the host's tools, found from the runbook's folder and put first on PATH.
+//! `{{ runbook.dir }}/stand-ins/nexus`), and ports of the run's own (`{{ free_port.app }}`: a
+//! loopback port found free now, so that two rehearsals of one runbook never share a sandbox),
+//! filled in here and journaled as filled in (the header's variables), so a resume uses the
+//! same places; and a drill target's `tools`, folders of stand-ins for the host's tools, found
+//! from the runbook's folder and put first on PATH.
 
 use std::path::{Path, PathBuf};
 
 use super::error::LaunchError;
 use crate::runbook::model::Runbook;
+use crate::runbook::targets::FREE_PORT;
 use crate::runbook::template::{Quoting, Scope, Template};
 
 /// Fills in the target's values that name a place, unless `--var` or the environment gave
@@ -30,6 +33,10 @@ pub(crate) fn fill_target_values(
         folder_of(runbook_file).display().to_string(),
         false,
     );
+    let ports = free_ports(&target.vars).map_err(|source| LaunchError::FreePort { source })?;
+    for (name, port) in ports {
+        places.set(&format!("{FREE_PORT}{name}"), port.to_string(), false);
+    }
     for (name, written) in &target.vars {
         let Some(value) = scope.get(name) else {
             continue;
@@ -59,6 +66,34 @@ pub(crate) fn fill_target_values(
         scope.set(name, filled, secret);
     }
     Ok(())
+}
+
+/// A loopback port for each `free_port.NAME` the target's values name, each found free by
+/// binding it (the kernel picks it); all are held until every one is chosen, so no two names
+/// get the same port.
+fn free_ports(values: &[(String, String)]) -> std::io::Result<Vec<(String, u16)>> {
+    let mut names: Vec<String> = Vec::new();
+    for (_, written) in values {
+        let Ok(template) = Template::parse(written, 0..0, None) else {
+            continue;
+        };
+        for (used, _) in template.references() {
+            if let Some(name) = used.strip_prefix(FREE_PORT)
+                && !names.iter().any(|seen| seen == name)
+            {
+                names.push(name.to_string());
+            }
+        }
+    }
+    let held: Vec<std::net::TcpListener> = names
+        .iter()
+        .map(|_| std::net::TcpListener::bind(("127.0.0.1", 0)))
+        .collect::<Result<_, _>>()?;
+    names
+        .into_iter()
+        .zip(&held)
+        .map(|(name, listener)| Ok((name, listener.local_addr()?.port())))
+        .collect()
 }
 
 /// The target's folders of stand-ins, absolute; each must exist.

@@ -38,8 +38,23 @@ pub struct Target {
 }
 
 /// What a target's value may refer to: where things are for this run, filled in when it
-/// starts (and journaled as filled in).
+/// starts (and journaled as filled in). Besides these, `free_port.NAME`: a loopback port the
+/// run chose and found free, the same for every value that names NAME.
 pub const TARGET_BUILTINS: [&str; 4] = ["runbook.dir", "run.dir", "run.id", "cutover"];
+
+/// The prefix of a port a run chooses for itself (`{{ free_port.app }}`).
+pub const FREE_PORT: &str = "free_port.";
+
+/// Whether a target's value may name `used`.
+pub(crate) fn is_target_builtin(used: &str) -> bool {
+    TARGET_BUILTINS.contains(&used)
+        || used.strip_prefix(FREE_PORT).is_some_and(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        })
+}
 
 pub(crate) fn parse_targets(
     table: &DeTable,
@@ -327,13 +342,13 @@ fn target_values(
             match super::template::Template::parse(&text, value.span(), None) {
                 Ok(template) => {
                     for (used, span) in template.references() {
-                        if !TARGET_BUILTINS.contains(&used) {
+                        if !is_target_builtin(used) {
                             diags
                                 .error(
                                     span,
                                     format!("target `{target}`: `{name}` refers to `{used}`, and a target's value may refer only to where things are for the run"),
                                 )
-                                .with_hint(format!("use {}", TARGET_BUILTINS.map(|b| format!("`{{{{ {b} }}}}`")).join(", ")));
+                                .with_hint(format!("use {}, or `{{{{ free_port.NAME }}}}` for a port of its own", TARGET_BUILTINS.map(|b| format!("`{{{{ {b} }}}}`")).join(", ")));
                         }
                     }
                 }

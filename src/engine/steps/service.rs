@@ -1,5 +1,8 @@
 //! Executes a `service` step: starts a background process group that lives until the run
 //! ends, and passes once it is ready (its URL answers 2xx, or a line of its output matches).
+//! Ready means its own process answers: a loopback URL answered by another process (a
+//! colleague's rehearsal on the same port) is not the service, and a service that exited is
+//! not ready whatever answers — the step fails with the last lines of its log.
 
 use std::time::Duration;
 
@@ -55,6 +58,7 @@ pub(crate) async fn execute(
         )))
         .map_err(StepStop::RunFolder)?;
     let log_path = output.path().display().to_string();
+    let output_path = output.path().to_path_buf();
 
     // The service's output goes to its log for the whole run, scrubbed, in bounded pieces (a
     // service printing without line breaks never fills memory); its lines come back here for
@@ -65,6 +69,8 @@ pub(crate) async fn execute(
         child.stderr.take().expect("piped"),
         ctx.scrubber,
     );
+    // Said once everything the service printed is in its log (its output closed).
+    let (logged, log_done) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let mut log_failed = false;
         while let Some((which, clean)) = pieces.recv().await {
@@ -80,6 +86,7 @@ pub(crate) async fn execute(
             }
         }
         let _ = output.finish();
+        let _ = logged.send(());
     });
 
     let deadline = Instant::now() + step.ready_timeout;
@@ -118,12 +125,15 @@ pub(crate) async fn execute(
                     if let Ok(response) = clients.not_following.get(url).timeout(Duration::from_secs(2)).send().await
                         && response.status().is_success()
                     {
-                        break Ok(());
+                        match answered_by(url, group.0) {
+                            Ok(()) => break Ok(()),
+                            Err(message) => break Err(format!("{message}; its log: {log_path}")),
+                        }
                     }
                 }
                 exited = child.wait() => {
                     let status = exited.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
-                    break Err(format!("the service exited before it was ready ({status}); its log: {log_path}"));
+                    break Err(exited_message(&status, log_done, output_path.as_path()).await);
                 }
                 _ = tokio::time::sleep_until(deadline) => {
                     break Err(format!("not ready after {}; its log: {log_path}", format_duration(step.ready_timeout)));
@@ -137,6 +147,16 @@ pub(crate) async fn execute(
     };
     // No more lines are read: the log task stops cutting them.
     drop(lines);
+    // Ready, and still its own: a service that died meanwhile is not ready.
+    let ready = match (ready, child.try_wait()) {
+        (Ok(()), Ok(Some(status))) => Err(exited_message(
+            &status.to_string(),
+            tokio::sync::oneshot::channel().1,
+            output_path.as_path(),
+        )
+        .await),
+        (ready, _) => ready,
+    };
     match ready {
         Ok(()) => {
             ctx.services.add(ctx.id().to_string(), group, child);
@@ -157,4 +177,66 @@ pub(crate) async fn execute(
             Ok(StepOutcome::fail(message))
         }
     }
+}
+
+/// `Ok` when the URL's answer comes from the service itself: on a loopback port, the process
+/// listening there is of the service's group. A URL elsewhere (through a proxy, on another
+/// host) cannot be told, and counts.
+fn answered_by(url: &str, group: i32) -> Result<(), String> {
+    use crate::engine::listener_owner::{Listener, listener_of, loopback_port};
+    let Some(port) = loopback_port(url) else {
+        return Ok(());
+    };
+    match listener_of(port, group) {
+        Listener::Ours | Listener::Unknown => Ok(()),
+        Listener::Theirs(pid, command) => Err(format!(
+            "{url} is answered by another process (PID {pid}, `{}`), not by this service: another run may be using port {port}",
+            crate::terminal_text::plain(&command)
+        )),
+    }
+}
+
+/// Why the service is not ready: it exited, and the last lines of its log say why.
+async fn exited_message(
+    status: &str,
+    log_done: tokio::sync::oneshot::Receiver<()>,
+    log: &std::path::Path,
+) -> String {
+    // What it printed last is in the log once its output closed (a moment after its exit).
+    let _ = tokio::time::timeout(Duration::from_secs(1), log_done).await;
+    let tail = last_lines(log, 5);
+    if tail.is_empty() {
+        format!(
+            "the service exited before it was ready ({status}); its log: {}",
+            log.display()
+        )
+    } else {
+        format!(
+            "the service exited before it was ready ({status}); it said last: {}; its log: {}",
+            tail.join(" | "),
+            log.display()
+        )
+    }
+}
+
+/// The last `count` lines of a log, bounded: the last 4 KiB read, never the whole file.
+fn last_lines(log: &std::path::Path, count: usize) -> Vec<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(log) else {
+        return Vec::new();
+    };
+    let length = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let start = length.saturating_sub(4096);
+    if file.seek(SeekFrom::Start(start)).is_err() {
+        return Vec::new();
+    }
+    let mut bytes = Vec::new();
+    let _ = file.read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| crate::terminal_text::plain(line).into_owned())
+        .collect();
+    lines[lines.len().saturating_sub(count)..].to_vec()
 }
