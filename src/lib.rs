@@ -15,6 +15,7 @@ pub mod journal;
 pub mod launch;
 pub mod live;
 pub mod notify;
+pub(crate) mod open_files;
 pub(crate) mod report;
 pub mod runbook;
 pub mod sandbox;

@@ -223,6 +223,112 @@ fn a_burst_of_idle_connections_never_shuts_anyone_out() {
     let _ = run.0.kill();
 }
 
+/// Steps that write the limit on open files they were given, around a wait for the test.
+const LIMITS: &str = r#"[runbook]
+name = "limits"
+
+[vars.out]
+required = true
+
+[[phase]]
+id = "p"
+
+[[phase.step]]
+id = "before"
+kind = "command"
+run = "ulimit -n > {{ out }}/before"
+
+[[phase.step]]
+id = "wait"
+kind = "command"
+run = "while [ ! -e {{ out }}/go ]; do sleep 0.01; done"
+
+[[phase.step]]
+id = "after"
+kind = "command"
+run = "ulimit -n > {{ out }}/after"
+"#;
+
+/// The soft and hard "Max open files" of process `pid`, from /proc/PID/limits.
+fn open_files_of(pid: u32) -> (u64, u64) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .unwrap();
+    let numbers: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    (numbers[0], numbers[1])
+}
+
+#[test]
+fn a_burst_of_connections_raises_the_engines_limit_and_never_its_steps() {
+    use std::os::unix::process::CommandExt;
+    raise_open_files();
+    let (_, hard) = open_files_of(std::process::id());
+    if hard <= 256 {
+        eprintln!("skipped: the hard limit on open files here is {hard}, nothing to raise");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("runs");
+    let runbook = support::runbook(dir.path(), LIMITS);
+    let out = dir.path().display().to_string();
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"));
+    command
+        .args(["run", "--headless", "--auto", "--drill", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(&logs)
+        .arg(&runbook)
+        .args(["--var", &format!("out={out}")])
+        .env_remove("SSH_AUTH_SOCK")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    // cutover is given a soft limit of 256 open files.
+    unsafe {
+        command.pre_exec(|| {
+            let mut limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+            limit.rlim_cur = 256;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+            Ok(())
+        });
+    }
+    let mut run = support::people::Running(command.spawn().unwrap());
+    let engine = run.0.id();
+    support::wait_until("the wait step", || dir.path().join("before").exists());
+    assert_eq!(
+        open_files_of(engine).0,
+        256,
+        "nothing raised before it is needed"
+    );
+    // 300 connections at once, more than the run's own limit allows.
+    let socket = run_dir(&logs).join("engine.sock");
+    let held: Vec<std::os::unix::net::UnixStream> = (0..300)
+        .filter_map(|_| std::os::unix::net::UnixStream::connect(&socket).ok())
+        .collect();
+    assert!(held.len() >= 250, "{} connected", held.len());
+    support::wait_until("the engine's raised limit", || {
+        open_files_of(engine).0 == hard
+    });
+    drop(held);
+    std::fs::write(dir.path().join("go"), "").unwrap();
+    let status = run.0.wait().unwrap();
+    assert!(status.success());
+    let said = std::io::read_to_string(run.0.stderr.take().unwrap()).unwrap();
+    assert!(said.contains("the limit on open files is raised"), "{said}");
+    for step in ["before", "after"] {
+        let limit = std::fs::read_to_string(dir.path().join(step)).unwrap();
+        assert_eq!(limit.trim(), "256", "{step}");
+    }
+}
+
 #[test]
 fn stalled_clients_and_a_slow_watcher_cost_the_engine_bounded_memory() {
     raise_open_files();

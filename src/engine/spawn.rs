@@ -97,41 +97,10 @@ pub(crate) fn spawn_in_own_group(
     if death == DeathSignal::Term {
         set_death_signal(&mut command);
     }
-    give_back_open_files_limit(&mut command);
+    crate::open_files::give_back_to(command.as_std_mut());
     let child = command.spawn()?;
     let group = ProcessGroup(child.id().expect("a just-spawned child has an id") as i32);
     Ok((child, group))
-}
-
-/// The soft limit on open files cutover was started with, before it raised its own.
-static INHERITED_OPEN_FILES: std::sync::OnceLock<libc::rlim_t> = std::sync::OnceLock::new();
-
-/// Called once at start (`launch/process_setup.rs`), before the limit is raised.
-pub(crate) fn remember_open_files_limit(soft: libc::rlim_t) {
-    let _ = INHERITED_OPEN_FILES.set(soft);
-}
-
-/// The process gets the open-files limit cutover was given, not the one it raised for its
-/// own clients: some programs still break past 1024 descriptors.
-fn give_back_open_files_limit(command: &mut Command) {
-    let Some(&soft) = INHERITED_OPEN_FILES.get() else {
-        return;
-    };
-    // SAFETY: the closure runs in the child between fork and exec and calls only
-    // async-signal-safe functions (getrlimit, setrlimit).
-    unsafe {
-        command.pre_exec(move || {
-            let mut limit = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur != soft {
-                limit.rlim_cur = soft.min(limit.rlim_max);
-                libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-            }
-            Ok(())
-        });
-    }
 }
 
 fn set_death_signal(command: &mut Command) {

@@ -5,7 +5,8 @@
 pub fn prepare_process() {
     ignore_file_size_signal();
     keep_freed_memory();
-    raise_open_files_limit();
+    // Before any thread: the limit the processes cutover starts get back if the socket raises it.
+    crate::open_files::remember_at_start();
     // A process that leaves its step's group is re-parented to cutover, not to init, so that
     // it is found and stopped when the step ends (`engine/reaper.rs`).
     crate::engine::reaper::become_subreaper();
@@ -32,30 +33,5 @@ fn keep_freed_memory() {
     unsafe {
         libc::mallopt(libc::M_TRIM_THRESHOLD, 16 << 20);
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-    }
-}
-
-/// A run's socket serves many clients and every step holds a few descriptors: the soft limit
-/// on open files (often 1024) is raised to the hard one, so that a burst of connections cannot
-/// run the engine out of descriptors. The processes cutover starts get the limit it was given
-/// back (`engine/spawn.rs`): some programs still break past 1024.
-fn raise_open_files_limit() {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit and setrlimit write to and read from the struct given.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-            return;
-        }
-        crate::engine::spawn::remember_open_files_limit(limit.rlim_cur);
-        if limit.rlim_cur < limit.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: limit.rlim_max,
-                rlim_max: limit.rlim_max,
-            };
-            libc::setrlimit(libc::RLIMIT_NOFILE, &raised);
-        }
     }
 }

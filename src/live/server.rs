@@ -350,6 +350,9 @@ async fn accept(
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
+                if near_the_limit(Arc::strong_count(&connections)) {
+                    raise_open_files();
+                }
                 let (hub, alive, doorway) = (hub.clone(), connections.clone(), doorway.clone());
                 tokio::spawn(async move {
                     connection(stream, hub, doorway).await;
@@ -357,6 +360,11 @@ async fn accept(
                 });
             }
             Err(err) => {
+                let out_of_descriptors =
+                    matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
+                if out_of_descriptors && raise_open_files() {
+                    continue;
+                }
                 // Said at most once a minute: a burst must not fill the log.
                 if said_at.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
                     crate::stdout::say_line(&format!(
@@ -368,6 +376,25 @@ async fn accept(
             }
         }
     }
+}
+
+/// Whether `held` connections come near the limit on open files cutover was given: a
+/// quarter of it, leaving the rest to the run's own files, pipes and services.
+fn near_the_limit(held: usize) -> bool {
+    crate::open_files::inherited().is_some_and(|limit| held as libc::rlim_t >= limit / 4)
+}
+
+/// Raises the process's limit on open files to the hard one, once; says so in the engine's
+/// log. Whether it was raised now.
+fn raise_open_files() -> bool {
+    let Some(raised) = crate::open_files::raise_to_hard() else {
+        return false;
+    };
+    crate::stdout::say_line(&format!(
+        "cutover: many connections to the run's socket: the limit on open files is raised to {raised} (the run's processes keep {})",
+        crate::open_files::inherited().unwrap_or(raised)
+    ));
+    true
 }
 
 /// After an accept error (out of descriptors): a pause, then again.
