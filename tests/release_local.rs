@@ -202,3 +202,67 @@ fn an_injected_failure_restores_the_real_schema_and_rows() {
     assert_eq!(rows(&after, "assessments").len(), 3);
     assert_nothing_left(&run);
 }
+
+#[test]
+fn a_link_planted_where_the_stack_once_lived_is_left_untouched() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    if !stack_parts_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Someone else's folder, and a link to it where a stack of run RUN_ID used to be made
+    // (the run's id is in every process's command line).
+    let temp = dir.path().join("tmp");
+    let victim = dir.path().join("victim");
+    std::fs::create_dir_all(&temp).unwrap();
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run_id = "20261207T000000Z-0badf00d";
+    std::os::unix::fs::symlink(&victim, temp.join(format!("cutover-stack-{run_id}"))).unwrap();
+    let run = dir.path().join(run_id);
+    std::fs::create_dir(&run).unwrap();
+    let stands_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks/stand-ins/nexus");
+    let (app, front) = (free_port(), free_port());
+    let mut stack = support::people::Running(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+            .args(["sandbox", "--listen", &format!("127.0.0.1:{app}"), "local"])
+            .arg("--dir")
+            .arg(run.join("stack"))
+            .args(["--front", &format!("127.0.0.1:{front}")])
+            .arg("--flag")
+            .arg(run.join("maintenance.on"))
+            .arg("--migrations")
+            .arg(stands_in.join("prisma/migrations"))
+            .args(["--applied", "20260101_init", "--seed"])
+            .arg(stands_in.join("seed.sql"))
+            .env("TMPDIR", &temp)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    support::wait_until("the stack's front answers", || {
+        std::net::TcpStream::connect(("127.0.0.1", front)).is_ok()
+            && run.join("stack/stack.json").exists()
+    });
+    let before = std::fs::metadata(&victim).unwrap();
+    assert_eq!(before.mode() & 0o777, 0o755, "the folder's mode is its own");
+    assert_eq!(
+        std::fs::read_dir(&victim).unwrap().count(),
+        0,
+        "nothing was made in someone else's folder"
+    );
+    // SAFETY: kill with a pid this test started.
+    unsafe { libc::kill(stack.0.id() as i32, libc::SIGTERM) };
+    stack.0.wait().unwrap();
+    let after = std::fs::metadata(&victim).unwrap();
+    assert_eq!(after.mode() & 0o777, 0o755);
+    assert_eq!(after.uid(), before.uid(), "the folder's owner is its own");
+    assert!(processes_with(run_id).is_empty(), "the stack stopped whole");
+    assert!(
+        std::fs::symlink_metadata(temp.join(format!("cutover-stack-{run_id}")))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
