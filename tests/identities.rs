@@ -213,6 +213,23 @@ fn a_production_run_that_needs_approvals_does_not_start_without_allowed_signers(
     assert_eq!(unknown.status.code(), Some(2));
     let said = String::from_utf8_lossy(&unknown.stderr);
     assert!(said.contains("is not in the allowed signers"), "{said}");
+    // A drill may run without one, and says so.
+    let drill = cutover()
+        .arg("run")
+        .arg(support::runbook(
+            dir.path(),
+            "[runbook]\nname = \"plain\"\n[[phase]]\nid = \"p\"\n[[phase.step]]\nid = \"s\"\nkind = \"command\"\nrun = \"true\"\n",
+        ))
+        .args(["--headless", "--drill", "--auto", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(dir.path().join("runs"))
+        .env("XDG_CONFIG_HOME", dir.path().join("no-config"))
+        .output()
+        .unwrap();
+    assert_eq!(drill.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&drill.stderr);
+    assert!(said.contains("identities not checked"), "{said}");
 }
 
 #[test]

@@ -119,6 +119,11 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
             step: step.id.value.clone(),
         });
     }
+    if trust_root.is_none() {
+        say!(
+            "cutover: identities not checked: no allowed_signers file (--allowed-signers FILE, `allowed_signers` in [runbook], or ~/.config/cutover/allowed_signers), so names are what people type"
+        );
+    }
     let share_with = match &request.share_with {
         Some(group) => {
             let refused = |problem| LaunchError::ShareWith {
