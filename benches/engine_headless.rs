@@ -21,12 +21,13 @@ use clap::Parser;
 use cutover::cli::args::{Cli, Command};
 use cutover::cli::run::start_request;
 use cutover::engine::emitter::{Emitter, InlineRecorder, RecordError};
-use cutover::engine::events::{Event, RunStatus};
+use cutover::engine::events::Event;
 use cutover::launch::engine_process::drive_attachable;
 use cutover::launch::headless::drive_headless;
 use cutover::launch::headless_answers::HeadlessAnswers;
 use cutover::launch::prepare::prepare;
 use cutover::launch::start::plan_run;
+use cutover::protocol::status::RunStatus;
 
 /// The durable consumer's interface, answered from memory. It notes when the first step
 /// started and when the run finished: a detached run waits for its controller to attach

@@ -7,7 +7,6 @@ use crate::stdout::say;
 use std::process::ExitCode;
 
 use crate::engine::error::EngineError;
-use crate::engine::events::RunStatus;
 use crate::error_chain::error_chain;
 use crate::journal::file::JournalError;
 use crate::journal::history::load::LoadError;
@@ -18,6 +17,7 @@ use crate::journal::verify::trust::TrustError;
 use crate::launch::background::BackgroundError;
 use crate::launch::error::{LaunchError, SetupError};
 use crate::launch::run_folder::RunFolderError;
+use crate::protocol::status::RunStatus;
 use crate::report::write::ReportWriteError;
 use crate::runbook::load::ReadError;
 use crate::sandbox::error::SandboxError;

@@ -16,6 +16,7 @@ pub mod launch;
 pub mod live;
 pub mod notify;
 pub(crate) mod open_files;
+pub mod protocol;
 pub(crate) mod report;
 pub mod runbook;
 pub mod sandbox;

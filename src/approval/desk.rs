@@ -11,10 +11,11 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 use super::offer::{Awaited, judge};
-use super::record::{Approval, ApproverRef};
 use super::run_facts;
-use super::statement::{signed_text, valid_principal};
+use super::statement::signed_text;
 use crate::journal::trust_root::TrustRoot;
+use crate::protocol::approval::{Approval, ApproverRef};
+use crate::protocol::principal::valid_principal;
 
 #[derive(Clone, Default)]
 pub struct ApprovalDesk {

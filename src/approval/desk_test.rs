@@ -7,8 +7,8 @@ use ssh_key::{HashAlg, PrivateKey};
 use super::desk::ApprovalDesk;
 use super::offer::Awaited;
 use super::statement::{NAMESPACE, Statement};
-use crate::engine::events::Mode;
 use crate::journal::test_journal::drill_journal;
+use crate::protocol::mode::Mode;
 
 fn key(seed: u8, comment: &str) -> PrivateKey {
     PrivateKey::new(

@@ -8,6 +8,5 @@ pub mod desk;
 mod desk_test;
 pub mod error;
 pub mod offer;
-pub mod record;
 pub mod run_facts;
 pub mod statement;

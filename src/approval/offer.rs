@@ -4,11 +4,11 @@
 //! (the operator, a controller) nor an approver of this step already; the principal must be
 //! one the runbook allows. Each refusal says what to do instead.
 
-use super::record::Approval;
 use super::run_facts::RunFacts;
 use super::statement::{NAMESPACE, approver_of};
 use crate::journal::keys::sshsig::signed_by;
 use crate::journal::trust_root::TrustRoot;
+use crate::protocol::approval::Approval;
 
 /// What the run waits for at one step.
 #[derive(Clone, Debug)]
@@ -48,7 +48,7 @@ pub fn judge(
     if let Some(root) = trust_root {
         root.admit(&key, Some(&principal), NAMESPACE)?;
     }
-    let encoded = crate::journal::line::encode(signature);
+    let encoded = crate::protocol::encoding::encode(signature);
     if facts.approval_signatures.contains(&encoded) {
         return Err(format!(
             "this signature is in the run's journal already: an approval answers one wait. `cutover approve RUN {} --print --as NAME` prints the statement of this one",

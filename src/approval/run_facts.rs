@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use crate::engine::events::Mode;
 use crate::journal::entry::{Body, Entry};
+use crate::protocol::mode::Mode;
 
 /// A key that has done the run's work, by its SHA256 fingerprint, with who it was.
 #[derive(Clone, Debug, PartialEq)]

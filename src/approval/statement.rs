@@ -13,7 +13,8 @@
 //! byte, followed by its approver line. Verify reads the same lines back to bind an approval
 //! to the step start that follows it.
 
-use crate::engine::events::Mode;
+use crate::protocol::mode::Mode;
+use crate::protocol::principal::valid_principal;
 
 /// The namespace approvals are signed in: never a journal's, so an approval can never pass as
 /// a journal entry, nor the reverse.
@@ -127,14 +128,6 @@ pub fn approver_of(offered: &str, body: &str) -> Result<String, Mismatch> {
         return Err(Mismatch::NoApprover);
     }
     Ok(principal.to_string())
-}
-
-/// A principal as allowed_signers files write one: no spaces, quotes or control characters.
-pub fn valid_principal(principal: &str) -> bool {
-    !principal.is_empty()
-        && principal
-            .chars()
-            .all(|c| !c.is_whitespace() && !c.is_control() && c != '"' && c != ',')
 }
 
 /// What verify needs back from a signed statement.

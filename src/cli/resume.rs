@@ -2,11 +2,11 @@
 
 use super::args::ResumeArgs;
 use super::run::answers;
-use crate::engine::events::Decision;
 use crate::exit::{Failure, Outcome};
 use crate::launch::headless::run_to_end;
 use crate::launch::request::ResumeRequest;
 use crate::launch::resume::resume as resume_run;
+use crate::protocol::decision::Decision;
 
 pub(crate) fn resume(args: &ResumeArgs) -> Result<Outcome, Failure> {
     let request = resume_request(args);

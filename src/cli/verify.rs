@@ -1,11 +1,11 @@
 //! `cutover verify JOURNAL`: VALID (0), INCOMPLETE (3, warnings only) or TAMPERED (4).
 
 use super::args::{ExpectMode, TrustArgs, VerifyArgs};
-use crate::engine::events::Mode;
 use crate::exit::{Failure, Outcome};
 use crate::journal::verify::check::VerifyOptions;
 use crate::journal::verify::facts::verification_text;
 use crate::journal::verify::trust::{TrustError, TrustInput, verify_journal};
+use crate::protocol::mode::Mode;
 
 pub(crate) fn verify_options(
     args: &TrustArgs,

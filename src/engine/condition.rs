@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use cel::{Context, Program, Value};
 
-use super::events::StepStatus;
+use crate::protocol::status::StepStatus;
 use crate::runbook::condition::Condition;
 use crate::runbook::model::Runbook;
 use crate::runbook::template::Scope;

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use super::control::Control;
 use super::emitter::{Emitter, RecordError};
-use super::events::{Event, OutputRecord, Prompt};
+use super::events::{Event, Prompt};
 use super::interrupt::InterruptReceiver;
 use super::scrub::Scrubber;
+use crate::protocol::output::OutputRecord;
 use crate::runbook::model::Step;
 use crate::runbook::template::Scope;
 
@@ -141,7 +142,7 @@ pub struct StepOutcome {
     pub output: Option<OutputRecord>,
     pub tail: Vec<String>,
     /// A manual step confirmed or a wait skipped: journaled by the step itself.
-    pub status_override: Option<super::events::StepStatus>,
+    pub status_override: Option<crate::protocol::status::StepStatus>,
     /// A failed gate decides instead of the step's `on_failure`.
     pub policy_override: Option<crate::runbook::model::FailurePolicy>,
     /// What the run does after a step that passed: a decision may roll back or stop it.

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::events::{ConfirmVia, PolicyAction};
 use super::interrupt::Interrupt;
+use crate::protocol::decision::{ConfirmVia, PolicyAction};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "control", rename_all = "kebab-case")]
@@ -69,7 +69,7 @@ pub enum Control {
     /// What became of a notification: journaled as it comes, never an answer. Only the run's
     /// own notifier sends it.
     Notified {
-        delivery: Box<crate::notify::outcome::Delivery>,
+        delivery: Box<crate::protocol::delivery::Delivery>,
     },
     /// Ctrl-C, SIGTERM, SIGHUP or the TUI's own: acts on the running step, not at the next
     /// question ([`super::controller::Controller`] routes it).

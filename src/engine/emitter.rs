@@ -376,7 +376,7 @@ mod tests {
             std::sync::LazyLock::new(|| RecordError::consumer(std::io::Error::other("disk full")));
         DISK_FULL.clone()
     }
-    use crate::engine::events::Stream;
+    use crate::protocol::output::Stream;
 
     fn durable_event() -> Event {
         Event::PhaseStarted {

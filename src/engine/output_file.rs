@@ -9,6 +9,7 @@
 //! the file (`journal::output_sync`) before it writes the entry that names its digest, as
 //! LOG-FORMAT.md requires; a display-only run pays nothing for it.
 
+use crate::protocol::encoding::hex;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -18,7 +19,7 @@ use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
 
-use super::events::OutputRecord;
+use crate::protocol::output::OutputRecord;
 
 /// Output written inline up to this size; beyond it, on the writer thread.
 const THREADED_AFTER: u64 = 1024 * 1024;
@@ -142,27 +143,10 @@ impl OutputFile {
     }
 }
 
-/// Lowercase hex, as `sha256sum` prints digests. Verify formats a digest for every line of a
-/// journal, so this is a table lookup, not a `format!` per byte.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(DIGITS[usize::from(byte >> 4)] as char);
-        text.push(DIGITS[usize::from(byte & 0x0f)] as char);
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hex_is_lowercase_two_digits_per_byte() {
-        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
-        assert_eq!(hex(&[]), "");
-    }
+    use crate::protocol::encoding::hex;
 
     #[test]
     fn small_and_large_outputs_are_kept_whole_with_their_digest() {

@@ -8,6 +8,7 @@
 //! apply and are handled here: signal the group, not the child; never read the terminal;
 //! never assume output is UTF-8 or has line breaks.
 
+use crate::protocol::limits::MAX_CAPTURED_LINES;
 use std::collections::{BTreeSet, VecDeque};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -18,7 +19,6 @@ use tokio::process::Command;
 use tokio::time::{Instant, sleep_until};
 
 use super::display::{display_line, display_text};
-use super::events::Stream;
 use super::interrupt::{Interrupt, InterruptReceiver};
 use super::output_file::OutputFile;
 use super::reaper::{StoppedProcess, left_behind, stop_processes};
@@ -26,6 +26,7 @@ use super::scrub::Scrubber;
 use super::spawn::{DeathSignal, ProcessScope, spawn_in_own_group};
 use super::stream_reader::PieceReader;
 use super::terminate::{Stoppable, terminate_with_grace};
+use crate::protocol::output::Stream;
 
 /// How many display lines a failure shows.
 pub(crate) const TAIL_LINES: usize = 20;
@@ -60,9 +61,6 @@ pub(crate) enum Exit {
     Aborted,
     SpawnFailed(String),
 }
-
-/// How many lines of stdout `capture` can name at most.
-pub(crate) const MAX_CAPTURED_LINES: usize = 16;
 
 #[derive(Debug)]
 pub(crate) struct ProcessResult {

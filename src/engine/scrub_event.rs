@@ -77,8 +77,8 @@ pub(crate) fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
             checklist.iter_mut().for_each(scrub);
         }
         Event::Decided { decision, .. } => match decision {
-            super::events::Decision::Skip { reason } => scrub(reason),
-            super::events::Decision::MarkDone { evidence } => scrub(evidence),
+            crate::protocol::decision::Decision::Skip { reason } => scrub(reason),
+            crate::protocol::decision::Decision::MarkDone { evidence } => scrub(evidence),
             _ => {}
         },
         Event::Noted { text, .. } => scrub(text),
@@ -144,7 +144,7 @@ mod tests {
         let mut result = Event::StepResult {
             step: "s".into(),
             attempt: 1,
-            status: crate::engine::events::StepStatus::Failed,
+            status: crate::protocol::status::StepStatus::Failed,
             duration_ms: 1,
             expected_ms: None,
             exit_code: None,

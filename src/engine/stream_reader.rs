@@ -6,8 +6,8 @@
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc;
 
-use super::events::Stream;
 use super::scrub::{Scrubber, StreamScrubber};
+use crate::protocol::output::Stream;
 
 /// The longest piece handed on.
 pub(crate) const MAX_PIECE: usize = 256 * 1024;

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::collect::past_runs;
 use super::figures::{GroupFigures, figures};
-use crate::engine::events::StepStatus;
 use crate::journal::history::model::RunHistory;
+use crate::protocol::status::StepStatus;
 
 /// Earlier runs a step needs before its own figures mean anything.
 const ENOUGH_RUNS: usize = 3;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::collect::PastRun;
-use crate::engine::events::{RunStatus, StepStatus};
+use crate::protocol::status::{RunStatus, StepStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub(crate) struct Group {

@@ -8,8 +8,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::collect::PastRun;
 use super::figures::{GroupFigures, StepFigures};
-use crate::engine::events::StepStatus;
 use crate::journal::history::model::RunHistory;
+use crate::protocol::status::StepStatus;
 use crate::runbook::duration::human_ms;
 
 const STYLESHEET: &str = include_str!("../../assets/report.css");

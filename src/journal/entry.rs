@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::runbook::model::StepKind;
+use crate::protocol::step_kind::StepKind;
 
 use crate::engine::controller_change::ControllerChange;
-use crate::engine::events::{
-    ConfirmVia, Decision, Mode, OutputRecord, RunStatus, ServiceState, StepStatus,
-};
 use crate::engine::metric_sample::MetricSample;
+use crate::protocol::decision::{ConfirmVia, Decision};
+use crate::protocol::mode::Mode;
+use crate::protocol::output::OutputRecord;
+use crate::protocol::status::{RunStatus, ServiceState, StepStatus};
 
 pub const FORMAT_VERSION: u32 = 1;
 pub const ZERO_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -68,9 +69,9 @@ pub enum Body {
     /// Who holds the controls changed; the body is the event's, field for field.
     Attach(ControllerChange),
     /// A notification's delivery, field for field.
-    Notify(Box<crate::notify::outcome::Delivery>),
+    Notify(Box<crate::protocol::delivery::Delivery>),
     /// A person approved a step: their statement and SSHSIG over it, field for field.
-    Approval(Box<crate::approval::record::Approval>),
+    Approval(Box<crate::protocol::approval::Approval>),
     Condition(ConditionBody),
     Host(HostBody),
     Input(InputBody),
@@ -346,7 +347,7 @@ pub struct StepStartBody {
     /// Who approved exactly this action, for a step that requires approvals: each one an
     /// `approval` entry before it (verify binds them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub approvals: Vec<crate::approval::record::ApproverRef>,
+    pub approvals: Vec<crate::protocol::approval::ApproverRef>,
     /// The wait those approvals answered: each one's statement names it, and no step start
     /// of a later session may name it again. Absent in journals written before waits were
     /// named.
@@ -418,7 +419,7 @@ pub struct InputBody {
     /// Absent when the input is secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    pub by: crate::engine::events::InputSource,
+    pub by: crate::protocol::decision::InputSource,
 }
 
 /// A `when` condition and what it was, before the step it decides (not applicable when false).
@@ -443,7 +444,7 @@ pub struct HostBody {
     pub step: String,
     pub attempt: u32,
     pub host: String,
-    pub status: crate::engine::events::HostStatus,
+    pub status: crate::protocol::status::HostStatus,
     pub exit_code: Option<i32>,
     pub duration_ms: u64,
     pub message: String,

@@ -10,8 +10,10 @@ use super::entry::{
     WindowMark,
 };
 use super::file::{By, JournalError, JournalFile};
-use crate::engine::events::{Decision, Event, InputSource, RunStatus, StepStatus};
-use crate::runbook::kinds::window::WindowAction;
+use crate::engine::events::Event;
+use crate::protocol::decision::{Decision, InputSource};
+use crate::protocol::status::{RunStatus, StepStatus};
+use crate::protocol::step_kind::WindowAction;
 
 pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(), JournalError> {
     match event {
@@ -309,7 +311,7 @@ pub(crate) fn may_be_a_persons(event: &Event) -> bool {
 
 fn sync(
     journal: &JournalFile,
-    output: &crate::engine::events::OutputRecord,
+    output: &crate::protocol::output::OutputRecord,
 ) -> Result<(), JournalError> {
     journal
         .outputs
@@ -326,7 +328,8 @@ mod tests {
     use super::super::file::By;
     use super::super::verify::check::{VerifyOptions, verify_bytes};
     use super::super::verify::report::{Signer, Verdict};
-    use crate::engine::events::{ConfirmVia, RunStatus};
+    use crate::protocol::decision::ConfirmVia;
+    use crate::protocol::status::RunStatus;
 
     /// Journals written before acts were signed by the person — a confirm under the session
     /// key, every checkpoint and the footer under the operator's — keep verifying.

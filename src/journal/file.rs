@@ -10,15 +10,16 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use super::entry::{Body, CheckpointBody, Entry, FORMAT_VERSION, Signing};
-use super::identity::timestamp;
 use super::keys::operator::OperatorKey;
 use super::keys::person::{PersonSigner, ProvenPerson};
 use super::keys::session::SessionKey;
-use super::line::{ED25519_PREFIX, SSHSIG_PREFIX, encode, format_line, signed_message};
+use super::line::{ED25519_PREFIX, SSHSIG_PREFIX, format_line, signed_message};
 use super::output_sync::OutputSync;
 use super::run_lock::{LockError, lock_exclusive};
+use crate::protocol::encoding::encode;
+use crate::protocol::time::timestamp;
 
-use crate::engine::output_file::hex;
+use crate::protocol::encoding::hex;
 
 /// Checkpoints come at least this often (LOG-FORMAT.md).
 const CHECKPOINT_EVERY_ENTRIES: u32 = 50;

@@ -10,8 +10,8 @@ use super::entry::{HeaderBody, OperatorRef, RunbookRef, namespace_for};
 use super::identity::{hostname, ssh_connection, unix_user};
 use super::keys::operator::OperatorKey;
 use super::secret_fingerprint::fingerprint;
-use crate::engine::events::Mode;
-use crate::engine::output_file::hex;
+use crate::protocol::encoding::hex;
+use crate::protocol::mode::Mode;
 use crate::runbook::model::Runbook;
 use crate::runbook::template::Scope;
 

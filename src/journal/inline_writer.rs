@@ -89,7 +89,7 @@ impl InlineRecorder for InlineJournal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::events::StepStatus;
+    use crate::protocol::status::StepStatus;
 
     fn journal_in(dir: &std::path::Path) -> JournalFile {
         crate::journal::test_journal::drill_journal(dir)
@@ -135,7 +135,7 @@ mod tests {
             exit_code: Some(0),
             http_status: None,
             message: String::new(),
-            output: Some(crate::engine::events::OutputRecord {
+            output: Some(crate::protocol::output::OutputRecord {
                 path: "output/missing.log".into(),
                 sha256: "0".repeat(64),
                 bytes: 1,

@@ -42,15 +42,6 @@ pub(crate) fn parse_signature(column: &[u8]) -> Option<Signature> {
     }
 }
 
-pub(crate) fn encode(bytes: &[u8]) -> String {
-    STANDARD.encode(bytes)
-}
-
-/// Strict base64, as [`encode`] writes it.
-pub(crate) fn decode(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
-    STANDARD.decode(text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,7 +58,7 @@ pub(crate) struct ListedRun {
     pub continue_with: Option<String>,
     /// What its engine says it is doing, when it is live and answers on its socket.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub live: Option<crate::live::protocol::LiveStatus>,
+    pub live: Option<crate::protocol::live_status::LiveStatus>,
 }
 
 /// Every run under `log_dir`, oldest first, finished ones only if `all`.

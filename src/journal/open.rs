@@ -17,8 +17,8 @@ use super::keys::random::random_bytes;
 use super::keys::session::SessionKey;
 use super::run_lock::{LockError, lock_exclusive};
 use super::verify::report::Verification;
-use crate::engine::events::Mode;
-use crate::engine::output_file::hex;
+use crate::protocol::encoding::hex;
+use crate::protocol::mode::Mode;
 
 /// An existing journal, opened for appending and locked before a byte of it was read, with
 /// every byte it held then. Nothing a resume appends is decided from bytes read before the lock:

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::engine::events::OutputRecord;
+use crate::protocol::output::OutputRecord;
 
 pub struct OutputSync {
     run_dir: PathBuf,

@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::entry::Body;
 use super::verify::report::VerifiedEntry;
 use crate::engine::condition::StepFact;
-use crate::engine::events::{Decision, PolicyAction, ServiceState, StepStatus};
-use crate::runbook::model::StepKind;
+use crate::protocol::decision::{Decision, PolicyAction};
+use crate::protocol::status::{ServiceState, StepStatus};
+use crate::protocol::step_kind::StepKind;
 
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct RunState {
@@ -59,7 +60,7 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
         match &verified.entry.body {
             Body::Host(host) => {
                 let failed = failed_hosts.entry(host.step.clone()).or_default();
-                if host.status == crate::engine::events::HostStatus::Passed {
+                if host.status == crate::protocol::status::HostStatus::Passed {
                     failed.remove(&host.host);
                     state
                         .hosts_passed
@@ -130,7 +131,7 @@ pub(crate) fn replay(entries: &[VerifiedEntry]) -> RunState {
                         ..
                     } => state.in_rollback = true,
                     Decision::Chose { action, .. } | Decision::Deadline { action, .. }
-                        if *action == crate::runbook::kinds::decision::OptionAction::Rollback =>
+                        if *action == crate::protocol::decision::OptionAction::Rollback =>
                     {
                         state.in_rollback = true
                     }

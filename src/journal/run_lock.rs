@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::identity::{hostname, timestamp};
+use super::identity::hostname;
+use crate::protocol::time::timestamp;
 
 const HOLDER_FILE: &str = "engine.json";
 

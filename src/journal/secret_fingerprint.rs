@@ -17,7 +17,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::keys::random::random_bytes;
-use crate::engine::output_file::hex;
+use crate::protocol::encoding::hex;
 
 /// The record of a secret's value for the header.
 pub(crate) fn fingerprint(value: &str) -> std::io::Result<String> {

@@ -7,7 +7,7 @@ use super::file::JournalFile;
 use super::header::{RunFacts, build_header};
 use super::keys::operator::OperatorKey;
 use super::keys::session::SessionKey;
-use crate::engine::events::Mode;
+use crate::protocol::mode::Mode;
 use crate::runbook::load::check_bytes;
 use crate::runbook::template::Scope;
 

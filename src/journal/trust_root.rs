@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use ssh_key::PublicKey;
 
 use super::verify::allowed_signers::{AllowedSigners, AllowedSignersError, Refusal};
-use crate::engine::output_file::hex;
+use crate::protocol::encoding::hex;
 
 /// The name of the copy in the run folder.
 pub const COPY_NAME: &str = "allowed_signers";
@@ -145,11 +145,7 @@ impl TrustRoot {
             )),
             Err(refusal) => Err(format!(
                 "the key {fingerprint} may not act as `{principal}` here: {} (allowed signers {})",
-                refusal.words(
-                    &principal,
-                    namespace,
-                    &crate::journal::identity::timestamp()
-                ),
+                refusal.words(&principal, namespace, &crate::protocol::time::timestamp()),
                 self.shown
             )),
         }

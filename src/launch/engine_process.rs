@@ -17,7 +17,6 @@ use super::signals::forward_signals;
 use super::start::{Launched, start};
 use crate::engine::controller::attachable_control_channel;
 use crate::engine::emitter::{Emitter, InlineRecorder};
-use crate::engine::events::RunStatus;
 use crate::engine::run::{Engine, RunPlan};
 use crate::exit::{Failure, Outcome};
 use crate::journal::inline_writer::InlineJournal;
@@ -27,7 +26,8 @@ use crate::live::seat_signer::{SeatSigner, SharedLink};
 use crate::live::server::{Serving, serve};
 use crate::live::shared_socket::SharedSocket;
 use crate::notify::notifier::spawn_notifier;
-use crate::tui::state::RunInfo;
+use crate::protocol::run_info::RunInfo;
+use crate::protocol::status::RunStatus;
 
 /// Runs one terminal run's engine, as ordered on standard input.
 pub fn engine_process() -> Result<Outcome, Failure> {

@@ -8,7 +8,6 @@ use super::signals::forward_signals;
 use super::start::Launched;
 use crate::engine::controller::control_channel;
 use crate::engine::emitter::Emitter;
-use crate::engine::events::RunStatus;
 use crate::engine::run::{Engine, RunPlan};
 use crate::exit::Failure;
 use crate::journal::group_commit::WriterResult;
@@ -16,6 +15,7 @@ use crate::journal::inline_writer::InlineJournal;
 use crate::journal::status::JournalStatus;
 use crate::live::server::{Serving, serve};
 use crate::notify::notifier::spawn_notifier;
+use crate::protocol::status::RunStatus;
 use crate::report::headless::{is_reported, print_progress};
 use crate::stdout::say;
 

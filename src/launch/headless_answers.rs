@@ -9,7 +9,8 @@ use tokio::sync::mpsc;
 use super::request::{Answers, FailureAnswer};
 use crate::engine::control::Control;
 use crate::engine::controller::Controller;
-use crate::engine::events::{ConfirmVia, Event, PolicyAction, Prompt};
+use crate::engine::events::{Event, Prompt};
+use crate::protocol::decision::{ConfirmVia, PolicyAction};
 use crate::runbook::kinds::manual::NotesPolicy;
 
 pub struct HeadlessAnswers {

@@ -9,16 +9,17 @@ use super::background::start_engine;
 use super::error::{SetupError, block_on_client};
 use super::prepare::Prepared;
 use super::request::StartRequest;
-use crate::engine::events::{Mode, RunStatus};
 use crate::exit::Failure;
 use crate::live::client::{ActSigning, control};
 use crate::live::error::AttachError;
+use crate::protocol::mode::Mode;
+use crate::protocol::run_info::RunInfo;
+use crate::protocol::status::RunStatus;
 use crate::stdout::say;
 use crate::tui::attached::{ControlLink, attached_screen};
 use crate::tui::colors::color_wanted;
 use crate::tui::run_loop::{Ending, Leave, start_screen};
 use crate::tui::start::{Missing, StartScreen};
-use crate::tui::state::RunInfo;
 use crate::tui::terminal::TerminalGuard;
 
 pub(crate) fn run_info(prepared: &Prepared, run_dir: String) -> RunInfo {

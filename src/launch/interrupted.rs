@@ -3,9 +3,9 @@
 //! against the journal's state before anything is appended.
 
 use super::error::LaunchError;
-use crate::engine::events::Decision;
 use crate::journal::entry::DecisionBody;
 use crate::journal::replay::RunState;
+use crate::protocol::decision::Decision;
 use crate::runbook::model::Runbook;
 
 pub(crate) fn decide_interrupted(

@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::journal::entry::{Body, BrokenLock, Entry};
-use crate::journal::identity::{hostname, timestamp};
+use crate::journal::identity::hostname;
 use crate::journal::run_lock::engine_holds;
+use crate::protocol::time::timestamp;
 
 /// Who holds a release lock, as its file says.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::engine::events::Decision;
+use crate::protocol::decision::Decision;
 
 /// Start a new run of a runbook. Serializable: a terminal run hands it to its engine process
 /// (`launch/background.rs`) on a pipe, never on a command line.

@@ -111,7 +111,7 @@ pub(crate) fn include_refs(included: &[IncludedFile]) -> Vec<IncludeRef> {
             IncludeRef {
                 path: file.written.clone(),
                 file: format!("includes/{}-{name}", index + 1),
-                sha256: crate::engine::output_file::hex(&Sha256::digest(&file.bytes)),
+                sha256: crate::protocol::encoding::hex(&Sha256::digest(&file.bytes)),
             }
         })
         .collect()
@@ -155,7 +155,7 @@ fn refuse_foreign_or_open(folder: &Path) -> Result<(), RunFolderError> {
 fn random_hex(bytes: usize) -> std::io::Result<String> {
     let mut buffer = vec![0u8; bytes];
     getrandom::fill(&mut buffer).map_err(std::io::Error::other)?;
-    Ok(crate::engine::output_file::hex(&buffer))
+    Ok(crate::protocol::encoding::hex(&buffer))
 }
 
 /// Where run folders go: `--log-dir`, else `$CUTOVER_LOG_DIR`, else

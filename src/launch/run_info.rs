@@ -1,11 +1,11 @@
 //! What a screen knows of a run before the engine says anything — its title, mode, operator
 //! and steps — for the TUI of the terminal that starts it and for clients attaching later.
 
-use crate::engine::events::Mode;
 use crate::journal::keys::operator::OperatorKey;
+use crate::protocol::mode::Mode;
+use crate::protocol::run_info::{RunInfo, StepInfo};
 use crate::runbook::model::{Runbook, Step};
 use crate::tui::runbook_text::for_terminal;
-use crate::tui::state::{RunInfo, StepInfo};
 
 /// The operator's key as the header shows it: fingerprint and where it came from.
 pub(crate) fn key_shown(operator: &OperatorKey) -> String {

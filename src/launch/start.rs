@@ -12,12 +12,12 @@ use super::request::StartRequest;
 use super::run_folder::RunFolder;
 use super::variables::{Builtins, resolve_variables};
 use crate::engine::context::RunSettings;
-use crate::engine::events::Mode;
 use crate::engine::run::RunPlan;
 use crate::journal::entry::ReleaseLockRef;
 use crate::journal::file::JournalFile;
 use crate::journal::header::RunFacts;
 use crate::live::shared_socket::SharedSocket;
+use crate::protocol::mode::Mode;
 use crate::runbook::model::Runbook;
 
 /// A run ready for the engine: its plan, the journal that records it, and what a screen shows
@@ -25,7 +25,7 @@ use crate::runbook::model::Runbook;
 pub struct Launched {
     pub plan: RunPlan,
     pub journal: JournalFile,
-    pub(crate) info: crate::tui::state::RunInfo,
+    pub(crate) info: crate::protocol::run_info::RunInfo,
     /// `--share-with`: where the group's socket goes.
     pub shared: Option<SharedSocket>,
     /// Who may take the controls and approve, checked as they do (`journal/trust_root.rs`).

@@ -10,9 +10,9 @@
 use std::collections::VecDeque;
 
 use crate::engine::control::Control;
-use crate::engine::events::{ConfirmVia, Decision};
 use crate::engine::interrupt::Interrupt;
 use crate::journal::entry::Body;
+use crate::protocol::decision::{ConfirmVia, Decision};
 use crate::runbook::template::SECRET_MASK;
 
 /// Acts kept waiting for their entry: a person sends a handful a minute; a client that sends

@@ -53,14 +53,14 @@ pub(super) async fn admit(
     let challenge = Challenge {
         run_id: rules.run_id.clone(),
         session: rules.session.clone(),
-        nonce: crate::engine::output_file::hex(&nonce),
+        nonce: crate::protocol::encoding::hex(&nonce),
     };
     write_frame(writer, &ServerMessage::Challenge(challenge.clone()))
         .await
         .map_err(|err| err.to_string())?;
     let proof = match tokio::time::timeout(PROOF_TIMEOUT, frames.next()).await {
         Ok(Ok(ClientMessage::Proof { signature })) => {
-            crate::journal::line::decode(&signature).unwrap_or_default()
+            crate::protocol::encoding::decode(&signature).unwrap_or_default()
         }
         _ => Vec::new(),
     };

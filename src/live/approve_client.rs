@@ -57,7 +57,7 @@ impl ApproverLink {
         let request = ClientMessage::Approve {
             step: step.into(),
             statement: statement.into(),
-            signature: crate::journal::line::encode(signature),
+            signature: crate::protocol::encoding::encode(signature),
         };
         Ok(match self.ask(&request).await? {
             ServerMessage::Approved { count, required } => Ok(Counted { count, required }),

@@ -35,7 +35,7 @@ pub(super) async fn serve_approver(
                 statement,
                 signature,
             } => {
-                let judged = match crate::journal::line::decode(&signature) {
+                let judged = match crate::protocol::encoding::decode(&signature) {
                     Ok(blob) => desk.offer(&step, &statement, &blob),
                     Err(_) => Err("the signature is not base64 of an SSHSIG blob".to_string()),
                 };

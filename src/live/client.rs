@@ -8,7 +8,7 @@ use tokio::net::UnixStream;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::frame::{FrameError, read_frame, write_frame};
-use super::protocol::{ClientMessage, Farewell, LiveStatus, Role, ServerMessage, VERSION};
+use super::protocol::{ClientMessage, Farewell, Role, ServerMessage, VERSION};
 use super::socket_path::socket_path;
 use crate::engine::control::Control;
 use crate::engine::controller_change::Seat;
@@ -16,7 +16,8 @@ use crate::engine::events::Event;
 use crate::journal::keys::operator::OperatorKey;
 use crate::journal::keys::person::PersonKey;
 use crate::journal::status::JournalStatus;
-use crate::tui::state::RunInfo;
+use crate::protocol::live_status::LiveStatus;
+use crate::protocol::run_info::RunInfo;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -80,9 +81,9 @@ impl ActSigning {
         let production =
             crate::journal::listing::listed_run(run_dir).is_none_or(|run| run.mode == "production");
         let mode = if production {
-            crate::engine::events::Mode::Production
+            crate::protocol::mode::Mode::Production
         } else {
-            crate::engine::events::Mode::Drill
+            crate::protocol::mode::Mode::Drill
         };
         let (key, _) = crate::journal::keys::choose::choose_operator_key(key, mode, &env)?;
         let principal = crate::journal::identity::principal(name, key.public.comment());
@@ -166,7 +167,7 @@ async fn prove(
         }
     };
     let proof = ClientMessage::Proof {
-        signature: crate::journal::line::encode(&blob),
+        signature: crate::protocol::encoding::encode(&blob),
     };
     write_frame(stream, &proof)
         .await
@@ -349,7 +350,7 @@ fn judge_request(
     message: &str,
 ) -> Result<Vec<u8>, String> {
     let policy = policy.ok_or("it asked a client that signs nothing for a signature")?;
-    let message = crate::journal::line::decode(message)
+    let message = crate::protocol::encoding::decode(message)
         .map_err(|_| "it asked for a signature over bytes that are not base64".to_string())?;
     policy.judge(namespace, &message)?;
     Ok(message)
@@ -366,7 +367,7 @@ fn sign_off_task(
 ) {
     tokio::task::spawn_blocking(move || {
         if let Ok(blob) = signing.key.sign(&namespace, &message) {
-            let signature = crate::journal::line::encode(&blob);
+            let signature = crate::protocol::encoding::encode(&blob);
             let _ = answer.send((ClientMessage::Signature { id, signature }, message));
         }
     });

@@ -17,10 +17,11 @@ use sha2::{Digest, Sha256};
 use super::acts::SentActs;
 use crate::engine::control::Control;
 use crate::engine::controller_change::SeatAction;
-use crate::engine::events::{Decision, RunStatus};
-use crate::engine::output_file::hex;
 use crate::journal::entry::{Body, Entry};
 use crate::journal::keys::person::PersonKey;
+use crate::protocol::decision::Decision;
+use crate::protocol::encoding::hex;
+use crate::protocol::status::RunStatus;
 
 /// The client's memory of what it sent and signed, for one connection.
 pub(crate) struct SigningPolicy {
@@ -135,8 +136,8 @@ impl SigningPolicy {
 mod tests {
     use super::*;
     use crate::engine::controller_change::{ControllerChange, Seat};
-    use crate::engine::events::ConfirmVia;
     use crate::journal::entry::{CheckpointBody, ConfirmBody, NoteBody};
+    use crate::protocol::decision::ConfirmVia;
 
     fn person(seed: u8) -> PersonKey {
         let key = ssh_key::PrivateKey::new(

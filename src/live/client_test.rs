@@ -9,10 +9,11 @@ use tokio::net::{UnixListener, UnixStream};
 
 use super::*;
 use crate::engine::controller_change::{ControllerChange, Seat, SeatAction};
-use crate::engine::events::{ConfirmVia, Mode};
 use crate::journal::entry::{Body, ConfirmBody, Entry};
 use crate::live::frame::{read_frame, write_frame};
 use crate::live::seat_proof::Challenge;
+use crate::protocol::decision::ConfirmVia;
+use crate::protocol::mode::Mode;
 
 fn info() -> RunInfo {
     RunInfo {
@@ -75,7 +76,7 @@ async fn fake_engine(listener: UnixListener, namespace: &str, message: Vec<u8>) 
     let sign = ServerMessage::Sign {
         id: 1,
         namespace: namespace.into(),
-        message: crate::journal::line::encode(&message),
+        message: crate::protocol::encoding::encode(&message),
     };
     write_frame(&mut stream, &sign).await.unwrap();
     answer(&mut stream).await
@@ -182,7 +183,7 @@ async fn the_persons_own_attach_is_signed() {
     let public = me.key.public.clone();
     let _attached = control(dir.path(), false, Some(me)).await.unwrap();
     let signature = engine.await.unwrap().expect("signed");
-    let blob = crate::journal::line::decode(&signature).unwrap();
+    let blob = crate::protocol::encoding::decode(&signature).unwrap();
     assert!(crate::live::seat_signer::checked(
         &public,
         "cutover-drill",

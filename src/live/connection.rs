@@ -222,7 +222,7 @@ async fn follow(
                 let frame = ServerMessage::Sign {
                     id: next_ask,
                     namespace: request.namespace,
-                    message: crate::journal::line::encode(&request.message),
+                    message: crate::protocol::encoding::encode(&request.message),
                 };
                 asked.insert(next_ask, request.answer);
                 if write_frame(&mut writer, &frame).await.is_err() {
@@ -253,9 +253,10 @@ async fn follow(
             }
             Next::In(Ok(ClientMessage::Signature { id, signature })) => {
                 // Checked by the journal's side (`seat_signer.rs`): here only delivered.
-                if let (Some(answer), Ok(blob)) =
-                    (asked.remove(&id), crate::journal::line::decode(&signature))
-                {
+                if let (Some(answer), Ok(blob)) = (
+                    asked.remove(&id),
+                    crate::protocol::encoding::decode(&signature),
+                ) {
                     let _ = answer.send(Some(blob));
                 }
             }

@@ -104,7 +104,8 @@ async fn read_exact<R: AsyncReadExt + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::events::{Event, Stream};
+    use crate::engine::events::Event;
+    use crate::protocol::output::Stream;
 
     fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()

@@ -121,7 +121,7 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::events::Stream;
+    use crate::protocol::output::Stream;
 
     fn output(step: &str, text: &str) -> Event {
         Event::Output {

@@ -2,6 +2,7 @@
 //! what it wants; the engine answers with the run as the screen needs it, then every event as
 //! it is journaled.
 
+use crate::protocol::live_status::LiveStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::control::Control;
@@ -9,7 +10,7 @@ use crate::engine::controller_change::Seat;
 use crate::engine::events::Event;
 use crate::journal::keys::person::PersonKey;
 use crate::journal::status::JournalStatus;
-use crate::tui::state::RunInfo;
+use crate::protocol::run_info::RunInfo;
 
 /// The protocol's version: a client and an engine of different versions refuse each other in
 /// words instead of misreading frames. 3: a controller proves its key before it gets a seat,
@@ -77,28 +78,6 @@ pub(crate) enum Farewell {
     Refused(String),
 }
 
-/// What the run is doing now, for `cutover ls`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LiveStatus {
-    pub pid: u32,
-    pub watchers: u32,
-    /// The step that is running or waiting, if any.
-    pub current_step: Option<String>,
-    /// What it waits for (a person's answer), and since when (RFC 3339).
-    pub waiting: Option<String>,
-    pub waiting_since: Option<String>,
-    /// Who holds the controls (`ops-c@corp (alice@db-1 on /dev/pts/3) since 19:26:59`), if
-    /// anyone.
-    #[serde(default)]
-    pub controller: Option<String>,
-    /// A controller may attach (a terminal run); a headless run only takes watchers.
-    #[serde(default)]
-    pub takes_controls: bool,
-    /// `--share-with`: the group, and how its members attach.
-    #[serde(default)]
-    pub shared: Option<String>,
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 // Adjacently tagged: an event's own fields (`message`, `kind`) can never collide with the tag.
 #[serde(tag = "frame", content = "body", rename_all = "snake_case")]
@@ -158,7 +137,9 @@ pub(crate) enum ServerMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::events::{ConfirmVia, Decision, OutputRecord, RunStatus, StepStatus};
+    use crate::protocol::decision::{ConfirmVia, Decision};
+    use crate::protocol::output::OutputRecord;
+    use crate::protocol::status::{RunStatus, StepStatus};
 
     /// Every event comes back equal from a frame: a watcher must never stop at one it cannot
     /// read. A StepResult's own `message` field once collided with the frame's tag.
@@ -197,17 +178,17 @@ mod tests {
             },
             // A delivery has a field named `event`, like the tag of the enum it travels in.
             Event::Notified {
-                delivery: Box::new(crate::notify::outcome::Delivery {
+                delivery: Box::new(crate::protocol::delivery::Delivery {
                     channel: "webhook #1".into(),
-                    event: crate::runbook::notify::NotifyEvent::Waiting,
-                    outcome: crate::notify::outcome::DeliveryOutcome::Failed,
+                    event: crate::protocol::delivery::NotifyEvent::Waiting,
+                    outcome: crate::protocol::delivery::DeliveryOutcome::Failed,
                     http_status: None,
                     error: Some("connection refused".into()),
                     attempts: 3,
                     at: Some("2026-11-28T00:00:00.000Z".into()),
                 }),
             },
-            Event::Approved(Box::new(crate::approval::record::Approval {
+            Event::Approved(Box::new(crate::protocol::approval::Approval {
                 step: "migrate".into(),
                 principal: "bob".into(),
                 key: "ssh-ed25519 AAAA".into(),

@@ -107,7 +107,7 @@ impl ControllerSeat {
             .holder = link;
         self.engine.controller.send(Control::Controller {
             change: Box::new(ControllerChange {
-                at: crate::journal::identity::timestamp(),
+                at: crate::protocol::time::timestamp(),
                 action,
                 seat: seat.clone(),
                 from,
@@ -143,7 +143,7 @@ impl ControllerSeat {
         self.engine.presence.send_replace(false);
         self.engine.controller.send(Control::Controller {
             change: Box::new(ControllerChange {
-                at: crate::journal::identity::timestamp(),
+                at: crate::protocol::time::timestamp(),
                 action: SeatAction::Detach,
                 seat: holder.seat,
                 from: None,

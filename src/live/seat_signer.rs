@@ -22,9 +22,9 @@ use tokio::sync::mpsc;
 
 use super::acts::SentActs;
 use crate::engine::controller_change::SeatAction;
-use crate::engine::events::Decision;
 use crate::journal::entry::{Body, Entry};
 use crate::journal::keys::person::PersonSigner;
+use crate::protocol::decision::Decision;
 
 /// How long a person's client has to sign an act: an agent answers in milliseconds; a
 /// hardware key waits for a touch.

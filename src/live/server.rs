@@ -19,14 +19,15 @@ use super::connection::connection;
 use super::doorway::Doorway;
 use super::frame::encode_frame;
 use super::history::History;
-use super::protocol::{LiveStatus, ServerMessage};
+use super::protocol::ServerMessage;
 use super::seat::{ControllerSeat, EngineControls};
 use super::shared_socket::SharedSocket;
 use super::socket_path::{SOCKET_NAME, socket_path};
 use crate::engine::emitter::BoundedEvents;
 use crate::engine::events::Event;
 use crate::journal::status::JournalStatus;
-use crate::tui::state::RunInfo;
+use crate::protocol::live_status::LiveStatus;
+use crate::protocol::run_info::RunInfo;
 
 /// Output waiting for the socket's thread, at most: past it, watchers miss output (and are
 /// told how much) rather than the engine holding a flood in memory for them.
@@ -69,7 +70,7 @@ impl Hub {
         self.history.record(event);
         match event {
             Event::Waiting(_) => {
-                self.waiting_since = Some(crate::journal::identity::timestamp());
+                self.waiting_since = Some(crate::protocol::time::timestamp());
             }
             Event::StepStarted { .. } | Event::StepResult { .. } | Event::RunFinished { .. } => {
                 self.waiting_since = None;

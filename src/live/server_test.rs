@@ -4,9 +4,9 @@
 use tokio::io::AsyncWriteExt;
 
 use super::*;
-use crate::engine::events::Mode;
 use crate::live::frame::{read_frame, write_frame};
 use crate::live::protocol::{ClientMessage, Role, VERSION};
+use crate::protocol::mode::Mode;
 use tokio::net::UnixStream;
 use tokio::sync::mpsc;
 
@@ -310,7 +310,7 @@ async fn claim(
                 .unwrap();
             let mut blob = Vec::new();
             ssh_encoding::Encode::encode(&signed, &mut blob).unwrap();
-            crate::journal::line::encode(&blob)
+            crate::protocol::encoding::encode(&blob)
         }
         None => String::new(),
     };

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::message::Notice;
-use super::outcome::{Delivery, DeliveryOutcome};
+use crate::protocol::delivery::{Delivery, DeliveryOutcome};
 use crate::runbook::notify::{ChannelKind, NotifyChannel};
 
 /// Per attempt: a receiver that hangs costs the run's notifier this long, never the run.
@@ -45,7 +45,7 @@ pub(crate) async fn deliver(
                     http_status: Some(response.status().as_u16()),
                     error: None,
                     attempts: attempt,
-                    at: Some(crate::journal::identity::timestamp()),
+                    at: Some(crate::protocol::time::timestamp()),
                 };
             }
             Ok(Ok(response)) => (
@@ -86,7 +86,7 @@ fn failed(
         http_status,
         error: Some(error),
         attempts,
-        at: Some(crate::journal::identity::timestamp()),
+        at: Some(crate::protocol::time::timestamp()),
     }
 }
 

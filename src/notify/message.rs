@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::runbook::notify::NotifyEvent;
+use crate::protocol::delivery::NotifyEvent;
 
 /// One notification, before it is shaped for a channel.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -6,4 +6,3 @@
 pub(crate) mod deliver;
 pub(crate) mod message;
 pub(crate) mod notifier;
-pub mod outcome;

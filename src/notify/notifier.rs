@@ -13,12 +13,15 @@ use tokio::time::Instant;
 
 use super::deliver::deliver;
 use super::message::Notice;
-use super::outcome::Delivery;
 use crate::engine::control::Control;
 use crate::engine::controller::Controller;
-use crate::engine::events::{Event, Mode, Prompt, RunStatus, StepStatus};
+use crate::engine::events::{Event, Prompt};
 use crate::journal::status::JournalStatus;
-use crate::runbook::notify::{NotifyChannel, NotifyEvent};
+use crate::protocol::delivery::Delivery;
+use crate::protocol::delivery::NotifyEvent;
+use crate::protocol::mode::Mode;
+use crate::protocol::status::{RunStatus, StepStatus};
+use crate::runbook::notify::NotifyChannel;
 
 /// Starts the notifier; `None` when the run has no channel. Awaiting the handle waits for the
 /// deliveries still under way (each bounded in time).

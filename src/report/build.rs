@@ -7,10 +7,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::engine::events::{Decision, Mode, OutputRecord, RunStatus, StepStatus};
 use crate::journal::history::load::{LoadedRun, RunbookFile};
 use crate::journal::history::model::{Actor, RunHistory, StepEnding, StepRecord};
 use crate::journal::verify::report::Verdict;
+use crate::protocol::decision::Decision;
+use crate::protocol::mode::Mode;
+use crate::protocol::output::OutputRecord;
+use crate::protocol::status::{RunStatus, StepStatus};
 
 pub(crate) const FORMAT: &str = "cutover-report/1";
 
@@ -186,7 +189,7 @@ pub(crate) struct StepPart {
     pub confirmed_by: Vec<Actor>,
     /// Who approved what its last attempt ran (a step that requires approvals), each a
     /// principal and the key that signed the statement.
-    pub approved_by: Vec<crate::approval::record::ApproverRef>,
+    pub approved_by: Vec<crate::protocol::approval::ApproverRef>,
     pub checklist: Vec<String>,
     pub notes: Vec<String>,
 }

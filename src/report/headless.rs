@@ -5,7 +5,9 @@ use std::io::Write;
 
 use tokio::sync::mpsc;
 
-use crate::engine::events::{ConfirmVia, Event, Prompt, StepStatus};
+use crate::engine::events::{Event, Prompt};
+use crate::protocol::decision::ConfirmVia;
+use crate::protocol::status::StepStatus;
 use crate::runbook::duration::human_ms as seconds;
 
 /// Prints events until the channel closes. Write errors (a closed stderr) are ignored: the

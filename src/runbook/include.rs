@@ -89,7 +89,7 @@ pub fn from_run_folder(
             })?;
         let bytes = std::fs::read(copy)?;
         use sha2::Digest;
-        let actual = crate::engine::output_file::hex(&sha2::Sha256::digest(&bytes));
+        let actual = crate::protocol::encoding::hex(&sha2::Sha256::digest(&bytes));
         if &actual != sha256 {
             return Err(std::io::Error::other(format!(
                 "{} has SHA-256 {actual}, the header recorded {sha256}: it is not the file that ran",

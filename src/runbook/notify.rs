@@ -4,6 +4,7 @@
 //! `$XDG_CONFIG_HOME/cutover/notify.toml`) gives, so that a test points it at a loopback
 //! receiver. A token is named by the environment variable that holds it, never written here.
 
+use crate::protocol::delivery::NotifyEvent;
 use std::time::Duration;
 
 use toml::de::{DeTable, DeValue};
@@ -28,46 +29,6 @@ impl ChannelKind {
             Self::Slack => "slack",
             Self::Telegram => "telegram",
             Self::Ntfy => "ntfy",
-        }
-    }
-}
-
-/// What a channel is told about.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum NotifyEvent {
-    Started,
-    /// A person is needed (a manual step, a decision, a failure to decide, nobody at the
-    /// controls) for longer than the channel's `after`.
-    Waiting,
-    /// A step waits for approvals: said at once, with the command that gives one.
-    Approval,
-    Failed,
-    RolledBack,
-    /// The run ended, with the journal's anchor.
-    Finished,
-}
-
-impl NotifyEvent {
-    pub const ALL: [NotifyEvent; 6] = [
-        Self::Started,
-        Self::Waiting,
-        Self::Approval,
-        Self::Failed,
-        Self::RolledBack,
-        Self::Finished,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Started => "started",
-            Self::Waiting => "waiting",
-            Self::Approval => "approval",
-            Self::Failed => "failed",
-            Self::RolledBack => "rolled-back",
-            Self::Finished => "finished",
         }
     }
 }

@@ -108,7 +108,7 @@ pub(crate) fn parse_step(
     let approvals = fields.integer_in("approvals", 0..=9);
     let approvers = fields.string_list("approvers");
     for approver in &approvers {
-        if !crate::approval::statement::valid_principal(&approver.value) {
+        if !crate::protocol::principal::valid_principal(&approver.value) {
             fields.diags.error(
                 approver.span.clone(),
                 format!(

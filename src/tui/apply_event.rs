@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 use crate::engine::events::{Event, Prompt};
 
 use super::runbook_text::{for_terminal, lines_for_terminal};
-use super::state::{App, MetricSeries, Question, StepInfo, StepRow, StepState};
+use super::state::{App, MetricSeries, Question, StepRow, StepState};
+use crate::protocol::run_info::StepInfo;
 
 impl App {
     pub(crate) fn apply(&mut self, event: &Event) {
@@ -182,13 +183,13 @@ impl App {
                     self.rows[index]
                         .notes
                         .push(for_terminal(&format!("decision: {decision}")));
-                    if let crate::engine::events::Decision::Skip { .. } = decision {
+                    if let crate::protocol::decision::Decision::Skip { .. } = decision {
                         self.rows[index].state =
-                            StepState::Done(crate::engine::events::StepStatus::Skipped);
+                            StepState::Done(crate::protocol::status::StepStatus::Skipped);
                     }
-                    if let crate::engine::events::Decision::MarkDone { .. } = decision {
+                    if let crate::protocol::decision::Decision::MarkDone { .. } = decision {
                         self.rows[index].state =
-                            StepState::Done(crate::engine::events::StepStatus::DoneManually);
+                            StepState::Done(crate::protocol::status::StepStatus::DoneManually);
                     }
                 }
                 self.question = None;
@@ -206,13 +207,13 @@ impl App {
                 action,
                 duration_ms,
             } => match action {
-                crate::runbook::kinds::window::WindowAction::Open => {
+                crate::protocol::step_kind::WindowAction::Open => {
                     self.window = Some((
                         Instant::now(),
                         Duration::from_millis(duration_ms.unwrap_or_default()),
                     ));
                 }
-                crate::runbook::kinds::window::WindowAction::Close => self.window = None,
+                crate::protocol::step_kind::WindowAction::Close => self.window = None,
             },
             Event::WindowOverrun { overrun_ms } => {
                 self.window_overrun = Some(Duration::from_millis(*overrun_ms))
@@ -360,7 +361,7 @@ impl App {
                 required,
                 approved: approved
                     .into_iter()
-                    .map(|a| crate::approval::record::ApproverRef {
+                    .map(|a| crate::protocol::approval::ApproverRef {
                         principal: for_terminal(&a.principal),
                         fingerprint: for_terminal(&a.fingerprint),
                     })

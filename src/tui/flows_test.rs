@@ -4,12 +4,17 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::input::Effect;
-use super::state::{App, Overlay, RunInfo, StepInfo, StepState};
+use super::state::{App, Overlay, StepState};
 use crate::engine::control::Control;
-use crate::engine::events::{Decision, Event, Mode, Prompt, StepStatus, Stream};
+use crate::engine::events::{Event, Prompt};
 use crate::engine::interrupt::Interrupt;
+use crate::protocol::decision::Decision;
+use crate::protocol::mode::Mode;
+use crate::protocol::output::Stream;
+use crate::protocol::run_info::{RunInfo, StepInfo};
+use crate::protocol::status::StepStatus;
+use crate::protocol::step_kind::StepKind;
 use crate::runbook::kinds::manual::NotesPolicy;
-use crate::runbook::model::StepKind;
 
 pub(super) fn info() -> RunInfo {
     let step = |id: &str, kind: StepKind, rollback: bool| StepInfo {
@@ -133,7 +138,7 @@ fn a_manual_step_needs_every_item_ticked_then_confirms_with_the_note() {
         vec![Effect::Control(Control::Confirm {
             checklist: vec!["posted".into(), "acknowledged".into()],
             note: Some("posted at 02:00\nby alice".into()),
-            via: crate::engine::events::ConfirmVia::Terminal,
+            via: crate::protocol::decision::ConfirmVia::Terminal,
         })]
     );
 }
@@ -268,7 +273,7 @@ fn a_dangerous_step_needs_the_exact_phrase() {
         vec![Effect::Control(Control::Phrase {
             text: "migrate production".into(),
             note: None,
-            via: crate::engine::events::ConfirmVia::Terminal,
+            via: crate::protocol::decision::ConfirmVia::Terminal,
         })]
     );
 }
@@ -435,7 +440,7 @@ fn a_manual_step_that_can_fail_is_reported_not_done_with_what_went_wrong() {
         ctrl(&mut app, 'd'),
         vec![Effect::Control(Control::NotDone {
             note: "replica still lagging".into(),
-            via: crate::engine::events::ConfirmVia::Terminal,
+            via: crate::protocol::decision::ConfirmVia::Terminal,
         })]
     );
 }
@@ -465,7 +470,7 @@ fn an_input_is_answered_with_one_of_its_options() {
         press(&mut app, KeyCode::Enter),
         vec![Effect::Control(Control::Input {
             value: "rsync".into(),
-            via: crate::engine::events::ConfirmVia::Terminal,
+            via: crate::protocol::decision::ConfirmVia::Terminal,
         })]
     );
 }

@@ -4,8 +4,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::engine::control::Control;
-use crate::engine::events::{ConfirmVia, Prompt};
+use crate::engine::events::Prompt;
 use crate::engine::interrupt::Interrupt;
+use crate::protocol::decision::ConfirmVia;
 use crate::runbook::kinds::manual::NotesPolicy;
 
 use super::state::{App, Overlay};

@@ -17,9 +17,10 @@ use super::terminal::TerminalGuard;
 use super::view::screen::draw;
 use crate::engine::control::Control;
 use crate::engine::controller_change::Seat;
-use crate::engine::events::{Event, RunStatus};
+use crate::engine::events::Event;
 use crate::journal::status::JournalStatus;
 use crate::live::protocol::Farewell;
+use crate::protocol::status::RunStatus;
 
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(33);

@@ -10,9 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::runbook_text::paragraphs;
-use super::state::RunInfo;
 use super::text_entry::{Purpose, TextEntry};
 use super::view::theme::Theme;
+use crate::protocol::run_info::RunInfo;
 
 /// A variable the operator must give.
 pub(crate) struct Missing {

@@ -1,50 +1,15 @@
 //! What the screen shows, as data: the run, its steps, their output, the question being asked.
 
+use crate::protocol::run_info::RunInfo;
+use crate::protocol::run_info::StepInfo;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::engine::events::{Mode, Prompt, RunStatus, StepStatus};
-use crate::runbook::model::StepKind;
+use crate::engine::events::Prompt;
+use crate::protocol::status::{RunStatus, StepStatus};
 
 use super::output_buffer::OutputBuffer;
 use super::text_entry::TextEntry;
-
-/// What the start screen and the header know before the engine says anything; what a client
-/// attaching to a live run is sent first.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct RunInfo {
-    pub title: String,
-    pub runbook: String,
-    pub description: String,
-    pub environment: Option<String>,
-    pub mode: Mode,
-    pub operator: String,
-    pub key_fingerprint: String,
-    pub run_dir: String,
-    pub expected: Option<Duration>,
-    pub steps: Vec<StepInfo>,
-    /// How long the rollback is expected to take: its p90 over earlier drills, else the sum of
-    /// its steps' `expected_duration`s.
-    #[serde(default)]
-    pub rollback_ms: Option<u64>,
-    /// Where the steps' estimates come from, for the header (`4 earlier drills`).
-    #[serde(default)]
-    pub estimates_from: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct StepInfo {
-    pub id: String,
-    pub title: String,
-    pub phase: String,
-    pub kind: StepKind,
-    pub description: String,
-    pub rollback: bool,
-    /// How long it usually takes: its p50 over earlier runs of the same kind and target, else
-    /// its `expected_duration`.
-    #[serde(default)]
-    pub estimate_ms: Option<u64>,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum StepState {
@@ -73,7 +38,7 @@ pub(crate) struct StepRow {
     pub metrics: Vec<MetricSeries>,
     pub notes: Vec<String>,
     /// Each host's latest fate, for a step run over ssh: host, status, message.
-    pub hosts: Vec<(String, crate::engine::events::HostStatus, String)>,
+    pub hosts: Vec<(String, crate::protocol::status::HostStatus, String)>,
 }
 
 impl StepRow {

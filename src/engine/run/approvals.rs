@@ -7,14 +7,16 @@
 
 use super::{Engine, Flow};
 use crate::approval::offer::Awaited;
-use crate::approval::record::ApproverRef;
 use crate::approval::run_facts;
 use crate::approval::statement::Statement;
 use crate::engine::condition::StepFact;
 use crate::engine::control::{Control, record_aside};
 use crate::engine::error::EngineError;
-use crate::engine::events::{Decision, Event, Prompt, StepStatus};
-use crate::runbook::kinds::decision::OptionAction;
+use crate::engine::events::{Event, Prompt};
+use crate::protocol::approval::ApproverRef;
+use crate::protocol::decision::Decision;
+use crate::protocol::decision::OptionAction;
+use crate::protocol::status::StepStatus;
 use crate::runbook::kinds::manual::OnDeadline;
 use crate::runbook::model::Step;
 
@@ -56,7 +58,7 @@ impl Engine {
         // Drawn anew for every wait: a signature answers this one, never a later one.
         let mut drawn = [0u8; 16];
         getrandom::fill(&mut drawn).map_err(|err| EngineError::Randomness(err.into()))?;
-        let wait = crate::engine::output_file::hex(&drawn);
+        let wait = crate::protocol::encoding::hex(&drawn);
         let statement = Statement {
             run_id: facts.run_id,
             wait: wait.clone(),

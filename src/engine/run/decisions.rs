@@ -5,7 +5,8 @@
 use super::{AfterFailure, Engine, Flow, step_is_automated};
 use crate::engine::control::Control;
 use crate::engine::error::EngineError;
-use crate::engine::events::{Decision, Event, PolicyAction, PolicySource, Prompt};
+use crate::engine::events::{Event, Prompt};
+use crate::protocol::decision::{Decision, PolicyAction, PolicySource};
 use crate::runbook::model::{FailurePolicy, Step};
 
 impl Engine {

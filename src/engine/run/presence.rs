@@ -4,8 +4,10 @@
 //! run is interrupted. Whoever attached meanwhile is journaled before the step starts.
 
 use super::{Engine, EngineError};
-use crate::engine::events::{Decision, Event, RunStatus};
+use crate::engine::events::Event;
 use crate::engine::interrupt::Interrupt;
+use crate::protocol::decision::Decision;
+use crate::protocol::status::RunStatus;
 use crate::runbook::model::Step;
 
 impl Engine {

@@ -3,7 +3,7 @@
 //! starting again the services a resumed run needs for it.
 
 use super::{Engine, EngineError, Flow};
-use crate::engine::events::RunStatus;
+use crate::protocol::status::RunStatus;
 use crate::runbook::model::Step;
 
 impl Engine {

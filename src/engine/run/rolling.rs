@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 use super::{Engine, Flow};
 use crate::engine::condition::StepFact;
 use crate::engine::error::EngineError;
-use crate::engine::events::{Event, HostStatus, PolicyAction, StepStatus};
+use crate::engine::events::Event;
+use crate::protocol::decision::PolicyAction;
+use crate::protocol::status::{HostStatus, StepStatus};
 use crate::runbook::check::HOST;
 use crate::runbook::model::{HostTurn, Phase, Step};
 

@@ -3,10 +3,11 @@
 
 use crate::engine::context::{Captured, StepContext, StepOutcome, StepStop};
 use crate::engine::error::RunFolderWriteError;
-use crate::engine::events::{Event, Stream};
+use crate::engine::events::Event;
 use crate::engine::output_file::OutputFile;
 use crate::engine::process::{Exit, Owner, run_process};
 use crate::engine::reaper::stopped_list;
+use crate::protocol::output::Stream;
 use crate::runbook::kinds::command::CommandStep;
 use crate::runbook::template::RenderError;
 

@@ -5,8 +5,10 @@
 
 use crate::engine::context::{Asked, StepContext, StepOutcome, StepStop, Then};
 use crate::engine::control::Control;
-use crate::engine::events::{Decision, Event, Prompt};
-use crate::runbook::kinds::decision::{DecisionStep, OptionAction};
+use crate::engine::events::{Event, Prompt};
+use crate::protocol::decision::Decision;
+use crate::protocol::decision::OptionAction;
+use crate::runbook::kinds::decision::DecisionStep;
 use crate::runbook::template::{Quoting, RenderError};
 
 pub(crate) fn shown(step: &DecisionStep, ctx: &StepContext<'_>) -> Result<String, RenderError> {

@@ -15,12 +15,14 @@ use tokio::time::Instant;
 
 use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::error::RunFolderWriteError;
-use crate::engine::events::{Event, HostStatus, OutputRecord, Stream};
+use crate::engine::events::Event;
 use crate::engine::output_file::OutputFile;
 use crate::engine::process::{Exit, Owner, ProcessRequest, ProcessResult, run_process};
 use crate::engine::reaper::{left_behind, stop_processes, stopped_list};
 use crate::engine::spawn::ProcessScope;
 use crate::engine::ssh::remote_command::{SshInvocation, over_ssh};
+use crate::protocol::output::{OutputRecord, Stream};
+use crate::protocol::status::HostStatus;
 use crate::runbook::check::HOST;
 use crate::runbook::kinds::command::CommandStep;
 

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use crate::engine::context::{Asked, Captured, StepContext, StepOutcome, StepStop};
 use crate::engine::control::Control;
-use crate::engine::events::{ConfirmVia, Event, InputSource, Prompt};
+use crate::engine::events::{Event, Prompt};
+use crate::protocol::decision::{ConfirmVia, InputSource};
 use crate::runbook::kinds::input::InputStep;
 use crate::runbook::template::{Quoting, RenderError};
 

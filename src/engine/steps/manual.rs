@@ -3,8 +3,10 @@
 
 use crate::engine::context::{Asked, StepContext, StepOutcome, StepStop, Then};
 use crate::engine::control::Control;
-use crate::engine::events::{ConfirmVia, Decision, Event, Prompt, StepStatus};
-use crate::runbook::kinds::decision::OptionAction;
+use crate::engine::events::{Event, Prompt};
+use crate::protocol::decision::OptionAction;
+use crate::protocol::decision::{ConfirmVia, Decision};
+use crate::protocol::status::StepStatus;
 use crate::runbook::kinds::manual::{ManualStep, NotesPolicy, OnDeadline};
 use crate::runbook::template::{Quoting, RenderError};
 

@@ -6,7 +6,9 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::control::Control;
-use crate::engine::events::{Decision, Event, Prompt, StepStatus};
+use crate::engine::events::{Event, Prompt};
+use crate::protocol::decision::Decision;
+use crate::protocol::status::StepStatus;
 use crate::runbook::duration::format_duration;
 use crate::runbook::kinds::wait::WaitStep;
 

@@ -2,8 +2,9 @@
 
 use crate::engine::context::{StepContext, StepOutcome, StepStop};
 use crate::engine::events::Event;
+use crate::protocol::step_kind::WindowAction;
 use crate::runbook::duration::format_duration;
-use crate::runbook::kinds::window::{WindowAction, WindowStep};
+use crate::runbook::kinds::window::WindowStep;
 
 pub(crate) fn shown(step: &WindowStep) -> String {
     match (step.action, step.duration) {

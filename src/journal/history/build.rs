@@ -7,10 +7,11 @@ use super::model::{
     WindowRecord,
 };
 use super::timeline_line::timeline_line;
-use crate::engine::events::{Decision, StepStatus};
 use crate::engine::metric_sample::SampleVerdict;
 use crate::journal::entry::{Body, WindowMark};
 use crate::journal::verify::report::{Signer, Verification};
+use crate::protocol::decision::Decision;
+use crate::protocol::status::StepStatus;
 
 /// `None` when not even the header could be trusted.
 pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> Option<RunHistory> {
@@ -194,7 +195,7 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
             }
             Body::Approval(_) => importance = Importance::Decision,
             Body::Notify(delivery) => {
-                if delivery.outcome == crate::notify::outcome::DeliveryOutcome::Failed {
+                if delivery.outcome == crate::protocol::delivery::DeliveryOutcome::Failed {
                     importance = Importance::Failure;
                 }
             }
@@ -269,7 +270,7 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
                 }
             }
             Body::Footer(footer) => {
-                if footer.status != crate::engine::events::RunStatus::Passed {
+                if footer.status != crate::protocol::status::RunStatus::Passed {
                     importance = Importance::Failure;
                 }
                 history.footer = Some((ts.clone(), footer.clone()));

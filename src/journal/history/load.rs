@@ -8,9 +8,9 @@ use sha2::{Digest, Sha256};
 
 use super::build::build_history;
 use super::model::RunHistory;
-use crate::engine::output_file::hex;
 use crate::journal::verify::check::{VerifyOptions, verify_bytes};
 use crate::journal::verify::report::{Finding, Verification};
+use crate::protocol::encoding::hex;
 use crate::runbook::model::Runbook;
 
 /// What the run folder's `runbook.toml` says about the runbook that ran.

@@ -4,11 +4,12 @@
 //! note with who made it, the phases and their timings, the maintenance window, and a timeline
 //! of every entry. `review` shows it; `report` renders it.
 
-use crate::engine::events::{ConfirmVia, Decision, PolicyAction, StepStatus};
 use crate::journal::entry::{
     EntryKind, FooterBody, HeaderBody, OperatorRef, ProbeBody, StepResultBody, TornFragment,
 };
 use crate::journal::verify::report::{Finding, Verdict};
+use crate::protocol::decision::{ConfirmVia, Decision, PolicyAction};
+use crate::protocol::status::StepStatus;
 
 /// What verify said: how far the history can be trusted.
 #[derive(Clone, Debug)]
@@ -96,7 +97,7 @@ pub struct StepRecord {
     pub id: String,
     pub title: String,
     /// `None` until its start is read (a decision can name a step first).
-    pub kind: Option<crate::runbook::model::StepKind>,
+    pub kind: Option<crate::protocol::step_kind::StepKind>,
     pub rollback: bool,
     /// The phase it ran in; `None` in the rollback section.
     pub phase: Option<String>,
@@ -127,7 +128,7 @@ pub struct AttemptRecord {
     /// Each host's fate, for a step run over ssh or a rolling phase's turn.
     pub hosts: Vec<crate::journal::entry::HostBody>,
     /// Who approved this attempt's action, for a step that requires approvals.
-    pub approvals: Vec<crate::approval::record::ApproverRef>,
+    pub approvals: Vec<crate::protocol::approval::ApproverRef>,
 }
 
 #[derive(Clone, Debug)]
@@ -383,7 +384,8 @@ impl RunHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::events::{PolicySource, StepStatus};
+    use crate::protocol::decision::PolicySource;
+    use crate::protocol::status::StepStatus;
 
     fn attempt(line: usize, status: Option<StepStatus>) -> AttemptRecord {
         AttemptRecord {
@@ -423,7 +425,7 @@ mod tests {
         StepRecord {
             id: "s".into(),
             title: "S".into(),
-            kind: Some(crate::runbook::model::StepKind::Command),
+            kind: Some(crate::protocol::step_kind::StepKind::Command),
             rollback: false,
             phase: None,
             attempts,

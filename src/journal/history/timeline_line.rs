@@ -1,8 +1,8 @@
 //! One line per journal entry, for the timeline of the review and the reports: what happened,
 //! in words, from the entry's body alone.
 
-use crate::engine::events::{ConfirmVia, Decision};
 use crate::journal::entry::Body;
+use crate::protocol::decision::{ConfirmVia, Decision};
 use crate::runbook::duration::human_ms;
 
 /// The first line of a text, cut to `max` characters.
@@ -167,7 +167,7 @@ pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
             approval.required
         ),
         Body::Notify(delivery) => {
-            use crate::notify::outcome::DeliveryOutcome;
+            use crate::protocol::delivery::DeliveryOutcome;
             match (&delivery.outcome, &delivery.error) {
                 (DeliveryOutcome::Sent, _) => format!(
                     "notified {} ({}) after {} attempt(s)",

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::operator::{KeyError, OperatorKey};
-use crate::engine::events::Mode;
+use crate::protocol::mode::Mode;
 
 /// `--key FILE`, else the ssh-agent's first key, else — drills and dry runs only — the local
 /// drill key. Returns the key and, when the drill key stands in, a sentence to show.

@@ -49,7 +49,7 @@ fn confirm() -> Body {
         step: "s".into(),
         note: None,
         checklist: vec![],
-        via: Some(crate::engine::events::ConfirmVia::Terminal),
+        via: Some(crate::protocol::decision::ConfirmVia::Terminal),
     })
 }
 

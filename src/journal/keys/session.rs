@@ -6,7 +6,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use zeroize::Zeroize;
 
 use super::random::random_bytes;
-use crate::journal::line::encode;
+use crate::protocol::encoding::encode;
 
 pub struct SessionKey {
     /// `ed25519_dalek::SigningKey` zeroizes itself on drop.

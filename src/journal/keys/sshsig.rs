@@ -22,5 +22,5 @@ pub fn blob_of(text: &str) -> Option<Vec<u8>> {
         .map(str::trim)
         .filter(|line| !line.starts_with("-----"))
         .collect();
-    crate::journal::line::decode(&body).ok()
+    crate::protocol::encoding::decode(&body).ok()
 }

@@ -18,10 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use ssh_key::PublicKey;
 
 use super::allowed_signers::AllowedSigners;
-use crate::approval::record::Approval;
 use crate::approval::statement::{NAMESPACE, bound_action, read};
 use crate::journal::entry::{Body, Entry, HeaderBody, StepStartBody};
 use crate::journal::keys::sshsig::signed_by;
+use crate::protocol::approval::Approval;
 
 /// An approval journaled and checked, waiting for the step start that uses it.
 struct Held {
@@ -128,7 +128,7 @@ impl ApprovalLedger {
                 approval.fingerprint
             )));
         }
-        let signed = crate::journal::line::decode(&approval.signature)
+        let signed = crate::protocol::encoding::decode(&approval.signature)
             .ok()
             .and_then(|blob| signed_by(&blob, NAMESPACE, approval.statement.as_bytes()));
         if signed.is_none_or(|signer| signer.key_data() != key.key_data()) {

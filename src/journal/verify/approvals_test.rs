@@ -3,13 +3,13 @@
 
 use ssh_key::{HashAlg, PrivateKey};
 
-use crate::approval::record::{Approval, ApproverRef};
 use crate::approval::statement::{NAMESPACE, Statement, signed_text};
-use crate::engine::events::Mode;
 use crate::journal::entry::{Body, StepStartBody};
 use crate::journal::test_journal::drill_journal;
 use crate::journal::verify::check::{VerifyOptions, verify_bytes};
-use crate::runbook::model::StepKind;
+use crate::protocol::approval::{Approval, ApproverRef};
+use crate::protocol::mode::Mode;
+use crate::protocol::step_kind::StepKind;
 
 fn key(seed: u8, comment: &str) -> PrivateKey {
     PrivateKey::new(
@@ -53,7 +53,7 @@ fn approval(body: &str, principal: &str, key: &PrivateKey) -> Approval {
         key: key.public_key().to_openssh().unwrap(),
         fingerprint: key.public_key().fingerprint(Default::default()).to_string(),
         statement: text,
-        signature: crate::journal::line::encode(&blob),
+        signature: crate::protocol::encoding::encode(&blob),
         count: 1,
         required: 1,
     }

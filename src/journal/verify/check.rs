@@ -15,12 +15,12 @@ use ssh_key::{PublicKey, SshSig};
 use super::allowed_signers::AllowedSigners;
 use super::folder::{check_runbook, folder_notices};
 use super::report::{ChainEnd, Finding, Signer, Verdict, Verification, VerifiedEntry};
-use crate::engine::events::Mode;
-use crate::engine::output_file::hex;
 use crate::journal::entry::{
     Body, Entry, HeaderBody, OperatorRef, Signing, ZERO_HASH, namespace_for,
 };
 use crate::journal::line::{self, Signature as LineSignature, signed_message};
+use crate::protocol::encoding::hex;
+use crate::protocol::mode::Mode;
 
 #[derive(Default)]
 pub struct VerifyOptions {
@@ -737,7 +737,7 @@ impl State<'_> {
         Ok(())
     }
 
-    fn check_output(&self, output: &crate::engine::events::OutputRecord) -> Result<(), String> {
+    fn check_output(&self, output: &crate::protocol::output::OutputRecord) -> Result<(), String> {
         let safe = output.path.starts_with("output/")
             && !output.path.contains("..")
             && !output.path[7..].contains('/');

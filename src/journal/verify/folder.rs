@@ -7,8 +7,8 @@ use sha2::{Digest, Sha256};
 
 use super::check::finding;
 use super::report::{Finding, VerifiedEntry};
-use crate::engine::output_file::hex;
 use crate::journal::entry::{Body, HeaderBody};
+use crate::protocol::encoding::hex;
 
 /// `runbook.toml` beside the journal, every file it included and the allowed signers the run
 /// was held to must be the bytes the header names (E_RUNBOOK).

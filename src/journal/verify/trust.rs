@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use super::allowed_signers::{AllowedSigners, AllowedSignersError};
 use super::check::{VerifyOptions, verify_bytes};
 use super::report::Verification;
-use crate::engine::events::Mode;
 use crate::journal::history::load::journal_paths;
+use crate::protocol::mode::Mode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {

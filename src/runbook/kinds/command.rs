@@ -133,7 +133,7 @@ impl CommandStep {
                 .is_some_and(|v| matches!(v.get_ref(), toml::de::DeValue::Array(_)))
         {
             let names = fields.string_list("capture");
-            if names.len() > crate::engine::process::MAX_CAPTURED_LINES {
+            if names.len() > crate::protocol::limits::MAX_CAPTURED_LINES {
                 let span = fields
                     .key_span("capture")
                     .unwrap_or_else(|| fields.anchor());
@@ -141,7 +141,7 @@ impl CommandStep {
                     span,
                     format!(
                         "`capture` names at most {} lines",
-                        crate::engine::process::MAX_CAPTURED_LINES
+                        crate::protocol::limits::MAX_CAPTURED_LINES
                     ),
                 );
             }

@@ -6,58 +6,13 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use crate::protocol::decision::OptionAction;
 use toml::de::DeValue;
 
 use super::super::fields::{TableReader, Value};
 use super::super::model::TemplateUse;
 use super::super::template::Template;
-
-/// What an option does to the run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OptionAction {
-    /// The step passes; the run goes on.
-    Go,
-    Rollback,
-    Abort,
-    /// Nothing yet: the question is asked again (the deadline, if any, keeps running).
-    Hold,
-}
-
-impl OptionAction {
-    const WORDS: [(&'static str, OptionAction); 4] = [
-        ("go", Self::Go),
-        ("rollback", Self::Rollback),
-        ("abort", Self::Abort),
-        ("hold", Self::Hold),
-    ];
-
-    fn of(word: &str) -> Option<Self> {
-        Self::WORDS
-            .iter()
-            .find(|(name, _)| *name == word)
-            .map(|(_, action)| *action)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Go => "go",
-            Self::Rollback => "rollback",
-            Self::Abort => "abort",
-            Self::Hold => "hold",
-        }
-    }
-
-    /// What it does, in words, for the screen.
-    pub fn meaning(self) -> &'static str {
-        match self {
-            Self::Go => "the run goes on",
-            Self::Rollback => "the run rolls back",
-            Self::Abort => "the run stops here",
-            Self::Hold => "wait, and be asked again",
-        }
-    }
-}
 
 /// One answer the question allows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

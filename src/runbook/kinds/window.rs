@@ -1,16 +1,10 @@
 //! `kind = "window"`: opens or closes the maintenance window. While it is open the header
 //! counts down its `duration`; running past it is journaled as an overrun.
 
+use crate::protocol::step_kind::WindowAction;
 use std::time::Duration;
 
 use super::super::fields::TableReader;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WindowAction {
-    Open,
-    Close,
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct WindowStep {

@@ -12,8 +12,8 @@ use std::path::Path;
 use ratatui::text::Line;
 use sha2::{Digest, Sha256};
 
-use crate::engine::events::OutputRecord;
-use crate::engine::output_file::hex;
+use crate::protocol::encoding::hex;
+use crate::protocol::output::OutputRecord;
 use crate::tui::sanitize::Sanitizer;
 
 /// Bytes of one line read for display.

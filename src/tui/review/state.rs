@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::output_file::{OutputView, OutputViewError};
-use crate::engine::events::OutputRecord;
 use crate::journal::history::model::{AttemptRecord, Importance, RunHistory, TimelineEntry};
+use crate::protocol::output::OutputRecord;
 
 /// Lines PgUp/PgDn move the output by.
 const PAGE: usize = 10;

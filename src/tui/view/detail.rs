@@ -75,7 +75,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // Hosts × status: one line per host of a step run over ssh.
     for (host, status, message) in &row.hosts {
         let style = if status.is_failure() {
-            theme.state_style(StepState::Done(crate::engine::events::StepStatus::Failed))
+            theme.state_style(StepState::Done(crate::protocol::status::StepStatus::Failed))
         } else {
             theme.dim()
         };

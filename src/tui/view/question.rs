@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme::Theme;
 use crate::engine::events::Prompt;
+use crate::protocol::step_kind::StepKind;
 use crate::runbook::kinds::manual::NotesPolicy;
-use crate::runbook::model::StepKind;
 use crate::tui::state::{App, Question};
 
 /// What Enter starts, said for the step's kind: not every step has a command to run.

@@ -4,8 +4,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::screen::draw;
-use crate::engine::events::{Event, HostStatus, Prompt, RunStatus, StepStatus, Stream};
+use crate::engine::events::{Event, Prompt};
 use crate::engine::metric_sample::{MetricSample, SampleVerdict};
+use crate::protocol::output::Stream;
+use crate::protocol::status::{HostStatus, RunStatus, StepStatus};
 use crate::runbook::kinds::manual::NotesPolicy;
 use crate::tui::flows_test::info;
 use crate::tui::state::App;
@@ -22,7 +24,7 @@ fn started(step: &str, action: &str, rollback: bool) -> Event {
         step: step.into(),
         // As the runbook fixture titles its steps: the title is filled in at the start.
         title: format!("Step {step}"),
-        kind: crate::runbook::model::StepKind::Command,
+        kind: crate::protocol::step_kind::StepKind::Command,
         attempt: 1,
         action: action.into(),
         rollback,
@@ -99,7 +101,7 @@ fn failure() -> App {
         step: "announce".into(),
         note: Some("posted".into()),
         checklist: vec![],
-        via: crate::engine::events::ConfirmVia::Terminal,
+        via: crate::protocol::decision::ConfirmVia::Terminal,
     });
     app.apply(&result(
         "announce",
@@ -142,7 +144,7 @@ fn rollback() -> App {
     let mut app = failure();
     app.apply(&Event::Decided {
         step: "migrate".into(),
-        decision: crate::engine::events::Decision::Rollback,
+        decision: crate::protocol::decision::Decision::Rollback,
     });
     app.apply(&started(
         "restore",
@@ -227,11 +229,11 @@ fn about_to_check() -> App {
     let mut info = info();
     info.steps.insert(
         1,
-        crate::tui::state::StepInfo {
+        crate::protocol::run_info::StepInfo {
             id: "health".into(),
             title: "Step health".into(),
             phase: "main".into(),
-            kind: crate::runbook::model::StepKind::Http,
+            kind: crate::protocol::step_kind::StepKind::Http,
             description: String::new(),
             rollback: false,
             estimate_ms: None,
@@ -423,7 +425,7 @@ fn hostile_output_never_reaches_the_screen() {
 fn start_screen() -> crate::tui::start::StartScreen {
     use crate::tui::start::{Missing, StartScreen};
     let mut info = info();
-    info.mode = crate::engine::events::Mode::Production;
+    info.mode = crate::protocol::mode::Mode::Production;
     info.environment = Some("production".into());
     let missing = vec![Missing {
         name: "release".into(),

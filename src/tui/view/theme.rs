@@ -3,8 +3,9 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::engine::events::{Mode, StepStatus};
 use crate::engine::metric_sample::SampleVerdict;
+use crate::protocol::mode::Mode;
+use crate::protocol::status::StepStatus;
 use crate::tui::state::StepState;
 
 #[derive(Clone, Copy)]

@@ -259,7 +259,7 @@ fn step_lines(
                 if let Some(status) = result.http_status {
                     facts.push(format!("HTTP {status}"));
                 }
-                let style = if result.status == crate::engine::events::StepStatus::Failed {
+                let style = if result.status == crate::protocol::status::StepStatus::Failed {
                     theme.problem()
                 } else {
                     Style::default()
@@ -318,7 +318,7 @@ fn step_lines(
     for &index in &step.decisions {
         let decided = &history.decisions[index];
         let by = match decided.decision {
-            crate::engine::events::Decision::Policy { .. } => String::new(),
+            crate::protocol::decision::Decision::Policy { .. } => String::new(),
             _ => format!(" by {}", for_terminal(&decided.by.described())),
         };
         lines.push(Line::from(Span::styled(
