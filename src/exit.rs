@@ -253,8 +253,8 @@ mod tests {
     use super::*;
     use crate::engine::emitter::RecordError;
     use crate::engine::error::RunFolderWriteError;
-    use crate::journal::keys::operator::KeyError;
     use crate::journal::verify::report::Finding;
+    use crate::keys::operator::KeyError;
     use crate::launch::variables::VariableProblems;
 
     fn io() -> std::io::Error {

@@ -12,6 +12,7 @@ pub mod error_chain;
 pub mod exit;
 pub(crate) mod forecast;
 pub mod journal;
+pub mod keys;
 pub mod launch;
 pub mod live;
 pub mod notify;

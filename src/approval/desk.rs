@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 use super::offer::{Awaited, judge};
 use super::run_facts;
 use super::statement::signed_text;
-use crate::journal::trust_root::TrustRoot;
+use crate::keys::trust_root::TrustRoot;
 use crate::protocol::approval::{Approval, ApproverRef};
 use crate::protocol::principal::valid_principal;
 

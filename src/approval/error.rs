@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::journal::keys::operator::KeyError;
+use crate::keys::operator::KeyError;
 use crate::live::client::ConnectError;
 use crate::live::find_run::FindRunError;
 

@@ -6,8 +6,8 @@
 
 use super::run_facts::RunFacts;
 use super::statement::{NAMESPACE, approver_of};
-use crate::journal::keys::sshsig::signed_by;
-use crate::journal::trust_root::TrustRoot;
+use crate::keys::sshsig::signed_by;
+use crate::keys::trust_root::TrustRoot;
 use crate::protocol::approval::Approval;
 
 /// What the run waits for at one step.

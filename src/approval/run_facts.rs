@@ -114,8 +114,8 @@ mod tests {
     use super::*;
     use crate::engine::controller_change::{ControllerChange, Seat, SeatAction};
     use crate::journal::entry::NoteBody;
-    use crate::journal::keys::person::PersonKey;
     use crate::journal::test_journal::drill_journal;
+    use crate::keys::person::PersonKey;
 
     #[test]
     fn the_operator_and_everyone_who_attached_run_the_run() {

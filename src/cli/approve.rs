@@ -11,7 +11,7 @@ use super::args::ApproveArgs;
 use crate::approval::error::ApproveError;
 use crate::approval::statement::NAMESPACE;
 use crate::exit::{Failure, Outcome};
-use crate::journal::keys::sshsig::blob_of;
+use crate::keys::sshsig::blob_of;
 use crate::launch::error::{LaunchError, runtime};
 use crate::launch::run_folder::default_log_dir;
 use crate::live::approve_client::ApproverLink;

@@ -72,7 +72,7 @@ pub struct ControllerChange {
     /// The person's principal and key, as their client said them (an attach or takeover):
     /// the entry is signed with that key, and their acts after it too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub person: Option<crate::journal::keys::person::PersonKey>,
+    pub person: Option<crate::keys::person::PersonKey>,
 }
 
 #[cfg(test)]

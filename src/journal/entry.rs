@@ -324,7 +324,7 @@ pub struct HeaderBody {
     /// The allowed signers the run was held to while it happened (its copy in the run
     /// folder, and that copy's SHA-256): verify checks the journal against it by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trust_root: Option<super::trust_root::TrustRootRef>,
+    pub trust_root: Option<crate::keys::trust_root::TrustRootRef>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use super::entry::{Body, CheckpointBody, Entry, FORMAT_VERSION, Signing};
-use super::keys::operator::OperatorKey;
-use super::keys::person::{PersonSigner, ProvenPerson};
-use super::keys::session::SessionKey;
 use super::line::{ED25519_PREFIX, SSHSIG_PREFIX, format_line, signed_message};
 use super::output_sync::OutputSync;
 use super::run_lock::{LockError, lock_exclusive};
+use crate::journal::proven_person::ProvenPerson;
+use crate::keys::operator::OperatorKey;
+use crate::keys::person::PersonSigner;
+use crate::keys::session::SessionKey;
 use crate::protocol::encoding::encode;
 use crate::protocol::time::timestamp;
 
@@ -48,7 +49,7 @@ pub enum JournalError {
         wanted: usize,
     },
     #[error("sign the journal")]
-    Sign(#[source] super::keys::operator::KeyError),
+    Sign(#[source] crate::keys::operator::KeyError),
     #[error("sync the output file {path}")]
     SyncOutput {
         path: String,

@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 
 use super::entry::{HeaderBody, OperatorRef, RunbookRef, namespace_for};
 use super::identity::{hostname, ssh_connection, unix_user};
-use super::keys::operator::OperatorKey;
 use super::secret_fingerprint::fingerprint;
+use crate::keys::operator::OperatorKey;
 use crate::protocol::encoding::hex;
 use crate::protocol::mode::Mode;
 use crate::runbook::model::Runbook;
@@ -33,7 +33,7 @@ pub(crate) struct RunFacts<'a> {
     /// A drill target's folders of stand-ins, first on PATH.
     pub tools: &'a [std::path::PathBuf],
     /// The allowed signers the run is held to, as the run folder keeps them.
-    pub trust_root: Option<super::trust_root::TrustRootRef>,
+    pub trust_root: Option<crate::keys::trust_root::TrustRootRef>,
 }
 
 pub(crate) fn operator_ref(operator: &OperatorKey, principal: &str) -> OperatorRef {

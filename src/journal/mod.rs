@@ -9,17 +9,18 @@ pub(crate) mod header;
 pub mod history;
 pub(crate) mod identity;
 pub(crate) mod inline_writer;
-pub mod keys;
 pub(crate) mod line;
 pub(crate) mod listing;
 pub(crate) mod listing_output;
 pub(crate) mod open;
 pub(crate) mod output_sync;
+pub(crate) mod proven_person;
+#[cfg(test)]
+mod proven_person_test;
 pub(crate) mod replay;
 pub(crate) mod run_lock;
 pub(crate) mod secret_fingerprint;
 pub(crate) mod status;
 #[cfg(test)]
 pub(crate) mod test_journal;
-pub mod trust_root;
 pub mod verify;

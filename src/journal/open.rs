@@ -12,11 +12,11 @@ use sha2::{Digest, Sha256};
 use super::entry::{Body, ResumeBody, TornFragment, namespace_for};
 use super::file::{ChainState, JournalError, JournalFile};
 use super::header::{RunFacts, build_header};
-use super::keys::operator::OperatorKey;
-use super::keys::random::random_bytes;
-use super::keys::session::SessionKey;
 use super::run_lock::{LockError, lock_exclusive};
 use super::verify::report::Verification;
+use crate::keys::operator::OperatorKey;
+use crate::keys::random::random_bytes;
+use crate::keys::session::SessionKey;
 use crate::protocol::encoding::hex;
 use crate::protocol::mode::Mode;
 

@@ -16,7 +16,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::keys::random::random_bytes;
+use crate::keys::random::random_bytes;
 use crate::protocol::encoding::hex;
 
 /// The record of a secret's value for the header.

@@ -196,7 +196,7 @@ struct Sockets {
     shared: Option<SharedSocket>,
     /// The journal's session: a person's acts are signed in it.
     session: String,
-    trust_root: Option<std::sync::Arc<crate::journal::trust_root::TrustRoot>>,
+    trust_root: Option<std::sync::Arc<crate::keys::trust_root::TrustRoot>>,
 }
 
 /// Serves the run's socket with the controller's seat, then runs the engine to its end; the

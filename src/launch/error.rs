@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use super::run_folder::RunFolderError;
 use super::variables::VariableProblems;
 use crate::journal::file::JournalError;
-use crate::journal::keys::operator::KeyError;
 use crate::journal::open::ReopenError;
+use crate::keys::operator::KeyError;
 use crate::runbook::load::ReadError;
 
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +79,7 @@ pub enum LaunchError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    TrustRoot(#[from] crate::journal::trust_root::TrustRootError),
+    TrustRoot(#[from] crate::keys::trust_root::TrustRootError),
     #[error("start the run as {principal}: {refusal}")]
     OperatorNotAllowed { principal: String, refusal: String },
     #[error(

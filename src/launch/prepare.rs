@@ -10,8 +10,8 @@ use super::hosts::resolve_hosts;
 use super::request::StartRequest;
 use super::run_folder::default_log_dir;
 use crate::journal::identity::principal;
-use crate::journal::keys::choose::choose_operator_key;
-use crate::journal::keys::operator::OperatorKey;
+use crate::keys::choose::choose_operator_key;
+use crate::keys::operator::OperatorKey;
 use crate::live::shared_socket::group_for_sharing;
 use crate::protocol::mode::Mode;
 use crate::runbook::load::read_and_check;
@@ -33,7 +33,7 @@ pub struct Prepared {
     pub principal: String,
     /// Who may run, take the controls and approve (`journal/trust_root.rs`); `None`: names
     /// are what people type, and identities are not checked.
-    pub trust_root: Option<crate::journal::trust_root::TrustRoot>,
+    pub trust_root: Option<crate::keys::trust_root::TrustRoot>,
     pub log_dir: PathBuf,
     /// `--share-with`: the group and its gid.
     pub share_with: Option<(String, u32)>,
@@ -83,7 +83,7 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
     if let Some(notice) = notice {
         say!("cutover: {}", crate::terminal_text::plain(&notice));
     }
-    let trust_root = crate::journal::trust_root::choose(
+    let trust_root = crate::keys::trust_root::choose(
         request.allowed_signers.as_deref(),
         &request.runbook,
         runbook.allowed_signers.as_ref().map(|f| f.value.as_str()),

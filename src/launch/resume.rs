@@ -23,12 +23,12 @@ use crate::journal::file::JournalFile;
 use crate::journal::header::operator_ref;
 use crate::journal::history::load::journal_paths;
 use crate::journal::identity::{hostname, principal, ssh_connection, unix_user};
-use crate::journal::keys::choose::choose_operator_key;
 use crate::journal::open::LockedJournal;
 use crate::journal::replay::{RunState, replay};
 use crate::journal::secret_fingerprint;
 use crate::journal::verify::check::{VerifyOptions, verify_bytes};
 use crate::journal::verify::report::Verdict;
+use crate::keys::choose::choose_operator_key;
 use crate::protocol::decision::Decision;
 use crate::protocol::encoding::hex;
 use crate::protocol::mode::Mode;
@@ -207,16 +207,16 @@ fn run_trust_root(
     request: &ResumeRequest,
     run_dir: &Path,
     header: &HeaderBody,
-) -> Result<Option<crate::journal::trust_root::TrustRoot>, LaunchError> {
-    let copy = run_dir.join(crate::journal::trust_root::COPY_NAME);
-    let kept = crate::journal::trust_root::of_run(run_dir, header.trust_root.as_ref()).map_err(
+) -> Result<Option<crate::keys::trust_root::TrustRoot>, LaunchError> {
+    let copy = run_dir.join(crate::keys::trust_root::COPY_NAME);
+    let kept = crate::keys::trust_root::of_run(run_dir, header.trust_root.as_ref()).map_err(
         |problem| LaunchError::TrustRootOfRun {
             path: copy.clone(),
             problem,
         },
     )?;
     if let Some(given) = &request.allowed_signers {
-        let given_root = crate::journal::trust_root::TrustRoot::load(given)?;
+        let given_root = crate::keys::trust_root::TrustRoot::load(given)?;
         let same = kept
             .as_ref()
             .is_some_and(|kept| kept.sha256() == given_root.sha256());

@@ -81,7 +81,7 @@ impl RunFolder {
                     .write(true)
                     .create_new(true)
                     .mode(0o600)
-                    .open(dir.join(crate::journal::trust_root::COPY_NAME))?;
+                    .open(dir.join(crate::keys::trust_root::COPY_NAME))?;
                 copy.write_all(bytes)?;
                 copy.sync_all()?;
             }

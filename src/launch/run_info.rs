@@ -1,7 +1,7 @@
 //! What a screen knows of a run before the engine says anything — its title, mode, operator
 //! and steps — for the TUI of the terminal that starts it and for clients attaching later.
 
-use crate::journal::keys::operator::OperatorKey;
+use crate::keys::operator::OperatorKey;
 use crate::protocol::mode::Mode;
 use crate::protocol::run_info::{RunInfo, StepInfo};
 use crate::runbook::model::{Runbook, Step};

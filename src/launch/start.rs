@@ -29,7 +29,7 @@ pub struct Launched {
     /// `--share-with`: where the group's socket goes.
     pub shared: Option<SharedSocket>,
     /// Who may take the controls and approve, checked as they do (`journal/trust_root.rs`).
-    pub trust_root: Option<std::sync::Arc<crate::journal::trust_root::TrustRoot>>,
+    pub trust_root: Option<std::sync::Arc<crate::keys::trust_root::TrustRoot>>,
 }
 
 /// Creates the run folder and the journal. `typed`: what the operator typed at the start

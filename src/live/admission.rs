@@ -17,7 +17,7 @@ use super::protocol::{ClientMessage, ServerMessage};
 use super::seat_proof::{Challenge, proves};
 use super::server::{Hub, locked};
 use crate::engine::controller_change::Seat;
-use crate::journal::keys::person::PersonKey;
+use crate::keys::person::PersonKey;
 
 /// How long a client has to prove its key: an agent answers in milliseconds, a hardware key
 /// waits for a touch.
@@ -110,7 +110,7 @@ pub(crate) struct SeatRules {
     pub namespace: &'static str,
     /// Every path the run's socket is served at, as a client names it.
     pub sockets: Vec<String>,
-    pub trust_root: Option<Arc<crate::journal::trust_root::TrustRoot>>,
+    pub trust_root: Option<Arc<crate::keys::trust_root::TrustRoot>>,
     /// The run's journal, which says who ran the run and who approved what.
     pub journal: std::path::PathBuf,
 }

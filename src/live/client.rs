@@ -13,9 +13,9 @@ use super::socket_path::socket_path;
 use crate::engine::control::Control;
 use crate::engine::controller_change::Seat;
 use crate::engine::events::Event;
-use crate::journal::keys::operator::OperatorKey;
-use crate::journal::keys::person::PersonKey;
 use crate::journal::status::JournalStatus;
+use crate::keys::operator::OperatorKey;
+use crate::keys::person::PersonKey;
 use crate::protocol::live_status::LiveStatus;
 use crate::protocol::run_info::RunInfo;
 
@@ -76,7 +76,7 @@ impl ActSigning {
         run_dir: &Path,
         key: Option<&Path>,
         name: Option<&str>,
-    ) -> Result<Self, crate::journal::keys::operator::KeyError> {
+    ) -> Result<Self, crate::keys::operator::KeyError> {
         let env = |name: &str| std::env::var(name).ok();
         let production =
             crate::journal::listing::listed_run(run_dir).is_none_or(|run| run.mode == "production");
@@ -85,7 +85,7 @@ impl ActSigning {
         } else {
             crate::protocol::mode::Mode::Drill
         };
-        let (key, _) = crate::journal::keys::choose::choose_operator_key(key, mode, &env)?;
+        let (key, _) = crate::keys::choose::choose_operator_key(key, mode, &env)?;
         let principal = crate::journal::identity::principal(name, key.public.comment());
         Ok(Self { key, principal })
     }

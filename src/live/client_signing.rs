@@ -18,7 +18,7 @@ use super::acts::SentActs;
 use crate::engine::control::Control;
 use crate::engine::controller_change::SeatAction;
 use crate::journal::entry::{Body, Entry};
-use crate::journal::keys::person::PersonKey;
+use crate::keys::person::PersonKey;
 use crate::protocol::decision::Decision;
 use crate::protocol::encoding::hex;
 use crate::protocol::status::RunStatus;

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::engine::control::Control;
 use crate::engine::controller_change::Seat;
 use crate::engine::events::Event;
-use crate::journal::keys::person::PersonKey;
 use crate::journal::status::JournalStatus;
+use crate::keys::person::PersonKey;
 use crate::protocol::run_info::RunInfo;
 
 /// The protocol's version: a client and an engine of different versions refuse each other in

@@ -6,7 +6,7 @@
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::seat_signer::{SharedLink, SignLink, ToHolder};
-use crate::journal::keys::person::PersonKey;
+use crate::keys::person::PersonKey;
 
 use crate::engine::control::Control;
 use crate::engine::controller::Controller;

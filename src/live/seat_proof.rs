@@ -10,7 +10,7 @@
 
 use ssh_key::PublicKey;
 
-use crate::journal::keys::sshsig::signed_by;
+use crate::keys::sshsig::signed_by;
 
 /// The namespace seat proofs are signed in.
 pub(crate) const NAMESPACE: &str = "cutover-seat";

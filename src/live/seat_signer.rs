@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 use super::acts::SentActs;
 use crate::engine::controller_change::SeatAction;
 use crate::journal::entry::{Body, Entry};
-use crate::journal::keys::person::PersonSigner;
+use crate::keys::person::PersonSigner;
 use crate::protocol::decision::Decision;
 
 /// How long a person's client has to sign an act: an agent answers in milliseconds; a
@@ -178,7 +178,7 @@ fn theirs(holder: &mut SignLink, entry: &Entry) -> bool {
                 && change
                     .person
                     .as_ref()
-                    .and_then(crate::journal::keys::person::PersonKey::public_key)
+                    .and_then(crate::keys::person::PersonKey::public_key)
                     .is_some_and(|named| named.key_data() == holder.key.key_data())
         }
         Body::Checkpoint(_) => holder.last_signed.is_some_and(|seq| entry.seq == seq + 1),
@@ -192,7 +192,7 @@ fn theirs(holder: &mut SignLink, entry: &Entry) -> bool {
 
 /// The blob is an SSHSIG by `key`, in `namespace`, over exactly `message`.
 pub(crate) fn checked(key: &PublicKey, namespace: &str, message: &[u8], blob: &[u8]) -> bool {
-    crate::journal::keys::sshsig::signed_by(blob, namespace, message)
+    crate::keys::sshsig::signed_by(blob, namespace, message)
         .is_some_and(|signer| signer.key_data() == key.key_data())
 }
 

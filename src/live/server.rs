@@ -156,7 +156,7 @@ pub(crate) struct Serving {
     pub approvals: crate::approval::desk::ApprovalDesk,
     /// The journal's session id: a person's acts are signed in it.
     pub session: String,
-    pub trust_root: Option<Arc<crate::journal::trust_root::TrustRoot>>,
+    pub trust_root: Option<Arc<crate::keys::trust_root::TrustRoot>>,
 }
 
 /// Serves `RUN_DIR/engine.sock` (mode 0600) from a thread of its own.

@@ -284,7 +284,7 @@ async fn claim(
         version: VERSION,
         role: Role::Control,
         takeover: false,
-        person: Some(crate::journal::keys::person::PersonKey::of(
+        person: Some(crate::keys::person::PersonKey::of(
             "bob@corp",
             named.public_key(),
         )),
@@ -383,7 +383,7 @@ fn a_run_held_to_allowed_signers_seats_only_the_principal_they_give_a_key() {
         let bob = person_key(2);
         let carol = person_key(4);
         let allowed = format!("ops-a@corp {}\n", carol.public_key().to_openssh().unwrap());
-        let root = crate::journal::trust_root::TrustRoot::from_bytes(
+        let root = crate::keys::trust_root::TrustRoot::from_bytes(
             allowed.into_bytes(),
             Path::new("team/allowed_signers"),
         )

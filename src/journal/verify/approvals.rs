@@ -17,10 +17,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ssh_key::PublicKey;
 
-use super::allowed_signers::AllowedSigners;
 use crate::approval::statement::{NAMESPACE, bound_action, read};
 use crate::journal::entry::{Body, Entry, HeaderBody, StepStartBody};
-use crate::journal::keys::sshsig::signed_by;
+use crate::keys::allowed_signers::AllowedSigners;
+use crate::keys::sshsig::signed_by;
 use crate::protocol::approval::Approval;
 
 /// An approval journaled and checked, waiting for the step start that uses it.

@@ -211,7 +211,7 @@ fn an_approval_answers_one_wait_and_a_copy_of_it_never_counts() {
 #[test]
 fn an_approver_holding_the_controls_when_the_step_starts_is_e_approval() {
     use crate::engine::controller_change::{ControllerChange, Seat, SeatAction};
-    use crate::journal::keys::person::PersonKey;
+    use crate::keys::person::PersonKey;
     let bob = key(2, "bob");
     let dir = tempfile::tempdir().unwrap();
     let mut journal = drill_journal(dir.path());
@@ -221,7 +221,7 @@ fn an_approver_holding_the_controls_when_the_step_starts_is_e_approval() {
         .unwrap();
     // Bob takes the controls after approving (his own key signs his attach).
     struct Bob(PrivateKey);
-    impl crate::journal::keys::person::PersonSigner for Bob {
+    impl crate::keys::person::PersonSigner for Bob {
         fn sign(&self, namespace: &str, message: &[u8]) -> Option<(ssh_key::PublicKey, Vec<u8>)> {
             let signature = self.0.sign(namespace, HashAlg::Sha512, message).ok()?;
             let mut blob = Vec::new();

@@ -12,13 +12,13 @@ use sha2::{Digest, Sha256};
 use ssh_encoding::Decode;
 use ssh_key::{PublicKey, SshSig};
 
-use super::allowed_signers::AllowedSigners;
 use super::folder::{check_runbook, folder_notices};
 use super::report::{ChainEnd, Finding, Signer, Verdict, Verification, VerifiedEntry};
 use crate::journal::entry::{
     Body, Entry, HeaderBody, OperatorRef, Signing, ZERO_HASH, namespace_for,
 };
 use crate::journal::line::{self, Signature as LineSignature, signed_message};
+use crate::keys::allowed_signers::AllowedSigners;
 use crate::protocol::encoding::hex;
 use crate::protocol::mode::Mode;
 
@@ -361,7 +361,7 @@ impl State<'_> {
             // header's is not used (E_RUNBOOK says so at the end).
             if self.trust.is_none()
                 && let Ok(Some(root)) =
-                    crate::journal::trust_root::of_run(self.run_dir, header.trust_root.as_ref())
+                    crate::keys::trust_root::of_run(self.run_dir, header.trust_root.as_ref())
             {
                 self.trust = Some(std::borrow::Cow::Owned(root.signers));
             }

@@ -1,6 +1,5 @@
 //! `cutover verify`: the journal checked as bytes against LOG-FORMAT.md.
 
-pub mod allowed_signers;
 pub(crate) mod approvals;
 #[cfg(test)]
 mod approvals_test;

@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::allowed_signers::{AllowedSigners, AllowedSignersError};
 use super::check::{VerifyOptions, verify_bytes};
 use super::report::Verification;
 use crate::journal::history::load::journal_paths;
+use crate::keys::allowed_signers::{AllowedSigners, AllowedSignersError};
 use crate::protocol::mode::Mode;
 
 #[derive(Debug, thiserror::Error)]

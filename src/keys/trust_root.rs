@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use ssh_key::PublicKey;
 
-use super::verify::allowed_signers::{AllowedSigners, AllowedSignersError, Refusal};
+use super::allowed_signers::{AllowedSigners, AllowedSignersError, Refusal};
 use crate::protocol::encoding::hex;
 
 /// The name of the copy in the run folder.

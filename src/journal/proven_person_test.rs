@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex};
 
 use ssh_key::{HashAlg, PrivateKey, PublicKey};
 
-use super::person::{PersonKey, PersonSigner};
 use crate::engine::controller_change::{ControllerChange, Seat, SeatAction};
 use crate::journal::entry::{Body, ConfirmBody};
 use crate::journal::test_journal::drill_journal;
 use crate::journal::verify::check::{VerifyOptions, verify_bytes};
 use crate::journal::verify::report::{Signer, Verdict};
+use crate::keys::person::{PersonKey, PersonSigner};
 
 fn key(seed: u8, comment: &str) -> PrivateKey {
     PrivateKey::new(
