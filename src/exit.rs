@@ -85,7 +85,7 @@ pub enum Failure {
     Attach(#[from] AttachError),
     /// `cutover approve` approved nothing.
     #[error(transparent)]
-    Approve(#[from] crate::approval::error::ApproveError),
+    Approve(#[from] crate::live::approve_error::ApproveError),
     /// A terminal run's engine process could not start, or did not start the run.
     #[error(transparent)]
     Background(#[from] BackgroundError),

@@ -5,13 +5,13 @@
 //! counted right. The engine journals each accepted approval and starts the step once enough
 //! have come.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
+use super::facts::{FactsError, FactsReader, RunFacts};
 use super::offer::{Awaited, judge};
-use super::run_facts;
+use super::refusal::Refusal;
 use super::statement::signed_text;
 use crate::keys::trust_root::TrustRoot;
 use crate::protocol::approval::{Approval, ApproverRef};
@@ -33,12 +33,12 @@ struct DeskState {
     approved: Option<(String, Vec<ApproverRef>)>,
     /// Who may approve, when the run is held to allowed signers.
     trust_root: Option<Arc<TrustRoot>>,
+    /// Reads what approvals are judged against: the run's journal, as the launch says.
+    facts: Option<FactsReader>,
 }
 
 struct OpenWait {
     awaited: Awaited,
-    /// The run's journal, which says who runs the run.
-    journal: PathBuf,
     accepted: Vec<Approval>,
 }
 
@@ -50,15 +50,25 @@ pub struct Progress {
 }
 
 impl ApprovalDesk {
-    /// The engine waits for approvals of `awaited.step`; the run's journal is `journal`.
-    pub fn open(&self, awaited: Awaited, journal: PathBuf) {
+    /// The engine waits for approvals of `awaited.step`.
+    pub fn open(&self, awaited: Awaited) {
         let mut state = self.locked();
         state.approved = None;
         state.open = Some(OpenWait {
             awaited,
-            journal,
             accepted: Vec::new(),
         });
+    }
+
+    /// Approvals are judged against what `reader` reads: the run's journal.
+    pub fn judge_by(&self, reader: FactsReader) {
+        self.locked().facts = Some(reader);
+    }
+
+    /// The run's facts as its journal says them now.
+    pub fn facts(&self) -> Result<RunFacts, FactsError> {
+        let reader = self.locked().facts.clone().ok_or(FactsError::NoReader)?;
+        reader()
     }
 
     /// The run is held to `root`: an approver is the principal it gives their key.
@@ -112,11 +122,11 @@ impl ApprovalDesk {
     }
 
     /// The statement `principal` would sign for `step`, if the run waits for its approvals.
-    pub fn statement(&self, step: &str, principal: &str) -> Result<String, String> {
+    pub fn statement(&self, step: &str, principal: &str) -> Result<String, Refusal> {
         if !valid_principal(principal) {
-            return Err(format!(
-                "`{principal}` cannot be a principal: a name without spaces, quotes or commas, as allowed_signers files write it"
-            ));
+            return Err(Refusal::NotAPrincipal {
+                principal: principal.to_string(),
+            });
         }
         let state = self.locked();
         let open = waiting_at(&state, step)?;
@@ -124,17 +134,20 @@ impl ApprovalDesk {
     }
 
     /// Judges an offered approval of `step`; how far its approvals are when it counts.
-    pub fn offer(&self, step: &str, statement: &str, signature: &[u8]) -> Result<Progress, String> {
+    pub fn offer(
+        &self,
+        step: &str,
+        statement: &str,
+        signature: &[u8],
+    ) -> Result<Progress, Refusal> {
         // The journal is read before the lock is taken: the engine's wait never stands behind
         // a file being read.
-        let (journal, trust_root) = {
+        let trust_root = {
             let state = self.locked();
-            (
-                waiting_at(&state, step)?.journal.clone(),
-                state.trust_root.clone(),
-            )
+            waiting_at(&state, step)?;
+            state.trust_root.clone()
         };
-        let facts = run_facts::read(&journal)?;
+        let facts = self.facts()?;
         let mut state = self.locked();
         let open = waiting_at(&state, step)?;
         let approval = judge(
@@ -162,15 +175,15 @@ impl ApprovalDesk {
     }
 }
 
-fn waiting_at<'a>(state: &'a DeskState, step: &str) -> Result<&'a OpenWait, String> {
+fn waiting_at<'a>(state: &'a DeskState, step: &str) -> Result<&'a OpenWait, Refusal> {
     match &state.open {
         Some(open) if open.awaited.step == step => Ok(open),
-        Some(open) => Err(format!(
-            "the run waits for approvals of step `{}`, not `{step}`",
-            open.awaited.step
-        )),
-        None => Err(format!(
-            "the run is not waiting for approvals of step `{step}`: approve once it asks (its `approval` notification, or `cutover ls`, says when)"
-        )),
+        Some(open) => Err(Refusal::OtherStep {
+            waiting: open.awaited.step.clone(),
+            asked: step.to_string(),
+        }),
+        None => Err(Refusal::NotWaiting {
+            step: step.to_string(),
+        }),
     }
 }

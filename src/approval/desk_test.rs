@@ -6,6 +6,7 @@ use ssh_key::{HashAlg, PrivateKey};
 
 use super::desk::ApprovalDesk;
 use super::offer::Awaited;
+use super::refusal::Refusal;
 use super::statement::{NAMESPACE, Statement};
 use crate::journal::test_journal::drill_journal;
 use crate::protocol::mode::Mode;
@@ -20,7 +21,7 @@ fn key(seed: u8, comment: &str) -> PrivateKey {
 
 fn opened(dir: &std::path::Path) -> ApprovalDesk {
     let _journal = drill_journal(dir);
-    let facts = super::run_facts::read(&dir.join("journal.log")).unwrap();
+    let facts = crate::journal::run_facts::read(&dir.join("journal.log")).unwrap();
     let body = Statement {
         run_id: facts.run_id,
         wait: "w".into(),
@@ -35,26 +36,29 @@ fn opened(dir: &std::path::Path) -> ApprovalDesk {
     }
     .body();
     let desk = ApprovalDesk::default();
-    desk.open(
-        Awaited {
-            step: "migrate".into(),
-            body,
-            required: 2,
-            approvers: vec![],
-        },
-        dir.join("journal.log"),
-    );
+    desk.judge_by(crate::journal::run_facts::reader(dir.join("journal.log")));
+    desk.open(Awaited {
+        step: "migrate".into(),
+        body,
+        required: 2,
+        approvers: vec![],
+    });
     desk
 }
 
+/// The number this key's approval got, or the refusal in words.
 fn offer(desk: &ApprovalDesk, key: &PrivateKey) -> Result<u32, String> {
-    let text = desk.statement("migrate", key.comment())?;
+    let text = desk
+        .statement("migrate", key.comment())
+        .map_err(|refusal| refusal.to_string())?;
     let signature = key
         .sign(NAMESPACE, HashAlg::Sha512, text.as_bytes())
         .unwrap();
     let mut blob = Vec::new();
     ssh_encoding::Encode::encode(&signature, &mut blob).unwrap();
-    desk.offer("migrate", &text, &blob).map(|p| p.count)
+    desk.offer("migrate", &text, &blob)
+        .map(|p| p.count)
+        .map_err(|refusal: Refusal| refusal.to_string())
 }
 
 #[test]

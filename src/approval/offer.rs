@@ -4,7 +4,8 @@
 //! (the operator, a controller) nor an approver of this step already; the principal must be
 //! one the runbook allows. Each refusal says what to do instead.
 
-use super::run_facts::RunFacts;
+use super::facts::RunFacts;
+use super::refusal::Refusal;
 use super::statement::{NAMESPACE, approver_of};
 use crate::keys::sshsig::signed_by;
 use crate::keys::trust_root::TrustRoot;
@@ -30,18 +31,13 @@ pub fn judge(
     trust_root: Option<&TrustRoot>,
     statement: &str,
     signature: &[u8],
-) -> Result<Approval, String> {
-    let principal = approver_of(statement, &awaited.body).map_err(|mismatch| {
-        format!(
-            "{mismatch}. `cutover approve RUN {} --print --as NAME` prints the statement the run accepts now",
-            awaited.step
-        )
-    })?;
-    let key = signed_by(signature, NAMESPACE, statement.as_bytes()).ok_or_else(|| {
-        format!(
-            "the signature does not verify over this statement in namespace `{NAMESPACE}`: sign the statement's exact bytes with `ssh-keygen -Y sign -f KEY -n {NAMESPACE} FILE`"
-        )
-    })?;
+) -> Result<Approval, Refusal> {
+    let principal =
+        approver_of(statement, &awaited.body).map_err(|mismatch| Refusal::NotTheStatement {
+            mismatch,
+            step: awaited.step.clone(),
+        })?;
+    let key = signed_by(signature, NAMESPACE, statement.as_bytes()).ok_or(Refusal::BadSignature)?;
     let fingerprint = key.fingerprint(Default::default()).to_string();
     // With a trust root, the approver is who the allowed signers say their key is: naming
     // someone else in the statement gets nothing.
@@ -50,38 +46,39 @@ pub fn judge(
     }
     let encoded = crate::protocol::encoding::encode(signature);
     if facts.approval_signatures.contains(&encoded) {
-        return Err(format!(
-            "this signature is in the run's journal already: an approval answers one wait. `cutover approve RUN {} --print --as NAME` prints the statement of this one",
-            awaited.step
-        ));
+        return Err(Refusal::Replayed {
+            step: awaited.step.clone(),
+        });
     }
     if let Some(implementer) = facts
         .implementers
         .iter()
         .find(|who| who.fingerprint == fingerprint || who.principal == principal)
     {
-        return Err(format!(
-            "{principal} ({fingerprint}) runs this run: that is the {}'s {} ({}). An approval comes from a person other than those who run the step",
-            implementer.role,
-            if implementer.fingerprint == fingerprint {
+        return Err(Refusal::RunsTheRun {
+            principal,
+            role: implementer.role,
+            what: if implementer.fingerprint == fingerprint {
                 "key"
             } else {
                 "name"
             },
-            implementer.principal
-        ));
+            fingerprint,
+            implementer: implementer.principal.clone(),
+        });
     }
     if let Some(earlier) = accepted.iter().find(|a| a.fingerprint == fingerprint) {
-        return Err(format!(
-            "the key {fingerprint} has approved step `{}` already (as {}): one key counts once",
-            awaited.step, earlier.principal
-        ));
+        return Err(Refusal::KeyCountedOnce {
+            fingerprint,
+            step: awaited.step.clone(),
+            earlier: earlier.principal.clone(),
+        });
     }
     if accepted.iter().any(|a| a.principal == principal) {
-        return Err(format!(
-            "{principal} has approved step `{}` already, with another key: one person counts once",
-            awaited.step
-        ));
+        return Err(Refusal::PersonCountedOnce {
+            principal,
+            step: awaited.step.clone(),
+        });
     }
     if let Some(earlier) = facts
         .approvers
@@ -89,23 +86,24 @@ pub fn judge(
         .chain(&facts.implementers)
         .find(|who| who.fingerprint == fingerprint && who.principal != principal)
     {
-        return Err(format!(
-            "the key {fingerprint} acted as {} in this run, not as {principal}: one key is one person",
-            earlier.principal
-        ));
+        return Err(Refusal::KeyIsSomeoneElse {
+            fingerprint,
+            earlier: earlier.principal.clone(),
+            principal,
+        });
     }
     if !awaited.approvers.is_empty() && !awaited.approvers.contains(&principal) {
-        return Err(format!(
-            "{principal} may not approve step `{}`: the runbook's `approvers` are {}",
-            awaited.step,
-            awaited.approvers.join(", ")
-        ));
+        return Err(Refusal::NotAnApprover {
+            principal,
+            step: awaited.step.clone(),
+            approvers: awaited.approvers.join(", "),
+        });
     }
     if accepted.len() as u32 >= awaited.required {
-        return Err(format!(
-            "step `{}` has its {} approvals already",
-            awaited.step, awaited.required
-        ));
+        return Err(Refusal::Enough {
+            step: awaited.step.clone(),
+            required: awaited.required,
+        });
     }
     Ok(Approval {
         step: awaited.step.clone(),

@@ -8,13 +8,13 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use super::args::ApproveArgs;
-use crate::approval::error::ApproveError;
 use crate::approval::statement::NAMESPACE;
 use crate::exit::{Failure, Outcome};
 use crate::keys::sshsig::blob_of;
 use crate::launch::error::{LaunchError, runtime};
 use crate::launch::run_folder::default_log_dir;
 use crate::live::approve_client::ApproverLink;
+use crate::live::approve_error::ApproveError;
 use crate::live::client::ActSigning;
 use crate::live::find_run::find_live_run;
 use crate::stdout::say;

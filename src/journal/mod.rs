@@ -18,6 +18,7 @@ pub(crate) mod proven_person;
 #[cfg(test)]
 mod proven_person_test;
 pub(crate) mod replay;
+pub(crate) mod run_facts;
 pub(crate) mod run_lock;
 pub(crate) mod secret_fingerprint;
 pub(crate) mod status;

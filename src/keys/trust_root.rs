@@ -65,6 +65,39 @@ impl std::fmt::Debug for TrustRoot {
     }
 }
 
+/// Why a key may not act as the person it says: each names the key and the file.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum NotAdmitted {
+    #[error(
+        "the key {fingerprint} is not in the allowed signers {file}: add it there with the person's principal"
+    )]
+    UnknownKey { fingerprint: String, file: String },
+    #[error("the key {fingerprint} is listed in {file} as {names}: say which with --operator NAME")]
+    WhichName {
+        fingerprint: String,
+        file: String,
+        names: String,
+    },
+    #[error(
+        "the key {fingerprint} is not allowed as `{principal}` in the allowed signers {file} (it is listed as {listed_as}): one key is one person"
+    )]
+    OtherPerson {
+        fingerprint: String,
+        principal: String,
+        file: String,
+        listed_as: String,
+    },
+    #[error(
+        "the key {fingerprint} may not act as `{principal}` here: {why} (allowed signers {file})"
+    )]
+    NotHere {
+        fingerprint: String,
+        principal: String,
+        why: String,
+        file: String,
+    },
+}
+
 impl TrustRoot {
     pub fn load(path: &Path) -> Result<Self, TrustRootError> {
         let bytes = std::fs::read(path).map_err(|source| TrustRootError::Read {
@@ -107,7 +140,7 @@ impl TrustRoot {
         key: &PublicKey,
         claimed: Option<&str>,
         namespace: &str,
-    ) -> Result<String, String> {
+    ) -> Result<String, NotAdmitted> {
         let fingerprint = key.fingerprint(Default::default());
         let given = self.principals_of(key);
         let principal = match claimed {
@@ -115,17 +148,17 @@ impl TrustRoot {
             None => match given.as_slice() {
                 [one] if !one.contains(['*', '?', '!']) => one.clone(),
                 [] => {
-                    return Err(format!(
-                        "the key {fingerprint} is not in the allowed signers {}: add it there with the person's principal",
-                        self.shown
-                    ));
+                    return Err(NotAdmitted::UnknownKey {
+                        fingerprint: fingerprint.to_string(),
+                        file: self.shown.clone(),
+                    });
                 }
                 several => {
-                    return Err(format!(
-                        "the key {fingerprint} is listed in {} as {}: say which with --operator NAME",
-                        self.shown,
-                        several.join(", ")
-                    ));
+                    return Err(NotAdmitted::WhichName {
+                        fingerprint: fingerprint.to_string(),
+                        file: self.shown.clone(),
+                        names: several.join(", "),
+                    });
                 }
             },
         };
@@ -134,20 +167,22 @@ impl TrustRoot {
             .check(&principal, namespace, key, jiff::Timestamp::now())
         {
             Ok(()) => Ok(principal),
-            Err(Refusal::UnknownKey) => Err(format!(
-                "the key {fingerprint} is not in the allowed signers {}: add it there with the person's principal",
-                self.shown
-            )),
-            Err(Refusal::Principal) => Err(format!(
-                "the key {fingerprint} is not allowed as `{principal}` in the allowed signers {} (it is listed as {}): one key is one person",
-                self.shown,
-                given.join(", ")
-            )),
-            Err(refusal) => Err(format!(
-                "the key {fingerprint} may not act as `{principal}` here: {} (allowed signers {})",
-                refusal.words(&principal, namespace, &crate::protocol::time::timestamp()),
-                self.shown
-            )),
+            Err(Refusal::UnknownKey) => Err(NotAdmitted::UnknownKey {
+                fingerprint: fingerprint.to_string(),
+                file: self.shown.clone(),
+            }),
+            Err(Refusal::Principal) => Err(NotAdmitted::OtherPerson {
+                fingerprint: fingerprint.to_string(),
+                principal,
+                file: self.shown.clone(),
+                listed_as: given.join(", "),
+            }),
+            Err(refusal) => Err(NotAdmitted::NotHere {
+                fingerprint: fingerprint.to_string(),
+                why: refusal.words(&principal, namespace, &crate::protocol::time::timestamp()),
+                principal,
+                file: self.shown.clone(),
+            }),
         }
     }
 
@@ -254,13 +289,15 @@ mod tests {
         );
         let refused = root
             .admit(&a, Some("ops-b@corp"), "cutover-journal")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(refused.contains("not allowed as `ops-b@corp`"), "{refused}");
         assert!(refused.contains("team/allowed_signers"), "{refused}");
         assert!(refused.contains(&a.fingerprint(Default::default()).to_string()));
         let refused = root
             .admit(&c, Some("ops-a@corp"), "cutover-journal")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             refused.contains("is not in the allowed signers"),
             "{refused}"
@@ -278,7 +315,10 @@ mod tests {
         let root = root(&line("ops-a@corp", 1, "namespaces=\"cutover-approval\""));
         let a = key(1).public_key().clone();
         assert!(root.admit(&a, None, "cutover-approval").is_ok());
-        let refused = root.admit(&a, None, "cutover-journal").unwrap_err();
+        let refused = root
+            .admit(&a, None, "cutover-journal")
+            .unwrap_err()
+            .to_string();
         assert!(refused.contains("namespace `cutover-journal`"), "{refused}");
     }
 
@@ -286,7 +326,10 @@ mod tests {
     fn a_key_listed_under_several_names_must_say_which() {
         let root = root(&line("ops-a@corp,oncall@corp", 1, ""));
         let a = key(1).public_key().clone();
-        let refused = root.admit(&a, None, "cutover-journal").unwrap_err();
+        let refused = root
+            .admit(&a, None, "cutover-journal")
+            .unwrap_err()
+            .to_string();
         assert!(refused.contains("--operator NAME"), "{refused}");
         assert_eq!(
             root.admit(&a, Some("oncall@corp"), "cutover-journal"),

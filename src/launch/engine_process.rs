@@ -217,6 +217,10 @@ async fn serve_and_run(
     } = sockets;
     let (controller, intake, presence) = attachable_control_channel();
     let approvals = intake.approvals.clone();
+    // Approvals are judged against the run's journal as it is on disk.
+    approvals.judge_by(crate::journal::run_facts::reader(
+        plan.run_dir.join("journal.log"),
+    ));
     let stopping = signing.clone();
     forward_signals(controller.clone(), move || {
         crate::live::seat_signer::give_up(&stopping)

@@ -81,7 +81,11 @@ pub enum LaunchError {
     #[error(transparent)]
     TrustRoot(#[from] crate::keys::trust_root::TrustRootError),
     #[error("start the run as {principal}: {refusal}")]
-    OperatorNotAllowed { principal: String, refusal: String },
+    OperatorNotAllowed {
+        principal: String,
+        #[source]
+        refusal: Box<crate::keys::trust_root::NotAdmitted>,
+    },
     #[error(
         "start {}: step `{step}` requires approvals, and a production run that needs approvals is held to a list of who may approve: give it an OpenSSH allowed_signers file (`[runbook] allowed_signers`, --allowed-signers FILE or $XDG_CONFIG_HOME/cutover/allowed_signers)",
         path.display()

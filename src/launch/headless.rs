@@ -95,6 +95,10 @@ pub async fn drive_headless(
     approvals: crate::approval::desk::ApprovalDesk,
 ) -> Result<RunStatus, Failure> {
     let (controller, mut intake) = control_channel();
+    // Approvals are judged against the run's journal as it is on disk.
+    approvals.judge_by(crate::journal::run_facts::reader(
+        plan.run_dir.join("journal.log"),
+    ));
     intake.approvals = approvals;
     forward_signals(controller.clone(), || {}).map_err(SetupError::Signals)?;
     let progress = tokio::spawn(print_progress(

@@ -102,7 +102,7 @@ pub fn prepare(request: &StartRequest, interactive: bool) -> Result<Prepared, La
                     .operator
                     .clone()
                     .unwrap_or_else(|| operator.comment().to_string()),
-                refusal,
+                refusal: Box::new(refusal),
             })?,
         None => principal(request.operator.as_deref(), operator.comment()),
     };

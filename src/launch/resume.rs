@@ -129,7 +129,7 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
                     .operator
                     .clone()
                     .unwrap_or_else(|| operator.comment().to_string()),
-                refusal,
+                refusal: Box::new(refusal),
             })?,
         None => principal(request.operator.as_deref(), operator.comment()),
     };

@@ -30,26 +30,23 @@ pub(super) async fn admit(
     hub: &Arc<Mutex<Hub>>,
     seat: &Seat,
     person: Option<PersonKey>,
-) -> Result<Option<PersonKey>, String> {
+) -> Result<Option<PersonKey>, NoSeat> {
     let (rules, desk) = {
         let hub = locked(hub);
         (hub.rules.clone(), hub.approvals.clone())
     };
     let Some(person) = person else {
         return match &rules.trust_root {
-            Some(root) => Err(format!(
-                "this run is held to the allowed signers {}: attach with your key (--key FILE, or your agent), which says who you are",
-                root.shown
-            )),
+            Some(root) => Err(NoSeat::KeyNeeded {
+                file: root.shown.clone(),
+            }),
             None => Ok(None),
         };
     };
-    let key = person
-        .public_key()
-        .ok_or("the key the client named is not an OpenSSH public key")?;
+    let key = person.public_key().ok_or(NoSeat::NotAKey)?;
     let fingerprint = key.fingerprint(Default::default()).to_string();
     let mut nonce = [0u8; 16];
-    getrandom::fill(&mut nonce).map_err(|err| format!("cannot draw a challenge: {err}"))?;
+    getrandom::fill(&mut nonce).map_err(|err| NoSeat::Randomness(err.into()))?;
     let challenge = Challenge {
         run_id: rules.run_id.clone(),
         session: rules.session.clone(),
@@ -57,7 +54,7 @@ pub(super) async fn admit(
     };
     write_frame(writer, &ServerMessage::Challenge(challenge.clone()))
         .await
-        .map_err(|err| err.to_string())?;
+        .map_err(NoSeat::Write)?;
     let proof = match tokio::time::timeout(PROOF_TIMEOUT, frames.next()).await {
         Ok(Ok(ClientMessage::Proof { signature })) => {
             crate::protocol::encoding::decode(&signature).unwrap_or_default()
@@ -66,39 +63,71 @@ pub(super) async fn admit(
     };
     let uid = seat.uid.unwrap_or(u32::MAX);
     if !proves(&key, &challenge, &rules.sockets, uid, &proof) {
-        return Err(format!(
-            "the client did not prove it holds the key {fingerprint} it named: naming someone's public key is not being them"
-        ));
+        return Err(NoSeat::NotProven { fingerprint });
     }
     let principal = match &rules.trust_root {
         Some(root) => root.admit(&key, Some(&person.principal), rules.namespace)?,
         None => person.principal.clone(),
     };
-    let facts = crate::approval::run_facts::read(&rules.journal)?;
+    let facts = crate::journal::run_facts::read(&rules.journal)?;
     if let Some(earlier) = facts
         .implementers
         .iter()
         .chain(&facts.approvers)
         .find(|who| who.fingerprint == fingerprint && who.principal != principal)
     {
-        return Err(format!(
-            "the key {fingerprint} acted as {} in this run, not as {principal}: one key is one person",
-            earlier.principal
-        ));
+        return Err(NoSeat::KeyIsSomeoneElse {
+            fingerprint,
+            earlier: earlier.principal.clone(),
+            principal,
+        });
     }
     if let Some((step, approvers)) = desk.approvers_now()
         && approvers
             .iter()
             .any(|a| a.fingerprint == fingerprint || a.principal == principal)
     {
-        return Err(format!(
-            "{principal} approved step `{step}`: whoever approves a step does not hold the controls when it starts; someone else runs it"
-        ));
+        return Err(NoSeat::Approver { principal, step });
     }
     Ok(Some(PersonKey {
         principal,
         ..person
     }))
+}
+
+/// Why a client gets no seat; said to it in these words.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum NoSeat {
+    #[error(
+        "this run is held to the allowed signers {file}: attach with your key (--key FILE, or your agent), which says who you are"
+    )]
+    KeyNeeded { file: String },
+    #[error("the key the client named is not an OpenSSH public key")]
+    NotAKey,
+    #[error("cannot draw a challenge: {0}")]
+    Randomness(#[source] std::io::Error),
+    #[error("cannot send the challenge: {0}")]
+    Write(#[source] super::frame::FrameError),
+    #[error(
+        "the client did not prove it holds the key {fingerprint} it named: naming someone's public key is not being them"
+    )]
+    NotProven { fingerprint: String },
+    #[error(transparent)]
+    NotAdmitted(#[from] crate::keys::trust_root::NotAdmitted),
+    #[error(transparent)]
+    Facts(#[from] crate::approval::facts::FactsError),
+    #[error(
+        "the key {fingerprint} acted as {earlier} in this run, not as {principal}: one key is one person"
+    )]
+    KeyIsSomeoneElse {
+        fingerprint: String,
+        earlier: String,
+        principal: String,
+    },
+    #[error(
+        "{principal} approved step `{step}`: whoever approves a step does not hold the controls when it starts; someone else runs it"
+    )]
+    Approver { principal: String, step: String },
 }
 
 /// What a run's socket checks people against.

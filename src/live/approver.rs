@@ -28,7 +28,9 @@ pub(super) async fn serve_approver(
             ClientMessage::Statement { step, principal } => match desk.statement(&step, &principal)
             {
                 Ok(text) => ServerMessage::Statement { text },
-                Err(reason) => ServerMessage::Refused { reason },
+                Err(refusal) => ServerMessage::Refused {
+                    reason: refusal.to_string(),
+                },
             },
             ClientMessage::Approve {
                 step,
@@ -37,14 +39,16 @@ pub(super) async fn serve_approver(
             } => {
                 let judged = match crate::protocol::encoding::decode(&signature) {
                     Ok(blob) => desk.offer(&step, &statement, &blob),
-                    Err(_) => Err("the signature is not base64 of an SSHSIG blob".to_string()),
+                    Err(_) => Err(crate::approval::refusal::Refusal::NotBase64),
                 };
                 match judged {
                     Ok(progress) => ServerMessage::Approved {
                         count: progress.count,
                         required: progress.required,
                     },
-                    Err(reason) => ServerMessage::Refused { reason },
+                    Err(refusal) => ServerMessage::Refused {
+                        reason: refusal.to_string(),
+                    },
                 }
             }
             _ => return,

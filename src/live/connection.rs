@@ -95,7 +95,8 @@ pub(super) async fn connection(stream: UnixStream, hub: Arc<Mutex<Hub>>, doorway
             .await
             {
                 Ok(person) => person,
-                Err(reason) => {
+                Err(refusal) => {
+                    let reason = refusal.to_string();
                     let _ = write_frame(&mut writer, &ServerMessage::Refused { reason }).await;
                     return;
                 }

@@ -5,6 +5,7 @@
 pub(crate) mod acts;
 pub(crate) mod admission;
 pub(crate) mod approve_client;
+pub mod approve_error;
 pub(crate) mod approver;
 pub mod client;
 pub(crate) mod client_frames;

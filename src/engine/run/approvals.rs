@@ -7,7 +7,6 @@
 
 use super::{Engine, Flow};
 use crate::approval::offer::Awaited;
-use crate::approval::run_facts;
 use crate::approval::statement::Statement;
 use crate::engine::condition::StepFact;
 use crate::engine::control::{Control, record_aside};
@@ -43,10 +42,9 @@ impl Engine {
         if step.approvals == 0 || self.simulated(step) {
             return Ok(Ok(Approved::default()));
         }
-        let journal = self.plan.run_dir.join("journal.log");
         // Judged against the journal as it is on disk: what came before is written first.
         self.emitter.flush().await?;
-        let facts = match run_facts::read(&journal) {
+        let facts = match self.approvals.facts() {
             Ok(facts) => facts,
             Err(problem) => {
                 return Ok(Err(Flow::Suspend(format!(
@@ -73,15 +71,12 @@ impl Engine {
             reads: self.statement_reads(step),
         };
         let body = statement.body();
-        self.approvals.open(
-            Awaited {
-                step: step.id.value.clone(),
-                body: body.clone(),
-                required: step.approvals,
-                approvers: step.approvers.clone(),
-            },
-            journal,
-        );
+        self.approvals.open(Awaited {
+            step: step.id.value.clone(),
+            body: body.clone(),
+            required: step.approvals,
+            approvers: step.approvers.clone(),
+        });
         let deadline = step.approval_deadline.map(|(after, then)| {
             let after = self.plan.settings.scaled(after);
             (tokio::time::Instant::now() + after, then, after)

@@ -24,7 +24,7 @@ const WAIT: &str = "0f1e2d3c";
 
 /// The statement of step `migrate` running `action` in the test journal's run.
 fn statement(dir: &std::path::Path, run_id: &str, action: &str) -> String {
-    let header = &crate::approval::run_facts::read(&dir.join("journal.log")).unwrap();
+    let header = &crate::journal::run_facts::read(&dir.join("journal.log")).unwrap();
     Statement {
         run_id: run_id.into(),
         wait: WAIT.into(),

@@ -1,39 +1,18 @@
-//! What an approval is judged against, read from the run's own journal: the run id, the
-//! runbook and its SHA-256 as the header recorded them, and every key that has run the run —
-//! the operator's (the header's, each resume's) and each person's who held the controls. The
-//! journal is the truth verify will read later, so the engine judges by the same lines.
+//! The facts an approval is judged against (`approval/facts.rs`), read from the run's journal:
+//! only the header, resumes, attaches and approvals are parsed (a long run has thousands of
+//! other lines), and a torn last line is not an entry yet.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use crate::approval::facts::{FactsError, FactsReader, Implementer, RunFacts};
 use crate::journal::entry::{Body, Entry};
-use crate::protocol::mode::Mode;
-
-/// A key that has done the run's work, by its SHA256 fingerprint, with who it was.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Implementer {
-    pub fingerprint: String,
-    pub principal: String,
-    /// `operator`, `controller` or `approver`.
-    pub role: &'static str,
-}
-
-#[derive(Clone, Debug)]
-pub struct RunFacts {
-    pub run_id: String,
-    pub runbook: String,
-    pub runbook_sha256: String,
-    pub mode: Mode,
-    pub implementers: Vec<Implementer>,
-    /// Every approval signature the journal holds: one handed in again is a copy.
-    pub approval_signatures: Vec<String>,
-    /// Everyone who approved a step of the run, with the key they approved with.
-    pub approvers: Vec<Implementer>,
-}
 
 /// Reads `journal` (a run folder's `journal.log`); an error in words when it has no header.
-pub fn read(journal: &Path) -> Result<RunFacts, String> {
-    let text = std::fs::read(journal)
-        .map_err(|err| format!("cannot read the journal {}: {err}", journal.display()))?;
+pub(crate) fn read(journal: &Path) -> Result<RunFacts, FactsError> {
+    let text = std::fs::read(journal).map_err(|source| FactsError::Read {
+        journal: journal.to_path_buf(),
+        source,
+    })?;
     let mut facts: Option<RunFacts> = None;
     // A torn last line (no LF) is not an entry yet. Only the header, resumes and attaches say
     // who runs the run, and approvals what was approved: the other lines are not parsed (a
@@ -99,12 +78,14 @@ pub fn read(journal: &Path) -> Result<RunFacts, String> {
             _ => {}
         }
     }
-    facts.ok_or_else(|| {
-        format!(
-            "the journal {} has no header: approvals are judged against it",
-            journal.display()
-        )
+    facts.ok_or_else(|| FactsError::NoHeader {
+        journal: journal.to_path_buf(),
     })
+}
+
+/// The reader of the journal at `journal`, for the approval desk.
+pub(crate) fn reader(journal: PathBuf) -> FactsReader {
+    std::sync::Arc::new(move || read(&journal))
 }
 
 #[cfg(test)]
