@@ -1,26 +1,21 @@
-//! The one place where outcomes and errors become exit codes (SPEC §1), the same for every
-//! command. Every error keeps its type up to here; `Failure::code` is the single match that
-//! decides what each kind means to a script.
+//! How every command ends: its outcome, or the error of the area where it failed. Each area
+//! says what its errors mean to a script (`kind()` beside each error type) and
+//! `protocol/exit_codes.rs` gives each meaning its number; here they meet, once, and the
+//! process ends.
 
-use crate::live::error::AttachError;
-use crate::stdout::say;
 use std::process::ExitCode;
 
-use crate::engine::error::EngineError;
 use crate::error_chain::error_chain;
-use crate::journal::file::JournalError;
 use crate::journal::history::load::LoadError;
-use crate::journal::open::ReopenError;
-use crate::journal::run_lock::LockError;
 use crate::journal::verify::report::Verdict;
 use crate::journal::verify::trust::TrustError;
-use crate::launch::background::BackgroundError;
-use crate::launch::error::{LaunchError, SetupError};
-use crate::launch::run_folder::RunFolderError;
+use crate::launch::failure::RunFailure;
+use crate::protocol::exit_codes::{self, FailureKind};
 use crate::protocol::status::RunStatus;
 use crate::report::write::ReportWriteError;
 use crate::runbook::load::ReadError;
 use crate::sandbox::error::SandboxError;
+use crate::stdout::say;
 use crate::tui::review::on_terminal::ReviewError;
 
 /// How a command that did its job ended.
@@ -54,18 +49,23 @@ impl Outcome {
             Verdict::Tampered => Self::Tampered,
         }
     }
+
+    fn code(&self) -> u8 {
+        match self {
+            Self::Done => exit_codes::DONE,
+            Self::RunFailed => exit_codes::RUN_FAILED,
+            Self::Suspended => exit_codes::SUSPENDED,
+            Self::Tampered => exit_codes::TAMPERED,
+        }
+    }
 }
 
 /// How a command failed: the error of the area where it happened.
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
+    /// Starting, running, resuming or attaching to a run.
     #[error(transparent)]
-    Launch(#[from] LaunchError),
-    /// The run stopped because what it did could not be recorded.
-    #[error(transparent)]
-    Engine(#[from] EngineError),
-    #[error(transparent)]
-    Setup(#[from] SetupError),
+    Run(#[from] RunFailure),
     #[error(transparent)]
     ReadRunbook(#[from] ReadError),
     /// `check` found errors; they were printed.
@@ -81,14 +81,9 @@ pub enum Failure {
     ReportWrite(#[from] ReportWriteError),
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
-    #[error(transparent)]
-    Attach(#[from] AttachError),
     /// `cutover approve` approved nothing.
     #[error(transparent)]
     Approve(#[from] crate::live::approve_error::ApproveError),
-    /// A terminal run's engine process could not start, or did not start the run.
-    #[error(transparent)]
-    Background(#[from] BackgroundError),
     #[error("write {what} to standard output")]
     Stdout {
         what: &'static str,
@@ -97,146 +92,60 @@ pub enum Failure {
     },
 }
 
-/// What a script may conclude from the code (SPEC §1, and 6 from the README's "Choices").
-const USAGE: u8 = 2;
-const SUSPENDED: u8 = 3;
-const TAMPERED: u8 = 4;
-const JOURNAL_WRITE: u8 = 5;
-const SETUP: u8 = 6;
+/// The errors of a run's areas become a failure of the command through the run's failure.
+macro_rules! through_the_run {
+    ($($error:ty),*) => {
+        $(impl From<$error> for Failure {
+            fn from(err: $error) -> Self {
+                Self::Run(RunFailure::from(err))
+            }
+        })*
+    };
+}
+through_the_run!(
+    crate::launch::error::LaunchError,
+    crate::launch::error::SetupError,
+    crate::launch::background::BackgroundError,
+    crate::engine::error::EngineError,
+    crate::live::error::AttachError,
+    crate::journal::file::JournalError
+);
 
 impl Failure {
-    /// The exit code of every kind of error, decided here and nowhere else.
-    pub fn code(&self) -> u8 {
+    /// What it means to a script: each area's own word for its error.
+    pub fn kind(&self) -> FailureKind {
         match self {
-            Self::Launch(err) => match err {
-                LaunchError::NeedsDecision { .. } => SUSPENDED,
-                LaunchError::Tampered { .. } => TAMPERED,
-                LaunchError::Journal(_)
-                | LaunchError::RunFolder(RunFolderError::Create { .. })
-                | LaunchError::Reopen(ReopenError::Lock(LockError::Io { .. })) => JOURNAL_WRITE,
-                LaunchError::Setup(_)
-                | LaunchError::EngineOrder(_)
-                | LaunchError::FreePort { .. } => SETUP,
-                LaunchError::ReadRunbook(_)
-                | LaunchError::InvalidRunbook { .. }
-                | LaunchError::DrillAndDryRun
-                | LaunchError::InjectOutsideDrill
-                | LaunchError::TimeScaleOutsideDrill
-                | LaunchError::BadTimeScale(_)
-                | LaunchError::EnvironmentMismatch { .. }
-                | LaunchError::ProductionNotConfirmed { .. }
-                | LaunchError::UnknownStep { .. }
-                | LaunchError::UnknownTarget { .. }
-                | LaunchError::TargetValue { .. }
-                | LaunchError::ToolsFolder { .. }
-                | LaunchError::ChangedSinceStartScreen { .. }
-                | LaunchError::ShareWith { .. }
-                | LaunchError::NotifyConfig { .. }
-                | LaunchError::NoLogDir
-                | LaunchError::CannotFail(_)
-                | LaunchError::NoSuchInput(_)
-                | LaunchError::SecretInput(_)
-                | LaunchError::BadInput { .. }
-                | LaunchError::LogDir { .. }
-                | LaunchError::Key(_)
-                | LaunchError::Hosts(_)
-                | LaunchError::TrustRoot(_)
-                | LaunchError::OperatorNotAllowed { .. }
-                | LaunchError::ApprovalsWithoutTrustRoot { .. }
-                | LaunchError::TrustRootOfRun { .. }
-                | LaunchError::ReleaseLock(_)
-                | LaunchError::Variables(_)
-                | LaunchError::RunFolder(RunFolderError::NotPrivate { .. })
-                | LaunchError::Reopen(ReopenError::Lock(LockError::InProgress { .. }))
-                | LaunchError::Reopen(ReopenError::Read { .. })
-                | LaunchError::NoHeader { .. }
-                | LaunchError::Finished { .. }
-                | LaunchError::ReadRunCopy { .. }
-                | LaunchError::RunbookChanged { .. }
-                | LaunchError::RunCopyInvalid { .. }
-                | LaunchError::SeveralDecisions
-                | LaunchError::NothingToRollBack
-                | LaunchError::NothingToDecide(_)
-                | LaunchError::WrongStep { .. }
-                | LaunchError::RequiredStep(_)
-                | LaunchError::EmptyReason
-                | LaunchError::SecretChanged(_) => USAGE,
-            },
-            Self::Engine(EngineError::Record(_) | EngineError::RunFolder(_)) => JOURNAL_WRITE,
-            Self::Engine(EngineError::Randomness(_)) => SETUP,
-            Self::Setup(_) | Self::Review(ReviewError::Terminal(_)) | Self::Stdout { .. } => SETUP,
-            Self::Load(LoadError::Untrusted { .. }) => TAMPERED,
-            Self::ReadRunbook(_)
-            | Self::RunbookErrors(_)
-            | Self::Trust(_)
-            | Self::Load(LoadError::Unreadable { .. })
-            | Self::Review(ReviewError::NeedsTerminal { .. })
-            | Self::ReportWrite(ReportWriteError::File { .. })
-            | Self::Sandbox(SandboxError::Serve { .. })
-            | Self::Sandbox(SandboxError::Method(_))
-            | Self::Sandbox(SandboxError::Unreachable { .. })
-            | Self::Sandbox(SandboxError::State(_))
-            | Self::Sandbox(SandboxError::Stack(_))
-            | Self::Sandbox(SandboxError::Client(_)) => USAGE,
-            Self::Sandbox(SandboxError::Stdout(_))
-            | Self::ReportWrite(ReportWriteError::Stdout(_))
-            | Self::Attach(AttachError::Terminal(_)) => SETUP,
-            // The engine process decided its own failure's code, here, in its own process.
-            Self::Background(BackgroundError::Refused { code, .. }) => *code,
-            Self::Background(
-                BackgroundError::Spawn { .. }
-                | BackgroundError::Order(_)
-                | BackgroundError::Silent { .. },
-            ) => SETUP,
-            // Decided by the engine process, in its own process, by this same match.
-            Self::Attach(AttachError::EngineFailed { code, .. }) => *code,
-            // The run is interrupted: it waits for `cutover resume`.
-            Self::Attach(AttachError::EngineGone { .. }) => SUSPENDED,
-            Self::Attach(
-                AttachError::Find(_)
-                | AttachError::Connect(_)
-                | AttachError::NeedsTerminal { .. }
-                | AttachError::RefusedToSign { .. },
-            ) => USAGE,
+            Self::Run(err) => err.kind(),
+            Self::Load(err) => err.kind(),
+            Self::Review(err) => err.kind(),
+            Self::ReportWrite(err) => err.kind(),
+            Self::Sandbox(err) => err.kind(),
+            Self::ReadRunbook(_) | Self::RunbookErrors(_) | Self::Trust(_) => FailureKind::Usage,
             // Nothing was approved: the approver acts again, differently.
-            Self::Approve(_) => USAGE,
+            Self::Approve(_) => FailureKind::Usage,
+            Self::Stdout { .. } => FailureKind::Setup,
         }
     }
 
-    /// What to print, if anything: the diagnostics of `check` were printed already. A refusal
-    /// that asks the operator to decide is said as it is; everything else failed to do
-    /// something, and says what and why.
+    /// The exit code of the failure.
+    pub fn code(&self) -> u8 {
+        self.kind().code()
+    }
+
+    /// What to print, if anything: the diagnostics of `check` were printed already.
     pub fn message(&self) -> Option<String> {
         match self {
             Self::RunbookErrors(_) => None,
-            Self::Background(BackgroundError::Refused { message, .. }) => message.clone(),
-            Self::Attach(AttachError::EngineFailed { message, .. }) => Some(message.clone()),
-            Self::Engine(err) => Some(format!(
-                "failed to {}; the run stopped so that nothing goes unrecorded",
-                error_chain(err)
-            )),
-            Self::Launch(LaunchError::NeedsDecision { .. })
-            | Self::Launch(LaunchError::Reopen(ReopenError::Lock(LockError::InProgress {
-                ..
-            }))) => Some(error_chain(self)),
+            Self::Run(err) => err.message(),
             _ => Some(format!("failed to {}", error_chain(self))),
         }
-    }
-}
-
-impl From<JournalError> for Failure {
-    fn from(err: JournalError) -> Self {
-        Self::Launch(LaunchError::Journal(err))
     }
 }
 
 /// Prints the failure, if it has something to say, and returns the process exit code.
 pub fn exit_code(result: Result<Outcome, Failure>) -> ExitCode {
     match result {
-        Ok(Outcome::Done) => ExitCode::SUCCESS,
-        Ok(Outcome::RunFailed) => ExitCode::from(1),
-        Ok(Outcome::Suspended) => ExitCode::from(3),
-        Ok(Outcome::Tampered) => ExitCode::from(4),
+        Ok(outcome) => ExitCode::from(outcome.code()),
         Err(failure) => {
             if let Some(message) = failure.message() {
                 say!("cutover: {}", crate::terminal_text::plain(&message));
@@ -252,9 +161,15 @@ mod tests {
 
     use super::*;
     use crate::engine::emitter::RecordError;
+    use crate::engine::error::EngineError;
     use crate::engine::error::RunFolderWriteError;
+    use crate::journal::file::JournalError;
+    use crate::journal::open::ReopenError;
+    use crate::journal::run_lock::LockError;
     use crate::journal::verify::report::Finding;
     use crate::keys::operator::KeyError;
+    use crate::launch::error::{LaunchError, SetupError};
+    use crate::launch::run_folder::RunFolderError;
     use crate::launch::variables::VariableProblems;
 
     fn io() -> std::io::Error {
@@ -269,7 +184,7 @@ mod tests {
     /// in `code`; a changed meaning fails here.
     #[test]
     fn every_error_kind_has_its_exit_code() {
-        let launch = |err: LaunchError| Failure::Launch(err);
+        let launch = |err: LaunchError| Failure::from(err);
         let cases: Vec<(Failure, u8)> = vec![
             (
                 launch(LaunchError::ReadRunbook(ReadError {
@@ -415,19 +330,19 @@ mod tests {
             (launch(LaunchError::EmptyReason), 2),
             (launch(LaunchError::SecretChanged("token".into())), 2),
             (
-                Failure::Engine(EngineError::Record(RecordError::WriterStopped)),
+                Failure::from(EngineError::Record(RecordError::WriterStopped)),
                 5,
             ),
             (
-                Failure::Engine(EngineError::RunFolder(RunFolderWriteError {
+                Failure::from(EngineError::RunFolder(RunFolderWriteError {
                     what: "write the output of `x`".into(),
                     source: io(),
                 })),
                 5,
             ),
-            (Failure::Engine(EngineError::Randomness(io())), 6),
-            (Failure::Setup(SetupError::Signals(io())), 6),
-            (Failure::Setup(SetupError::Terminal(io())), 6),
+            (Failure::from(EngineError::Randomness(io())), 6),
+            (Failure::from(SetupError::Signals(io())), 6),
+            (Failure::from(SetupError::Terminal(io())), 6),
             (
                 Failure::ReadRunbook(ReadError {
                     path: path(),
@@ -493,7 +408,7 @@ mod tests {
 
     #[test]
     fn a_failure_says_what_it_failed_to_do_and_why_and_a_refusal_says_what_to_decide() {
-        let failed = Failure::Launch(LaunchError::Journal(JournalError::Write {
+        let failed = Failure::from(LaunchError::Journal(JournalError::Write {
             path: PathBuf::from("/runs/r/journal.log"),
             source: std::io::Error::other("No space left on device"),
         }));
@@ -501,7 +416,7 @@ mod tests {
             failed.message().unwrap(),
             "failed to write the journal /runs/r/journal.log: No space left on device"
         );
-        let decide = Failure::Launch(LaunchError::NeedsDecision {
+        let decide = Failure::from(LaunchError::NeedsDecision {
             step: "migrate".into(),
             failed: false,
         });

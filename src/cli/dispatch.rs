@@ -27,6 +27,8 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Review(args) => review(&args),
         Command::Report(args) => report(&args),
         Command::Sandbox(args) => sandbox(&args),
-        Command::Engine(_) => crate::launch::engine_process::engine_process(),
+        Command::Engine(_) => crate::launch::engine_process::engine_process()
+            .map(Outcome::of_run)
+            .map_err(Failure::from),
     }
 }

@@ -2,6 +2,7 @@
 //! else that goes wrong during a run is a step's result, journaled, not an error.
 
 use super::emitter::RecordError;
+use crate::protocol::exit_codes::FailureKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -13,6 +14,15 @@ pub enum EngineError {
     /// told from another, so none is opened.
     #[error("draw the random value that names an approval wait")]
     Randomness(#[source] std::io::Error),
+}
+
+impl EngineError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::Record(_) | Self::RunFolder(_) => FailureKind::JournalWrite,
+            Self::Randomness(_) => FailureKind::Setup,
+        }
+    }
 }
 
 /// A file of the run folder (a step's output, a service's log) could not be written: what the

@@ -18,6 +18,7 @@ use crate::keys::operator::OperatorKey;
 use crate::keys::random::random_bytes;
 use crate::keys::session::SessionKey;
 use crate::protocol::encoding::hex;
+use crate::protocol::exit_codes::FailureKind;
 use crate::protocol::mode::Mode;
 
 /// An existing journal, opened for appending and locked before a byte of it was read, with
@@ -40,6 +41,20 @@ pub enum ReopenError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl ReopenError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::Lock(err) => err.kind(),
+            Self::Read { .. } => FailureKind::Usage,
+        }
+    }
+
+    /// Another process runs the run: said as it is, not as a failure to do something.
+    pub fn is_in_progress(&self) -> bool {
+        matches!(self, Self::Lock(LockError::InProgress { .. }))
+    }
 }
 
 impl LockedJournal {

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::identity::hostname;
+use crate::protocol::exit_codes::FailureKind;
 use crate::protocol::time::timestamp;
 
 const HOLDER_FILE: &str = "engine.json";
@@ -50,6 +51,17 @@ pub enum LockError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl LockError {
+    /// What it means to a script: another process runs the run, or its lock could not be
+    /// written.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::InProgress { .. } => FailureKind::Usage,
+            Self::Io { .. } => FailureKind::JournalWrite,
+        }
+    }
 }
 
 /// Takes the exclusive lock on an open journal without waiting, then records this process as

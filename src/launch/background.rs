@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::prepare::Prepared;
 use super::request::StartRequest;
+use crate::protocol::exit_codes::FailureKind;
 
 /// What the engine process is told to run.
 #[derive(Serialize, Deserialize)]
@@ -53,6 +54,16 @@ pub enum BackgroundError {
     /// The engine's own failure, with its own code: said as it said it.
     #[error("{}", message.as_deref().unwrap_or("start the run"))]
     Refused { code: u8, message: Option<String> },
+}
+
+impl BackgroundError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::Spawn { .. } | Self::Order(_) | Self::Silent { .. } => FailureKind::Setup,
+            // The engine process decided its own failure's code, in its own process.
+            Self::Refused { code, .. } => FailureKind::Reported(*code),
+        }
+    }
 }
 
 /// The SHA-256 over the runbook's bytes and its includes', in order.

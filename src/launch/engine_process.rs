@@ -12,13 +12,13 @@ use std::path::Path;
 
 use super::background::{EngineOrder, Handshake, plan_digest};
 use super::error::{LaunchError, SetupError, runtime};
+use super::failure::RunFailure;
 use super::prepare::prepare;
 use super::signals::forward_signals;
 use super::start::{Launched, start};
 use crate::engine::controller::attachable_control_channel;
 use crate::engine::emitter::{Emitter, InlineRecorder};
 use crate::engine::run::{Engine, RunPlan};
-use crate::exit::{Failure, Outcome};
 use crate::journal::inline_writer::InlineJournal;
 use crate::journal::status::JournalStatus;
 use crate::live::seat::EngineControls;
@@ -30,7 +30,7 @@ use crate::protocol::run_info::RunInfo;
 use crate::protocol::status::RunStatus;
 
 /// Runs one terminal run's engine, as ordered on standard input.
-pub fn engine_process() -> Result<Outcome, Failure> {
+pub fn engine_process() -> Result<RunStatus, RunFailure> {
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)
@@ -38,7 +38,7 @@ pub fn engine_process() -> Result<Outcome, Failure> {
     let order: EngineOrder = match serde_json::from_str(&text) {
         Ok(order) => order,
         Err(err) => {
-            let failure = Failure::from(LaunchError::EngineOrder(err.to_string()));
+            let failure = RunFailure::from(LaunchError::EngineOrder(err.to_string()));
             return handshake_failed(failure);
         }
     };
@@ -46,11 +46,11 @@ pub fn engine_process() -> Result<Outcome, Failure> {
         Ok(launched) => launched,
         Err(failure) => return handshake_failed(failure),
     };
-    Ok(Outcome::of_run(run_attachable(launched)?))
+    run_attachable(launched)
 }
 
 /// Prepares and starts the run exactly as the start screen showed it.
-fn launch(order: &EngineOrder) -> Result<Launched, Failure> {
+fn launch(order: &EngineOrder) -> Result<Launched, RunFailure> {
     let prepared = prepare(&order.request, true)?;
     let digest = plan_digest(&prepared.bytes, &prepared.included);
     if digest != order.digest {
@@ -71,15 +71,15 @@ fn launch(order: &EngineOrder) -> Result<Launched, Failure> {
     Ok(launched)
 }
 
-fn handshake_failed(failure: Failure) -> Result<Outcome, Failure> {
+fn handshake_failed(failure: RunFailure) -> Result<RunStatus, RunFailure> {
     say_handshake(&failed(&failure));
     Err(failure)
 }
 
 /// A failure as the starting terminal is told it: its message and the exit code it has.
-fn failed(failure: &Failure) -> Handshake {
+fn failed(failure: &RunFailure) -> Handshake {
     Handshake::Failed {
-        code: failure.code(),
+        code: failure.kind().code(),
         message: failure.message(),
     }
 }
@@ -115,7 +115,7 @@ fn leave_the_pipes(run_dir: &Path) {
 }
 
 /// Runs the engine to its end with the run's socket as its only front end.
-fn run_attachable(launched: Launched) -> Result<RunStatus, Failure> {
+fn run_attachable(launched: Launched) -> Result<RunStatus, RunFailure> {
     let Launched {
         plan,
         journal,
@@ -154,7 +154,7 @@ fn run_attachable(launched: Launched) -> Result<RunStatus, Failure> {
         )
         .await;
         // The socket could not be served: the starting terminal still waits for a word.
-        if let Err(failure @ Failure::Setup(SetupError::Socket(_))) = &status {
+        if let Err(failure @ RunFailure::Setup(SetupError::Socket(_))) = &status {
             say_handshake(&failed(failure));
         }
         let _ = journal.finish();
@@ -170,7 +170,7 @@ pub async fn drive_attachable(
     principal: &str,
     recorder: Box<dyn InlineRecorder>,
     ready: impl FnOnce(&Path),
-) -> Result<RunStatus, Failure> {
+) -> Result<RunStatus, RunFailure> {
     let info = super::run_info::run_info(
         &plan.runbook,
         plan.mode,
@@ -207,7 +207,7 @@ async fn serve_and_run(
     mut emitter: Emitter,
     sockets: Sockets,
     ready: impl FnOnce(&Path),
-) -> Result<RunStatus, Failure> {
+) -> Result<RunStatus, RunFailure> {
     let Sockets {
         journal,
         signing,
@@ -257,12 +257,12 @@ async fn serve_and_run(
     let status = Engine::new(plan, emitter, intake)
         .run()
         .await
-        .map_err(Failure::from);
+        .map_err(RunFailure::from);
     if let Some(notifier) = notifier {
         let _ = tokio::time::timeout(crate::notify::deliver::FINAL_WAIT, notifier).await;
     }
     if let Err(failure) = &status {
-        served.say_failed(failure.code(), failure.message().unwrap_or_default());
+        served.say_failed(failure.kind().code(), failure.message().unwrap_or_default());
     }
     drop(served);
     status

@@ -8,6 +8,7 @@ use super::variables::VariableProblems;
 use crate::journal::file::JournalError;
 use crate::journal::open::ReopenError;
 use crate::keys::operator::KeyError;
+use crate::protocol::exit_codes::FailureKind;
 use crate::runbook::load::ReadError;
 
 #[derive(Debug, thiserror::Error)]
@@ -151,6 +152,71 @@ pub enum LaunchError {
         "resume: secret `{0}` is not the value the run started with; set the same one before resuming"
     )]
     SecretChanged(String),
+}
+
+impl LaunchError {
+    /// What it means to a script.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::RunFolder(err) => err.kind(),
+            Self::Reopen(err) => err.kind(),
+            Self::NeedsDecision { .. } => FailureKind::Suspended,
+            Self::Tampered { .. } => FailureKind::Tampered,
+            Self::Journal(_) => FailureKind::JournalWrite,
+            Self::Setup(_) | Self::EngineOrder(_) | Self::FreePort { .. } => FailureKind::Setup,
+            Self::ReadRunbook(_)
+            | Self::InvalidRunbook { .. }
+            | Self::DrillAndDryRun
+            | Self::InjectOutsideDrill
+            | Self::TimeScaleOutsideDrill
+            | Self::BadTimeScale(_)
+            | Self::EnvironmentMismatch { .. }
+            | Self::ProductionNotConfirmed { .. }
+            | Self::UnknownStep { .. }
+            | Self::UnknownTarget { .. }
+            | Self::TargetValue { .. }
+            | Self::ToolsFolder { .. }
+            | Self::ChangedSinceStartScreen { .. }
+            | Self::ShareWith { .. }
+            | Self::NotifyConfig { .. }
+            | Self::NoLogDir
+            | Self::CannotFail(_)
+            | Self::NoSuchInput(_)
+            | Self::SecretInput(_)
+            | Self::BadInput { .. }
+            | Self::LogDir { .. }
+            | Self::Key(_)
+            | Self::Hosts(_)
+            | Self::TrustRoot(_)
+            | Self::OperatorNotAllowed { .. }
+            | Self::ApprovalsWithoutTrustRoot { .. }
+            | Self::TrustRootOfRun { .. }
+            | Self::ReleaseLock(_)
+            | Self::Variables(_)
+            | Self::NoHeader { .. }
+            | Self::Finished { .. }
+            | Self::ReadRunCopy { .. }
+            | Self::RunbookChanged { .. }
+            | Self::RunCopyInvalid { .. }
+            | Self::SeveralDecisions
+            | Self::NothingToRollBack
+            | Self::NothingToDecide(_)
+            | Self::WrongStep { .. }
+            | Self::RequiredStep(_)
+            | Self::EmptyReason
+            | Self::SecretChanged(_) => FailureKind::Usage,
+        }
+    }
+
+    /// It asks the operator to decide, or says another process runs the run: said as it is,
+    /// not as a failure to do something.
+    pub fn says_what_to_do(&self) -> bool {
+        match self {
+            Self::NeedsDecision { .. } => true,
+            Self::Reopen(err) => err.is_in_progress(),
+            _ => false,
+        }
+    }
 }
 
 /// What cutover needs from the machine to run anything: not a problem of the input.

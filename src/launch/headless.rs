@@ -2,6 +2,7 @@
 //! launch path shared by `run`, `resume` and the engine's benchmark.
 
 use super::error::{SetupError, runtime};
+use super::failure::RunFailure;
 use super::headless_answers::HeadlessAnswers;
 use super::request::Answers;
 use super::signals::forward_signals;
@@ -9,7 +10,6 @@ use super::start::Launched;
 use crate::engine::controller::control_channel;
 use crate::engine::emitter::Emitter;
 use crate::engine::run::{Engine, RunPlan};
-use crate::exit::Failure;
 use crate::journal::group_commit::WriterResult;
 use crate::journal::inline_writer::InlineJournal;
 use crate::journal::status::JournalStatus;
@@ -21,7 +21,7 @@ use crate::stdout::say;
 
 /// Runs a launched run to its end, headless: progress on stderr, prompts answered from
 /// `answers`, the journal written on the engine's own thread (see `inline_writer`).
-pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Failure> {
+pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, RunFailure> {
     let Launched {
         plan,
         journal,
@@ -93,7 +93,7 @@ pub async fn drive_headless(
     mut emitter: Emitter,
     journal: Option<tokio::sync::watch::Receiver<JournalStatus>>,
     approvals: crate::approval::desk::ApprovalDesk,
-) -> Result<RunStatus, Failure> {
+) -> Result<RunStatus, RunFailure> {
     let (controller, mut intake) = control_channel();
     // Approvals are judged against the run's journal as it is on disk.
     approvals.judge_by(crate::journal::run_facts::reader(

@@ -7,9 +7,9 @@ use crossterm::event::EventStream;
 
 use super::background::start_engine;
 use super::error::{SetupError, block_on_client};
+use super::failure::RunFailure;
 use super::prepare::Prepared;
 use super::request::StartRequest;
-use crate::exit::Failure;
 use crate::live::client::{ActSigning, control};
 use crate::live::error::AttachError;
 use crate::protocol::mode::Mode;
@@ -61,7 +61,7 @@ pub(crate) fn run_interactive(
     request: &StartRequest,
     prepared: Prepared,
     ascii: bool,
-) -> Result<Option<RunStatus>, Failure> {
+) -> Result<Option<RunStatus>, RunFailure> {
     let env = |name: &str| std::env::var(name).ok();
     let color = color_wanted(&env);
     let missing = missing_variables(&prepared, &request.vars, &env);

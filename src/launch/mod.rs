@@ -5,6 +5,7 @@
 pub(crate) mod background;
 pub mod engine_process;
 pub(crate) mod error;
+pub(crate) mod failure;
 pub mod headless;
 pub mod headless_answers;
 pub(crate) mod hosts;

@@ -7,6 +7,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::journal::entry::IncludeRef;
+use crate::protocol::exit_codes::FailureKind;
 use crate::runbook::include::IncludedFile;
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +22,16 @@ pub enum RunFolderError {
         source: std::io::Error,
     },
 }
+
+impl RunFolderError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::NotPrivate { .. } => FailureKind::Usage,
+            Self::Create { .. } => FailureKind::JournalWrite,
+        }
+    }
+}
+
 pub(crate) struct RunFolder {
     pub dir: PathBuf,
     pub run_id: String,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::client::ConnectError;
 use super::find_run::FindRunError;
+use crate::protocol::exit_codes::FailureKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AttachError {
@@ -23,4 +24,20 @@ pub enum AttachError {
     EngineGone { run_dir: PathBuf },
     #[error("sign for the engine of {}: {reason}. Nothing was signed and the connection is closed; check who serves that socket (`cutover ls`)", run_dir.display())]
     RefusedToSign { run_dir: PathBuf, reason: String },
+}
+
+impl AttachError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::Find(_)
+            | Self::Connect(_)
+            | Self::NeedsTerminal { .. }
+            | Self::RefusedToSign { .. } => FailureKind::Usage,
+            Self::Terminal(_) => FailureKind::Setup,
+            // Decided by the engine process, in its own process, by the same rules.
+            Self::EngineFailed { code, .. } => FailureKind::Reported(*code),
+            // The run is interrupted: it waits for `cutover resume`.
+            Self::EngineGone { .. } => FailureKind::Suspended,
+        }
+    }
 }

@@ -5,6 +5,7 @@ pub mod approval;
 pub mod decision;
 pub mod delivery;
 pub mod encoding;
+pub mod exit_codes;
 pub mod limits;
 pub mod live_status;
 pub mod mode;

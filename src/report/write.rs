@@ -1,5 +1,6 @@
 //! Where a report goes: a file readable by its owner only, or stdout.
 
+use crate::protocol::exit_codes::FailureKind;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,15 @@ pub enum ReportWriteError {
     },
     #[error("write the report to standard output")]
     Stdout(#[source] std::io::Error),
+}
+
+impl ReportWriteError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::File { .. } => FailureKind::Usage,
+            Self::Stdout(_) => FailureKind::Setup,
+        }
+    }
 }
 
 /// Writes `text` to `path`, or to stdout without one. A closed pipe (`| head`) is the reader's

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::engine::steps::http_client::HttpClientError;
+use crate::protocol::exit_codes::FailureKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
@@ -25,4 +26,18 @@ pub enum SandboxError {
     State(String),
     #[error("write the sandbox's answer to standard output")]
     Stdout(#[source] std::io::Error),
+}
+
+impl SandboxError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::Serve { .. }
+            | Self::Method(_)
+            | Self::Unreachable { .. }
+            | Self::Client(_)
+            | Self::Stack(_)
+            | Self::State(_) => FailureKind::Usage,
+            Self::Stdout(_) => FailureKind::Setup,
+        }
+    }
 }

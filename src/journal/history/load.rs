@@ -11,6 +11,7 @@ use super::model::RunHistory;
 use crate::journal::verify::check::{VerifyOptions, verify_bytes};
 use crate::journal::verify::report::{Finding, Verification};
 use crate::protocol::encoding::hex;
+use crate::protocol::exit_codes::FailureKind;
 use crate::runbook::model::Runbook;
 
 /// What the run folder's `runbook.toml` says about the runbook that ran.
@@ -43,6 +44,15 @@ pub enum LoadError {
     /// Not even the header verified: nothing in the file can be shown as the run.
     #[error("show {}: TAMPERED — {finding}; nothing in it can be shown as the run", journal.display())]
     Untrusted { journal: PathBuf, finding: Finding },
+}
+
+impl LoadError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::Unreadable { .. } => FailureKind::Usage,
+            Self::Untrusted { .. } => FailureKind::Tampered,
+        }
+    }
 }
 
 /// A run folder or its `journal.log` → (journal, run folder).

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::run_loop::review_loop;
 use super::state::ReviewApp;
 use crate::journal::history::load::LoadedRun;
+use crate::protocol::exit_codes::FailureKind;
 use crate::tui::colors::color_wanted;
 use crate::tui::terminal::TerminalGuard;
 
@@ -16,6 +17,15 @@ pub enum ReviewError {
     NeedsTerminal { run: PathBuf },
     #[error("use the terminal")]
     Terminal(#[source] std::io::Error),
+}
+
+impl ReviewError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::NeedsTerminal { .. } => FailureKind::Usage,
+            Self::Terminal(_) => FailureKind::Setup,
+        }
+    }
 }
 
 pub(crate) fn review_on_terminal(
