@@ -22,8 +22,8 @@ use cutover::cli::args::{Cli, Command};
 use cutover::cli::run::start_request;
 use cutover::engine::emitter::{Emitter, InlineRecorder, RecordError};
 use cutover::engine::events::Event;
+use cutover::launch::drive::drive_headless;
 use cutover::launch::engine_process::drive_attachable;
-use cutover::launch::headless::drive_headless;
 use cutover::launch::headless_answers::HeadlessAnswers;
 use cutover::launch::prepare::prepare;
 use cutover::launch::start::plan_run;
@@ -110,18 +110,11 @@ fn main() {
                     events: Vec::new(),
                     steps: steps.clone(),
                 }),
-                |_| {},
             ))
             .map_err(|_| ())
     } else {
         runtime
-            .block_on(drive_headless(
-                plan,
-                answers,
-                emitter,
-                None,
-                Default::default(),
-            ))
+            .block_on(drive_headless(plan, answers, emitter))
             .map_err(|_| ())
     };
     if !matches!(status, Ok(RunStatus::Passed)) {

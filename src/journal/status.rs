@@ -4,7 +4,7 @@
 use super::file::JournalFile;
 
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct JournalStatus {
+pub(crate) struct JournalStatus {
     pub entries: u64,
     pub anchor: Option<String>,
 }

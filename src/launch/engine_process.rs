@@ -11,22 +11,15 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use super::background::{EngineOrder, Handshake, plan_digest};
+use super::drive::{Driven, Front, drive};
 use super::error::{LaunchError, SetupError, runtime};
 use super::failure::RunFailure;
 use super::prepare::prepare;
-use super::signals::forward_signals;
 use super::start::{Launched, start};
-use crate::engine::controller::attachable_control_channel;
 use crate::engine::emitter::{Emitter, InlineRecorder};
-use crate::engine::run::{Engine, RunPlan};
+use crate::engine::run::RunPlan;
 use crate::journal::inline_writer::InlineJournal;
-use crate::journal::status::JournalStatus;
-use crate::live::seat::EngineControls;
 use crate::live::seat_signer::{SeatSigner, SharedLink};
-use crate::live::server::{Serving, serve};
-use crate::live::shared_socket::SharedSocket;
-use crate::notify::notifier::spawn_notifier;
-use crate::protocol::run_info::RunInfo;
 use crate::protocol::status::RunStatus;
 
 /// Runs one terminal run's engine, as ordered on standard input.
@@ -133,26 +126,23 @@ fn run_attachable(launched: Launched) -> Result<RunStatus, RunFailure> {
         }));
         let journal = InlineJournal::new(journal);
         let emitter = Emitter::default().with_inline_durable(Box::new(journal.clone()));
-        let status = serve_and_run(
+        let run = Driven {
             plan,
-            info,
             emitter,
-            Sockets {
-                journal: Some(journal.status()),
-                signing,
-                shared,
-                session,
-                trust_root,
-            },
-            |run_dir| {
-                say_handshake(&Handshake::Ready {
-                    run_dir: run_dir.to_path_buf(),
-                    pid: std::process::id(),
-                });
-                leave_the_pipes(run_dir);
-            },
-        )
-        .await;
+            info: Some(info),
+            journal: Some(journal.status()),
+            session,
+            shared,
+            trust_root,
+        };
+        let ready = Box::new(|run_dir: &Path| {
+            say_handshake(&Handshake::Ready {
+                run_dir: run_dir.to_path_buf(),
+                pid: std::process::id(),
+            });
+            leave_the_pipes(run_dir);
+        });
+        let status = drive(run, Front::Seat { signing, ready }).await;
         // The socket could not be served: the starting terminal still waits for a word.
         if let Err(failure @ RunFailure::Setup(SetupError::Socket(_))) = &status {
             say_handshake(&failed(failure));
@@ -164,12 +154,10 @@ fn run_attachable(launched: Launched) -> Result<RunStatus, RunFailure> {
 
 /// The engine of a terminal run with another durable consumer than the journal, and the same
 /// socket, seat and presence gate: the engine's own benchmark (`benches/engine_headless.rs`).
-/// `ready` is called once the socket is served.
 pub async fn drive_attachable(
     plan: RunPlan,
     principal: &str,
     recorder: Box<dyn InlineRecorder>,
-    ready: impl FnOnce(&Path),
 ) -> Result<RunStatus, RunFailure> {
     let info = super::run_info::run_info(
         &plan.runbook,
@@ -178,92 +166,22 @@ pub async fn drive_attachable(
         "",
         plan.run_dir.display().to_string(),
     );
-    let emitter = Emitter::default().with_inline_durable(recorder);
-    let sockets = Sockets {
+    let run = Driven {
+        plan,
+        emitter: Emitter::default().with_inline_durable(recorder),
+        info: Some(info),
         journal: None,
-        signing: SharedLink::default(),
-        shared: None,
         session: String::new(),
+        shared: None,
         trust_root: None,
     };
-    serve_and_run(plan, info, emitter, sockets, ready).await
-}
-
-/// What the run's socket serves besides the engine's events.
-struct Sockets {
-    journal: Option<tokio::sync::watch::Receiver<JournalStatus>>,
-    signing: SharedLink,
-    shared: Option<SharedSocket>,
-    /// The journal's session: a person's acts are signed in it.
-    session: String,
-    trust_root: Option<std::sync::Arc<crate::keys::trust_root::TrustRoot>>,
-}
-
-/// Serves the run's socket with the controller's seat, then runs the engine to its end; the
-/// socket goes after the last events reached whoever is attached.
-async fn serve_and_run(
-    plan: RunPlan,
-    info: RunInfo,
-    mut emitter: Emitter,
-    sockets: Sockets,
-    ready: impl FnOnce(&Path),
-) -> Result<RunStatus, RunFailure> {
-    let Sockets {
-        journal,
-        signing,
-        shared,
-        session,
-        trust_root,
-    } = sockets;
-    let (controller, intake, presence) = attachable_control_channel();
-    let approvals = intake.approvals.clone();
-    // Approvals are judged against the run's journal as it is on disk.
-    approvals.judge_by(crate::journal::run_facts::reader(
-        plan.run_dir.join("journal.log"),
-    ));
-    let stopping = signing.clone();
-    forward_signals(controller.clone(), move || {
-        crate::live::seat_signer::give_up(&stopping)
-    })
-    .map_err(SetupError::Signals)?;
-    let controller_for_notices = controller.clone();
-    let notices_journal = journal.clone();
-    let served = serve(
-        &plan.run_dir,
-        Serving {
-            info,
-            events: emitter.observe_bounded(crate::live::server::OUTPUT_WAITING),
-            journal,
-            controls: Some(EngineControls {
-                controller,
-                presence,
-                signing,
-            }),
-            shared,
-            approvals,
-            session,
-            trust_root,
+    let ready = Box::new(|_: &Path| {});
+    drive(
+        run,
+        Front::Seat {
+            signing: SharedLink::default(),
+            ready,
         },
     )
-    .map_err(SetupError::Socket)?;
-    ready(&plan.run_dir);
-    let notifier = spawn_notifier(
-        plan.runbook.notify.clone(),
-        emitter.observe(),
-        controller_for_notices,
-        notices_journal,
-        plan.run_dir.clone(),
-    );
-    let status = Engine::new(plan, emitter, intake)
-        .run()
-        .await
-        .map_err(RunFailure::from);
-    if let Some(notifier) = notifier {
-        let _ = tokio::time::timeout(crate::notify::deliver::FINAL_WAIT, notifier).await;
-    }
-    if let Err(failure) = &status {
-        served.say_failed(failure.kind().code(), failure.message().unwrap_or_default());
-    }
-    drop(served);
-    status
+    .await
 }

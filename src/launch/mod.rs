@@ -3,6 +3,7 @@
 //! folder and a journal that owns its chain and its lock, then the engine with its consumers.
 
 pub(crate) mod background;
+pub mod drive;
 pub mod engine_process;
 pub(crate) mod error;
 pub(crate) mod failure;
