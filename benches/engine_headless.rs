@@ -18,16 +18,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use clap::Parser;
-use cutover::cli::args::{Cli, Command};
-use cutover::cli::run::start_request;
-use cutover::engine::emitter::{Emitter, InlineRecorder, RecordError};
-use cutover::engine::events::Event;
-use cutover::launch::drive::drive_headless;
-use cutover::launch::engine_process::drive_attachable;
-use cutover::launch::headless_answers::HeadlessAnswers;
-use cutover::launch::prepare::prepare;
-use cutover::launch::start::plan_run;
-use cutover::protocol::status::RunStatus;
+use cutover::Event;
+use cutover::HeadlessAnswers;
+use cutover::RunStatus;
+use cutover::drive_attachable;
+use cutover::drive_headless;
+use cutover::plan_run;
+use cutover::prepare;
+use cutover::start_request;
+use cutover::{Cli, Command};
+use cutover::{Emitter, InlineRecorder, RecordError};
 
 /// The durable consumer's interface, answered from memory. It notes when the first step
 /// started and when the run finished: a detached run waits for its controller to attach
@@ -57,7 +57,7 @@ impl InlineRecorder for InMemory {
 }
 
 fn main() {
-    cutover::launch::process_setup::prepare_process();
+    cutover::prepare_process();
     let detached = std::env::args().any(|a| a == "--detached");
     let args: Vec<String> = std::env::args()
         .skip(1)

@@ -23,22 +23,57 @@
 //! 15. `exit` — how every command ends: its exit code and its last words.
 //! 16. `cli` — the command line.
 
-pub mod approval;
-pub mod cli;
-pub mod engine;
-pub mod error_chain;
-pub mod exit;
+pub(crate) mod approval;
+pub(crate) mod cli;
+pub(crate) mod engine;
+pub(crate) mod error_chain;
+pub(crate) mod exit;
 pub(crate) mod forecast;
-pub mod journal;
-pub mod keys;
-pub mod launch;
-pub mod live;
-pub mod notify;
+pub(crate) mod journal;
+pub(crate) mod keys;
+pub(crate) mod launch;
+pub(crate) mod live;
+pub(crate) mod notify;
 pub(crate) mod open_files;
-pub mod protocol;
+pub(crate) mod protocol;
 pub(crate) mod report;
-pub mod runbook;
-pub mod sandbox;
+pub(crate) mod runbook;
+pub(crate) mod sandbox;
 pub(crate) mod stdout;
 pub(crate) mod terminal_text;
-pub mod tui;
+pub(crate) mod tui;
+
+// The crate's public surface: what the binary, the integration tests and the benchmarks use.
+// Everything else is the crate's own (`pub(crate)`), so the compiler finds what nothing uses.
+pub use cli::args::{Cli, Command};
+pub use cli::dispatch::dispatch;
+pub use cli::run::start_request;
+pub use engine::context::RunSettings;
+pub use engine::controller::{Controller, control_channel};
+pub use engine::emitter::{Emitter, InlineRecorder, Record, RecordError};
+pub use engine::events::Event;
+pub use engine::run::{Engine, EngineError, RunPlan};
+pub use error_chain::error_chain;
+pub use exit::exit_code;
+pub use journal::entry::{Body, Entry};
+pub use journal::history::load::load_run;
+pub use journal::verify::check::{VerifyOptions, verify_bytes};
+pub use journal::verify::report::Verdict;
+pub use keys::allowed_signers::AllowedSigners;
+pub use keys::operator::OperatorKey;
+pub use launch::drive::drive_headless;
+pub use launch::engine_process::drive_attachable;
+pub use launch::headless_answers::HeadlessAnswers;
+pub use launch::prepare::prepare;
+pub use launch::process_setup::prepare_process;
+pub use launch::start::plan_run;
+pub use protocol::mode::Mode;
+pub use protocol::status::RunStatus;
+pub use runbook::load::{check_bytes, read_and_check};
+pub use runbook::model::StepAction;
+pub use runbook::render::render_text;
+pub use runbook::template::Scope;
+pub use sandbox::local_nginx::nginx_binary;
+pub use sandbox::local_postgres::server_bin_dir;
+pub use tui::review::state::{ReviewAction, ReviewApp};
+pub use tui::review::view::screen::draw as draw_review;

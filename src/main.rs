@@ -3,7 +3,7 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    cutover::launch::process_setup::prepare_process();
-    let cli = cutover::cli::args::Cli::parse();
-    cutover::exit::exit_code(cutover::cli::dispatch::dispatch(cli))
+    cutover::prepare_process();
+    let cli = cutover::Cli::parse();
+    cutover::exit_code(cutover::dispatch(cli))
 }

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use cutover::keys::allowed_signers::AllowedSigners;
+use cutover::AllowedSigners;
 
 fn keygen(dir: &Path, name: &str) -> String {
     let status = Command::new("ssh-keygen")

@@ -383,7 +383,7 @@ fn a_takeover_is_journaled_and_each_person_signs_their_own_acts() {
     let logs = dir.path().join("runs");
     let marker = dir.path().display().to_string();
     // Bob has a key of his own.
-    let bob = cutover::keys::operator::OperatorKey::drill_key(&dir.path().join("bob")).unwrap();
+    let bob = cutover::OperatorKey::drill_key(&dir.path().join("bob")).unwrap();
     let first = Pane::start(&operator_command(dir.path(), &logs, "--auto"), 100, 30);
     first.wait_for("Press Enter to start");
     first.keys(&["Enter"]);

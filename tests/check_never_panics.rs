@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use cutover::runbook::load::check_bytes;
+use cutover::check_bytes;
 use proptest::prelude::*;
 
 const VALID: &str = include_str!("../runbooks/examples/every-kind.toml");
@@ -57,7 +57,7 @@ proptest! {
         // Every diagnostic renders, and each points inside the file.
         for diagnostic in &checked.diagnostics {
             prop_assert!(diagnostic.span.start <= checked.source.text.len());
-            let text = cutover::runbook::render::render_text(&checked.source, diagnostic);
+            let text = cutover::render_text(&checked.source, diagnostic);
             prop_assert!(text.starts_with("fuzz.toml:"));
         }
     }

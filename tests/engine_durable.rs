@@ -4,14 +4,14 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use cutover::engine::context::RunSettings;
-use cutover::engine::controller::{Controller, control_channel};
-use cutover::engine::emitter::{Emitter, Record, RecordError};
-use cutover::engine::events::Event;
-use cutover::engine::run::{Engine, EngineError, RunPlan};
-use cutover::protocol::mode::Mode;
-use cutover::runbook::load::check_bytes;
-use cutover::runbook::template::Scope;
+use cutover::Event;
+use cutover::Mode;
+use cutover::RunSettings;
+use cutover::Scope;
+use cutover::check_bytes;
+use cutover::{Controller, control_channel};
+use cutover::{Emitter, Record, RecordError};
+use cutover::{Engine, EngineError, RunPlan};
 use tokio::sync::mpsc;
 
 fn plan(dir: &Path, text: &str) -> RunPlan {
@@ -115,7 +115,7 @@ async fn a_failed_record_stops_the_run_before_the_next_side_effect() {
     );
     let result = engine.run().await;
     assert!(
-        matches!(result, Err(EngineError::Record(ref err)) if cutover::error_chain::error_chain(err).contains("No space")),
+        matches!(result, Err(EngineError::Record(ref err)) if cutover::error_chain(err).contains("No space")),
         "{result:?}"
     );
     assert!(dir.path().join("first").exists());

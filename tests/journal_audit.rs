@@ -71,7 +71,7 @@ fn the_documented_manual_audit_passes_with_standard_tools_and_catches_an_edit() 
         String::from_utf8_lossy(&resumed.stderr)
     );
 
-    let key = cutover::keys::operator::OperatorKey::from_file(&key_file())
+    let key = cutover::OperatorKey::from_file(&key_file())
         .unwrap()
         .public_openssh();
     let allowed = dir.path().join("allowed_signers");

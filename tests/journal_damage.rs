@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use cutover::journal::entry::{Body, Entry};
-use cutover::keys::operator::OperatorKey;
+use cutover::OperatorKey;
+use cutover::{Body, Entry};
 use ed25519_dalek::{Signer, SigningKey};
 use support::{cutover, key_file, verify};
 

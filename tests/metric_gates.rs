@@ -446,10 +446,8 @@ fn the_review_shows_each_sample_of_a_gate_with_its_verdict() {
         prometheus.base
     ))
     .run();
-    let loaded =
-        cutover::journal::history::load::load_run(&ran.run_dir(), &Default::default()).unwrap();
-    let mut app =
-        cutover::tui::review::state::ReviewApp::new(loaded.history, loaded.run_dir, false, false);
+    let loaded = cutover::load_run(&ran.run_dir(), &Default::default()).unwrap();
+    let mut app = cutover::ReviewApp::new(loaded.history, loaded.run_dir, false, false);
     // The first entry worth a look: the inconclusive sample.
     app.key(crossterm::event::KeyEvent::from(
         crossterm::event::KeyCode::Char('f'),
@@ -457,7 +455,7 @@ fn the_review_shows_each_sample_of_a_gate_with_its_verdict() {
     app.load_output();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     terminal
-        .draw(|frame| cutover::tui::review::view::screen::draw(frame, &app))
+        .draw(|frame| cutover::draw_review(frame, &app))
         .unwrap();
     let screen = format!("{}", terminal.backend());
     assert!(screen.contains("errors sample 1: inconclusive"), "{screen}");

@@ -20,8 +20,8 @@ use support::{cutover, journal_bodies, key_file, processes_with, run_dir, verify
 /// Whether the stack's parts are here; panics when CI requires them and they are not.
 fn stack_parts_or_skip() -> bool {
     // Where the stack itself looks for them.
-    let postgres = cutover::sandbox::local_postgres::server_bin_dir().is_some();
-    let nginx = cutover::sandbox::local_nginx::nginx_binary().is_some();
+    let postgres = cutover::server_bin_dir().is_some();
+    let nginx = cutover::nginx_binary().is_some();
     for (here, variable, what) in [
         (
             postgres,

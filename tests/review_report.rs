@@ -552,17 +552,16 @@ fn review_screen(
     width: u16,
     height: u16,
 ) -> String {
-    let loaded = cutover::journal::history::load::load_run(run, &Default::default())
+    let loaded = cutover::load_run(run, &Default::default())
         .unwrap_or_else(|_| panic!("{} loads", run.display()));
-    let mut app =
-        cutover::tui::review::state::ReviewApp::new(loaded.history, loaded.run_dir, false, false);
+    let mut app = cutover::ReviewApp::new(loaded.history, loaded.run_dir, false, false);
     for key in keys {
         app.key(crossterm::event::KeyEvent::from(*key));
     }
     app.load_output();
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
-        .draw(|frame| cutover::tui::review::view::screen::draw(frame, &app))
+        .draw(|frame| cutover::draw_review(frame, &app))
         .unwrap();
     format!("{}", terminal.backend())
 }
@@ -595,11 +594,8 @@ fn review_screens_of_the_four_journals() {
 #[test]
 fn the_review_jumps_between_failures_and_decisions_and_says_when_there_is_none() {
     use crossterm::event::{KeyCode, KeyEvent};
-    let loaded =
-        cutover::journal::history::load::load_run(&journals().rolled_back, &Default::default())
-            .unwrap();
-    let mut app =
-        cutover::tui::review::state::ReviewApp::new(loaded.history, loaded.run_dir, true, false);
+    let loaded = cutover::load_run(&journals().rolled_back, &Default::default()).unwrap();
+    let mut app = cutover::ReviewApp::new(loaded.history, loaded.run_dir, true, false);
     app.key(KeyEvent::from(KeyCode::Char('f')));
     let failure = app.selected_entry().unwrap().clone();
     assert_eq!(failure.step.as_deref(), Some("smoke"));
@@ -614,7 +610,7 @@ fn the_review_jumps_between_failures_and_decisions_and_says_when_there_is_none()
     assert_eq!(app.message.as_deref(), Some("no failure before this entry"));
     assert_eq!(
         app.key(KeyEvent::from(KeyCode::Char('q'))),
-        cutover::tui::review::state::ReviewAction::Quit
+        cutover::ReviewAction::Quit
     );
 }
 

@@ -7,8 +7,8 @@ mod support;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use cutover::journal::verify::check::{VerifyOptions, verify_bytes};
-use cutover::journal::verify::report::Verdict;
+use cutover::Verdict;
+use cutover::{VerifyOptions, verify_bytes};
 use proptest::prelude::*;
 
 /// A finished drill run with a manual step, a failure and outputs, made once per process.

@@ -47,4 +47,4 @@ pub enum FactsError {
 }
 
 /// Reads the run's facts as its journal says them now.
-pub type FactsReader = Arc<dyn Fn() -> Result<RunFacts, FactsError> + Send + Sync>;
+pub(crate) type FactsReader = Arc<dyn Fn() -> Result<RunFacts, FactsError> + Send + Sync>;

@@ -2,10 +2,10 @@
 //! approval is judged (`offer.rs`) and against what (`facts.rs`), and where the engine and the
 //! run's socket meet over it (`desk.rs`).
 
-pub mod desk;
+pub(crate) mod desk;
 #[cfg(test)]
 mod desk_test;
-pub mod facts;
-pub mod offer;
-pub mod refusal;
-pub mod statement;
+pub(crate) mod facts;
+pub(crate) mod offer;
+pub(crate) mod refusal;
+pub(crate) mod statement;

@@ -24,7 +24,7 @@ pub struct Awaited {
 
 /// Judges one offer; the approval to journal when it counts. `accepted` are this step's
 /// approvals so far, `facts` the run as its journal says it now.
-pub fn judge(
+pub(crate) fn judge(
     awaited: &Awaited,
     accepted: &[Approval],
     facts: &RunFacts,

@@ -18,7 +18,7 @@ use crate::protocol::principal::valid_principal;
 
 /// The namespace approvals are signed in: never a journal's, so an approval can never pass as
 /// a journal entry, nor the reverse.
-pub const NAMESPACE: &str = "cutover-approval";
+pub(crate) const NAMESPACE: &str = "cutover-approval";
 
 /// The first line: the format, so a later one is never misread.
 const FIRST_LINE: &str = "cutover approval v2";
@@ -27,7 +27,7 @@ const FIRST_LINE_V1: &str = "cutover approval v1";
 
 /// What an approval binds.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Statement {
+pub(crate) struct Statement {
     pub run_id: String,
     /// The wait this statement answers, drawn when the run started waiting.
     pub wait: String,
@@ -47,7 +47,7 @@ pub struct Statement {
 
 impl Statement {
     /// The body, without its approver line.
-    pub fn body(&self) -> String {
+    pub(crate) fn body(&self) -> String {
         let mut text = format!(
             "{FIRST_LINE}\nrun: {}\nwait: {}\nrunbook: {} sha256:{}\nmode: {}\nstep: {}\ntitle: {}\naction:\n",
             self.run_id,
@@ -77,7 +77,7 @@ impl Statement {
 }
 
 /// The statement `principal` signs: the body, then the approver line.
-pub fn signed_text(body: &str, principal: &str) -> String {
+pub(crate) fn signed_text(body: &str, principal: &str) -> String {
     format!("{body}approver: {principal}\n")
 }
 
@@ -106,7 +106,7 @@ impl std::fmt::Display for Mismatch {
 }
 
 /// The approver named by `offered`, when it is `body` followed by its approver line.
-pub fn approver_of(offered: &str, body: &str) -> Result<String, Mismatch> {
+pub(crate) fn approver_of(offered: &str, body: &str) -> Result<String, Mismatch> {
     let Some(rest) = offered.strip_prefix(body) else {
         let mismatch = body
             .lines()
@@ -132,7 +132,7 @@ pub fn approver_of(offered: &str, body: &str) -> Result<String, Mismatch> {
 
 /// What verify needs back from a signed statement.
 #[derive(Debug, PartialEq)]
-pub struct ReadStatement {
+pub(crate) struct ReadStatement {
     pub run_id: String,
     /// The wait it answers; `None` in the first format, which named none.
     pub wait: Option<String>,
@@ -143,7 +143,7 @@ pub struct ReadStatement {
 }
 
 /// Reads a statement's binding lines back; `None` when it is not a statement of this format.
-pub fn read(text: &str) -> Option<ReadStatement> {
+pub(crate) fn read(text: &str) -> Option<ReadStatement> {
     let mut lines = text.lines();
     let names_its_wait = match lines.next()? {
         FIRST_LINE => true,
@@ -184,7 +184,7 @@ pub fn read(text: &str) -> Option<ReadStatement> {
 }
 
 /// An action as a statement binds it, line by line: what verify compares with a step start's.
-pub fn bound_action(action: &str) -> String {
+pub(crate) fn bound_action(action: &str) -> String {
     action.lines().collect::<Vec<_>>().join("\n")
 }
 

@@ -2,15 +2,15 @@
 //! the part that does the work.
 
 pub(crate) mod approve;
-pub mod args;
+pub(crate) mod args;
 pub(crate) mod attach;
 pub(crate) mod check;
-pub mod dispatch;
+pub(crate) mod dispatch;
 pub(crate) mod history;
 pub(crate) mod ls;
 pub(crate) mod report;
 pub(crate) mod resume;
 pub(crate) mod review;
-pub mod run;
+pub(crate) mod run;
 pub(crate) mod sandbox;
 pub(crate) mod verify;

@@ -11,7 +11,7 @@ use crate::launch::prepare::prepare;
 use crate::launch::request::{Answers, FailureAnswer, StartRequest};
 use crate::launch::start::start;
 
-pub fn run(args: &RunArgs) -> Result<Outcome, Failure> {
+pub(crate) fn run(args: &RunArgs) -> Result<Outcome, Failure> {
     let interactive =
         !args.headless && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let request = start_request(args);
@@ -53,7 +53,7 @@ pub fn start_request(args: &RunArgs) -> StartRequest {
     }
 }
 
-pub fn answers(
+pub(crate) fn answers(
     confirms: &[(String, Option<String>)],
     fails: &[(String, String)],
     inputs: &[(String, String)],

@@ -52,7 +52,7 @@ impl Default for RunSettings {
     }
 }
 
-pub struct StepContext<'a> {
+pub(crate) struct StepContext<'a> {
     pub step: &'a Step,
     pub attempt: u32,
     pub scope: &'a Scope,
@@ -70,13 +70,13 @@ pub struct StepContext<'a> {
 }
 
 impl StepContext<'_> {
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         &self.step.id.value
     }
 
     /// The scope every process of this attempt carries (`engine/spawn.rs`); an ssh to a host
     /// carries the host's connection scope instead.
-    pub fn process_scope(&self, remote_host: Option<&str>) -> super::spawn::ProcessScope {
+    pub(crate) fn process_scope(&self, remote_host: Option<&str>) -> super::spawn::ProcessScope {
         match remote_host {
             Some(host) => super::spawn::ProcessScope::connection(self.run_id, host),
             None => super::spawn::ProcessScope::step(self.run_id, self.id(), self.attempt),
@@ -85,14 +85,14 @@ impl StepContext<'_> {
 
     /// The pids of the run's processes that live across steps (services, ssh connections):
     /// never what a step left behind.
-    pub fn long_lived_pids(&self) -> std::collections::BTreeSet<i32> {
+    pub(crate) fn long_lived_pids(&self) -> std::collections::BTreeSet<i32> {
         let mut pids = self.services.pids();
         pids.extend(self.hosts.connections.master_pids());
         pids
     }
 
     /// Shows progress (countdowns, stages); never journaled.
-    pub fn progress(&self, message: impl Into<String>) {
+    pub(crate) fn progress(&self, message: impl Into<String>) {
         self.emitter.show(Event::Progress {
             step: self.id().to_string(),
             message: message.into(),
@@ -100,14 +100,14 @@ impl StepContext<'_> {
     }
 
     /// Asks the operator and waits for the answer. `None` when every control sender is gone.
-    pub async fn ask(&mut self, prompt: Prompt) -> Result<Option<Control>, RecordError> {
+    pub(crate) async fn ask(&mut self, prompt: Prompt) -> Result<Option<Control>, RecordError> {
         self.emitter.emit(Event::Waiting(prompt)).await?;
         super::control::next_answer(self.controls, self.emitter).await
     }
 
     /// Asks, and waits for the answer until `deadline`: `Asked::DeadlinePassed` when it came
     /// first (never, without a deadline).
-    pub async fn ask_until(
+    pub(crate) async fn ask_until(
         &mut self,
         prompt: Prompt,
         deadline: Option<tokio::time::Instant>,
@@ -124,7 +124,7 @@ impl StepContext<'_> {
 }
 
 /// How a question with a deadline ended.
-pub enum Asked {
+pub(crate) enum Asked {
     /// An answer, or `None` when every control sender is gone.
     Answer(Option<Control>),
     DeadlinePassed,
@@ -132,7 +132,7 @@ pub enum Asked {
 
 /// How a step attempt ended.
 #[derive(Clone, Debug, Default)]
-pub struct StepOutcome {
+pub(crate) struct StepOutcome {
     pub passed: bool,
     pub message: String,
     pub exit_code: Option<i32>,
@@ -151,7 +151,7 @@ pub struct StepOutcome {
 
 /// Where the run goes after a step that passed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Then {
+pub(crate) enum Then {
     #[default]
     Next,
     Rollback,
@@ -159,7 +159,7 @@ pub enum Then {
 }
 
 impl StepOutcome {
-    pub fn pass(message: impl Into<String>) -> Self {
+    pub(crate) fn pass(message: impl Into<String>) -> Self {
         Self {
             passed: true,
             message: message.into(),
@@ -167,7 +167,7 @@ impl StepOutcome {
         }
     }
 
-    pub fn fail(message: impl Into<String>) -> Self {
+    pub(crate) fn fail(message: impl Into<String>) -> Self {
         Self {
             passed: false,
             message: message.into(),
@@ -178,7 +178,7 @@ impl StepOutcome {
 
 /// A value a step captured into a variable.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Captured {
+pub(crate) struct Captured {
     pub name: String,
     pub value: String,
     /// Declared secret by the runbook; the engine also makes secret a value that contains one.
@@ -187,7 +187,7 @@ pub struct Captured {
 
 /// Why a step stopped without an outcome.
 #[derive(Debug)]
-pub enum StepStop {
+pub(crate) enum StepStop {
     /// The operator (or Ctrl-C) aborted the run.
     Abort,
     /// The operator chose to suspend; the run can be resumed.

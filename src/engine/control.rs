@@ -80,7 +80,7 @@ pub enum Control {
 
 /// The next control that answers something. Notes and changes of controller that arrive
 /// meanwhile are journaled as they come and never taken for an answer.
-pub async fn next_answer(
+pub(crate) async fn next_answer(
     controls: &mut super::control_queue::ControlQueue,
     emitter: &mut super::emitter::Emitter,
 ) -> Result<Option<Control>, super::emitter::RecordError> {
@@ -94,7 +94,7 @@ pub async fn next_answer(
 
 /// Journals a control that is not an answer (a note, a change of controller); any other
 /// control is given back to the caller.
-pub async fn record_aside(
+pub(crate) async fn record_aside(
     control: Control,
     emitter: &mut super::emitter::Emitter,
 ) -> Result<Option<Control>, super::emitter::RecordError> {

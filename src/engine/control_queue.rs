@@ -10,13 +10,13 @@ use tokio::sync::mpsc;
 use super::control::{Control, record_aside};
 use super::emitter::{Emitter, RecordError};
 
-pub struct ControlQueue {
+pub(crate) struct ControlQueue {
     receiver: mpsc::UnboundedReceiver<Control>,
     held: VecDeque<Control>,
 }
 
 impl ControlQueue {
-    pub fn new(receiver: mpsc::UnboundedReceiver<Control>) -> Self {
+    pub(crate) fn new(receiver: mpsc::UnboundedReceiver<Control>) -> Self {
         Self {
             receiver,
             held: VecDeque::new(),
@@ -24,7 +24,7 @@ impl ControlQueue {
     }
 
     /// The next control: one held back first. Cancel-safe, like the channel's own `recv`.
-    pub async fn recv(&mut self) -> Option<Control> {
+    pub(crate) async fn recv(&mut self) -> Option<Control> {
         if let Some(control) = self.held.pop_front() {
             return Some(control);
         }
@@ -33,7 +33,7 @@ impl ControlQueue {
 
     /// Journals the notes and changes of controller already queued; answers stay queued, in
     /// their order, for the question they answer.
-    pub async fn record_asides(&mut self, emitter: &mut Emitter) -> Result<(), RecordError> {
+    pub(crate) async fn record_asides(&mut self, emitter: &mut Emitter) -> Result<(), RecordError> {
         let mut answers = VecDeque::new();
         while let Some(control) = self
             .held

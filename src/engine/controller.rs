@@ -47,7 +47,7 @@ pub fn control_channel() -> (Controller, ControlIntake) {
 
 /// A run whose controls are held by clients that come and go: the engine starts no step while
 /// the returned sender says nobody holds them (it starts out saying so).
-pub fn attachable_control_channel() -> (Controller, ControlIntake, watch::Sender<bool>) {
+pub(crate) fn attachable_control_channel() -> (Controller, ControlIntake, watch::Sender<bool>) {
     let (controller, mut intake) = control_channel();
     let (present, presence) = watch::channel(false);
     intake.presence = Some(presence);

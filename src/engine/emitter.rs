@@ -57,7 +57,7 @@ pub struct Record {
 }
 
 /// The durable consumer's end, served on its own thread (see `journal`).
-pub type DurableSender = mpsc::UnboundedSender<Record>;
+pub(crate) type DurableSender = mpsc::UnboundedSender<Record>;
 
 /// A durable consumer called on the engine's thread: records a batch of durable events in
 /// order and returns once all of them are on disk.

@@ -33,20 +33,20 @@ impl Interrupt {
 
 /// The sending side, held by signal handlers and the TUI.
 #[derive(Clone)]
-pub struct InterruptSender(watch::Sender<Interrupt>);
+pub(crate) struct InterruptSender(watch::Sender<Interrupt>);
 
 /// The receiving side, held by the engine and passed to running steps.
 #[derive(Clone)]
 pub struct InterruptReceiver(watch::Receiver<Interrupt>);
 
-pub fn interrupt_channel() -> (InterruptSender, InterruptReceiver) {
+pub(crate) fn interrupt_channel() -> (InterruptSender, InterruptReceiver) {
     let (sender, receiver) = watch::channel(Interrupt::None);
     (InterruptSender(sender), InterruptReceiver(receiver))
 }
 
 impl InterruptSender {
     /// Raises an interrupt; an abort is never downgraded to a suspend, nor a kill to an abort.
-    pub fn raise(&self, interrupt: Interrupt) {
+    pub(crate) fn raise(&self, interrupt: Interrupt) {
         self.0.send_if_modified(|current| {
             let stronger = interrupt.strength() > current.strength();
             if stronger {

@@ -77,17 +77,17 @@ impl MetricSample {
 /// message and the reports say of the samples that did not pass.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
-pub struct ReasonCounts(pub Vec<(String, u32)>);
+pub(crate) struct ReasonCounts(pub Vec<(String, u32)>);
 
 impl ReasonCounts {
-    pub fn add(&mut self, reason: &str) {
+    pub(crate) fn add(&mut self, reason: &str) {
         match self.0.iter_mut().find(|(known, _)| known == reason) {
             Some((_, count)) => *count += 1,
             None => self.0.push((reason.to_string(), 1)),
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 }

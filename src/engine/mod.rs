@@ -2,22 +2,22 @@
 //! Its consumers (journal, TUI, headless reporter) send controls back.
 
 pub(crate) mod condition;
-pub mod context;
-pub mod control;
-pub mod control_queue;
-pub mod controller;
-pub mod controller_change;
+pub(crate) mod context;
+pub(crate) mod control;
+pub(crate) mod control_queue;
+pub(crate) mod controller;
+pub(crate) mod controller_change;
 pub(crate) mod display;
-pub mod emitter;
+pub(crate) mod emitter;
 pub(crate) mod error;
-pub mod events;
-pub mod interrupt;
+pub(crate) mod events;
+pub(crate) mod interrupt;
 pub(crate) mod listener_owner;
-pub mod metric_sample;
+pub(crate) mod metric_sample;
 pub(crate) mod output_file;
 pub(crate) mod process;
 pub(crate) mod reaper;
-pub mod run;
+pub(crate) mod run;
 pub(crate) mod scrub;
 pub(crate) mod scrub_event;
 pub(crate) mod services;

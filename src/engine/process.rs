@@ -301,17 +301,17 @@ fn last_lines(chunk: &[u8], count: usize) -> Vec<String> {
 
 /// The process group of a child started with `process_group(0)`: its pgid is its pid.
 #[derive(Clone, Copy)]
-pub struct ProcessGroup(pub i32);
+pub(crate) struct ProcessGroup(pub i32);
 
 impl ProcessGroup {
-    pub fn signal(self, signal: libc::c_int) {
+    pub(crate) fn signal(self, signal: libc::c_int) {
         // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
         unsafe {
             libc::kill(-self.0, signal);
         }
     }
 
-    pub fn has_members(self) -> bool {
+    pub(crate) fn has_members(self) -> bool {
         // SAFETY: signal 0 only checks that the group exists.
         unsafe { libc::kill(-self.0, 0) == 0 }
     }

@@ -28,13 +28,13 @@ struct Signalled {
 }
 
 #[derive(Default)]
-pub struct Services {
+pub(crate) struct Services {
     running: Vec<Service>,
     signalled: Arc<Mutex<Signalled>>,
 }
 
 impl Services {
-    pub fn add(&mut self, step: String, group: ProcessGroup, child: tokio::process::Child) {
+    pub(crate) fn add(&mut self, step: String, group: ProcessGroup, child: tokio::process::Child) {
         let mut signalled = self.signalled.lock().expect("never poisoned");
         if signalled.killed {
             group.signal(libc::SIGKILL);
@@ -49,7 +49,7 @@ impl Services {
     /// Watches for an abort while the run goes on: on the first, every service gets SIGTERM at
     /// the same moment as the running step's processes, so that their grace periods overlap;
     /// on a kill, SIGKILL. The returned task is aborted when the run ends.
-    pub fn watch_interrupts(
+    pub(crate) fn watch_interrupts(
         &self,
         mut interrupt: InterruptReceiver,
     ) -> tokio::task::JoinHandle<()> {
@@ -72,18 +72,18 @@ impl Services {
         })
     }
 
-    pub fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         self.running.iter().map(|s| s.step.clone()).collect()
     }
 
     /// The services' leaders: children of cutover that are not left behind by a step.
-    pub fn pids(&self) -> BTreeSet<i32> {
+    pub(crate) fn pids(&self) -> BTreeSet<i32> {
         self.running.iter().map(|s| s.group.0).collect()
     }
 
     /// Stops every service's whole process group (SIGTERM, grace, SIGKILL), all together,
     /// and reaps them. Returns the steps whose services were stopped.
-    pub async fn stop_all(&mut self, grace: Duration) -> Vec<String> {
+    pub(crate) async fn stop_all(&mut self, grace: Duration) -> Vec<String> {
         let since = {
             let mut signalled = self.signalled.lock().expect("never poisoned");
             signalled.groups.clear();

@@ -33,34 +33,34 @@ pub(crate) const SCOPE_VAR: &str = "CUTOVER__SCOPE";
 
 /// Who started a process: a step attempt or a service of one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProcessScope(String);
+pub(crate) struct ProcessScope(String);
 
 impl ProcessScope {
-    pub fn step(run_id: &str, step: &str, attempt: u32) -> Self {
+    pub(crate) fn step(run_id: &str, step: &str, attempt: u32) -> Self {
         Self(format!("{run_id}/step/{step}/{attempt}"))
     }
 
-    pub fn service(run_id: &str, step: &str) -> Self {
+    pub(crate) fn service(run_id: &str, step: &str) -> Self {
         Self(format!("{run_id}/service/{step}"))
     }
 
     /// The ssh connection a run keeps to one host, reused by its steps.
-    pub fn connection(run_id: &str, host: &str) -> Self {
+    pub(crate) fn connection(run_id: &str, host: &str) -> Self {
         Self(format!("{run_id}/connection/{host}"))
     }
 
     /// A scope whose processes live across steps (a service, an ssh connection): never what a
     /// step left behind.
-    pub fn outlives_steps(scope: &str) -> bool {
+    pub(crate) fn outlives_steps(scope: &str) -> bool {
         scope.contains("/service/") || scope.contains("/connection/")
     }
 
     /// Every process of a run carries a scope under this prefix.
-    pub fn run_prefix(run_id: &str) -> String {
+    pub(crate) fn run_prefix(run_id: &str) -> String {
         format!("{run_id}/")
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }

@@ -15,11 +15,12 @@ use crate::protocol::mode::Mode;
 use crate::protocol::output::OutputRecord;
 use crate::protocol::status::{RunStatus, ServiceState, StepStatus};
 
-pub const FORMAT_VERSION: u32 = 1;
-pub const ZERO_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const FORMAT_VERSION: u32 = 1;
+pub(crate) const ZERO_HASH: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Signing namespaces: a drill journal can never pass as a production one.
-pub fn namespace_for(mode: Mode) -> &'static str {
+pub(crate) fn namespace_for(mode: Mode) -> &'static str {
     match mode {
         Mode::Production => "cutover-journal",
         Mode::Drill | Mode::DryRun => "cutover-drill",

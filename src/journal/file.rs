@@ -66,17 +66,16 @@ pub enum JournalError {
 
 /// Which key signs an entry being appended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum By {
+pub(crate) enum By {
     /// The operator's SSH key (SSHSIG): the person at the controls of this process.
     Operator,
     /// The session key (Ed25519) the header delegated.
     Session,
 }
 
-pub struct JournalFile {
+pub(crate) struct JournalFile {
     file: File,
     path: PathBuf,
-    pub run_dir: PathBuf,
     /// Syncs output files before the entries that name them.
     pub outputs: OutputSync,
     pub sid: String,
@@ -121,7 +120,7 @@ impl JournalFile {
     /// written and synced, and only then is the file linked as `journal.log` and the folder
     /// synced: a crash can leave no journal, or a journal with its header, never an empty one
     /// that would read as tampered. Linking fails if `journal.log` exists, like O_EXCL.
-    pub fn create(
+    pub(crate) fn create(
         run_dir: &Path,
         sid: String,
         namespace: &'static str,
@@ -182,7 +181,6 @@ impl JournalFile {
         Self {
             file,
             path,
-            run_dir: run_dir.to_path_buf(),
             outputs: OutputSync::new(run_dir),
             sid,
             namespace,
@@ -206,12 +204,12 @@ impl JournalFile {
     /// Starts a group commit: the lines appended until [`Self::end_batch`] are each written
     /// with one `write` and synced with one `fdatasync` at the end. None of them counts as
     /// recorded before that sync has returned.
-    pub fn begin_batch(&mut self) {
+    pub(crate) fn begin_batch(&mut self) {
         self.batching = true;
     }
 
     /// Ends a group commit: syncs what was written since it began.
-    pub fn end_batch(&mut self) -> Result<(), JournalError> {
+    pub(crate) fn end_batch(&mut self) -> Result<(), JournalError> {
         self.batching = false;
         self.sync()
     }
@@ -230,16 +228,16 @@ impl JournalFile {
         Ok(())
     }
 
-    pub fn entries(&self) -> u64 {
+    pub(crate) fn entries(&self) -> u64 {
         self.next_seq
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Writes raw bytes that are not an entry (the LF that ends a torn fragment on resume).
-    pub fn write_raw(&mut self, bytes: &[u8]) -> Result<(), JournalError> {
+    pub(crate) fn write_raw(&mut self, bytes: &[u8]) -> Result<(), JournalError> {
         self.write_synced(bytes)?;
         self.bytes += bytes.len() as u64;
         self.prefix.update(bytes);
@@ -249,7 +247,7 @@ impl JournalFile {
     /// Appends one entry the engine records on its own (signed by the session key; the
     /// header and a resume by the operator); returns once it is on disk. A periodic checkpoint
     /// follows when due.
-    pub fn append(&mut self, body: Body) -> Result<(), JournalError> {
+    pub(crate) fn append(&mut self, body: Body) -> Result<(), JournalError> {
         // A detach is the engine's record (the person may be gone): the person who left signs
         // nothing more.
         if matches!(&body, Body::Attach(change) if change.action == crate::engine::controller_change::SeatAction::Detach)
@@ -264,14 +262,14 @@ impl JournalFile {
     }
 
     /// From now on, acts are signed by the person at the controls, through `signer`.
-    pub fn sign_acts_with(&mut self, signer: Box<dyn PersonSigner>) {
+    pub(crate) fn sign_acts_with(&mut self, signer: Box<dyn PersonSigner>) {
         self.persons = Some(signer);
     }
 
     /// Appends the act of the person at the controls (a confirmation, a decision, a note, an
     /// answer, an attach), signed with that person's key: the operator's, in this process, or
     /// the one of the client holding the controls ([`Self::sign_acts_with`]).
-    pub fn append_act(&mut self, body: Body) -> Result<(), JournalError> {
+    pub(crate) fn append_act(&mut self, body: Body) -> Result<(), JournalError> {
         debug_assert_eq!(body.signing(), Signing::PersonOrSession);
         self.append_by(body, By::Operator)
     }
@@ -289,7 +287,7 @@ impl JournalFile {
     }
 
     /// What a checkpoint or footer attests about the bytes before it.
-    pub fn attestation(&self) -> (u64, u64, String) {
+    pub(crate) fn attestation(&self) -> (u64, u64, String) {
         (
             self.next_seq.saturating_sub(1),
             self.bytes,
@@ -299,7 +297,7 @@ impl JournalFile {
 
     /// A checkpoint: signed by the person whose act it follows (`By::Operator`), or by the
     /// session key when the engine writes it alone (periodic, end of phase, suspend).
-    pub fn checkpoint(
+    pub(crate) fn checkpoint(
         &mut self,
         reason: &str,
         phase: Option<String>,

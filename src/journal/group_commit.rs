@@ -1,8 +1,8 @@
-//! The one place where engine events become durable journal entries, shared by the journal's
-//! two transports (its own thread for the TUI, the engine's thread for headless runs): records
-//! that arrive together are written as one group commit — each line its own `write`, one
-//! `fdatasync` for all — and nothing of a batch counts as recorded unless that sync returned.
-//! After the first failure every record fails: the run stops rather than carry on unrecorded.
+//! The one place where engine events become durable journal entries, on the engine's own thread
+//! (`inline_writer.rs`): records that arrive together are written as one group commit — each
+//! line its own `write`, one `fdatasync` for all — and nothing of a batch counts as recorded
+//! unless that sync returned. After the first failure every record fails: the run stops rather
+//! than carry on unrecorded.
 
 use std::sync::Arc;
 
@@ -10,12 +10,6 @@ use super::event_entries::append_event;
 use super::file::{JournalError, JournalFile};
 use crate::engine::emitter::RecordError;
 use crate::engine::events::Event;
-
-/// What a journal writer hands back when the run is over.
-pub struct WriterResult {
-    pub journal: JournalFile,
-    pub failure: Option<Arc<JournalError>>,
-}
 
 /// A journal file and the first failure it met, committing batches of events.
 pub(crate) struct GroupCommit {
@@ -63,10 +57,8 @@ impl GroupCommit {
         &self.journal
     }
 
-    pub(crate) fn into_result(self) -> WriterResult {
-        WriterResult {
-            journal: self.journal,
-            failure: self.failure,
-        }
+    /// The journal file, once the run is over.
+    pub(crate) fn into_journal(self) -> JournalFile {
+        self.journal
     }
 }

@@ -1,12 +1,12 @@
 //! The journal: the signed, hash-chained record of a run (docs/journal.md), its writers, verify,
 //! and the replay that rebuilds a run's state for resume and review.
 
-pub mod entry;
+pub(crate) mod entry;
 pub(crate) mod event_entries;
 pub(crate) mod file;
 pub(crate) mod group_commit;
 pub(crate) mod header;
-pub mod history;
+pub(crate) mod history;
 pub(crate) mod identity;
 pub(crate) mod inline_writer;
 pub(crate) mod line;
@@ -24,4 +24,4 @@ pub(crate) mod secret_fingerprint;
 pub(crate) mod status;
 #[cfg(test)]
 pub(crate) mod test_journal;
-pub mod verify;
+pub(crate) mod verify;

@@ -25,7 +25,7 @@ use crate::protocol::mode::Mode;
 /// every byte it held then. Nothing a resume appends is decided from bytes read before the lock:
 /// two resumes started together, or a resume racing the process that is finishing the run, see
 /// one another's entries or are refused (LOG-FORMAT.md, "One writer").
-pub struct LockedJournal {
+pub(crate) struct LockedJournal {
     file: File,
     path: PathBuf,
     pub bytes: Vec<u8>,
@@ -58,7 +58,7 @@ impl ReopenError {
 }
 
 impl LockedJournal {
-    pub fn open(run_dir: &Path) -> Result<Self, ReopenError> {
+    pub(crate) fn open(run_dir: &Path) -> Result<Self, ReopenError> {
         let path = run_dir.join("journal.log");
         let read_error = |source| ReopenError::Read {
             path: path.clone(),
@@ -101,7 +101,7 @@ impl JournalFile {
     /// Continues a verified journal after its last whole line: a torn fragment is ended with
     /// LF and accounted for in the resume entry, which is appended and signed by `operator`.
     /// `verification` must come from `locked.bytes`.
-    pub fn resume(
+    pub(crate) fn resume(
         locked: LockedJournal,
         verification: &Verification,
         mode: Mode,

@@ -12,21 +12,21 @@ use std::path::{Path, PathBuf};
 
 use crate::protocol::output::OutputRecord;
 
-pub struct OutputSync {
+pub(crate) struct OutputSync {
     run_dir: PathBuf,
     /// `run_dir/output`, opened at the first sync.
     output_folder: OnceCell<File>,
 }
 
 impl OutputSync {
-    pub fn new(run_dir: &Path) -> Self {
+    pub(crate) fn new(run_dir: &Path) -> Self {
         Self {
             run_dir: run_dir.to_path_buf(),
             output_folder: OnceCell::new(),
         }
     }
 
-    pub fn sync(&self, record: &OutputRecord) -> io::Result<()> {
+    pub(crate) fn sync(&self, record: &OutputRecord) -> io::Result<()> {
         // The engine writes every output file directly in `output/` (`engine::output_file`),
         // so syncing that folder makes the new file's entry durable.
         debug_assert_eq!(

@@ -32,7 +32,7 @@ impl PersonKey {
 }
 
 /// Signs for whoever holds the controls right now, if anyone does and answers in time.
-pub trait PersonSigner: Send {
+pub(crate) trait PersonSigner: Send {
     /// An SSHSIG blob over `message` in `namespace`, checked, with the key that made it.
     fn sign(&self, namespace: &str, message: &[u8]) -> Option<(PublicKey, Vec<u8>)>;
 }

@@ -8,13 +8,13 @@ use zeroize::Zeroize;
 use super::random::random_bytes;
 use crate::protocol::encoding::encode;
 
-pub struct SessionKey {
+pub(crate) struct SessionKey {
     /// `ed25519_dalek::SigningKey` zeroizes itself on drop.
     signing: SigningKey,
 }
 
 impl SessionKey {
-    pub fn generate() -> std::io::Result<Self> {
+    pub(crate) fn generate() -> std::io::Result<Self> {
         let mut seed = random_bytes::<32>()?;
         let signing = SigningKey::from_bytes(&seed);
         seed.zeroize();
@@ -22,11 +22,11 @@ impl SessionKey {
     }
 
     /// Base64 of the 32-byte public key, as the header records it.
-    pub fn public_base64(&self) -> String {
+    pub(crate) fn public_base64(&self) -> String {
         encode(self.signing.verifying_key().as_bytes())
     }
 
-    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.signing.sign(message).to_bytes()
     }
 }

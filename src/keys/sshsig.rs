@@ -5,7 +5,7 @@ use ssh_encoding::Decode;
 use ssh_key::{PublicKey, SshSig};
 
 /// The key that made `blob`, when it is an SSHSIG over exactly `message` in `namespace`.
-pub fn signed_by(blob: &[u8], namespace: &str, message: &[u8]) -> Option<PublicKey> {
+pub(crate) fn signed_by(blob: &[u8], namespace: &str, message: &[u8]) -> Option<PublicKey> {
     let signature = SshSig::decode(&mut &blob[..]).ok()?;
     if signature.namespace() != namespace {
         return None;
@@ -16,7 +16,7 @@ pub fn signed_by(blob: &[u8], namespace: &str, message: &[u8]) -> Option<PublicK
 }
 
 /// The armored form `ssh-keygen -Y sign` writes, or the bare base64 of the blob, as bytes.
-pub fn blob_of(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn blob_of(text: &str) -> Option<Vec<u8>> {
     let body: String = text
         .lines()
         .map(str::trim)

@@ -19,7 +19,7 @@ use super::allowed_signers::{AllowedSigners, AllowedSignersError, Refusal};
 use crate::protocol::encoding::hex;
 
 /// The name of the copy in the run folder.
-pub const COPY_NAME: &str = "allowed_signers";
+pub(crate) const COPY_NAME: &str = "allowed_signers";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrustRootError {
@@ -199,7 +199,7 @@ impl TrustRoot {
 
 /// Which trust root a run is held to: `--allowed-signers`, else the runbook's (relative to its
 /// folder), else the person's own `$XDG_CONFIG_HOME/cutover/allowed_signers` when it exists.
-pub fn choose(
+pub(crate) fn choose(
     given: Option<&Path>,
     runbook_path: &Path,
     declared: Option<&str>,
@@ -231,7 +231,7 @@ pub fn choose(
 
 /// The run folder's copy, checked against the SHA-256 its header recorded; `None` when the
 /// run has no trust root.
-pub fn of_run(
+pub(crate) fn of_run(
     run_dir: &Path,
     recorded: Option<&TrustRootRef>,
 ) -> Result<Option<TrustRoot>, String> {

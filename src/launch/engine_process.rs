@@ -23,7 +23,7 @@ use crate::live::seat_signer::{SeatSigner, SharedLink};
 use crate::protocol::status::RunStatus;
 
 /// Runs one terminal run's engine, as ordered on standard input.
-pub fn engine_process() -> Result<RunStatus, RunFailure> {
+pub(crate) fn engine_process() -> Result<RunStatus, RunFailure> {
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)

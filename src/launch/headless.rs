@@ -8,14 +8,14 @@ use super::headless_answers::HeadlessAnswers;
 use super::request::Answers;
 use super::start::Launched;
 use crate::engine::emitter::Emitter;
-use crate::journal::group_commit::WriterResult;
+use crate::journal::file::JournalFile;
 use crate::journal::inline_writer::InlineJournal;
 use crate::protocol::status::RunStatus;
 use crate::stdout::say;
 
 /// Runs a launched run to its end, headless: progress on stderr, prompts answered from
 /// `answers`, the journal written on the engine's own thread (see `inline_writer`).
-pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, RunFailure> {
+pub(crate) fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, RunFailure> {
     let Launched {
         plan,
         journal,
@@ -42,22 +42,14 @@ pub fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunStatus, Ru
     })
 }
 
-/// Waits for the journal thread to finish, then says where the journal is and its anchor.
-pub async fn report_journal(writer: std::thread::JoinHandle<WriterResult>) {
-    let written = tokio::task::spawn_blocking(move || writer.join())
-        .await
-        .ok()
-        .and_then(Result::ok);
-    announce_journal(written);
-}
-
-fn announce_journal(written: Option<WriterResult>) {
-    if let Some(written) = written {
-        let anchor = written.journal.last_anchor.as_deref().unwrap_or("none yet");
+/// Says where the journal is, how long, and its anchor.
+fn announce_journal(written: Option<JournalFile>) {
+    if let Some(journal) = written {
+        let anchor = journal.last_anchor.as_deref().unwrap_or("none yet");
         say!(
             "cutover: journal {} — {} entries; anchor {anchor}",
-            written.journal.path().display(),
-            written.journal.entries()
+            journal.path().display(),
+            journal.entries()
         );
     }
 }

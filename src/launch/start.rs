@@ -22,7 +22,7 @@ use crate::runbook::model::Runbook;
 
 /// A run ready for the engine: its plan, the journal that records it, and what a screen shows
 /// of it (the TUI, and clients attaching to it).
-pub struct Launched {
+pub(crate) struct Launched {
     pub plan: RunPlan,
     pub journal: JournalFile,
     pub(crate) info: crate::protocol::run_info::RunInfo,
@@ -34,7 +34,7 @@ pub struct Launched {
 
 /// Creates the run folder and the journal. `typed`: what the operator typed at the start
 /// screen (never on a command line, so secrets may come this way).
-pub fn start(
+pub(crate) fn start(
     request: &StartRequest,
     prepared: Prepared,
     typed: &[(String, String)],

@@ -12,7 +12,7 @@ use super::socket_path::SOCKET_NAME;
 
 /// Where a run's shared socket goes, and for which group.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SharedSocket {
+pub(crate) struct SharedSocket {
     pub dir: PathBuf,
     pub group: String,
     pub gid: u32,
@@ -20,7 +20,7 @@ pub struct SharedSocket {
 
 impl SharedSocket {
     /// `LOG_DIR/.shared/RUN_ID`.
-    pub fn for_run(log_dir: &Path, run_id: &str, group: String, gid: u32) -> Self {
+    pub(crate) fn for_run(log_dir: &Path, run_id: &str, group: String, gid: u32) -> Self {
         Self {
             dir: log_dir.join(".shared").join(run_id),
             group,

@@ -5,13 +5,13 @@
 use serde::{Deserialize, Serialize};
 
 /// 0: success, VALID.
-pub const DONE: u8 = 0;
+pub(crate) const DONE: u8 = 0;
 /// 1: the run failed, was aborted or rolled back.
-pub const RUN_FAILED: u8 = 1;
+pub(crate) const RUN_FAILED: u8 = 1;
 /// 3: suspended, waiting for an operator, or INCOMPLETE.
-pub const SUSPENDED: u8 = 3;
+pub(crate) const SUSPENDED: u8 = 3;
 /// 4: verify found a bad signature, chain, sequence or digest.
-pub const TAMPERED: u8 = 4;
+pub(crate) const TAMPERED: u8 = 4;
 
 /// What a failure means to a script.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,4 +1,4 @@
 //! Limits more than one area must agree on.
 
 /// How many lines of stdout `capture` can name at most.
-pub const MAX_CAPTURED_LINES: usize = 16;
+pub(crate) const MAX_CAPTURED_LINES: usize = 16;

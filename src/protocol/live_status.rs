@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the run is doing now, for `cutover ls`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LiveStatus {
+pub(crate) struct LiveStatus {
     pub pid: u32,
     pub watchers: u32,
     /// The step that is running or waiting, if any.

@@ -1,20 +1,20 @@
 //! The words more than one area speaks: the bottom layer. Nothing here imports another area
 //! of cutover; every area may import these.
 
-pub mod approval;
-pub mod decision;
-pub mod delivery;
-pub mod encoding;
-pub mod exit_codes;
-pub mod limits;
-pub mod live_status;
-pub mod mode;
-pub mod output;
-pub mod principal;
-pub mod run_info;
-pub mod status;
-pub mod step_kind;
-pub mod time;
+pub(crate) mod approval;
+pub(crate) mod decision;
+pub(crate) mod delivery;
+pub(crate) mod encoding;
+pub(crate) mod exit_codes;
+pub(crate) mod limits;
+pub(crate) mod live_status;
+pub(crate) mod mode;
+pub(crate) mod output;
+pub(crate) mod principal;
+pub(crate) mod run_info;
+pub(crate) mod status;
+pub(crate) mod step_kind;
+pub(crate) mod time;
 
 #[cfg(test)]
 mod words_test;

@@ -1,7 +1,7 @@
 //! What a person's name may be: a principal as OpenSSH's allowed_signers files write it.
 
 /// A principal as allowed_signers files write one: no spaces, quotes or control characters.
-pub fn valid_principal(principal: &str) -> bool {
+pub(crate) fn valid_principal(principal: &str) -> bool {
     !principal.is_empty()
         && principal
             .chars()

@@ -9,7 +9,7 @@ use super::step_kind::StepKind;
 /// What the start screen and the header know before the engine says anything; what a client
 /// attaching to a live run is sent first.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RunInfo {
+pub(crate) struct RunInfo {
     pub title: String,
     pub runbook: String,
     pub description: String,
@@ -30,7 +30,7 @@ pub struct RunInfo {
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct StepInfo {
+pub(crate) struct StepInfo {
     pub id: String,
     pub title: String,
     pub phase: String,

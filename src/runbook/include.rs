@@ -27,7 +27,7 @@ use super::step::parse_step;
 
 /// Reads an included file: from disk beside the runbook, or, for a run being resumed, from
 /// the copy in its run folder.
-pub type IncludeLoader<'a> = &'a dyn Fn(&str) -> std::io::Result<(PathBuf, Vec<u8>)>;
+pub(crate) type IncludeLoader<'a> = &'a dyn Fn(&str) -> std::io::Result<(PathBuf, Vec<u8>)>;
 
 /// One included file as it was read.
 #[derive(Clone, Debug)]
@@ -63,7 +63,9 @@ impl<'a> Includes<'a> {
 }
 
 /// The loader for a runbook on disk: paths relative to its folder.
-pub fn beside(runbook: &Path) -> impl Fn(&str) -> std::io::Result<(PathBuf, Vec<u8>)> + use<> {
+pub(crate) fn beside(
+    runbook: &Path,
+) -> impl Fn(&str) -> std::io::Result<(PathBuf, Vec<u8>)> + use<> {
     let folder = runbook.parent().map(Path::to_path_buf).unwrap_or_default();
     move |written: &str| {
         let path = folder.join(written);
@@ -75,7 +77,7 @@ pub fn beside(runbook: &Path) -> impl Fn(&str) -> std::io::Result<(PathBuf, Vec<
 /// The loader for a run being resumed or reviewed: each included file from its copy in the
 /// run folder (`copies`: the path as the runbook writes it, and the copy), checked against
 /// the SHA-256 the header recorded, never from wherever the runbook once was.
-pub fn from_run_folder(
+pub(crate) fn from_run_folder(
     copies: Vec<(String, PathBuf, String)>,
 ) -> impl Fn(&str) -> std::io::Result<(PathBuf, Vec<u8>)> {
     move |written: &str| {

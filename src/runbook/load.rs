@@ -47,7 +47,7 @@ pub fn check_bytes(path: &Path, bytes: Vec<u8>) -> Checked {
 }
 
 /// Checks runbook bytes, reading included files with `loader`.
-pub fn check_bytes_with(path: &Path, bytes: Vec<u8>, loader: IncludeLoader<'_>) -> Checked {
+pub(crate) fn check_bytes_with(path: &Path, bytes: Vec<u8>, loader: IncludeLoader<'_>) -> Checked {
     let source = SourceFile::from_bytes(path, bytes);
     let mut diags = Diagnostics::default();
     let mut includes = Includes::new(loader, &source);

@@ -55,7 +55,7 @@ fn underline_length(
 }
 
 #[derive(Serialize)]
-pub struct JsonDiagnostic<'a> {
+pub(crate) struct JsonDiagnostic<'a> {
     pub file: String,
     pub line: usize,
     pub column: usize,
@@ -67,7 +67,10 @@ pub struct JsonDiagnostic<'a> {
     pub source_line: &'a str,
 }
 
-pub fn to_json<'a>(source: &'a SourceFile, diagnostic: &'a Diagnostic) -> JsonDiagnostic<'a> {
+pub(crate) fn to_json<'a>(
+    source: &'a SourceFile,
+    diagnostic: &'a Diagnostic,
+) -> JsonDiagnostic<'a> {
     let (line, column) = source.line_col(diagnostic.span.start);
     let (end_line, end_column) = source.line_col(diagnostic.span.end.max(diagnostic.span.start));
     JsonDiagnostic {

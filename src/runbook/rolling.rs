@@ -10,10 +10,10 @@ use super::hosts::HostTarget;
 use super::model::{HostTurn, Phase, Placement, Runbook, Step};
 
 /// Each group's hosts for this run, in order.
-pub type HostPlan = BTreeMap<String, Vec<String>>;
+pub(crate) type HostPlan = BTreeMap<String, Vec<String>>;
 
 /// The runbook's own groups, before anything overrides them.
-pub fn runbook_hosts(runbook: &Runbook) -> HostPlan {
+pub(crate) fn runbook_hosts(runbook: &Runbook) -> HostPlan {
     runbook
         .hosts
         .iter()
@@ -25,7 +25,7 @@ pub fn runbook_hosts(runbook: &Runbook) -> HostPlan {
 }
 
 /// The runbook with every step placed on `hosts`.
-pub fn place_on_hosts(runbook: &Runbook, hosts: &HostPlan) -> Runbook {
+pub(crate) fn place_on_hosts(runbook: &Runbook, hosts: &HostPlan) -> Runbook {
     let mut planned = runbook.clone();
     planned.phases = runbook
         .phases

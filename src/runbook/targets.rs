@@ -40,10 +40,10 @@ pub struct Target {
 /// What a target's value may refer to: where things are for this run, filled in when it
 /// starts (and journaled as filled in). Besides these, `free_port.NAME`: a loopback port the
 /// run chose and found free, the same for every value that names NAME.
-pub const TARGET_BUILTINS: [&str; 4] = ["runbook.dir", "run.dir", "run.id", "cutover"];
+pub(crate) const TARGET_BUILTINS: [&str; 4] = ["runbook.dir", "run.dir", "run.id", "cutover"];
 
 /// The prefix of a port a run chooses for itself (`{{ free_port.app }}`).
-pub const FREE_PORT: &str = "free_port.";
+pub(crate) const FREE_PORT: &str = "free_port.";
 
 /// Whether a target's value may name `used`.
 pub(crate) fn is_target_builtin(used: &str) -> bool {

@@ -199,7 +199,7 @@ fn shell_words(value: &Value) -> Option<String> {
 }
 
 /// What replaces a secret wherever it would be shown or stored.
-pub const SECRET_MASK: &str = "***";
+pub(crate) const SECRET_MASK: &str = "***";
 
 fn split_pieces(source: &str) -> Result<Vec<Piece>, TemplateSyntaxError> {
     let mut pieces = Vec::new();
@@ -236,7 +236,7 @@ fn split_pieces(source: &str) -> Result<Vec<Piece>, TemplateSyntaxError> {
 }
 
 /// Go template actions that look like names; they stay Go's, so `{{end}}` passes through.
-pub const GO_TEMPLATE_WORDS: [&str; 11] = [
+pub(crate) const GO_TEMPLATE_WORDS: [&str; 11] = [
     "end", "else", "if", "range", "with", "define", "template", "block", "break", "continue", "nil",
 ];
 
@@ -288,7 +288,7 @@ pub struct Value {
 }
 
 /// What separates a list's items in its text form.
-pub const LIST_SEPARATOR: char = ',';
+pub(crate) const LIST_SEPARATOR: char = ',';
 
 /// The variables visible to a step: declared ones, built-ins and captures so far.
 #[derive(Clone, Debug, Default)]
@@ -356,7 +356,7 @@ impl Scope {
 }
 
 /// `CUTOVER_` followed by the name uppercased, with `-` and `.` as `_`.
-pub fn env_name(name: &str) -> String {
+pub(crate) fn env_name(name: &str) -> String {
     let mut out = String::from("CUTOVER_");
     out.extend(name.chars().map(|c| match c {
         '-' | '.' => '_',

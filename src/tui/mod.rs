@@ -6,7 +6,7 @@ pub(crate) mod attached;
 pub(crate) mod colors;
 pub(crate) mod input;
 pub(crate) mod output_buffer;
-pub mod review;
+pub(crate) mod review;
 pub(crate) mod run_loop;
 pub(crate) mod runbook_text;
 pub(crate) mod sanitize;

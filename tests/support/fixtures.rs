@@ -130,12 +130,12 @@ impl ProdHost {
 
 /// The ids of a runbook's manual steps, in order, with the length of their checklists.
 pub(crate) fn manual_steps(runbook: &Path) -> Vec<(String, usize)> {
-    let checked = cutover::runbook::load::read_and_check(runbook).unwrap();
+    let checked = cutover::read_and_check(runbook).unwrap();
     let runbook = checked.runbook.expect("the runbook checks");
     runbook
         .steps()
         .filter_map(|(_, step)| match &step.action {
-            cutover::runbook::model::StepAction::Manual(manual) => {
+            cutover::StepAction::Manual(manual) => {
                 Some((step.id.value.clone(), manual.checklist.len()))
             }
             _ => None,

@@ -39,7 +39,7 @@ pub(crate) fn key_file() -> PathBuf {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("operator-keys")
             .join(binary);
-        let key = cutover::keys::operator::OperatorKey::drill_key(&dir).expect("test key");
+        let key = cutover::OperatorKey::drill_key(&dir).expect("test key");
         PathBuf::from(key.location)
     })
     .clone()

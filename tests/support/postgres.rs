@@ -24,7 +24,7 @@ fn is_root() -> bool {
 impl Postgres {
     /// Starts a server, or returns why it cannot (no server binaries on this machine).
     pub(crate) fn start() -> Result<Self, String> {
-        let bin_dir = cutover::sandbox::local_postgres::server_bin_dir()
+        let bin_dir = cutover::server_bin_dir()
             .ok_or("no PostgreSQL server under /usr/lib/postgresql (apt-get install postgresql)")?;
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");

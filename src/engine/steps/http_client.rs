@@ -29,14 +29,14 @@ pub enum HttpClientError {
 /// The clients, built on first use: building them loads the system's certificate store
 /// (hundreds of files), which a runbook without HTTP steps should not pay for.
 #[derive(Default)]
-pub struct LazyHttpClients {
+pub(crate) struct LazyHttpClients {
     clients: std::sync::OnceLock<Result<HttpClients, HttpClientError>>,
     /// `ca_file` → a client that trusts it too.
     with_ca: Mutex<HashMap<String, reqwest::Client>>,
 }
 
 impl LazyHttpClients {
-    pub fn get(&self) -> Result<&HttpClients, HttpClientError> {
+    pub(crate) fn get(&self) -> Result<&HttpClients, HttpClientError> {
         self.clients
             .get_or_init(HttpClients::new)
             .as_ref()
@@ -44,7 +44,10 @@ impl LazyHttpClients {
     }
 
     /// The client for a check: the run's own, or one that also trusts `ca_file`.
-    pub fn client_for(&self, ca_file: Option<&str>) -> Result<reqwest::Client, HttpClientError> {
+    pub(crate) fn client_for(
+        &self,
+        ca_file: Option<&str>,
+    ) -> Result<reqwest::Client, HttpClientError> {
         let Some(path) = ca_file else {
             return self.get().map(|clients| clients.not_following.clone());
         };
@@ -76,12 +79,12 @@ impl LazyHttpClients {
 }
 
 #[derive(Clone)]
-pub struct HttpClients {
+pub(crate) struct HttpClients {
     pub not_following: reqwest::Client,
 }
 
 impl HttpClients {
-    pub fn new() -> Result<Self, HttpClientError> {
+    pub(crate) fn new() -> Result<Self, HttpClientError> {
         Ok(Self {
             not_following: builder().build().map_err(|err| HttpClientError::Build {
                 ca_file: None,

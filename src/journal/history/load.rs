@@ -56,7 +56,7 @@ impl LoadError {
 }
 
 /// A run folder or its `journal.log` → (journal, run folder).
-pub fn journal_paths(path: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn journal_paths(path: &Path) -> (PathBuf, PathBuf) {
     if path.is_dir() {
         return (path.join("journal.log"), path.to_path_buf());
     }

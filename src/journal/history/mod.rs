@@ -2,6 +2,6 @@
 //! a timeline, for `review` and `report`.
 
 pub(crate) mod build;
-pub mod load;
+pub(crate) mod load;
 pub(crate) mod model;
 pub(crate) mod timeline_line;

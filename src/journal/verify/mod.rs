@@ -3,9 +3,9 @@
 pub(crate) mod approvals;
 #[cfg(test)]
 mod approvals_test;
-pub mod check;
+pub(crate) mod check;
 pub(crate) mod facts;
 pub(crate) mod folder;
-pub mod report;
+pub(crate) mod report;
 pub(crate) mod signatures;
 pub(crate) mod trust;

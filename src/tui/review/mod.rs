@@ -4,5 +4,5 @@
 pub(crate) mod on_terminal;
 pub(crate) mod output_file;
 pub(crate) mod run_loop;
-pub mod state;
-pub mod view;
+pub(crate) mod state;
+pub(crate) mod view;

@@ -2,5 +2,5 @@
 
 pub(crate) mod banner;
 pub(crate) mod detail;
-pub mod screen;
+pub(crate) mod screen;
 pub(crate) mod timeline;
