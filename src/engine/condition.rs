@@ -49,6 +49,21 @@ impl StepFact {
     }
 }
 
+/// Why a condition has no value: the step it guards fails, with these words.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ConditionError {
+    #[error("`when` is too large: {0}")]
+    TooLarge(crate::runbook::cel_bounds::OverBounds),
+    #[error(transparent)]
+    Crash(#[from] crate::runbook::cel_bounds::CelCrash),
+    #[error("`when` is not a CEL expression: {0}")]
+    Compile(#[source] cel::ParseErrors),
+    #[error("`when` gave {0}, not true or false")]
+    NotABoolean(String),
+    #[error("`when` could not be evaluated: {0}")]
+    Evaluation(#[source] cel::ExecutionError),
+}
+
 /// Evaluates `condition`. `facts` holds the steps that have ended; every other step of the
 /// runbook reads as `pending`.
 pub(crate) fn evaluate(
@@ -57,11 +72,11 @@ pub(crate) fn evaluate(
     scope: &Scope,
     facts: &BTreeMap<String, StepFact>,
     host: Option<&str>,
-) -> Result<bool, String> {
+) -> Result<bool, ConditionError> {
     // On a stack of its own, its panics caught (`runbook/cel_bounds.rs`): a condition can fail
     // the step, never end the engine.
     if let Some(over) = crate::runbook::cel_bounds::over_bounds(&condition.text.value) {
-        return Err(format!("`when` is too large: {over}"));
+        return Err(ConditionError::TooLarge(over));
     }
     crate::runbook::cel_bounds::on_cel_stack(|| {
         evaluate_here(condition, runbook, scope, facts, host)
@@ -74,8 +89,8 @@ fn evaluate_here(
     scope: &Scope,
     facts: &BTreeMap<String, StepFact>,
     host: Option<&str>,
-) -> Result<bool, String> {
-    let program = Program::compile(&condition.cel).map_err(|err| err.to_string())?;
+) -> Result<bool, ConditionError> {
+    let program = Program::compile(&condition.cel).map_err(ConditionError::Compile)?;
     let mut context = Context::default();
     for var in &runbook.vars {
         let name = &var.name.value;
@@ -120,8 +135,8 @@ fn evaluate_here(
     context.add_variable_from_value("run", run);
     match program.execute(&context) {
         Ok(Value::Bool(value)) => Ok(value),
-        Ok(other) => Err(format!("`when` gave {}, not true or false", shown(&other))),
-        Err(err) => Err(format!("`when` could not be evaluated: {err}")),
+        Ok(other) => Err(ConditionError::NotABoolean(shown(&other))),
+        Err(err) => Err(ConditionError::Evaluation(err)),
     }
 }
 
@@ -208,7 +223,7 @@ mod tests {
             &mut Diagnostics::default(),
         )
         .unwrap();
-        evaluate(&condition, &runbook, &scope, facts, None)
+        evaluate(&condition, &runbook, &scope, facts, None).map_err(|err| err.to_string())
     }
 
     #[test]

@@ -21,13 +21,22 @@ pub(crate) const MAX_OPERATORS: usize = 100;
 /// The stack CEL runs on: a hundred times what the bounds need in a debug build.
 const CEL_STACK: usize = 256 << 20;
 
+/// Which bound a condition is over, and by how much.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum OverBounds {
+    #[error("it has {0} characters; a condition has at most {MAX_CHARACTERS}")]
+    Characters(usize),
+    #[error("it nests {0} levels deep; a condition nests at most {MAX_NESTING}")]
+    Nesting(usize),
+    #[error("it has {0} operators; a condition has at most {MAX_OPERATORS}")]
+    Operators(usize),
+}
+
 /// Why `text` is over the bounds; `None` when it is within them.
-pub(crate) fn over_bounds(text: &str) -> Option<String> {
+pub(crate) fn over_bounds(text: &str) -> Option<OverBounds> {
     let characters = text.chars().count();
     if characters > MAX_CHARACTERS {
-        return Some(format!(
-            "it has {characters} characters; a condition has at most {MAX_CHARACTERS}"
-        ));
+        return Some(OverBounds::Characters(characters));
     }
     let mut depth = 0usize;
     let mut deepest = 0usize;
@@ -64,34 +73,39 @@ pub(crate) fn over_bounds(text: &str) -> Option<String> {
         previous_was_operator = operator;
     }
     if deepest > MAX_NESTING {
-        return Some(format!(
-            "it nests {deepest} levels deep; a condition nests at most {MAX_NESTING}"
-        ));
+        return Some(OverBounds::Nesting(deepest));
     }
     if operators > MAX_OPERATORS {
-        return Some(format!(
-            "it has {operators} operators; a condition has at most {MAX_OPERATORS}"
-        ));
+        return Some(OverBounds::Operators(operators));
     }
     None
 }
 
+/// Why CEL gave no answer at all.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CelCrash {
+    #[error("cannot start the thread that evaluates conditions: {0}")]
+    Thread(#[source] std::io::Error),
+    #[error("the CEL library failed on it ({0})")]
+    Panicked(String),
+}
+
 /// Runs `work` — compiling or evaluating a condition — on a thread with a deep stack of its
 /// own; a panic in CEL is an error, never the end of the process.
-pub(crate) fn on_cel_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, String> {
+pub(crate) fn on_cel_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, CelCrash> {
     std::thread::scope(|scope| {
         let thread = std::thread::Builder::new()
             .name("cel".into())
             .stack_size(CEL_STACK)
             .spawn_scoped(scope, work)
-            .map_err(|err| format!("cannot start the thread that evaluates conditions: {err}"))?;
+            .map_err(CelCrash::Thread)?;
         thread.join().map_err(|panic| {
             let said = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "no message".into());
-            format!("the CEL library failed on it ({said})")
+            CelCrash::Panicked(said)
         })
     })
 }
@@ -107,11 +121,11 @@ mod tests {
             None
         );
         let plus = vec!["1"; 7000].join(" + ");
-        assert!(over_bounds(&plus).unwrap().contains("characters"));
+        assert!(over_bounds(&plus).unwrap().to_string().contains("characters"));
         let nested = format!("{}1{}", "(".repeat(40), ")".repeat(40));
-        assert!(over_bounds(&nested).unwrap().contains("40 levels deep"));
+        assert_eq!(over_bounds(&nested), Some(OverBounds::Nesting(40)));
         let operators = vec!["a"; 150].join("+");
-        assert!(over_bounds(&operators).unwrap().contains("149 operators"));
+        assert_eq!(over_bounds(&operators), Some(OverBounds::Operators(149)));
         // What is inside a string is text, not structure.
         let quoted = format!("x == \"{}\"", "(".repeat(100));
         assert_eq!(over_bounds(&quoted), None);
@@ -120,8 +134,9 @@ mod tests {
     #[test]
     fn a_panic_in_cel_is_an_error() {
         let failed = on_cel_stack(|| -> u8 { panic!("boom") }).unwrap_err();
-        assert!(failed.contains("boom"), "{failed}");
-        assert_eq!(on_cel_stack(|| 2 + 2), Ok(4));
+        assert!(matches!(&failed, CelCrash::Panicked(said) if said == "boom"));
+        assert!(failed.to_string().contains("boom"), "{failed}");
+        assert_eq!(on_cel_stack(|| 2 + 2).unwrap(), 4);
     }
 
     #[test]
@@ -134,7 +149,7 @@ mod tests {
                 let program = cel::Program::compile(&text).unwrap();
                 program.execute(&cel::Context::default()).is_ok()
             });
-            assert_eq!(evaluated, Ok(true), "{text}");
+            assert!(evaluated.unwrap(), "{text}");
         }
     }
 }

@@ -51,6 +51,7 @@ impl Condition {
                 .map(drop)
                 .map_err(|err| err.to_string())
         })
+        .map_err(|crash| crash.to_string())
         .and_then(|compiled| compiled);
         if let Err(err) = compiled {
             diags

@@ -63,7 +63,7 @@ impl Engine {
                 phase: phase.map(str::to_string),
                 expression: when.text.value.clone(),
                 value: value.as_ref().ok().copied(),
-                error: value.as_ref().err().cloned(),
+                error: value.as_ref().err().map(ToString::to_string),
             })
             .await?;
         Ok(match value {
@@ -73,7 +73,7 @@ impl Engine {
                     .insert(step.id.value.clone(), StepFact::not_applicable());
                 Evaluated::False
             }
-            Err(message) => Evaluated::Failed(message),
+            Err(error) => Evaluated::Failed(error.to_string()),
         })
     }
 
