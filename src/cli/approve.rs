@@ -29,7 +29,7 @@ pub(crate) fn approve(args: &ApproveArgs) -> Result<Outcome, Failure> {
             .map_err(ApproveError::from)?;
         if args.print {
             let name = args.as_name.as_deref().expect("clap requires --as");
-            let text = refused(link.statement(&args.step, name).await)?;
+            let text = link.statement(&args.step, name).await?;
             // Its exact bytes are what gets signed; a terminal is shown only safe text.
             let shown = if std::io::stdout().is_terminal() {
                 crate::terminal_text::plain(&text)
@@ -54,14 +54,14 @@ pub(crate) fn approve(args: &ApproveArgs) -> Result<Outcome, Failure> {
             Some(file) => {
                 let signature = read_signature(file)?;
                 let statement = match &args.as_name {
-                    Some(name) => refused(link.statement(&args.step, name).await)?,
+                    Some(name) => link.statement(&args.step, name).await?,
                     None => read_statement(file)?,
                 };
                 (statement, signature)
             }
             None => sign_here(args, &run_dir, &mut link).await?,
         };
-        let counted = refused(link.approve(&args.step, &statement, &signature).await)?;
+        let counted = link.approve(&args.step, &statement, &signature).await?;
         say!(
             "cutover: approved step `{}` ({} of {}); the run journals it with your signature",
             args.step,
@@ -73,15 +73,6 @@ pub(crate) fn approve(args: &ApproveArgs) -> Result<Outcome, Failure> {
 }
 
 /// The run's answer, or its refusal as the error.
-fn refused<T>(
-    answer: Result<Result<T, String>, crate::live::client::ConnectError>,
-) -> Result<T, Failure> {
-    match answer.map_err(ApproveError::from)? {
-        Ok(value) => Ok(value),
-        Err(reason) => Err(ApproveError::Refused { reason }.into()),
-    }
-}
-
 /// On this host: the statement shown, the approver's yes on a terminal, their key's SSHSIG.
 async fn sign_here(
     args: &ApproveArgs,
@@ -93,7 +84,7 @@ async fn sign_here(
         principal: name,
     } = ActSigning::for_run(run_dir, args.key.as_deref(), args.as_name.as_deref())
         .map_err(ApproveError::from)?;
-    let statement = refused(link.statement(&args.step, &name).await)?;
+    let statement = link.statement(&args.step, &name).await?;
     // Asked on a terminal, after the statement: a person signs what they have read. Without a
     // terminal nobody can be asked: `--yes` says they read it (`--print`).
     if !args.yes && !std::io::stdin().is_terminal() {

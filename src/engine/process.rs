@@ -59,8 +59,25 @@ pub(crate) enum Exit {
     Signal(i32),
     TimedOut(Duration),
     Aborted,
-    SpawnFailed(String),
+    SpawnFailed(SpawnFailure),
 }
+
+/// A program that could not be started, and the system's reason.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("cannot start `{program}`: {source}")]
+pub(crate) struct SpawnFailure {
+    pub(crate) program: String,
+    #[source]
+    pub(crate) source: std::sync::Arc<std::io::Error>,
+}
+
+impl PartialEq for SpawnFailure {
+    fn eq(&self, other: &Self) -> bool {
+        self.program == other.program && self.source.kind() == other.source.kind()
+    }
+}
+
+impl Eq for SpawnFailure {}
 
 #[derive(Debug)]
 pub(crate) struct ProcessResult {
@@ -136,7 +153,10 @@ pub(crate) async fn run_process(
                 ProgramLine::Argv(argv) => argv[0].clone(),
             };
             return Ok(ProcessResult {
-                exit: Exit::SpawnFailed(format!("cannot start `{what}`: {err}")),
+                exit: Exit::SpawnFailed(SpawnFailure {
+                    program: what,
+                    source: std::sync::Arc::new(err),
+                }),
                 last_stdout_lines: Vec::new(),
                 tail: Vec::new(),
                 output_held_open: false,

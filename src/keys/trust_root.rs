@@ -35,6 +35,15 @@ pub enum TrustRootError {
         #[source]
         source: AllowedSignersError,
     },
+    #[error(
+        "{} is not the allowed signers the run started with (its SHA-256 is {found}, the header's {recorded})",
+        path.display()
+    )]
+    Changed {
+        path: PathBuf,
+        found: String,
+        recorded: String,
+    },
 }
 
 /// Where a trust root came from, as the header records it.
@@ -234,19 +243,18 @@ pub(crate) fn choose(
 pub(crate) fn of_run(
     run_dir: &Path,
     recorded: Option<&TrustRootRef>,
-) -> Result<Option<TrustRoot>, String> {
+) -> Result<Option<TrustRoot>, TrustRootError> {
     let Some(recorded) = recorded else {
         return Ok(None);
     };
     let path = run_dir.join(&recorded.file);
-    let root = TrustRoot::load(&path).map_err(|err| crate::error_chain::error_chain(&err))?;
+    let root = TrustRoot::load(&path)?;
     if root.sha256() != recorded.sha256 {
-        return Err(format!(
-            "{} is not the allowed signers the run started with (its SHA-256 is {}, the header's {})",
-            path.display(),
-            root.sha256(),
-            recorded.sha256
-        ));
+        return Err(TrustRootError::Changed {
+            found: root.sha256(),
+            recorded: recorded.sha256.clone(),
+            path,
+        });
     }
     Ok(Some(root))
 }
@@ -373,6 +381,11 @@ mod tests {
         assert!(of_run(dir.path(), None).unwrap().is_none());
         std::fs::write(dir.path().join(COPY_NAME), line("a", 2, "")).unwrap();
         let refused = of_run(dir.path(), Some(&recorded)).err().unwrap();
-        assert!(refused.contains("not the allowed signers the run started with"));
+        assert!(matches!(refused, TrustRootError::Changed { .. }));
+        assert!(
+            refused
+                .to_string()
+                .contains("not the allowed signers the run started with")
+        );
     }
 }

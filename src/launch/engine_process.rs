@@ -31,7 +31,7 @@ pub(crate) fn engine_process() -> Result<RunStatus, RunFailure> {
     let order: EngineOrder = match serde_json::from_str(&text) {
         Ok(order) => order,
         Err(err) => {
-            let failure = RunFailure::from(LaunchError::EngineOrder(err.to_string()));
+            let failure = RunFailure::from(LaunchError::EngineOrder(err));
             return handshake_failed(failure);
         }
     };

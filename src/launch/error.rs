@@ -50,7 +50,7 @@ pub enum LaunchError {
     #[error("start {}: it changed between the start screen and the start; start again to see what it says now", path.display())]
     ChangedSinceStartScreen { path: PathBuf },
     #[error("read the start request of the run's engine process: {0}")]
-    EngineOrder(String),
+    EngineOrder(#[source] serde_json::Error),
     #[error("start the run: --target {given}: the runbook has no such target ({known})")]
     UnknownTarget { given: String, known: String },
     #[error(
@@ -68,9 +68,17 @@ pub enum LaunchError {
     #[error("start the run: --input {variable}: {problem}")]
     BadInput { variable: String, problem: String },
     #[error("read your notification channels {}: {problem}", path.display())]
-    NotifyConfig { path: PathBuf, problem: String },
+    NotifyConfig {
+        path: PathBuf,
+        #[source]
+        problem: crate::runbook::notify::PersonalChannelsError,
+    },
     #[error("start the run: --share-with {group}: {problem}")]
-    ShareWith { group: String, problem: String },
+    ShareWith {
+        group: String,
+        #[source]
+        problem: crate::live::shared_socket::SharingError,
+    },
     #[error("find where run folders go: pass --log-dir DIR or set $CUTOVER_LOG_DIR")]
     NoLogDir,
     #[error("make {} an absolute path", path.display())]
@@ -93,7 +101,23 @@ pub enum LaunchError {
     )]
     ApprovalsWithoutTrustRoot { path: PathBuf, step: String },
     #[error("resume with the allowed signers {}: {problem}", path.display())]
-    TrustRootOfRun { path: PathBuf, problem: String },
+    TrustRootOfRun {
+        path: PathBuf,
+        #[source]
+        problem: crate::keys::trust_root::TrustRootError,
+    },
+    #[error(
+        "resume with the allowed signers {}: {}; who may act is decided once, for the whole run",
+        given.display(),
+        match kept {
+            Some(copy) => format!("it is not the file the run started with ({} keeps that one)", copy.display()),
+            None => "the run started without allowed signers".to_string(),
+        }
+    )]
+    OtherTrustRoot {
+        given: PathBuf,
+        kept: Option<PathBuf>,
+    },
     #[error(transparent)]
     Hosts(#[from] super::hosts::HostsError),
     #[error(transparent)]
@@ -191,6 +215,7 @@ impl LaunchError {
             | Self::OperatorNotAllowed { .. }
             | Self::ApprovalsWithoutTrustRoot { .. }
             | Self::TrustRootOfRun { .. }
+            | Self::OtherTrustRoot { .. }
             | Self::ReleaseLock(_)
             | Self::Variables(_)
             | Self::NoHeader { .. }

@@ -221,15 +221,9 @@ fn run_trust_root(
             .as_ref()
             .is_some_and(|kept| kept.sha256() == given_root.sha256());
         if !same {
-            return Err(LaunchError::TrustRootOfRun {
-                path: given.clone(),
-                problem: match &kept {
-                    Some(_) => format!(
-                        "it is not the file the run started with ({} keeps that one); who may act is decided once, for the whole run",
-                        copy.display()
-                    ),
-                    None => "the run started without allowed signers; who may act is decided once, for the whole run".into(),
-                },
+            return Err(LaunchError::OtherTrustRoot {
+                given: given.clone(),
+                kept: kept.as_ref().map(|_| copy),
             });
         }
     }

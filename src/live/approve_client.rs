@@ -5,6 +5,7 @@ use std::path::Path;
 
 use tokio::net::UnixStream;
 
+use super::approve_error::ApproveError;
 use super::client::{ConnectError, hello};
 use super::frame::{read_frame, write_frame};
 use super::protocol::{ClientMessage, Role, ServerMessage};
@@ -29,22 +30,23 @@ impl ApproverLink {
         })
     }
 
-    /// The statement `principal` would sign for `step`; `Err` with the run's reason when it
-    /// is not waiting for that step's approvals.
+    /// The statement `principal` would sign for `step`; `Refused` with the run's reason when
+    /// it is not waiting for that step's approvals. The reason crosses the socket as the
+    /// run's words (`approval/refusal.rs` on its side).
     pub(crate) async fn statement(
         &mut self,
         step: &str,
         principal: &str,
-    ) -> Result<Result<String, String>, ConnectError> {
+    ) -> Result<String, ApproveError> {
         let request = ClientMessage::Statement {
             step: step.into(),
             principal: principal.into(),
         };
-        Ok(match self.ask(&request).await? {
+        match self.ask(&request).await? {
             ServerMessage::Statement { text } => Ok(text),
-            ServerMessage::Refused { reason } => Err(reason),
-            _ => return Err(self.unexpected()),
-        })
+            ServerMessage::Refused { reason } => Err(ApproveError::Refused { reason }),
+            _ => Err(self.unexpected().into()),
+        }
     }
 
     /// Offers an approval: the statement and the SSHSIG blob over it.
@@ -53,17 +55,17 @@ impl ApproverLink {
         step: &str,
         statement: &str,
         signature: &[u8],
-    ) -> Result<Result<Counted, String>, ConnectError> {
+    ) -> Result<Counted, ApproveError> {
         let request = ClientMessage::Approve {
             step: step.into(),
             statement: statement.into(),
             signature: crate::protocol::encoding::encode(signature),
         };
-        Ok(match self.ask(&request).await? {
+        match self.ask(&request).await? {
             ServerMessage::Approved { count, required } => Ok(Counted { count, required }),
-            ServerMessage::Refused { reason } => Err(reason),
-            _ => return Err(self.unexpected()),
-        })
+            ServerMessage::Refused { reason } => Err(ApproveError::Refused { reason }),
+            _ => Err(self.unexpected().into()),
+        }
     }
 
     async fn ask(&mut self, request: &ClientMessage) -> Result<ServerMessage, ConnectError> {

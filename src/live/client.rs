@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::net::UnixStream;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::client_signing::SignRefusal;
 use super::frame::{FrameError, read_frame, write_frame};
 use super::protocol::{ClientMessage, Farewell, Role, ServerMessage, VERSION};
 use super::socket_path::socket_path;
@@ -296,7 +297,7 @@ async fn attach(
                                 // Not something its person did: nothing is signed, the person
                                 // is told, and the connection closes.
                                 Err(reason) => {
-                                    say_farewell(Farewell::Refused(reason));
+                                    say_farewell(Farewell::Refused(reason.to_string()));
                                     break;
                                 }
                             }
@@ -348,10 +349,9 @@ fn judge_request(
     policy: Option<&mut super::client_signing::SigningPolicy>,
     namespace: &str,
     message: &str,
-) -> Result<Vec<u8>, String> {
-    let policy = policy.ok_or("it asked a client that signs nothing for a signature")?;
-    let message = crate::protocol::encoding::decode(message)
-        .map_err(|_| "it asked for a signature over bytes that are not base64".to_string())?;
+) -> Result<Vec<u8>, SignRefusal> {
+    let policy = policy.ok_or(SignRefusal::NoKey)?;
+    let message = crate::protocol::encoding::decode(message).map_err(|_| SignRefusal::NotBase64)?;
     policy.judge(namespace, &message)?;
     Ok(message)
 }

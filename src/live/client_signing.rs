@@ -36,6 +36,30 @@ pub(crate) struct SigningPolicy {
     ended_run: bool,
 }
 
+/// Why a client refused to sign what its engine asked; said to the person, and the
+/// connection closes.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum SignRefusal {
+    #[error("it asked a client that signs nothing for a signature")]
+    NoKey,
+    #[error("it asked for a signature over bytes that are not base64")]
+    NotBase64,
+    #[error(
+        "it asked for a signature in namespace `{asked}`; this run's journal is signed in `{run}`, and approvals only by `cutover approve`"
+    )]
+    Namespace { asked: String, run: String },
+    #[error("it asked for a signature over bytes that are not one journal entry")]
+    NotAnEntry,
+    #[error(
+        "it asked for a signature over an entry of session {asked}, not of this run's session {run}"
+    )]
+    OtherSession { asked: String, run: String },
+    #[error(
+        "it asked for a signature over a `{kind}` entry (seq {seq}) that is not something you did here"
+    )]
+    NotYourAct { kind: String, seq: u64 },
+}
+
 impl SigningPolicy {
     pub(crate) fn new(namespace: &str, session: &str, person: PersonKey) -> Self {
         Self {
@@ -55,23 +79,23 @@ impl SigningPolicy {
     }
 
     /// Whether to sign `message` in `namespace`: `Err` says why not, to the person.
-    pub(crate) fn judge(&mut self, namespace: &str, message: &[u8]) -> Result<(), String> {
+    pub(crate) fn judge(&mut self, namespace: &str, message: &[u8]) -> Result<(), SignRefusal> {
         if namespace != self.namespace {
-            return Err(format!(
-                "it asked for a signature in namespace `{namespace}`; this run's journal is signed in `{}`, and approvals only by `cutover approve`",
-                self.namespace
-            ));
+            return Err(SignRefusal::Namespace {
+                asked: namespace.to_string(),
+                run: self.namespace.clone(),
+            });
         }
         let entry = message
             .strip_suffix(b"\n")
             .and_then(|json| std::str::from_utf8(json).ok())
             .and_then(|json| Entry::parse(json).ok())
-            .ok_or("it asked for a signature over bytes that are not one journal entry")?;
+            .ok_or(SignRefusal::NotAnEntry)?;
         if entry.sid != self.session {
-            return Err(format!(
-                "it asked for a signature over an entry of session {}, not of this run's session {}",
-                entry.sid, self.session
-            ));
+            return Err(SignRefusal::OtherSession {
+                asked: entry.sid,
+                run: self.session.clone(),
+            });
         }
         let allowed = match &entry.body {
             Body::Attach(change) => {
@@ -102,11 +126,10 @@ impl SigningPolicy {
             _ => false,
         };
         if !allowed {
-            return Err(format!(
-                "it asked for a signature over a `{}` entry (seq {}) that is not something you did here",
-                entry.body.kind(),
-                entry.seq
-            ));
+            return Err(SignRefusal::NotYourAct {
+                kind: entry.body.kind().to_string(),
+                seq: entry.seq,
+            });
         }
         Ok(())
     }
@@ -192,7 +215,10 @@ mod tests {
         // A confirmation it never sent.
         let confirmation = message(6, "p", "s1", confirm());
         let refused = policy.judge("cutover-drill", &confirmation).unwrap_err();
-        assert!(refused.contains("not something you did"), "{refused}");
+        assert!(
+            refused.to_string().contains("not something you did"),
+            "{refused}"
+        );
         policy.sent(&Control::Confirm {
             checklist: vec!["Dashboard green".into()],
             note: None,
@@ -250,11 +276,11 @@ mod tests {
         let refused = policy
             .judge("cutover-approval", &message(3, "p", "s1", note.clone()))
             .unwrap_err();
-        assert!(refused.contains("cutover approve"), "{refused}");
+        assert!(refused.to_string().contains("cutover approve"), "{refused}");
         let refused = policy
             .judge("cutover-drill", &message(3, "p", "s2", note.clone()))
             .unwrap_err();
-        assert!(refused.contains("session s2"), "{refused}");
+        assert!(refused.to_string().contains("session s2"), "{refused}");
         assert!(
             policy
                 .judge("cutover-drill", b"cutover approval v2\nrun: x\n")

@@ -63,13 +63,38 @@ impl SharedSocket {
 
 /// Before a run starts: its log dir's `.shared`, if there is one, is this user's own and
 /// nobody else may write in it.
-pub(crate) fn check_shared_folder(log_dir: &Path) -> Result<(), String> {
+pub(crate) fn check_shared_folder(log_dir: &Path) -> Result<(), SharingError> {
     let folder = log_dir.join(".shared");
     match std::fs::symlink_metadata(&folder) {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(err) => Err(format!("{}: {err}", folder.display())),
-        Ok(_) => refuse_unless_own(&folder).map_err(|err| err.to_string()),
+        Err(source) => Err(SharingError::Unreadable {
+            path: folder,
+            source,
+        }),
+        Ok(_) => refuse_unless_own(&folder).map_err(SharingError::NotYours),
     }
+}
+
+/// Why a run cannot be opened to a group.
+#[derive(Debug, thiserror::Error)]
+pub enum SharingError {
+    #[error("{}: {source}", path.display())]
+    Unreadable {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The shared folder is not this user's alone; the words say which and what to do.
+    #[error("{0}")]
+    NotYours(#[source] std::io::Error),
+    #[error("look up the group: {0}")]
+    LookUp(#[source] nix::errno::Errno),
+    #[error("there is no such group (`getent group` lists them)")]
+    NoSuchGroup,
+    #[error(
+        "you are not a member of it (`id` lists your groups); only its members and root can open a run to it"
+    )]
+    NotAMember,
 }
 
 /// `folder` is a folder (not a link) of this user's that nobody else may write in.
@@ -105,19 +130,16 @@ fn refuse_unless_own(folder: &Path) -> std::io::Result<()> {
 }
 
 /// The gid of `group`, if this user may give a file to it (root, or a member).
-pub(crate) fn group_for_sharing(group: &str) -> Result<u32, String> {
+pub(crate) fn group_for_sharing(group: &str) -> Result<u32, SharingError> {
     let found = nix::unistd::Group::from_name(group)
-        .map_err(|err| format!("look up the group: {err}"))?
-        .ok_or_else(|| "there is no such group (`getent group` lists them)".to_string())?;
+        .map_err(SharingError::LookUp)?
+        .ok_or(SharingError::NoSuchGroup)?;
     let gid = found.gid;
     let member = nix::unistd::getuid().is_root()
         || nix::unistd::getgid() == gid
         || nix::unistd::getgroups().is_ok_and(|groups| groups.contains(&gid));
     if !member {
-        return Err(
-            "you are not a member of it (`id` lists your groups); only its members and root can open a run to it"
-                .to_string(),
-        );
+        return Err(SharingError::NotAMember);
     }
     Ok(gid.as_raw())
 }
@@ -190,13 +212,17 @@ mod tests {
             std::os::unix::fs::chown(&foreign, Some(65534), Some(65534)).unwrap();
             std::fs::set_permissions(&foreign, PermissionsExt::from_mode(0o711)).unwrap();
             let refused = check_shared_folder(dir.path()).unwrap_err();
-            assert!(refused.contains("belongs to uid 65534"), "{refused}");
+            assert!(matches!(refused, SharingError::NotYours(_)));
+            assert!(
+                refused.to_string().contains("belongs to uid 65534"),
+                "{refused}"
+            );
         }
     }
 
     #[test]
     fn an_unknown_group_is_refused_in_words() {
         let refused = group_for_sharing("no-such-group-for-cutover").unwrap_err();
-        assert!(refused.contains("no such group"), "{refused}");
+        assert!(matches!(refused, SharingError::NoSuchGroup), "{refused}");
     }
 }

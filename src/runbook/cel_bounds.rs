@@ -121,7 +121,12 @@ mod tests {
             None
         );
         let plus = vec!["1"; 7000].join(" + ");
-        assert!(over_bounds(&plus).unwrap().to_string().contains("characters"));
+        assert!(
+            over_bounds(&plus)
+                .unwrap()
+                .to_string()
+                .contains("characters")
+        );
         let nested = format!("{}1{}", "(".repeat(40), ")".repeat(40));
         assert_eq!(over_bounds(&nested), Some(OverBounds::Nesting(40)));
         let operators = vec!["a"; 150].join("+");

@@ -179,10 +179,29 @@ fn parse_channel(
     })
 }
 
+/// Where the operator's own channels file is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum PersonalChannelsError {
+    #[error("{line}:{column}: TOML syntax: {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{line}:{column}: {message}")]
+    Field {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
 /// The operator's own channels, from `$XDG_CONFIG_HOME/cutover/notify.toml` (`[[notify]]`
 /// tables), when the file exists. A problem in it is said with its place: a run does not start
 /// with a channel that silently never tells anyone.
-pub(crate) fn load_personal(path: &std::path::Path) -> Result<Vec<NotifyChannel>, String> {
+pub(crate) fn load_personal(
+    path: &std::path::Path,
+) -> Result<Vec<NotifyChannel>, PersonalChannelsError> {
     let Ok(bytes) = std::fs::read(path) else {
         return Ok(Vec::new());
     };
@@ -191,7 +210,11 @@ pub(crate) fn load_personal(path: &std::path::Path) -> Result<Vec<NotifyChannel>
     let (document, syntax) = DeTable::parse_recoverable(&source.text);
     if let Some(error) = syntax.first() {
         let (line, column) = source.line_col(error.span().map_or(0, |s| s.start));
-        return Err(format!("{line}:{column}: TOML syntax: {}", error.message()));
+        return Err(PersonalChannelsError::Syntax {
+            line,
+            column,
+            message: error.message().to_string(),
+        });
     }
     let document = document.get_ref();
     let mut top = TableReader::new(document, 0..0, "notify.toml", &source, &mut diags);
@@ -205,7 +228,11 @@ pub(crate) fn load_personal(path: &std::path::Path) -> Result<Vec<NotifyChannel>
     {
         Some(problem) => {
             let (line, column) = source.line_col(problem.span.start);
-            Err(format!("{line}:{column}: {}", problem.message))
+            Err(PersonalChannelsError::Field {
+                line,
+                column,
+                message: problem.message,
+            })
         }
         None => Ok(channels),
     }

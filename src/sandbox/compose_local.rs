@@ -93,7 +93,7 @@ fn migrate(stack: &StackFile, what: &str) -> Done {
     let folder = Path::new("prisma/migrations");
     let available = match migrations_in(folder) {
         Ok(found) => found,
-        Err(said) => return Done::failed(said),
+        Err(unreadable) => return Done::failed(format!("{unreadable}\n")),
     };
     let applied = match super::local_migrations::applied(&stack.cluster) {
         Ok(applied) => applied,

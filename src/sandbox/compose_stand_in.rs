@@ -168,7 +168,7 @@ async fn run(listen: &str, words: &[&str]) -> Result<Done, SandboxError> {
     };
     let available = match migrations_in(Path::new("prisma/migrations")) {
         Ok(found) => found,
-        Err(said) => return Ok(Done::failed(said)),
+        Err(unreadable) => return Ok(Done::failed(format!("{unreadable}\n"))),
     };
     let applied = state(listen).await?.migrations;
     let pending: Vec<&String> = available.iter().filter(|m| !applied.contains(m)).collect();
@@ -203,14 +203,22 @@ async fn run(listen: &str, words: &[&str]) -> Result<Done, SandboxError> {
     Ok(Done::ok(said))
 }
 
+/// The migrations folder could not be listed; said as prisma says it.
+#[derive(Debug, thiserror::Error)]
+#[error("Error: cannot read {} in {}: {source}", folder.display(), cwd.display())]
+pub(crate) struct MigrationsUnreadable {
+    folder: std::path::PathBuf,
+    cwd: std::path::PathBuf,
+    #[source]
+    source: std::io::Error,
+}
+
 /// The folders of `prisma/migrations` that hold a `migration.sql`, in order.
-pub(crate) fn migrations_in(folder: &Path) -> Result<Vec<String>, String> {
-    let entries = std::fs::read_dir(folder).map_err(|err| {
-        format!(
-            "Error: cannot read {} in {}: {err}\n",
-            folder.display(),
-            std::env::current_dir().unwrap_or_default().display()
-        )
+pub(crate) fn migrations_in(folder: &Path) -> Result<Vec<String>, MigrationsUnreadable> {
+    let entries = std::fs::read_dir(folder).map_err(|source| MigrationsUnreadable {
+        folder: folder.to_path_buf(),
+        cwd: std::env::current_dir().unwrap_or_default(),
+        source,
     })?;
     let mut names: Vec<String> = entries
         .flatten()

@@ -21,7 +21,7 @@ pub enum SandboxError {
     #[error(transparent)]
     Client(#[from] HttpClientError),
     #[error("run the stack of real parts: {0}")]
-    Stack(String),
+    Stack(#[from] super::stack_error::StackError),
     #[error("read the sandbox's state: {0}")]
     State(String),
     #[error("write the sandbox's answer to standard output")]

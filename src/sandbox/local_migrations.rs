@@ -10,6 +10,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::local_postgres::Cluster;
+use super::stack_error::StackError;
 
 /// prisma's table, as `migrate deploy` creates it.
 const TABLE: &str = r#"CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -24,7 +25,7 @@ const TABLE: &str = r#"CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 )"#;
 
 /// The migrations the database has recorded as applied, in order.
-pub(crate) fn applied(cluster: &Cluster) -> Result<Vec<String>, String> {
+pub(crate) fn applied(cluster: &Cluster) -> Result<Vec<String>, StackError> {
     cluster.psql(TABLE)?;
     let names = cluster.psql(
         r#"SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY started_at, migration_name"#,
@@ -33,10 +34,10 @@ pub(crate) fn applied(cluster: &Cluster) -> Result<Vec<String>, String> {
 }
 
 /// Applies `folder/NAME/migration.sql` and records it, in one transaction.
-pub(crate) fn apply(cluster: &Cluster, folder: &Path, name: &str) -> Result<(), String> {
+pub(crate) fn apply(cluster: &Cluster, folder: &Path, name: &str) -> Result<(), StackError> {
     cluster.psql(TABLE)?;
     let file = folder.join(name).join("migration.sql");
-    let bytes = std::fs::read(&file).map_err(|err| format!("{}: {err}", file.display()))?;
+    let bytes = std::fs::read(&file).map_err(StackError::file("read", &file))?;
     let checksum: String = Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -51,10 +52,13 @@ pub(crate) fn apply(cluster: &Cluster, folder: &Path, name: &str) -> Result<(), 
         .arg(&file)
         .args(["-c", &record])
         .output()
-        .map_err(|err| format!("psql: {err}"))?;
+        .map_err(|source| StackError::Spawn {
+            program: "psql",
+            source,
+        })?;
     if output.status.success() {
         Ok(())
     } else {
-        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        Err(StackError::refused("psql", &output.stderr))
     }
 }

@@ -7,6 +7,8 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use super::stack_error::StackError;
+
 /// `nginx` as Debian installs it.
 pub fn nginx_binary() -> Option<PathBuf> {
     ["/usr/sbin/nginx", "/usr/bin/nginx"]
@@ -49,18 +51,25 @@ http {{\n  access_log {d}/access.log;\n  client_body_temp_path {d}/tmp/body;\n  
 }
 
 /// Starts nginx on `config` as a child of this process.
-pub(crate) fn start(binary: &Path, config: &Path) -> Result<Child, String> {
+pub(crate) fn start(binary: &Path, config: &Path) -> Result<Child, StackError> {
+    let spawn_failed = |source| StackError::Spawn {
+        program: "nginx",
+        source,
+    };
     let tested = Command::new(binary)
         .arg("-t")
         .arg("-c")
         .arg(config)
         .output()
-        .map_err(|err| format!("nginx: {err}"))?;
+        .map_err(spawn_failed)?;
     if !tested.status.success() {
-        return Err(format!(
-            "nginx refuses its configuration: {}",
-            String::from_utf8_lossy(&tested.stderr)
-        ));
+        return Err(StackError::Refused {
+            program: "nginx",
+            said: format!(
+                "nginx refuses its configuration: {}",
+                String::from_utf8_lossy(&tested.stderr)
+            ),
+        });
     }
     let mut command = Command::new(binary);
     command
@@ -70,5 +79,5 @@ pub(crate) fn start(binary: &Path, config: &Path) -> Result<Child, String> {
         .stderr(Stdio::null())
         .process_group(0);
     super::local_stack::die_with_parent(&mut command);
-    command.spawn().map_err(|err| format!("nginx: {err}"))
+    command.spawn().map_err(spawn_failed)
 }

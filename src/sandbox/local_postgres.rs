@@ -5,6 +5,7 @@
 //! where), and every server program runs as that user (switched to in the child before it
 //! runs, so that the server still dies with the stack if the stack is killed).
 
+use super::stack_error::StackError;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -53,16 +54,19 @@ impl Cluster {
     }
 
     /// Runs SQL; its unaligned, tuples-only output, or what psql said.
-    pub(crate) fn psql(&self, sql: &str) -> Result<String, String> {
+    pub(crate) fn psql(&self, sql: &str) -> Result<String, StackError> {
         let output = self
             .client("psql")
             .args(["-v", "ON_ERROR_STOP=1", "-tA", "-c", sql])
             .output()
-            .map_err(|err| format!("psql: {err}"))?;
+            .map_err(|source| StackError::Spawn {
+                program: "psql",
+                source,
+            })?;
         if output.status.success() {
             Ok(String::from_utf8_lossy(&output.stdout).into_owned())
         } else {
-            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+            Err(StackError::refused("psql", &output.stderr))
         }
     }
 }
@@ -86,22 +90,27 @@ pub fn server_bin_dir() -> Option<PathBuf> {
 /// another user could guess from a process list, so nothing they could plant a link at),
 /// created exclusively and 0700, then given to `postgres` through its own descriptor — opened
 /// without following a link — never through a path that could be swapped meanwhile.
-fn private_folder_for_postgres() -> Result<PathBuf, String> {
+fn private_folder_for_postgres() -> Result<PathBuf, StackError> {
     use std::os::unix::fs::OpenOptionsExt;
-    let (uid, gid) = postgres_ids().ok_or("there is no `postgres` user to run the server as")?;
+    let (uid, gid) = postgres_ids().ok_or(StackError::Missing(
+        "there is no `postgres` user to run the server as",
+    ))?;
     let home = tempfile::Builder::new()
         .prefix("cutover-stack-")
         .permissions(std::fs::Permissions::from_mode(0o700))
         .tempdir()
-        .map_err(|err| format!("make a private folder for PostgreSQL: {err}"))?
+        .map_err(StackError::file(
+            "make a private folder for PostgreSQL in",
+            std::env::temp_dir(),
+        ))?
         .keep();
     let folder = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY)
         .open(&home)
-        .map_err(|err| format!("{}: {err}", home.display()))?;
+        .map_err(StackError::file("open", &home))?;
     std::os::unix::fs::fchown(&folder, Some(uid), Some(gid))
-        .map_err(|err| format!("give {} to postgres: {err}", home.display()))?;
+        .map_err(StackError::file("give to postgres", &home))?;
     Ok(home)
 }
 
@@ -112,9 +121,10 @@ fn is_root() -> bool {
 
 /// Initialises a cluster for run `run_id` (under `dir`, or as root in a folder of the
 /// `postgres` user), starts its server as a child of this process, and creates `database`.
-pub(crate) fn start(dir: &Path, port: u16, database: &str) -> Result<(Cluster, Child), String> {
-    let bin_dir = server_bin_dir()
-        .ok_or("no PostgreSQL server under /usr/lib/postgresql (apt-get install postgresql)")?;
+pub(crate) fn start(dir: &Path, port: u16, database: &str) -> Result<(Cluster, Child), StackError> {
+    let bin_dir = server_bin_dir().ok_or(StackError::Missing(
+        "no PostgreSQL server under /usr/lib/postgresql (apt-get install postgresql)",
+    ))?;
     let as_postgres = is_root();
     let home = if as_postgres {
         private_folder_for_postgres()?
@@ -140,11 +150,18 @@ pub(crate) fn start(dir: &Path, port: u16, database: &str) -> Result<(Cluster, C
         .arg(&cluster.data)
         .stdout(Stdio::null())
         .status()
-        .map_err(|err| format!("initdb: {err}"))?
+        .map_err(|source| StackError::Spawn {
+            program: "initdb",
+            source,
+        })?
         .success()
         .then_some(())
-        .ok_or("initdb failed")?;
-    std::fs::create_dir_all(&cluster.socket_dir).map_err(|err| err.to_string())?;
+        .ok_or_else(|| StackError::Refused {
+            program: "initdb",
+            said: "initdb failed".into(),
+        })?;
+    std::fs::create_dir_all(&cluster.socket_dir)
+        .map_err(StackError::file("create", &cluster.socket_dir))?;
     if as_postgres {
         let _ = Command::new("chown")
             .args(["postgres:postgres"])
@@ -169,7 +186,10 @@ pub(crate) fn start(dir: &Path, port: u16, database: &str) -> Result<(Cluster, C
         .stderr(Stdio::null())
         // Its own group: the run stops the stack, which stops its server after a last dump.
         .process_group(0);
-    let child = server.spawn().map_err(|err| format!("postgres: {err}"))?;
+    let child = server.spawn().map_err(|source| StackError::Spawn {
+        program: "postgres",
+        source,
+    })?;
     let ready_by = Instant::now() + Duration::from_secs(30);
     loop {
         let ready = cluster
@@ -181,7 +201,7 @@ pub(crate) fn start(dir: &Path, port: u16, database: &str) -> Result<(Cluster, C
             break;
         }
         if Instant::now() > ready_by {
-            return Err("the PostgreSQL server did not accept connections within 30 s".into());
+            return Err(StackError::NotReady);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -191,18 +211,21 @@ pub(crate) fn start(dir: &Path, port: u16, database: &str) -> Result<(Cluster, C
 
 impl Cluster {
     /// SQL in the `postgres` database (before the application's exists).
-    fn psql_admin(&self, sql: &str) -> Result<(), String> {
+    fn psql_admin(&self, sql: &str) -> Result<(), StackError> {
         let output = self
             .client("psql")
             .env("PGDATABASE", "postgres")
             .args(["-v", "ON_ERROR_STOP=1", "-qc", sql])
             .output()
-            .map_err(|err| format!("psql: {err}"))?;
+            .map_err(|source| StackError::Spawn {
+                program: "psql",
+                source,
+            })?;
         output
             .status
             .success()
             .then_some(())
-            .ok_or_else(|| String::from_utf8_lossy(&output.stderr).into_owned())
+            .ok_or_else(|| StackError::refused("psql", &output.stderr))
     }
 }
 

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::SandboxError;
 use super::local_postgres::Cluster;
+use super::stack_error::StackError;
 
 /// What the docker stand-in reads to reach the stack's parts.
 #[derive(Debug, Serialize, Deserialize)]
@@ -57,11 +58,8 @@ pub(crate) fn die_with_parent(command: &mut Command) {
 
 /// Starts the stack, serves the application until the run stops it, then stops the rest.
 pub(crate) async fn run_stack(plan: &StackPlan<'_>) -> Result<(), SandboxError> {
-    let failed = |what: String| SandboxError::Stack(what);
-    std::fs::create_dir_all(plan.dir)
-        .map_err(|err| failed(format!("{}: {err}", plan.dir.display())))?;
-    let (cluster, server) =
-        super::local_postgres::start(plan.dir, 5432, "nexus").map_err(failed)?;
+    std::fs::create_dir_all(plan.dir).map_err(StackError::file("create", plan.dir))?;
+    let (cluster, server) = super::local_postgres::start(plan.dir, 5432, "nexus")?;
     let mut parts = Parts {
         cluster,
         server: Some(server),
@@ -69,29 +67,30 @@ pub(crate) async fn run_stack(plan: &StackPlan<'_>) -> Result<(), SandboxError> 
         dir: plan.dir.to_path_buf(),
     };
     for name in plan.applied {
-        super::local_migrations::apply(&parts.cluster, plan.migrations, name).map_err(failed)?;
+        super::local_migrations::apply(&parts.cluster, plan.migrations, name)?;
     }
     if let Some(seed) = plan.seed {
-        let sql = std::fs::read_to_string(seed)
-            .map_err(|err| failed(format!("{}: {err}", seed.display())))?;
-        parts.cluster.psql(&sql).map_err(failed)?;
+        let sql = std::fs::read_to_string(seed).map_err(StackError::file("read", seed))?;
+        parts.cluster.psql(&sql)?;
     }
-    let nginx = super::local_nginx::nginx_binary()
-        .ok_or_else(|| failed("no nginx (apt-get install nginx-light)".into()))?;
+    let nginx = super::local_nginx::nginx_binary().ok_or(StackError::Missing(
+        "no nginx (apt-get install nginx-light)",
+    ))?;
     let nginx_dir = plan.dir.join("nginx");
     let config = super::local_nginx::write_config(&nginx_dir, plan.front, plan.app, plan.flag)
-        .map_err(|err| failed(format!("{}: {err}", nginx_dir.display())))?;
-    parts.nginx = Some(super::local_nginx::start(&nginx, &config).map_err(failed)?);
+        .map_err(StackError::file("write the configuration in", &nginx_dir))?;
+    parts.nginx = Some(super::local_nginx::start(&nginx, &config)?);
     let file = StackFile {
         cluster: parts.cluster.clone(),
         nginx,
         nginx_config: config,
     };
+    let path = stack_file(plan.dir);
     std::fs::write(
-        stack_file(plan.dir),
+        &path,
         serde_json::to_vec_pretty(&file).expect("a stack file serializes"),
     )
-    .map_err(|err| failed(err.to_string()))?;
+    .map_err(StackError::file("write", &path))?;
     let state = plan.dir.join("app");
     let served = tokio::select! {
         served = super::server::serve(plan.app, state.clone(), 0) => served.map_err(|source| SandboxError::Serve {

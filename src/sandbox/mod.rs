@@ -13,6 +13,7 @@ pub(crate) mod local_postgres;
 pub(crate) mod local_stack;
 pub(crate) mod metrics;
 pub(crate) mod server;
+pub(crate) mod stack_error;
 pub(crate) mod state;
 pub(crate) mod synthetic_users;
 pub(crate) mod traffic;

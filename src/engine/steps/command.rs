@@ -200,7 +200,7 @@ pub(crate) async fn run_to_outcome(
             None,
         ),
         Exit::Aborted => return Err(StepStop::Abort),
-        Exit::SpawnFailed(message) => (false, message.clone(), None),
+        Exit::SpawnFailed(failure) => (false, failure.to_string(), None),
     };
     let message = if result.output_held_open {
         format!(

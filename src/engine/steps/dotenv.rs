@@ -1,8 +1,28 @@
 //! Dotenv files as docker compose and most tools read them: `KEY=value`, `export KEY=value`,
 //! `#` comments, single quotes literal, double quotes with `\n`, `\"` and `\\` escapes.
 
+/// Which line of a dotenv text is wrong, and how.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {problem}")]
+pub(crate) struct DotenvError {
+    pub(crate) line: usize,
+    pub(crate) problem: DotenvProblem,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum DotenvProblem {
+    #[error("expected KEY=value")]
+    NoEquals,
+    #[error("`{0}` is not a variable name")]
+    NotAName(String),
+    #[error("unclosed single quote")]
+    UnclosedSingleQuote,
+    #[error("unclosed double quote")]
+    UnclosedDoubleQuote,
+}
+
 /// Parses a dotenv text into pairs, or says which line is wrong.
-pub(crate) fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, DotenvError> {
     let mut pairs = Vec::new();
     let mut lines = text.lines().enumerate();
     while let Some((index, line)) = lines.next() {
@@ -15,21 +35,18 @@ pub(crate) fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, String> 
             .unwrap_or(trimmed)
             .trim_start();
         let Some((key, raw)) = trimmed.split_once('=') else {
-            return Err(format!("line {}: expected KEY=value", index + 1));
+            return Err(wrong(index, DotenvProblem::NoEquals));
         };
         let key = key.trim();
         if !crate::runbook::names::is_env_var_name(key) {
-            return Err(format!(
-                "line {}: `{key}` is not a variable name",
-                index + 1
-            ));
+            return Err(wrong(index, DotenvProblem::NotAName(key.to_string())));
         }
         let raw = raw.trim_start();
         let value = if let Some(rest) = raw.strip_prefix('\'') {
             let mut value = rest.to_string();
             while !value.contains('\'') {
                 let Some((_, next)) = lines.next() else {
-                    return Err(format!("line {}: unclosed single quote", index + 1));
+                    return Err(wrong(index, DotenvProblem::UnclosedSingleQuote));
                 };
                 value.push('\n');
                 value.push_str(next);
@@ -42,7 +59,7 @@ pub(crate) fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, String> 
                     break unescape(&body[..end]);
                 }
                 let Some((_, next)) = lines.next() else {
-                    return Err(format!("line {}: unclosed double quote", index + 1));
+                    return Err(wrong(index, DotenvProblem::UnclosedDoubleQuote));
                 };
                 body.push('\n');
                 body.push_str(next);
@@ -55,6 +72,13 @@ pub(crate) fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, String> 
         pairs.push((key.to_string(), value));
     }
     Ok(pairs)
+}
+
+fn wrong(index: usize, problem: DotenvProblem) -> DotenvError {
+    DotenvError {
+        line: index + 1,
+        problem,
+    }
 }
 
 fn closing_double_quote(body: &str) -> Option<usize> {
@@ -111,11 +135,15 @@ mod tests {
 
     #[test]
     fn says_which_line_is_wrong() {
+        let wrong = parse_dotenv("A=1\nnot a pair\n").unwrap_err();
+        assert_eq!(wrong.to_string(), "line 2: expected KEY=value");
         assert_eq!(
-            parse_dotenv("A=1\nnot a pair\n"),
-            Err("line 2: expected KEY=value".into())
+            parse_dotenv("A=\"open\n").unwrap_err().problem,
+            DotenvProblem::UnclosedDoubleQuote
         );
-        assert!(parse_dotenv("A=\"open\n").is_err());
-        assert!(parse_dotenv("1A=x").is_err());
+        assert_eq!(
+            parse_dotenv("1A=x").unwrap_err().problem,
+            DotenvProblem::NotAName("1A".into())
+        );
     }
 }

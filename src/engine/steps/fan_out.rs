@@ -378,7 +378,7 @@ fn judge(host: &str, result: &ProcessResult, expect_exit: &[i32]) -> HostEnd {
             ),
         ),
         Exit::Aborted => (HostStatus::Failed, None, "stopped by the operator".into()),
-        Exit::SpawnFailed(message) => (HostStatus::Failed, None, message.clone()),
+        Exit::SpawnFailed(failure) => (HostStatus::Failed, None, failure.to_string()),
     };
     HostEnd {
         host: host.to_string(),

@@ -17,7 +17,7 @@ use crate::runbook::template::{Quoting, RenderError, Scope};
 use super::http::Budget;
 use super::http_send::{Outgoing, exchange};
 use super::metric_response::read_answer;
-use super::metric_verdict::{GateVerdict, QueryOutcome, Tally, judge};
+use super::metric_verdict::{GateVerdict, QueryError, QueryOutcome, Tally, judge};
 
 /// A Prometheus answer larger than this is refused: a gate reads one number.
 const MAX_ANSWER: u64 = 4 << 20;
@@ -262,7 +262,10 @@ async fn query_once(
         "{}/api/v1/query",
         prepared.url.trim_end_matches('/')
     ))
-    .map_err(|err| format!("`{}` is not a URL: {err}", prepared.url))?;
+    .map_err(|source| QueryError::Url {
+        url: prepared.url.clone(),
+        source,
+    })?;
     url.query_pairs_mut()
         .append_pair("query", promql)
         .append_pair("time", &format!("{time:.3}"));
@@ -275,17 +278,16 @@ async fn query_once(
     };
     let answer = exchange(client, &outgoing, MAX_ANSWER, deadline)
         .await
-        .map_err(|err| format!("Prometheus did not answer: {err}"))?;
+        .map_err(QueryError::NoAnswer)?;
     if answer.truncated {
-        return Err(format!(
-            "the answer is larger than {} MiB (status {})",
-            MAX_ANSWER >> 20,
-            answer.status
-        ));
+        return Err(QueryError::TooLarge {
+            limit: MAX_ANSWER,
+            status: answer.status,
+        });
     }
-    read_answer(&answer.body, reduce).map_err(|err| match answer.status {
-        200..=299 => err.to_string(),
-        status => format!("status {status}: {err}"),
+    read_answer(&answer.body, reduce).map_err(|error| match answer.status {
+        200..=299 => QueryError::Answer(error),
+        status => QueryError::Status { status, error },
     })
 }
 

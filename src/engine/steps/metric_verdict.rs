@@ -8,10 +8,34 @@
 use crate::engine::metric_sample::SampleVerdict;
 use crate::runbook::kinds::metric::{DataPolicy, MetricCheck, MetricCondition};
 
-use super::metric_response::{Reading, short_value};
+use super::http_send::ExchangeError;
+use super::metric_response::{AnswerError, Reading, short_value};
 
 /// One query's outcome: a reading, or why there is none (a transport or answer error).
-pub(crate) type QueryOutcome = Result<Reading, String>;
+pub(crate) type QueryOutcome = Result<Reading, QueryError>;
+
+/// Why a query gave no reading; the verdict decides what that is worth.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum QueryError {
+    #[error("`{url}` is not a URL: {source}")]
+    Url {
+        url: String,
+        #[source]
+        source: url::ParseError,
+    },
+    #[error("Prometheus did not answer: {0}")]
+    NoAnswer(#[source] ExchangeError),
+    #[error("the answer is larger than {} MiB (status {status})", limit >> 20)]
+    TooLarge { limit: u64, status: u16 },
+    #[error("{0}")]
+    Answer(#[source] AnswerError),
+    #[error("status {status}: {error}")]
+    Status {
+        status: u16,
+        #[source]
+        error: AnswerError,
+    },
+}
 
 /// A sample's verdict and its reason in words.
 #[derive(Clone, Debug, PartialEq)]
@@ -267,7 +291,9 @@ mod tests {
             value(f64::NAN),
             value(f64::INFINITY),
             value(f64::NEG_INFINITY),
-            Err("connection refused".to_string()),
+            Err(QueryError::NoAnswer(ExchangeError::Send(
+                "connection refused".into(),
+            ))),
         ] {
             let judged = judge(&gate, &outcome, None);
             assert_eq!(judged.verdict, SampleVerdict::Inconclusive, "{outcome:?}");
@@ -286,7 +312,11 @@ mod tests {
             "{}",
             no_data.reason
         );
-        let error = judge(&gate, &Err("timed out".into()), None);
+        let error = judge(
+            &gate,
+            &Err(QueryError::NoAnswer(ExchangeError::TimedOut(2000))),
+            None,
+        );
         assert_eq!(error.verdict, SampleVerdict::Pass);
         assert!(
             error.reason.contains("on_error = \"pass\""),
