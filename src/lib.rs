@@ -5,7 +5,8 @@
 //! The areas are layers. Each imports only from the layers before it (`tests/layers.rs` fails on
 //! an import that goes up; ARCHITECTURE.md draws the same list):
 //!
-//! 1. `error_chain`, `terminal_text`, `stdout`, `open_files` — small tools any area uses.
+//! 1. `error_chain`, `terminal_text`, `stdout`, `open_files`, `locked` — small tools any area
+//!    uses.
 //! 2. `protocol` — the words more than one area speaks: modes, statuses, decisions, deliveries,
 //!    approval records, the run's info, exit codes.
 //! 3. `keys` — who is who: the operator's and the session's keys, SSHSIG, allowed signers.
@@ -33,6 +34,7 @@ pub(crate) mod journal;
 pub(crate) mod keys;
 pub(crate) mod launch;
 pub(crate) mod live;
+pub(crate) mod locked;
 pub(crate) mod notify;
 pub(crate) mod open_files;
 pub(crate) mod protocol;
@@ -72,7 +74,7 @@ pub use protocol::status::RunStatus;
 pub use runbook::load::{check_bytes, read_and_check};
 pub use runbook::model::StepAction;
 pub use runbook::render::render_text;
-pub use runbook::template::Scope;
+pub use runbook::template::{Scope, Secrecy};
 pub use sandbox::local_nginx::nginx_binary;
 pub use sandbox::local_postgres::server_bin_dir;
 pub use tui::review::state::{ReviewAction, ReviewApp};

@@ -131,7 +131,8 @@ async fn the_display_sees_output_live_and_no_secret() {
     let dir = tempfile::tempdir().unwrap();
     let text = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[[phase]]\nid = \"main\"\n\n[[phase.step]]\nid = \"talk\"\nkind = \"command\"\nrun = \"echo one; echo $CUTOVER_TOKEN\"\n";
     let mut plan = plan(dir.path(), text);
-    plan.scope.set("token", "s3cr3t-value", true);
+    plan.scope
+        .set("token", "s3cr3t-value", cutover::Secrecy::Secret);
     let (_controller, intake) = control_channel();
     let mut emitter = Emitter::default();
     let mut display = emitter.observe();

@@ -106,9 +106,7 @@ impl ApprovalDesk {
     }
 
     fn locked(&self) -> std::sync::MutexGuard<'_, DeskState> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::locked::locked(&self.state)
     }
 
     /// The approvals accepted since the engine last looked.

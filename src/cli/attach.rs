@@ -11,7 +11,7 @@ use crate::exit::{Failure, Outcome};
 use crate::launch::error::{LaunchError, block_on_client};
 use crate::launch::interactive::say_how_it_ended;
 use crate::launch::run_folder::default_log_dir;
-use crate::live::client::{ActSigning, ConnectError, control, status, watch};
+use crate::live::client::{ActSigning, ConnectError, WhenHeld, control, status, watch};
 use crate::live::error::AttachError;
 use crate::live::find_run::find_live_run;
 use crate::tui::attached::{ControlLink, attached_screen};
@@ -31,16 +31,17 @@ pub(crate) fn attach(args: &AttachArgs) -> Result<Outcome, Failure> {
         let (watching, link) = if args.watch {
             (watch(&run_dir).await.map_err(AttachError::from)?, None)
         } else {
-            let attached = match control(&run_dir, false, Some(signing(args, &run_dir)?)).await {
-                Err(ConnectError::Held { by, .. }) => {
-                    if !take_over_asked(&by.describe(), &run_dir)? {
-                        return Ok(Outcome::Done);
+            let attached =
+                match control(&run_dir, WhenHeld::Refuse, Some(signing(args, &run_dir)?)).await {
+                    Err(ConnectError::Held { by, .. }) => {
+                        if !take_over_asked(&by.describe(), &run_dir)? {
+                            return Ok(Outcome::Done);
+                        }
+                        control(&run_dir, WhenHeld::TakeOver, Some(signing(args, &run_dir)?)).await
                     }
-                    control(&run_dir, true, Some(signing(args, &run_dir)?)).await
+                    other => other,
                 }
-                other => other,
-            }
-            .map_err(AttachError::from)?;
+                .map_err(AttachError::from)?;
             let link = ControlLink {
                 controls: attached.controls,
             };

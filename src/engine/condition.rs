@@ -207,6 +207,7 @@ mod tests {
     use crate::runbook::diagnostic::Diagnostics;
     use crate::runbook::load::check_bytes;
     use crate::runbook::source::Located;
+    use crate::runbook::template::Secrecy;
 
     const RUNBOOK: &str = "[runbook]\nname = \"t\"\ntitle = \"T\"\n\n[vars.release]\ndefault = \"v2\"\n\n\
         [[phase]]\nid = \"main\"\n\n[[phase.step]]\nid = \"drain-node\"\nkind = \"command\"\nrun = \"true\"\n\n\
@@ -217,7 +218,7 @@ mod tests {
             .runbook
             .unwrap();
         let mut scope = Scope::default();
-        scope.set("release", "v2", false);
+        scope.set("release", "v2", Secrecy::Plain);
         let condition = Condition::parse(
             Located::new(text.to_string(), 0..1),
             &mut Diagnostics::default(),

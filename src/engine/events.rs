@@ -39,7 +39,7 @@ pub enum Prompt {
         #[serde(default)]
         deadline_s: Option<u64>,
         #[serde(default)]
-        on_deadline: Option<String>,
+        on_deadline: Option<crate::protocol::on_deadline::OnDeadline>,
     },
     /// A failed step with policy `ask`.
     Failure {
@@ -87,7 +87,7 @@ pub enum Prompt {
         statement: String,
         /// Seconds until `on_deadline` happens without them (scaled for a drill).
         deadline_s: Option<u64>,
-        on_deadline: Option<String>,
+        on_deadline: Option<crate::protocol::on_deadline::OnDeadline>,
     },
 }
 

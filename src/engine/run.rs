@@ -3,6 +3,8 @@
 //! through the step's policy or the operator's choice, and the rollback section when chosen.
 //! Every side effect is preceded by its intent and followed by its outcome, both durable.
 
+use crate::engine::run::course::Course;
+use crate::runbook::template::Secrecy;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,6 +21,7 @@ use conditions::Evaluated;
 
 mod approvals;
 mod conditions;
+mod course;
 mod decisions;
 mod presence;
 mod rollback;
@@ -269,7 +272,10 @@ impl Engine {
                         continue;
                     }
                     Evaluated::Failed(message) => {
-                        match self.condition_failed(first, &message, false).await? {
+                        match self
+                            .condition_failed(first, &message, Course::Forward)
+                            .await?
+                        {
                             Flow::Next => continue,
                             Flow::Rollback => return self.rollback().await,
                             Flow::Abort => return Ok(RunStatus::Aborted),
@@ -322,7 +328,7 @@ impl Engine {
                         return self.suspend(reason, Some(step)).await;
                     }
                 }
-                match self.run_step_when(step, false).await? {
+                match self.run_step_when(step, Course::Forward).await? {
                     Flow::Next => {}
                     Flow::Rollback => return self.rollback().await,
                     Flow::Abort => return Ok(RunStatus::Aborted),
@@ -402,7 +408,7 @@ impl Engine {
     }
 
     /// One step, from its confirmation to its last attempt and the decision after a failure.
-    async fn run_step(&mut self, step: &Step, in_rollback: bool) -> Result<Flow, EngineError> {
+    async fn run_step(&mut self, step: &Step, course: Course) -> Result<Flow, EngineError> {
         let action = {
             let ctx = self.context(step, 0);
             shown_action(&step.action, &ctx)
@@ -412,10 +418,7 @@ impl Engine {
             .unwrap_or_else(|problem| format!("(cannot resolve: {problem})"));
         // Approvals first: the operator's go comes for an approved action.
         let approvals = match &action {
-            Ok(_) => match self
-                .await_approvals(step, &action_text, in_rollback)
-                .await?
-            {
+            Ok(_) => match self.await_approvals(step, &action_text, course).await? {
                 Ok(approvals) => approvals,
                 Err(flow) => return Ok(flow),
             },
@@ -443,7 +446,7 @@ impl Engine {
                     kind: step.kind(),
                     attempt,
                     action: action_text.clone(),
-                    rollback: in_rollback,
+                    rollback: course.is_rollback(),
                     approvals: approvals.by.clone(),
                     approval_wait: approvals.wait.clone(),
                 })
@@ -555,12 +558,14 @@ impl Engine {
                     }
                 }
             }
-            if !in_rollback && let Some(flow) = self.tolerate_turn_failure(step).await? {
+            if !course.is_rollback()
+                && let Some(flow) = self.tolerate_turn_failure(step).await?
+            {
                 return Ok(flow);
             }
             let policy = outcome.policy_override.unwrap_or(step.on_failure);
             match self
-                .after_failure(step, policy, &outcome.message, in_rollback)
+                .after_failure(step, policy, &outcome.message, course)
                 .await?
             {
                 AfterFailure::Retry => retries_left = step.retries,
@@ -601,9 +606,11 @@ impl Engine {
                 captured.secret = true;
             }
             new_secret |= captured.secret;
-            self.plan
-                .scope
-                .set(&captured.name, captured.value.clone(), captured.secret);
+            self.plan.scope.set(
+                &captured.name,
+                captured.value.clone(),
+                Secrecy::declared(captured.secret),
+            );
         }
         if new_secret {
             self.scrubber = Scrubber::new(self.plan.scope.secret_values());

@@ -35,7 +35,7 @@ pub(crate) struct Services {
 
 impl Services {
     pub(crate) fn add(&mut self, step: String, group: ProcessGroup, child: tokio::process::Child) {
-        let mut signalled = self.signalled.lock().expect("never poisoned");
+        let mut signalled = crate::locked::locked(&self.signalled);
         if signalled.killed {
             group.signal(libc::SIGKILL);
         } else if signalled.terminated_at.is_some() {
@@ -57,14 +57,14 @@ impl Services {
         tokio::spawn(async move {
             interrupt.aborted().await;
             {
-                let mut signalled = signalled.lock().expect("never poisoned");
+                let mut signalled = crate::locked::locked(&signalled);
                 signalled.terminated_at.get_or_insert_with(Instant::now);
                 for group in &signalled.groups {
                     group.signal(libc::SIGTERM);
                 }
             }
             interrupt.killed().await;
-            let mut signalled = signalled.lock().expect("never poisoned");
+            let mut signalled = crate::locked::locked(&signalled);
             signalled.killed = true;
             for group in &signalled.groups {
                 group.signal(libc::SIGKILL);
@@ -85,7 +85,7 @@ impl Services {
     /// and reaps them. Returns the steps whose services were stopped.
     pub(crate) async fn stop_all(&mut self, grace: Duration) -> Vec<String> {
         let since = {
-            let mut signalled = self.signalled.lock().expect("never poisoned");
+            let mut signalled = crate::locked::locked(&self.signalled);
             signalled.groups.clear();
             *signalled.terminated_at.get_or_insert_with(Instant::now)
         };

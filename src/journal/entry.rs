@@ -502,12 +502,77 @@ pub struct CheckpointBody {
     pub upto_seq: u64,
     pub upto_bytes: u64,
     pub prefix_sha256: String,
-    /// `confirm`, `decision`, `phase-end`, `periodic`, `suspend`.
+    /// `confirm`, `decision`, `phase-end`, `periodic`, `suspend` (`CheckpointReason`).
     pub reason: String,
     /// For `phase-end`: the phase, how long it took, and its plan.
     pub phase: Option<String>,
     pub duration_ms: Option<u64>,
     pub expected_ms: Option<u64>,
+}
+
+/// Why a checkpoint was written. On the wire it is `reason` with, for the end of a phase,
+/// `phase`, `duration_ms` and `expected_ms` beside it: the format stays as auditors read it,
+/// and code writes and reads this instead of four fields that must agree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckpointReason {
+    /// After a person confirmed a step.
+    Confirm,
+    /// After a decision, a person's or the engine's.
+    Decision,
+    /// Every 50 entries or 5 minutes.
+    Periodic,
+    /// Before the engine suspends.
+    Suspend,
+    PhaseEnd {
+        phase: String,
+        duration_ms: u64,
+        expected_ms: Option<u64>,
+    },
+}
+
+impl CheckpointBody {
+    pub(crate) fn new(
+        (upto_seq, upto_bytes, prefix_sha256): (u64, u64, String),
+        reason: CheckpointReason,
+    ) -> Self {
+        let (word, phase, duration_ms, expected_ms) = match reason {
+            CheckpointReason::Confirm => ("confirm", None, None, None),
+            CheckpointReason::Decision => ("decision", None, None, None),
+            CheckpointReason::Periodic => ("periodic", None, None, None),
+            CheckpointReason::Suspend => ("suspend", None, None, None),
+            CheckpointReason::PhaseEnd {
+                phase,
+                duration_ms,
+                expected_ms,
+            } => ("phase-end", Some(phase), Some(duration_ms), expected_ms),
+        };
+        Self {
+            upto_seq,
+            upto_bytes,
+            prefix_sha256,
+            reason: word.into(),
+            phase,
+            duration_ms,
+            expected_ms,
+        }
+    }
+
+    /// Why it was written; `None` for a reason this version does not know, or a phase's end
+    /// without its phase and duration.
+    pub fn reason(&self) -> Option<CheckpointReason> {
+        Some(match self.reason.as_str() {
+            "confirm" => CheckpointReason::Confirm,
+            "decision" => CheckpointReason::Decision,
+            "periodic" => CheckpointReason::Periodic,
+            "suspend" => CheckpointReason::Suspend,
+            "phase-end" => CheckpointReason::PhaseEnd {
+                phase: self.phase.clone()?,
+                duration_ms: self.duration_ms?,
+                expected_ms: self.expected_ms,
+            },
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

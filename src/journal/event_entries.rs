@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use super::entry::{
-    Body, ConditionBody, ConfirmBody, DecisionBody, FooterBody, HostBody, InputBody, NoteBody,
-    PhaseStartBody, ProbeBody, ServiceBody, StepResultBody, StepStartBody, SuspendBody, WindowBody,
-    WindowMark,
+    Body, CheckpointReason, ConditionBody, ConfirmBody, DecisionBody, FooterBody, HostBody,
+    InputBody, NoteBody, PhaseStartBody, ProbeBody, ServiceBody, StepResultBody, StepStartBody,
+    SuspendBody, WindowBody, WindowMark,
 };
 use super::file::{By, JournalError, JournalFile};
 use crate::engine::events::Event;
@@ -28,10 +28,11 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             duration_ms,
             expected_ms,
         } => journal.checkpoint(
-            "phase-end",
-            Some(phase.clone()),
-            Some(*duration_ms),
-            *expected_ms,
+            CheckpointReason::PhaseEnd {
+                phase: phase.clone(),
+                duration_ms: *duration_ms,
+                expected_ms: *expected_ms,
+            },
             By::Session,
         ),
         Event::StepStarted {
@@ -142,7 +143,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
                 checklist: checklist.clone(),
                 via: Some(*via),
             }))?;
-            journal.checkpoint("confirm", None, None, None, By::Operator)
+            journal.checkpoint(CheckpointReason::Confirm, By::Operator)
         }
         Event::Decided { step, decision } => {
             let body = Body::Decision(DecisionBody {
@@ -158,10 +159,10 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
             journal.last_decision_by_person = by_person;
             if by_person {
                 journal.append_act(body)?;
-                journal.checkpoint("decision", None, None, None, By::Operator)
+                journal.checkpoint(CheckpointReason::Decision, By::Operator)
             } else {
                 journal.append(body)?;
-                journal.checkpoint("decision", None, None, None, By::Session)
+                journal.checkpoint(CheckpointReason::Decision, By::Session)
             }
         }
         Event::Window {
@@ -189,7 +190,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
                 reason: reason.clone(),
                 next_step: next_step.clone(),
             }))?;
-            journal.checkpoint("suspend", None, None, None, By::Session)
+            journal.checkpoint(CheckpointReason::Suspend, By::Session)
         }
         // A suspended run is not over: the suspend entry and its checkpoint record it, and
         // `resume` continues the same journal. Only a run that ended gets a footer.
@@ -324,7 +325,7 @@ fn sync(
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry::{Body, ConfirmBody, FooterBody};
+    use super::super::entry::{Body, CheckpointReason, ConfirmBody, FooterBody};
     use super::super::file::By;
     use super::super::verify::check::{VerifyOptions, verify_bytes};
     use super::super::verify::report::{Signer, Verdict};
@@ -346,10 +347,17 @@ mod tests {
             }))
             .unwrap();
         journal
-            .checkpoint("confirm", None, None, None, By::Operator)
+            .checkpoint(CheckpointReason::Confirm, By::Operator)
             .unwrap();
         journal
-            .checkpoint("phase-end", Some("p".into()), Some(1), None, By::Operator)
+            .checkpoint(
+                CheckpointReason::PhaseEnd {
+                    phase: "p".into(),
+                    duration_ms: 1,
+                    expected_ms: None,
+                },
+                By::Operator,
+            )
             .unwrap();
         let (upto_seq, upto_bytes, prefix_sha256) = journal.attestation();
         journal

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::entry::{Body, CheckpointBody, Entry, FORMAT_VERSION, Signing};
+use super::entry::{Body, CheckpointBody, CheckpointReason, Entry, FORMAT_VERSION, Signing};
 use super::line::{ED25519_PREFIX, SSHSIG_PREFIX, format_line, signed_message};
 use super::output_sync::OutputSync;
 use super::run_lock::{LockError, lock_exclusive};
@@ -281,7 +281,7 @@ impl JournalFile {
             && (self.since_checkpoint >= CHECKPOINT_EVERY_ENTRIES
                 || self.last_checkpoint_at.elapsed() >= CHECKPOINT_EVERY)
         {
-            self.checkpoint("periodic", None, None, None, By::Session)?;
+            self.checkpoint(CheckpointReason::Periodic, By::Session)?;
         }
         Ok(())
     }
@@ -299,25 +299,11 @@ impl JournalFile {
     /// session key when the engine writes it alone (periodic, end of phase, suspend).
     pub(crate) fn checkpoint(
         &mut self,
-        reason: &str,
-        phase: Option<String>,
-        duration_ms: Option<u64>,
-        expected_ms: Option<u64>,
+        reason: CheckpointReason,
         by: By,
     ) -> Result<(), JournalError> {
-        let (upto_seq, upto_bytes, prefix_sha256) = self.attestation();
-        self.append_entry(
-            Body::Checkpoint(CheckpointBody {
-                upto_seq,
-                upto_bytes,
-                prefix_sha256,
-                reason: reason.into(),
-                phase,
-                duration_ms,
-                expected_ms,
-            }),
-            by,
-        )
+        let body = CheckpointBody::new(self.attestation(), reason);
+        self.append_entry(Body::Checkpoint(body), by)
     }
 
     fn append_entry(&mut self, body: Body, by: By) -> Result<(), JournalError> {

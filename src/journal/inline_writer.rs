@@ -8,7 +8,7 @@
 //! (the engine would only act on a signal after the record anyway) and the log drains of
 //! background services, whose pipes hold 64 KB before the service waits on its own writes.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use super::file::JournalFile;
 use super::group_commit::GroupCommit;
@@ -39,9 +39,7 @@ impl InlineJournal {
 
     /// The journal's session id.
     pub(crate) fn session(&self) -> String {
-        self.commit
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        crate::locked::locked(&self.commit)
             .as_ref()
             .map(|commit| commit.journal().sid.clone())
             .unwrap_or_default()
@@ -54,9 +52,7 @@ impl InlineJournal {
 
     /// The journal and its first failure, once the engine is done with it.
     pub(crate) fn finish(&self) -> Option<JournalFile> {
-        self.commit
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        crate::locked::locked(&self.commit)
             .take()
             .map(GroupCommit::into_journal)
     }
@@ -71,7 +67,7 @@ impl InlineRecorder for InlineJournal {
     }
 
     fn record_batch(&mut self, events: &[&Event]) -> Result<(), RecordError> {
-        let mut guard = self.commit.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut guard = crate::locked::locked(&self.commit);
         let commit = guard.as_mut().ok_or(RecordError::Closed)?;
         commit.begin();
         for event in events {

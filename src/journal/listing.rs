@@ -40,8 +40,7 @@ pub(crate) struct ListedRun {
     pub run_id: String,
     pub runbook: String,
     pub run_dir: PathBuf,
-    /// `production`, `drill`, `dry-run`.
-    pub mode: String,
+    pub mode: crate::protocol::mode::Mode,
     pub operator: String,
     /// When it started (its header's time).
     pub started: String,
@@ -144,7 +143,7 @@ pub(crate) fn listed_run(run_dir: &Path) -> Option<ListedRun> {
     Some(ListedRun {
         run_id: header.run_id.clone(),
         runbook: header.runbook.name.clone(),
-        mode: header.mode.as_str().to_string(),
+        mode: header.mode,
         operator: header.operator.principal.clone(),
         started: entries[0].ts.clone(),
         state,

@@ -101,7 +101,13 @@ pub(crate) fn run_interactive(
             key: prepared.operator,
             principal: prepared.principal,
         };
-        let attached = match control(&run_dir, false, Some(signing)).await {
+        let attached = match control(
+            &run_dir,
+            crate::live::client::WhenHeld::Refuse,
+            Some(signing),
+        )
+        .await
+        {
             Ok(attached) => attached,
             Err(err) => {
                 drop(guard);

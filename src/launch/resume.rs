@@ -3,6 +3,7 @@
 //! running when the run stopped; stop what the previous process left running; carry on in the
 //! same journal.
 
+use crate::runbook::template::Secrecy;
 use crate::stdout::say;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -297,7 +298,7 @@ fn rebuild_scope(
         }
     }
     for (name, value) in &state.captures {
-        scope.set(name, value.clone(), false);
+        scope.set(name, value.clone(), Secrecy::Plain);
     }
     Ok(scope)
 }

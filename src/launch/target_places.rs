@@ -6,6 +6,7 @@
 //! same places; and a drill target's `tools`, folders of stand-ins for the host's tools, found
 //! from the runbook's folder and put first on PATH.
 
+use crate::runbook::template::Secrecy;
 use std::path::{Path, PathBuf};
 
 use super::error::LaunchError;
@@ -31,11 +32,15 @@ pub(crate) fn fill_target_values(
     places.set(
         "runbook.dir",
         folder_of(runbook_file).display().to_string(),
-        false,
+        Secrecy::Plain,
     );
     let ports = free_ports(&target.vars).map_err(|source| LaunchError::FreePort { source })?;
     for (name, port) in ports {
-        places.set(&format!("{FREE_PORT}{name}"), port.to_string(), false);
+        places.set(
+            &format!("{FREE_PORT}{name}"),
+            port.to_string(),
+            Secrecy::Plain,
+        );
     }
     for (name, written) in &target.vars {
         let Some(value) = scope.get(name) else {
@@ -63,7 +68,7 @@ pub(crate) fn fill_target_values(
             )));
         }
         let secret = value.secret;
-        scope.set(name, filled, secret);
+        scope.set(name, filled, Secrecy::declared(secret));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use crate::runbook::model::Runbook;
 use crate::runbook::template::Scope;
+use crate::runbook::template::Secrecy;
 
 /// Every problem with the variables, one sentence each.
 #[derive(Debug, thiserror::Error)]
@@ -31,10 +32,10 @@ impl Builtins {
 
     /// Adds the built-ins to a resolved scope; they are never secret.
     pub(crate) fn add_to(&self, scope: &mut Scope) {
-        scope.set("run.id", &self.run_id, false);
-        scope.set("run.dir", &self.run_dir, false);
-        scope.set("run.started", &self.run_started, false);
-        scope.set("cutover", &self.cutover, false);
+        scope.set("run.id", &self.run_id, Secrecy::Plain);
+        scope.set("run.dir", &self.run_dir, Secrecy::Plain);
+        scope.set("run.started", &self.run_started, Secrecy::Plain);
+        scope.set("cutover", &self.cutover, Secrecy::Plain);
     }
 }
 
@@ -70,7 +71,7 @@ pub(crate) fn resolve_variables(
     }
     let mut scope = Scope::default();
     for (name, value) in &runbook.constants {
-        scope.set(name, value.clone(), false);
+        scope.set(name, value.clone(), Secrecy::Plain);
     }
     for var in &runbook.vars {
         let name = &var.name.value;
@@ -140,10 +141,10 @@ pub(crate) fn resolve_variables(
                 ));
                 continue;
             }
-            scope.set_list(name, items, var.secret);
+            scope.set_list(name, items, Secrecy::declared(var.secret));
             continue;
         }
-        scope.set(name, value, var.secret);
+        scope.set(name, value, Secrecy::declared(var.secret));
     }
     if problems.is_empty() {
         Ok(scope)

@@ -6,7 +6,7 @@ use std::path::Path;
 use tokio::net::UnixStream;
 
 use super::approve_error::ApproveError;
-use super::client::{ConnectError, hello};
+use super::client::{ConnectError, WhenHeld, hello};
 use super::frame::{read_frame, write_frame};
 use super::protocol::{ClientMessage, Role, ServerMessage};
 
@@ -25,7 +25,7 @@ pub(crate) struct Counted {
 impl ApproverLink {
     pub(crate) async fn connect(run_dir: &Path) -> Result<Self, ConnectError> {
         Ok(Self {
-            stream: hello(run_dir, Role::Approve, false, None).await?,
+            stream: hello(run_dir, Role::Approve, WhenHeld::Refuse, None).await?,
             run_dir: run_dir.display().to_string(),
         })
     }

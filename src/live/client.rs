@@ -79,8 +79,8 @@ impl ActSigning {
         name: Option<&str>,
     ) -> Result<Self, crate::keys::operator::KeyError> {
         let env = |name: &str| std::env::var(name).ok();
-        let production =
-            crate::journal::listing::listed_run(run_dir).is_none_or(|run| run.mode == "production");
+        let production = crate::journal::listing::listed_run(run_dir)
+            .is_none_or(|run| run.mode == crate::protocol::mode::Mode::Production);
         let mode = if production {
             crate::protocol::mode::Mode::Production
         } else {
@@ -92,10 +92,19 @@ impl ActSigning {
     }
 }
 
+/// What attaching as the controller does when someone holds the controls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WhenHeld {
+    /// Refused with [`ConnectError::Held`], naming who holds them.
+    Refuse,
+    /// Their screen closes and the takeover is journaled.
+    TakeOver,
+}
+
 pub(super) async fn hello(
     run_dir: &Path,
     role: Role,
-    takeover: bool,
+    when_held: WhenHeld,
     person: Option<PersonKey>,
 ) -> Result<UnixStream, ConnectError> {
     let shown = run_dir.display().to_string();
@@ -113,7 +122,7 @@ pub(super) async fn hello(
     let hello = ClientMessage::Hello {
         version: VERSION,
         role,
-        takeover,
+        takeover: when_held == WhenHeld::TakeOver,
         person,
     };
     write_frame(&mut stream, &hello)
@@ -180,33 +189,33 @@ async fn prove(
 
 /// Attaches read-only.
 pub(crate) async fn watch(run_dir: &Path) -> Result<Watching, ConnectError> {
-    let (watching, _) = attach(run_dir, Role::Watch, false, None).await?;
+    let (watching, _) = attach(run_dir, Role::Watch, WhenHeld::Refuse, None).await?;
     Ok(watching)
 }
 
-/// Attaches as the controller: refused with [`ConnectError::Held`] when someone holds the
-/// controls, unless `takeover`. With `signing`, the engine has this process sign the acts of
+/// Attaches as the controller; `when_held` says what happens when someone holds the
+/// controls. With `signing`, the engine has this process sign the acts of
 /// its person (their own key, never leaving this process).
 pub(crate) async fn control(
     run_dir: &Path,
-    takeover: bool,
+    when_held: WhenHeld,
     signing: Option<ActSigning>,
 ) -> Result<Controlling, ConnectError> {
-    let (watching, controls) = attach(run_dir, Role::Control, takeover, signing).await?;
+    let (watching, controls) = attach(run_dir, Role::Control, when_held, signing).await?;
     Ok(Controlling { watching, controls })
 }
 
 async fn attach(
     run_dir: &Path,
     role: Role,
-    takeover: bool,
+    when_held: WhenHeld,
     signing: Option<ActSigning>,
 ) -> Result<(Watching, mpsc::UnboundedSender<Control>), ConnectError> {
     let shown = run_dir.display().to_string();
     let person = signing
         .as_ref()
         .map(|signing| PersonKey::of(&signing.principal, &signing.key.public));
-    let mut stream = hello(run_dir, role, takeover, person.clone()).await?;
+    let mut stream = hello(run_dir, role, when_held, person.clone()).await?;
     let signing = signing.map(std::sync::Arc::new);
     let (signed_tx, mut signed) = mpsc::unbounded_channel::<(ClientMessage, Vec<u8>)>();
     let protocol = |source| ConnectError::Protocol {
@@ -377,7 +386,9 @@ fn sign_off_task(
 /// answer within `timeout`.
 pub(crate) async fn status(run_dir: &Path, timeout: Duration) -> Option<LiveStatus> {
     let ask = async {
-        let mut stream = hello(run_dir, Role::Status, false, None).await.ok()?;
+        let mut stream = hello(run_dir, Role::Status, WhenHeld::Refuse, None)
+            .await
+            .ok()?;
         match read_frame(&mut stream).await.ok()? {
             ServerMessage::Status(status) => Some(status),
             _ => None,

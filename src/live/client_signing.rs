@@ -159,7 +159,7 @@ impl SigningPolicy {
 mod tests {
     use super::*;
     use crate::engine::controller_change::{ControllerChange, Seat};
-    use crate::journal::entry::{CheckpointBody, ConfirmBody, NoteBody};
+    use crate::journal::entry::{CheckpointBody, CheckpointReason, ConfirmBody, NoteBody};
     use crate::protocol::decision::ConfirmVia;
 
     fn person(seed: u8) -> PersonKey {
@@ -235,15 +235,10 @@ mod tests {
                 seq,
                 prev,
                 "s1",
-                Body::Checkpoint(CheckpointBody {
-                    upto_seq: seq - 1,
-                    upto_bytes: 1,
-                    prefix_sha256: "x".into(),
-                    reason: "confirm".into(),
-                    phase: None,
-                    duration_ms: None,
-                    expected_ms: None,
-                }),
+                Body::Checkpoint(CheckpointBody::new(
+                    (seq - 1, 1, "x".into()),
+                    CheckpointReason::Confirm,
+                )),
             )
         };
         assert!(

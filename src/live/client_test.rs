@@ -104,7 +104,7 @@ async fn asked(namespace: &str, message: Vec<u8>) -> (Option<String>, Option<Far
         let namespace = namespace.to_string();
         async move { fake_engine(listener, &namespace, message).await }
     });
-    let attached = control(dir.path(), false, Some(signing(dir.path())))
+    let attached = control(dir.path(), WhenHeld::Refuse, Some(signing(dir.path())))
         .await
         .unwrap();
     let signed = engine.await.unwrap();
@@ -181,7 +181,9 @@ async fn the_persons_own_attach_is_signed() {
         async move { fake_engine(listener, "cutover-drill", message).await }
     });
     let public = me.key.public.clone();
-    let _attached = control(dir.path(), false, Some(me)).await.unwrap();
+    let _attached = control(dir.path(), WhenHeld::Refuse, Some(me))
+        .await
+        .unwrap();
     let signature = engine.await.unwrap().expect("signed");
     let blob = crate::protocol::encoding::decode(&signature).unwrap();
     assert!(crate::live::seat_signer::checked(

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -51,7 +51,7 @@ impl Doorway {
     pub(super) fn arrive(&self) -> Arrival {
         let id = self.next.fetch_add(1, Ordering::Relaxed) as u64;
         let (push, pushed_out) = oneshot::channel();
-        let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut waiting = crate::locked::locked(&self.waiting);
         if waiting.len() >= MAX_WAITING
             && let Some((_, oldest)) = waiting.pop_front()
         {
@@ -63,10 +63,7 @@ impl Doorway {
 
     /// The connection `id` stopped waiting: it said hello, or it is gone.
     pub(super) fn left_waiting(&self, id: u64) {
-        self.waiting
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|(waiting, _)| *waiting != id);
+        crate::locked::locked(&self.waiting).retain(|(waiting, _)| *waiting != id);
     }
 
     /// A place for a client that said hello; `None` when every place is taken.

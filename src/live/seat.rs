@@ -100,11 +100,7 @@ impl ControllerSeat {
         let key = person.as_ref().and_then(PersonKey::public_key);
         let link = key.map(|key| SignLink::new(key, ask));
         let signing = link.is_some().then_some(signing);
-        self.engine
-            .signing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .holder = link;
+        crate::locked::locked(&self.engine.signing).holder = link;
         self.engine.controller.send(Control::Controller {
             change: Box::new(ControllerChange {
                 at: crate::protocol::time::timestamp(),
@@ -135,11 +131,7 @@ impl ControllerSeat {
             return;
         }
         let holder = self.holder.take().expect("checked");
-        self.engine
-            .signing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .holder = None;
+        crate::locked::locked(&self.engine.signing).holder = None;
         self.engine.presence.send_replace(false);
         self.engine.controller.send(Control::Controller {
             change: Box::new(ControllerChange {
@@ -165,14 +157,7 @@ impl ControllerSeat {
             return false;
         }
         // Kept before the engine hears it: the journal asks the person to sign exactly this.
-        if let Some(link) = self
-            .engine
-            .signing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .holder
-            .as_mut()
-        {
+        if let Some(link) = crate::locked::locked(&self.engine.signing).holder.as_mut() {
             link.sent.push(&control);
         }
         self.engine.controller.send(control)

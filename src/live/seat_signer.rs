@@ -14,7 +14,7 @@
 //! expire is asked no more and loses the seat; when the run is being stopped (SIGTERM,
 //! Ctrl-C), a pending request is given up at once and nobody is asked again.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ssh_key::PublicKey;
@@ -84,7 +84,7 @@ pub(crate) struct LinkState {
 pub(crate) type SharedLink = Arc<Mutex<LinkState>>;
 
 fn locked(link: &SharedLink) -> std::sync::MutexGuard<'_, LinkState> {
-    link.lock().unwrap_or_else(PoisonError::into_inner)
+    crate::locked::locked(link)
 }
 
 /// The run is being stopped (SIGTERM, Ctrl-C in the engine's process): a pending signature

@@ -61,8 +61,7 @@ pub(super) struct Hub {
 /// The hub, whatever a client that panicked left behind: its state is a list of queues and
 /// the run's history, which stay whole.
 pub(super) fn locked(hub: &Arc<Mutex<Hub>>) -> std::sync::MutexGuard<'_, Hub> {
-    hub.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    crate::locked::locked(hub)
 }
 
 impl Hub {

@@ -13,8 +13,7 @@ pub(crate) struct Notice {
     pub(crate) run_id: String,
     pub(crate) runbook: String,
     pub(crate) title: String,
-    /// `production`, `drill` or `dry-run`.
-    pub(crate) mode: String,
+    pub(crate) mode: crate::protocol::mode::Mode,
     /// The step it is about, if any.
     pub(crate) step: Option<String>,
     /// The sentence people read.

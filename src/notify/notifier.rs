@@ -295,7 +295,7 @@ impl Notifier {
         anchor: Option<String>,
     ) {
         let Some(facts) = &self.facts else { return };
-        let mode = facts.mode.as_str();
+        let mode = facts.mode;
         let anchor_text = anchor
             .as_deref()
             .map(|a| format!("; journal anchor {a}"))
@@ -305,12 +305,12 @@ impl Notifier {
             run_id: facts.run_id.clone(),
             runbook: facts.runbook.clone(),
             title: facts.title.clone(),
-            mode: mode.to_string(),
+            mode,
             step,
             text: format!(
                 "cutover [{}{}]: {text} (run {}){anchor_text}",
                 facts.runbook,
-                if mode == "production" {
+                if mode == Mode::Production {
                     String::new()
                 } else {
                     format!(", {mode}")

@@ -9,6 +9,7 @@ pub(crate) mod exit_codes;
 pub(crate) mod limits;
 pub(crate) mod live_status;
 pub(crate) mod mode;
+pub(crate) mod on_deadline;
 pub(crate) mod output;
 pub(crate) mod principal;
 pub(crate) mod run_info;

@@ -1,6 +1,7 @@
 //! The rules that need the whole runbook: names resolve, captures come before their use,
 //! secrets stay off command lines, URLs are URLs once the defaults are filled in.
 
+use crate::runbook::template::Secrecy;
 use std::collections::HashMap;
 
 use super::diagnostic::Diagnostics;
@@ -287,11 +288,15 @@ fn default_scope(runbook: &Runbook) -> Scope {
     let mut scope = Scope::default();
     for var in &runbook.vars {
         if let Some(default) = &var.default {
-            scope.set(&var.name.value, default.value.clone(), var.secret);
+            scope.set(
+                &var.name.value,
+                default.value.clone(),
+                Secrecy::declared(var.secret),
+            );
         }
     }
-    scope.set("run.id", "20260101T000000Z-00000000", false);
-    scope.set("run.started", "20260101T000000Z", false);
+    scope.set("run.id", "20260101T000000Z-00000000", Secrecy::Plain);
+    scope.set("run.started", "20260101T000000Z", Secrecy::Plain);
     scope
 }
 

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use super::fields::TableReader;
-use super::kinds::manual::OnDeadline;
 use super::source::Located;
+use crate::protocol::on_deadline::OnDeadline;
 
 /// The two fields; `unsaid` is the error for a deadline with no `on_deadline` (what the wait
 /// is for, in the runbook's words).

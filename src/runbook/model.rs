@@ -191,7 +191,7 @@ pub struct Step {
     pub approvers: Vec<String>,
     /// How long the approvals may take, and what happens when they have not come by then
     /// (a manual step's own `deadline` serves for both of its waits).
-    pub approval_deadline: Option<(Duration, super::kinds::manual::OnDeadline)>,
+    pub approval_deadline: Option<(Duration, crate::protocol::on_deadline::OnDeadline)>,
     pub confirm_phrase: String,
     /// Safe to run for real in `--dry-run`.
     pub readonly: bool,

@@ -9,7 +9,6 @@ use super::condition::Condition;
 use super::diagnostic::Diagnostics;
 use super::fields::TableReader;
 use super::hosts::{batches_without_hosts, parse_max_fail, parse_on, parse_serial};
-use super::kinds::manual::OnDeadline;
 use super::kinds::{
     command::CommandStep, decision::DecisionStep, env::EnvStep, http::HttpStep, input::InputStep,
     manual::ManualStep, metric::MetricStep, progressive::ProgressiveStep, service::ServiceStep,
@@ -20,6 +19,7 @@ use super::names::check_id;
 use super::source::{Located, SourceFile, Span};
 use super::suggest::did_you_mean;
 use super::template::Template;
+use crate::protocol::on_deadline::OnDeadline;
 
 pub(crate) const KINDS: [&str; 11] = [
     "command",

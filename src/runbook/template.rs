@@ -290,6 +290,20 @@ pub struct Value {
 /// What separates a list's items in its text form.
 pub(crate) const LIST_SEPARATOR: char = ',';
 
+/// Whether a value may be shown: a secret's is masked wherever it would appear.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Secrecy {
+    Plain,
+    Secret,
+}
+
+impl Secrecy {
+    /// As the runbook declares it (`secret = true`).
+    pub fn declared(secret: bool) -> Self {
+        if secret { Self::Secret } else { Self::Plain }
+    }
+}
+
 /// The variables visible to a step: declared ones, built-ins and captures so far.
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
@@ -297,25 +311,25 @@ pub struct Scope {
 }
 
 impl Scope {
-    pub fn set(&mut self, name: &str, text: impl Into<String>, secret: bool) {
+    pub fn set(&mut self, name: &str, text: impl Into<String>, secrecy: Secrecy) {
         self.values.insert(
             name.to_string(),
             Value {
                 text: text.into(),
-                secret,
+                secret: secrecy == Secrecy::Secret,
                 items: None,
             },
         );
     }
 
     /// Sets a list variable: in a shell command line each item is a word of its own.
-    pub fn set_list(&mut self, name: &str, items: Vec<String>, secret: bool) {
+    pub fn set_list(&mut self, name: &str, items: Vec<String>, secrecy: Secrecy) {
         let text = items.join(&LIST_SEPARATOR.to_string());
         self.values.insert(
             name.to_string(),
             Value {
                 text,
-                secret,
+                secret: secrecy == Secrecy::Secret,
                 items: Some(items),
             },
         );
@@ -376,7 +390,7 @@ mod tests {
 
     fn scope_with(name: &str, value: &str) -> Scope {
         let mut scope = Scope::default();
-        scope.set(name, value, false);
+        scope.set(name, value, Secrecy::Plain);
         scope
     }
 
@@ -445,7 +459,7 @@ mod tests {
             .render(
                 &{
                     let mut s = scope_with("base_url", "http://127.0.0.1:8080");
-                    s.set("release", "v1.2.3", false);
+                    s.set("release", "v1.2.3", Secrecy::Plain);
                     s
                 },
                 Quoting::Verbatim,
@@ -457,7 +471,7 @@ mod tests {
     #[test]
     fn secrets_are_masked_for_display_and_refused_on_command_lines() {
         let mut scope = Scope::default();
-        scope.set("token", "s3cr3t", true);
+        scope.set("token", "s3cr3t", Secrecy::Secret);
         let header = template("Bearer {{ token }}")
             .render(&scope, Quoting::Verbatim)
             .unwrap();
@@ -524,7 +538,7 @@ mod tests {
         assert_eq!(env_name("run.id"), "CUTOVER_RUN_ID");
         assert_eq!(env_name("admin-token"), "CUTOVER_ADMIN_TOKEN");
         let mut scope = scope_with("a-b", "1");
-        scope.set("tok", "x", true);
+        scope.set("tok", "x", Secrecy::Secret);
         let env: Vec<_> = scope.exported_env().collect();
         assert_eq!(
             env,

@@ -185,11 +185,7 @@ async fn respond(
             version: state.version.clone(),
         }
     } else if synthetic {
-        shared.synthetic.lock().expect("never poisoned").admit(
-            &state,
-            &bare,
-            std::time::Instant::now(),
-        )
+        crate::locked::locked(&shared.synthetic).admit(&state, &bare, std::time::Instant::now())
     } else {
         traffic.admit(&state, &bare, std::time::Instant::now())
     };

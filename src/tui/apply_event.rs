@@ -290,7 +290,7 @@ impl App {
                 on_deadline,
             } => Prompt::Manual {
                 deadline_s,
-                on_deadline: on_deadline.map(|o| for_terminal(&o)),
+                on_deadline,
                 step,
                 instructions: lines_for_terminal(&instructions),
                 checklist: checklist.iter().map(|item| for_terminal(item)).collect(),
@@ -369,7 +369,7 @@ impl App {
                 approvers: approvers.iter().map(|a| for_terminal(a)).collect(),
                 statement: lines_for_terminal(&statement),
                 deadline_s,
-                on_deadline: on_deadline.map(|o| for_terminal(&o)),
+                on_deadline,
             },
             other => other,
         };

@@ -12,11 +12,12 @@ use crate::engine::condition::StepFact;
 use crate::engine::control::{Control, record_aside};
 use crate::engine::error::EngineError;
 use crate::engine::events::{Event, Prompt};
+use crate::engine::run::course::Course;
 use crate::protocol::approval::ApproverRef;
 use crate::protocol::decision::Decision;
 use crate::protocol::decision::OptionAction;
+use crate::protocol::on_deadline::OnDeadline;
 use crate::protocol::status::StepStatus;
-use crate::runbook::kinds::manual::OnDeadline;
 use crate::runbook::model::Step;
 
 /// The masked value of a secret variable in a statement.
@@ -37,7 +38,7 @@ impl Engine {
         &mut self,
         step: &Step,
         action: &str,
-        in_rollback: bool,
+        course: Course,
     ) -> Result<Result<Approved, Flow>, EngineError> {
         if step.approvals == 0 || self.simulated(step) {
             return Ok(Ok(Approved::default()));
@@ -94,7 +95,7 @@ impl Engine {
                     at.saturating_duration_since(tokio::time::Instant::now())
                         .as_secs()
                 }),
-                on_deadline: deadline.map(|(_, then, _)| then.as_str().to_string()),
+                on_deadline: deadline.map(|(_, then, _)| then),
             };
             self.emitter.emit(Event::Waiting(prompt)).await?;
             let ended = tokio::select! {
@@ -129,7 +130,7 @@ impl Engine {
                     let (_, then, waited) = deadline.expect("only with a deadline");
                     self.close_desk().await?;
                     return self
-                        .approvals_too_late(step, approved.len() as u32, then, waited, in_rollback)
+                        .approvals_too_late(step, approved.len() as u32, then, waited, course)
                         .await
                         .map(Err);
                 }
@@ -159,11 +160,13 @@ impl Engine {
         count: u32,
         then: OnDeadline,
         waited: std::time::Duration,
-        in_rollback: bool,
+        course: Course,
     ) -> Result<Flow, EngineError> {
         let (action, flow) = match then {
             OnDeadline::Continue => (OptionAction::Go, Flow::Next),
-            OnDeadline::Rollback if !in_rollback => (OptionAction::Rollback, Flow::Rollback),
+            OnDeadline::Rollback if !course.is_rollback() => {
+                (OptionAction::Rollback, Flow::Rollback)
+            }
             OnDeadline::Rollback | OnDeadline::Abort => (OptionAction::Abort, Flow::Abort),
         };
         self.emitter.show(Event::Progress {

@@ -2,6 +2,8 @@
 //! one making the step (or a phase's steps) not applicable, one that cannot be evaluated
 //! failing the step under its policy.
 
+use crate::engine::run::course::Course;
+use crate::runbook::template::Secrecy;
 use tokio::time::Instant;
 
 use super::{AfterFailure, Engine, Flow};
@@ -24,21 +26,23 @@ impl Engine {
     pub(super) async fn run_step_when(
         &mut self,
         step: &Step,
-        in_rollback: bool,
+        course: Course,
     ) -> Result<Flow, EngineError> {
         // A host's turn (or its undo) sees its own host as `{{ host }}`.
         if let Some(host) = step.host() {
-            self.plan
-                .scope
-                .set(crate::runbook::check::HOST, host.to_string(), false);
+            self.plan.scope.set(
+                crate::runbook::check::HOST,
+                host.to_string(),
+                Secrecy::Plain,
+            );
         }
         let Some(when) = &step.when else {
-            return self.run_step(step, in_rollback).await;
+            return self.run_step(step, course).await;
         };
         match self.evaluate_condition(when, step, None).await? {
-            Evaluated::Holds => self.run_step(step, in_rollback).await,
+            Evaluated::Holds => self.run_step(step, course).await,
             Evaluated::False => Ok(Flow::Next),
-            Evaluated::Failed(message) => self.condition_failed(step, &message, in_rollback).await,
+            Evaluated::Failed(message) => self.condition_failed(step, &message, course).await,
         }
     }
 
@@ -103,23 +107,23 @@ impl Engine {
         &mut self,
         step: &Step,
         message: &str,
-        in_rollback: bool,
+        course: Course,
     ) -> Result<Flow, EngineError> {
         self.first_failure.get_or_insert_with(Instant::now);
         loop {
             match self
-                .after_failure(step, step.on_failure, message, in_rollback)
+                .after_failure(step, step.on_failure, message, course)
                 .await?
             {
                 AfterFailure::Retry => {
                     if let Some(when) = &step.when {
                         match self.evaluate_condition(when, step, None).await? {
-                            Evaluated::Holds => return self.run_step(step, in_rollback).await,
+                            Evaluated::Holds => return self.run_step(step, course).await,
                             Evaluated::False => return Ok(Flow::Next),
                             Evaluated::Failed(_) => continue,
                         }
                     }
-                    return self.run_step(step, in_rollback).await;
+                    return self.run_step(step, course).await;
                 }
                 AfterFailure::Flow(flow) => return Ok(flow),
             }

@@ -6,6 +6,7 @@ use super::{AfterFailure, Engine, Flow, step_is_automated};
 use crate::engine::control::Control;
 use crate::engine::error::EngineError;
 use crate::engine::events::{Event, Prompt};
+use crate::engine::run::course::Course;
 use crate::protocol::decision::{Decision, PolicyAction, PolicySource};
 use crate::runbook::model::{FailurePolicy, Step};
 
@@ -95,12 +96,12 @@ impl Engine {
         step: &Step,
         policy: FailurePolicy,
         message: &str,
-        in_rollback: bool,
+        course: Course,
     ) -> Result<AfterFailure, EngineError> {
         let decided = match policy {
             FailurePolicy::Continue => Some((PolicyAction::Continue, Flow::Next)),
             FailurePolicy::Abort => Some((PolicyAction::Abort, Flow::Abort)),
-            FailurePolicy::Rollback if !in_rollback => {
+            FailurePolicy::Rollback if !course.is_rollback() => {
                 Some((PolicyAction::Rollback, Flow::Rollback))
             }
             FailurePolicy::Rollback | FailurePolicy::Ask => None,
@@ -113,7 +114,7 @@ impl Engine {
             step: step.id.value.clone(),
             message: self.scrubber.scrub_text(message),
             can_skip: !step.required,
-            in_rollback,
+            in_rollback: course.is_rollback(),
         };
         loop {
             self.emitter.emit(Event::Waiting(prompt.clone())).await?;
@@ -128,14 +129,16 @@ impl Engine {
                         Decision::Skip { reason }
                     }
                     Some(Control::MarkDone { evidence })
-                        if !in_rollback && !evidence.trim().is_empty() =>
+                        if !course.is_rollback() && !evidence.trim().is_empty() =>
                     {
                         Decision::MarkDone { evidence }
                     }
-                    Some(Control::Rollback) if !in_rollback => Decision::Rollback,
+                    Some(Control::Rollback) if !course.is_rollback() => Decision::Rollback,
                     Some(Control::Policy { action }) => Decision::Policy {
                         action: match action {
-                            PolicyAction::Rollback if !in_rollback => PolicyAction::Rollback,
+                            PolicyAction::Rollback if !course.is_rollback() => {
+                                PolicyAction::Rollback
+                            }
                             PolicyAction::Continue if !step.required => PolicyAction::Continue,
                             _ => PolicyAction::Abort,
                         },

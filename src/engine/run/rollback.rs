@@ -3,6 +3,7 @@
 //! starting again the services a resumed run needs for it.
 
 use super::{Engine, EngineError, Flow};
+use crate::engine::run::course::Course;
 use crate::protocol::status::RunStatus;
 use crate::runbook::model::Step;
 
@@ -31,7 +32,7 @@ impl Engine {
             if let Some(ended) = self.await_controller(step).await? {
                 return Ok(ended);
             }
-            match self.run_step_when(step, false).await? {
+            match self.run_step_when(step, Course::Forward).await? {
                 Flow::Next => {}
                 Flow::Suspend(reason) => return self.suspend(reason, Some(step)).await,
                 Flow::Rollback | Flow::Abort => return Ok(RunStatus::Aborted),
@@ -50,7 +51,7 @@ impl Engine {
             if let Some(ended) = self.await_controller(step).await? {
                 return Ok(ended);
             }
-            match self.run_step_when(step, true).await? {
+            match self.run_step_when(step, Course::RollingBack).await? {
                 Flow::Next => {}
                 Flow::Rollback | Flow::Abort => return Ok(RunStatus::Aborted),
                 Flow::Suspend(reason) => return self.suspend(reason, Some(step)).await,

@@ -3,6 +3,8 @@
 //! host, a host that fails within the batch's `max_fail` leaving the run (its later turns not
 //! applicable, journaled as such), and each turn's end journaled as that host's.
 
+use super::course::Course;
+use crate::runbook::template::Secrecy;
 use std::collections::BTreeSet;
 
 use super::{Engine, Flow};
@@ -42,7 +44,7 @@ impl Engine {
         let Some(host) = step.host().map(str::to_string) else {
             return Ok(Gate::Run);
         };
-        self.plan.scope.set(HOST, host.clone(), false);
+        self.plan.scope.set(HOST, host.clone(), Secrecy::Plain);
         if let Some(failed_at) = self.hosts.excluded.get(&host).cloned() {
             self.emitter
                 .emit(Event::Condition {
@@ -80,7 +82,8 @@ impl Engine {
                 Ok(Gate::NotApplicable)
             }
             Evaluated::Failed(message) => Ok(Gate::Flow(
-                self.condition_failed(step, &message, false).await?,
+                self.condition_failed(step, &message, Course::Forward)
+                    .await?,
             )),
         }
     }

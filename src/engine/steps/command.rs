@@ -10,6 +10,7 @@ use crate::engine::reaper::stopped_list;
 use crate::protocol::output::Stream;
 use crate::runbook::kinds::command::CommandStep;
 use crate::runbook::template::RenderError;
+use crate::runbook::template::Secrecy;
 
 use super::resolve::{resolve_process, shown_process};
 use crate::engine::ssh::remote_command::{SshInvocation, over_ssh};
@@ -27,7 +28,7 @@ pub(crate) fn shown(step: &CommandStep, ctx: &StepContext<'_>) -> Result<String,
         Some(hosts) => {
             // One line for every host: the host's name stands where it goes.
             let mut scope = ctx.scope.clone();
-            scope.set(crate::runbook::check::HOST, "HOST", false);
+            scope.set(crate::runbook::check::HOST, "HOST", Secrecy::Plain);
             format!(
                 "on {} (HOST each of them): {}",
                 hosts.join(", "),

@@ -4,6 +4,7 @@
 //! finished. A wave with more failed hosts than `max_fail` allows stops the step: the waves
 //! after it do not start. A retry, or a resume, runs only the hosts that did not pass.
 
+use crate::runbook::template::Secrecy;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -198,7 +199,7 @@ async fn run_wave(
     let mut ends = Vec::new();
     for (index, host) in wave.iter().enumerate() {
         let mut scope = ctx.scope.clone();
-        scope.set(HOST, host.clone(), false);
+        scope.set(HOST, host.clone(), Secrecy::Plain);
         let request = resolve_process(&step.process, &scope, ctx.settings, ctx.step.timeout)
             .and_then(|resolved| {
                 let socket = ctx.hosts.connections.socket_for(host);

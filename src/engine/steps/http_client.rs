@@ -51,7 +51,7 @@ impl LazyHttpClients {
         let Some(path) = ca_file else {
             return self.get().map(|clients| clients.not_following.clone());
         };
-        let mut cached = self.with_ca.lock().expect("never poisoned");
+        let mut cached = crate::locked::locked(&self.with_ca);
         if let Some(client) = cached.get(path) {
             return Ok(client.clone());
         }

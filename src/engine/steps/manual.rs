@@ -6,8 +6,9 @@ use crate::engine::control::Control;
 use crate::engine::events::{Event, Prompt};
 use crate::protocol::decision::OptionAction;
 use crate::protocol::decision::{ConfirmVia, Decision};
+use crate::protocol::on_deadline::OnDeadline;
 use crate::protocol::status::StepStatus;
-use crate::runbook::kinds::manual::{ManualStep, NotesPolicy, OnDeadline};
+use crate::runbook::kinds::manual::{ManualStep, NotesPolicy};
 use crate::runbook::template::{Quoting, RenderError};
 
 pub(crate) struct Resolved {
@@ -74,7 +75,7 @@ pub(crate) async fn execute(
                 at.saturating_duration_since(tokio::time::Instant::now())
                     .as_secs()
             }),
-            on_deadline: step.on_deadline.map(|o| o.as_str().to_string()),
+            on_deadline: step.on_deadline,
         };
         // A deadline does something only where the runbook says what.
         let deadline = deadline_at.filter(|_| step.on_deadline.is_some());

@@ -1,6 +1,7 @@
 //! Executes a `progressive` step: for each stage, the command with `{{ stage }}`, the bake,
 //! then every gate; the first failing gate stops the rollout and `on_gate_failure` decides.
 
+use crate::runbook::template::Secrecy;
 use std::time::Duration;
 
 use tokio::time::{Instant, sleep_until};
@@ -21,7 +22,7 @@ use super::resolve::{resolve_process, shown_process};
 
 fn scope_at(scope: &Scope, stage: u8) -> Scope {
     let mut scope = scope.clone();
-    scope.set("stage", stage.to_string(), false);
+    scope.set("stage", stage.to_string(), Secrecy::Plain);
     scope
 }
 

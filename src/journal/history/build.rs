@@ -8,7 +8,7 @@ use super::model::{
 };
 use super::timeline_line::timeline_line;
 use crate::engine::metric_sample::SampleVerdict;
-use crate::journal::entry::{Body, WindowMark};
+use crate::journal::entry::{Body, CheckpointReason, WindowMark};
 use crate::journal::verify::report::{Signer, Verification};
 use crate::protocol::decision::Decision;
 use crate::protocol::status::StepStatus;
@@ -226,11 +226,15 @@ pub(crate) fn build_history(verification: &Verification, total_lines: usize) -> 
                 });
             }
             Body::Checkpoint(checkpoint) => {
-                if let Some(ended) = &checkpoint.phase
-                    && let Some(record) = history.phases.iter_mut().rev().find(|p| &p.id == ended)
+                if let Some(CheckpointReason::PhaseEnd {
+                    phase,
+                    duration_ms,
+                    expected_ms,
+                }) = checkpoint.reason()
+                    && let Some(record) = history.phases.iter_mut().rev().find(|p| p.id == phase)
                 {
-                    record.duration_ms = checkpoint.duration_ms;
-                    record.expected_ms = checkpoint.expected_ms;
+                    record.duration_ms = Some(duration_ms);
+                    record.expected_ms = expected_ms;
                 }
             }
             Body::Suspend(suspend) => {

@@ -1,7 +1,7 @@
 //! One line per journal entry, for the timeline of the review and the reports: what happened,
 //! in words, from the entry's body alone.
 
-use crate::journal::entry::Body;
+use crate::journal::entry::{Body, CheckpointReason};
 use crate::protocol::decision::{ConfirmVia, Decision};
 use crate::runbook::duration::human_ms;
 
@@ -204,13 +204,16 @@ pub(crate) fn timeline_line(body: &Body, who: &str) -> String {
             (action, Some(ms), _) => format!("maintenance window {action} for {}", human_ms(ms)),
             (action, _, _) => format!("maintenance window {action}"),
         },
-        Body::Checkpoint(checkpoint) => match (&checkpoint.phase, checkpoint.duration_ms) {
-            (Some(phase), Some(ms)) => {
-                let plan = checkpoint
-                    .expected_ms
+        Body::Checkpoint(checkpoint) => match checkpoint.reason() {
+            Some(CheckpointReason::PhaseEnd {
+                phase,
+                duration_ms,
+                expected_ms,
+            }) => {
+                let plan = expected_ms
                     .map(|e| format!(" (planned {})", human_ms(e)))
                     .unwrap_or_default();
-                format!("phase {phase} ended in {}{plan}", human_ms(ms))
+                format!("phase {phase} ended in {}{plan}", human_ms(duration_ms))
             }
             _ => format!(
                 "checkpoint ({}): first {} bytes attested",

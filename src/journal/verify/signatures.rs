@@ -101,8 +101,8 @@ impl SignatureChecker {
                 std::thread::spawn(move || {
                     let mut first: Option<BadSignature> = None;
                     loop {
-                        let next = receiver.lock().map(|r| r.recv());
-                        let Ok(Ok(job)) = next else { break };
+                        let next = crate::locked::locked(&receiver).recv();
+                        let Ok(job) = next else { break };
                         let found = match job {
                             Job::Session(batch) => first_bad_in(&batch),
                             Job::Operator(pending) => bad_operator_signature(&pending),

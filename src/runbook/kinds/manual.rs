@@ -5,6 +5,7 @@
 use super::super::fields::TableReader;
 use super::super::model::TemplateUse;
 use super::super::template::Template;
+use crate::protocol::on_deadline::OnDeadline;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,25 +25,6 @@ pub struct ManualStep {
     /// Nobody confirmed in this long: `on_deadline` happens, journaled as the deadline's.
     pub deadline: Option<std::time::Duration>,
     pub on_deadline: Option<OnDeadline>,
-}
-
-/// What a manual step's deadline does when it passes unconfirmed: only what the runbook says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OnDeadline {
-    Abort,
-    Rollback,
-    /// The step is left undone (skipped) and the run goes on.
-    Continue,
-}
-
-impl OnDeadline {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Abort => "abort",
-            Self::Rollback => "rollback",
-            Self::Continue => "continue",
-        }
-    }
 }
 
 impl ManualStep {
