@@ -5,8 +5,8 @@
 //! The areas are layers. Each imports only from the layers before it (`tests/layers.rs` fails on
 //! an import that goes up; ARCHITECTURE.md draws the same list):
 //!
-//! 1. `error_chain`, `terminal_text`, `stdout`, `open_files`, `locked` — small tools any area
-//!    uses.
+//! 1. `error_chain`, `terminal_text`, `stdout`, `open_files`, `locked`, `nearest_rank` — small
+//!    tools any area uses.
 //! 2. `protocol` — the words more than one area speaks: modes, statuses, decisions, deliveries,
 //!    approval records, the run's info, exit codes.
 //! 3. `keys` — who is who: the operator's and the session's keys, SSHSIG, allowed signers.
@@ -35,6 +35,7 @@ pub(crate) mod keys;
 pub(crate) mod launch;
 pub(crate) mod live;
 pub(crate) mod locked;
+pub(crate) mod nearest_rank;
 pub(crate) mod notify;
 pub(crate) mod open_files;
 pub(crate) mod protocol;

@@ -49,13 +49,9 @@ pub(crate) struct GroupFigures {
 
 /// Nearest-rank percentile of `values` (sorted here).
 pub(crate) fn percentile(values: &[u64], p: f64) -> Option<u64> {
-    if values.is_empty() {
-        return None;
-    }
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+    crate::nearest_rank::nearest_rank(&sorted, p)
 }
 
 pub(crate) fn figures(runs: &[PastRun]) -> Vec<GroupFigures> {

@@ -115,13 +115,7 @@ impl ProbeSummary {
     pub(crate) fn of(latencies_ms: &[f64], errors: u32) -> Self {
         let mut sorted = latencies_ms.to_vec();
         sorted.sort_by(f64::total_cmp);
-        let rank = |p: f64| {
-            if sorted.is_empty() {
-                return 0.0;
-            }
-            let index = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-            sorted[index.clamp(1, sorted.len()) - 1]
-        };
+        let rank = |p: f64| crate::nearest_rank::nearest_rank(&sorted, p).unwrap_or(0.0);
         Self {
             samples: sorted.len(),
             p50: rank(50.0),
