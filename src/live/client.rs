@@ -231,34 +231,20 @@ async fn attach(
         prove(&mut stream, run_dir, challenge.clone(), signing).await?;
         first = read_frame(&mut stream).await.map_err(protocol)?;
     }
-    let (info, elapsed_ms, status) = match first {
-        ServerMessage::Welcome {
-            info,
-            elapsed_ms,
-            journal,
-        } => (info, elapsed_ms, journal),
-        ServerMessage::Refused { reason } => return Err(ConnectError::Refused(reason)),
-        ServerMessage::Held { by } => {
-            return Err(ConnectError::Held {
-                run_dir: shown,
-                by: Box::new(by),
-            });
-        }
-        _ => {
-            return Err(ConnectError::Unexpected {
-                run_dir: shown,
-                what: "something else than a welcome",
-            });
-        }
-    };
+    let (info, elapsed_ms, status) = welcome(first, shown)?;
     // What this client agrees to sign: only what its person did, in this run's session.
-    let mut policy = match (&person, session) {
+    let policy = match (&person, session) {
         (Some(person), Some(session)) => Some(super::client_signing::SigningPolicy::new(
             crate::journal::entry::namespace_for(info.mode),
             &session,
             person.clone(),
         )),
         _ => None,
+    };
+    let mut signer = ActSigner {
+        policy,
+        signing,
+        signed: signed_tx,
     };
     let (events_tx, events) = mpsc::unbounded_channel();
     let (journal_tx, journal) = watch::channel(status);
@@ -296,22 +282,15 @@ async fn attach(
                             say_farewell(Farewell::LetGo(reason));
                             break;
                         }
-                        ServerMessage::Sign { id, namespace, message } => {
-                            match judge_request(policy.as_mut(), &namespace, &message) {
-                                Ok(message) => {
-                                    if let Some(signing) = signing.clone() {
-                                        sign_off_task(signing, id, namespace, message, signed_tx.clone());
-                                    }
-                                }
-                                // Not something its person did: nothing is signed, the person
-                                // is told, and the connection closes.
-                                Err(reason) => {
-                                    say_farewell(Farewell::Refused(reason.to_string()));
-                                    break;
-                                }
+                        // Not something its person did: nothing is signed, the person is
+                        // told, and the connection closes.
+                        ServerMessage::Sign { id, namespace, message } => match signer.asked(id, namespace, &message) {
+                            Ok(()) => true,
+                            Err(refusal) => {
+                                say_farewell(Farewell::Refused(refusal.to_string()));
+                                break;
                             }
-                            true
-                        }
+                        },
                         _ => true,
                     };
                     // The screen is gone: nobody to tell.
@@ -320,18 +299,14 @@ async fn attach(
                     }
                 }
                 Some((answer, message)) = signed.recv() => {
-                    if let (Some(policy), ClientMessage::Signature { signature, .. }) = (policy.as_mut(), &answer) {
-                        policy.signed(&message, &format!("{}{signature}", crate::journal::line::SSHSIG_PREFIX));
-                    }
+                    signer.signed(&answer, &message);
                     if write_frame(&mut writer, &answer).await.is_err() {
                         break;
                     }
                 }
                 control = to_send.recv(), if sending => match control {
                     Some(control) => {
-                        if let Some(policy) = policy.as_mut() {
-                            policy.sent(&control);
-                        }
+                        signer.sent(&control);
                         if write_frame(&mut writer, &ClientMessage::Control(control)).await.is_err() {
                             break;
                         }
@@ -351,6 +326,68 @@ async fn attach(
         },
         controls,
     ))
+}
+
+/// The engine's first word after the hello (and the seat's proof): the welcome, or why not.
+fn welcome(
+    first: ServerMessage,
+    shown: String,
+) -> Result<(Box<RunInfo>, u64, JournalStatus), ConnectError> {
+    match first {
+        ServerMessage::Welcome {
+            info,
+            elapsed_ms,
+            journal,
+        } => Ok((info, elapsed_ms, journal)),
+        ServerMessage::Refused { reason } => Err(ConnectError::Refused(reason)),
+        ServerMessage::Held { by } => Err(ConnectError::Held {
+            run_dir: shown,
+            by: Box::new(by),
+        }),
+        _ => Err(ConnectError::Unexpected {
+            run_dir: shown,
+            what: "something else than a welcome",
+        }),
+    }
+}
+
+/// What a controller's connection signs and for whom: its person's policy and key, and where
+/// finished signatures go to be written back to the engine.
+struct ActSigner {
+    policy: Option<super::client_signing::SigningPolicy>,
+    signing: Option<std::sync::Arc<ActSigning>>,
+    signed: mpsc::UnboundedSender<(ClientMessage, Vec<u8>)>,
+}
+
+impl ActSigner {
+    /// The engine asks for a signature: it is made off the connection's task when the policy
+    /// agrees that the person did this; otherwise the refusal says why.
+    fn asked(&mut self, id: u64, namespace: String, message: &str) -> Result<(), SignRefusal> {
+        let message = judge_request(self.policy.as_mut(), &namespace, message)?;
+        if let Some(signing) = self.signing.clone() {
+            sign_off_task(signing, id, namespace, message, self.signed.clone());
+        }
+        Ok(())
+    }
+
+    /// A signature is ready to go back: the checkpoint after it may be signed next.
+    fn signed(&mut self, answer: &ClientMessage, message: &[u8]) {
+        if let (Some(policy), ClientMessage::Signature { signature, .. }) =
+            (self.policy.as_mut(), answer)
+        {
+            policy.signed(
+                message,
+                &format!("{}{signature}", crate::journal::line::SSHSIG_PREFIX),
+            );
+        }
+    }
+
+    /// The person sent `control`: what the engine asks to sign next must match it.
+    fn sent(&mut self, control: &Control) {
+        if let Some(policy) = self.policy.as_mut() {
+            policy.sent(control);
+        }
+    }
 }
 
 /// The bytes to sign when `policy` agrees; a client with no key signs nothing.

@@ -75,6 +75,29 @@ pub(crate) fn block(lines: &[String]) -> String {
 
 pub(crate) fn render_markdown(report: &Report) -> String {
     let mut out = String::new();
+    verdict(&mut out, report);
+    run_table(&mut out, report);
+    sessions(&mut out, report);
+    if !report.controls.is_empty() {
+        controls(&mut out, report);
+    }
+    steps(&mut out, report);
+    not_reached(&mut out, report);
+    decisions(&mut out, report);
+    failures(&mut out, report);
+    phases(&mut out, report);
+    against_history(&mut out, report);
+    drill(&mut out, report);
+    window(&mut out, report);
+    hosts(&mut out, report);
+    gates(&mut out, report);
+    captures(&mut out, report);
+    notes(&mut out, report);
+    out
+}
+
+/// The verdict first: what the run did and whether its journal holds, with the anchor.
+fn verdict(out: &mut String, report: &Report) {
     let run = &report.run;
     let verification = &report.verification;
     let _ = writeln!(out, "# Run report: {}\n", escape(&run.runbook.title));
@@ -109,7 +132,11 @@ pub(crate) fn render_markdown(report: &Report) -> String {
     if !verification.warnings.is_empty() {
         out.push('\n');
     }
+}
 
+/// The run at a glance: runbook, run, target, mode, operator, host, times, variables.
+fn run_table(out: &mut String, report: &Report) {
+    let run = &report.run;
     let _ = writeln!(out, "| | |\n|---|---|");
     let mut row = |name: &str, value: String| {
         let _ = writeln!(out, "| {name} | {value} |");
@@ -194,7 +221,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         );
     }
     out.push('\n');
+}
 
+/// Each session when the run was resumed: who started or resumed it, from where.
+fn sessions(out: &mut String, report: &Report) {
     if report.sessions.len() > 1 {
         let _ = writeln!(out, "## Sessions\n");
         let _ = writeln!(
@@ -220,11 +250,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
+}
 
-    if !report.controls.is_empty() {
-        controls(&mut out, report);
-    }
-
+/// One row per step started: phase, status, attempts, duration against the plan, who confirmed.
+fn steps(out: &mut String, report: &Report) {
     let _ = writeln!(out, "## Steps\n");
     let _ = writeln!(
         out,
@@ -247,7 +276,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         );
     }
     out.push('\n');
+}
 
+/// The runbook's steps this run never started.
+fn not_reached(out: &mut String, report: &Report) {
     if !report.not_reached.is_empty() {
         let _ = writeln!(out, "## Not reached\n");
         let _ = writeln!(
@@ -268,7 +300,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
+}
 
+/// What people and the engine decided, and when.
+fn decisions(out: &mut String, report: &Report) {
     if !report.decisions.is_empty() {
         let _ = writeln!(out, "## Decisions\n");
         for decided in &report.decisions {
@@ -291,7 +326,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
+}
 
+/// Each failure with its facts and the tail of its output.
+fn failures(out: &mut String, report: &Report) {
     if !report.failures.is_empty() {
         let _ = writeln!(out, "## Failures\n");
         for failure in &report.failures {
@@ -329,7 +367,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
             }
         }
     }
+}
 
+/// Each phase's start and duration against its plan.
+fn phases(out: &mut String, report: &Report) {
     if !report.phases.is_empty() {
         let _ = writeln!(out, "## Phases\n");
         let _ = writeln!(
@@ -352,7 +393,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
+}
 
+/// How this run compares with earlier runs of the runbook.
+fn against_history(out: &mut String, report: &Report) {
     if let Some(against) = &report.against_history {
         let _ = writeln!(out, "## Against earlier runs\n");
         for line in against_history_lines(against) {
@@ -360,6 +404,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         }
         let _ = writeln!(out);
     }
+}
+
+/// For a drill: when the first failure came and how long the rollback took.
+fn drill(out: &mut String, report: &Report) {
     if let Some(drill) = &report.drill {
         let _ = writeln!(out, "## Drill\n");
         match (&drill.first_failure_at, drill.recovery_ms) {
@@ -383,7 +431,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
             }
         }
     }
+}
 
+/// When the maintenance window opened, closed or overran.
+fn window(out: &mut String, report: &Report) {
     if !report.window.is_empty() {
         let _ = writeln!(out, "## Maintenance window\n");
         for window in &report.window {
@@ -401,7 +452,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
+}
 
+/// What each host did in the steps that ran on several.
+fn hosts(out: &mut String, report: &Report) {
     if report.steps.iter().any(|step| !step.hosts.is_empty()) {
         let _ = writeln!(out, "## Hosts\n");
         let _ = writeln!(out, "| Step | Host | Fate | Exit | What happened |");
@@ -421,7 +475,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
+}
 
+/// Each metric gate's tally, then every sample with its reason.
+fn gates(out: &mut String, report: &Report) {
     if report.steps.iter().any(|step| !step.gates.is_empty()) {
         let _ = writeln!(out, "## Metric gates\n");
         let _ = writeln!(
@@ -463,7 +520,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
+}
 
+/// The values steps captured (secrets are masked before they get here).
+fn captures(out: &mut String, report: &Report) {
     let captured: Vec<_> = report
         .steps
         .iter()
@@ -486,7 +546,10 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
+}
 
+/// The notes people left.
+fn notes(out: &mut String, report: &Report) {
     if !report.notes.is_empty() {
         let _ = writeln!(out, "## Notes\n");
         for note in &report.notes {
@@ -505,7 +568,6 @@ pub(crate) fn render_markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
-    out
 }
 
 /// Who held the controls: one row per turn, credited to the key that signed the attach.

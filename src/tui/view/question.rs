@@ -118,270 +118,325 @@ pub(crate) fn render_entry(
 
 fn body(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
     match &question.prompt {
-        Prompt::Run { step, .. } => {
-            let kind = app.row_index(step).map(|index| app.rows[index].info.kind);
-            (
-                format!(" Run {step}? "),
-                vec![Line::from(format!(
-                    "Press Enter to {}.",
-                    what_enter_does(kind)
-                ))],
+        Prompt::Run { .. } => for_run(app, question),
+        Prompt::Input { .. } => for_input(question, theme),
+        Prompt::Decision { .. } => for_decision(question, theme),
+        Prompt::Approvals { .. } => for_approvals(question, theme),
+        Prompt::Phrase { .. } => for_phrase(question),
+        Prompt::Manual { .. } => for_manual(question, theme),
+        Prompt::Failure { .. } => for_failure(question, theme),
+        Prompt::Wait { .. } => for_wait(question),
+    }
+}
+
+/// Run this step? — what Enter starts.
+fn for_run(app: &App, question: &Question) -> (String, Vec<Line<'static>>) {
+    let Prompt::Run { step, .. } = &question.prompt else {
+        unreachable!("body() matched Prompt::Run")
+    };
+    let kind = app.row_index(step).map(|index| app.rows[index].info.kind);
+    (
+        format!(" Run {step}? "),
+        vec![Line::from(format!(
+            "Press Enter to {}.",
+            what_enter_does(kind)
+        ))],
+    )
+}
+
+/// An input step: its question, the answers it takes, its default.
+fn for_input(asked: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
+    let Prompt::Input {
+        step,
+        variable,
+        question,
+        options,
+        pattern,
+        default,
+        deadline_s,
+        ..
+    } = &asked.prompt
+    else {
+        unreachable!("body() matched Prompt::Input")
+    };
+    let mut lines: Vec<Line<'static>> = question
+        .lines()
+        .map(|line| Line::from(line.to_string()))
+        .collect();
+    if !options.is_empty() {
+        lines.push(Line::from(format!(
+            "Answer one of: {}",
+            options.join(" · ")
+        )));
+    }
+    if let Some(pattern) = pattern {
+        lines.push(Line::from(format!("The answer must match `{pattern}`.")));
+    }
+    if let Some(default) = default {
+        let when = deadline_s.map_or(String::new(), |s| {
+            format!(
+                " (taken if nobody answers within {})",
+                crate::runbook::duration::format_duration(std::time::Duration::from_secs(s))
             )
-        }
-        Prompt::Input {
-            step,
-            variable,
-            question,
-            options,
-            pattern,
-            default,
-            deadline_s,
-            ..
-        } => {
-            let mut lines: Vec<Line<'static>> = question
-                .lines()
-                .map(|line| Line::from(line.to_string()))
-                .collect();
-            if !options.is_empty() {
-                lines.push(Line::from(format!(
-                    "Answer one of: {}",
-                    options.join(" · ")
-                )));
-            }
-            if let Some(pattern) = pattern {
-                lines.push(Line::from(format!("The answer must match `{pattern}`.")));
-            }
-            if let Some(default) = default {
-                let when = deadline_s.map_or(String::new(), |s| {
-                    format!(
-                        " (taken if nobody answers within {})",
-                        crate::runbook::duration::format_duration(std::time::Duration::from_secs(
-                            s
-                        ))
-                    )
-                });
-                lines.push(Line::from(format!("Default: {default}{when}")));
-            }
-            lines.push(Line::from(Span::styled(
-                format!("The answer becomes `{variable}`; Enter gives it."),
-                theme.dim(),
-            )));
-            (format!(" {step} asks "), lines)
-        }
-        Prompt::Decision {
-            step,
-            question: asked,
-            options,
-            default,
-            deadline_s,
-        } => {
-            let mut lines: Vec<Line<'static>> = asked
-                .lines()
-                .map(|line| Line::from(line.to_string()))
-                .collect();
-            for (index, option) in options.iter().enumerate() {
-                let pointer = if index == question.cursor {
-                    if theme.ascii { ">" } else { "›" }
-                } else {
-                    " "
-                };
-                let style = if index == question.cursor {
-                    theme.accent()
-                } else {
-                    Style::default()
-                };
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{pointer} {}", option.name), style),
-                    Span::styled(format!(" — {}", option.action.meaning()), theme.dim()),
-                ]));
-            }
-            if let (Some(default), Some(seconds)) = (default, deadline_s) {
-                let left = std::time::Duration::from_secs(*seconds)
-                    .saturating_sub(question.asked_at.elapsed());
-                lines.push(Line::from(Span::styled(
-                    format!(
-                        "No answer in {}: {default} is taken, and journaled as the deadline's.",
-                        clock(left)
-                    ),
-                    theme.accent(),
-                )));
-            }
-            (format!(" {step}: decide "), lines)
-        }
-        Prompt::Approvals {
-            step,
-            run,
-            required,
-            approved,
-            approvers,
-            statement,
-            deadline_s,
-            on_deadline,
-        } => {
-            let mut lines = vec![Line::from(Span::styled(
+        });
+        lines.push(Line::from(format!("Default: {default}{when}")));
+    }
+    lines.push(Line::from(Span::styled(
+        format!("The answer becomes `{variable}`; Enter gives it."),
+        theme.dim(),
+    )));
+    (format!(" {step} asks "), lines)
+}
+
+/// A decision: its options under a pointer, and what a deadline takes.
+fn for_decision(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
+    let Prompt::Decision {
+        step,
+        question: asked,
+        options,
+        default,
+        deadline_s,
+    } = &question.prompt
+    else {
+        unreachable!("body() matched Prompt::Decision")
+    };
+    let mut lines: Vec<Line<'static>> = asked
+        .lines()
+        .map(|line| Line::from(line.to_string()))
+        .collect();
+    for (index, option) in options.iter().enumerate() {
+        let pointer = if index == question.cursor {
+            if theme.ascii { ">" } else { "›" }
+        } else {
+            " "
+        };
+        let style = if index == question.cursor {
+            theme.accent()
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{pointer} {}", option.name), style),
+            Span::styled(format!(" — {}", option.action.meaning()), theme.dim()),
+        ]));
+    }
+    if let (Some(default), Some(seconds)) = (default, deadline_s) {
+        let left =
+            std::time::Duration::from_secs(*seconds).saturating_sub(question.asked_at.elapsed());
+        lines.push(Line::from(Span::styled(
+            format!(
+                "No answer in {}: {default} is taken, and journaled as the deadline's.",
+                clock(left)
+            ),
+            theme.accent(),
+        )));
+    }
+    (format!(" {step}: decide "), lines)
+}
+
+/// Waiting for approvals: who approved, who is awaited, the command they run, the statement.
+fn for_approvals(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
+    let Prompt::Approvals {
+        step,
+        run,
+        required,
+        approved,
+        approvers,
+        statement,
+        deadline_s,
+        on_deadline,
+    } = &question.prompt
+    else {
+        unreachable!("body() matched Prompt::Approvals")
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "Approvals: {} of {required}, from people other than those running this run.",
+            approved.len()
+        ),
+        theme.accent(),
+    ))];
+    for approval in approved {
+        lines.push(Line::from(format!(
+            "{} approved by {} ({})",
+            theme.checkbox(true),
+            approval.principal,
+            approval.fingerprint
+        )));
+    }
+    let awaited: Vec<&String> = approvers
+        .iter()
+        .filter(|name| !approved.iter().any(|a| &&a.principal == name))
+        .collect();
+    lines.push(Line::from(if approvers.is_empty() {
+        "Awaited: anyone else with their own SSH key.".to_string()
+    } else {
+        format!(
+            "Awaited: {}",
+            awaited
+                .iter()
+                .map(|name| name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }));
+    lines.push(Line::from(Span::styled(
+        format!("They run: cutover approve {run} {step}"),
+        theme.dim(),
+    )));
+    if let (Some(seconds), Some(then)) = (deadline_s, on_deadline) {
+        let left =
+            std::time::Duration::from_secs(*seconds).saturating_sub(question.asked_at.elapsed());
+        lines.push(Line::from(Span::styled(
+            format!(
+                "Not approved in {}: {then}, as the runbook says.",
+                clock(left)
+            ),
+            theme.accent(),
+        )));
+    }
+    lines.push(Line::from(Span::styled("They approve:", theme.dim())));
+    lines.extend(
+        statement
+            .lines()
+            .map(|line| Line::from(Span::styled(line.to_string(), theme.dim()))),
+    );
+    (format!(" {step} needs approval "), lines)
+}
+
+/// A dangerous step: the phrase to type.
+fn for_phrase(question: &Question) -> (String, Vec<Line<'static>>) {
+    let Prompt::Phrase { step, phrase, .. } = &question.prompt else {
+        unreachable!("body() matched Prompt::Phrase")
+    };
+    (
+        format!(" {step} is dangerous "),
+        vec![Line::from(vec![
+            Span::raw("Type "),
+            Span::styled(
+                phrase.to_string(),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(" and press Enter to run it."),
+        ])],
+    )
+}
+
+/// A manual step: instructions, the checklist, the note, the deadline.
+fn for_manual(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
+    let Prompt::Manual {
+        step,
+        instructions,
+        checklist,
+        notes,
+        deadline_s,
+        on_deadline,
+        ..
+    } = &question.prompt
+    else {
+        unreachable!("body() matched Prompt::Manual")
+    };
+    let mut lines: Vec<Line<'static>> = instructions
+        .lines()
+        .map(|line| Line::from(line.to_string()))
+        .collect();
+    for (index, item) in checklist.iter().enumerate() {
+        let pointer = if index == question.cursor {
+            if theme.ascii { ">" } else { "›" }
+        } else {
+            " "
+        };
+        let style = if question.ticked[index] {
+            Style::default()
+        } else {
+            Style::default().add_modifier(Modifier::BOLD)
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!(
+                "{pointer} {} ",
+                theme.checkbox(question.ticked[index])
+            )),
+            Span::styled(item.clone(), style),
+        ]));
+    }
+    if let Some(note) = &question.note {
+        lines.push(Line::from(Span::styled(
+            format!("note: {}", note.replace('\n', " / ")),
+            theme.dim(),
+        )));
+    }
+    let how = if checklist.is_empty() {
+        "Do it by hand, then Enter to confirm."
+    } else {
+        "Do it by hand, tick every item with Space, then Enter to confirm."
+    };
+    let hint = match notes {
+        NotesPolicy::Required => " A note is required: n.",
+        NotesPolicy::Optional => " Add a note with n if useful.",
+        NotesPolicy::None => "",
+    };
+    lines.push(Line::from(Span::styled(
+        format!("{how}{hint}"),
+        theme.dim(),
+    )));
+    if let (Some(seconds), Some(on_deadline)) = (deadline_s, on_deadline) {
+        let left =
+            std::time::Duration::from_secs(*seconds).saturating_sub(question.asked_at.elapsed());
+        lines.push(Line::from(Span::styled(
                 format!(
-                    "Approvals: {} of {required}, from people other than those running this run.",
-                    approved.len()
+                    "Not confirmed in {}: {on_deadline}, as the runbook says (journaled as the deadline's).",
+                    clock(left)
                 ),
                 theme.accent(),
-            ))];
-            for approval in approved {
-                lines.push(Line::from(format!(
-                    "{} approved by {} ({})",
-                    theme.checkbox(true),
-                    approval.principal,
-                    approval.fingerprint
-                )));
-            }
-            let awaited: Vec<&String> = approvers
-                .iter()
-                .filter(|name| !approved.iter().any(|a| &&a.principal == name))
-                .collect();
-            lines.push(Line::from(if approvers.is_empty() {
-                "Awaited: anyone else with their own SSH key.".to_string()
-            } else {
-                format!(
-                    "Awaited: {}",
-                    awaited
-                        .iter()
-                        .map(|name| name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }));
-            lines.push(Line::from(Span::styled(
-                format!("They run: cutover approve {run} {step}"),
-                theme.dim(),
             )));
-            if let (Some(seconds), Some(then)) = (deadline_s, on_deadline) {
-                let left = std::time::Duration::from_secs(*seconds)
-                    .saturating_sub(question.asked_at.elapsed());
-                lines.push(Line::from(Span::styled(
-                    format!(
-                        "Not approved in {}: {then}, as the runbook says.",
-                        clock(left)
-                    ),
-                    theme.accent(),
-                )));
-            }
-            lines.push(Line::from(Span::styled("They approve:", theme.dim())));
-            lines.extend(
-                statement
-                    .lines()
-                    .map(|line| Line::from(Span::styled(line.to_string(), theme.dim()))),
-            );
-            (format!(" {step} needs approval "), lines)
-        }
-        Prompt::Phrase { step, phrase, .. } => (
-            format!(" {step} is dangerous "),
-            vec![Line::from(vec![
-                Span::raw("Type "),
-                Span::styled(
-                    phrase.clone(),
-                    Style::default().add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(" and press Enter to run it."),
-            ])],
-        ),
-        Prompt::Manual {
-            step,
-            instructions,
-            checklist,
-            notes,
-            deadline_s,
-            on_deadline,
-            ..
-        } => {
-            let mut lines: Vec<Line<'static>> = instructions
-                .lines()
-                .map(|line| Line::from(line.to_string()))
-                .collect();
-            for (index, item) in checklist.iter().enumerate() {
-                let pointer = if index == question.cursor {
-                    if theme.ascii { ">" } else { "›" }
-                } else {
-                    " "
-                };
-                let style = if question.ticked[index] {
-                    Style::default()
-                } else {
-                    Style::default().add_modifier(Modifier::BOLD)
-                };
-                lines.push(Line::from(vec![
-                    Span::raw(format!(
-                        "{pointer} {} ",
-                        theme.checkbox(question.ticked[index])
-                    )),
-                    Span::styled(item.clone(), style),
-                ]));
-            }
-            if let Some(note) = &question.note {
-                lines.push(Line::from(Span::styled(
-                    format!("note: {}", note.replace('\n', " / ")),
-                    theme.dim(),
-                )));
-            }
-            let how = if checklist.is_empty() {
-                "Do it by hand, then Enter to confirm."
-            } else {
-                "Do it by hand, tick every item with Space, then Enter to confirm."
-            };
-            let hint = match notes {
-                NotesPolicy::Required => " A note is required: n.",
-                NotesPolicy::Optional => " Add a note with n if useful.",
-                NotesPolicy::None => "",
-            };
-            lines.push(Line::from(Span::styled(
-                format!("{how}{hint}"),
-                theme.dim(),
-            )));
-            if let (Some(seconds), Some(on_deadline)) = (deadline_s, on_deadline) {
-                let left = std::time::Duration::from_secs(*seconds)
-                    .saturating_sub(question.asked_at.elapsed());
-                lines.push(Line::from(Span::styled(
-                    format!(
-                        "Not confirmed in {}: {on_deadline}, as the runbook says (journaled as the deadline's).",
-                        clock(left)
-                    ),
-                    theme.accent(),
-                )));
-            }
-            (format!(" {step}: manual step "), lines)
-        }
-        Prompt::Failure {
-            step,
-            message,
-            can_skip,
-            in_rollback,
-        } => {
-            let mut choices = vec!["r retry"];
-            if *can_skip {
-                choices.push("s skip");
-            }
-            if !in_rollback {
-                choices.push("m mark done");
-                choices.push("b roll back");
-            }
-            choices.push("a abort");
-            let required = if *can_skip {
-                ""
-            } else {
-                " This step is required: it cannot be skipped."
-            };
-            (
-                format!(" {step} failed "),
-                vec![
-                    Line::from(Span::styled(message.clone(), theme.problem())),
-                    Line::from(format!("What now?{required}")),
-                    Line::from(Span::styled(choices.join(" · "), theme.accent())),
-                ],
-            )
-        }
-        Prompt::Wait { step, .. } => (
-            format!(" {step}: waiting "),
-            vec![Line::from("The timer runs; s skips it (with a reason).")],
-        ),
     }
+    (format!(" {step}: manual step "), lines)
+}
+
+/// A failure: the message and the choices this step allows.
+fn for_failure(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
+    let Prompt::Failure {
+        step,
+        message,
+        can_skip,
+        in_rollback,
+    } = &question.prompt
+    else {
+        unreachable!("body() matched Prompt::Failure")
+    };
+    let mut choices = vec!["r retry"];
+    if *can_skip {
+        choices.push("s skip");
+    }
+    if !in_rollback {
+        choices.push("m mark done");
+        choices.push("b roll back");
+    }
+    choices.push("a abort");
+    let required = if *can_skip {
+        ""
+    } else {
+        " This step is required: it cannot be skipped."
+    };
+    (
+        format!(" {step} failed "),
+        vec![
+            Line::from(Span::styled(message.to_string(), theme.problem())),
+            Line::from(format!("What now?{required}")),
+            Line::from(Span::styled(choices.join(" · "), theme.accent())),
+        ],
+    )
+}
+
+/// A timed wait.
+fn for_wait(question: &Question) -> (String, Vec<Line<'static>>) {
+    let Prompt::Wait { step, .. } = &question.prompt else {
+        unreachable!("body() matched Prompt::Wait")
+    };
+    (
+        format!(" {step}: waiting "),
+        vec![Line::from("The timer runs; s skips it (with a reason).")],
+    )
 }
 
 /// `4:05`, `0:09`: a countdown as people read a clock.
