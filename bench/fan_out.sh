@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: a step on 20 hosts at `serial = 10`, the whole journaled run, against
 # `xargs -P 10 ssh` running the same command on the same 20 hosts with the same ssh options.
-# The hosts are 20 aliases of one private sshd on a loopback port (as in tests/hosts.rs), so
+# The hosts are 20 aliases of one private sshd on a loopback port (as in tests/it/hosts.rs), so
 # both sides pay the same handshakes. Paired medians of 21 runs; needs /usr/sbin/sshd.
 #
 #   bash bench/fan_out.sh

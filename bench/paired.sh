@@ -44,3 +44,30 @@ c_after() { "$after" check runbooks/nexus-prod-deploy.toml; }
 c_before() { "$before" check runbooks/nexus-prod-deploy.toml; }
 read -r cb ca < <(paired_medians 31 c_before c_after)
 echo "check of the release runbook: before $cb ms, after $ca ms"
+# A terminal run's engine as a process of its own, one controller attached over its socket:
+# the path both drivers share. Per step from each journal (first step's start to the footer),
+# before and after alternately, 11 turns each.
+write_steps_runbook 200 detached >"$work/detached.toml"
+digest=$(sha256sum "$work/detached.toml" | cut -d' ' -f1)
+detached_with() {
+    local binary=$1 dir=$2 order handshake run_dir engine
+    order=$(printf '{"request":{"runbook":"%s","drill":true,"auto":true,"log_dir":"%s"},"typed":[],"digest":"%s"}' \
+        "$work/detached.toml" "$dir" "$digest")
+    handshake=$(mktemp -p "$work")
+    printf '%s' "$order" | "$binary" engine "$work/detached.toml" >"$handshake" 2>/dev/null &
+    engine=$!
+    while ! grep -q ready "$handshake" 2>/dev/null; do sleep 0.005; done
+    run_dir=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ready"]["run_dir"])' "$handshake")
+    ROLE=control python3 bench/watchers.py "$run_dir" 1 /dev/null
+    wait "$engine"
+    journal_per_step "$dir"/detached/*/journal.log
+}
+detached_with "$after" "$work/detached-warm" >/dev/null
+db=() da=()
+for turn in $(seq 11); do
+    db+=("$(detached_with "$before" "$work/detached-b-$turn")")
+    da+=("$(detached_with "$after" "$work/detached-a-$turn")")
+done
+dbm=$(printf '%s\n' "${db[@]}" | median) dam=$(printf '%s\n' "${da[@]}" | median)
+echo "detached engine, one controller, per step: before $dbm ms, after $dam ms"
+awk -v b="$dbm" -v a="$dam" 'BEGIN { printf "  change %+.1f %%\n", (a/b-1)*100 }'

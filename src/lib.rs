@@ -2,7 +2,7 @@
 //!
 //! A run flows one way: the runbook becomes a plan, the engine executes it and emits events,
 //! and the journal, the screen, the reporter and the notifier consume them; controls come back.
-//! The areas are layers. Each imports only from the layers before it (`tests/layers.rs` fails on
+//! The areas are layers. Each imports only from the layers before it (`tests/it/layers.rs` fails on
 //! an import that goes up; ARCHITECTURE.md draws the same list):
 //!
 //! 1. `error_chain`, `terminal_text`, `stdout`, `open_files`, `locked`, `nearest_rank` — small

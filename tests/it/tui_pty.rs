@@ -1,0 +1,188 @@
+//! The TUI in a real terminal (tmux, 80x24): what an operator sees and presses, end to end.
+//! After each run the journal verifies and the terminal is back to normal.
+
+use crate::support;
+use crate::support::test_run::Test;
+
+use std::path::PathBuf;
+
+use crate::support::tmux::Pane;
+use crate::support::{key_file, verify};
+
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new(runbook: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("runbook.toml"), runbook).unwrap();
+        Self { dir }
+    }
+
+    fn command(&self, extra: &str) -> String {
+        format!(
+            "cd {} && env -u SSH_AUTH_SOCK {} run runbook.toml --drill --operator tester --key {} --log-dir {}/runs {extra}",
+            self.dir.path().display(),
+            Test::binary().display(),
+            key_file().display(),
+            self.dir.path().display()
+        )
+    }
+
+    fn run_dir(&self) -> PathBuf {
+        support::run_dir(&self.dir.path().join("runs"))
+    }
+}
+
+/// Starts cutover in a terminal and gets past the start screen.
+fn started(setup: &Setup, extra: &str) -> Pane {
+    let pane = Pane::start(&setup.command(extra), 80, 24);
+    pane.wait_for("Press Enter to start");
+    pane.keys(&["Enter"]);
+    pane
+}
+
+#[test]
+fn a_full_run_with_a_checklist_and_a_note() {
+    let setup = Setup::new(
+        "[runbook]\nname = \"full\"\ntitle = \"Full run\"\n\n[[phase]]\nid = \"main\"\ntitle = \"Main\"\n\n\
+         [[phase.step]]\nid = \"first\"\ntitle = \"First command\"\nkind = \"command\"\nrun = \"echo first output\"\n\n\
+         [[phase.step]]\nid = \"check\"\ntitle = \"Check by hand\"\nkind = \"manual\"\ninstructions = \"Look at the dashboard\"\nchecklist = [\"graphs green\", \"no alerts\"]\nnotes = \"required\"\n\n\
+         [[phase.step]]\nid = \"last\"\ntitle = \"Last command\"\nkind = \"command\"\nrun = \"echo last output\"\n",
+    );
+    let pane = started(&setup, "");
+    pane.wait_for("Press Enter to run");
+    assert!(
+        pane.screen().contains("$ echo first output"),
+        "the command is shown before it runs"
+    );
+    pane.keys(&["Enter"]);
+    pane.wait_for("manual step");
+    pane.keys(&["Enter"]);
+    pane.wait_for("tick every item first");
+    pane.keys(&["Space", "Down", "Space", "n"]);
+    pane.wait_for("Ctrl-D: done");
+    pane.type_text("dashboards checked by tester");
+    pane.keys(&["C-d", "Enter"]);
+    pane.wait_for("Run last?");
+    pane.keys(&["Enter"]);
+    pane.wait_for("Run finished");
+    pane.keys(&["q"]);
+    assert_eq!(pane.exit_code(), 0);
+    pane.assert_terminal_restored();
+    let run = setup.run_dir();
+    assert_eq!(verify(&run, &[]).0, 0);
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    assert!(journal.contains("\"note\":\"dashboards checked by tester\",\"checklist\":[\"graphs green\",\"no alerts\"]"), "{journal}");
+}
+
+#[test]
+fn a_failure_rolled_back_from_the_dialog() {
+    let setup = Setup::new(
+        "[runbook]\nname = \"fail\"\ntitle = \"Failing run\"\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"migrate\"\nkind = \"command\"\nrun = \"echo connection refused >&2; exit 1\"\n\n\
+         [[rollback.step]]\nid = \"restore\"\nkind = \"command\"\nrun = \"echo restored\"\n",
+    );
+    let pane = started(&setup, "--auto");
+    pane.wait_for("migrate failed");
+    let screen = pane.wait_for("b roll back");
+    assert!(screen.contains("connection refused"), "{screen}");
+    pane.keys(&["b"]);
+    pane.wait_for("The run rolled back in");
+    pane.keys(&["q"]);
+    assert_eq!(pane.exit_code(), 1);
+    pane.assert_terminal_restored();
+    let run = setup.run_dir();
+    assert_eq!(verify(&run, &[]).0, 0);
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    assert!(journal.contains("\"decision\":{\"choice\":\"rollback\"}"));
+    assert!(journal.contains("\"status\":\"rolled-back\""));
+    // The person who chose the rollback signed the choice, and the end of the run it caused.
+    let signature_of = |kind: &str| {
+        journal
+            .lines()
+            .find(|line| line.contains(&format!("\"kind\":\"{kind}\"")))
+            .and_then(|line| line.split('\t').nth(1))
+            .unwrap()
+            .split(':')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(signature_of("decision"), "sshsig");
+    assert_eq!(signature_of("footer"), "sshsig");
+    assert_eq!(signature_of("step_result"), "ed25519");
+}
+
+#[test]
+fn hostile_escape_sequences_leave_the_layout_and_the_title_intact() {
+    let setup = Setup::new(
+        "[runbook]\nname = \"hostile\"\ntitle = \"Hostile output\"\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"evil\"\nkind = \"command\"\nrun = '''printf '\\033]0;pwned-title\\007\\033]2;pwned-two\\033\\\\\\033]52;c;cm0gLXJmIH4=\\007\\033[2J\\033[H\\033[?1049l\\033[10;1HOVERWRITE\\033P1$r0m\\033\\\\\\033[31mred text\\033[0m\\n'; echo done printing'''\n\n\
+         [[phase.step]]\nid = \"after\"\nkind = \"manual\"\ninstructions = \"Look at the screen\"\n",
+    );
+    let pane = started(&setup, "--auto");
+    pane.wait_for("Look at the screen");
+    pane.keys(&["Up"]);
+    let screen = pane.wait_for("done printing");
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(
+        lines[0].contains("DRILL") && lines[0].contains("Hostile output"),
+        "header intact: {screen}"
+    );
+    assert!(lines[2].contains("main"), "step list intact: {screen}");
+    assert!(screen.contains("red text"), "{screen}");
+    assert!(
+        !screen.contains("OVERWRITE\n") || !lines[9].starts_with("OVERWRITE"),
+        "no cursor move: {screen}"
+    );
+    assert!(
+        !pane.format("#{pane_title}").contains("pwned"),
+        "title changed"
+    );
+    pane.keys(&["q", "y"]);
+    assert_eq!(pane.exit_code(), 3, "quitting between steps suspends");
+    pane.assert_terminal_restored();
+    assert_eq!(verify(&setup.run_dir(), &[]).0, 3);
+}
+
+#[test]
+fn an_input_chooses_the_branch_and_the_other_shows_as_not_applicable() {
+    let setup = Setup::new(
+        "[runbook]\nname = \"branch\"\ntitle = \"Branch\"\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"strategy\"\nkind = \"input\"\nprompt = \"How do we rebuild the replica?\"\nvariable = \"strategy\"\noptions = [\"rsync\", \"basebackup\"]\n\n\
+         [[phase.step]]\nid = \"rsync\"\ntitle = \"Rebuild with rsync\"\nkind = \"command\"\nrun = \"echo rsync\"\nwhen = \"strategy == 'rsync'\"\n\n\
+         [[phase.step]]\nid = \"basebackup\"\ntitle = \"Rebuild with {{ strategy }}\"\nkind = \"command\"\nrun = \"echo base\"\nwhen = \"strategy == 'basebackup'\"\n",
+    );
+    let pane = started(&setup, "--auto");
+    pane.wait_for("How do we rebuild the replica?");
+    let screen = pane.wait_for("Answer one of: rsync · basebackup");
+    assert!(screen.contains("strategy asks"), "{screen}");
+    pane.type_text("dd");
+    pane.keys(&["Enter"]);
+    pane.wait_for("answer one of: rsync, basebackup");
+    // Escape then `b` at once reads as Alt-b (a word back) on a busy machine: let the
+    // answer clear first.
+    pane.keys(&["Escape"]);
+    pane.wait_until_gone("> dd");
+    pane.type_text("basebackup");
+    pane.keys(&["Enter"]);
+    pane.wait_for("Run finished");
+    let screen = pane.screen();
+    assert!(screen.contains("Rebuild with basebackup"), "{screen}");
+    pane.keys(&["q"]);
+    assert_eq!(pane.exit_code(), 0);
+    pane.assert_terminal_restored();
+    let run = setup.run_dir();
+    assert_eq!(verify(&run, &[]).0, 0);
+    let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
+    assert!(
+        journal.contains(r#""variable":"strategy","value":"basebackup","by":"terminal""#),
+        "{journal}"
+    );
+    assert!(
+        journal.contains(r#""step":"rsync","expression":"strategy == 'rsync'","value":false"#),
+        "{journal}"
+    );
+}
