@@ -28,7 +28,34 @@ pub struct AllowedSigners {
 #[error("line {line}: {problem}")]
 pub struct AllowedSignersError {
     pub line: usize,
-    pub problem: String,
+    pub problem: LineProblem,
+}
+
+/// What is wrong in one line of an allowed signers file.
+#[derive(Debug, thiserror::Error)]
+pub enum LineProblem {
+    #[error("no principals")]
+    NoPrincipals,
+    #[error("no key")]
+    NoKey,
+    #[error("no key type after the options")]
+    NoKeyType,
+    #[error("no key after the key type")]
+    NoKeyAfterType,
+    #[error("bad key: {0}")]
+    BadKey(#[source] ssh_key::Error),
+    #[error("unknown option `{0}`")]
+    UnknownOption(String),
+    #[error("unclosed quote")]
+    UnclosedQuote,
+    #[error("`{0}` is not YYYYMMDD[HHMM[SS]][Z]")]
+    TimeShape(String),
+    #[error("`{text}`: {source}")]
+    Time {
+        text: String,
+        #[source]
+        source: jiff::Error,
+    },
 }
 
 /// Why a signer is not allowed, for the E_SIGNER message.
@@ -115,20 +142,20 @@ impl AllowedSigners {
     }
 }
 
-fn parse_line(line: &str, number: usize) -> Result<AllowedSigner, String> {
+fn parse_line(line: &str, number: usize) -> Result<AllowedSigner, LineProblem> {
     let tokens = tokenize(line)?;
     let mut tokens = tokens.into_iter();
-    let principals_field = tokens.next().ok_or("no principals")?;
-    let mut next = tokens.next().ok_or("no key")?;
+    let principals_field = tokens.next().ok_or(LineProblem::NoPrincipals)?;
+    let mut next = tokens.next().ok_or(LineProblem::NoKey)?;
     let mut options = None;
     if !looks_like_key_type(&next) {
         options = Some(next);
-        next = tokens.next().ok_or("no key type after the options")?;
+        next = tokens.next().ok_or(LineProblem::NoKeyType)?;
     }
     let key_type = next;
-    let base64 = tokens.next().ok_or("no key after the key type")?;
-    let key = PublicKey::from_openssh(&format!("{key_type} {base64}"))
-        .map_err(|e| format!("bad key: {e}"))?;
+    let base64 = tokens.next().ok_or(LineProblem::NoKeyAfterType)?;
+    let key =
+        PublicKey::from_openssh(&format!("{key_type} {base64}")).map_err(LineProblem::BadKey)?;
     let mut signer = AllowedSigner {
         // OpenSSH accepts the principals quoted (`"alice@corp"`), as it does option values.
         principals: unquote(&principals_field)
@@ -143,7 +170,7 @@ fn parse_line(line: &str, number: usize) -> Result<AllowedSigner, String> {
         line: number,
     };
     if let Some(options) = options {
-        for option in split_options(&options)? {
+        for option in split_options(&options) {
             let (name, value) = match option.split_once('=') {
                 Some((name, value)) => (name.to_ascii_lowercase(), Some(unquote(value))),
                 None => (option.to_ascii_lowercase(), None),
@@ -155,7 +182,7 @@ fn parse_line(line: &str, number: usize) -> Result<AllowedSigner, String> {
                 }
                 ("valid-after", Some(value)) => signer.valid_after = Some(parse_time(&value)?),
                 ("valid-before", Some(value)) => signer.valid_before = Some(parse_time(&value)?),
-                (other, _) => return Err(format!("unknown option `{other}`")),
+                (other, _) => return Err(LineProblem::UnknownOption(other.to_string())),
             }
         }
     }
@@ -163,7 +190,7 @@ fn parse_line(line: &str, number: usize) -> Result<AllowedSigner, String> {
 }
 
 /// Splits on spaces outside double quotes; quotes stay in the tokens.
-fn tokenize(line: &str) -> Result<Vec<String>, String> {
+fn tokenize(line: &str) -> Result<Vec<String>, LineProblem> {
     let mut tokens = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
@@ -182,7 +209,7 @@ fn tokenize(line: &str) -> Result<Vec<String>, String> {
         }
     }
     if quoted {
-        return Err("unclosed quote".into());
+        return Err(LineProblem::UnclosedQuote);
     }
     if !current.is_empty() {
         tokens.push(current);
@@ -191,7 +218,7 @@ fn tokenize(line: &str) -> Result<Vec<String>, String> {
 }
 
 /// Splits `a,b="x,y",c` on commas outside quotes.
-fn split_options(options: &str) -> Result<Vec<String>, String> {
+fn split_options(options: &str) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
@@ -206,7 +233,7 @@ fn split_options(options: &str) -> Result<Vec<String>, String> {
         }
     }
     parts.push(current);
-    Ok(parts.into_iter().filter(|p| !p.is_empty()).collect())
+    parts.into_iter().filter(|p| !p.is_empty()).collect()
 }
 
 fn unquote(value: &str) -> String {
@@ -222,7 +249,7 @@ fn looks_like_key_type(token: &str) -> bool {
 }
 
 /// `YYYYMMDD`, `YYYYMMDDHHMM` or `YYYYMMDDHHMMSS`, UTC when it ends in `Z`, else local time.
-fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
+fn parse_time(text: &str) -> Result<jiff::Timestamp, LineProblem> {
     let (digits, utc) = match text.strip_suffix('Z').or_else(|| text.strip_suffix('z')) {
         Some(digits) => (digits, true),
         None => (text, false),
@@ -231,10 +258,14 @@ fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
         8 => format!("{digits}000000"),
         12 => format!("{digits}00"),
         14 => digits.to_string(),
-        _ => return Err(format!("`{text}` is not YYYYMMDD[HHMM[SS]][Z]")),
+        _ => return Err(LineProblem::TimeShape(text.to_string())),
     };
-    let civil = jiff::civil::DateTime::strptime("%Y%m%d%H%M%S", &padded)
-        .map_err(|e| format!("`{text}`: {e}"))?;
+    let civil = jiff::civil::DateTime::strptime("%Y%m%d%H%M%S", &padded).map_err(|source| {
+        LineProblem::Time {
+            text: text.to_string(),
+            source,
+        }
+    })?;
     let zone = if utc {
         jiff::tz::TimeZone::UTC
     } else {
@@ -243,7 +274,10 @@ fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
     civil
         .to_zoned(zone)
         .map(|z| z.timestamp())
-        .map_err(|e| format!("`{text}`: {e}"))
+        .map_err(|source| LineProblem::Time {
+            text: text.to_string(),
+            source,
+        })
 }
 
 fn matches_principal(patterns: &[String], principal: &str) -> bool {

@@ -33,7 +33,7 @@ pub(crate) async fn deliver(
         let result = match request(client, channel, token.as_deref(), notice) {
             Ok(request) => tokio::time::timeout(ATTEMPT_TIMEOUT, request.send()).await,
             Err(problem) => {
-                return failed(label, notice, None, problem, attempt);
+                return failed(label, notice, None, problem.to_string(), attempt);
             }
         };
         last = match result {
@@ -90,21 +90,30 @@ fn failed(
     }
 }
 
+/// A channel that needs a bot token has none: the variable that should hold it is unset.
+#[derive(Debug, thiserror::Error)]
+#[error("no bot token: ${variable} is not set")]
+struct NoToken {
+    variable: String,
+}
+
 fn request(
     client: &reqwest::Client,
     channel: &NotifyChannel,
     token: Option<&str>,
     notice: &Notice,
-) -> Result<reqwest::RequestBuilder, String> {
+) -> Result<reqwest::RequestBuilder, NoToken> {
     Ok(match channel.kind {
         ChannelKind::Webhook => client.post(&channel.url).json(&notice.webhook_body()),
         ChannelKind::Slack => client.post(&channel.url).json(&notice.slack_body()),
         ChannelKind::Telegram => {
             let Some(token) = token else {
-                return Err(format!(
-                    "no bot token: ${} is not set",
-                    channel.token_env.as_deref().unwrap_or("TELEGRAM_BOT_TOKEN")
-                ));
+                return Err(NoToken {
+                    variable: channel
+                        .token_env
+                        .clone()
+                        .unwrap_or_else(|| "TELEGRAM_BOT_TOKEN".into()),
+                });
             };
             let root = channel.url.trim_end_matches('/');
             client

@@ -184,17 +184,31 @@ pub(crate) async fn execute(
 /// `Ok` when the URL's answer comes from the service itself: on a loopback port, the process
 /// listening there is of the service's group. A URL elsewhere (through a proxy, on another
 /// host) cannot be told, and counts.
-fn answered_by(url: &str, group: i32) -> Result<(), String> {
+/// Another process holds the service's port: what it is and which port.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{url} is answered by another process (PID {pid}, `{command}`), not by this service: another run may be using port {port}"
+)]
+struct SomeoneElses {
+    url: String,
+    pid: i32,
+    command: String,
+    port: u16,
+}
+
+fn answered_by(url: &str, group: i32) -> Result<(), SomeoneElses> {
     use crate::engine::listener_owner::{Listener, listener_of, loopback_port};
     let Some(port) = loopback_port(url) else {
         return Ok(());
     };
     match listener_of(port, group) {
         Listener::Ours | Listener::Unknown => Ok(()),
-        Listener::Theirs(pid, command) => Err(format!(
-            "{url} is answered by another process (PID {pid}, `{}`), not by this service: another run may be using port {port}",
-            crate::terminal_text::plain(&command)
-        )),
+        Listener::Theirs(pid, command) => Err(SomeoneElses {
+            url: url.to_string(),
+            pid,
+            command: crate::terminal_text::plain(&command).into_owned(),
+            port,
+        }),
     }
 }
 

@@ -5,6 +5,7 @@
 //! a LF. Entries are parsed strictly (unknown or duplicate fields are E_GARBAGE) to route the
 //! checks; nothing from an entry is trusted until its signature holds.
 
+use super::lines::{Fragment, Line, split_lines, torn_fragment_status};
 use std::path::Path;
 
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -69,15 +70,6 @@ struct State<'a> {
 /// How far an entry's `ts` may fall behind the latest one before it: room for a small clock
 /// step (NTP slewing, a resume on another host) without letting entries be reordered in time.
 const TS_SLACK: jiff::SignedDuration = jiff::SignedDuration::from_secs(1);
-
-struct Line<'a> {
-    number: usize,
-    offset: u64,
-    /// Without its LF.
-    content: &'a [u8],
-    /// With its LF.
-    whole: &'a [u8],
-}
 
 pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Verification {
     let mut state = State {
@@ -224,62 +216,6 @@ pub fn verify_bytes(bytes: &[u8], run_dir: &Path, options: &VerifyOptions) -> Ve
         has_footer: state.footer_line.is_some(),
         keys_checked: state.trust.is_some(),
         notices,
-    }
-}
-
-fn split_lines(bytes: &[u8]) -> Vec<Line<'_>> {
-    let mut lines = Vec::new();
-    let mut start = 0;
-    for end in memchr::memchr_iter(b'\n', bytes) {
-        lines.push(Line {
-            number: lines.len() + 1,
-            offset: start as u64,
-            content: &bytes[start..end],
-            whole: &bytes[start..=end],
-        });
-        start = end + 1;
-    }
-    lines
-}
-
-enum Fragment {
-    NotTorn,
-    Accounted,
-    Mismatch(String),
-}
-
-/// A torn fragment ended with LF by resume is followed by the resume entry that records its
-/// offset, length and SHA-256.
-fn torn_fragment_status(line: &Line, next: Option<&Line>) -> Fragment {
-    let Some(next) = next else {
-        return Fragment::NotTorn;
-    };
-    let Some(json) = next.content.split(|&b| b == b'\t').next() else {
-        return Fragment::NotTorn;
-    };
-    let Ok(Entry {
-        body: Body::Resume(resume),
-        ..
-    }) = std::str::from_utf8(json)
-        .map_err(|_| ())
-        .and_then(|j| Entry::parse(j).map_err(|_| ()))
-    else {
-        return Fragment::NotTorn;
-    };
-    let Some(torn) = resume.torn else {
-        return Fragment::NotTorn;
-    };
-    if torn.offset != line.offset {
-        return Fragment::NotTorn;
-    }
-    if torn.length == line.content.len() as u64 && torn.sha256 == hex(&Sha256::digest(line.content))
-    {
-        Fragment::Accounted
-    } else {
-        Fragment::Mismatch(format!(
-            "a torn fragment whose bytes differ from what the resume entry on line {} recorded (length {}, SHA-256 {})",
-            next.number, torn.length, torn.sha256
-        ))
     }
 }
 

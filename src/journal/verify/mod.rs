@@ -6,6 +6,7 @@ mod approvals_test;
 pub(crate) mod check;
 pub(crate) mod facts;
 pub(crate) mod folder;
+mod lines;
 pub(crate) mod report;
 pub(crate) mod signatures;
 pub(crate) mod trust;
