@@ -213,6 +213,7 @@ mod tests {
                 launch(LaunchError::UnknownStep {
                     flag: "--confirm",
                     step: "x".into(),
+                    close: String::new(),
                 }),
                 2,
             ),

@@ -57,6 +57,15 @@ impl Perform for Kept {
     fn esc_dispatch(&mut self, _: &[u8], _: bool, _: u8) {}
 }
 
+/// `1 line`, `2 lines`: a count with its noun as people write it.
+pub(crate) fn counted(count: u64, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

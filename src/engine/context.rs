@@ -101,8 +101,9 @@ impl StepContext<'_> {
 
     /// Asks the operator and waits for the answer. `None` when every control sender is gone.
     pub(crate) async fn ask(&mut self, prompt: Prompt) -> Result<Option<Control>, RecordError> {
+        let asked = prompt.step().to_string();
         self.emitter.emit(Event::Waiting(prompt)).await?;
-        super::control::next_answer(self.controls, self.emitter).await
+        super::control::next_answer(self.controls, self.emitter, &asked).await
     }
 
     /// Asks, and waits for the answer until `deadline`: `Asked::DeadlinePassed` when it came

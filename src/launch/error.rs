@@ -45,14 +45,24 @@ pub enum LaunchError {
     EnvironmentMismatch { given: String, declared: String },
     #[error("start {}: it is a production runbook; repeat `--environment production` to run it headless, or rehearse it with --drill", path.display())]
     ProductionNotConfirmed { path: PathBuf },
-    #[error("start the run: {flag} {step}: the runbook has no step `{step}`")]
-    UnknownStep { flag: &'static str, step: String },
+    #[error("start the run: {flag} {step}: the runbook has no step `{step}`{close}")]
+    UnknownStep {
+        flag: &'static str,
+        step: String,
+        /// "; did you mean `x`?", or nothing.
+        close: String,
+    },
     #[error("start {}: it changed between the start screen and the start; start again to see what it says now", path.display())]
     ChangedSinceStartScreen { path: PathBuf },
     #[error("read the start request of the run's engine process: {0}")]
     EngineOrder(#[source] serde_json::Error),
-    #[error("start the run: --target {given}: the runbook has no such target ({known})")]
-    UnknownTarget { given: String, known: String },
+    #[error("start the run: --target {given}: the runbook has no such target ({known}){close}")]
+    UnknownTarget {
+        given: String,
+        known: String,
+        /// "; did you mean `x`?", or nothing.
+        close: String,
+    },
     #[error(
         "start the run: --fail {0}=NOTE answers a manual step with `can_fail = true`, and `{0}` is not one"
     )]

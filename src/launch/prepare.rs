@@ -231,9 +231,14 @@ fn check_step_names(request: &StartRequest, runbook: &Runbook) -> Result<(), Lau
         );
     for (flag, step) in names {
         if !exists(step) {
+            let known = runbook
+                .steps()
+                .map(|(_, s)| s.id.value.as_str())
+                .chain(runbook.rollback.iter().map(|s| s.id.value.as_str()));
             return Err(LaunchError::UnknownStep {
                 flag,
                 step: step.clone(),
+                close: super::variables::did_you_mean(step, known),
             });
         }
     }
@@ -303,6 +308,7 @@ pub(crate) fn with_target(runbook: Runbook, target: Option<&str>) -> Result<Runb
         .for_target(target)
         .map_err(|known| LaunchError::UnknownTarget {
             given: target.to_string(),
+            close: super::variables::did_you_mean(target, known.iter().map(String::as_str)),
             known: if known.is_empty() {
                 "it declares none".into()
             } else {

@@ -52,6 +52,13 @@ pub(crate) const MIN_SECRET_CHARS: usize = 8;
 /// Resolves every variable: `--var` values (`given`), then values the operator typed at the
 /// start screen (`typed`: never on a command line, so secrets may come this way), then the
 /// environment, then defaults.
+/// "; did you mean `x`?" when a known name is close to the one typed.
+pub(crate) fn did_you_mean<'a>(typed: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    crate::runbook::suggest::did_you_mean(typed, known)
+        .map(|close| format!("; did you mean `{close}`?"))
+        .unwrap_or_default()
+}
+
 pub(crate) fn resolve_variables(
     runbook: &Runbook,
     given: &[(String, String)],
@@ -61,7 +68,10 @@ pub(crate) fn resolve_variables(
     let mut problems = Vec::new();
     for (name, _) in given {
         match runbook.var(name) {
-            None => problems.push(format!("--var {name}: the runbook has no variable `{name}`")),
+            None => problems.push(format!(
+                "--var {name}: the runbook has no variable `{name}`{}",
+                did_you_mean(name, runbook.vars.iter().map(|var| var.name.value.as_str()))
+            )),
             Some(var) if var.secret => problems.push(format!(
                 "--var {name}: a secret on the command line would show in `ps`; set it in ${} instead",
                 var.env.as_deref().unwrap_or("its environment variable")
@@ -91,11 +101,18 @@ pub(crate) fn resolve_variables(
         let value = match value {
             Some(value) => value,
             None if var.required || var.secret => {
-                problems.push(match &var.env {
-                    Some(env) => {
+                // A secret is never advised onto the command line, where `ps` shows it.
+                problems.push(match (&var.env, var.secret) {
+                    (Some(env), true) => format!(
+                        "secret `{name}` is required: set ${env} in the environment (it never goes on the command line, where `ps` shows it)"
+                    ),
+                    (None, true) => format!(
+                        "secret `{name}` is required: type it at the start screen; a secret never goes on the command line, where `ps` shows it"
+                    ),
+                    (Some(env), false) => {
                         format!("variable `{name}` is required: set ${env} or pass --var {name}=…")
                     }
-                    None => format!("variable `{name}` is required: pass --var {name}=…"),
+                    (None, false) => format!("variable `{name}` is required: pass --var {name}=…"),
                 });
                 continue;
             }

@@ -28,6 +28,8 @@ pub(crate) struct SentActs {
 impl SentActs {
     /// Keeps `control` if the journal records it as a person's act.
     pub(crate) fn push(&mut self, control: &Control) {
+        // An answer bound to the question's step is journaled as the answer itself.
+        let control = control.unbound();
         if !is_act(control) {
             return;
         }

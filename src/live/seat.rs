@@ -150,8 +150,9 @@ impl ControllerSeat {
         if self.holder.as_ref().is_none_or(|holder| holder.id != id) {
             return false;
         }
+        // The run's own bookkeeping, bare or bound to a question, never comes from a client.
         if matches!(
-            control,
+            control.unbound(),
             Control::Controller { .. } | Control::Notified { .. }
         ) {
             return false;

@@ -385,9 +385,10 @@ impl App {
                     _ => StepState::Waiting,
                 };
             }
-            if self.follow {
-                self.selected = index;
-            }
+            // The question is about this step: the screen shows it, whatever was browsed.
+            self.selected = index;
+            self.follow = true;
+            self.scroll = 0;
         }
         let checklist = match &prompt {
             Prompt::Manual { checklist, .. } => checklist.len(),

@@ -5,6 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::input::Effect;
 use super::state::{App, Overlay, StepState};
+use super::text_entry::Irreversible;
 use crate::engine::control::Control;
 use crate::engine::events::{Event, Prompt};
 use crate::engine::interrupt::Interrupt;
@@ -96,8 +97,52 @@ fn enter_runs_the_shown_step() {
     assert_eq!(app.rows[0].state, StepState::Waiting);
     assert_eq!(
         press(&mut app, KeyCode::Enter),
-        vec![Effect::Control(Control::Proceed)]
+        vec![to("backup", Control::Proceed)]
     );
+}
+
+/// What a key sends while a question about `step` is on screen: bound to that step.
+fn to(step: &str, control: Control) -> Effect {
+    Effect::Control(Control::About {
+        step: step.into(),
+        answer: Box::new(control),
+    })
+}
+
+#[test]
+fn a_question_shows_its_step_whatever_was_browsed_and_enter_answers_that_step_only() {
+    let mut app = app();
+    app.apply(&Event::Waiting(Prompt::Run {
+        step: "migrate".into(),
+        command: "prisma migrate deploy".into(),
+    }));
+    assert_eq!(app.selected, 2, "the question's step is on screen");
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Up);
+    assert_eq!(
+        (app.selected, app.follow),
+        (0, false),
+        "browsing stops following"
+    );
+    // Enter answers the question about `migrate`, whatever the pane shows, and says so.
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![to("migrate", Control::Proceed)]
+    );
+    // f follows the run again: back to the step asked about.
+    press(&mut app, KeyCode::Char('f'));
+    assert_eq!((app.selected, app.follow), (2, true));
+    // A new question while browsing brings its own step on screen.
+    press(&mut app, KeyCode::Up);
+    app.apply(&Event::Waiting(Prompt::Run {
+        step: "restore".into(),
+        command: "pg_restore".into(),
+    }));
+    assert_eq!((app.selected, app.follow), (3, true));
+    // End does what f does.
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::End);
+    assert_eq!(app.selected, 3);
 }
 
 #[test]
@@ -135,11 +180,14 @@ fn a_manual_step_needs_every_item_ticked_then_confirms_with_the_note() {
     assert!(ctrl(&mut app, 'd').is_empty());
     assert_eq!(
         press(&mut app, KeyCode::Enter),
-        vec![Effect::Control(Control::Confirm {
-            checklist: vec!["posted".into(), "acknowledged".into()],
-            note: Some("posted at 02:00\nby alice".into()),
-            via: crate::protocol::decision::ConfirmVia::Terminal,
-        })]
+        vec![to(
+            "announce",
+            Control::Confirm {
+                checklist: vec!["posted".into(), "acknowledged".into()],
+                note: Some("posted at 02:00\nby alice".into()),
+                via: crate::protocol::decision::ConfirmVia::Terminal,
+            }
+        )]
     );
 }
 
@@ -183,32 +231,84 @@ fn the_failure_dialog_offers_every_choice() {
     app.apply(&failure("migrate", true, false));
     assert_eq!(
         press(&mut app, KeyCode::Char('r')),
-        vec![Effect::Control(Control::Retry)]
+        vec![to("migrate", Control::Retry)]
     );
+    // Rolling back and aborting are never one key: in a drill they ask, and no is the default.
+    assert!(press(&mut app, KeyCode::Char('b')).is_empty());
     assert_eq!(
-        press(&mut app, KeyCode::Char('b')),
-        vec![Effect::Control(Control::Rollback)]
+        app.overlay,
+        Overlay::ConfirmIrreversible(Irreversible::Rollback)
     );
+    assert!(press(&mut app, KeyCode::Enter).is_empty(), "Enter is no");
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(press(&mut app, KeyCode::Char('b')).is_empty());
     assert_eq!(
-        press(&mut app, KeyCode::Char('a')),
-        vec![Effect::Control(Control::Abort)]
+        press(&mut app, KeyCode::Char('y')),
+        vec![to("migrate", Control::Rollback)]
+    );
+    assert!(press(&mut app, KeyCode::Char('a')).is_empty());
+    assert_eq!(
+        press(&mut app, KeyCode::Char('y')),
+        vec![to("migrate", Control::Abort)]
     );
     press(&mut app, KeyCode::Char('s'));
     type_text(&mut app, "not needed today");
     assert_eq!(
         ctrl(&mut app, 'd'),
-        vec![Effect::Control(Control::Skip {
-            reason: "not needed today".into()
-        })]
+        vec![to(
+            "migrate",
+            Control::Skip {
+                reason: "not needed today".into()
+            }
+        )]
     );
     app.apply(&failure("migrate", true, false));
     press(&mut app, KeyCode::Char('m'));
     type_text(&mut app, "ran by hand, ticket OPS-1");
     assert_eq!(
         ctrl(&mut app, 'd'),
-        vec![Effect::Control(Control::MarkDone {
-            evidence: "ran by hand, ticket OPS-1".into()
-        })]
+        vec![to(
+            "migrate",
+            Control::MarkDone {
+                evidence: "ran by hand, ticket OPS-1".into()
+            }
+        )]
+    );
+}
+
+#[test]
+fn in_production_rolling_back_or_aborting_wants_the_word_typed() {
+    let mut info = info();
+    info.mode = Mode::Production;
+    let mut app = App::new(info, false, true);
+    app.apply(&failure("migrate", true, false));
+    assert!(press(&mut app, KeyCode::Char('b')).is_empty());
+    assert_eq!(app.overlay, Overlay::None, "no y/N in production");
+    type_text(&mut app, "roll");
+    assert!(
+        press(&mut app, KeyCode::Enter).is_empty(),
+        "not the word: nothing"
+    );
+    assert!(
+        app.question
+            .as_ref()
+            .unwrap()
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("nothing was done")
+    );
+    type_text(&mut app, "rollback");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![to("migrate", Control::Rollback)]
+    );
+    app.apply(&failure("migrate", true, false));
+    press(&mut app, KeyCode::Char('a'));
+    type_text(&mut app, "abort");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![to("migrate", Control::Abort)]
     );
 }
 
@@ -244,7 +344,7 @@ fn in_rollback_there_is_no_mark_done_nor_roll_back() {
     assert!(press(&mut app, KeyCode::Char('m')).is_empty());
     assert_eq!(
         press(&mut app, KeyCode::Char('r')),
-        vec![Effect::Control(Control::Retry)]
+        vec![to("restore", Control::Retry)]
     );
 }
 
@@ -270,11 +370,14 @@ fn a_dangerous_step_needs_the_exact_phrase() {
     type_text(&mut app, "migrate production");
     assert_eq!(
         press(&mut app, KeyCode::Enter),
-        vec![Effect::Control(Control::Phrase {
-            text: "migrate production".into(),
-            note: None,
-            via: crate::protocol::decision::ConfirmVia::Terminal,
-        })]
+        vec![to(
+            "migrate",
+            Control::Phrase {
+                text: "migrate production".into(),
+                note: None,
+                via: crate::protocol::decision::ConfirmVia::Terminal,
+            }
+        )]
     );
 }
 
@@ -438,10 +541,13 @@ fn a_manual_step_that_can_fail_is_reported_not_done_with_what_went_wrong() {
     type_text(&mut app, "replica still lagging");
     assert_eq!(
         ctrl(&mut app, 'd'),
-        vec![Effect::Control(Control::NotDone {
-            note: "replica still lagging".into(),
-            via: crate::protocol::decision::ConfirmVia::Terminal,
-        })]
+        vec![to(
+            "announce",
+            Control::NotDone {
+                note: "replica still lagging".into(),
+                via: crate::protocol::decision::ConfirmVia::Terminal,
+            }
+        )]
     );
 }
 
@@ -468,10 +574,13 @@ fn an_input_is_answered_with_one_of_its_options() {
     type_text(&mut app, "rsync");
     assert_eq!(
         press(&mut app, KeyCode::Enter),
-        vec![Effect::Control(Control::Input {
-            value: "rsync".into(),
-            via: crate::protocol::decision::ConfirmVia::Terminal,
-        })]
+        vec![to(
+            "migrate",
+            Control::Input {
+                value: "rsync".into(),
+                via: crate::protocol::decision::ConfirmVia::Terminal,
+            }
+        )]
     );
 }
 

@@ -10,7 +10,7 @@ use crate::protocol::decision::ConfirmVia;
 use crate::runbook::kinds::manual::NotesPolicy;
 
 use super::state::{App, Overlay};
-use super::text_entry::{Purpose, TextEntry};
+use super::text_entry::{Irreversible, Purpose, TextEntry};
 
 /// What the run loop must do after a key.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,7 +26,33 @@ pub(crate) enum Effect {
 const PAGE: usize = 10;
 
 impl App {
+    /// A key, and what it makes the run loop do. An answer is bound to the step of the question
+    /// on screen when the key was pressed: the engine takes it only while it still asks about
+    /// that step, so a key never acts on a question the operator has not seen.
     pub(crate) fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let asked = self
+            .question
+            .as_ref()
+            .map(|question| question.prompt.step().to_string());
+        let effects = self.key_effects(key);
+        let Some(step) = asked else {
+            return effects;
+        };
+        effects
+            .into_iter()
+            .map(|effect| match effect {
+                Effect::Control(control) if control.answers_a_question() => {
+                    Effect::Control(Control::About {
+                        step: step.clone(),
+                        answer: Box::new(control),
+                    })
+                }
+                other => other,
+            })
+            .collect()
+    }
+
+    fn key_effects(&mut self, key: KeyEvent) -> Vec<Effect> {
         if self.watching {
             return self.watch_key(key);
         }
@@ -45,6 +71,7 @@ impl App {
             }
             Overlay::ConfirmQuit => return self.confirm_quit(key),
             Overlay::ConfirmInterrupt => return self.confirm_interrupt(key),
+            Overlay::ConfirmIrreversible(act) => return self.confirm_irreversible(act, key),
             Overlay::None => {}
         }
         if self.finished.is_some() || self.suspended.is_some() {
@@ -125,6 +152,27 @@ impl App {
                 }
                 effects
             }
+            _ => Vec::new(),
+        }
+    }
+
+    /// One key never rolls back nor aborts: in a drill or a dry run it asks y/N, in
+    /// production it wants the word typed. The safe answer is the default.
+    fn ask_to_confirm(&mut self, act: Irreversible) -> Vec<Effect> {
+        if self.info.mode == crate::protocol::mode::Mode::Production {
+            if let Some(question) = &mut self.question {
+                question.entry = Some(TextEntry::new(Purpose::Irreversible(act)));
+            }
+        } else {
+            self.overlay = Overlay::ConfirmIrreversible(act);
+        }
+        Vec::new()
+    }
+
+    fn confirm_irreversible(&mut self, act: Irreversible, key: KeyEvent) -> Vec<Effect> {
+        self.overlay = Overlay::None;
+        match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => vec![Effect::Control(act.control())],
             _ => Vec::new(),
         }
     }
@@ -246,6 +294,18 @@ impl App {
                     via: ConfirmVia::Terminal,
                 })]
             }
+            Purpose::Irreversible(act) => {
+                if text != act.word() {
+                    question.problem = Some(format!(
+                        "that is not `{}`: nothing was done; type it, or Esc to go back",
+                        act.word()
+                    ));
+                    question.entry = Some(TextEntry::new(Purpose::Irreversible(act)));
+                    return Vec::new();
+                }
+                question.entry = None;
+                vec![Effect::Control(act.control())]
+            }
             Purpose::Variable => Vec::new(),
         }
     }
@@ -353,20 +413,36 @@ impl App {
                         Some(Vec::new())
                     }
                     KeyCode::Char('b') if !in_rollback => {
-                        Some(vec![Effect::Control(Control::Rollback)])
+                        Some(self.ask_to_confirm(Irreversible::Rollback))
                     }
-                    KeyCode::Char('a') => Some(vec![Effect::Control(Control::Abort)]),
+                    KeyCode::Char('a') => Some(self.ask_to_confirm(Irreversible::Abort)),
                     _ => None,
                 }
             }
             (Prompt::Approvals { .. }, KeyCode::Char('a')) => {
-                Some(vec![Effect::Control(Control::Abort)])
+                Some(self.ask_to_confirm(Irreversible::Abort))
             }
             (Prompt::Wait { .. }, KeyCode::Char('s')) => {
                 question.entry = Some(TextEntry::new(Purpose::SkipReason));
                 Some(Vec::new())
             }
             _ => None,
+        }
+    }
+
+    /// Back to the step the run is at: the one asked about, else the one running.
+    fn follow_the_run(&mut self) {
+        self.scroll = 0;
+        self.follow = true;
+        let current = match &self.question {
+            Some(question) => self.row_index(question.prompt.step()),
+            None => self
+                .rows
+                .iter()
+                .position(|row| row.state == super::state::StepState::Running),
+        };
+        if let Some(index) = current {
+            self.selected = index;
         }
     }
 
@@ -386,10 +462,7 @@ impl App {
             KeyCode::PageUp => self.scroll += PAGE,
             KeyCode::PageDown => self.scroll = self.scroll.saturating_sub(PAGE),
             KeyCode::Home => self.scroll = usize::MAX / 2,
-            KeyCode::End => {
-                self.scroll = 0;
-                self.follow = true;
-            }
+            KeyCode::End | KeyCode::Char('f') => self.follow_the_run(),
             _ => {}
         }
         Vec::new()

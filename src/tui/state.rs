@@ -92,6 +92,8 @@ pub(crate) enum Overlay {
     ConfirmQuit,
     /// Ctrl-C: abort the running step?
     ConfirmInterrupt,
+    /// `b` or `a` in a drill or a dry run: y does it, any other key does not.
+    ConfirmIrreversible(super::text_entry::Irreversible),
 }
 
 pub(crate) struct App {

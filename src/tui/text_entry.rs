@@ -16,6 +16,43 @@ pub(crate) enum Purpose {
     Variable,
     /// The answer to an input step; masked when secret.
     Answer,
+    /// In production, the word that confirms an irreversible act (`rollback`, `abort`).
+    Irreversible(Irreversible),
+}
+
+/// What one key must never do alone: roll the release back, or end the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Irreversible {
+    Rollback,
+    Abort,
+}
+
+impl Irreversible {
+    /// The word typed to confirm it in production.
+    pub(crate) fn word(self) -> &'static str {
+        match self {
+            Self::Rollback => "rollback",
+            Self::Abort => "abort",
+        }
+    }
+
+    /// The control it sends once confirmed.
+    pub(crate) fn control(self) -> crate::engine::control::Control {
+        match self {
+            Self::Rollback => crate::engine::control::Control::Rollback,
+            Self::Abort => crate::engine::control::Control::Abort,
+        }
+    }
+
+    /// What it does, said before it is done.
+    pub(crate) fn consequence(self) -> &'static str {
+        match self {
+            Self::Rollback => {
+                "Roll back: the steps done are undone, then the rollback section runs."
+            }
+            Self::Abort => "Abort: the run ends here, nothing more runs and nothing is undone.",
+        }
+    }
 }
 
 pub(crate) struct TextEntry {
@@ -40,7 +77,7 @@ impl TextEntry {
     pub(crate) fn single_line(&self) -> bool {
         matches!(
             self.purpose,
-            Purpose::Phrase | Purpose::Variable | Purpose::Answer
+            Purpose::Phrase | Purpose::Variable | Purpose::Answer | Purpose::Irreversible(_)
         )
     }
 
@@ -57,6 +94,8 @@ impl TextEntry {
             Purpose::Phrase => "Type the confirmation phrase",
             Purpose::Variable => "Value",
             Purpose::Answer => "Answer",
+            Purpose::Irreversible(Irreversible::Rollback) => "Type rollback to roll back",
+            Purpose::Irreversible(Irreversible::Abort) => "Type abort to abort the run",
         }
     }
 }

@@ -88,7 +88,15 @@ fn a_failure_rolled_back_from_the_dialog() {
     pane.wait_for("migrate failed");
     let screen = pane.wait_for("b roll back");
     assert!(screen.contains("connection refused"), "{screen}");
+    // One key never rolls back: it asks, and nothing is decided until the answer.
     pane.keys(&["b"]);
+    pane.wait_for("Roll back?");
+    let journal = std::fs::read_to_string(setup.run_dir().join("journal.log")).unwrap();
+    assert!(
+        !journal.contains("\"choice\":\"rollback\""),
+        "b alone rolled back"
+    );
+    pane.keys(&["y"]);
     pane.wait_for("The run rolled back in");
     pane.keys(&["q"]);
     assert_eq!(pane.exit_code(), 1);

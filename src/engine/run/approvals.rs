@@ -115,7 +115,10 @@ impl Engine {
                         "step `{}` waits for approvals, and nobody can answer the run any more",
                         step.id.value
                     ))),
-                    Some(control) => match record_aside(control, &mut self.emitter).await? {
+                    // An answer to another step's question is not this wait's.
+                    Some(control) => match control.for_step(&step.id.value) {
+                        None => None,
+                        Some(control) => match record_aside(control, &mut self.emitter).await? {
                         Some(Control::Abort) => {
                             self.close_desk().await?;
                             self.decide(step, Decision::Abort).await?;
@@ -124,6 +127,7 @@ impl Engine {
                         Some(Control::Suspend { reason }) => Some(Flow::Suspend(reason)),
                         // Nothing else answers a wait for other people.
                         _ => None,
+                        },
                     },
                 },
                 () = until(deadline.map(|(at, _, _)| at)) => {

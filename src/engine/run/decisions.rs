@@ -59,7 +59,12 @@ impl Engine {
         };
         loop {
             self.emitter.emit(Event::Waiting(prompt.clone())).await?;
-            match crate::engine::control::next_answer(&mut self.controls, &mut self.emitter).await?
+            match crate::engine::control::next_answer(
+                &mut self.controls,
+                &mut self.emitter,
+                &step.id.value,
+            )
+            .await?
             {
                 Some(Control::Proceed) if !step.dangerous => return Ok(None),
                 Some(Control::Phrase { text, note, via }) if step.dangerous && text == phrase => {
@@ -118,38 +123,37 @@ impl Engine {
         };
         loop {
             self.emitter.emit(Event::Waiting(prompt.clone())).await?;
-            let decision =
-                match crate::engine::control::next_answer(&mut self.controls, &mut self.emitter)
-                    .await?
+            let decision = match crate::engine::control::next_answer(
+                &mut self.controls,
+                &mut self.emitter,
+                &step.id.value,
+            )
+            .await?
+            {
+                Some(Control::Retry) => Decision::Retry,
+                Some(Control::Skip { reason }) if !step.required && !reason.trim().is_empty() => {
+                    Decision::Skip { reason }
+                }
+                Some(Control::MarkDone { evidence })
+                    if !course.is_rollback() && !evidence.trim().is_empty() =>
                 {
-                    Some(Control::Retry) => Decision::Retry,
-                    Some(Control::Skip { reason })
-                        if !step.required && !reason.trim().is_empty() =>
-                    {
-                        Decision::Skip { reason }
-                    }
-                    Some(Control::MarkDone { evidence })
-                        if !course.is_rollback() && !evidence.trim().is_empty() =>
-                    {
-                        Decision::MarkDone { evidence }
-                    }
-                    Some(Control::Rollback) if !course.is_rollback() => Decision::Rollback,
-                    Some(Control::Policy { action }) => Decision::Policy {
-                        action: match action {
-                            PolicyAction::Rollback if !course.is_rollback() => {
-                                PolicyAction::Rollback
-                            }
-                            PolicyAction::Continue if !step.required => PolicyAction::Continue,
-                            _ => PolicyAction::Abort,
-                        },
-                        from: PolicySource::CommandLine,
+                    Decision::MarkDone { evidence }
+                }
+                Some(Control::Rollback) if !course.is_rollback() => Decision::Rollback,
+                Some(Control::Policy { action }) => Decision::Policy {
+                    action: match action {
+                        PolicyAction::Rollback if !course.is_rollback() => PolicyAction::Rollback,
+                        PolicyAction::Continue if !step.required => PolicyAction::Continue,
+                        _ => PolicyAction::Abort,
                     },
-                    Some(Control::Abort) | None => Decision::Abort,
-                    Some(Control::Suspend { reason }) => {
-                        return Ok(AfterFailure::Flow(Flow::Suspend(reason)));
-                    }
-                    Some(_) => continue,
-                };
+                    from: PolicySource::CommandLine,
+                },
+                Some(Control::Abort) | None => Decision::Abort,
+                Some(Control::Suspend { reason }) => {
+                    return Ok(AfterFailure::Flow(Flow::Suspend(reason)));
+                }
+                Some(_) => continue,
+            };
             let after = match &decision {
                 Decision::Retry => AfterFailure::Retry,
                 Decision::Skip { .. } | Decision::MarkDone { .. } => AfterFailure::Flow(Flow::Next),

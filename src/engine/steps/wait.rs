@@ -61,23 +61,25 @@ pub(crate) async fn execute(
                 ctx.progress(format!("{} left", format_duration(Duration::from_secs(left.as_secs()))));
             }
             _ = ctx.interrupt.aborted() => return Err(StepStop::Abort),
-            control = ctx.controls.recv() => match control {
-                Some(Control::Skip { reason }) if !reason.trim().is_empty() => {
+            control = ctx.controls.recv() => match control.map(|control| control.for_step(ctx.id())) {
+                // An answer to another step's question: not this wait's.
+                Some(None) => {}
+                Some(Some(Control::Skip { reason })) if !reason.trim().is_empty() => {
                     let step_id = ctx.id().to_string();
                     ctx.emitter.emit(Event::Decided { step: step_id, decision: Decision::Skip { reason } }).await?;
                     let mut outcome = StepOutcome::pass("wait skipped by the operator");
                     outcome.status_override = Some(StepStatus::Skipped);
                     return Ok(outcome);
                 }
-                Some(Control::Abort) => return Err(StepStop::Abort),
-                Some(Control::Suspend { reason }) => return Err(StepStop::Suspend(reason)),
-                Some(Control::Note { step, text }) => {
+                Some(Some(Control::Abort)) => return Err(StepStop::Abort),
+                Some(Some(Control::Suspend { reason })) => return Err(StepStop::Suspend(reason)),
+                Some(Some(Control::Note { step, text })) => {
                     ctx.emitter.emit(Event::Noted { step, text }).await?;
                 }
-                Some(Control::Controller { change }) => {
+                Some(Some(Control::Controller { change })) => {
                     ctx.emitter.emit(Event::Controller(*change)).await?;
                 }
-                Some(_) => {}
+                Some(Some(_)) => {}
                 // Nobody can answer (headless): the wait simply runs out.
                 None => {
                     sleep_until(end).await;

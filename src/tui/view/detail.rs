@@ -207,8 +207,14 @@ fn render_output(frame: &mut Frame, area: Rect, app: &App, shown: OutputOf<'_>, 
     };
     let title = match total {
         (0, _) => " output ".to_string(),
-        (count, 0) => format!(" output{whose} ({count} lines) "),
-        (count, up) => format!(" output{whose} ({count} lines, {up} up — End follows) "),
+        (count, 0) => format!(
+            " output{whose} ({}) ",
+            crate::terminal_text::counted(count as u64, "line", "lines")
+        ),
+        (count, up) => format!(
+            " output{whose} ({}, {up} up — End follows) ",
+            crate::terminal_text::counted(count as u64, "line", "lines")
+        ),
     };
     let block = Block::default()
         .borders(Borders::TOP)

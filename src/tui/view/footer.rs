@@ -22,6 +22,7 @@ pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         return match app.overlay {
             Overlay::ConfirmQuit => vec![("d", "detach"), ("s", "suspend"), ("Esc", "keep going")],
             Overlay::ConfirmInterrupt => vec![("a", "abort the step"), ("c", "continue")],
+            Overlay::ConfirmIrreversible(_) => vec![("y", "yes"), ("any other key", "no")],
             _ => vec![("any key", "close")],
         };
     }

@@ -75,20 +75,57 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, now: Instant, the
             ));
         }
     }
-    second.push(Span::raw(sep));
-    let anchor = app
-        .journal_anchor
-        .as_deref()
-        .map(|a| format!(", checkpoint at {}", a.split(':').next().unwrap_or(a)))
-        .unwrap_or_default();
-    second.push(Span::styled(
-        format!("journal {} entries{anchor}", app.journal_entries),
-        theme.dim(),
-    ));
+    if let Some(at) = progress(app) {
+        second.push(Span::raw(sep));
+        second.push(Span::raw(at));
+    }
     frame.render_widget(
         Paragraph::new(vec![Line::from(first), Line::from(second)]),
         area,
     );
+}
+
+/// Where the run is: "step 23/38 · phase 4/7" over the runbook's own steps, or "rollback step
+/// 2/5" while it rolls back. The step counted is the one asked about or running; between
+/// steps, the last one that ended.
+pub(crate) fn progress(app: &App) -> Option<String> {
+    use crate::tui::state::StepState;
+    let current = app
+        .question
+        .as_ref()
+        .and_then(|question| app.row_index(question.prompt.step()))
+        .or_else(|| {
+            app.rows
+                .iter()
+                .position(|row| row.state == StepState::Running)
+        })
+        .or_else(|| {
+            app.rows
+                .iter()
+                .rposition(|row| matches!(row.state, StepState::Done(_) | StepState::NotApplicable))
+        })?;
+    let rollback = app.rows[current].info.rollback;
+    let same: Vec<usize> = (0..app.rows.len())
+        .filter(|&index| app.rows[index].info.rollback == rollback)
+        .collect();
+    let number = same.iter().position(|&index| index == current)? + 1;
+    if rollback {
+        return Some(format!("rollback step {number}/{}", same.len()));
+    }
+    let mut phases: Vec<&str> = Vec::new();
+    for &index in &same {
+        let phase = app.rows[index].info.phase.as_str();
+        if phases.last() != Some(&phase) {
+            phases.push(phase);
+        }
+    }
+    let phase = app.rows[current].info.phase.as_str();
+    let phase_number = phases.iter().position(|p| *p == phase)? + 1;
+    Some(format!(
+        "step {number}/{} · phase {phase_number}/{}",
+        same.len(),
+        phases.len()
+    ))
 }
 
 /// The run's forecast end (now, plus what the steps still to come usually take: their p50 over

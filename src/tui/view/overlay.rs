@@ -11,16 +11,17 @@ use super::theme::Theme;
 use crate::tui::state::{App, Overlay};
 
 const HELP: &[(&str, &str)] = &[
-    ("Enter", "run the shown step, or confirm"),
+    ("Enter", "answer the question: it names its step"),
     ("Space", "tick the selected checklist item"),
     ("↑ ↓", "move between steps or checklist items"),
     ("n", "add a note (journaled)"),
     (
         "r s m b a",
-        "after a failure: retry, skip, mark done, roll back, abort",
+        "after a failure: retry, skip, mark done, roll back, abort (b and a ask first)",
     ),
     ("PgUp PgDn", "scroll the output"),
-    ("Home End", "oldest output; follow the tail"),
+    ("Home", "the oldest output"),
+    ("f End", "back to the step the run is at; follow its output"),
     ("d", "detach: the run goes on; `cutover attach` comes back"),
     ("q", "quit: detach, or suspend the run (resumable)"),
     ("Ctrl-C", "asks: abort the running step, or continue"),
@@ -66,7 +67,7 @@ fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, 
 pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     match app.overlay {
         Overlay::Help => {
-            let lines = HELP
+            let mut lines: Vec<Line> = HELP
                 .iter()
                 .map(|(key, what)| {
                     let key = if theme.ascii {
@@ -80,6 +81,19 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                     ])
                 })
                 .collect();
+            // The journal's bookkeeping, for whoever wants it: the header is for the run.
+            let anchor = app
+                .journal_anchor
+                .as_deref()
+                .map(|a| format!(", checkpoint at byte {}", a.split(':').next().unwrap_or(a)))
+                .unwrap_or_default();
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "journal: {}{anchor}",
+                    crate::terminal_text::counted(app.journal_entries, "entry", "entries")
+                ),
+                theme.dim(),
+            )));
             boxed(frame, area, "Keys", lines, theme);
         }
         Overlay::ConfirmQuit => boxed(
@@ -106,6 +120,22 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 Line::from("Abort the running step? Its processes are stopped"),
                 Line::from("(SIGTERM, then SIGKILL) and the run is aborted, journaled."),
                 Line::from(Span::styled("a abort · c continue", theme.accent())),
+            ],
+            theme,
+        ),
+        Overlay::ConfirmIrreversible(act) => boxed(
+            frame,
+            area,
+            match act {
+                crate::tui::text_entry::Irreversible::Rollback => "Roll back?",
+                crate::tui::text_entry::Irreversible::Abort => "Abort the run?",
+            },
+            vec![
+                Line::from(act.consequence()),
+                Line::from(Span::styled(
+                    "y yes · any other key: no, back to the question",
+                    theme.accent(),
+                )),
             ],
             theme,
         ),

@@ -16,14 +16,28 @@ use crate::tui::state::{App, Question};
 /// What Enter starts, said for the step's kind: not every step has a command to run.
 fn what_enter_does(kind: Option<StepKind>) -> &'static str {
     match kind {
-        Some(StepKind::Http) => "send the request shown above",
-        Some(StepKind::Env) => "check the environment as shown above",
-        Some(StepKind::Wait) => "start the wait shown above",
-        Some(StepKind::Window) => "mark the maintenance window as shown above",
-        Some(StepKind::Progressive) => "start the rollout shown above",
-        Some(StepKind::Service) => "start the service shown above",
-        _ => "run the command shown above",
+        Some(StepKind::Http) => "send the request of",
+        Some(StepKind::Env) => "check the environment for",
+        Some(StepKind::Wait) => "start the wait of",
+        Some(StepKind::Window) => "mark the maintenance window of",
+        Some(StepKind::Progressive) => "start the rollout of",
+        Some(StepKind::Service) => "start the service of",
+        _ => "run the command of",
     }
+}
+
+/// When the operator browsed away from the step asked about: says so, and how to come back.
+fn looking_elsewhere(app: &App, step: &str, theme: Theme) -> Option<Line<'static>> {
+    let shown = app.selected_row()?;
+    (shown.info.id != step).then(|| {
+        Line::from(Span::styled(
+            format!(
+                "You are looking at {}; f (or End) shows {step} again.",
+                shown.info.id
+            ),
+            theme.accent(),
+        ))
+    })
 }
 
 /// Rows the question needs at `width` columns, its lines wrapped (for the layout).
@@ -117,8 +131,8 @@ pub(crate) fn render_entry(
 }
 
 fn body(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
-    match &question.prompt {
-        Prompt::Run { .. } => for_run(app, question),
+    let (title, mut lines) = match &question.prompt {
+        Prompt::Run { .. } => for_run(app, question, theme),
         Prompt::Input { .. } => for_input(question, theme),
         Prompt::Decision { .. } => for_decision(question, theme),
         Prompt::Approvals { .. } => for_approvals(question, theme),
@@ -126,22 +140,34 @@ fn body(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'stat
         Prompt::Manual { .. } => for_manual(question, theme),
         Prompt::Failure { .. } => for_failure(question, theme),
         Prompt::Wait { .. } => for_wait(question),
-    }
+    };
+    lines.extend(looking_elsewhere(app, question.prompt.step(), theme));
+    (title, lines)
 }
 
 /// Run this step? — what Enter starts.
-fn for_run(app: &App, question: &Question) -> (String, Vec<Line<'static>>) {
-    let Prompt::Run { step, .. } = &question.prompt else {
+fn for_run(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
+    let Prompt::Run { step, command } = &question.prompt else {
         unreachable!("body() matched Prompt::Run")
     };
     let kind = app.row_index(step).map(|index| app.rows[index].info.kind);
-    (
-        format!(" Run {step}? "),
-        vec![Line::from(format!(
-            "Press Enter to {}.",
-            what_enter_does(kind)
-        ))],
-    )
+    let mut lines = vec![Line::from(vec![
+        Span::raw(format!("Press Enter to {} ", what_enter_does(kind))),
+        Span::styled(step.clone(), Style::default().add_modifier(Modifier::BOLD)),
+        Span::raw(":"),
+    ])];
+    // Its first line, so that what Enter does is in the box itself, whatever the pane shows.
+    let first = command.lines().next().unwrap_or_default();
+    let more = command.lines().count().saturating_sub(1);
+    lines.push(Line::from(Span::styled(
+        match more {
+            0 => format!("  {first}"),
+            1 => format!("  {first}  (and 1 more line)"),
+            n => format!("  {first}  (and {n} more lines)"),
+        },
+        theme.dim(),
+    )));
+    (format!(" Run {step}? "), lines)
 }
 
 /// An input step: its question, the answers it takes, its default.

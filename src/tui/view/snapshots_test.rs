@@ -176,6 +176,25 @@ fn about_to_run() -> App {
     app
 }
 
+/// Asked to run `migrate`, the operator browsed up to `backup`: the box still names the step
+/// Enter runs and what it does, and says how to get back to it.
+fn browsed_away_while_asked() -> App {
+    let mut app = App::new(info(), false, false);
+    app.apply(&started("backup", "pg_dump -Fc nexus > nexus.dump", false));
+    app.apply(&result("backup", StepStatus::Passed, "exit 0"));
+    app.apply(&Event::Waiting(Prompt::Run {
+        step: "migrate".into(),
+        command: "npx prisma migrate deploy\nnpx prisma migrate status".into(),
+    }));
+    for _ in 0..2 {
+        app.key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Up,
+            crossterm::event::KeyModifiers::NONE,
+        ));
+    }
+    app
+}
+
 /// An input step asking for a choice, a step before it not applicable.
 fn input_asked() -> App {
     let mut app = running();
@@ -388,6 +407,17 @@ screens! {
     the_output_of_a_step_that_passed_stays_in_view => after_a_step_passed(),
     long_titles_widen_the_list_while_nothing_runs => long_titles(),
     an_inconclusive_metric_gate_asks_with_its_samples => inconclusive_gate(),
+    browsed_away_the_question_still_names_its_step => browsed_away_while_asked(),
+}
+
+#[test]
+fn browsed_away_the_question_still_names_its_step_at_60x20() {
+    let screen = render(&browsed_away_while_asked(), 60, 20);
+    assert!(screen.contains("Run migrate?"), "{screen}");
+    insta::assert_snapshot!(
+        "browsed_away_the_question_still_names_its_step_60x20",
+        screen
+    );
 }
 
 #[test]
