@@ -1,6 +1,7 @@
 //! Running the engine to its end, headless, with the journal as its durable consumer: the one
 //! launch path shared by `run`, `resume` and the engine's benchmark.
 
+use super::closing_words::{JournalClosed, say_how_it_ended};
 use super::drive::{Driven, Front, drive};
 use super::error::runtime;
 use super::failure::RunFailure;
@@ -37,19 +38,28 @@ pub(crate) fn run_to_end(launched: Launched, answers: &Answers) -> Result<RunSta
             trust_root,
         };
         let status = drive(run, Front::CommandLine(HeadlessAnswers::new(answers))).await;
-        announce_journal(journal.finish());
+        announce_journal(journal.finish(), status.as_ref().ok().copied());
         status
     })
 }
 
-/// Says where the journal is, how long, and its anchor.
-fn announce_journal(written: Option<JournalFile>) {
-    if let Some(journal) = written {
-        let anchor = journal.last_anchor.as_deref().unwrap_or("none yet");
-        say!(
-            "cutover: journal {} — {} entries; anchor {anchor}",
-            journal.path().display(),
-            journal.entries()
-        );
+/// Says how the run ended, where the journal is, its anchor, and what to run next.
+fn announce_journal(written: Option<JournalFile>, status: Option<RunStatus>) {
+    let Some(journal) = written else { return };
+    let closed = JournalClosed {
+        path: journal.path(),
+        entries: journal.entries(),
+        anchor: journal.last_anchor.as_deref(),
+    };
+    match status {
+        Some(status) => {
+            say_how_it_ended(status, closed.path.parent().unwrap_or(closed.path), &closed)
+        }
+        None => say!(
+            "cutover: journal {} — {}; anchor {}",
+            closed.path.display(),
+            crate::terminal_text::counted(closed.entries, "entry", "entries"),
+            closed.anchor.unwrap_or("none yet")
+        ),
     }
 }

@@ -62,6 +62,17 @@ pub(crate) fn run_interactive(
     prepared: Prepared,
     ascii: bool,
 ) -> Result<Option<RunStatus>, RunFailure> {
+    // A release held by another run is refused before the start screen asks for anything.
+    if prepared.mode == Mode::Production
+        || (prepared.mode == Mode::Drill && prepared.runbook.shares_production)
+    {
+        super::release_lock::check_free(
+            &prepared.log_dir,
+            &prepared.runbook.lock,
+            request.break_lock.as_deref(),
+        )
+        .map_err(super::error::LaunchError::from)?;
+    }
     let env = |name: &str| std::env::var(name).ok();
     let color = color_wanted(&env);
     let missing = missing_variables(&prepared, &request.vars, &env);
@@ -157,11 +168,15 @@ pub(crate) fn say_how_it_ended(
         _ => {}
     }
     if let Some(status) = ending.status {
-        let anchor = ending.journal.anchor.as_deref().unwrap_or("none yet");
-        say!(
-            "cutover: journal {} — {} entries; anchor {anchor}",
-            run_dir.join("journal.log").display(),
-            ending.journal.entries
+        let path = run_dir.join("journal.log");
+        super::closing_words::say_how_it_ended(
+            status,
+            run_dir,
+            &super::closing_words::JournalClosed {
+                path: &path,
+                entries: ending.journal.entries,
+                anchor: ending.journal.anchor.as_deref(),
+            },
         );
         return Ok(Some(status));
     }

@@ -3,6 +3,7 @@
 //! folder and a journal that owns its chain and its lock, then the engine with its consumers.
 
 pub(crate) mod background;
+pub(crate) mod closing_words;
 pub(crate) mod drive;
 pub(crate) mod engine_process;
 pub(crate) mod error;

@@ -58,7 +58,7 @@ pub enum ReleaseLockError {
         "start the run: release lock `{name}` is held by run {} ({state}; operator {}, PID {} on {}, since {}); {}",
         holder.run_id, holder.operator, holder.pid, holder.host, holder.since,
         match state {
-            HolderState::Live => "wait for it to end, or stop it; --break-lock only takes a lock whose engine is gone".to_string(),
+            HolderState::Live => format!("watch it with `cutover attach {} --watch` (or take its controls without --watch), or wait for it to end; --break-lock only takes a lock whose engine is gone", holder.run_dir.display()),
             HolderState::Unfinished => format!("continue it with `cutover resume {}`, or take the lock with --break-lock REASON", holder.run_dir.display()),
         }
     )]
@@ -136,6 +136,17 @@ pub(crate) fn acquire(
         }
     }
     Ok(ReleaseLock { file, path, broken })
+}
+
+/// Whether release lock `name` could be taken now: said before anything is asked of the
+/// operator, so that nobody types every variable and `production` to be refused. The lock is
+/// taken for real (and checked again) when the run starts.
+pub(crate) fn check_free(
+    log_dir: &Path,
+    name: &str,
+    break_reason: Option<&str>,
+) -> Result<(), ReleaseLockError> {
+    acquire(log_dir, name, break_reason).map(drop)
 }
 
 impl ReleaseLock {

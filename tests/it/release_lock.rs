@@ -118,6 +118,36 @@ fn a_suspended_release_holds_its_lock_until_it_is_resumed_or_the_lock_is_broken(
 }
 
 #[test]
+fn on_a_terminal_a_held_lock_is_refused_before_the_start_screen_asks_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(dir.path(), &[]);
+    assert_eq!(first.status.code(), Some(3), "{}", stderr(&first));
+    let pane = support::tmux::Pane::start(
+        &format!(
+            "{} run {} --key {} --log-dir {}",
+            Test::binary().display(),
+            dir.path().join("runbook.toml").display(),
+            key_file().display(),
+            dir.path().join("runs").display()
+        ),
+        100,
+        30,
+    );
+    pane.wait_for("EXIT=");
+    let screen = pane.joined();
+    assert!(
+        screen.contains("release lock `release` is held by run"),
+        "{screen}"
+    );
+    assert!(screen.contains("cutover resume"), "{screen}");
+    assert!(
+        !screen.contains("Press Enter to start"),
+        "nothing was asked first: {screen}"
+    );
+    assert_eq!(pane.exit_code(), 2);
+}
+
+#[test]
 fn the_lock_of_a_live_run_cannot_be_broken() {
     let dir = tempfile::tempdir().unwrap();
     let path = support::runbook(dir.path(), RUNBOOK);

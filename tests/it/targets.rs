@@ -91,6 +91,18 @@ fn the_command_line_wins_over_a_target_and_an_unknown_target_is_refused() {
             .contains("--target staging: the runbook has no such target (its targets are sandbox)"),
         "{stderr}"
     );
+    // A typo gets the close name.
+    let typo = run(dir.path(), &["--target", "sandbx"]);
+    let stderr = String::from_utf8_lossy(&typo.stderr);
+    assert_eq!(typo.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("did you mean `sandbox`?"), "{stderr}");
+    let typo = run(
+        dir.path(),
+        &["--target", "sandbox", "--var", "relase=v2.1.0"],
+    );
+    let stderr = String::from_utf8_lossy(&typo.stderr);
+    assert_eq!(typo.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("did you mean `release`?"), "{stderr}");
     // Without a target, the production runbook still wants the word and a key.
     let production = run(dir.path(), &["--var", "release=v2.0.0"]);
     assert_eq!(production.status.code(), Some(2));

@@ -78,6 +78,39 @@ fn a_full_run_with_a_checklist_and_a_note() {
 }
 
 #[test]
+fn browsed_away_enter_runs_the_step_the_question_names() {
+    let setup = Setup::new(
+        "[runbook]\nname = \"browse\"\ntitle = \"Browse\"\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"first\"\nkind = \"command\"\nrun = \"echo first-ran\"\n\n\
+         [[phase.step]]\nid = \"second\"\nkind = \"command\"\nrun = \"echo second-ran\"\n\n\
+         [[phase.step]]\nid = \"third\"\nkind = \"command\"\nrun = \"echo third-ran\"\n",
+    );
+    let pane = started(&setup, "");
+    pane.wait_for("Run first?");
+    pane.keys(&["Enter"]);
+    pane.wait_for("Run second?");
+    // The operator browses back to `first`: the box still names `second`, and says so.
+    pane.keys(&["Up"]);
+    let screen = pane.wait_for("You are looking at first");
+    assert!(screen.contains("Run second?"), "{screen}");
+    pane.keys(&["Enter"]);
+    // Enter ran `second`, the step named, never `first` again.
+    pane.wait_for("Run third?");
+    let run = setup.run_dir();
+    let started: Vec<String> = support::journal_bodies(&run, "step_start")
+        .iter()
+        .map(|s| s["step"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(started, ["first", "second"]);
+    pane.keys(&["Enter"]);
+    pane.wait_for("Run finished");
+    pane.keys(&["q"]);
+    assert_eq!(pane.exit_code(), 0);
+    pane.assert_terminal_restored();
+    assert_eq!(verify(&run, &[]).0, 0);
+}
+
+#[test]
 fn a_failure_rolled_back_from_the_dialog() {
     let setup = Setup::new(
         "[runbook]\nname = \"fail\"\ntitle = \"Failing run\"\n\n[[phase]]\nid = \"main\"\n\n\
