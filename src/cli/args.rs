@@ -127,9 +127,13 @@ pub struct RunArgs {
     /// Run read-only steps for real, record every other step as simulated.
     #[arg(long)]
     pub dry_run: bool,
-    /// Run automated steps without waiting for Enter (manual, dangerous and failed steps still stop).
-    #[arg(long)]
+    /// Run automated steps without waiting for Enter (manual, dangerous and failed steps still
+    /// stop). A drill does this unless --step is given.
+    #[arg(long, conflicts_with = "step")]
     pub auto: bool,
+    /// Wait for Enter before every automated step, even in a drill.
+    #[arg(long)]
+    pub step: bool,
     /// Line-oriented progress on stderr instead of the TUI.
     #[arg(long)]
     pub headless: bool,

@@ -31,6 +31,7 @@ pub fn start_request(args: &RunArgs) -> StartRequest {
         drill: args.drill,
         dry_run: args.dry_run,
         auto: args.auto,
+        step: args.step,
         environment: args.environment.clone(),
         inject_failures: args.inject_failures.clone(),
         time_scale: args.time_scale,

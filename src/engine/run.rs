@@ -646,3 +646,12 @@ enum AfterFailure {
 fn step_is_automated(step: &Step) -> bool {
     !matches!(step.action, StepAction::Manual(_))
 }
+
+/// Whether "Run it?" comes before the step: not before one that asks its own question (a
+/// manual step, a decision, an input), whose question — and its deadline — comes at once.
+fn asks_before_it_runs(step: &Step) -> bool {
+    !matches!(
+        step.action,
+        StepAction::Manual(_) | StepAction::Decision(_) | StepAction::Input(_)
+    )
+}

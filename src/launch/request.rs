@@ -15,7 +15,10 @@ pub struct StartRequest {
     pub vars: Vec<(String, String)>,
     pub drill: bool,
     pub dry_run: bool,
+    /// `--auto`: automated steps start without Enter, in any mode.
     pub auto: bool,
+    /// `--step`: Enter before every automated step, even in a drill.
+    pub step: bool,
     /// The environment word repeated on the command line, to run a production runbook headless.
     pub environment: Option<String>,
     pub inject_failures: Vec<String>,

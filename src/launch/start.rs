@@ -182,7 +182,9 @@ fn plan_with_scope(
         run_dir: folder.dir,
         mode,
         dry_run: request.dry_run,
-        auto: request.auto,
+        // A drill runs its automated steps on its own unless told to stop at each: a
+        // rehearsal is for the manual steps, the decisions and the failures, not 38 Enters.
+        auto: request.auto || (mode == Mode::Drill && !request.step),
         inject_failures: request
             .inject_failures
             .iter()

@@ -658,7 +658,7 @@ fn sigterm_stops_a_detached_engine_waiting_at_a_question() {
     std::fs::write(dir.path().join("runbook.toml"), DROPPED).unwrap();
     let logs = dir.path().join("runs");
     let marker = dir.path().display().to_string();
-    let operator = Pane::start(&operator_command(dir.path(), &logs, ""), 100, 30);
+    let operator = Pane::start(&operator_command(dir.path(), &logs, "--step"), 100, 30);
     operator.wait_for("Press Enter to start");
     operator.keys(&["Enter"]);
     operator.wait_for("Press Enter to run");

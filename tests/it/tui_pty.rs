@@ -20,9 +20,15 @@ impl Setup {
         Self { dir }
     }
 
+    /// The drill on a terminal; without `--auto` it waits for Enter at every step (`--step`).
     fn command(&self, extra: &str) -> String {
+        let pace = if extra.contains("--auto") {
+            ""
+        } else {
+            "--step"
+        };
         format!(
-            "cd {} && env -u SSH_AUTH_SOCK {} run runbook.toml --drill --operator tester --key {} --log-dir {}/runs {extra}",
+            "cd {} && env -u SSH_AUTH_SOCK {} run runbook.toml --drill {pace} --operator tester --key {} --log-dir {}/runs {extra}",
             self.dir.path().display(),
             Test::binary().display(),
             key_file().display(),

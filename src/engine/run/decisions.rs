@@ -2,7 +2,7 @@
 //! or the typed phrase of a dangerous one), and the decision after a failure (the runbook's
 //! policy, or the operator's choice).
 
-use super::{AfterFailure, Engine, Flow, step_is_automated};
+use super::{AfterFailure, Engine, Flow, asks_before_it_runs};
 use crate::engine::control::Control;
 use crate::engine::error::EngineError;
 use crate::engine::events::{Event, Prompt};
@@ -34,7 +34,7 @@ impl Engine {
         step: &Step,
         action: &str,
     ) -> Result<Option<Flow>, EngineError> {
-        if !step_is_automated(step) {
+        if !asks_before_it_runs(step) {
             return Ok(None);
         }
         // "Type the instance's name to delete it": the phrase is filled in now.
