@@ -1,9 +1,14 @@
-//! The headless reporter: one line per step start and end with status and duration, failures
-//! with the tail of their output, decisions and the run's end — for CI logs and `tee`.
+//! The headless reporter: one line per step start and end with status and duration, each
+//! step's output as it comes (`headless_output.rs`), failures with the tail of their output,
+//! decisions and the run's end — for CI logs and `tee`.
 
 use std::io::Write;
 
+use std::time::Duration;
+
 use tokio::sync::mpsc;
+
+use super::headless_output::LiveOutput;
 
 use crate::engine::events::{Event, Prompt};
 use crate::protocol::decision::ConfirmVia;
@@ -17,17 +22,27 @@ pub(crate) async fn print_progress(
     mut out: impl Write,
 ) {
     let mut text = String::new();
-    while let Some(event) = events.recv().await {
-        // Everything already queued goes out in one write (a step's end and the next one's
-        // start, typically): stderr is unbuffered, and a write per line cost a system call per
-        // line on every step. Nothing waits: these lines were all due now.
+    let mut live = LiveOutput::default();
+    // Often enough that "still running" comes within seconds of the minute.
+    let mut check = tokio::time::interval(Duration::from_secs(5));
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
         text.clear();
-        push_line(&mut text, &event);
-        while let Ok(event) = events.try_recv() {
-            push_line(&mut text, &event);
+        tokio::select! {
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                // Everything already queued goes out in one write (a step's end and the next
+                // one's start, typically): stderr is unbuffered, and a write per line cost a
+                // system call per line on every step. Nothing waits: these lines were all due.
+                push_event(&mut text, &event, &mut live);
+                while let Ok(event) = events.try_recv() {
+                    push_event(&mut text, &event, &mut live);
+                }
+            }
+            _ = check.tick() => live.heartbeats(tokio::time::Instant::now(), &mut text),
         }
         if !text.is_empty() {
-            // Actions, titles and failure tails come from the runbook and the run's output:
+            // Actions, titles, output and failure tails come from the runbook and the run:
             // nothing in them may move the cursor, set a title or write the clipboard.
             let _ = out.write_all(crate::terminal_text::plain(&text).as_bytes());
             let _ = out.flush();
@@ -35,24 +50,37 @@ pub(crate) async fn print_progress(
     }
 }
 
-fn push_line(text: &mut String, event: &Event) {
-    if let Some(line) = format_event(event) {
+fn push_event(text: &mut String, event: &Event, live: &mut LiveOutput) {
+    let now = tokio::time::Instant::now();
+    let show_tail = match event {
+        Event::Output {
+            step, text: chunk, ..
+        } => {
+            live.output(step, chunk, now, text);
+            return;
+        }
+        // A failure's tail repeats nothing the log already showed whole.
+        Event::StepResult { step, .. } => !live.ended(step, text),
+        _ => true,
+    };
+    if let Some(line) = format_event_showing(event, show_tail) {
         text.push_str(&line);
         text.push('\n');
     }
+    if let Event::StepStarted { step, .. } = event {
+        live.started(step, now);
+    }
 }
 
-/// Whether the progress lines can say anything of an event: not of live output, progress or
-/// probe measurements, so the reporter is not handed a copy of each.
+/// Whether the progress lines can say anything of an event: not of progress or probe
+/// measurements, so the reporter is not handed a copy of each.
 pub(crate) fn is_reported(event: &Event) -> bool {
-    !matches!(
-        event,
-        Event::Output { .. } | Event::Progress { .. } | Event::Probe { .. }
-    )
+    !matches!(event, Event::Progress { .. } | Event::Probe { .. })
 }
 
-/// The line(s) for one event, or `None` for events not shown headless (live output, progress).
-pub(crate) fn format_event(event: &Event) -> Option<String> {
+/// The line(s) for one event, or `None` for events not shown this way (output, progress);
+/// a failure's tail only when `show_tail`.
+fn format_event_showing(event: &Event, show_tail: bool) -> Option<String> {
     Some(match event {
         Event::RunStarted {
             run_id,
@@ -106,7 +134,7 @@ pub(crate) fn format_event(event: &Event) -> Option<String> {
                 other => other.to_string(),
             };
             let mut line = format!("   {step} {word} in {}: {message}", seconds(*duration_ms));
-            for tail_line in tail {
+            for tail_line in tail.iter().filter(|_| show_tail) {
                 line.push_str(&format!("\n   | {tail_line}"));
             }
             line

@@ -4,6 +4,7 @@
 pub(crate) mod build;
 pub(crate) mod gates;
 pub(crate) mod headless;
+pub(crate) mod headless_output;
 pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod markdown;

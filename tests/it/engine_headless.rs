@@ -1047,3 +1047,52 @@ fn a_rollback_step_can_depend_on_what_the_main_flow_did() {
         .stderr_has("run rolled back")
         .run();
 }
+
+#[test]
+fn headless_output_shows_a_steps_lines_as_they_come_before_it_ends() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let go = dir.path().join("go");
+    let path = support::runbook(
+        dir.path(),
+        &format!(
+            "[runbook]\nname = \"streams\"\n\n[[phase]]\nid = \"p\"\n\n\
+             [[phase.step]]\nid = \"dump\"\nkind = \"command\"\n\
+             run = \"echo first-line; while [ ! -f {go} ]; do sleep 0.05; done; echo last-line\"\n",
+            go = go.display()
+        ),
+    );
+    let mut child = Test::process()
+        .args(["run", "--headless", "--drill", "--key"])
+        .arg(support::key_file())
+        .arg("--log-dir")
+        .arg(dir.path().join("runs"))
+        .arg(&path)
+        .env_remove("SSH_AUTH_SOCK")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // The first line shows while the step still runs: it waits for `go`.
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push(line.clone());
+        if line.contains("dump | first-line") {
+            break;
+        }
+    }
+    assert!(
+        seen.iter().any(|l| l == "   dump | first-line"),
+        "{seen:#?}"
+    );
+    assert!(
+        !seen.iter().any(|l| l.contains("dump passed")),
+        "shown before the step ended: {seen:#?}"
+    );
+    std::fs::write(&go, "").unwrap();
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    assert!(rest.iter().any(|l| l == "   dump | last-line"), "{rest:#?}");
+    assert!(rest.iter().any(|l| l.contains("dump passed")), "{rest:#?}");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
