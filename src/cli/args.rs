@@ -251,6 +251,12 @@ pub struct ResumeArgs {
     /// The allowed signers the run started with (it keeps a copy; a different file is refused).
     #[arg(long, value_name = "FILE")]
     pub allowed_signers: Option<PathBuf>,
+    /// Line-oriented progress on stderr instead of the TUI (the default without a terminal).
+    #[arg(long)]
+    pub headless: bool,
+    /// Draw the screen with ASCII characters only.
+    #[arg(long)]
+    pub ascii: bool,
 }
 
 #[derive(clap::Args, Debug)]

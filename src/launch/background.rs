@@ -20,11 +20,17 @@ use crate::protocol::exit_codes::FailureKind;
 /// What the engine process is told to run.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct EngineOrder {
+    /// A run to continue instead of a new one: `cutover resume` on a terminal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<super::request::ResumeRequest>,
+    #[serde(default)]
     pub request: StartRequest,
     /// What the operator typed at the start screen.
+    #[serde(default)]
     pub typed: Vec<(String, String)>,
     /// The runbook and its includes as the start screen showed them: the engine refuses to
     /// run other bytes (the file changed in between).
+    #[serde(default)]
     pub digest: String,
 }
 
@@ -32,8 +38,14 @@ pub(crate) struct EngineOrder {
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Handshake {
-    /// The run folder exists, its journal holds its header, its socket is served.
-    Ready { run_dir: PathBuf, pid: u32 },
+    /// The run folder exists, its journal holds its header, its socket is served; the
+    /// operator's principal, as the engine admitted it (a resumed run's screen attaches as them).
+    Ready {
+        run_dir: PathBuf,
+        pid: u32,
+        #[serde(default)]
+        principal: String,
+    },
     /// The run could not start: what its failure says, and the exit code it has.
     Failed { code: u8, message: Option<String> },
 }
@@ -86,6 +98,36 @@ pub(crate) fn start_engine(
     prepared: &Prepared,
     typed: &[(String, String)],
 ) -> Result<(PathBuf, u32), BackgroundError> {
+    let order = EngineOrder {
+        resume: None,
+        request: request.clone(),
+        typed: typed.to_vec(),
+        digest: plan_digest(&prepared.bytes, &prepared.included),
+    };
+    // Absolute, so that `ps` tells which run this engine is from anywhere.
+    let shown = std::path::absolute(&request.runbook).unwrap_or_else(|_| request.runbook.clone());
+    spawn_engine(&shown, &order).map(|(run_dir, pid, _)| (run_dir, pid))
+}
+
+/// `cutover resume` on a terminal: the run's engine continues it as a process of its own, as
+/// a new run's does. The run folder, the engine's pid, and the principal it admitted.
+pub(crate) fn start_resumed_engine(
+    request: &super::request::ResumeRequest,
+) -> Result<(PathBuf, u32, String), BackgroundError> {
+    let order = EngineOrder {
+        resume: Some(request.clone()),
+        request: StartRequest::default(),
+        typed: Vec::new(),
+        digest: String::new(),
+    };
+    let shown = std::path::absolute(&request.run).unwrap_or_else(|_| request.run.clone());
+    spawn_engine(&shown, &order)
+}
+
+fn spawn_engine(
+    shown: &std::path::Path,
+    order: &EngineOrder,
+) -> Result<(PathBuf, u32, String), BackgroundError> {
     let program = std::env::current_exe().map_err(|source| BackgroundError::Spawn {
         program: "cutover".into(),
         source,
@@ -93,8 +135,7 @@ pub(crate) fn start_engine(
     let mut command = Command::new(&program);
     command
         .arg("engine")
-        // Absolute, so that `ps` tells which run this engine is from anywhere.
-        .arg(std::path::absolute(&request.runbook).unwrap_or_else(|_| request.runbook.clone()))
+        .arg(shown)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         // What it says before its handshake (the drill key note, again) is the start
@@ -113,14 +154,9 @@ pub(crate) fn start_engine(
         program: program.display().to_string(),
         source,
     })?;
-    let order = EngineOrder {
-        request: request.clone(),
-        typed: typed.to_vec(),
-        digest: plan_digest(&prepared.bytes, &prepared.included),
-    };
     {
         let mut stdin = child.stdin.take().expect("piped");
-        serde_json::to_writer(&mut stdin, &order)
+        serde_json::to_writer(&mut stdin, order)
             .map_err(std::io::Error::from)
             .and_then(|()| stdin.flush())
             .map_err(BackgroundError::Order)?;
@@ -139,9 +175,13 @@ pub(crate) fn start_engine(
         status.map(|status| status.to_string()).unwrap_or_default()
     };
     match answer {
-        Some(Handshake::Ready { run_dir, pid }) => {
+        Some(Handshake::Ready {
+            run_dir,
+            pid,
+            principal,
+        }) => {
             std::thread::spawn(reap);
-            Ok((run_dir, pid))
+            Ok((run_dir, pid, principal))
         }
         Some(Handshake::Failed { code, message }) => {
             reap();

@@ -35,7 +35,11 @@ pub(crate) fn engine_process() -> Result<RunStatus, RunFailure> {
             return handshake_failed(failure);
         }
     };
-    let launched = match launch(&order) {
+    let launched = match &order.resume {
+        Some(request) => super::resume::resume(request).map_err(RunFailure::from),
+        None => launch(&order),
+    };
+    let launched = match launched {
         Ok(launched) => launched,
         Err(failure) => return handshake_failed(failure),
     };
@@ -116,6 +120,7 @@ fn run_attachable(launched: Launched) -> Result<RunStatus, RunFailure> {
         shared,
         trust_root,
     } = launched;
+    let principal = info.operator.clone();
     runtime()?.block_on(async {
         // The person at the controls signs their acts through their own client.
         let signing = SharedLink::default();
@@ -139,6 +144,7 @@ fn run_attachable(launched: Launched) -> Result<RunStatus, RunFailure> {
             say_handshake(&Handshake::Ready {
                 run_dir: run_dir.to_path_buf(),
                 pid: std::process::id(),
+                principal,
             });
             leave_the_pipes(run_dir);
         });

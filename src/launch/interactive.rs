@@ -9,7 +9,7 @@ use super::background::start_engine;
 use super::error::{SetupError, block_on_client};
 use super::failure::RunFailure;
 use super::prepare::Prepared;
-use super::request::StartRequest;
+use super::request::{ResumeRequest, StartRequest};
 use crate::live::client::{ActSigning, control};
 use crate::live::error::AttachError;
 use crate::protocol::mode::Mode;
@@ -112,31 +112,66 @@ pub(crate) fn run_interactive(
             key: prepared.operator,
             principal: prepared.principal,
         };
-        let attached = match control(
-            &run_dir,
-            crate::live::client::WhenHeld::Refuse,
-            Some(signing),
-        )
-        .await
-        {
-            Ok(attached) => attached,
-            Err(err) => {
-                drop(guard);
-                return Err(AttachError::from(err).into());
-            }
-        };
-        let link = ControlLink {
-            controls: attached.controls,
-        };
-        let ending =
-            attached_screen(&mut guard, &mut keys, attached.watching, Some(link), ascii).await;
-        drop(guard);
-        let ending = ending.map_err(|err| {
-            say!("cutover: the terminal went away ({err}); the run goes on");
-            SetupError::Terminal(err)
-        })?;
-        Ok(say_how_it_ended(&ending, &run_dir, Some(pid))?)
+        on_the_screen(guard, keys, &run_dir, pid, signing, ascii).await
     })?
+}
+
+/// `cutover resume` on a terminal: the run's engine continues it as a process of its own and
+/// this terminal's screen attaches to it, as for a new run (nothing to type: the run has its
+/// variables).
+pub(crate) fn resume_interactive(
+    request: &ResumeRequest,
+    ascii: bool,
+) -> Result<Option<RunStatus>, RunFailure> {
+    let mut request = request.clone();
+    request.on_terminal = true;
+    // The key the screen signs the operator's acts with: the one the engine resumes with.
+    let mode = super::resume::recorded_mode(&request.run)?;
+    let env = |name: &str| std::env::var(name).ok();
+    let (key, _) = crate::keys::choose::choose_operator_key(request.key.as_deref(), mode, &env)
+        .map_err(super::error::LaunchError::from)?;
+    let (run_dir, pid, principal) = super::background::start_resumed_engine(&request)?;
+    block_on_client(async move {
+        let guard = TerminalGuard::enter().map_err(SetupError::Terminal)?;
+        let keys = EventStream::new();
+        let signing = ActSigning { key, principal };
+        on_the_screen(guard, keys, &run_dir, pid, signing, ascii).await
+    })?
+}
+
+/// The screen attached to a run's engine as its controller, until it leaves; then how it
+/// ended, said on the restored terminal.
+async fn on_the_screen(
+    mut guard: TerminalGuard,
+    mut keys: EventStream,
+    run_dir: &std::path::Path,
+    pid: u32,
+    signing: ActSigning,
+    ascii: bool,
+) -> Result<Option<RunStatus>, RunFailure> {
+    let attached = match control(
+        run_dir,
+        crate::live::client::WhenHeld::Refuse,
+        Some(signing),
+    )
+    .await
+    {
+        Ok(attached) => attached,
+        Err(err) => {
+            drop(guard);
+            return Err(AttachError::from(err).into());
+        }
+    };
+    let link = ControlLink {
+        controls: attached.controls,
+    };
+    let ending = attached_screen(&mut guard, &mut keys, attached.watching, Some(link), ascii).await;
+    drop(guard);
+    let ending = ending.map_err(|err| {
+        say!("cutover: the terminal went away ({err}); the run goes on");
+        SetupError::Terminal(err)
+    })?;
+    Ok(say_how_it_ended(&ending, run_dir, Some(pid))?)
 }
 
 /// After the screen is gone: where the journal is when the run ended, or how to come back to

@@ -42,8 +42,10 @@ pub struct StartRequest {
     pub answers: Answers,
 }
 
-/// Continue an interrupted or suspended run.
-#[derive(Clone, Debug, Default)]
+/// Continue an interrupted or suspended run. Serializable: on a terminal it is handed to the
+/// run's engine process, as a start request is.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub(crate) struct ResumeRequest {
     /// The run folder, or its journal.
     pub run: PathBuf,
@@ -57,6 +59,9 @@ pub(crate) struct ResumeRequest {
     /// `--allowed-signers FILE`: must be the run's own (its folder keeps a copy).
     pub allowed_signers: Option<PathBuf>,
     pub answers: Answers,
+    /// Resumed with a person at a terminal: a production run asks before each automated
+    /// step again, as it did when it started.
+    pub on_terminal: bool,
 }
 
 /// Answers given in advance, for prompts nobody is at a terminal to answer.

@@ -164,7 +164,8 @@ pub(crate) fn resume(request: &ResumeRequest) -> Result<Launched, LaunchError> {
         run_dir,
         mode,
         dry_run: mode == Mode::DryRun,
-        auto: true,
+        // Headless, nobody presses Enter; on a terminal, a production run asks again.
+        auto: !request.on_terminal || mode != Mode::Production,
         inject_failures: BTreeSet::new(),
         // A drill resumes at the time scale it started with.
         settings: RunSettings {
@@ -301,4 +302,23 @@ fn rebuild_scope(
         scope.set(name, value.clone(), Secrecy::Plain);
     }
     Ok(scope)
+}
+
+/// The mode a run was started in, from its journal's header: what a resumed run's screen
+/// needs to choose the key it signs with before the engine has the journal.
+pub(crate) fn recorded_mode(run: &Path) -> Result<Mode, LaunchError> {
+    let (journal, _) = crate::journal::history::load::journal_paths(run);
+    let text = std::fs::read_to_string(&journal).map_err(|source| LaunchError::LogDir {
+        path: journal.clone(),
+        source,
+    })?;
+    text.lines()
+        .next()
+        .and_then(|line| line.split('\t').next())
+        .and_then(|json| crate::journal::entry::Entry::parse(json).ok())
+        .and_then(|entry| match entry.body {
+            crate::journal::entry::Body::Header(header) => Some(header.mode),
+            _ => None,
+        })
+        .ok_or(LaunchError::NoHeader { journal })
 }

@@ -233,3 +233,53 @@ fn an_input_chooses_the_branch_and_the_other_shows_as_not_applicable() {
         "{journal}"
     );
 }
+
+#[test]
+fn resume_on_a_terminal_opens_the_screen_and_finishes_after_one_confirmation() {
+    let setup = Setup::new(
+        "[runbook]\nname = \"later\"\ntitle = \"Resumed later\"\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"first\"\nkind = \"command\"\nrun = \"echo first-ran\"\n\n\
+         [[phase.step]]\nid = \"check\"\nkind = \"manual\"\ninstructions = \"Look at the dashboard\"\nchecklist = [\"graphs green\"]\n\n\
+         [[phase.step]]\nid = \"last\"\nkind = \"command\"\nrun = \"echo last-ran\"\n",
+    );
+    // Headless, nobody confirms the manual step: the run suspends there.
+    let first = Test::cutover()
+        .current_dir(setup.dir.path())
+        .args(["run", "runbook.toml", "--headless", "--drill", "--key"])
+        .arg(key_file())
+        .arg("--log-dir")
+        .arg(setup.dir.path().join("runs"))
+        .status(3)
+        .output();
+    assert!(
+        String::from_utf8_lossy(&first.stderr).contains("cutover resume"),
+        "the suspend names the resume command"
+    );
+    let run = setup.run_dir();
+    // On a terminal, resume opens the screen on the manual step, as `run` would.
+    let pane = Pane::start(
+        &format!(
+            "env -u SSH_AUTH_SOCK {} resume {} --key {}",
+            Test::binary().display(),
+            run.display(),
+            key_file().display()
+        ),
+        80,
+        24,
+    );
+    pane.wait_for("graphs green");
+    pane.keys(&["Space", "Enter"]);
+    pane.wait_for("Run finished");
+    pane.keys(&["q"]);
+    assert_eq!(pane.exit_code(), 0);
+    pane.assert_terminal_restored();
+    let started: Vec<String> = support::journal_bodies(&run, "step_start")
+        .iter()
+        .map(|s| s["step"].as_str().unwrap().to_string())
+        .collect();
+    // The manual step was asked twice (before the suspend, after the resume); no command
+    // ran twice.
+    assert_eq!(started, ["first", "check", "check", "last"]);
+    assert_eq!(support::journal_bodies(&run, "confirm").len(), 1);
+    assert_eq!(verify(&run, &[]).0, 0);
+}
