@@ -146,6 +146,30 @@ fn a_question_shows_its_step_whatever_was_browsed_and_enter_answers_that_step_on
 }
 
 #[test]
+fn v_shows_what_enter_runs_whole_and_sends_nothing() {
+    let mut app = app();
+    let command: String = (1..=40).map(|n| format!("echo line-{n}\n")).collect();
+    app.apply(&Event::Waiting(Prompt::Run {
+        step: "migrate".into(),
+        command: command.clone(),
+    }));
+    assert!(press(&mut app, KeyCode::Char('v')).is_empty());
+    let viewer = app.viewer.as_ref().expect("v opens the viewer");
+    assert_eq!(viewer.lines.len(), 40);
+    assert!(viewer.title.contains("migrate"));
+    // Enter in the viewer answers nothing.
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    press(&mut app, KeyCode::End);
+    assert_eq!(app.viewer.as_ref().unwrap().top, 30, "the last page");
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.viewer.is_none(), "q goes back to the question");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![to("migrate", Control::Proceed)]
+    );
+}
+
+#[test]
 fn a_step_waiting_for_someone_to_attach_says_so_on_its_row() {
     let mut app = app();
     app.apply(&Event::Unattended {

@@ -53,6 +53,21 @@ impl App {
     }
 
     fn key_effects(&mut self, key: KeyEvent) -> Vec<Effect> {
+        // The viewer takes every key but Ctrl-C until it closes.
+        let ctrl_c =
+            key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+        if let Some(viewer) = &mut self.viewer
+            && !ctrl_c
+        {
+            if !viewer.key(key) {
+                self.viewer = None;
+            }
+            return Vec::new();
+        }
+        if key.code == KeyCode::Char('v') && !self.typing() && self.overlay == Overlay::None {
+            self.viewer = Some(self.view_whole());
+            return Vec::new();
+        }
         if self.watching {
             return self.watch_key(key);
         }
@@ -306,7 +321,7 @@ impl App {
                 question.entry = None;
                 vec![Effect::Control(act.control())]
             }
-            Purpose::Variable => Vec::new(),
+            Purpose::Variable | Purpose::Search => Vec::new(),
         }
     }
 
@@ -430,6 +445,46 @@ impl App {
         }
     }
 
+    /// What `v` shows: what the question on screen is about — its command, its statement, the
+    /// output of the step that failed — else the selected step's action and output.
+    fn view_whole(&self) -> super::viewer::Viewer {
+        use super::viewer::Viewer;
+        let output = |step: &str| -> Vec<String> {
+            self.outputs
+                .get(step)
+                .map(|buffer| buffer.raw_lines().map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        let text = |text: &str| text.lines().map(str::to_string).collect::<Vec<_>>();
+        if let Some(question) = &self.question {
+            match &question.prompt {
+                Prompt::Run { step, command } | Prompt::Phrase { step, command, .. } => {
+                    return Viewer::new(format!("what Enter runs: {step}"), text(command));
+                }
+                Prompt::Approvals {
+                    step, statement, ..
+                } => {
+                    return Viewer::new(format!("what approvers of {step} sign"), text(statement));
+                }
+                Prompt::Failure { step, message, .. } => {
+                    let mut lines = text(message);
+                    lines.push(String::new());
+                    lines.extend(output(step));
+                    return Viewer::new(format!("{step} failed: its output"), lines);
+                }
+                _ => {}
+            }
+        }
+        let Some(row) = self.selected_row() else {
+            return Viewer::new("nothing selected".into(), Vec::new());
+        };
+        let mut lines = text(&row.action);
+        lines.push(String::new());
+        lines.push("── output ──".into());
+        lines.extend(output(&row.info.id));
+        Viewer::new(row.info.id.clone(), lines)
+    }
+
     /// Back to the step the run is at: the one asked about, else the one running.
     fn follow_the_run(&mut self) {
         self.scroll = 0;
@@ -463,6 +518,7 @@ impl App {
             KeyCode::PageDown => self.scroll = self.scroll.saturating_sub(PAGE),
             KeyCode::Home => self.scroll = usize::MAX / 2,
             KeyCode::End | KeyCode::Char('f') => self.follow_the_run(),
+            KeyCode::Char('w') => self.wrap_output = !self.wrap_output,
             _ => {}
         }
         Vec::new()

@@ -15,6 +15,7 @@ pub(crate) mod state;
 pub(crate) mod terminal;
 pub(crate) mod text_entry;
 pub(crate) mod view;
+pub(crate) mod viewer;
 
 #[cfg(test)]
 mod flows_test;

@@ -67,6 +67,14 @@ impl OutputBuffer {
         self.len() == 0
     }
 
+    /// Every line kept, raw (the partial one last), for the viewer.
+    pub(crate) fn raw_lines(&self) -> impl Iterator<Item = &str> {
+        self.lines
+            .iter()
+            .map(String::as_str)
+            .chain((!self.partial.is_empty()).then_some(self.partial.as_str()))
+    }
+
     /// `height` lines ending `from_bottom` lines above the last one, sanitized for display.
     pub(crate) fn window(&self, height: usize, from_bottom: usize) -> Vec<Line<'static>> {
         let total = self.len();

@@ -107,6 +107,10 @@ pub(crate) struct App {
     pub scroll: usize,
     pub question: Option<Question>,
     pub overlay: Overlay,
+    /// `v`: a text shown whole on the whole screen.
+    pub viewer: Option<super::viewer::Viewer>,
+    /// Long output lines wrap (`w` cuts them at the edge instead).
+    pub wrap_output: bool,
     pub started: Instant,
     /// The wall clock at `started`: the forecast's times of day count from here.
     pub started_wall: jiff::Timestamp,
@@ -140,6 +144,8 @@ impl App {
             scroll: 0,
             question: None,
             overlay: Overlay::None,
+            viewer: None,
+            wrap_output: true,
             started: Instant::now(),
             started_wall: jiff::Timestamp::now(),
             window: None,

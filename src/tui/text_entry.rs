@@ -18,6 +18,8 @@ pub(crate) enum Purpose {
     Answer,
     /// In production, the word that confirms an irreversible act (`rollback`, `abort`).
     Irreversible(Irreversible),
+    /// What `/` looks for in the viewer.
+    Search,
 }
 
 /// What one key must never do alone: roll the release back, or end the run.
@@ -77,7 +79,11 @@ impl TextEntry {
     pub(crate) fn single_line(&self) -> bool {
         matches!(
             self.purpose,
-            Purpose::Phrase | Purpose::Variable | Purpose::Answer | Purpose::Irreversible(_)
+            Purpose::Phrase
+                | Purpose::Variable
+                | Purpose::Answer
+                | Purpose::Irreversible(_)
+                | Purpose::Search
         )
     }
 
@@ -96,6 +102,7 @@ impl TextEntry {
             Purpose::Answer => "Answer",
             Purpose::Irreversible(Irreversible::Rollback) => "Type rollback to roll back",
             Purpose::Irreversible(Irreversible::Abort) => "Type abort to abort the run",
+            Purpose::Search => "Find",
         }
     }
 }

@@ -283,3 +283,42 @@ fn resume_on_a_terminal_opens_the_screen_and_finishes_after_one_confirmation() {
     assert_eq!(support::journal_bodies(&run, "confirm").len(), 1);
     assert_eq!(verify(&run, &[]).0, 0);
 }
+
+#[test]
+fn a_forty_line_command_is_read_to_its_last_line_and_a_long_error_line_to_its_end() {
+    let command: String = (1..=40)
+        .map(|n| format!("echo line-{n}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    // A psql error as it comes: words, then the reason last.
+    let long = format!(
+        "{}port 5432 failed: Connection refused-END",
+        "connection to server at 127.0.0.1 ".repeat(4)
+    );
+    let setup = Setup::new(&format!(
+        "[runbook]\nname = \"long\"\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"long\"\nkind = \"command\"\nrun = \"\"\"\n{command}\n\"\"\"\n\n\
+         [[phase.step]]\nid = \"fails\"\nkind = \"command\"\nrun = \"echo {long} >&2; exit 2\"\n"
+    ));
+    let pane = started(&setup, "");
+    pane.wait_for("Run long?");
+    pane.keys(&["v"]);
+    pane.wait_for("what Enter runs: long");
+    pane.keys(&["End"]);
+    pane.wait_for("echo line-40");
+    pane.keys(&["q"]);
+    pane.wait_until_gone("what Enter runs");
+    pane.keys(&["Enter"]);
+    pane.wait_for("Run fails?");
+    pane.keys(&["Enter"]);
+    // The error line is 176 characters: wrapped, its end is on screen.
+    let screen = pane.wait_for("fails failed");
+    assert!(screen.contains("refused-END"), "{screen}");
+    pane.keys(&["a"]);
+    pane.wait_for("Abort the run?");
+    pane.keys(&["y"]);
+    pane.wait_for("Run finished");
+    pane.keys(&["q"]);
+    assert_eq!(pane.exit_code(), 1);
+    pane.assert_terminal_restored();
+}

@@ -138,10 +138,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         frame.render_widget(Paragraph::new(top).wrap(Wrap { trim: false }), shown);
         frame.render_widget(
             Paragraph::new(Span::styled(
-                format!(
-                    "… {} more lines: enlarge the window to see them",
-                    needed - top_height + 1
-                ),
+                format!("… {} more lines (v shows all)", needed - top_height + 1),
                 theme.problem(),
             )),
             more,
@@ -193,7 +190,7 @@ fn render_output(frame: &mut Frame, area: Rect, app: &App, shown: OutputOf<'_>, 
         OutputOf::Own(step) | OutputOf::Previous(step) => step,
     };
     let inner_height = area.height.saturating_sub(1) as usize;
-    let (lines, total) = match app.outputs.get(step) {
+    let (mut lines, total) = match app.outputs.get(step) {
         Some(buffer) => {
             let max_scroll = buffer.len().saturating_sub(inner_height);
             let scroll = app.scroll.min(max_scroll);
@@ -201,6 +198,15 @@ fn render_output(frame: &mut Frame, area: Rect, app: &App, shown: OutputOf<'_>, 
         }
         None => (Vec::new(), (0, 0)),
     };
+    // Wrapped, a long line's end (the reason an error gives last) stays on screen: lines are
+    // dropped from the top until the wrapped rows fit, so the newest line is always there.
+    if app.wrap_output {
+        let width = usize::from(area.width.max(1));
+        let mut rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+        while rows > inner_height && lines.len() > 1 {
+            rows -= lines.remove(0).width().max(1).div_ceil(width);
+        }
+    }
     let whose = match shown {
         OutputOf::Own(_) => String::new(),
         OutputOf::Previous(step) => format!(" of {step}, which ended"),
@@ -220,5 +226,11 @@ fn render_output(frame: &mut Frame, area: Rect, app: &App, shown: OutputOf<'_>, 
         .borders(Borders::TOP)
         .title(Span::styled(title, theme.dim()))
         .border_style(theme.dim());
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let paragraph = Paragraph::new(lines).block(block);
+    let paragraph = if app.wrap_output {
+        paragraph.wrap(Wrap { trim: false })
+    } else {
+        paragraph
+    };
+    frame.render_widget(paragraph, area);
 }

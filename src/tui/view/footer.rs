@@ -97,6 +97,7 @@ pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     ) {
         keys.push(("↑↓", "steps"));
     }
+    keys.push(("v", "view"));
     keys.push(("PgUp/PgDn", "output"));
     if !matches!(
         app.question.as_ref().map(|q| &q.prompt),

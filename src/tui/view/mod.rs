@@ -10,6 +10,7 @@ pub(crate) mod screen;
 pub(crate) mod side_list;
 pub(crate) mod steps;
 pub(crate) mod theme;
+pub(crate) mod viewer;
 
 #[cfg(test)]
 mod snapshots_test;

@@ -20,6 +20,8 @@ const HELP: &[(&str, &str)] = &[
         "after a failure: retry, skip, mark done, roll back, abort (b and a ask first)",
     ),
     ("PgUp PgDn", "scroll the output"),
+    ("v", "the command, statement or output whole; / finds"),
+    ("w", "wrap long output lines, or cut them at the edge"),
     ("Home", "the oldest output"),
     ("f End", "back to the step the run is at; follow its output"),
     ("d", "detach: the run goes on; `cutover attach` comes back"),

@@ -138,7 +138,7 @@ fn body(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'stat
         Prompt::Approvals { .. } => for_approvals(question, theme),
         Prompt::Phrase { .. } => for_phrase(question),
         Prompt::Manual { .. } => for_manual(question, theme),
-        Prompt::Failure { .. } => for_failure(question, theme),
+        Prompt::Failure { .. } => for_failure(app, question, theme),
         Prompt::Wait { .. } => for_wait(question),
     };
     lines.extend(looking_elsewhere(app, question.prompt.step(), theme));
@@ -420,7 +420,11 @@ fn for_manual(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>)
 }
 
 /// A failure: the message and the choices this step allows.
-fn for_failure(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
+/// The last lines a failed step printed, said in its dialog: "exit 2, expected 0" alone does
+/// not say why.
+const FAILURE_LINES: usize = 3;
+
+fn for_failure(app: &App, question: &Question, theme: Theme) -> (String, Vec<Line<'static>>) {
     let Prompt::Failure {
         step,
         message,
@@ -444,14 +448,25 @@ fn for_failure(question: &Question, theme: Theme) -> (String, Vec<Line<'static>>
     } else {
         " This step is required: it cannot be skipped."
     };
-    (
-        format!(" {step} failed "),
-        vec![
-            Line::from(Span::styled(message.to_string(), theme.problem())),
-            Line::from(format!("What now?{required}")),
-            Line::from(Span::styled(choices.join(" · "), theme.accent())),
-        ],
-    )
+    let mut lines = vec![Line::from(Span::styled(
+        message.to_string(),
+        theme.problem(),
+    ))];
+    if let Some(output) = app.outputs.get(step.as_str()) {
+        lines.extend(output.window(FAILURE_LINES, 0).into_iter().map(|line| {
+            let mut line = line;
+            line.spans.insert(0, Span::styled("| ", theme.dim()));
+            line
+        }));
+    }
+    lines.push(Line::from(format!(
+        "What now?{required} (v shows the whole output)"
+    )));
+    lines.push(Line::from(Span::styled(
+        choices.join(" · "),
+        theme.accent(),
+    )));
+    (format!(" {step} failed "), lines)
 }
 
 /// A timed wait.

@@ -15,6 +15,13 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, now: Instant) {
         ascii: app.ascii,
         color: app.color,
     };
+    if let Some(viewer) = &app.viewer {
+        super::viewer::render(frame, frame.area(), viewer, theme);
+        if app.ascii {
+            super::ascii::asciify(frame.buffer_mut());
+        }
+        return;
+    }
     let [header_area, body, footer_area] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(6),

@@ -411,6 +411,24 @@ screens! {
 }
 
 #[test]
+fn the_viewer_reads_a_long_command_to_its_last_line_at_80x24() {
+    let mut app = App::new(info(), false, false);
+    let command: String = (1..=40).map(|n| format!("echo line-{n}\n")).collect();
+    app.apply(&Event::Waiting(Prompt::Run {
+        step: "migrate".into(),
+        command,
+    }));
+    let key = |code| crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE);
+    app.key(key(crossterm::event::KeyCode::Char('v')));
+    // Drawn once, the viewer knows its page; End then shows the last screenful.
+    render(&app, 80, 24);
+    app.key(key(crossterm::event::KeyCode::End));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("echo line-40"), "{screen}");
+    insta::assert_snapshot!("viewer_at_the_end_of_a_long_command_80x24", screen);
+}
+
+#[test]
 fn browsed_away_the_question_still_names_its_step_at_60x20() {
     let screen = render(&browsed_away_while_asked(), 60, 20);
     assert!(screen.contains("Run migrate?"), "{screen}");
@@ -433,7 +451,7 @@ fn the_whole_command_is_shown_before_it_runs_at_80x24() {
 #[test]
 fn a_command_too_long_for_the_window_says_so() {
     let screen = render(&about_to_run(), 50, 16);
-    assert!(screen.contains("more lines: enlarge"), "{screen}");
+    assert!(screen.contains("more lines (v"), "{screen}");
 }
 
 #[test]
