@@ -25,11 +25,14 @@ pub struct ControlIntake {
     pub presence: Option<watch::Receiver<bool>>,
     /// Where approvals arrive from the run's socket; the launch hands the same desk to it.
     pub approvals: crate::approval::desk::ApprovalDesk,
+    /// Spends a step's stop once the step has stopped.
+    pub(crate) stop_spent: super::interrupt::InterruptSender,
 }
 
 pub fn control_channel() -> (Controller, ControlIntake) {
     let (answers_tx, answers) = mpsc::unbounded_channel();
     let (interrupts, interrupt) = interrupt_channel();
+    let stop_spent = interrupts.clone();
     (
         Controller {
             answers: answers_tx,
@@ -41,6 +44,7 @@ pub fn control_channel() -> (Controller, ControlIntake) {
             interrupt,
             presence: None,
             approvals: Default::default(),
+            stop_spent,
         },
     )
 }
@@ -67,7 +71,8 @@ impl Controller {
                     Interrupt::SuspendAfterStep => Some(Control::Suspend {
                         reason: "hang-up (SIGHUP) while waiting for an answer".into(),
                     }),
-                    Interrupt::None => None,
+                    // A question is no running step: there is nothing to stop.
+                    Interrupt::StopStep | Interrupt::None => None,
                 };
                 if let Some(control) = ends_the_question {
                     let _ = self.answers.send(control);

@@ -9,6 +9,9 @@ pub enum Interrupt {
     None,
     /// Let the running step finish and journal it, then suspend before the next one.
     SuspendAfterStep,
+    /// Ctrl-C on a running step: stop its processes (SIGTERM, the grace, SIGKILL) and ask the
+    /// operator what now, as after any failure. Cleared once the step has stopped.
+    StopStep,
     /// Stop the running step's processes and abort the run.
     AbortNow,
     /// A second Ctrl-C, or SIGTERM during an abort: SIGKILL to every process at once, no grace.
@@ -20,14 +23,20 @@ impl Interrupt {
         match self {
             Self::None => 0,
             Self::SuspendAfterStep => 1,
-            Self::AbortNow => 2,
-            Self::KillNow => 3,
+            Self::StopStep => 2,
+            Self::AbortNow => 3,
+            Self::KillNow => 4,
         }
     }
 
     /// The run is being aborted (with or without grace).
     pub fn aborts(self) -> bool {
         matches!(self, Self::AbortNow | Self::KillNow)
+    }
+
+    /// The running step must stop: the run aborts, or the operator stops the step alone.
+    pub fn stops_the_step(self) -> bool {
+        self == Self::StopStep || self.aborts()
     }
 }
 
@@ -45,6 +54,18 @@ pub(crate) fn interrupt_channel() -> (InterruptSender, InterruptReceiver) {
 }
 
 impl InterruptSender {
+    /// The step a stop was meant for has stopped (or ended first): the stop is spent. An
+    /// abort or a kill raised meanwhile stays.
+    pub(crate) fn clear_stop(&self) {
+        self.0.send_if_modified(|current| {
+            let spent = *current == Interrupt::StopStep;
+            if spent {
+                *current = Interrupt::None;
+            }
+            spent
+        });
+    }
+
     /// Raises an interrupt; an abort is never downgraded to a suspend, nor a kill to an abort.
     pub(crate) fn raise(&self, interrupt: Interrupt) {
         self.0.send_if_modified(|current| {
@@ -66,6 +87,15 @@ impl InterruptReceiver {
     pub async fn aborted(&mut self) {
         let _ = self.0.wait_for(|i| i.aborts()).await;
         if !self.current().aborts() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Resolves when the running step must stop: stopped alone, or the run aborted (never,
+    /// if the sender is gone).
+    pub async fn stop_requested(&mut self) {
+        let _ = self.0.wait_for(|i| i.stops_the_step()).await;
+        if !self.current().stops_the_step() {
             std::future::pending::<()>().await;
         }
     }

@@ -240,7 +240,7 @@ pub(crate) async fn run_process(
                 begin_stop(&mut stop, &mut stop_kill_at);
                 None
             },
-            _ = interrupt.aborted(), if stopped.is_none() => {
+            _ = interrupt.stop_requested(), if stopped.is_none() => {
                 stopped = Some(Exit::Aborted);
                 begin_stop(&mut stop, &mut stop_kill_at);
                 None

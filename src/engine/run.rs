@@ -4,6 +4,7 @@
 //! Every side effect is preceded by its intent and followed by its outcome, both durable.
 
 use crate::engine::run::course::Course;
+use crate::runbook::model::FailurePolicy;
 use crate::runbook::template::Secrecy;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -112,6 +113,8 @@ pub struct Engine {
     hosts: RunHosts,
     /// Where approvals of a step arrive (`run/approvals.rs`).
     approvals: crate::approval::desk::ApprovalDesk,
+    /// Spends the operator's stop of one step once that step has stopped.
+    stop_spent: super::interrupt::InterruptSender,
 }
 
 impl Engine {
@@ -121,6 +124,7 @@ impl Engine {
             interrupt,
             presence,
             approvals,
+            stop_spent,
         } = intake;
         let scrubber = Scrubber::new(plan.scope.secret_values());
         let plan_facts = plan
@@ -156,6 +160,7 @@ impl Engine {
             facts: plan_facts,
             hosts,
             approvals,
+            stop_spent,
         }
     }
 
@@ -312,7 +317,8 @@ impl Engine {
                         self.decide(step, Decision::Abort).await?;
                         return Ok(RunStatus::Aborted);
                     }
-                    Interrupt::None => {}
+                    // A stop for a step that had already ended: spent when the next starts.
+                    Interrupt::StopStep | Interrupt::None => {}
                 }
                 if let Some(ended) = self.await_controller(step).await? {
                     return Ok(ended);
@@ -455,10 +461,23 @@ impl Engine {
             if approvals.wait.is_some() {
                 self.approvals.started();
             }
+            // A stop pressed for a step that ended meanwhile is not this one's.
+            self.stop_spent.clear_stop();
             let started = Instant::now();
             let result = self.attempt(step, attempt, &action).await;
+            // Ctrl-C on this step alone: it stopped, and the operator chooses what now.
+            let stopped_alone = matches!(result, Err(StepStop::Abort))
+                && self.interrupt.current() == Interrupt::StopStep;
             let (mut outcome, stop) = match result {
                 Ok(outcome) => (outcome, None),
+                Err(StepStop::Abort) if stopped_alone => {
+                    self.stop_spent.clear_stop();
+                    let mut outcome = StepOutcome::fail(
+                        "stopped by the operator (Ctrl-C): its processes were stopped",
+                    );
+                    outcome.policy_override = Some(FailurePolicy::Ask);
+                    (outcome, None)
+                }
                 Err(StepStop::Abort) => (
                     StepOutcome::fail("stopped by the operator"),
                     Some(Flow::Abort),
@@ -548,7 +567,8 @@ impl Engine {
                 });
             }
             self.first_failure.get_or_insert_with(Instant::now);
-            if retries_left > 0 {
+            // Stopped by the operator, the step is not retried on its own: they choose.
+            if retries_left > 0 && !stopped_alone {
                 retries_left -= 1;
                 tokio::select! {
                     _ = tokio::time::sleep(self.plan.settings.scaled(step.retry_delay)) => continue,
@@ -559,6 +579,7 @@ impl Engine {
                 }
             }
             if !course.is_rollback()
+                && !stopped_alone
                 && let Some(flow) = self.tolerate_turn_failure(step).await?
             {
                 return Ok(flow);

@@ -199,9 +199,10 @@ fn a_manual_step_needs_every_item_ticked_then_confirms_with_the_note() {
     press(&mut app, KeyCode::Char(' '));
     press(&mut app, KeyCode::Char('n'));
     type_text(&mut app, "posted at 02:00");
-    press(&mut app, KeyCode::Enter); // a newline inside the note
+    // Alt-Enter: a new line inside the note; Enter gives it.
+    app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
     type_text(&mut app, "by alice");
-    assert!(ctrl(&mut app, 'd').is_empty());
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
     assert_eq!(
         press(&mut app, KeyCode::Enter),
         vec![to(
@@ -460,7 +461,7 @@ fn q_asks_detach_or_suspend_and_a_running_step_runs_to_its_end() {
 }
 
 #[test]
-fn ctrl_c_asks_then_aborts_the_step() {
+fn ctrl_c_asks_then_stops_the_running_step_and_between_steps_offers_to_quit() {
     let mut app = app();
     app.apply(&Event::StepStarted {
         step: "migrate".into(),
@@ -479,10 +480,19 @@ fn ctrl_c_asks_then_aborts_the_step() {
         "c continues"
     );
     ctrl(&mut app, 'c');
-    assert_eq!(
-        press(&mut app, KeyCode::Char('a')),
-        vec![Effect::Interrupt(Interrupt::AbortNow)]
+    assert!(
+        press(&mut app, KeyCode::Char('a')).is_empty(),
+        "a is not an answer"
     );
+    ctrl(&mut app, 'c');
+    assert_eq!(
+        press(&mut app, KeyCode::Char('s')),
+        vec![Effect::Interrupt(Interrupt::StopStep)]
+    );
+    // At a question, nothing runs: Ctrl-C is how one leaves.
+    app.apply(&failure("migrate", true, false));
+    ctrl(&mut app, 'c');
+    assert_eq!(app.overlay, Overlay::ConfirmQuit);
 }
 
 #[test]

@@ -76,7 +76,13 @@ impl App {
             if self.finished.is_some() || self.suspended.is_some() {
                 return vec![Effect::Quit];
             }
-            self.overlay = Overlay::ConfirmInterrupt;
+            // On a running step: stop it, then choose as after a failure. Between steps
+            // there is nothing to stop: it is how one leaves (detach or suspend).
+            self.overlay = if self.step_running() {
+                Overlay::ConfirmInterrupt
+            } else {
+                Overlay::ConfirmQuit
+            };
             return Vec::new();
         }
         match self.overlay {
@@ -157,15 +163,13 @@ impl App {
         }
     }
 
+    /// Ctrl-C on a running step: `s` stops it (SIGTERM, the grace, SIGKILL, journaled) and
+    /// the failure dialog asks what now; anything else lets it run.
     fn confirm_interrupt(&mut self, key: KeyEvent) -> Vec<Effect> {
         self.overlay = Overlay::None;
         match key.code {
-            KeyCode::Char('a') | KeyCode::Char('y') => {
-                let mut effects = vec![Effect::Interrupt(Interrupt::AbortNow)];
-                if self.question.is_some() {
-                    effects.push(Effect::Control(Control::Abort));
-                }
-                effects
+            KeyCode::Char('s') | KeyCode::Char('y') => {
+                vec![Effect::Interrupt(Interrupt::StopStep)]
             }
             _ => Vec::new(),
         }
@@ -203,8 +207,14 @@ impl App {
             (None, None) => return Vec::new(),
         };
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let submit = (ctrl && key.code == KeyCode::Char('d'))
-            || (entry.single_line() && key.code == KeyCode::Enter);
+        // Enter gives what was typed, as everywhere; Alt-Enter starts a new line of a note or
+        // a reason (Ctrl-D still gives it too).
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        if alt && key.code == KeyCode::Enter && !entry.single_line() {
+            entry.area.insert_newline();
+            return Vec::new();
+        }
+        let submit = (ctrl && key.code == KeyCode::Char('d')) || key.code == KeyCode::Enter;
         if key.code == KeyCode::Esc {
             if entry.purpose == Purpose::Phrase {
                 // The phrase box is the question itself: Esc leaves it empty, not closed.

@@ -1,6 +1,6 @@
 //! Typing a note, a reason, evidence or a confirmation phrase: a ratatui-textarea, with what the
-//! text is for. In a multi-line area Enter is a newline, Ctrl-D submits and Esc cancels; a phrase
-//! is one line and Enter submits it.
+//! text is for. Enter gives what was typed (Ctrl-D too); in a note or a reason Alt-Enter starts
+//! a new line; Esc cancels. A phrase is one line.
 
 use ratatui_textarea::TextArea;
 

@@ -68,9 +68,9 @@ fn a_full_run_with_a_checklist_and_a_note() {
     pane.keys(&["Enter"]);
     pane.wait_for("tick every item first");
     pane.keys(&["Space", "Down", "Space", "n"]);
-    pane.wait_for("Ctrl-D: done");
+    pane.wait_for("Enter: done");
     pane.type_text("dashboards checked by tester");
-    pane.keys(&["C-d", "Enter"]);
+    pane.keys(&["Enter", "Enter"]);
     pane.wait_for("Run last?");
     pane.keys(&["Enter"]);
     pane.wait_for("Run finished");
@@ -321,4 +321,45 @@ fn a_forty_line_command_is_read_to_its_last_line_and_a_long_error_line_to_its_en
     pane.keys(&["q"]);
     assert_eq!(pane.exit_code(), 1);
     pane.assert_terminal_restored();
+}
+
+#[test]
+fn ctrl_c_stops_a_hung_step_and_the_failure_dialog_retries_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("tried-once");
+    let setup = Setup::new(&format!(
+        "[runbook]\nname = \"hung\"\n\n[[phase]]\nid = \"main\"\n\n\
+         [[phase.step]]\nid = \"hang\"\nkind = \"command\"\n\
+         run = \"if [ -f {m} ]; then echo second-try; else touch {m}; exec sleep 31; fi\"\n",
+        m = marker.display()
+    ));
+    let pane = started(&setup, "--auto");
+    support::wait_until("the step runs", || marker.exists());
+    pane.keys(&["C-c"]);
+    pane.wait_for("Stop the running step?");
+    pane.keys(&["s"]);
+    // Stopped, journaled, and the operator chooses: the failure dialog.
+    let screen = pane.wait_for("hang failed");
+    assert!(screen.contains("r retry"), "{screen}");
+    assert!(
+        support::processes_with("sleep 31").is_empty(),
+        "the step's process is gone"
+    );
+    pane.keys(&["r"]);
+    pane.wait_for("Run finished");
+    pane.keys(&["q"]);
+    assert_eq!(pane.exit_code(), 0);
+    pane.assert_terminal_restored();
+    let run = setup.run_dir();
+    let results = support::journal_bodies(&run, "step_result");
+    assert_eq!(results.len(), 2, "{results:?}");
+    assert!(
+        results[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("stopped by the operator"),
+        "{results:?}"
+    );
+    assert_eq!(results[1]["status"], "passed");
+    assert_eq!(verify(&run, &[]).0, 0);
 }

@@ -17,6 +17,9 @@ impl Engine {
         &mut self,
         step: &Step,
     ) -> Result<Option<RunStatus>, EngineError> {
+        // A stop meant for the step that just ended is spent: only a hang-up or an abort
+        // ends this wait.
+        self.stop_spent.clear_stop();
         if let Some(mut presence) = self.presence.clone()
             && !*presence.borrow()
         {

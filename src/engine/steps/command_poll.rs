@@ -75,7 +75,7 @@ pub(crate) async fn poll_until_passed(
         ));
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
-            () = ctx.interrupt.aborted() => return Err(StepStop::Abort),
+            () = ctx.interrupt.stop_requested() => return Err(StepStop::Abort),
         }
     }
 }

@@ -386,7 +386,7 @@ pub(crate) async fn run_check(
                 ));
                 tokio::select! {
                     _ = tokio::time::sleep(*interval) => {}
-                    _ = ctx.interrupt.aborted() => return Err(StepStop::Abort),
+                    _ = ctx.interrupt.stop_requested() => return Err(StepStop::Abort),
                 }
             }
         }

@@ -304,6 +304,6 @@ async fn pause(duration: Duration, what: &str, ctx: &mut StepContext<'_>) -> Res
     ctx.progress(format!("{what} in {}", format_duration(duration)));
     tokio::select! {
         _ = tokio::time::sleep(duration) => Ok(()),
-        _ = ctx.interrupt.aborted() => Err(StepStop::Abort),
+        _ = ctx.interrupt.stop_requested() => Err(StepStop::Abort),
     }
 }

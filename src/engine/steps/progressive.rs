@@ -153,7 +153,7 @@ async fn bake(duration: Duration, stage: u8, ctx: &mut StepContext<'_>) -> Resul
                 let left = end.saturating_duration_since(Instant::now());
                 ctx.progress(format!("stage {stage}%: baking, {} left", format_duration(Duration::from_secs(left.as_secs()))));
             }
-            _ = ctx.interrupt.aborted() => return Err(StepStop::Abort),
+            _ = ctx.interrupt.stop_requested() => return Err(StepStop::Abort),
         }
     }
 }

@@ -140,7 +140,7 @@ pub(crate) async fn execute(
                 _ = tokio::time::sleep_until(deadline) => {
                     break Err(format!("not ready after {}; its log: {log_path}", format_duration(step.ready_timeout)));
                 }
-                _ = ctx.interrupt.aborted() => {
+                _ = ctx.interrupt.stop_requested() => {
                     stop(&mut child).await;
                     return Err(StepStop::Abort);
                 }

@@ -60,7 +60,7 @@ pub(crate) async fn execute(
                 let left = end.saturating_duration_since(Instant::now());
                 ctx.progress(format!("{} left", format_duration(Duration::from_secs(left.as_secs()))));
             }
-            _ = ctx.interrupt.aborted() => return Err(StepStop::Abort),
+            _ = ctx.interrupt.stop_requested() => return Err(StepStop::Abort),
             control = ctx.controls.recv() => match control.map(|control| control.for_step(ctx.id())) {
                 // An answer to another step's question: not this wait's.
                 Some(None) => {}

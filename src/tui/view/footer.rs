@@ -21,7 +21,7 @@ pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     if app.overlay != Overlay::None {
         return match app.overlay {
             Overlay::ConfirmQuit => vec![("d", "detach"), ("s", "suspend"), ("Esc", "keep going")],
-            Overlay::ConfirmInterrupt => vec![("a", "abort the step"), ("c", "continue")],
+            Overlay::ConfirmInterrupt => vec![("s", "stop the step"), ("c", "continue")],
             Overlay::ConfirmIrreversible(_) => vec![("y", "yes"), ("any other key", "no")],
             _ => vec![("any key", "close")],
         };
@@ -40,8 +40,8 @@ pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             vec![("Enter", "submit"), ("Esc", "clear")]
         } else {
             vec![
-                ("Enter", "new line"),
-                ("Ctrl-D", "submit"),
+                ("Enter", "submit"),
+                ("Alt-Enter", "new line"),
                 ("Esc", "cancel"),
             ]
         };

@@ -26,10 +26,13 @@ const HELP: &[(&str, &str)] = &[
     ("f End", "back to the step the run is at; follow its output"),
     ("d", "detach: the run goes on; `cutover attach` comes back"),
     ("q", "quit: detach, or suspend the run (resumable)"),
-    ("Ctrl-C", "asks: abort the running step, or continue"),
     (
-        "Ctrl-D",
-        "in a text area: done (Enter is a new line, Esc cancels)",
+        "Ctrl-C",
+        "asks: stop the running step, then choose; between steps: quit",
+    ),
+    (
+        "Alt-Enter",
+        "in a note or a reason: a new line (Enter gives it, Esc cancels)",
     ),
     ("?", "this help"),
 ];
@@ -119,9 +122,10 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             area,
             "Ctrl-C",
             vec![
-                Line::from("Abort the running step? Its processes are stopped"),
-                Line::from("(SIGTERM, then SIGKILL) and the run is aborted, journaled."),
-                Line::from(Span::styled("a abort · c continue", theme.accent())),
+                Line::from("Stop the running step? Its processes get SIGTERM,"),
+                Line::from("then SIGKILL after the grace; then you choose: retry,"),
+                Line::from("skip, mark done, roll back or abort."),
+                Line::from(Span::styled("s stop the step · c continue", theme.accent())),
             ],
             theme,
         ),

@@ -122,7 +122,7 @@ pub(crate) fn render_entry(
         Block::default()
             .borders(Borders::TOP)
             .title(format!(
-                " {} — Enter: new line · Ctrl-D: done · Esc: cancel ",
+                " {} — Enter: done · Alt-Enter: new line · Esc: cancel ",
                 entry.title()
             ))
             .border_style(theme.dim()),
