@@ -275,6 +275,16 @@ pub enum Event {
     Unattended {
         step: String,
     },
+    /// An attempt failed and the step will be tried again on its own, after `delay_ms`: "attempt
+    /// 2 of 4 failed; the next in 4s". Not journaled (each attempt's start and result are).
+    Retrying {
+        step: String,
+        /// The attempt that failed.
+        attempt: u32,
+        /// Every attempt the step may have: its retries, plus one.
+        of: u32,
+        delay_ms: u64,
+    },
     /// A note the operator typed.
     Noted {
         step: Option<String>,
@@ -301,6 +311,7 @@ impl Event {
             Self::Output { .. }
                 | Self::Progress { .. }
                 | Self::Unattended { .. }
+                | Self::Retrying { .. }
                 | Self::Waiting(_)
         )
     }

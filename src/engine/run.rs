@@ -570,8 +570,18 @@ impl Engine {
             // Stopped by the operator, the step is not retried on its own: they choose.
             if retries_left > 0 && !stopped_alone {
                 retries_left -= 1;
+                let delay = self.plan.settings.scaled(step.retry_delay);
+                // After the attempt's result, which is committed first.
+                self.emitter
+                    .emit(Event::Retrying {
+                        step: step.id.value.clone(),
+                        attempt,
+                        of: attempt + retries_left + 1,
+                        delay_ms: delay.as_millis() as u64,
+                    })
+                    .await?;
                 tokio::select! {
-                    _ = tokio::time::sleep(self.plan.settings.scaled(step.retry_delay)) => continue,
+                    _ = tokio::time::sleep(delay) => continue,
                     _ = self.interrupt.aborted() => {
                         self.decide(step, Decision::Abort).await?;
                         return Ok(Flow::Abort);

@@ -99,6 +99,7 @@ pub(crate) fn scrub_event(event: &mut Event, scrubber: &Scrubber) {
         // exact bytes, so it is never rewritten here.
         | Event::Approved(_)
         | Event::Unattended { .. }
+        | Event::Retrying { .. }
         | Event::RunFinished { .. } => {}
     }
 }

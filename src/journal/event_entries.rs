@@ -289,6 +289,7 @@ pub(crate) fn append_event(journal: &mut JournalFile, event: &Event) -> Result<(
         Event::Output { .. }
         | Event::Progress { .. }
         | Event::Unattended { .. }
+        | Event::Retrying { .. }
         | Event::Waiting(_) => Ok(()),
     }
 }

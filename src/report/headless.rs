@@ -291,6 +291,16 @@ fn format_event_showing(event: &Event, show_tail: bool) -> Option<String> {
         Event::Waiting(Prompt::Manual { step, .. }) => {
             format!("   {step} waits for the operator")
         }
+        Event::Retrying {
+            step,
+            attempt,
+            of,
+            delay_ms,
+        } => format!(
+            "   {step}: attempt {attempt} of {of} failed; attempt {} in {}",
+            attempt + 1,
+            seconds(*delay_ms)
+        ),
         Event::PhaseFinished { .. }
         | Event::Output { .. }
         | Event::Progress { .. }

@@ -225,6 +225,20 @@ impl App {
             }
             // Said in the journal and the report; the screen is for the run.
             Event::Notified { .. } => {}
+            Event::Retrying {
+                step,
+                attempt,
+                of,
+                delay_ms,
+            } => {
+                if let Some(index) = self.row_index(step) {
+                    self.rows[index].progress = Some(format!(
+                        "attempt {attempt}/{of} failed · attempt {} in {}",
+                        attempt + 1,
+                        crate::runbook::duration::human_ms(*delay_ms)
+                    ));
+                }
+            }
             Event::Unattended { step } => {
                 if let Some(index) = self.row_index(step) {
                     self.rows[index].progress = Some(

@@ -650,3 +650,18 @@ fn a_watcher_acts_on_nothing_and_leaves_with_q() {
         assert_eq!(press(&mut app, KeyCode::Char('q')), vec![Effect::Quit]);
     }
 }
+
+#[test]
+fn a_retry_says_which_attempt_of_how_many_and_when_the_next_comes() {
+    let mut app = app();
+    app.apply(&Event::Retrying {
+        step: "migrate".into(),
+        attempt: 2,
+        of: 25,
+        delay_ms: 4_000,
+    });
+    assert_eq!(
+        app.rows[2].progress.as_deref(),
+        Some("attempt 2/25 failed · attempt 3 in 4.0s")
+    );
+}

@@ -1096,3 +1096,26 @@ fn headless_output_shows_a_steps_lines_as_they_come_before_it_ends() {
     assert!(rest.iter().any(|l| l.contains("dump passed")), "{rest:#?}");
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+#[test]
+fn a_retried_step_says_which_attempt_of_how_many_and_when_the_next_comes() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("count");
+    let text = format!(
+        "[runbook]\nname = \"retries\"\n\n[[phase]]\nid = \"p\"\n\n\
+         [[phase.step]]\nid = \"flaky\"\nkind = \"command\"\nretries = 3\nretry_delay = \"1s\"\n\
+         run = \"echo x >> {m}; [ $(wc -l < {m}) -ge 3 ]\"\n",
+        m = marker.display()
+    );
+    let ran = Test::run_headless(&text).run();
+    let stderr = ran.stderr();
+    assert!(
+        stderr.contains("flaky: attempt 1 of 4 failed; attempt 2 in 1.0s"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("flaky: attempt 2 of 4 failed; attempt 3 in 1.0s"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("attempt 3 of 4 failed"), "{stderr}");
+}
