@@ -134,6 +134,7 @@ impl App {
                 status,
                 duration_ms,
                 message,
+                captures,
                 ..
             } => {
                 if let Some(index) = self.row_index(step) {
@@ -142,6 +143,12 @@ impl App {
                     row.duration = Some(Duration::from_millis(*duration_ms));
                     row.message = for_terminal(message);
                     row.progress = None;
+                    // What it captured, for the steps after it (a secret one never comes in an
+                    // event: the engine keeps it out).
+                    for (name, value) in captures {
+                        row.notes
+                            .push(for_terminal(&format!("captured {name} = {value}")));
+                    }
                 }
             }
             Event::Condition {

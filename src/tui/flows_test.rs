@@ -665,3 +665,29 @@ fn a_retry_says_which_attempt_of_how_many_and_when_the_next_comes() {
         Some("attempt 2/25 failed · attempt 3 in 4.0s")
     );
 }
+
+#[test]
+fn a_finished_step_shows_what_it_captured() {
+    let mut app = app();
+    app.apply(&Event::StepResult {
+        step: "backup".into(),
+        attempt: 1,
+        status: StepStatus::Passed,
+        duration_ms: 10,
+        expected_ms: None,
+        exit_code: None,
+        http_status: Some(200),
+        message: "200 OK".into(),
+        output: None,
+        tail: vec![],
+        captures: vec![("version".into(), "2.0.0".into())],
+    });
+    assert!(
+        app.rows[0]
+            .notes
+            .iter()
+            .any(|note| note == "captured version = 2.0.0"),
+        "{:?}",
+        app.rows[0].notes
+    );
+}
