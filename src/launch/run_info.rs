@@ -69,7 +69,15 @@ pub(crate) fn learn_from_history(
     mode: Mode,
     target: Option<&str>,
 ) {
-    let past = crate::forecast::collect::latest_runs(log_dir, &info.runbook, FORECAST_RUNS);
+    // A drill run at another time scale says nothing of how long a step takes for real.
+    let past: Vec<_> = crate::forecast::collect::latest_runs(log_dir, &info.runbook, FORECAST_RUNS)
+        .into_iter()
+        .filter(|run| {
+            run.history
+                .as_ref()
+                .is_none_or(|history| history.header.time_scale.is_none_or(|scale| scale == 1.0))
+        })
+        .collect();
     let Some(group) = crate::forecast::figures::figures(&past)
         .into_iter()
         .find(|g| g.group.mode == mode.as_str() && g.group.target.as_deref() == target)
@@ -97,5 +105,8 @@ pub(crate) fn learn_from_history(
         (Mode::DryRun, 1) => "dry run",
         (Mode::DryRun, _) => "dry runs",
     };
-    info.estimates_from = Some(format!("{} earlier {kind}", group.runs));
+    let of_target = target
+        .map(|target| format!(" of target {target}"))
+        .unwrap_or_default();
+    info.estimates_from = Some(format!("p50 of {} earlier {kind}{of_target}", group.runs));
 }

@@ -26,63 +26,89 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, now: Instant, the
     let (badge, badge_style) = theme.badge(app.info.mode);
     let sep = theme.separator();
     let elapsed = now.saturating_duration_since(app.started);
-    let mut first = vec![
+    let mut first: Vec<Vec<Span<'static>>> = vec![vec![
         Span::styled(badge, badge_style),
         Span::raw(" "),
         Span::styled(
             app.info.title.clone(),
             Style::default().add_modifier(ratatui::style::Modifier::BOLD),
         ),
-    ];
-    first.push(Span::raw(sep));
-    first.push(Span::raw(format!("elapsed {}", clock(elapsed))));
+    ]];
+    let mut clock_part = vec![Span::raw(format!("elapsed {}", clock(elapsed)))];
     if let Some(expected) = app.info.expected {
-        first.push(Span::styled(
+        clock_part.push(Span::styled(
             format!(" / {}", format_duration(expected)),
             theme.dim(),
         ));
     }
+    first.push(clock_part);
     let forecast = forecast(app, now);
     if let Some((text, late, _)) = &forecast {
-        first.push(Span::raw(sep));
-        first.push(Span::styled(
+        first.push(vec![Span::styled(
             text.clone(),
             if *late { theme.problem() } else { theme.dim() },
-        ));
-    }
-    // Who acts now: the person at the controls of an attached run, by the principal their key
-    // proved; else the run's operator.
-    let mut second = vec![Span::raw(match &app.controls_held_by {
-        Some(holder) => format!("controls: {holder}"),
-        None => format!("operator {}", app.info.operator),
-    })];
-    if let Some((_, _, Some(by))) = &forecast {
-        second.push(Span::raw(sep));
-        second.push(Span::styled(by.clone(), theme.accent()));
-    }
-    if let Some((opened, length)) = app.window {
-        let spent = now.saturating_duration_since(opened);
-        second.push(Span::raw(sep));
-        if spent <= length {
-            second.push(Span::styled(
-                format!("window {} left", clock(length - spent)),
-                theme.accent(),
-            ));
-        } else {
-            second.push(Span::styled(
-                format!("window OVERRUN {}", clock(spent - length)),
-                theme.problem(),
-            ));
+        )]);
+        // What the forecast stands on, so nobody takes sandbox seconds for production minutes.
+        if let Some(basis) = &app.info.estimates_from {
+            first.push(vec![Span::styled(format!("({basis})"), theme.dim())]);
         }
     }
-    if let Some(at) = progress(app) {
-        second.push(Span::raw(sep));
-        second.push(Span::raw(at));
+    // Who acts now: the person at the controls of an attached run, by the principal their key
+    // proved; else the run's operator. Then where the run is, its window, the rollback's
+    // latest start: whatever does not fit whole is left out, never cut mid-word.
+    let mut second: Vec<Vec<Span<'static>>> = vec![vec![Span::raw(match &app.controls_held_by {
+        Some(holder) => format!("controls: {holder}"),
+        None => format!("operator {}", app.info.operator),
+    })]];
+    if let Some((opened, length)) = app.window {
+        let spent = now.saturating_duration_since(opened);
+        second.push(vec![if spent <= length {
+            Span::styled(
+                format!("window {} left", clock(length - spent)),
+                theme.accent(),
+            )
+        } else {
+            Span::styled(
+                format!("window OVERRUN {}", clock(spent - length)),
+                theme.problem(),
+            )
+        }]);
     }
+    if let Some((_, _, Some(by))) = &forecast {
+        second.push(vec![Span::styled(by.clone(), theme.accent())]);
+    }
+    if let Some(at) = progress(app) {
+        second.push(vec![Span::raw(at)]);
+    }
+    let width = usize::from(area.width);
     frame.render_widget(
-        Paragraph::new(vec![Line::from(first), Line::from(second)]),
+        Paragraph::new(vec![fitted(first, sep, width), fitted(second, sep, width)]),
         area,
     );
+}
+
+/// `parts` joined by `sep`, in order, each whole: one that does not fit in `width` is left
+/// out (a shorter one after it may still fit). The first part is always there.
+fn fitted(parts: Vec<Vec<Span<'static>>>, sep: &'static str, width: usize) -> Line<'static> {
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for (index, part) in parts.into_iter().enumerate() {
+        let part_width: usize = part.iter().map(Span::width).sum();
+        let extra = if index == 0 {
+            part_width
+        } else {
+            part_width + sep.chars().count()
+        };
+        if index > 0 && used + extra > width {
+            continue;
+        }
+        if index > 0 {
+            spans.push(Span::raw(sep));
+        }
+        spans.extend(part);
+        used += extra;
+    }
+    Line::from(spans)
 }
 
 /// Where the run is: "step 23/38 · phase 4/7" over the runbook's own steps, or "rollback step
@@ -171,7 +197,7 @@ fn forecast(app: &App, now: Instant) -> Option<(String, bool, Option<String>)> {
     let late = window_end.is_some_and(|window_end| end > window_end);
     let roll_back_by = match (window_end, app.info.rollback_ms) {
         (Some(window_end), Some(rollback)) => Some(format!(
-            "roll back by {} UTC to end inside the window",
+            "roll back by {} UTC to end in time",
             clock_time(window_end - Duration::from_millis(rollback))
         )),
         _ => None,

@@ -551,3 +551,20 @@ fn start_screen_asks_for_variables_then_the_word() {
         "{shown}"
     );
 }
+
+#[test]
+fn at_60_columns_the_header_leaves_out_whole_parts_never_cuts_one() {
+    let screen = render(&forecasting(), 60, 20);
+    let header: Vec<&str> = screen.lines().take(2).collect();
+    for line in &header {
+        assert!(
+            !line.contains("roll back") || line.contains("to end in time"),
+            "cut mid-phrase: {line}"
+        );
+        assert!(
+            !line.contains("ends ~") || line.contains("UTC)"),
+            "cut mid-phrase: {line}"
+        );
+    }
+    insta::assert_snapshot!("header_at_60_columns", header.join("\n"));
+}
