@@ -58,6 +58,9 @@ pub(super) struct Hub {
     pub(super) rules: Arc<SeatRules>,
 }
 
+/// Said in the output of a screen that fell behind, where output was left out for it.
+const OUTPUT_LEFT_OUT: &str = "\n[… output left out here: this screen fell behind the run; the run folder's output file has every line]\n";
+
 /// The hub, whatever a client that panicked left behind: its state is a list of queues and
 /// the run's history, which stay whole.
 pub(super) fn locked(hub: &Arc<Mutex<Hub>>) -> std::sync::MutexGuard<'_, Hub> {
@@ -76,7 +79,27 @@ impl Hub {
             }
             _ => {}
         }
-        self.send(ServerMessage::Event(Box::new(event.clone())));
+        match event {
+            // Live output may be left out for a screen that is behind: it is told so once.
+            Event::Output { step, .. } => {
+                let message = ServerMessage::Event(Box::new(event.clone()));
+                let marker = || {
+                    encode_frame(&ServerMessage::Event(Box::new(Event::Output {
+                        step: step.clone(),
+                        stream: crate::protocol::output::Stream::Stdout,
+                        text: OUTPUT_LEFT_OUT.into(),
+                    })))
+                    .unwrap_or_default()
+                };
+                if self.clients.is_empty() {
+                    return;
+                }
+                if let Ok(frame) = encode_frame(&message) {
+                    self.clients.send(frame, Some(&marker));
+                }
+            }
+            _ => self.send(ServerMessage::Event(Box::new(event.clone()))),
+        }
     }
 
     /// To every client that keeps up; the others are let go.
@@ -87,7 +110,7 @@ impl Hub {
         let Ok(frame) = encode_frame(&message) else {
             return;
         };
-        self.clients.send(frame);
+        self.clients.send(frame, None);
     }
 
     pub(super) fn status(&self) -> LiveStatus {
