@@ -9,6 +9,13 @@ use super::state::{App, MetricSeries, Question, StepRow, StepState};
 use crate::protocol::run_info::StepInfo;
 
 impl App {
+    /// Says in the footer, for a few seconds, what the run journaled of an act.
+    fn say(&mut self, text: String) {
+        self.said = Some((for_terminal(&text), std::time::Instant::now()));
+    }
+}
+
+impl App {
     pub(crate) fn apply(&mut self, event: &Event) {
         match event {
             Event::StepStarted {
@@ -186,6 +193,7 @@ impl App {
                 self.question = None;
             }
             Event::Decided { step, decision } => {
+                self.say(format!("journaled: {step} — {decision}"));
                 if let Some(index) = self.row_index(step) {
                     self.rows[index]
                         .notes
@@ -202,6 +210,7 @@ impl App {
                 self.question = None;
             }
             Event::Confirmed { step, note, .. } => {
+                self.say(format!("journaled: {step} confirmed"));
                 if let (Some(index), Some(note)) = (self.row_index(step), note) {
                     self.rows[index]
                         .notes
@@ -274,6 +283,10 @@ impl App {
                 };
             }
             Event::Noted { step, text } => {
+                self.say(match step {
+                    Some(step) => format!("journaled: your note on {step}"),
+                    None => "journaled: your note".to_string(),
+                });
                 if let Some(index) = step.as_deref().and_then(|step| self.row_index(step)) {
                     self.rows[index]
                         .notes

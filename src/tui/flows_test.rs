@@ -691,3 +691,26 @@ fn a_finished_step_shows_what_it_captured() {
         app.rows[0].notes
     );
 }
+
+#[test]
+fn every_act_journaled_is_said_in_the_footer() {
+    let mut app = app();
+    app.apply(&Event::Noted {
+        step: Some("backup".into()),
+        text: "dump is 2 GB".into(),
+    });
+    assert_eq!(
+        app.said.as_ref().map(|(text, _)| text.as_str()),
+        Some("journaled: your note on backup")
+    );
+    app.apply(&Event::Confirmed {
+        step: "announce".into(),
+        note: None,
+        checklist: vec![],
+        via: crate::protocol::decision::ConfirmVia::Terminal,
+    });
+    assert_eq!(
+        app.said.as_ref().map(|(text, _)| text.as_str()),
+        Some("journaled: announce confirmed")
+    );
+}

@@ -111,6 +111,9 @@ pub(crate) struct App {
     pub viewer: Option<super::viewer::Viewer>,
     /// Long output lines wrap (`w` cuts them at the edge instead).
     pub wrap_output: bool,
+    /// What the run just journaled of an act, said in the footer for a few seconds: the
+    /// operator sees their note, confirmation or decision taken.
+    pub said: Option<(String, Instant)>,
     pub started: Instant,
     /// The wall clock at `started`: the forecast's times of day count from here.
     pub started_wall: jiff::Timestamp,
@@ -146,6 +149,7 @@ impl App {
             overlay: Overlay::None,
             viewer: None,
             wrap_output: true,
+            said: None,
             started: Instant::now(),
             started_wall: jiff::Timestamp::now(),
             window: None,

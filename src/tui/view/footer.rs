@@ -111,7 +111,25 @@ pub(crate) fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     keys
 }
 
+/// How long an act's confirmation stays in the footer.
+const SAID_FOR: std::time::Duration = std::time::Duration::from_secs(4);
+
 pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    // What was just journaled of an act: instead of the keys while nothing is asked; after
+    // them, if it fits, while a question needs its keys.
+    let said = app
+        .said
+        .as_ref()
+        .filter(|(_, at)| at.elapsed() < SAID_FOR && app.overlay == Overlay::None)
+        .map(|(text, _)| Span::styled(format!("✓ {text}"), theme.accent()));
+    if let Some(said) = &said
+        && app.question.is_none()
+        && app.finished.is_none()
+        && app.suspended.is_none()
+    {
+        frame.render_widget(Paragraph::new(Line::from(said.clone())), area);
+        return;
+    }
     let mut spans = Vec::new();
     for (index, (key, action)) in keys(app).into_iter().enumerate() {
         if index > 0 {
@@ -124,6 +142,13 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         };
         spans.push(Span::styled(key, theme.accent()));
         spans.push(Span::raw(format!(" {action}")));
+    }
+    if let Some(said) = said {
+        let used: usize = spans.iter().map(Span::width).sum();
+        if used + 2 + said.width() <= usize::from(area.width) {
+            spans.push(Span::raw("  "));
+            spans.push(said);
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
