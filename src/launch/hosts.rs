@@ -8,14 +8,16 @@ use crate::runbook::rolling::{HostPlan, runbook_hosts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HostsError {
-    #[error("start the run: --hosts {0}=…: the runbook has no host group `{0}` (its groups: {1})")]
-    UnknownGroup(String, String),
+    #[error(
+        "start the run: --hosts {0}=…: the runbook has no host group `{0}` (its groups: {1}){2}"
+    )]
+    UnknownGroup(String, String, String),
     #[error(
         "start the run: `{0}` is not a host name cutover passes to ssh (letters, digits, `.`, `-`, `_`, `user@`; give anything else an alias in the ssh config)"
     )]
     BadName(String),
-    #[error("start the run: --limit {0}: no group of this run has that host")]
-    NotInAnyGroup(String),
+    #[error("start the run: --limit {0}: no group of this run has that host{1}")]
+    NotInAnyGroup(String, String),
 }
 
 /// The run's groups, from the runbook and the command line.
@@ -35,6 +37,7 @@ pub(crate) fn resolve_hosts(
                 } else {
                     known.join(", ")
                 },
+                super::variables::did_you_mean(group, known.iter().copied()),
             ));
         }
         if let Some(bad) = members.iter().find(|m| !is_host_name(m)) {
@@ -47,7 +50,11 @@ pub(crate) fn resolve_hosts(
             .iter()
             .find(|host| !hosts.values().any(|members| members.contains(host)))
         {
-            return Err(HostsError::NotInAnyGroup(missing.clone()));
+            let known = hosts.values().flatten().map(String::as_str);
+            return Err(HostsError::NotInAnyGroup(
+                missing.clone(),
+                super::variables::did_you_mean(missing, known),
+            ));
         }
         for members in hosts.values_mut() {
             members.retain(|host| limit.contains(host));
@@ -96,6 +103,12 @@ run = "true"
     fn an_unknown_group_a_bad_name_and_a_stray_limit_are_refused() {
         let unknown = resolve_hosts(&runbook(), &[("wbe".into(), vec!["x".into()])], &[]);
         assert!(matches!(unknown, Err(HostsError::UnknownGroup(..))));
+        assert!(
+            unknown
+                .unwrap_err()
+                .to_string()
+                .ends_with("did you mean `web`?")
+        );
         let bad = resolve_hosts(
             &runbook(),
             &[("web".into(), vec!["-oProxyCommand=x".into()])],
@@ -103,6 +116,6 @@ run = "true"
         );
         assert!(matches!(bad, Err(HostsError::BadName(_))));
         let stray = resolve_hosts(&runbook(), &[], &["w9".into()]);
-        assert!(matches!(stray, Err(HostsError::NotInAnyGroup(_))));
+        assert!(matches!(stray, Err(HostsError::NotInAnyGroup(..))));
     }
 }

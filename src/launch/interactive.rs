@@ -203,14 +203,33 @@ pub(crate) fn say_how_it_ended(
         _ => {}
     }
     if let Some(status) = ending.status {
+        // What the journal holds is read from the journal itself, once the engine has closed
+        // it: the screen's last word on it may be older than the footer.
+        if let Some(pid) = pid {
+            wait_for_exit(pid, std::time::Duration::from_secs(5));
+        }
         let path = run_dir.join("journal.log");
+        let read = std::fs::read(&path).ok().map(|bytes| {
+            crate::journal::verify::check::verify_bytes(
+                &bytes,
+                run_dir,
+                &crate::journal::verify::check::VerifyOptions::default(),
+            )
+        });
+        let (entries, anchor) = match &read {
+            Some(verification) => (
+                verification.entries.len() as u64,
+                verification.anchor.clone(),
+            ),
+            None => (ending.journal.entries, ending.journal.anchor.clone()),
+        };
         super::closing_words::say_how_it_ended(
             status,
             run_dir,
             &super::closing_words::JournalClosed {
                 path: &path,
-                entries: ending.journal.entries,
-                anchor: ending.journal.anchor.as_deref(),
+                entries,
+                anchor: anchor.as_deref(),
             },
         );
         return Ok(Some(status));
@@ -229,4 +248,13 @@ pub(crate) fn say_how_it_ended(
         run_dir.display()
     );
     Ok(None)
+}
+
+/// Waits, at most `bound`, for process `pid` to end.
+fn wait_for_exit(pid: u32, bound: std::time::Duration) {
+    let until = std::time::Instant::now() + bound;
+    // SAFETY: kill with signal 0 sends nothing; it only asks whether the process exists.
+    while unsafe { libc::kill(pid as i32, 0) } == 0 && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }

@@ -81,6 +81,14 @@ fn a_full_run_with_a_checklist_and_a_note() {
     assert_eq!(verify(&run, &[]).0, 0);
     let journal = std::fs::read_to_string(run.join("journal.log")).unwrap();
     assert!(journal.contains("\"note\":\"dashboards checked by tester\",\"checklist\":[\"graphs green\",\"no alerts\"]"), "{journal}");
+    // The last words count what the journal holds, read from it once the engine closed it.
+    let said = pane.joined();
+    let entries = journal.lines().count();
+    assert!(
+        said.contains(&format!("— {entries} entries; anchor ")),
+        "{entries} entries: {said}"
+    );
+    assert!(said.contains("cutover review "), "{said}");
 }
 
 #[test]
