@@ -308,12 +308,22 @@ fn rebuild_scope(
 /// needs to choose the key it signs with before the engine has the journal.
 pub(crate) fn recorded_mode(run: &Path) -> Result<Mode, LaunchError> {
     let (journal, _) = crate::journal::history::load::journal_paths(run);
-    let text = std::fs::read_to_string(&journal).map_err(|source| LaunchError::LogDir {
+    // Its first line only: the header.
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(std::fs::File::open(&journal).map_err(|source| {
+            LaunchError::LogDir {
+                path: journal.clone(),
+                source,
+            }
+        })?),
+        &mut first,
+    )
+    .map_err(|source| LaunchError::LogDir {
         path: journal.clone(),
         source,
     })?;
-    text.lines()
-        .next()
+    Some(first.as_str())
         .and_then(|line| line.split('\t').next())
         .and_then(|json| crate::journal::entry::Entry::parse(json).ok())
         .and_then(|entry| match entry.body {

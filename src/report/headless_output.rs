@@ -38,10 +38,28 @@ impl LiveOutput {
     /// Output of `step`: its complete lines go to `out`, prefixed, up to the limit.
     pub(crate) fn output(&mut self, step: &str, text: &str, now: Instant, out: &mut String) {
         let lines = self.steps.entry(step.to_string()).or_default();
-        lines.partial.push_str(text);
-        while let Some(end) = lines.partial.find('\n') {
-            let line: String = lines.partial.drain(..=end).collect();
-            show(step, line.trim_end_matches(['\n', '\r']), lines, out);
+        // One pass over the chunk: its complete lines, then what is left of the last one.
+        // Past the limit only the unended line is kept: a gigabyte costs no line splitting.
+        let (complete, rest) = match text.rfind('\n') {
+            Some(end) => (&text[..end], &text[end + 1..]),
+            None => ("", text),
+        };
+        if text.contains('\n') {
+            let first = std::mem::take(&mut lines.partial);
+            if !lines.cut {
+                let mut each = complete.split('\n');
+                let head = first + each.next().unwrap_or_default();
+                show(step, head.trim_end_matches('\r'), lines, out);
+                for line in each {
+                    if lines.cut {
+                        break;
+                    }
+                    show(step, line.trim_end_matches('\r'), lines, out);
+                }
+            }
+        }
+        if !lines.cut {
+            lines.partial.push_str(rest);
         }
         if let Some((_, said)) = self.running.get_mut(step) {
             *said = now;
